@@ -1,0 +1,38 @@
+//===- compiler/Abi.h - How kernel arguments become PTX parameters --------===//
+//
+// The one definition of the kernel parameter ABI, shared by lowering (which
+// declares the parameters) and every launcher (which packs them): Python's
+// binding now, the AOT loader later. LLVM-free.
+//
+//   scalar       one parameter of its width (bool as one byte)
+//   array        data pointer, then ndim shape extents (i64), then, for
+//                layout A only, ndim byte strides (i64); C and F arrays
+//                derive their strides from the shape
+//   tuple        its elements, flattened in order
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "frontend/Types.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace ptxforge::compiler {
+
+/// One PTX kernel parameter.
+struct AbiSlot {
+  enum Kind : std::uint8_t { I8, I16, I32, I64, F16, F32, F64, Ptr } kind;
+  enum Role : std::uint8_t { Value, Data, Shape, Stride } role = Value;
+  int dim = 0; ///< for Shape and Stride
+  /// Size and alignment in bytes.
+  int size() const;
+};
+
+/// The flattened parameters of one argument type, appended to `out`.
+void appendAbi(const frontend::Type *type, std::vector<AbiSlot> &out);
+
+/// The slot for a scalar type.
+AbiSlot scalarSlot(const frontend::ScalarType *t);
+
+} // namespace ptxforge::compiler

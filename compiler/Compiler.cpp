@@ -1,0 +1,121 @@
+//===- compiler/Compiler.cpp - Driving one kernel through every stage -----===//
+
+#include "compiler/Compiler.h"
+#include "compiler/LowerImpl.h"
+#include "compiler/Pipeline.h"
+
+#include <llvm/Config/llvm-config.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <chrono>
+
+namespace ptxforge::compiler {
+
+using namespace frontend;
+
+namespace {
+class Stopwatch {
+public:
+  double lap() {
+    auto now = std::chrono::steady_clock::now();
+    double ms = std::chrono::duration<double, std::milli>(now - last).count();
+    last = now;
+    return ms;
+  }
+
+private:
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+};
+
+std::string print(const llvm::Module &m) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  m.print(os, nullptr);
+  return text;
+}
+} // namespace
+
+std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
+
+std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
+                                               const GlobalEnv &globals, const Options &options, Stage upTo,
+                                               Diagnostic &error) {
+  auto out = std::make_unique<KernelArtifacts>();
+  Stopwatch clock;
+  std::unique_ptr<TypedFunction> typed = inferTypes(ast, argTypes, globals, /*isKernel=*/true, error);
+  if (!typed)
+    return nullptr;
+  out->params = typed->paramTypes;
+  out->returnType = typed->returnType;
+  Signature sig;
+  sig.params = typed->paramTypes;
+  out->signature = sig.str();
+  for (const Type *t : out->params)
+    appendAbi(t, out->abi);
+  out->entryName = ast.function().name;
+  out->typed = typed->str();
+  out->msTyping = clock.lap();
+  if (upTo == Stage::Typed)
+    return out;
+
+  llvm::LLVMContext ctx;
+  auto module = std::make_unique<llvm::Module>(ast.function().name, ctx);
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options);
+  module->setTargetTriple(kTriple);
+  module->setDataLayout(tm->createDataLayout());
+  LowerOptions lo;
+  lo.fastmath = options.fastmath;
+  lo.fmaContraction = options.fmaContraction;
+  lo.lineinfo = options.lineinfo;
+  lo.entryName = out->entryName;
+  Lowerer lowerer(*typed, *module, lo);
+  llvm::Function *kernel = nullptr;
+  try {
+    kernel = lowerer.lowerKernel();
+  } catch (const DiagnosticError &e) {
+    error = e.diagnostic();
+    return nullptr;
+  }
+  std::string verifyErrors;
+  llvm::raw_string_ostream vos(verifyErrors);
+  if (llvm::verifyModule(*module, &vos)) {
+    error.span = ast.function().span;
+    error.message = "internal compiler error: invalid LLVM IR was generated for '" + ast.function().name +
+                    "'; please report it with this kernel.\n" + verifyErrors;
+    return nullptr;
+  }
+  out->llvm = print(*module);
+  out->msLowering = clock.lap();
+
+  if (lowerer.needsLibdevice()) {
+    std::string linkError;
+    if (!linkLibdevice(*module, options.fastmath, linkError)) {
+      error.span = ast.function().span;
+      error.message = linkError;
+      return nullptr;
+    }
+  }
+  for (llvm::Function &f : *module)
+    if (&f != kernel && !f.isDeclaration())
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  optimize(*module, *tm, options.optLevel);
+  out->llvmOpt = print(*module);
+  out->msOptimizing = clock.lap();
+
+  out->ptx = emitPtx(*module, *tm);
+  out->msPtx = clock.lap();
+  if (upTo == Stage::Ptx || upTo == Stage::Llvm)
+    return out;
+
+  CubinOptions co;
+  co.ccMajor = options.ccMajor;
+  co.ccMinor = options.ccMinor;
+  co.lineInfo = options.lineinfo;
+  co.maxRegisters = options.maxRegisters;
+  out->cubin = assembleCubin(out->ptx, co);
+  out->msCubin = clock.lap();
+  return out;
+}
+
+} // namespace ptxforge::compiler

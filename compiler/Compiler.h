@@ -1,0 +1,59 @@
+//===- compiler/Compiler.h - One kernel, from tree to PTX and cubin -------===//
+//
+// The compiler's entry point: type a function for one signature, lower it
+// to LLVM IR, link libdevice, optimise, emit PTX and assemble a cubin,
+// stopping at the stage asked for. LLVM-free interface; thread-safe (each
+// compilation has its own LLVMContext).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "compiler/Abi.h"
+#include "compiler/Cubin.h"
+#include "frontend/Ast.h"
+#include "frontend/Builtins.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ptxforge::compiler {
+
+struct Options {
+  int ccMajor = 9, ccMinor = 0;
+  bool fastmath = false;      ///< approximate division/sqrt/transcendentals, flush denormals
+  bool fmaContraction = true; ///< fuse a*b+c into fma
+  bool lineinfo = false;      ///< .loc line tables pointing at the Python source
+  int optLevel = 3;
+  int maxRegisters = 0;       ///< 0: no cap
+};
+
+enum class Stage { Typed, Llvm, Ptx, Cubin };
+
+/// Everything one compilation produced, up to the stage asked for.
+struct KernelArtifacts {
+  std::string entryName;   ///< the PTX .entry name
+  std::string signature;   ///< "(float32, float32[::1])"
+  std::vector<const frontend::Type *> params;
+  const frontend::Type *returnType = nullptr;
+  std::vector<AbiSlot> abi; ///< flattened parameters
+  std::string typed;        ///< the typed tree
+  std::string llvm;         ///< LLVM IR before optimisation
+  std::string llvmOpt;      ///< LLVM IR after optimisation
+  std::string ptx;
+  CubinResult cubin;
+  /// Milliseconds spent in each stage.
+  double msTyping = 0, msLowering = 0, msOptimizing = 0, msPtx = 0, msCubin = 0;
+};
+
+/// Compiles the kernel in `ast` for `argTypes`. On a user error (the
+/// program is wrong) returns nullptr with `error` filled in.
+std::unique_ptr<KernelArtifacts> compileKernel(const frontend::AstContext &ast,
+                                               const std::vector<const frontend::Type *> &argTypes,
+                                               const frontend::GlobalEnv &globals, const Options &options,
+                                               Stage upTo, frontend::Diagnostic &error);
+
+/// The version string that keys caches: ptxforge's and LLVM's.
+std::string compilerVersion();
+
+} // namespace ptxforge::compiler

@@ -1,0 +1,61 @@
+//===- compiler/Cubin.h - PTX to cubin, and what a cubin holds ------------===//
+//
+// PTX is assembled in-process by nvJitLink (opened with dlopen) where it can
+// be found, else by a ptxas process. Neither needs a GPU. A cubin's ELF
+// sections tell each kernel's registers and memory use without a GPU.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ptxforge::compiler {
+
+/// Which assembler made a cubin.
+enum class Assembler { None, NvJitLink, Ptxas };
+const char *assemblerName(Assembler a);
+
+struct CubinOptions {
+  int ccMajor = 9, ccMinor = 0;
+  int optLevel = 3;      ///< ptxas -O
+  bool lineInfo = false; ///< keep .loc line tables (-lineinfo)
+  int maxRegisters = 0;  ///< 0: no cap
+  bool verbose = false;  ///< ask the assembler for its resource report in `log`
+  /// Force one assembler (tests); None lets assembleCubin choose.
+  Assembler only = Assembler::None;
+};
+
+struct CubinResult {
+  std::string cubin;      ///< empty when assembly failed or no assembler exists
+  Assembler by = Assembler::None;
+  std::string log;        ///< the assembler's info log
+  std::string error;      ///< why `cubin` is empty
+  bool ok() const { return !cubin.empty(); }
+};
+
+/// Assembles `ptx` for sm_<ccMajor><ccMinor>: nvJitLink first, then ptxas.
+/// When neither is found the result is empty with `error` set, and the
+/// caller may hand the PTX to the driver's JIT instead. Thread-safe.
+CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options);
+
+/// Per-kernel resource use as recorded in a cubin.
+struct KernelResources {
+  int registers = 0;
+  int sharedBytes = 0; ///< static shared memory
+  int localBytes = 0;  ///< local memory (stack frame and spills)
+  int constBytes = 0;  ///< bank-0 parameter/constant space
+};
+/// Reads `kernel`'s resources out of the cubin's ELF sections; nullopt when
+/// the cubin is malformed or holds no such kernel.
+std::optional<KernelResources> cubinResources(std::string_view cubin, std::string_view kernel);
+
+/// Where the CUDA toolkit is: $CUDA_HOME, $CUDA_PATH, the directory of
+/// `ptxas` on PATH, /usr/local/cuda, then NVIDIA's pip packages. Empty when
+/// none is found.
+std::string findCudaHome();
+/// libdevice.10.bc under the toolkit or the pip packages.
+std::optional<std::string> findLibdevice();
+
+} // namespace ptxforge::compiler

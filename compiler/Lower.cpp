@@ -1,0 +1,418 @@
+//===- compiler/Lower.cpp - Kernel entry, parameters and statements -------===//
+//
+// Declares the kernel with the ABI of compiler/Abi.h, rebuilds each argument
+// from its parameters, gives every local an entry-block alloca, then lowers
+// the statements. Loops keep a stack of (continue, break) targets; a
+// `for ... in range` keeps its own counter, so assigning to the loop
+// variable inside the body does not change the iteration, as in Python.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/LowerImpl.h"
+
+#include <llvm/IR/Metadata.h>
+
+namespace ptxforge::compiler {
+
+using namespace frontend;
+
+Lowerer::Lowerer(const TypedFunction &tf, llvm::Module &module, const LowerOptions &options)
+    : tf(tf), module(module), ctx(module.getContext()), options(options), b(module.getContext()) {}
+
+const Type *Lowerer::typeOf(const Expr *e) const {
+  const Type *t = tf.typeOf(e);
+  assert(t && "expression without a type");
+  return t;
+}
+
+llvm::FastMathFlags Lowerer::floatFlags() const {
+  llvm::FastMathFlags f;
+  if (options.fastmath)
+    f.setFast();
+  else if (options.fmaContraction)
+    f.setAllowContract();
+  return f;
+}
+
+llvm::Type *Lowerer::memoryType(const ScalarType *t) {
+  if (t->isBool())
+    return b.getInt8Ty();
+  return valueType(t);
+}
+
+llvm::Type *Lowerer::valueType(const Type *t) {
+  if (auto *s = dyn_cast<ScalarType>(t)) {
+    if (s->isBool())
+      return b.getInt1Ty();
+    if (s->isInt())
+      return b.getIntNTy(s->bits);
+    if (s->isFloat())
+      return s->bits == 16 ? b.getHalfTy() : s->bits == 32 ? b.getFloatTy() : b.getDoubleTy();
+  }
+  if (auto *a = dyn_cast<ArrayType>(t)) {
+    auto *dims = llvm::ArrayType::get(b.getInt64Ty(), a->ndim);
+    return llvm::StructType::get(ctx, {b.getPtrTy(), dims, dims});
+  }
+  if (auto *tt = dyn_cast<TupleType>(t)) {
+    std::vector<llvm::Type *> elts;
+    for (const Type *e : tt->elts)
+      elts.push_back(valueType(e));
+    return llvm::StructType::get(ctx, elts);
+  }
+  return b.getVoidTy();
+}
+
+llvm::AllocaInst *Lowerer::entryAlloca(llvm::Type *t, const llvm::Twine &name) {
+  llvm::IRBuilder<> entry(&fn->getEntryBlock(), fn->getEntryBlock().begin());
+  return entry.CreateAlloca(t, nullptr, name);
+}
+
+void Lowerer::setLocation(const Span &span) {
+  if (subprogram && span.line > 0)
+    b.SetCurrentDebugLocation(llvm::DILocation::get(ctx, span.line, span.col + 1, subprogram));
+}
+
+void Lowerer::startDeadBlock() { b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "dead", fn)); }
+
+//===-- Entry -------------------------------------------------------------===//
+
+// Rebuilds one argument of type `t` from the parameters starting at `next`.
+static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next) {
+  auto &b = L.b;
+  if (auto *s = dyn_cast<ScalarType>(t)) {
+    llvm::Value *v = &*next++;
+    return s->isBool() ? b.CreateICmpNE(v, b.getInt8(0)) : v;
+  }
+  if (auto *a = dyn_cast<ArrayType>(t)) {
+    llvm::Value *agg = llvm::UndefValue::get(L.valueType(a));
+    agg = b.CreateInsertValue(agg, &*next++, {0});
+    std::vector<llvm::Value *> shape;
+    for (int d = 0; d < a->ndim; ++d) {
+      shape.push_back(&*next++);
+      agg = b.CreateInsertValue(agg, shape.back(), {1u, static_cast<unsigned>(d)});
+    }
+    // Byte strides: passed for layout A, derived from the shape for C and F.
+    llvm::Value *stride = b.getInt64(a->dtype->byteSize());
+    std::vector<llvm::Value *> strides(a->ndim);
+    if (a->layout == Layout::A) {
+      for (int d = 0; d < a->ndim; ++d)
+        strides[d] = &*next++;
+    } else if (a->layout == Layout::C) {
+      for (int d = a->ndim - 1; d >= 0; --d) {
+        strides[d] = stride;
+        stride = b.CreateMul(stride, shape[d], "", true, true);
+      }
+    } else {
+      for (int d = 0; d < a->ndim; ++d) {
+        strides[d] = stride;
+        stride = b.CreateMul(stride, shape[d], "", true, true);
+      }
+    }
+    for (int d = 0; d < a->ndim; ++d)
+      agg = b.CreateInsertValue(agg, strides[d], {2u, static_cast<unsigned>(d)});
+    return agg;
+  }
+  auto *tt = cast<TupleType>(t);
+  llvm::Value *agg = llvm::UndefValue::get(L.valueType(tt));
+  for (unsigned i = 0; i < tt->elts.size(); ++i)
+    agg = b.CreateInsertValue(agg, rebuildArgument(L, tt->elts[i], next), {i});
+  return agg;
+}
+
+static llvm::Type *abiType(llvm::IRBuilder<> &b, const AbiSlot &slot) {
+  switch (slot.kind) {
+  case AbiSlot::I8: return b.getInt8Ty();
+  case AbiSlot::I16: return b.getInt16Ty();
+  case AbiSlot::I32: return b.getInt32Ty();
+  case AbiSlot::I64: return b.getInt64Ty();
+  case AbiSlot::F16: return b.getHalfTy();
+  case AbiSlot::F32: return b.getFloatTy();
+  case AbiSlot::F64: return b.getDoubleTy();
+  case AbiSlot::Ptr: return b.getPtrTy();
+  }
+  return nullptr;
+}
+
+llvm::Function *Lowerer::lowerKernel() {
+  std::vector<AbiSlot> abi;
+  for (const Type *t : tf.paramTypes)
+    appendAbi(t, abi);
+  std::vector<llvm::Type *> params;
+  for (const AbiSlot &s : abi)
+    params.push_back(abiType(b, s));
+  auto *fnType = llvm::FunctionType::get(b.getVoidTy(), params, false);
+  fn = llvm::Function::Create(fnType, llvm::GlobalValue::ExternalLinkage, options.entryName, module);
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  if (options.fastmath) {
+    fn->addFnAttr("unsafe-fp-math", "true");
+    fn->addFnAttr("denormal-fp-math-f32", "preserve-sign,preserve-sign");
+  }
+  // Kernels are marked through nvvm.annotations in LLVM 19.
+  llvm::Metadata *md[] = {llvm::ValueAsMetadata::get(fn), llvm::MDString::get(ctx, "kernel"),
+                          llvm::ValueAsMetadata::get(b.getInt32(1))};
+  module.getOrInsertNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(ctx, md));
+
+  // Name parameters after the Python arguments; data pointers never alias
+  // the parameter space and are aligned to their element size.
+  {
+    auto arg = fn->arg_begin();
+    for (std::size_t i = 0; i < tf.paramTypes.size(); ++i) {
+      std::vector<AbiSlot> one;
+      appendAbi(tf.paramTypes[i], one);
+      for (const AbiSlot &s : one) {
+        const char *suffix = s.role == AbiSlot::Data ? ".data" : s.role == AbiSlot::Shape ? ".shape" :
+                             s.role == AbiSlot::Stride ? ".stride" : "";
+        arg->setName(tf.fn->params[i].name + suffix);
+        if (s.role == AbiSlot::Data) {
+          auto *at = dyn_cast<ArrayType>(tf.paramTypes[i]);
+          if (at)
+            arg->addAttr(llvm::Attribute::getWithAlignment(ctx, llvm::Align(at->dtype->byteSize())));
+        }
+        if (s.role == AbiSlot::Shape || s.role == AbiSlot::Stride)
+          arg->addAttr(llvm::Attribute::NoUndef);
+        ++arg;
+      }
+    }
+  }
+
+  if (options.lineinfo) {
+    di = std::make_unique<llvm::DIBuilder>(module);
+    const SourceFile *file = tf.fn->span.file;
+    std::string path = file ? file->name : "<kernel>";
+    auto slash = path.rfind('/');
+    auto *diFile = di->createFile(slash == std::string::npos ? path : path.substr(slash + 1),
+                                  slash == std::string::npos ? "." : path.substr(0, slash));
+    auto *cu = di->createCompileUnit(llvm::dwarf::DW_LANG_Python, diFile, "ptxforge", true, "", 0, "",
+                                     llvm::DICompileUnit::DebugDirectivesOnly);
+    (void)cu;
+    subprogram = di->createFunction(diFile, tf.fn->name, options.entryName, diFile, tf.fn->span.line,
+                                    di->createSubroutineType(di->getOrCreateTypeArray({})), tf.fn->span.line,
+                                    llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
+    fn->setSubprogram(subprogram);
+    module.addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
+    module.addModuleFlag(llvm::Module::Warning, "Dwarf Version", 2);
+  }
+
+  auto *entry = llvm::BasicBlock::Create(ctx, "entry", fn);
+  b.SetInsertPoint(entry);
+  setLocation(tf.fn->span);
+  returnBlock = llvm::BasicBlock::Create(ctx, "return", fn);
+
+  for (const auto &local : tf.locals) {
+    if (!local->type)
+      continue;
+    llvm::Type *t = valueType(local->type);
+    llvm::AllocaInst *slot = b.CreateAlloca(t, nullptr, local->name);
+    slots[local.get()] = slot;
+    if (local->paramIndex < 0 && isa<ScalarType>(local->type))
+      b.CreateStore(llvm::Constant::getNullValue(t), slot); // read-before-write gives 0, not poison
+  }
+  auto next = fn->arg_begin();
+  for (const auto &local : tf.locals) {
+    if (local->paramIndex < 0)
+      continue;
+    const Type *pt = tf.paramTypes[local->paramIndex];
+    llvm::Value *v = rebuildArgument(*this, pt, next);
+    b.CreateStore(convert(v, pt, local->type, local->firstAssign), slots.at(local.get()));
+  }
+
+  block(tf.fn->body);
+  if (!b.GetInsertBlock()->getTerminator())
+    b.CreateBr(returnBlock);
+  b.SetInsertPoint(returnBlock);
+  b.CreateRetVoid();
+  if (di)
+    di->finalize();
+  return fn;
+}
+
+//===-- Statements --------------------------------------------------------===//
+
+void Lowerer::block(const Block &blk) {
+  for (const Stmt *s : blk)
+    stmt(s);
+}
+
+void Lowerer::stmt(const Stmt *s) {
+  setLocation(s->span());
+  switch (s->kind()) {
+  case Stmt::Kind::Expr: {
+    auto *e = cast<ExprStmt>(s);
+    if (!isa<StrConstExpr>(e->value)) // docstrings
+      expr(e->value);
+    return;
+  }
+  case Stmt::Kind::Assign: {
+    auto *a = cast<AssignStmt>(s);
+    llvm::Value *v = expr(a->value);
+    for (const Expr *t : a->targets)
+      store(t, v, typeOf(a->value));
+    return;
+  }
+  case Stmt::Kind::AugAssign: {
+    // The target's array and indices are evaluated once, as in Python.
+    auto *a = cast<AugAssignStmt>(s);
+    auto *rhsType = cast<ScalarType>(typeOf(a->value));
+    llvm::Value *ptr = nullptr, *current = nullptr;
+    const Type *targetType = nullptr;
+    llvm::AllocaInst *slot = nullptr;
+    if (auto *sub = dyn_cast<SubscriptExpr>(a->target)) {
+      const ArrayType *at = nullptr;
+      ptr = elementPointer(sub, at);
+      current = loadElement(ptr, at->dtype);
+      targetType = at->dtype;
+    } else {
+      const Local *local = tf.refOf(a->target)->local;
+      slot = slots.at(local);
+      current = b.CreateLoad(slot->getAllocatedType(), slot);
+      targetType = local->type;
+    }
+    llvm::Value *rhs = expr(a->value);
+    const ScalarType *opType = binOpResultType(a->op, cast<ScalarType>(targetType), rhsType);
+    llvm::Value *result = binOp(a->op, current, targetType, rhs, rhsType, opType, s->span());
+    result = convert(result, opType, targetType, s->span());
+    if (ptr)
+      storeElement(ptr, result, cast<ScalarType>(targetType));
+    else
+      b.CreateStore(result, slot);
+    return;
+  }
+  case Stmt::Kind::If: {
+    auto *i = cast<IfStmt>(s);
+    llvm::Value *cond = truthy(expr(i->test), typeOf(i->test));
+    auto *thenBB = llvm::BasicBlock::Create(ctx, "if.then", fn);
+    auto *elseBB = llvm::BasicBlock::Create(ctx, "if.else", fn);
+    auto *endBB = llvm::BasicBlock::Create(ctx, "if.end", fn);
+    b.CreateCondBr(cond, thenBB, elseBB);
+    b.SetInsertPoint(thenBB);
+    block(i->body);
+    if (!b.GetInsertBlock()->getTerminator())
+      b.CreateBr(endBB);
+    b.SetInsertPoint(elseBB);
+    block(i->orelse);
+    if (!b.GetInsertBlock()->getTerminator())
+      b.CreateBr(endBB);
+    b.SetInsertPoint(endBB);
+    return;
+  }
+  case Stmt::Kind::While: {
+    auto *w = cast<WhileStmt>(s);
+    auto *condBB = llvm::BasicBlock::Create(ctx, "while.cond", fn);
+    auto *bodyBB = llvm::BasicBlock::Create(ctx, "while.body", fn);
+    auto *elseBB = llvm::BasicBlock::Create(ctx, "while.else", fn);
+    auto *endBB = llvm::BasicBlock::Create(ctx, "while.end", fn);
+    b.CreateBr(condBB);
+    b.SetInsertPoint(condBB);
+    setLocation(w->test->span());
+    b.CreateCondBr(truthy(expr(w->test), typeOf(w->test)), bodyBB, elseBB);
+    b.SetInsertPoint(bodyBB);
+    loops.push_back({condBB, endBB});
+    block(w->body);
+    loops.pop_back();
+    if (!b.GetInsertBlock()->getTerminator())
+      b.CreateBr(condBB);
+    b.SetInsertPoint(elseBB);
+    block(w->orelse);
+    if (!b.GetInsertBlock()->getTerminator())
+      b.CreateBr(endBB);
+    b.SetInsertPoint(endBB);
+    return;
+  }
+  case Stmt::Kind::For:
+    forRange(cast<ForStmt>(s));
+    return;
+  case Stmt::Kind::Break:
+  case Stmt::Kind::Continue:
+    b.CreateBr(isa<BreakStmt>(s) ? loops.back().breakTarget : loops.back().continueTarget);
+    startDeadBlock();
+    return;
+  case Stmt::Kind::Return:
+    b.CreateBr(returnBlock);
+    startDeadBlock();
+    return;
+  case Stmt::Kind::Pass:
+    return;
+  }
+}
+
+void Lowerer::forRange(const ForStmt *f) {
+  auto *call = cast<CallExpr>(f->iter); // typing guarantees range(...)
+  const auto *rt = cast<frontend::RangeType>(typeOf(f->iter));
+  const ScalarType *et = rt->elt;
+  llvm::Type *it = valueType(et);
+  llvm::Value *start = llvm::ConstantInt::get(it, 0), *stop = nullptr, *step = llvm::ConstantInt::get(it, 1);
+  std::vector<llvm::Value *> args;
+  for (const Expr *a : call->args)
+    args.push_back(convert(expr(a), typeOf(a), et, a->span()));
+  if (args.size() == 1) {
+    stop = args[0];
+  } else {
+    start = args[0];
+    stop = args[1];
+    if (args.size() == 3)
+      step = args[2];
+  }
+  // Counter, condition and increment live apart from the user's variable.
+  llvm::AllocaInst *counter = entryAlloca(it, "range.i");
+  b.CreateStore(start, counter);
+  auto *condBB = llvm::BasicBlock::Create(ctx, "for.cond", fn);
+  auto *bodyBB = llvm::BasicBlock::Create(ctx, "for.body", fn);
+  auto *latchBB = llvm::BasicBlock::Create(ctx, "for.inc", fn);
+  auto *elseBB = llvm::BasicBlock::Create(ctx, "for.else", fn);
+  auto *endBB = llvm::BasicBlock::Create(ctx, "for.end", fn);
+  b.CreateBr(condBB);
+  b.SetInsertPoint(condBB);
+  llvm::Value *i = b.CreateLoad(it, counter);
+  bool isSigned = et->isSigned;
+  llvm::Value *up = isSigned ? b.CreateICmpSLT(i, stop) : b.CreateICmpULT(i, stop);
+  llvm::Value *cond = up;
+  if (!llvm::isa<llvm::ConstantInt>(step) || llvm::cast<llvm::ConstantInt>(step)->isNegative()) {
+    llvm::Value *down = b.CreateICmpSGT(i, stop);
+    if (auto *c = llvm::dyn_cast<llvm::ConstantInt>(step)) {
+      cond = down; // a negative constant step
+      (void)c;
+    } else {
+      // A zero step runs no iterations (Python raises ValueError).
+      llvm::Value *positive = isSigned ? b.CreateICmpSGT(step, llvm::ConstantInt::get(it, 0))
+                                       : b.CreateICmpNE(step, llvm::ConstantInt::get(it, 0));
+      llvm::Value *negative = isSigned ? b.CreateICmpSLT(step, llvm::ConstantInt::get(it, 0)) : b.getFalse();
+      cond = b.CreateOr(b.CreateAnd(positive, up), b.CreateAnd(negative, down));
+    }
+  }
+  b.CreateCondBr(cond, bodyBB, elseBB);
+  b.SetInsertPoint(bodyBB);
+  store(f->target, i, et);
+  loops.push_back({latchBB, endBB});
+  block(f->body);
+  loops.pop_back();
+  if (!b.GetInsertBlock()->getTerminator())
+    b.CreateBr(latchBB);
+  b.SetInsertPoint(latchBB);
+  b.CreateStore(b.CreateAdd(b.CreateLoad(it, counter), step), counter);
+  b.CreateBr(condBB);
+  b.SetInsertPoint(elseBB);
+  block(f->orelse);
+  if (!b.GetInsertBlock()->getTerminator())
+    b.CreateBr(endBB);
+  b.SetInsertPoint(endBB);
+}
+
+void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueType) {
+  if (auto *n = dyn_cast<NameExpr>(target)) {
+    const Local *local = tf.refOf(n)->local;
+    b.CreateStore(convert(value, valueType, local->type, target->span()), slots.at(local));
+    return;
+  }
+  if (auto *t = dyn_cast<TupleExpr>(target)) {
+    auto *tt = cast<TupleType>(valueType);
+    for (unsigned i = 0; i < t->elts.size(); ++i)
+      store(t->elts[i], b.CreateExtractValue(value, {i}), tt->elts[i]);
+    return;
+  }
+  auto *sub = cast<SubscriptExpr>(target);
+  const ArrayType *at = nullptr;
+  llvm::Value *ptr = elementPointer(sub, at);
+  storeElement(ptr, convert(value, valueType, at->dtype, target->span()), at->dtype);
+}
+
+} // namespace ptxforge::compiler

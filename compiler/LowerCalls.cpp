@@ -1,0 +1,240 @@
+//===- compiler/LowerCalls.cpp - Builtins, NVVM intrinsics, libdevice -----===//
+//
+// Thread-hierarchy values read NVVM special registers (with their ranges
+// attached so LLVM can prove indices non-negative); math functions call
+// libdevice's __nv_* functions, declared here and linked in afterwards.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/LowerImpl.h"
+
+#include <llvm/IR/IntrinsicsNVPTX.h>
+#include <llvm/IR/MDBuilder.h>
+
+namespace ptxforge::compiler {
+
+using namespace frontend;
+
+llvm::Value *Lowerer::specialRegister(llvm::Intrinsic::ID id, unsigned lo, unsigned hi) {
+  llvm::CallInst *call = b.CreateIntrinsic(id, {}, {});
+  call->setMetadata(llvm::LLVMContext::MD_range,
+                    llvm::MDBuilder(ctx).createRange(llvm::APInt(32, lo), llvm::APInt(32, hi)));
+  return call;
+}
+
+llvm::Value *Lowerer::builtinValue(BuiltinId id) {
+  using namespace llvm::Intrinsic;
+  // Ranges from the CUDA limits: blocks of at most 1024 threads
+  // (z at most 64), grids of at most 2^31-1 x 65535 x 65535 blocks.
+  switch (id) {
+  case BuiltinId::ThreadIdxX: return specialRegister(nvvm_read_ptx_sreg_tid_x, 0, 1024);
+  case BuiltinId::ThreadIdxY: return specialRegister(nvvm_read_ptx_sreg_tid_y, 0, 1024);
+  case BuiltinId::ThreadIdxZ: return specialRegister(nvvm_read_ptx_sreg_tid_z, 0, 64);
+  case BuiltinId::BlockDimX: return specialRegister(nvvm_read_ptx_sreg_ntid_x, 1, 1025);
+  case BuiltinId::BlockDimY: return specialRegister(nvvm_read_ptx_sreg_ntid_y, 1, 1025);
+  case BuiltinId::BlockDimZ: return specialRegister(nvvm_read_ptx_sreg_ntid_z, 1, 65);
+  case BuiltinId::BlockIdxX: return specialRegister(nvvm_read_ptx_sreg_ctaid_x, 0, 0x7fffffff);
+  case BuiltinId::BlockIdxY: return specialRegister(nvvm_read_ptx_sreg_ctaid_y, 0, 65535);
+  case BuiltinId::BlockIdxZ: return specialRegister(nvvm_read_ptx_sreg_ctaid_z, 0, 65535);
+  case BuiltinId::GridDimX: return specialRegister(nvvm_read_ptx_sreg_nctaid_x, 1, 0x80000000u);
+  case BuiltinId::GridDimY: return specialRegister(nvvm_read_ptx_sreg_nctaid_y, 1, 65536);
+  case BuiltinId::GridDimZ: return specialRegister(nvvm_read_ptx_sreg_nctaid_z, 1, 65536);
+  case BuiltinId::LaneId: return specialRegister(nvvm_read_ptx_sreg_laneid, 0, 32);
+  case BuiltinId::WarpSize: return b.getInt32(32);
+  default: break;
+  }
+  llvm_unreachable("not a builtin value");
+}
+
+// grid(n): the global thread index along each axis, computed in int64 so
+// that no grid size overflows it; gridsize(n): the threads along each axis.
+llvm::Value *Lowerer::grid(bool size, int ndim) {
+  static const BuiltinId tid[] = {BuiltinId::ThreadIdxX, BuiltinId::ThreadIdxY, BuiltinId::ThreadIdxZ};
+  static const BuiltinId ntid[] = {BuiltinId::BlockDimX, BuiltinId::BlockDimY, BuiltinId::BlockDimZ};
+  static const BuiltinId ctaid[] = {BuiltinId::BlockIdxX, BuiltinId::BlockIdxY, BuiltinId::BlockIdxZ};
+  static const BuiltinId nctaid[] = {BuiltinId::GridDimX, BuiltinId::GridDimY, BuiltinId::GridDimZ};
+  std::vector<llvm::Value *> axes;
+  for (int d = 0; d < ndim; ++d) {
+    auto wide = [&](BuiltinId id) { return b.CreateZExt(builtinValue(id), b.getInt64Ty()); };
+    llvm::Value *v = size ? b.CreateMul(wide(ntid[d]), wide(nctaid[d]), "", true, true)
+                          : b.CreateAdd(b.CreateMul(wide(ctaid[d]), wide(ntid[d]), "", true, true), wide(tid[d]),
+                                        "", true, true);
+    axes.push_back(v);
+  }
+  if (ndim == 1)
+    return axes[0];
+  llvm::Type *tt = valueType(types().tupleType(std::vector<const Type *>(ndim, types().intType(64))));
+  llvm::Value *agg = llvm::UndefValue::get(tt);
+  for (int d = 0; d < ndim; ++d)
+    agg = b.CreateInsertValue(agg, axes[d], {static_cast<unsigned>(d)});
+  return agg;
+}
+
+llvm::Value *Lowerer::libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args) {
+  std::vector<llvm::Type *> params;
+  for (llvm::Value *a : args)
+    params.push_back(a->getType());
+  llvm::FunctionCallee callee = module.getOrInsertFunction(name, llvm::FunctionType::get(ret, params, false));
+  needsLibdevice_ = true;
+  llvm::CallInst *call = b.CreateCall(callee, args);
+  if (options.fastmath)
+    call->setFastMathFlags(floatFlags());
+  return call;
+}
+
+llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t) {
+  // `t` is the promoted argument type; float32 arguments use the float32
+  // variant, everything else float64.
+  bool f32 = t->isFloat() && !t->weak && t->bits <= 32;
+  llvm::Type *ft = f32 ? b.getFloatTy() : b.getDoubleTy();
+  for (llvm::Value *&a : args) {
+    if (a->getType()->isIntegerTy())
+      a = b.CreateSIToFP(a, ft);
+    else if (a->getType() != ft)
+      a = b.CreateFPCast(a, ft);
+  }
+  const char *name = f32 ? m.f32 : m.f64;
+  switch (m.result) {
+  case MathFunction::Bool:
+    return b.CreateICmpNE(libdevice(name, b.getInt32Ty(), args), b.getInt32(0));
+  case MathFunction::Int:
+    return b.CreateFPToSI(libdevice(name, ft, args), b.getInt64Ty());
+  case MathFunction::Float:
+    break;
+  }
+  // Exact operations map to NVPTX instructions without a libdevice call.
+  llvm::IRBuilder<>::FastMathFlagGuard guard(b);
+  b.setFastMathFlags(floatFlags());
+  std::string path = m.path;
+  if (path == "math.sqrt")
+    return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, args[0]);
+  if (path == "math.fabs")
+    return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0]);
+  if (path == "math.copysign")
+    return b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, args[0], args[1]);
+  return libdevice(name, ft, args);
+}
+
+llvm::Value *Lowerer::minMax(bool isMax, const CallExpr *c) {
+  auto *rt = cast<ScalarType>(typeOf(c));
+  llvm::Value *acc = nullptr;
+  for (const Expr *a : c->args) {
+    llvm::Value *v = convert(expr(a), typeOf(a), rt, a->span());
+    if (!acc) {
+      acc = v;
+      continue;
+    }
+    llvm::Value *better;
+    if (rt->isFloat()) // Python keeps the first on ties and NaN comparisons
+      better = isMax ? b.CreateFCmpOGT(v, acc) : b.CreateFCmpOLT(v, acc);
+    else if (rt->isSigned && !rt->isBool())
+      better = isMax ? b.CreateICmpSGT(v, acc) : b.CreateICmpSLT(v, acc);
+    else
+      better = isMax ? b.CreateICmpUGT(v, acc) : b.CreateICmpULT(v, acc);
+    acc = b.CreateSelect(better, v, acc);
+  }
+  return acc;
+}
+
+// Integer power by squaring; a negative exponent gives 0 except for bases
+// 1 and -1 (Python would give a float; numba's int ** int stays an int).
+llvm::Value *Lowerer::intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t) {
+  llvm::Type *ty = base->getType();
+  auto *pre = b.GetInsertBlock();
+  auto *loop = llvm::BasicBlock::Create(ctx, "ipow.loop", fn);
+  auto *done = llvm::BasicBlock::Create(ctx, "ipow.done", fn);
+  llvm::Value *negative = t->isSigned ? b.CreateICmpSLT(exp, llvm::ConstantInt::get(ty, 0)) : b.getFalse();
+  llvm::Value *e0 = b.CreateSelect(negative, llvm::ConstantInt::get(ty, 0), exp);
+  b.CreateCondBr(b.CreateICmpEQ(e0, llvm::ConstantInt::get(ty, 0)), done, loop);
+  b.SetInsertPoint(loop);
+  llvm::PHINode *result = b.CreatePHI(ty, 2), *x = b.CreatePHI(ty, 2), *e = b.CreatePHI(ty, 2);
+  result->addIncoming(llvm::ConstantInt::get(ty, 1), pre);
+  x->addIncoming(base, pre);
+  e->addIncoming(e0, pre);
+  llvm::Value *odd = b.CreateTrunc(e, b.getInt1Ty());
+  llvm::Value *nextResult = b.CreateSelect(odd, b.CreateMul(result, x), result);
+  llvm::Value *nextE = b.CreateLShr(e, llvm::ConstantInt::get(ty, 1));
+  llvm::Value *nextX = b.CreateMul(x, x);
+  result->addIncoming(nextResult, loop);
+  x->addIncoming(nextX, loop);
+  e->addIncoming(nextE, loop);
+  b.CreateCondBr(b.CreateICmpEQ(nextE, llvm::ConstantInt::get(ty, 0)), done, loop);
+  b.SetInsertPoint(done);
+  llvm::PHINode *out = b.CreatePHI(ty, 2);
+  out->addIncoming(llvm::ConstantInt::get(ty, 1), pre);
+  out->addIncoming(nextResult, loop);
+  if (!t->isSigned)
+    return out;
+  // Negative exponents: 1 ** -n == 1, (-1) ** -n == +-1, others 0.
+  llvm::Value *one = llvm::ConstantInt::get(ty, 1), *minusOne = llvm::ConstantInt::getSigned(ty, -1);
+  llvm::Value *oddExp = b.CreateTrunc(exp, b.getInt1Ty());
+  llvm::Value *negResult = b.CreateSelect(
+      b.CreateICmpEQ(base, one), one,
+      b.CreateSelect(b.CreateICmpEQ(base, minusOne), b.CreateSelect(oddExp, minusOne, one), llvm::ConstantInt::get(ty, 0)));
+  return b.CreateSelect(negative, negResult, out);
+}
+
+llvm::Value *Lowerer::call(const CallExpr *c) {
+  const Type *ct = typeOf(c->callee);
+  if (auto *d = dyn_cast<DtypeType>(ct)) {
+    const Expr *a = c->args[0];
+    return convert(expr(a), typeOf(a), d->dtype, c->span());
+  }
+  const BuiltinInfo *info = lookupBuiltin(cast<PathType>(ct)->path);
+  auto constArg = [&](std::size_t i) -> std::int64_t {
+    const Expr *a = c->args[i];
+    if (auto *ic = dyn_cast<IntConstExpr>(a))
+      return ic->value;
+    return tf.refOf(a)->global->intValue;
+  };
+  switch (info->id) {
+  case BuiltinId::Grid: return grid(false, static_cast<int>(constArg(0)));
+  case BuiltinId::GridSize: return grid(true, static_cast<int>(constArg(0)));
+  case BuiltinId::SyncThreads:
+    b.CreateIntrinsic(llvm::Intrinsic::nvvm_barrier0, {}, {});
+    return nullptr;
+  case BuiltinId::Range:
+    return nullptr; // consumed by forRange
+  case BuiltinId::Len: {
+    const Type *at = typeOf(c->args[0]);
+    if (auto *tt = dyn_cast<TupleType>(at))
+      return b.getInt64(tt->elts.size());
+    if (isa<ArrayType>(at))
+      return b.CreateExtractValue(expr(c->args[0]), {1u, 0u});
+    fail(c->span(), "len() of a range is not supported; use the range's arguments");
+  }
+  case BuiltinId::Min: return minMax(false, c);
+  case BuiltinId::Max: return minMax(true, c);
+  case BuiltinId::Abs: {
+    auto *rt = cast<ScalarType>(typeOf(c));
+    llvm::Value *v = convert(expr(c->args[0]), typeOf(c->args[0]), rt, c->span());
+    if (rt->isFloat())
+      return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
+    if (!rt->isSigned)
+      return v;
+    return b.CreateBinaryIntrinsic(llvm::Intrinsic::abs, v, b.getFalse());
+  }
+  case BuiltinId::Math: {
+    std::vector<llvm::Value *> args;
+    const ScalarType *t = nullptr;
+    for (const Expr *a : c->args) {
+      args.push_back(expr(a));
+      auto *s = cast<ScalarType>(typeOf(a));
+      t = t ? promote(t, s) : s;
+      if (s->isBool())
+        args.back() = b.CreateZExt(args.back(), b.getInt64Ty());
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      auto *s = cast<ScalarType>(typeOf(c->args[i]));
+      if (s->isInt() && !s->isSigned)
+        args[i] = b.CreateUIToFP(args[i], b.getDoubleTy());
+    }
+    return mathCall(*info->math, args, t);
+  }
+  default:
+    break;
+  }
+  fail(c->span(), "this builtin cannot be compiled");
+}
+
+} // namespace ptxforge::compiler

@@ -1,0 +1,444 @@
+//===- compiler/LowerExpr.cpp - Expressions, operators, conversions -------===//
+//
+// Operators follow Python on fixed-width numbers: `//` floors and `%` takes
+// the divisor's sign; integer division by zero gives 0 (numba's CUDA error
+// model), shifts by the width or more give 0 (or the sign), and integer
+// arithmetic wraps. Float arithmetic carries `contract` (FMA) by default and
+// every fast-math flag under fastmath.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/LowerImpl.h"
+
+namespace ptxforge::compiler {
+
+using namespace frontend;
+
+llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, const Span &at) {
+  if (from == to)
+    return v;
+  auto *sf = dyn_cast<ScalarType>(from), *st = dyn_cast<ScalarType>(to);
+  if (sf && st) {
+    llvm::Type *target = valueType(st);
+    if (v->getType() == target)
+      return v;
+    if (st->isBool())
+      return truthy(v, sf);
+    if (sf->isBool())
+      return st->isFloat() ? b.CreateUIToFP(v, target) : b.CreateZExt(v, target);
+    if (sf->isInt() && st->isInt())
+      return b.CreateIntCast(v, target, sf->isSigned);
+    if (sf->isInt() && st->isFloat())
+      return sf->isSigned ? b.CreateSIToFP(v, target) : b.CreateUIToFP(v, target);
+    if (sf->isFloat() && st->isInt())
+      return st->isSigned ? b.CreateFPToSI(v, target) : b.CreateFPToUI(v, target);
+    if (sf->isFloat() && st->isFloat())
+      return b.CreateFPCast(v, target);
+  }
+  if (isa<ArrayType>(from) && isa<ArrayType>(to))
+    return v; // only the layout differs; the representation is the same
+  auto *tf_ = dyn_cast<TupleType>(from), *tt = dyn_cast<TupleType>(to);
+  if (tf_ && tt && tf_->elts.size() == tt->elts.size()) {
+    llvm::Value *agg = llvm::UndefValue::get(valueType(tt));
+    for (unsigned i = 0; i < tt->elts.size(); ++i)
+      agg = b.CreateInsertValue(agg, convert(b.CreateExtractValue(v, {i}), tf_->elts[i], tt->elts[i], at), {i});
+    return agg;
+  }
+  fail(at, "cannot convert " + from->str() + " to " + to->str());
+}
+
+llvm::Value *Lowerer::truthy(llvm::Value *v, const Type *t) {
+  auto *s = cast<ScalarType>(t);
+  if (s->isBool())
+    return v;
+  if (s->isFloat()) // NaN is true in Python
+    return b.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));
+  return b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
+}
+
+llvm::Value *Lowerer::constant(const GlobalValue &g) {
+  const ScalarType *t = types().strong(g.type);
+  llvm::Type *lt = valueType(t);
+  if (t->isBool())
+    return b.getInt1(g.intValue != 0);
+  if (t->isInt())
+    return llvm::ConstantInt::get(lt, static_cast<std::uint64_t>(g.intValue), t->isSigned);
+  return llvm::ConstantFP::get(lt, g.floatValue);
+}
+
+llvm::Value *Lowerer::expr(const Expr *e) {
+  switch (e->kind()) {
+  case Expr::Kind::Name: {
+    const NameRef *ref = tf.refOf(e);
+    if (ref && ref->local) {
+      llvm::AllocaInst *slot = slots.at(ref->local);
+      return b.CreateLoad(slot->getAllocatedType(), slot, ref->local->name);
+    }
+    if (ref && ref->global)
+      return constant(*ref->global);
+    if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::Value)
+      return builtinValue(ref->builtin->id);
+    return nullptr; // a namespace, function or dtype: no run-time value
+  }
+  case Expr::Kind::IntConst: {
+    auto *i = cast<IntConstExpr>(e);
+    return b.getInt64(static_cast<std::uint64_t>(i->value));
+  }
+  case Expr::Kind::FloatConst: return llvm::ConstantFP::get(b.getDoubleTy(), cast<FloatConstExpr>(e)->value);
+  case Expr::Kind::BoolConst: return b.getInt1(cast<BoolConstExpr>(e)->value);
+  case Expr::Kind::NoneConst: return nullptr;
+  case Expr::Kind::BinOp: {
+    auto *bin = cast<BinOpExpr>(e);
+    llvm::Value *l = expr(bin->lhs), *r = expr(bin->rhs);
+    return binOp(bin->op, l, typeOf(bin->lhs), r, typeOf(bin->rhs), typeOf(e), e->span());
+  }
+  case Expr::Kind::UnaryOp: {
+    auto *u = cast<UnaryOpExpr>(e);
+    const Type *ot = typeOf(u->operand), *rt = typeOf(e);
+    llvm::Value *v = expr(u->operand);
+    switch (u->op) {
+    case UnaryOpKind::Not: return b.CreateNot(truthy(v, ot));
+    case UnaryOpKind::Plus: return convert(v, ot, rt, e->span());
+    case UnaryOpKind::Minus: {
+      v = convert(v, ot, rt, e->span());
+      if (cast<ScalarType>(rt)->isFloat())
+        return b.CreateFNeg(v);
+      return b.CreateNeg(v);
+    }
+    case UnaryOpKind::Invert: return b.CreateNot(convert(v, ot, rt, e->span()));
+    }
+    return nullptr;
+  }
+  case Expr::Kind::BoolOp: return boolOp(cast<BoolOpExpr>(e));
+  case Expr::Kind::Compare: return compare(cast<CompareExpr>(e));
+  case Expr::Kind::Call: return call(cast<CallExpr>(e));
+  case Expr::Kind::Attribute: {
+    auto *a = cast<AttributeExpr>(e);
+    if (const NameRef *ref = tf.refOf(e)) {
+      if (ref->builtin && ref->builtin->kind == BuiltinInfo::Value)
+        return builtinValue(ref->builtin->id);
+      return nullptr;
+    }
+    const Type *bt = typeOf(a->value);
+    if (auto *at = dyn_cast<ArrayType>(bt))
+      return arrayAttribute(expr(a->value), at, a->attr);
+    fail(e->span(), "unsupported attribute");
+  }
+  case Expr::Kind::Subscript: {
+    auto *s = cast<SubscriptExpr>(e);
+    if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
+      llvm::Value *tuple = expr(s->value);
+      std::int64_t i = 0;
+      if (auto *ic = dyn_cast<IntConstExpr>(s->index))
+        i = ic->value;
+      else if (auto *u = dyn_cast<UnaryOpExpr>(s->index))
+        i = -cast<IntConstExpr>(u->operand)->value;
+      else if (auto *n = dyn_cast<NameExpr>(s->index))
+        i = tf.refOf(n)->global->intValue;
+      if (i < 0)
+        i += static_cast<std::int64_t>(tt->elts.size());
+      return b.CreateExtractValue(tuple, {static_cast<unsigned>(i)});
+    }
+    const ArrayType *at = nullptr;
+    llvm::Value *ptr = elementPointer(s, at);
+    return loadElement(ptr, at->dtype);
+  }
+  case Expr::Kind::Tuple: {
+    auto *t = cast<TupleExpr>(e);
+    llvm::Value *agg = llvm::UndefValue::get(valueType(typeOf(e)));
+    for (unsigned i = 0; i < t->elts.size(); ++i)
+      agg = b.CreateInsertValue(agg, expr(t->elts[i]), {i});
+    return agg;
+  }
+  case Expr::Kind::IfExp: return ifExp(cast<IfExpExpr>(e));
+  default:
+    break;
+  }
+  fail(e->span(), "this expression cannot be compiled");
+}
+
+llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr) {
+  if (attr == "ndim")
+    return b.getInt64(at->ndim);
+  if (attr == "size") {
+    llvm::Value *size = b.getInt64(1);
+    for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d)
+      size = b.CreateMul(size, b.CreateExtractValue(array, {1u, d}), "", true, true);
+    return size;
+  }
+  unsigned field = attr == "shape" ? 1 : 2;
+  llvm::Value *agg = llvm::UndefValue::get(valueType(types().tupleType(std::vector<const Type *>(at->ndim, types().intType(64)))));
+  for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d)
+    agg = b.CreateInsertValue(agg, b.CreateExtractValue(array, {field, d}), {d});
+  return agg;
+}
+
+//===-- Arrays ------------------------------------------------------------===//
+
+llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&at) {
+  at = cast<ArrayType>(typeOf(s->value));
+  llvm::Value *array = expr(s->value);
+  std::vector<const Expr *> indices;
+  if (auto *t = dyn_cast<TupleExpr>(s->index))
+    indices.assign(t->elts.begin(), t->elts.end());
+  else
+    indices.push_back(s->index);
+  llvm::Value *offset = b.getInt64(0);
+  for (unsigned d = 0; d < indices.size(); ++d) {
+    auto *it = cast<ScalarType>(typeOf(indices[d]));
+    llvm::Value *i = expr(indices[d]);
+    llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
+    if (it->isBool())
+      i = b.CreateZExt(i, b.getInt64Ty());
+    else
+      i = b.CreateIntCast(i, b.getInt64Ty(), it->isSigned);
+    // Negative indices count from the end, as in Python and numba.
+    if (it->isSigned)
+      i = b.CreateSelect(b.CreateICmpSLT(i, b.getInt64(0)), b.CreateAdd(i, extent), i);
+    llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
+    offset = b.CreateAdd(offset, b.CreateMul(i, stride, "", false, true), "", false, true);
+  }
+  llvm::Value *data = b.CreateExtractValue(array, {0});
+  return b.CreateInBoundsGEP(b.getInt8Ty(), data, offset);
+}
+
+llvm::Value *Lowerer::loadElement(llvm::Value *ptr, const ScalarType *dtype) {
+  llvm::Type *mt = memoryType(dtype);
+  llvm::Value *v = b.CreateAlignedLoad(mt, ptr, llvm::Align(dtype->byteSize()));
+  return dtype->isBool() ? b.CreateICmpNE(v, b.getInt8(0)) : v;
+}
+
+void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype) {
+  if (dtype->isBool())
+    v = b.CreateZExt(v, b.getInt8Ty());
+  b.CreateAlignedStore(v, ptr, llvm::Align(dtype->byteSize()));
+}
+
+//===-- Operators ---------------------------------------------------------===//
+
+llvm::Value *Lowerer::binOp(BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
+                            const Type *resultType, const Span &at) {
+  auto *result = cast<ScalarType>(resultType);
+  if (op == BinOpKind::LShift || op == BinOpKind::RShift || result->isInt() || result->isBool()) {
+    // Integer work happens in the result type (bool for & | ^ on bools).
+    l = convert(l, lt, result, at);
+    r = convert(r, rt, result, at);
+    return intBinOp(op, l, r, result);
+  }
+  // Float ops: `/` on ints converts both sides to the float result.
+  l = convert(l, lt, result, at);
+  r = convert(r, rt, result, at);
+  return floatBinOp(op, l, r, result);
+}
+
+llvm::Value *Lowerer::intBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, const ScalarType *t) {
+  llvm::Type *ty = l->getType();
+  auto zero = llvm::ConstantInt::get(ty, 0);
+  auto one = llvm::ConstantInt::get(ty, 1);
+  unsigned bits = ty->getIntegerBitWidth();
+  switch (op) {
+  case BinOpKind::Add: return b.CreateAdd(l, r);
+  case BinOpKind::Sub: return b.CreateSub(l, r);
+  case BinOpKind::Mul: return b.CreateMul(l, r);
+  case BinOpKind::BitAnd: return b.CreateAnd(l, r);
+  case BinOpKind::BitOr: return b.CreateOr(l, r);
+  case BinOpKind::BitXor: return b.CreateXor(l, r);
+  case BinOpKind::LShift:
+  case BinOpKind::RShift: {
+    // Shifting by the width or more: 0, or all sign bits for >> of a
+    // negative signed value.
+    llvm::Value *tooFar = b.CreateICmpUGE(r, llvm::ConstantInt::get(ty, bits));
+    llvm::Value *amount = b.CreateSelect(tooFar, zero, r);
+    if (op == BinOpKind::LShift)
+      return b.CreateSelect(tooFar, zero, b.CreateShl(l, amount));
+    if (!t->isSigned)
+      return b.CreateSelect(tooFar, zero, b.CreateLShr(l, amount));
+    llvm::Value *fill = b.CreateAShr(l, llvm::ConstantInt::get(ty, bits - 1));
+    return b.CreateSelect(tooFar, fill, b.CreateAShr(l, amount));
+  }
+  case BinOpKind::FloorDiv:
+  case BinOpKind::Mod: {
+    // x // 0 and x % 0 give 0; a safe divisor keeps LLVM's udiv/sdiv defined.
+    llvm::Value *isZero = b.CreateICmpEQ(r, zero);
+    if (!t->isSigned) {
+      llvm::Value *d = b.CreateSelect(isZero, one, r);
+      llvm::Value *q = op == BinOpKind::FloorDiv ? b.CreateUDiv(l, d) : b.CreateURem(l, d);
+      return b.CreateSelect(isZero, zero, q);
+    }
+    // Signed: also avoid MIN / -1, whose quotient is -MIN (wraps to MIN).
+    llvm::Value *minusOne = llvm::ConstantInt::getSigned(ty, -1);
+    llvm::Value *isMinusOne = b.CreateICmpEQ(r, minusOne);
+    llvm::Value *d = b.CreateSelect(b.CreateOr(isZero, isMinusOne), one, r);
+    llvm::Value *q = b.CreateSDiv(l, d);
+    llvm::Value *rem = b.CreateSRem(l, d);
+    // Python rounds toward negative infinity: adjust when the remainder is
+    // non-zero and its sign differs from the divisor's.
+    llvm::Value *adjust = b.CreateAnd(b.CreateICmpNE(rem, zero), b.CreateICmpSLT(b.CreateXor(rem, d), zero));
+    llvm::Value *result;
+    if (op == BinOpKind::FloorDiv) {
+      result = b.CreateSelect(adjust, b.CreateSub(q, one), q);
+      result = b.CreateSelect(isMinusOne, b.CreateNeg(l), result);
+    } else {
+      result = b.CreateSelect(adjust, b.CreateAdd(rem, d), rem);
+      result = b.CreateSelect(isMinusOne, zero, result);
+    }
+    return b.CreateSelect(isZero, zero, result);
+  }
+  case BinOpKind::Pow: return intPow(l, r, t);
+  default: break;
+  }
+  llvm_unreachable("integer operator");
+}
+
+llvm::Value *Lowerer::floatBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, const ScalarType *t) {
+  llvm::IRBuilder<>::FastMathFlagGuard guard(b);
+  b.setFastMathFlags(floatFlags());
+  llvm::Type *ty = l->getType();
+  switch (op) {
+  case BinOpKind::Add: return b.CreateFAdd(l, r);
+  case BinOpKind::Sub: return b.CreateFSub(l, r);
+  case BinOpKind::Mul: return b.CreateFMul(l, r);
+  case BinOpKind::Div: return b.CreateFDiv(l, r);
+  case BinOpKind::Pow: {
+    if (auto *c = llvm::dyn_cast<llvm::ConstantFP>(r); c && c->isExactlyValue(2.0))
+      return b.CreateFMul(l, l); // exact: x**2 is one rounding either way
+    const MathFunction *pow = lookupBuiltin("math.pow")->math;
+    return mathCall(*pow, {l, r}, t);
+  }
+  case BinOpKind::FloorDiv:
+  case BinOpKind::Mod: {
+    // CPython's float divmod: mod = fmod(a, b) moved to b's sign; floor
+    // division from (a - mod) / b rounded to the nearest integer.
+    const MathFunction *fmod = lookupBuiltin("math.fmod")->math;
+    llvm::Value *zero = llvm::ConstantFP::get(ty, 0.0);
+    llvm::Value *mod = mathCall(*fmod, {l, r}, t);
+    llvm::Value *modNonZero = b.CreateFCmpUNE(mod, zero);
+    llvm::Value *signsDiffer = b.CreateXor(b.CreateFCmpOLT(r, zero), b.CreateFCmpOLT(mod, zero));
+    llvm::Value *fix = b.CreateAnd(modNonZero, signsDiffer);
+    llvm::Value *fixedMod = b.CreateSelect(fix, b.CreateFAdd(mod, r), mod);
+    if (op == BinOpKind::Mod) {
+      // A zero remainder takes the divisor's sign.
+      llvm::Value *signedZero = b.CreateIntrinsic(llvm::Intrinsic::copysign, {ty}, {zero, r});
+      return b.CreateSelect(modNonZero, fixedMod, signedZero);
+    }
+    llvm::Value *div = b.CreateFDiv(b.CreateFSub(l, mod), r);
+    div = b.CreateSelect(fix, b.CreateFSub(div, llvm::ConstantFP::get(ty, 1.0)), div);
+    llvm::Value *floorDiv = b.CreateUnaryIntrinsic(llvm::Intrinsic::floor, div);
+    llvm::Value *roundUp = b.CreateFCmpOGT(b.CreateFSub(div, floorDiv), llvm::ConstantFP::get(ty, 0.5));
+    floorDiv = b.CreateSelect(roundUp, b.CreateFAdd(floorDiv, llvm::ConstantFP::get(ty, 1.0)), floorDiv);
+    llvm::Value *divNonZero = b.CreateFCmpUNE(div, zero);
+    llvm::Value *signedZero = b.CreateIntrinsic(llvm::Intrinsic::copysign, {ty}, {zero, b.CreateFDiv(l, r)});
+    return b.CreateSelect(divNonZero, floorDiv, signedZero);
+  }
+  default: break;
+  }
+  llvm_unreachable("float operator");
+}
+
+llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt) {
+  if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
+    bool same = (lt->kind() == Type::Kind::None) == (rt->kind() == Type::Kind::None);
+    return b.getInt1(op == CmpOpKind::Is ? same : !same);
+  }
+  auto *sl = cast<ScalarType>(lt), *sr = cast<ScalarType>(rt);
+  // Compare exactly: a weak int meets other ints as int64, never narrowed.
+  const ScalarType *ct = promote(sl, sr);
+  if (ct->isInt() && (sl->weak || sr->weak))
+    ct = promote(types().strong(sl), types().strong(sr));
+  l = convert(l, lt, ct, {});
+  r = convert(r, rt, ct, {});
+  if (ct->isFloat()) {
+    using P = llvm::CmpInst::Predicate;
+    static const P preds[] = {P::FCMP_OEQ, P::FCMP_UNE, P::FCMP_OLT, P::FCMP_OLE, P::FCMP_OGT, P::FCMP_OGE};
+    return b.CreateFCmp(preds[static_cast<int>(op)], l, r);
+  }
+  using P = llvm::CmpInst::Predicate;
+  static const P sp[] = {P::ICMP_EQ, P::ICMP_NE, P::ICMP_SLT, P::ICMP_SLE, P::ICMP_SGT, P::ICMP_SGE};
+  static const P up[] = {P::ICMP_EQ, P::ICMP_NE, P::ICMP_ULT, P::ICMP_ULE, P::ICMP_UGT, P::ICMP_UGE};
+  return b.CreateICmp((ct->isSigned && !ct->isBool() ? sp : up)[static_cast<int>(op)], l, r);
+}
+
+llvm::Value *Lowerer::compare(const CompareExpr *c) {
+  llvm::Value *left = expr(c->left);
+  const Type *lt = typeOf(c->left);
+  if (c->ops.size() == 1)
+    return compareOne(c->ops[0], left, lt, expr(c->comparators[0]), typeOf(c->comparators[0]));
+  // a < b < c: each middle operand evaluated once; stop at the first false.
+  auto *endBB = llvm::BasicBlock::Create(ctx, "cmp.end", fn);
+  std::vector<std::pair<llvm::Value *, llvm::BasicBlock *>> incoming;
+  for (std::size_t i = 0; i < c->ops.size(); ++i) {
+    llvm::Value *right = expr(c->comparators[i]);
+    const Type *rt = typeOf(c->comparators[i]);
+    llvm::Value *result = compareOne(c->ops[i], left, lt, right, rt);
+    if (i + 1 == c->ops.size()) {
+      incoming.push_back({result, b.GetInsertBlock()});
+      b.CreateBr(endBB);
+      break;
+    }
+    auto *next = llvm::BasicBlock::Create(ctx, "cmp.next", fn);
+    incoming.push_back({b.getFalse(), b.GetInsertBlock()});
+    b.CreateCondBr(result, next, endBB);
+    b.SetInsertPoint(next);
+    left = right;
+    lt = rt;
+  }
+  b.SetInsertPoint(endBB);
+  llvm::PHINode *phi = b.CreatePHI(b.getInt1Ty(), incoming.size());
+  for (auto &[v, bb] : incoming)
+    phi->addIncoming(v, bb);
+  return phi;
+}
+
+llvm::Value *Lowerer::boolOp(const BoolOpExpr *e) {
+  // Python returns the deciding operand: `a or b` is a if a is true, else b.
+  const Type *rt = typeOf(e);
+  auto *endBB = llvm::BasicBlock::Create(ctx, "boolop.end", fn);
+  std::vector<std::pair<llvm::Value *, llvm::BasicBlock *>> incoming;
+  for (std::size_t i = 0; i < e->values.size(); ++i) {
+    const Expr *v = e->values[i];
+    llvm::Value *value = expr(v);
+    llvm::Value *asResult = convert(value, typeOf(v), rt, v->span());
+    if (i + 1 == e->values.size()) {
+      incoming.push_back({asResult, b.GetInsertBlock()});
+      b.CreateBr(endBB);
+      break;
+    }
+    llvm::Value *t = truthy(value, typeOf(v));
+    auto *next = llvm::BasicBlock::Create(ctx, "boolop.next", fn);
+    incoming.push_back({asResult, b.GetInsertBlock()});
+    if (e->op == BoolOpKind::And)
+      b.CreateCondBr(t, next, endBB);
+    else
+      b.CreateCondBr(t, endBB, next);
+    b.SetInsertPoint(next);
+  }
+  b.SetInsertPoint(endBB);
+  llvm::PHINode *phi = b.CreatePHI(valueType(rt), incoming.size());
+  for (auto &[v, bb] : incoming)
+    phi->addIncoming(v, bb);
+  return phi;
+}
+
+llvm::Value *Lowerer::ifExp(const IfExpExpr *e) {
+  const Type *rt = typeOf(e);
+  llvm::Value *cond = truthy(expr(e->test), typeOf(e->test));
+  auto *thenBB = llvm::BasicBlock::Create(ctx, "ifexp.then", fn);
+  auto *elseBB = llvm::BasicBlock::Create(ctx, "ifexp.else", fn);
+  auto *endBB = llvm::BasicBlock::Create(ctx, "ifexp.end", fn);
+  b.CreateCondBr(cond, thenBB, elseBB);
+  b.SetInsertPoint(thenBB);
+  llvm::Value *tv = convert(expr(e->body), typeOf(e->body), rt, e->body->span());
+  llvm::BasicBlock *thenEnd = b.GetInsertBlock();
+  b.CreateBr(endBB);
+  b.SetInsertPoint(elseBB);
+  llvm::Value *ev = convert(expr(e->orelse), typeOf(e->orelse), rt, e->orelse->span());
+  llvm::BasicBlock *elseEnd = b.GetInsertBlock();
+  b.CreateBr(endBB);
+  b.SetInsertPoint(endBB);
+  llvm::PHINode *phi = b.CreatePHI(valueType(rt), 2);
+  phi->addIncoming(tv, thenEnd);
+  phi->addIncoming(ev, elseEnd);
+  return phi;
+}
+
+} // namespace ptxforge::compiler

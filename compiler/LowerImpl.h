@@ -1,0 +1,113 @@
+//===- compiler/LowerImpl.h - Typed tree to LLVM IR, shared by its files --===//
+//
+// Private to compiler/. Lower.cpp holds the function entry, parameters and
+// statements; LowerExpr.cpp expressions, operators and conversions;
+// LowerCalls.cpp builtins, NVVM intrinsics and libdevice calls.
+//
+// Values: bool is i1 in registers and i8 in memory; arrays are
+// {ptr data, [N x i64] shape, [N x i64] byte strides}; tuples are LLVM
+// structs of their elements. Locals live in entry-block allocas that
+// mem2reg promotes.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "compiler/Compiler.h"
+#include "frontend/TypeInfer.h"
+
+#include <llvm/IR/DIBuilder.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <unordered_map>
+#include <vector>
+
+namespace ptxforge::compiler {
+
+using frontend::ArrayType;
+using frontend::Expr;
+using frontend::ScalarType;
+using frontend::Span;
+using frontend::Stmt;
+using frontend::TupleType;
+using frontend::Type;
+
+struct LowerOptions {
+  bool fastmath = false;
+  bool fmaContraction = true;
+  bool lineinfo = false;
+  std::string entryName;
+};
+
+class Lowerer {
+public:
+  Lowerer(const frontend::TypedFunction &tf, llvm::Module &module, const LowerOptions &options);
+
+  /// Builds the kernel. Throws frontend::DiagnosticError on a user error.
+  llvm::Function *lowerKernel();
+  /// True when a libdevice function was referenced.
+  bool needsLibdevice() const { return needsLibdevice_; }
+
+  // Lower.cpp
+  void block(const frontend::Block &b);
+  void stmt(const Stmt *s);
+  void store(const Expr *target, llvm::Value *value, const Type *valueType);
+  void forRange(const frontend::ForStmt *f);
+  void startDeadBlock();
+  llvm::AllocaInst *entryAlloca(llvm::Type *t, const llvm::Twine &name);
+  void setLocation(const Span &span);
+
+  // LowerExpr.cpp
+  llvm::Value *expr(const Expr *e);
+  llvm::Value *convert(llvm::Value *v, const Type *from, const Type *to, const Span &at);
+  llvm::Value *truthy(llvm::Value *v, const Type *t);
+  llvm::Value *binOp(frontend::BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
+                     const Type *resultType, const Span &at);
+  llvm::Value *intBinOp(frontend::BinOpKind op, llvm::Value *l, llvm::Value *r, const ScalarType *t);
+  llvm::Value *floatBinOp(frontend::BinOpKind op, llvm::Value *l, llvm::Value *r, const ScalarType *t);
+  llvm::Value *compare(const frontend::CompareExpr *c);
+  llvm::Value *compareOne(frontend::CmpOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt);
+  llvm::Value *boolOp(const frontend::BoolOpExpr *b);
+  llvm::Value *ifExp(const frontend::IfExpExpr *i);
+  llvm::Value *elementPointer(const frontend::SubscriptExpr *s, const ArrayType *&arrayType);
+  llvm::Value *loadElement(llvm::Value *ptr, const ScalarType *dtype);
+  void storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype);
+  llvm::Value *constant(const frontend::GlobalValue &g);
+  llvm::Value *arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr);
+
+  // LowerCalls.cpp
+  llvm::Value *call(const frontend::CallExpr *c);
+  llvm::Value *builtinValue(frontend::BuiltinId id);
+  llvm::Value *specialRegister(llvm::Intrinsic::ID id, unsigned lo, unsigned hi);
+  llvm::Value *grid(bool size, int ndim);
+  llvm::Value *mathCall(const frontend::MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t);
+  llvm::Value *libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args);
+  llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
+  llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
+
+  // Types.
+  llvm::Type *valueType(const Type *t);  ///< in registers
+  llvm::Type *memoryType(const ScalarType *t); ///< in memory (bool: i8)
+  const Type *typeOf(const Expr *e) const;
+  llvm::FastMathFlags floatFlags() const;
+
+  struct Loop {
+    llvm::BasicBlock *continueTarget, *breakTarget;
+  };
+
+  const frontend::TypedFunction &tf;
+  llvm::Module &module;
+  llvm::LLVMContext &ctx;
+  LowerOptions options;
+  llvm::IRBuilder<> b;
+  llvm::Function *fn = nullptr;
+  llvm::BasicBlock *returnBlock = nullptr;
+  std::unordered_map<const frontend::Local *, llvm::AllocaInst *> slots;
+  std::vector<Loop> loops;
+  bool needsLibdevice_ = false;
+  // Debug info for lineinfo.
+  std::unique_ptr<llvm::DIBuilder> di;
+  llvm::DISubprogram *subprogram = nullptr;
+};
+
+} // namespace ptxforge::compiler

@@ -1,0 +1,110 @@
+//===- frontend/Builtins.cpp - The table of reachable names ----------------===//
+
+#include "frontend/Builtins.h"
+
+#include <unordered_map>
+
+namespace ptxforge::frontend {
+
+// libdevice names, float64 then float32 (libdevice's own documentation).
+static const MathFunction kMathFunctions[] = {
+    {"math.sqrt", 1, "__nv_sqrt", "__nv_sqrtf"},
+    {"math.exp", 1, "__nv_exp", "__nv_expf"},
+    {"math.expm1", 1, "__nv_expm1", "__nv_expm1f"},
+    {"math.log", 1, "__nv_log", "__nv_logf"},
+    {"math.log1p", 1, "__nv_log1p", "__nv_log1pf"},
+    {"math.log2", 1, "__nv_log2", "__nv_log2f"},
+    {"math.log10", 1, "__nv_log10", "__nv_log10f"},
+    {"math.sin", 1, "__nv_sin", "__nv_sinf"},
+    {"math.cos", 1, "__nv_cos", "__nv_cosf"},
+    {"math.tan", 1, "__nv_tan", "__nv_tanf"},
+    {"math.asin", 1, "__nv_asin", "__nv_asinf"},
+    {"math.acos", 1, "__nv_acos", "__nv_acosf"},
+    {"math.atan", 1, "__nv_atan", "__nv_atanf"},
+    {"math.sinh", 1, "__nv_sinh", "__nv_sinhf"},
+    {"math.cosh", 1, "__nv_cosh", "__nv_coshf"},
+    {"math.tanh", 1, "__nv_tanh", "__nv_tanhf"},
+    {"math.asinh", 1, "__nv_asinh", "__nv_asinhf"},
+    {"math.acosh", 1, "__nv_acosh", "__nv_acoshf"},
+    {"math.atanh", 1, "__nv_atanh", "__nv_atanhf"},
+    {"math.erf", 1, "__nv_erf", "__nv_erff"},
+    {"math.erfc", 1, "__nv_erfc", "__nv_erfcf"},
+    {"math.gamma", 1, "__nv_tgamma", "__nv_tgammaf"},
+    {"math.lgamma", 1, "__nv_lgamma", "__nv_lgammaf"},
+    {"math.fabs", 1, "__nv_fabs", "__nv_fabsf"},
+    {"math.floor", 1, "__nv_floor", "__nv_floorf", MathFunction::Int},
+    {"math.ceil", 1, "__nv_ceil", "__nv_ceilf", MathFunction::Int},
+    {"math.trunc", 1, "__nv_trunc", "__nv_truncf", MathFunction::Int},
+    {"math.isnan", 1, "__nv_isnand", "__nv_isnanf", MathFunction::Bool},
+    {"math.isinf", 1, "__nv_isinfd", "__nv_isinff", MathFunction::Bool},
+    {"math.isfinite", 1, "__nv_isfinited", "__nv_finitef", MathFunction::Bool},
+    {"math.pow", 2, "__nv_pow", "__nv_powf"},
+    {"math.atan2", 2, "__nv_atan2", "__nv_atan2f"},
+    {"math.hypot", 2, "__nv_hypot", "__nv_hypotf"},
+    {"math.copysign", 2, "__nv_copysign", "__nv_copysignf"},
+    {"math.fmod", 2, "__nv_fmod", "__nv_fmodf"},
+};
+
+namespace {
+struct Table {
+  std::unordered_map<std::string, BuiltinInfo> map;
+
+  void ns(const char *p) { map[p] = {BuiltinInfo::Namespace}; }
+  void value(const char *p, BuiltinId id) { map[p] = {BuiltinInfo::Value, id}; }
+  void fn(const char *p, BuiltinId id) { map[p] = {BuiltinInfo::Function, id}; }
+  void dtype(const std::string &p, const ScalarType *t) {
+    BuiltinInfo info{BuiltinInfo::Dtype};
+    info.dtype = t;
+    map[p] = info;
+  }
+
+  Table() {
+    ns("ptxforge");
+    ns("math");
+    ns("numpy");
+    const char *dims[] = {"threadIdx", "blockIdx", "blockDim", "gridDim"};
+    int id = static_cast<int>(BuiltinId::ThreadIdxX);
+    for (const char *d : dims) {
+      std::string base = std::string("ptxforge.") + d;
+      ns(base.c_str());
+      for (const char *axis : {".x", ".y", ".z"})
+        value((base + axis).c_str(), static_cast<BuiltinId>(id++));
+    }
+    value("ptxforge.laneid", BuiltinId::LaneId);
+    value("ptxforge.warpsize", BuiltinId::WarpSize);
+    fn("ptxforge.grid", BuiltinId::Grid);
+    fn("ptxforge.gridsize", BuiltinId::GridSize);
+    fn("ptxforge.syncthreads", BuiltinId::SyncThreads);
+    fn("builtins.range", BuiltinId::Range);
+    fn("builtins.len", BuiltinId::Len);
+    fn("builtins.min", BuiltinId::Min);
+    fn("builtins.max", BuiltinId::Max);
+    fn("builtins.abs", BuiltinId::Abs);
+    for (const MathFunction &m : kMathFunctions) {
+      BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Math};
+      info.math = &m;
+      map[m.path] = info;
+    }
+    TypeContext &tc = types();
+    for (const char *n : {"bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                          "float16", "float32", "float64", "intp", "uintp", "intc", "uintc", "double",
+                          "single", "half", "byte", "ubyte", "short", "ushort", "longlong", "ulonglong"}) {
+      dtype(std::string("numpy.") + n, tc.scalarByName(n));
+      dtype(std::string("ptxforge.") + n, tc.scalarByName(n));
+    }
+    dtype("ptxforge.boolean", tc.boolType());
+    dtype("builtins.bool", tc.boolType());
+    dtype("numpy.bool", tc.boolType());
+    dtype("builtins.int", tc.intType(64));
+    dtype("builtins.float", tc.floatType(64));
+  }
+};
+} // namespace
+
+const BuiltinInfo *lookupBuiltin(const std::string &path) {
+  static const Table table;
+  auto it = table.map.find(path);
+  return it == table.map.end() ? nullptr : &it->second;
+}
+
+} // namespace ptxforge::frontend

@@ -1,0 +1,72 @@
+//===- frontend/Builtins.h - Names a kernel can reach ----------------------===//
+//
+// Everything a kernel may name that is not its own local: namespaces
+// (`ptxforge`, `ptxforge.threadIdx`, `math`), special values
+// (`ptxforge.threadIdx.x`), builtin functions (`range`, `ptxforge.grid`,
+// `math.sqrt`), scalar types used as casts (`numpy.float32`), and the
+// constants and objects the Python side found in the kernel's globals.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "frontend/Types.h"
+
+#include <complex>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace ptxforge::frontend {
+
+enum class BuiltinId {
+  // Thread hierarchy values.
+  ThreadIdxX, ThreadIdxY, ThreadIdxZ, BlockIdxX, BlockIdxY, BlockIdxZ,
+  BlockDimX, BlockDimY, BlockDimZ, GridDimX, GridDimY, GridDimZ, LaneId, WarpSize,
+  // Thread hierarchy functions.
+  Grid, GridSize, SyncThreads,
+  // Python builtins.
+  Range, Len, Min, Max, Abs,
+  // A libdevice math function; see mathFunction().
+  Math,
+};
+
+/// How a math function maps onto libdevice: `__nv_<name>` for float64 and
+/// `__nv_<name>f` for float32 (or the explicit names given).
+struct MathFunction {
+  const char *path;      ///< "math.sqrt"
+  int arity;             ///< 1 or 2
+  const char *f64;       ///< "__nv_sqrt"
+  const char *f32;       ///< "__nv_sqrtf"
+  enum Result { Float, Bool, Int } result = Float;
+};
+
+struct BuiltinInfo {
+  enum Kind { Namespace, Value, Function, Dtype } kind;
+  BuiltinId id = BuiltinId::Math;           ///< Value and Function
+  const MathFunction *math = nullptr;       ///< for BuiltinId::Math
+  const ScalarType *dtype = nullptr;        ///< Dtype
+};
+
+/// What `path` names, or nullptr. Paths are canonical: "ptxforge.grid",
+/// "builtins.range", "math.sqrt", "numpy.float32".
+const BuiltinInfo *lookupBuiltin(const std::string &path);
+
+/// One global name of the kernel, as the Python side resolved it.
+struct GlobalValue {
+  enum Kind {
+    Path,     ///< a module or builtin, named by canonical path
+    Constant, ///< a scalar frozen at compile time
+    Opaque,   ///< something with no device meaning; an error if used
+  } kind = Opaque;
+  std::string path;                 ///< Path
+  const ScalarType *type = nullptr; ///< Constant
+  std::int64_t intValue = 0;        ///< Constant bool/int (uint64 bit pattern too)
+  double floatValue = 0;            ///< Constant float
+  std::complex<double> complexValue;///< Constant complex
+  std::string description;          ///< Opaque: "a dict", "function 'print'"
+};
+
+/// The kernel's global names.
+using GlobalEnv = std::map<std::string, GlobalValue>;
+
+} // namespace ptxforge::frontend

@@ -1,0 +1,479 @@
+//===- frontend/TypeInfer.cpp - Statements, operators, the fixpoint -------===//
+//
+// Algorithm: collect every name the body assigns (those are locals, as in
+// Python); type parameters from the signature; then walk the body again and
+// again, joining each assigned value's type into its local, until a walk
+// changes nothing. An expression that reads a local not yet typed is
+// "unknown" in that walk; the last walk, after the fixpoint, reports any
+// local still unknown as used before assignment.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/TypeInferImpl.h"
+
+namespace ptxforge::frontend {
+
+static void collectTargets(const Expr *target, std::vector<const NameExpr *> &out) {
+  if (auto *n = dyn_cast<NameExpr>(target))
+    out.push_back(n);
+  else if (auto *t = dyn_cast<TupleExpr>(target))
+    for (const Expr *e : t->elts)
+      collectTargets(e, out);
+}
+
+static void collectAssigned(const Block &b, std::vector<const NameExpr *> &out) {
+  for (const Stmt *s : b) {
+    if (auto *a = dyn_cast<AssignStmt>(s)) {
+      for (const Expr *t : a->targets)
+        collectTargets(t, out);
+    } else if (auto *a = dyn_cast<AugAssignStmt>(s)) {
+      collectTargets(a->target, out);
+    } else if (auto *f = dyn_cast<ForStmt>(s)) {
+      collectTargets(f->target, out);
+      collectAssigned(f->body, out);
+      collectAssigned(f->orelse, out);
+    } else if (auto *i = dyn_cast<IfStmt>(s)) {
+      collectAssigned(i->body, out);
+      collectAssigned(i->orelse, out);
+    } else if (auto *w = dyn_cast<WhileStmt>(s)) {
+      collectAssigned(w->body, out);
+      collectAssigned(w->orelse, out);
+    }
+  }
+}
+
+void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTypes) {
+  if (argTypes.size() != fn.params.size())
+    fail(fn.span, "'" + fn.name + "' takes " + std::to_string(fn.params.size()) + " argument(s) but " +
+                      std::to_string(argTypes.size()) + " were given");
+  for (std::size_t i = 0; i < fn.params.size(); ++i) {
+    const Type *t = argTypes[i];
+    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t))
+      fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
+                                  ", which has no device representation; pass numbers, arrays or tuples");
+    auto local = std::make_unique<Local>();
+    local->name = fn.params[i].name;
+    local->type = t;
+    local->paramIndex = static_cast<int>(i);
+    local->firstAssign = fn.params[i].span;
+    localByName[local->name] = local.get();
+    out.locals.push_back(std::move(local));
+  }
+  out.paramTypes = argTypes;
+  std::vector<const NameExpr *> assigned;
+  collectAssigned(fn.body, assigned);
+  for (const NameExpr *n : assigned) {
+    if (localByName.count(n->id))
+      continue;
+    auto local = std::make_unique<Local>();
+    local->name = n->id;
+    local->firstAssign = n->span();
+    localByName[n->id] = local.get();
+    out.locals.push_back(std::move(local));
+  }
+  out.returnType = tc.voidType();
+  // The lattice of each local has few levels (scalar widths, layouts), so
+  // this converges in a handful of walks; the bound only guards bugs.
+  for (int iteration = 0; iteration < 64; ++iteration) {
+    changed = false;
+    out.exprTypes.clear();
+    block(fn.body);
+    if (!changed)
+      break;
+  }
+  finalPass = true;
+  out.exprTypes.clear();
+  block(fn.body);
+}
+
+void Inferer::block(const Block &b) {
+  for (const Stmt *s : b)
+    stmt(s);
+}
+
+static bool isDocstring(const Stmt *s) {
+  auto *e = dyn_cast<ExprStmt>(s);
+  return e && isa<StrConstExpr>(e->value);
+}
+
+void Inferer::stmt(const Stmt *s) {
+  switch (s->kind()) {
+  case Stmt::Kind::Expr:
+    if (!isDocstring(s))
+      expr(cast<ExprStmt>(s)->value);
+    return;
+  case Stmt::Kind::Assign: {
+    auto *a = cast<AssignStmt>(s);
+    const Type *v = expr(a->value);
+    for (const Expr *t : a->targets)
+      assignTo(t, v, a->value->span());
+    return;
+  }
+  case Stmt::Kind::AugAssign: {
+    auto *a = cast<AugAssignStmt>(s);
+    const Type *current = expr(a->target);
+    const Type *v = expr(a->value);
+    const Type *result = (current && v) ? binOp(a->op, current, v, s->span()) : nullptr;
+    assignTo(a->target, result, s->span());
+    return;
+  }
+  case Stmt::Kind::If: {
+    auto *i = cast<IfStmt>(s);
+    scalar(expr(i->test), i->test, "an 'if' condition");
+    block(i->body);
+    block(i->orelse);
+    return;
+  }
+  case Stmt::Kind::While: {
+    auto *w = cast<WhileStmt>(s);
+    scalar(expr(w->test), w->test, "a 'while' condition");
+    ++loopDepth;
+    block(w->body);
+    --loopDepth;
+    block(w->orelse);
+    return;
+  }
+  case Stmt::Kind::For: {
+    auto *f = cast<ForStmt>(s);
+    const Type *iter = expr(f->iter);
+    const Type *elt = nullptr;
+    if (iter) {
+      auto *r = dyn_cast<RangeType>(iter);
+      if (!r)
+        fail(f->iter->span(), "a kernel's 'for' loop must run over range(...), not over " + iter->str());
+      elt = r->elt;
+    }
+    if (!isa<NameExpr>(f->target))
+      fail(f->target->span(), "the target of a 'for' over range() must be a single name");
+    assignTo(f->target, elt, f->iter->span());
+    ++loopDepth;
+    block(f->body);
+    --loopDepth;
+    block(f->orelse);
+    return;
+  }
+  case Stmt::Kind::Break:
+  case Stmt::Kind::Continue:
+    if (loopDepth == 0)
+      fail(s->span(), std::string("'") + (isa<BreakStmt>(s) ? "break" : "continue") + "' outside a loop");
+    return;
+  case Stmt::Kind::Return: {
+    auto *r = cast<ReturnStmt>(s);
+    if (r->value && !isa<NoneConstExpr>(r->value))
+      fail(r->value->span(), "a kernel cannot return a value; write results into an array argument");
+    return;
+  }
+  case Stmt::Kind::Pass:
+    return;
+  }
+}
+
+const Type *Inferer::join(const Type *a, const Type *b) const {
+  if (!a)
+    return b;
+  if (!b || a == b)
+    return a;
+  auto *sa = dyn_cast<ScalarType>(a), *sb = dyn_cast<ScalarType>(b);
+  if (sa && sb)
+    return promote(sa, sb);
+  auto *aa = dyn_cast<ArrayType>(a), *ab = dyn_cast<ArrayType>(b);
+  if (aa && ab && aa->dtype == ab->dtype && aa->ndim == ab->ndim)
+    return tc.arrayType(aa->dtype, aa->ndim, Layout::A);
+  auto *ta = dyn_cast<TupleType>(a), *tb = dyn_cast<TupleType>(b);
+  if (ta && tb && ta->elts.size() == tb->elts.size()) {
+    std::vector<const Type *> elts;
+    for (std::size_t i = 0; i < ta->elts.size(); ++i) {
+      const Type *j = join(ta->elts[i], tb->elts[i]);
+      if (!j)
+        return nullptr;
+      elts.push_back(j);
+    }
+    return tc.tupleType(std::move(elts));
+  }
+  return nullptr;
+}
+
+void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueSpan) {
+  if (auto *n = dyn_cast<NameExpr>(target)) {
+    Local *local = localByName.at(n->id);
+    if (!value)
+      return;
+    if (isa<PathType>(value) || isa<DtypeType>(value) || isa<RangeType>(value) ||
+        value->kind() == Type::Kind::None || value->kind() == Type::Kind::Void)
+      fail(valueSpan, "cannot store " + value->str() + " in variable '" + n->id +
+                          "'; variables hold numbers, arrays and tuples");
+    const Type *joined = join(local->type, value);
+    if (!joined) {
+      Diagnostic d;
+      d.span = valueSpan;
+      d.message = "variable '" + n->id + "' holds " + local->type->str() + " but is assigned " + value->str() +
+                  " here; a variable keeps one type throughout the function";
+      d.notes.push_back({local->firstAssign, "'" + n->id + "' first gets its type here"});
+      throw DiagnosticError(std::move(d));
+    }
+    if (local->paramIndex >= 0 && joined != local->type && !isa<ScalarType>(joined))
+      fail(valueSpan, "parameter '" + n->id + "' is " + local->type->str() + " and cannot be given " + value->str());
+    if (joined != local->type) {
+      local->type = joined;
+      changed = true;
+    }
+    out.exprTypes[target] = local->type;
+    out.refs[target] = NameRef{local, nullptr, nullptr};
+    return;
+  }
+  if (auto *t = dyn_cast<TupleExpr>(target)) {
+    if (!value) {
+      for (const Expr *e : t->elts)
+        assignTo(e, nullptr, valueSpan);
+      return;
+    }
+    auto *tt = dyn_cast<TupleType>(value);
+    if (!tt)
+      fail(valueSpan, "cannot unpack " + value->str() + " into " + std::to_string(t->elts.size()) + " names");
+    if (tt->elts.size() != t->elts.size())
+      fail(valueSpan, "cannot unpack a tuple of " + std::to_string(tt->elts.size()) + " values into " +
+                          std::to_string(t->elts.size()) + " names");
+    for (std::size_t i = 0; i < t->elts.size(); ++i)
+      assignTo(t->elts[i], tt->elts[i], valueSpan);
+    return;
+  }
+  if (auto *s = dyn_cast<SubscriptExpr>(target)) {
+    const Type *elem = subscript(s);
+    storeElement(target, elem, value, valueSpan);
+    return;
+  }
+  if (isa<AttributeExpr>(target))
+    fail(target->span(), "cannot assign to an attribute in a kernel");
+  fail(target->span(), "cannot assign to this expression");
+}
+
+void Inferer::storeElement(const Expr *target, const Type *elem, const Type *value, const Span &at) {
+  auto *s = cast<SubscriptExpr>(target);
+  const Type *container = out.typeOf(s->value);
+  if (container && isa<TupleType>(container))
+    fail(target->span(), "tuples cannot be changed; build a new tuple instead");
+  if (!elem || !value)
+    return;
+  if (isa<ArrayType>(elem))
+    fail(target->span(), "assigning to a whole array view (" + elem->str() + ") is not supported; "
+                         "assign its elements one at a time");
+  if (!isa<ScalarType>(value))
+    fail(at, "cannot store " + value->str() + " into an element of type " + elem->str());
+}
+
+//===-- Expressions -------------------------------------------------------===//
+
+const ScalarType *Inferer::scalar(const Type *t, const Expr *e, const char *what) {
+  if (!t)
+    return nullptr;
+  auto *s = dyn_cast<ScalarType>(t);
+  if (!s)
+    fail(e->span(), std::string(what) + " must be a number or bool, not " + t->str());
+  return s;
+}
+
+const ScalarType *Inferer::integer(const Type *t, const Expr *e, const char *what) {
+  const ScalarType *s = scalar(t, e, what);
+  if (s && !s->isInt() && !s->isBool())
+    fail(e->span(), std::string(what) + " must be an integer, not " + s->str());
+  return s;
+}
+
+std::optional<std::int64_t> Inferer::constInt(const Expr *e) const {
+  if (auto *i = dyn_cast<IntConstExpr>(e))
+    return i->bigUnsigned ? std::nullopt : std::optional<std::int64_t>(i->value);
+  if (auto *u = dyn_cast<UnaryOpExpr>(e))
+    if (u->op == UnaryOpKind::Minus)
+      if (auto v = constInt(u->operand))
+        return -*v;
+  if (auto *n = dyn_cast<NameExpr>(e)) {
+    if (localByName.count(n->id))
+      return std::nullopt;
+    auto it = env.find(n->id);
+    if (it != env.end() && it->second.kind == GlobalValue::Constant && it->second.type->isInt())
+      return it->second.intValue;
+  }
+  return std::nullopt;
+}
+
+const Type *Inferer::expr(const Expr *e) {
+  const Type *t = exprUncached(e);
+  if (t)
+    out.exprTypes[e] = t;
+  else if (finalPass)
+    fail(e->span(), "internal: expression left untyped");
+  return t;
+}
+
+const Type *Inferer::exprUncached(const Expr *e) {
+  switch (e->kind()) {
+  case Expr::Kind::Name: return name(cast<NameExpr>(e));
+  case Expr::Kind::IntConst: {
+    auto *i = cast<IntConstExpr>(e);
+    return i->bigUnsigned ? tc.intType(64, false) : tc.intType(64, true, true);
+  }
+  case Expr::Kind::FloatConst: return tc.floatType(64, true);
+  case Expr::Kind::BoolConst: return tc.boolType();
+  case Expr::Kind::NoneConst: return tc.noneType();
+  case Expr::Kind::ComplexConst:
+    fail(e->span(), "complex numbers are not supported in kernels yet");
+  case Expr::Kind::StrConst:
+    fail(e->span(), "strings have no device representation; kernels work on numbers and arrays");
+  case Expr::Kind::BinOp: {
+    auto *b = cast<BinOpExpr>(e);
+    const Type *l = expr(b->lhs), *r = expr(b->rhs);
+    if (!l || !r)
+      return nullptr;
+    return binOp(b->op, l, r, e->span());
+  }
+  case Expr::Kind::UnaryOp: return unaryOp(cast<UnaryOpExpr>(e));
+  case Expr::Kind::BoolOp: {
+    auto *b = cast<BoolOpExpr>(e);
+    const ScalarType *result = nullptr;
+    bool unknown = false;
+    for (const Expr *v : b->values) {
+      const ScalarType *s = scalar(expr(v), v, "an operand of 'and'/'or'");
+      if (!s)
+        unknown = true;
+      else
+        result = result ? promote(result, s) : s;
+    }
+    return unknown ? nullptr : result;
+  }
+  case Expr::Kind::Compare: return compare(cast<CompareExpr>(e));
+  case Expr::Kind::Call: return call(cast<CallExpr>(e));
+  case Expr::Kind::Attribute: return attribute(cast<AttributeExpr>(e));
+  case Expr::Kind::Subscript: return subscript(cast<SubscriptExpr>(e));
+  case Expr::Kind::Tuple: {
+    std::vector<const Type *> elts;
+    bool unknown = false;
+    for (const Expr *x : cast<TupleExpr>(e)->elts) {
+      const Type *t = expr(x);
+      unknown |= !t;
+      elts.push_back(t);
+    }
+    return unknown ? nullptr : tc.tupleType(std::move(elts));
+  }
+  case Expr::Kind::IfExp: {
+    auto *i = cast<IfExpExpr>(e);
+    scalar(expr(i->test), i->test, "the condition of 'x if c else y'");
+    const Type *a = expr(i->body), *b = expr(i->orelse);
+    if (!a || !b)
+      return nullptr;
+    const Type *j = join(a, b);
+    if (!j)
+      fail(e->span(), "the two branches of 'x if c else y' have different types: " + a->str() + " and " + b->str());
+    return j;
+  }
+  case Expr::Kind::Slice:
+    fail(e->span(), "a slice can only appear inside [...]");
+  }
+  fail(e->span(), "unsupported expression");
+}
+
+const Type *Inferer::binOp(BinOpKind op, const Type *l, const Type *r, const Span &at) {
+  auto *sl = dyn_cast<ScalarType>(l), *sr = dyn_cast<ScalarType>(r);
+  if (!sl || !sr) {
+    if (isa<ArrayType>(l) || isa<ArrayType>(r))
+      fail(at, std::string("operator '") + spelling(op) + "' on whole arrays is not supported in kernels; "
+               "index the array and work element by element");
+    fail(at, std::string("operator '") + spelling(op) + "' is not defined for " + l->str() + " and " + r->str());
+  }
+  if (sl->isComplex() || sr->isComplex())
+    fail(at, "complex arithmetic is not supported in kernels yet");
+  if (op == BinOpKind::MatMul)
+    fail(at, "operator '@' is not supported in kernels");
+  const ScalarType *t = binOpResultType(op, sl, sr);
+  if (!t)
+    fail(at, std::string("operator '") + spelling(op) + "' needs integers, not " + l->str() + " and " + r->str());
+  return t;
+}
+
+const ScalarType *binOpResultType(BinOpKind op, const ScalarType *l, const ScalarType *r) {
+  TypeContext &tc = types();
+  const ScalarType *t = promote(l, r);
+  switch (op) {
+  case BinOpKind::Div:
+    if (t->isBool() || t->isInt())
+      return tc.floatType(64, l->weak && r->weak);
+    return t;
+  case BinOpKind::LShift:
+  case BinOpKind::RShift:
+    if (t->isFloat() || t->isComplex())
+      return nullptr;
+    return t->isBool() ? tc.intType(64) : t;
+  case BinOpKind::BitOr:
+  case BinOpKind::BitXor:
+  case BinOpKind::BitAnd:
+    if (t->isFloat() || t->isComplex())
+      return nullptr;
+    return t;
+  default:
+    // Python: True + True == 2.
+    return t->isBool() ? tc.intType(64) : t;
+  }
+}
+
+const Type *Inferer::unaryOp(const UnaryOpExpr *u) {
+  const ScalarType *s = scalar(expr(u->operand), u->operand, std::string("the operand of '").append(spelling(u->op)).append("'").c_str());
+  if (!s)
+    return nullptr;
+  if (s->isComplex())
+    fail(u->span(), "complex arithmetic is not supported in kernels yet");
+  switch (u->op) {
+  case UnaryOpKind::Not: return tc.boolType();
+  case UnaryOpKind::Plus:
+  case UnaryOpKind::Minus: return s->isBool() ? tc.intType(64) : s;
+  case UnaryOpKind::Invert:
+    if (s->isFloat())
+      fail(u->span(), "operator '~' needs an integer, not " + s->str());
+    return s->isBool() ? tc.intType(64) : s;
+  }
+  return s;
+}
+
+const Type *Inferer::compare(const CompareExpr *c) {
+  const Type *left = expr(c->left);
+  bool unknown = !left;
+  for (std::size_t i = 0; i < c->ops.size(); ++i) {
+    const Type *right = expr(c->comparators[i]);
+    unknown |= !right;
+    CmpOpKind op = c->ops[i];
+    if (op == CmpOpKind::In || op == CmpOpKind::NotIn)
+      fail(c->span(), "'in' is not supported in kernels; compare the values one by one");
+    if (left && right) {
+      bool leftNone = left->kind() == Type::Kind::None, rightNone = right->kind() == Type::Kind::None;
+      if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
+        if (!leftNone && !rightNone)
+          fail(c->span(), "'is' is only supported against None in kernels; use '=='");
+      } else {
+        scalar(left, i == 0 ? c->left : c->comparators[i - 1], "a compared value");
+        scalar(right, c->comparators[i], "a compared value");
+        auto *sl = cast<ScalarType>(left), *sr = cast<ScalarType>(right);
+        if (sl->isComplex() || sr->isComplex())
+          fail(c->span(), "complex numbers are not supported in kernels yet");
+      }
+    }
+    left = right;
+  }
+  return unknown ? nullptr : tc.boolType();
+}
+
+//===-- Entry point -------------------------------------------------------===//
+
+std::unique_ptr<TypedFunction> inferTypes(const AstContext &ctx, const std::vector<const Type *> &argTypes,
+                                          const GlobalEnv &globals, bool isKernel, Diagnostic &error) {
+  auto out = std::make_unique<TypedFunction>();
+  out->fn = &ctx.function();
+  out->isKernel = isKernel;
+  try {
+    Inferer inferer(*out, globals);
+    inferer.run(ctx.function(), argTypes);
+  } catch (const DiagnosticError &e) {
+    error = e.diagnostic();
+    return nullptr;
+  }
+  return out;
+}
+
+} // namespace ptxforge::frontend

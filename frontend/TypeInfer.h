@@ -1,0 +1,68 @@
+//===- frontend/TypeInfer.h - Typing one specialisation of a function -----===//
+//
+// Given a function's tree, the types of its arguments and its globals,
+// inference assigns a type to every expression and local variable. A local
+// has one type for the whole body: the join of every value assigned to it,
+// found by iterating over the body until nothing widens.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "frontend/Ast.h"
+#include "frontend/Builtins.h"
+#include "frontend/Types.h"
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace ptxforge::frontend {
+
+/// A local variable (parameters included).
+struct Local {
+  std::string name;
+  const Type *type = nullptr;
+  int paramIndex = -1; ///< >= 0 for a parameter
+  Span firstAssign;
+};
+
+/// What a Name (or an Attribute chain on a namespace) refers to.
+struct NameRef {
+  Local *local = nullptr;               ///< a local variable
+  const GlobalValue *global = nullptr;  ///< a global constant
+  const BuiltinInfo *builtin = nullptr; ///< a builtin value, function, namespace or dtype
+};
+
+/// The result of typing: side tables over an unchanged tree.
+struct TypedFunction {
+  const FunctionDef *fn = nullptr;
+  std::vector<const Type *> paramTypes;
+  const Type *returnType = nullptr;
+  bool isKernel = true;
+  std::vector<std::unique_ptr<Local>> locals; ///< parameters first, then by first assignment
+  std::unordered_map<const Expr *, const Type *> exprTypes;
+  std::unordered_map<const Expr *, NameRef> refs; ///< Name and Attribute nodes that name something
+
+  const Type *typeOf(const Expr *e) const {
+    auto it = exprTypes.find(e);
+    return it == exprTypes.end() ? nullptr : it->second;
+  }
+  const NameRef *refOf(const Expr *e) const {
+    auto it = refs.find(e);
+    return it == refs.end() ? nullptr : &it->second;
+  }
+  /// The function with every operation's type shown, for inspect_types().
+  std::string str() const;
+};
+
+/// The type of `l op r` for scalars (Python's rules with NumPy promotion);
+/// nullptr when the operator does not apply (a shift of floats).
+const ScalarType *binOpResultType(BinOpKind op, const ScalarType *l, const ScalarType *r);
+
+/// Types `ctx`'s function for `argTypes`. On a user error returns nullptr
+/// and fills `error`.
+std::unique_ptr<TypedFunction> inferTypes(const AstContext &ctx, const std::vector<const Type *> &argTypes,
+                                          const GlobalEnv &globals, bool isKernel, Diagnostic &error);
+
+} // namespace ptxforge::frontend

@@ -1,0 +1,232 @@
+//===- frontend/TypeInferCalls.cpp - Names, attributes, indexing, calls ---===//
+//
+// Resolves a Name to a local, a global constant or a builtin path, follows
+// attribute chains through namespaces (`pf.threadIdx.x`), types array
+// attributes and indexing, and the builtin functions' calls.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/TypeInferImpl.h"
+
+namespace ptxforge::frontend {
+
+static const char *kUsableGlobals =
+    "kernels can use numbers, tuples of numbers, the ptxforge, math and numpy modules, and builtins such as range";
+
+const Type *Inferer::refType(const Expr *e, const BuiltinInfo *info, const std::string &path) {
+  out.refs[e] = NameRef{nullptr, nullptr, info};
+  switch (info->kind) {
+  case BuiltinInfo::Namespace: return tc.moduleType(path);
+  case BuiltinInfo::Function: return tc.builtinType(path);
+  case BuiltinInfo::Dtype: return tc.dtypeType(info->dtype);
+  case BuiltinInfo::Value: return tc.intType(32);
+  }
+  return nullptr;
+}
+
+const Type *Inferer::name(const NameExpr *n) {
+  auto local = localByName.find(n->id);
+  if (local != localByName.end()) {
+    out.refs[n] = NameRef{local->second, nullptr, nullptr};
+    if (!local->second->type && finalPass)
+      fail(n->span(), "variable '" + n->id + "' is used before it is assigned");
+    return local->second->type;
+  }
+  auto it = env.find(n->id);
+  if (it == env.end()) {
+    if (const BuiltinInfo *b = lookupBuiltin("builtins." + n->id))
+      return refType(n, b, "builtins." + n->id);
+    fail(n->span(), "name '" + n->id + "' is not defined");
+  }
+  const GlobalValue &g = it->second;
+  switch (g.kind) {
+  case GlobalValue::Constant:
+    out.refs[n] = NameRef{nullptr, &g, nullptr};
+    return g.type;
+  case GlobalValue::Path:
+    if (const BuiltinInfo *b = lookupBuiltin(g.path))
+      return refType(n, b, g.path);
+    fail(n->span(), "'" + n->id + "' refers to " + g.path + ", which kernels cannot use; " + kUsableGlobals);
+  case GlobalValue::Opaque:
+    break;
+  }
+  fail(n->span(), "'" + n->id + "' is " + g.description + ", which has no meaning on the device; " + kUsableGlobals);
+}
+
+const Type *Inferer::attribute(const AttributeExpr *a) {
+  const Type *base = expr(a->value);
+  if (!base)
+    return nullptr;
+  if (auto *p = dyn_cast<PathType>(base); p && p->kind() == Type::Kind::Module) {
+    std::string path = p->path + "." + a->attr;
+    if (const BuiltinInfo *b = lookupBuiltin(path))
+      return refType(a, b, path);
+    std::string shown = p->path == "ptxforge" ? "ptxforge (pf)" : p->path;
+    fail(a->span(), "'" + a->attr + "' is not something kernels can use from " + shown);
+  }
+  if (auto *arr = dyn_cast<ArrayType>(base)) {
+    const ScalarType *i64 = tc.intType(64);
+    if (a->attr == "size" || a->attr == "ndim")
+      return i64;
+    if (a->attr == "shape" || a->attr == "strides")
+      return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
+    fail(a->span(), "arrays in kernels have .size, .shape, .ndim and .strides; '" + a->attr + "' is not supported");
+  }
+  fail(a->span(), base->str() + " has no attribute '" + a->attr + "' in kernels");
+}
+
+const Type *Inferer::subscript(const SubscriptExpr *s) {
+  const Type *base = expr(s->value);
+  if (auto *tt = base ? dyn_cast<TupleType>(base) : nullptr) {
+    auto index = constInt(s->index);
+    if (!index)
+      fail(s->index->span(), "a tuple index must be a constant integer");
+    std::int64_t i = *index < 0 ? *index + static_cast<std::int64_t>(tt->elts.size()) : *index;
+    if (i < 0 || i >= static_cast<std::int64_t>(tt->elts.size()))
+      fail(s->index->span(), "tuple index " + std::to_string(*index) + " is out of range for " + tt->str());
+    out.exprTypes[s->index] = tc.intType(64, true, true);
+    return tt->elts[i];
+  }
+  std::vector<const Expr *> indices;
+  if (auto *t = dyn_cast<TupleExpr>(s->index))
+    indices.assign(t->elts.begin(), t->elts.end());
+  else
+    indices.push_back(s->index);
+  bool unknown = !base;
+  for (const Expr *i : indices) {
+    if (isa<SliceExpr>(i))
+      fail(i->span(), "slicing an array inside a kernel is not supported yet; index single elements");
+    unknown |= !integer(expr(i), i, "an array index");
+  }
+  if (isa<TupleExpr>(s->index) && !unknown) {
+    std::vector<const Type *> elts;
+    for (const Expr *i : indices)
+      elts.push_back(out.typeOf(i));
+    out.exprTypes[s->index] = tc.tupleType(std::move(elts));
+  }
+  if (!base)
+    return nullptr;
+  auto *arr = dyn_cast<ArrayType>(base);
+  if (!arr)
+    fail(s->value->span(), base->str() + " cannot be indexed");
+  if (static_cast<int>(indices.size()) != arr->ndim)
+    fail(s->span(), "a " + std::to_string(arr->ndim) + "-d array needs " + std::to_string(arr->ndim) +
+                        " indices here, got " + std::to_string(indices.size()) +
+                        " (indexing to a view is not supported yet)");
+  return arr->dtype;
+}
+
+const Type *Inferer::call(const CallExpr *c) {
+  const Type *callee = expr(c->callee);
+  std::vector<const Type *> args;
+  bool unknown = !callee;
+  for (const Expr *a : c->args) {
+    const Type *t = expr(a);
+    unknown |= !t;
+    args.push_back(t);
+  }
+  for (const Keyword &k : c->keywords)
+    expr(k.value);
+  if (!callee)
+    return nullptr;
+  if (auto *d = dyn_cast<DtypeType>(callee)) {
+    if (!c->keywords.empty() || c->args.size() != 1)
+      fail(c->span(), d->dtype->str() + "(...) takes exactly one argument");
+    if (!unknown)
+      scalar(args[0], c->args[0], (d->dtype->str() + "(...)'s argument").c_str());
+    return unknown ? nullptr : d->dtype;
+  }
+  auto *p = dyn_cast<PathType>(callee);
+  if (!p || p->kind() != Type::Kind::Builtin)
+    fail(c->callee->span(), callee->str() + " is not callable in a kernel");
+  if (!c->keywords.empty())
+    fail(c->keywords.front().span, "'" + p->path + "' takes no keyword arguments");
+  if (unknown)
+    return nullptr;
+  return builtinCall(c, *lookupBuiltin(p->path), args);
+}
+
+const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args) {
+  auto arity = [&](std::size_t lo, std::size_t hi, const char *name) {
+    if (args.size() < lo || args.size() > hi)
+      fail(c->span(), std::string(name) + " takes " +
+                          (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) +
+                          " argument(s), got " + std::to_string(args.size()));
+  };
+  const ScalarType *i64 = tc.intType(64);
+  switch (b.id) {
+  case BuiltinId::Grid:
+  case BuiltinId::GridSize: {
+    const char *name = b.id == BuiltinId::Grid ? "grid" : "gridsize";
+    arity(1, 1, name);
+    auto n = constInt(c->args[0]);
+    if (!n || *n < 1 || *n > 3)
+      fail(c->args[0]->span(), std::string(name) + "() takes a constant 1, 2 or 3");
+    if (*n == 1)
+      return i64;
+    return tc.tupleType(std::vector<const Type *>(*n, i64));
+  }
+  case BuiltinId::SyncThreads:
+    arity(0, 0, "syncthreads");
+    return tc.noneType();
+  case BuiltinId::Range: {
+    arity(1, 3, "range");
+    const ScalarType *t = tc.intType(64, true, true);
+    for (std::size_t i = 0; i < args.size(); ++i)
+      t = promote(t, integer(args[i], c->args[i], "a range() argument"));
+    t = tc.strong(t);
+    if (t->isFloat())
+      fail(c->span(), "range() over uint64 and signed values mixed; cast them to one integer type");
+    if (t->bits < 64)
+      t = t->isSigned ? i64 : tc.intType(64, false);
+    return tc.rangeType(t);
+  }
+  case BuiltinId::Len: {
+    arity(1, 1, "len");
+    if (isa<ArrayType>(args[0]) || isa<TupleType>(args[0]) || isa<RangeType>(args[0]))
+      return i64;
+    fail(c->args[0]->span(), "len() needs an array, a tuple or a range, not " + args[0]->str());
+  }
+  case BuiltinId::Min:
+  case BuiltinId::Max: {
+    const char *name = b.id == BuiltinId::Min ? "min" : "max";
+    if (args.size() < 2)
+      fail(c->span(), std::string(name) + "() in a kernel takes two or more numbers");
+    const ScalarType *t = nullptr;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const ScalarType *s = scalar(args[i], c->args[i], (std::string(name) + "()'s argument").c_str());
+      t = t ? promote(t, s) : s;
+    }
+    return t;
+  }
+  case BuiltinId::Abs: {
+    arity(1, 1, "abs");
+    const ScalarType *s = scalar(args[0], c->args[0], "abs()'s argument");
+    return s->isBool() ? i64 : s;
+  }
+  case BuiltinId::Math: {
+    const MathFunction &m = *b.math;
+    arity(m.arity, m.arity, m.path);
+    const ScalarType *t = nullptr;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const ScalarType *s = scalar(args[i], c->args[i], (std::string(m.path) + "()'s argument").c_str());
+      if (s->isComplex())
+        fail(c->args[i]->span(), std::string(m.path) + "() takes real numbers; use cmath for complex ones");
+      t = t ? promote(t, s) : s;
+    }
+    // float32 arguments (and Python floats beside them) use the float32
+    // variant; anything else computes in float64, as numba does.
+    const ScalarType *ft = t->isFloat() && !t->weak && t->bits <= 32 ? tc.floatType(32) : tc.floatType(64);
+    if (m.result == MathFunction::Bool)
+      return tc.boolType();
+    if (m.result == MathFunction::Int)
+      return i64;
+    return ft;
+  }
+  default:
+    break;
+  }
+  fail(c->span(), "this builtin cannot be called");
+}
+
+} // namespace ptxforge::frontend

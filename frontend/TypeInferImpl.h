@@ -1,0 +1,57 @@
+//===- frontend/TypeInferImpl.h - The inference engine, shared by its files ===//
+//
+// Private to frontend/: TypeInfer.cpp types statements and operators,
+// TypeInferCalls.cpp types names, attributes, subscripts and calls.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "frontend/TypeInfer.h"
+
+#include <unordered_map>
+
+namespace ptxforge::frontend {
+
+class Inferer {
+public:
+  Inferer(TypedFunction &out, const GlobalEnv &env) : out(out), env(env), tc(types()) {}
+
+  void run(const FunctionDef &fn, const std::vector<const Type *> &argTypes);
+
+  // Statements (TypeInfer.cpp).
+  void block(const Block &b);
+  void stmt(const Stmt *s);
+  void assignTo(const Expr *target, const Type *value, const Span &valueSpan);
+  void storeElement(const Expr *target, const Type *elemType, const Type *value, const Span &at);
+
+  // Expressions. A null result means "not known yet" in an early pass.
+  const Type *expr(const Expr *e);
+  const Type *exprUncached(const Expr *e);
+  const Type *binOp(BinOpKind op, const Type *l, const Type *r, const Span &at);
+  const Type *unaryOp(const UnaryOpExpr *u);
+  const Type *compare(const CompareExpr *c);
+
+  // Names and calls (TypeInferCalls.cpp).
+  const Type *name(const NameExpr *n);
+  const Type *attribute(const AttributeExpr *a);
+  const Type *subscript(const SubscriptExpr *s);
+  const Type *call(const CallExpr *c);
+  const Type *builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
+  const Type *refType(const Expr *e, const BuiltinInfo *info, const std::string &path);
+
+  // Helpers.
+  const ScalarType *scalar(const Type *t, const Expr *e, const char *what);
+  const ScalarType *integer(const Type *t, const Expr *e, const char *what);
+  const Type *join(const Type *a, const Type *b) const;
+  std::optional<std::int64_t> constInt(const Expr *e) const;
+
+  TypedFunction &out;
+  const GlobalEnv &env;
+  TypeContext &tc;
+  std::unordered_map<std::string, Local *> localByName;
+  int loopDepth = 0;
+  bool changed = false;
+  bool finalPass = false;
+};
+
+} // namespace ptxforge::frontend

@@ -1,0 +1,399 @@
+//===- frontend/Types.cpp - Interning, promotion, numba type strings ------===//
+
+#include "frontend/Types.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace ptxforge::frontend {
+
+int ScalarType::category() const {
+  switch (kind()) {
+  case Kind::Bool: return 0;
+  case Kind::Int: return 1;
+  case Kind::Float: return 2;
+  default: return 3;
+  }
+}
+
+struct TypeContext::Impl {
+  std::mutex mutex;
+  std::map<std::string, std::unique_ptr<Type>> types;
+};
+
+TypeContext &TypeContext::get() {
+  static TypeContext *ctx = new TypeContext(); // never destroyed: types outlive all users
+  return *ctx;
+}
+
+TypeContext::TypeContext() : impl_(new Impl) {}
+
+// Each accessor builds its key first and allocates only on a miss.
+template <typename T, typename Make>
+static const T *lookupOrMake(std::mutex &m, std::map<std::string, std::unique_ptr<Type>> &map,
+                             const std::string &key, Make make) {
+  std::lock_guard<std::mutex> lock(m);
+  auto it = map.find(key);
+  if (it == map.end())
+    it = map.emplace(key, std::unique_ptr<Type>(make())).first;
+  return static_cast<const T *>(it->second.get());
+}
+
+#define PF_INTERN(T, key, expr) lookupOrMake<T>(impl_->mutex, impl_->types, key, [&]() -> Type * { return expr; })
+
+const Type *TypeContext::voidType() {
+  struct VoidType : Type { VoidType() : Type(Kind::Void, "void") {} };
+  return PF_INTERN(Type, "void", new VoidType());
+}
+const Type *TypeContext::noneType() {
+  struct NoneType : Type { NoneType() : Type(Kind::None, "none") {} };
+  return PF_INTERN(Type, "none", new NoneType());
+}
+const Type *TypeContext::sliceType() {
+  struct SliceType : Type { SliceType() : Type(Kind::Slice, "slice") {} };
+  return PF_INTERN(Type, "slice", new SliceType());
+}
+const ScalarType *TypeContext::boolType() {
+  return PF_INTERN(ScalarType, "bool", new ScalarType(Type::Kind::Bool, 1, false, false, "bool"));
+}
+const ScalarType *TypeContext::intType(int bits, bool isSigned, bool weak) {
+  std::string name = weak ? "int" : (isSigned ? "int" : "uint") + std::to_string(bits);
+  if (weak)
+    bits = 64, isSigned = true;
+  return PF_INTERN(ScalarType, name, new ScalarType(Type::Kind::Int, bits, isSigned, weak, name));
+}
+const ScalarType *TypeContext::floatType(int bits, bool weak) {
+  std::string name = weak ? "float" : "float" + std::to_string(bits);
+  if (weak)
+    bits = 64;
+  return PF_INTERN(ScalarType, name, new ScalarType(Type::Kind::Float, bits, true, weak, name));
+}
+const ScalarType *TypeContext::complexType(int bits, bool weak) {
+  std::string name = weak ? "complex" : "complex" + std::to_string(bits);
+  if (weak)
+    bits = 128;
+  return PF_INTERN(ScalarType, name, new ScalarType(Type::Kind::Complex, bits, true, weak, name));
+}
+
+std::string layoutSpelling(int ndim, Layout layout) {
+  if (ndim == 0)
+    return "[]";
+  std::string s = "[";
+  for (int i = 0; i < ndim; ++i) {
+    if (i)
+      s += ", ";
+    bool unit = (layout == Layout::C && i == ndim - 1) || (layout == Layout::F && i == 0);
+    s += unit ? "::1" : ":";
+  }
+  return s + "]";
+}
+
+const ArrayType *TypeContext::arrayType(const ScalarType *dtype, int ndim, Layout layout) {
+  dtype = strong(dtype);
+  if (ndim <= 1 && layout == Layout::F)
+    layout = Layout::C; // a 1-d contiguous array is both; numba calls it C
+  std::string name = dtype->str() + layoutSpelling(ndim, layout);
+  return PF_INTERN(ArrayType, name, new ArrayType(dtype, ndim, layout, name));
+}
+const TupleType *TypeContext::tupleType(std::vector<const Type *> elts) {
+  std::string name = "Tuple(";
+  for (std::size_t i = 0; i < elts.size(); ++i)
+    name += (i ? ", " : "") + elts[i]->str();
+  name += ")";
+  return PF_INTERN(TupleType, name, new TupleType(elts, name));
+}
+const RangeType *TypeContext::rangeType(const ScalarType *elt) {
+  std::string name = "range(" + elt->str() + ")";
+  return PF_INTERN(RangeType, name, new RangeType(elt, name));
+}
+const PathType *TypeContext::moduleType(const std::string &path) {
+  return PF_INTERN(PathType, "module " + path, new PathType(Type::Kind::Module, path));
+}
+const PathType *TypeContext::builtinType(const std::string &path) {
+  return PF_INTERN(PathType, "builtin " + path, new PathType(Type::Kind::Builtin, path));
+}
+const DtypeType *TypeContext::dtypeType(const ScalarType *dtype) {
+  std::string name = "class(" + dtype->str() + ")";
+  return PF_INTERN(DtypeType, name, new DtypeType(dtype, name));
+}
+#undef PF_INTERN
+
+const ScalarType *TypeContext::strong(const ScalarType *t) {
+  if (!t->weak)
+    return t;
+  if (t->isInt())
+    return intType(64);
+  if (t->isFloat())
+    return floatType(64);
+  return complexType(128);
+}
+
+const ScalarType *TypeContext::scalarByName(const std::string &n) {
+  if (n == "bool" || n == "bool_" || n == "boolean" || n == "b1")
+    return boolType();
+  if (n == "int")
+    return intType(64, true, true);
+  if (n == "float")
+    return floatType(64, true);
+  if (n == "complex")
+    return complexType(128, true);
+  static const std::map<std::string, std::pair<char, int>> table = {
+      {"int8", {'i', 8}},       {"int16", {'i', 16}},     {"int32", {'i', 32}},      {"int64", {'i', 64}},
+      {"uint8", {'u', 8}},      {"uint16", {'u', 16}},    {"uint32", {'u', 32}},     {"uint64", {'u', 64}},
+      {"float16", {'f', 16}},   {"float32", {'f', 32}},   {"float64", {'f', 64}},    {"complex64", {'c', 64}},
+      {"complex128", {'c', 128}}, {"intp", {'i', 64}},    {"uintp", {'u', 64}},      {"intc", {'i', 32}},
+      {"uintc", {'u', 32}},     {"float_", {'f', 64}},    {"double", {'f', 64}},     {"single", {'f', 32}},
+      {"half", {'f', 16}},      {"f2", {'f', 16}},        {"f4", {'f', 32}},         {"f8", {'f', 64}},
+      {"i1", {'i', 8}},         {"i2", {'i', 16}},        {"i4", {'i', 32}},         {"i8", {'i', 64}},
+      {"u1", {'u', 8}},         {"u2", {'u', 16}},        {"u4", {'u', 32}},         {"u8", {'u', 64}},
+      {"c8", {'c', 64}},        {"c16", {'c', 128}},      {"byte", {'i', 8}},        {"ubyte", {'u', 8}},
+      {"short", {'i', 16}},     {"ushort", {'u', 16}},    {"longlong", {'i', 64}},   {"ulonglong", {'u', 64}},
+  };
+  auto it = table.find(n);
+  if (it == table.end())
+    return nullptr;
+  auto [k, bits] = it->second;
+  switch (k) {
+  case 'i': return intType(bits, true);
+  case 'u': return intType(bits, false);
+  case 'f': return floatType(bits);
+  default: return complexType(bits);
+  }
+}
+
+// The smallest float that holds every value of an integer type exactly
+// enough for NumPy: 8-bit ints fit float16, 16-bit float32, wider float64.
+static int floatBitsFor(const ScalarType *i) { return i->bits <= 8 ? 16 : i->bits <= 16 ? 32 : 64; }
+
+static const ScalarType *promoteStrong(const ScalarType *a, const ScalarType *b) {
+  TypeContext &tc = types();
+  if (a == b)
+    return a;
+  if (a->category() < b->category())
+    std::swap(a, b); // a has the higher kind
+  if (b->isBool())
+    return a;
+  if (a->isInt()) { // both ints
+    if (a->isSigned == b->isSigned)
+      return tc.intType(std::max(a->bits, b->bits), a->isSigned);
+    const ScalarType *s = a->isSigned ? a : b, *u = a->isSigned ? b : a;
+    if (s->bits > u->bits)
+      return s;
+    if (u->bits < 64)
+      return tc.intType(u->bits * 2, true);
+    return tc.floatType(64); // uint64 with a signed int: NumPy gives float64
+  }
+  if (a->isFloat()) {
+    int bits = b->isFloat() ? b->bits : floatBitsFor(b);
+    return tc.floatType(std::max(a->bits, bits));
+  }
+  // complex
+  int partBits = b->isComplex() ? b->bits / 2 : b->isFloat() ? b->bits : floatBitsFor(b);
+  return tc.complexType(std::max(a->bits, std::max(partBits, 32) * 2));
+}
+
+const ScalarType *promote(const ScalarType *a, const ScalarType *b) {
+  TypeContext &tc = types();
+  if (a->weak && b->weak)
+    return a->category() >= b->category() ? a : b;
+  if (a->weak || b->weak) {
+    const ScalarType *w = a->weak ? a : b, *s = a->weak ? b : a;
+    if (w->category() <= s->category())
+      return s;
+    // A weak scalar of a higher kind: its default type, but a float32
+    // meeting a Python complex gives complex64, as in NEP 50.
+    if (w->isComplex() && s->isFloat())
+      return tc.complexType(std::max(64, s->bits * 2));
+    return promoteStrong(tc.strong(w), s);
+  }
+  return promoteStrong(a, b);
+}
+
+//===-- numba type strings ------------------------------------------------===//
+
+namespace {
+class TypeParser {
+public:
+  explicit TypeParser(const std::string &t) : text(t) {}
+  const std::string &text;
+  std::size_t pos = 0;
+  std::string error;
+
+  void skip() {
+    while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos])))
+      ++pos;
+  }
+  bool eat(char c) {
+    skip();
+    if (pos < text.size() && text[pos] == c) {
+      ++pos;
+      return true;
+    }
+    return false;
+  }
+  bool eat(const char *s) {
+    skip();
+    std::size_t n = std::char_traits<char>::length(s);
+    if (text.compare(pos, n, s) == 0) {
+      pos += n;
+      return true;
+    }
+    return false;
+  }
+  std::string ident() {
+    skip();
+    std::size_t start = pos;
+    while (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_'))
+      ++pos;
+    return text.substr(start, pos - start);
+  }
+  const Type *fail(const std::string &msg) {
+    if (error.empty())
+      error = msg + " at column " + std::to_string(pos + 1) + " of '" + text + "'";
+    return nullptr;
+  }
+
+  const Type *type() {
+    std::string name = ident();
+    if (name.empty())
+      return fail("expected a type name");
+    if (name == "Tuple" || name == "UniTuple")
+      return tuple(name == "UniTuple");
+    if (name == "void" || name == "none")
+      return name == "void" ? types().voidType() : types().noneType();
+    const ScalarType *scalar = types().scalarByName(name);
+    if (!scalar)
+      return fail("unknown type '" + name + "'");
+    if (!eat('['))
+      return scalar;
+    return array(scalar);
+  }
+
+  // "[:, ::1]": one entry a dimension, "::1" marking the unit-stride one.
+  const Type *array(const ScalarType *dtype) {
+    int ndim = 0, unitAt = -1, units = 0;
+    if (eat(']'))
+      return types().arrayType(dtype, 0, Layout::C);
+    do {
+      if (eat("::1")) {
+        unitAt = ndim;
+        ++units;
+      } else if (!eat(':')) {
+        return fail("expected ':' or '::1' in an array type");
+      }
+      ++ndim;
+    } while (eat(','));
+    if (!eat(']'))
+      return fail("expected ']'");
+    if (units > 1)
+      return fail("only one dimension may be '::1'");
+    Layout layout = Layout::A;
+    if (unitAt == ndim - 1)
+      layout = Layout::C;
+    else if (unitAt == 0)
+      layout = Layout::F;
+    else if (unitAt >= 0)
+      return fail("'::1' must mark the first or the last dimension");
+    return types().arrayType(dtype, ndim, layout);
+  }
+
+  const Type *tuple(bool uni) {
+    if (!eat('('))
+      return fail("expected '('");
+    std::vector<const Type *> elts;
+    if (uni) {
+      const Type *elt = type();
+      if (!elt)
+        return nullptr;
+      if (!eat(','))
+        return fail("expected ', count' in UniTuple");
+      skip();
+      std::size_t start = pos;
+      while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+        ++pos;
+      if (start == pos)
+        return fail("expected a count in UniTuple");
+      int n = std::stoi(text.substr(start, pos - start));
+      if (n > 64)
+        return fail("UniTuple of more than 64 elements");
+      elts.assign(n, elt);
+    } else if (!eat(')')) {
+      do {
+        const Type *elt = type();
+        if (!elt)
+          return nullptr;
+        elts.push_back(elt);
+      } while (eat(','));
+    } else {
+      return types().tupleType({});
+    }
+    if (!eat(')'))
+      return fail("expected ')'");
+    return types().tupleType(std::move(elts));
+  }
+
+  bool atEnd() {
+    skip();
+    return pos == text.size();
+  }
+};
+} // namespace
+
+const Type *parseType(const std::string &text, std::string &error) {
+  TypeParser p(text);
+  const Type *t = p.type();
+  if (t && !p.atEnd())
+    t = p.fail("unexpected text after the type");
+  error = p.error;
+  return t;
+}
+
+std::string Signature::str() const {
+  std::string s = "(";
+  for (std::size_t i = 0; i < params.size(); ++i)
+    s += (i ? ", " : "") + params[i]->str();
+  return s + ")";
+}
+
+bool parseSignature(const std::string &text, Signature &out, std::string &error) {
+  TypeParser p(text);
+  out = Signature();
+  p.skip();
+  if (p.pos < text.size() && text[p.pos] != '(') {
+    out.returnType = p.type();
+    if (!out.returnType) {
+      error = p.error;
+      return false;
+    }
+  } else {
+    out.returnType = types().voidType();
+  }
+  if (!p.eat('(')) {
+    error = "expected '(' after the return type in signature '" + text + "'";
+    return false;
+  }
+  if (!p.eat(')')) {
+    do {
+      const Type *t = p.type();
+      if (!t) {
+        error = p.error;
+        return false;
+      }
+      out.params.push_back(t);
+    } while (p.eat(','));
+    if (!p.eat(')')) {
+      error = "expected ')' in signature '" + text + "'";
+      return false;
+    }
+  }
+  if (!p.atEnd()) {
+    error = "unexpected text after signature '" + text + "'";
+    return false;
+  }
+  return true;
+}
+
+} // namespace ptxforge::frontend

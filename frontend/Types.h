@@ -1,0 +1,162 @@
+//===- frontend/Types.h - The kernel language's types ---------------------===//
+//
+// Types are immutable and interned for the life of the process by
+// TypeContext, so they compare by pointer and can key caches shared across
+// threads. Scalar types may be *weak*: Python scalars (literals and `int` /
+// `float` arguments) follow NumPy 2's NEP 50 rule and take the kind of the
+// strong operand they meet, so `x[i] * 2.0` stays float32.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "frontend/Casting.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ptxforge::frontend {
+
+class Type {
+public:
+  enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Module, Builtin, Dtype, Slice };
+  Kind kind() const { return kind_; }
+  /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
+  /// Weak scalars print as Python's names: int, float, complex.
+  const std::string &str() const { return str_; }
+  virtual ~Type() = default;
+
+protected:
+  Type(Kind k, std::string s) : kind_(k), str_(std::move(s)) {}
+
+private:
+  Kind kind_;
+  std::string str_;
+};
+
+/// bool, int8..uint64, float16..float64, complex64/128.
+class ScalarType : public Type {
+public:
+  ScalarType(Kind k, int bits, bool isSigned, bool weak, std::string s)
+      : Type(k, std::move(s)), bits(bits), isSigned(isSigned), weak(weak) {}
+  static bool classof(const Type *t) {
+    return t->kind() == Kind::Bool || t->kind() == Kind::Int || t->kind() == Kind::Float ||
+           t->kind() == Kind::Complex;
+  }
+  bool isBool() const { return kind() == Kind::Bool; }
+  bool isInt() const { return kind() == Kind::Int; }
+  bool isFloat() const { return kind() == Kind::Float; }
+  bool isComplex() const { return kind() == Kind::Complex; }
+  /// Size in memory, in bytes (bool is one byte, as in NumPy).
+  int byteSize() const { return isBool() ? 1 : bits / 8; }
+  /// 0 bool, 1 int, 2 float, 3 complex: NumPy's kind order.
+  int category() const;
+
+  const int bits;     ///< bool: 1; complex: both parts together
+  const bool isSigned;
+  const bool weak;
+};
+
+enum class Layout { C, F, A };
+
+class ArrayType : public Type {
+public:
+  ArrayType(const ScalarType *dtype, int ndim, Layout layout, std::string s)
+      : Type(Kind::Array, std::move(s)), dtype(dtype), ndim(ndim), layout(layout) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Array; }
+  const ScalarType *dtype;
+  const int ndim;
+  const Layout layout;
+};
+
+class TupleType : public Type {
+public:
+  TupleType(std::vector<const Type *> elts, std::string s) : Type(Kind::Tuple, std::move(s)), elts(std::move(elts)) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Tuple; }
+  const std::vector<const Type *> elts;
+};
+
+/// The value of `range(...)`; its elements are `elt`.
+class RangeType : public Type {
+public:
+  RangeType(const ScalarType *elt, std::string s) : Type(Kind::Range, std::move(s)), elt(elt) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Range; }
+  const ScalarType *elt;
+};
+
+/// A namespace (`ptxforge`, `math`, `ptxforge.threadIdx`) or a builtin
+/// function/value (`ptxforge.grid`, `builtins.range`), named by its path.
+class PathType : public Type {
+public:
+  PathType(Kind k, std::string path) : Type(k, path), path(std::move(path)) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Module || t->kind() == Kind::Builtin; }
+  const std::string path;
+};
+
+/// A scalar type used as a value: `np.float32`, `pf.int64`, `float`.
+class DtypeType : public Type {
+public:
+  DtypeType(const ScalarType *dtype, std::string s) : Type(Kind::Dtype, std::move(s)), dtype(dtype) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Dtype; }
+  const ScalarType *dtype;
+};
+
+/// Interns every type. Thread-safe; types live until the process ends.
+class TypeContext {
+public:
+  static TypeContext &get();
+
+  const Type *voidType();
+  const Type *noneType();
+  const Type *sliceType();
+  const ScalarType *boolType();
+  const ScalarType *intType(int bits, bool isSigned = true, bool weak = false);
+  const ScalarType *floatType(int bits, bool weak = false);
+  const ScalarType *complexType(int bits, bool weak = false);
+  const ArrayType *arrayType(const ScalarType *dtype, int ndim, Layout layout);
+  const TupleType *tupleType(std::vector<const Type *> elts);
+  const RangeType *rangeType(const ScalarType *elt);
+  const PathType *moduleType(const std::string &path);
+  const PathType *builtinType(const std::string &path);
+  const DtypeType *dtypeType(const ScalarType *dtype);
+
+  /// The strong form of a weak scalar (int -> int64, float -> float64).
+  const ScalarType *strong(const ScalarType *t);
+  /// A scalar type by NumPy name ("float32", "uint8", "bool", "int", "float"),
+  /// or nullptr.
+  const ScalarType *scalarByName(const std::string &name);
+
+private:
+  TypeContext();
+  struct Impl;
+  Impl *impl_;
+};
+
+/// Shorthand for TypeContext::get().
+inline TypeContext &types() { return TypeContext::get(); }
+
+/// NumPy's promotion of two scalar types for arithmetic, with NEP 50 weak
+/// scalars: a weak operand adopts the strong operand's type when its kind
+/// is no higher. Never returns a weak type unless both are weak.
+const ScalarType *promote(const ScalarType *a, const ScalarType *b);
+
+/// The numba spelling of an array type's layout part ("[:, ::1]").
+std::string layoutSpelling(int ndim, Layout layout);
+
+/// Parses one numba type ("float32", "int64[:, ::1]", "float64[::1, :]",
+/// "Tuple(int32, float32)", "UniTuple(int64, 2)"); nullptr with `error` set
+/// on failure.
+const Type *parseType(const std::string &text, std::string &error);
+
+/// A parsed numba signature string: "void(float32, float32[::1])" or
+/// "(float32, float32[::1])" (return type then defaults to void).
+struct Signature {
+  const Type *returnType = nullptr;
+  std::vector<const Type *> params;
+  /// "(float32, float32[::1])"
+  std::string str() const;
+};
+/// Parses a signature string; returns false with `error` set on failure.
+bool parseSignature(const std::string &text, Signature &out, std::string &error);
+
+} // namespace ptxforge::frontend

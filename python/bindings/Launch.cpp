@@ -1,0 +1,170 @@
+//===- python/bindings/Launch.cpp - Loaded kernels and their launches -----===//
+//
+// Arguments reach launch() already reduced to plain Python values by the
+// dispatcher: an array is (data pointer, shape, byte strides), a scalar a
+// Python number, a tuple a tuple. They are packed by the kernel's parameter
+// types (compiler/Abi.h) into one 8-byte cell per parameter.
+//
+//===----------------------------------------------------------------------===//
+
+#include "python/bindings/Launch.h"
+
+#include "compiler/Compiler.h"
+#include "runtime/Driver.h"
+#include "runtime/Module.h"
+
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace py = pybind11;
+
+namespace ptxforge::bindings {
+
+using namespace frontend;
+
+namespace {
+
+// IEEE binary16 bits of `f`, rounding to nearest even.
+std::uint16_t toHalf(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  std::uint32_t sign = (x >> 16) & 0x8000;
+  std::int32_t exp = static_cast<std::int32_t>((x >> 23) & 0xff) - 127 + 15;
+  std::uint32_t mant = x & 0x7fffff;
+  if (((x >> 23) & 0xff) == 0xff) // inf or nan
+    return static_cast<std::uint16_t>(sign | 0x7c00 | (mant ? 0x200 : 0));
+  if (exp >= 31)
+    return static_cast<std::uint16_t>(sign | 0x7c00);
+  if (exp <= 0) {
+    if (exp < -10)
+      return static_cast<std::uint16_t>(sign);
+    mant |= 0x800000;
+    std::uint32_t shift = static_cast<std::uint32_t>(14 - exp);
+    std::uint32_t half = mant >> shift, rest = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
+    if (rest > mid || (rest == mid && (half & 1)))
+      ++half;
+    return static_cast<std::uint16_t>(sign | half);
+  }
+  std::uint32_t half = sign | (static_cast<std::uint32_t>(exp) << 10) | (mant >> 13);
+  std::uint32_t rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
+    ++half;
+  return static_cast<std::uint16_t>(half);
+}
+
+class Packer {
+public:
+  std::vector<std::uint64_t> cells;
+
+  void scalar(const ScalarType *t, py::handle v) {
+    std::uint64_t cell = 0;
+    if (t->isBool()) {
+      int truth = PyObject_IsTrue(v.ptr());
+      if (truth < 0)
+        throw py::error_already_set();
+      cell = truth;
+    } else if (t->isInt()) {
+      if (!t->isSigned) {
+        cell = PyLong_AsUnsignedLongLongMask(v.ptr());
+      } else {
+        long long x = PyLong_AsLongLong(v.ptr());
+        cell = static_cast<std::uint64_t>(x);
+      }
+      if (PyErr_Occurred())
+        throw py::error_already_set();
+    } else {
+      double d = PyFloat_AsDouble(v.ptr());
+      if (d == -1.0 && PyErr_Occurred())
+        throw py::error_already_set();
+      if (t->bits == 64) {
+        std::memcpy(&cell, &d, 8);
+      } else if (t->bits == 32) {
+        float f = static_cast<float>(d);
+        std::memcpy(&cell, &f, 4);
+      } else {
+        std::uint16_t h = toHalf(static_cast<float>(d));
+        std::memcpy(&cell, &h, 2);
+      }
+    }
+    // Little-endian: the low bytes of the cell are the parameter.
+    cells.push_back(cell);
+  }
+
+  void value(const Type *t, py::handle v) {
+    if (auto *s = dyn_cast<ScalarType>(t)) {
+      scalar(s, v);
+      return;
+    }
+    if (auto *a = dyn_cast<ArrayType>(t)) {
+      auto parts = py::reinterpret_borrow<py::tuple>(v);
+      cells.push_back(parts[0].cast<std::uint64_t>());
+      auto shape = parts[1].cast<py::tuple>();
+      for (int d = 0; d < a->ndim; ++d)
+        cells.push_back(static_cast<std::uint64_t>(shape[d].cast<std::int64_t>()));
+      if (a->layout == Layout::A) {
+        auto strides = parts[2].cast<py::tuple>();
+        for (int d = 0; d < a->ndim; ++d)
+          cells.push_back(static_cast<std::uint64_t>(strides[d].cast<std::int64_t>()));
+      }
+      return;
+    }
+    auto *tt = cast<TupleType>(t);
+    auto items = py::reinterpret_borrow<py::tuple>(v);
+    if (items.size() != tt->elts.size())
+      throw py::value_error("expected a tuple of " + std::to_string(tt->elts.size()) + " values");
+    for (std::size_t i = 0; i < tt->elts.size(); ++i)
+      value(tt->elts[i], items[i]);
+  }
+};
+
+struct LoadedKernel {
+  std::shared_ptr<compiler::KernelArtifacts> artifacts;
+  std::shared_ptr<runtime::Module> module;
+  runtime::Function function;
+
+  LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device) : artifacts(std::move(a)) {
+    py::gil_scoped_release release;
+    runtime::ensureContext(device);
+    const std::string &image = artifacts->cubin.ok() ? artifacts->cubin.cubin : artifacts->ptx;
+    module = runtime::Module::load(image, device);
+    function = module->function(artifacts->entryName);
+  }
+
+  void launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
+              std::uintptr_t stream, const py::tuple &args) {
+    if (args.size() != artifacts->params.size())
+      throw py::type_error("kernel '" + artifacts->entryName + "' takes " + std::to_string(artifacts->params.size()) +
+                           " arguments, got " + std::to_string(args.size()));
+    Packer p;
+    p.cells.reserve(artifacts->abi.size());
+    for (std::size_t i = 0; i < args.size(); ++i)
+      p.value(artifacts->params[i], args[i]);
+    std::vector<void *> params(p.cells.size());
+    for (std::size_t i = 0; i < p.cells.size(); ++i)
+      params[i] = &p.cells[i];
+    runtime::LaunchConfig cfg;
+    std::copy(grid.begin(), grid.end(), cfg.grid);
+    std::copy(block.begin(), block.end(), cfg.block);
+    cfg.sharedBytes = shared;
+    cfg.stream = reinterpret_cast<void *>(stream);
+    runtime::ensureContext(function.device);
+    runtime::launch(function, cfg, params.data());
+  }
+};
+
+} // namespace
+
+void defineLaunch(py::module_ &m) {
+  py::class_<LoadedKernel>(m, "LoadedKernel")
+      .def(py::init<std::shared_ptr<compiler::KernelArtifacts>, int>(), py::arg("artifacts"), py::arg("device"))
+      .def("launch", &LoadedKernel::launch, py::arg("grid"), py::arg("block"), py::arg("shared"), py::arg("stream"),
+           py::arg("args"))
+      .def_property_readonly("registers", [](const LoadedKernel &k) { return k.function.numRegs; })
+      .def_property_readonly("max_threads_per_block", [](const LoadedKernel &k) { return k.function.maxThreadsPerBlock; })
+      .def_property_readonly("local_bytes", [](const LoadedKernel &k) { return k.function.localBytes; })
+      .def_property_readonly("shared_bytes", [](const LoadedKernel &k) { return k.function.staticSharedBytes; });
+}
+
+} // namespace ptxforge::bindings

@@ -1,0 +1,264 @@
+//===- python/bindings/Module.cpp - ptxforge._core ------------------------===//
+//
+// The thin layer between Python and libptxforge: converts the function's
+// ast once, compiles with the GIL released, loads and launches, and maps
+// C++ errors to Python exceptions. No compiler or runtime logic lives here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Compiler.h"
+#include "python/bindings/AstConvert.h"
+#include "python/bindings/Launch.h"
+#include "runtime/Driver.h"
+#include "runtime/Memory.h"
+
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+using namespace ptxforge;
+
+namespace {
+
+/// Raises ptxforge.CompileError for `d`.
+[[noreturn]] void raiseCompileError(const frontend::Diagnostic &d) {
+  py::object cls = py::module_::import("ptxforge.errors").attr("CompileError");
+  py::object err = cls(d.render(), d.span.file ? d.span.file->name : "", d.span.line, d.column(), d.message);
+  PyErr_SetObject(cls.ptr(), err.ptr());
+  throw py::error_already_set();
+}
+
+/// A converted function: its tree and the file it came from.
+struct FunctionAst {
+  std::shared_ptr<frontend::AstContext> ast;
+};
+
+FunctionAst parseFunction(py::handle tree, const std::string &filename, const std::string &source, int lineOffset,
+                          int colOffset) {
+  auto file = std::make_shared<frontend::SourceFile>(filename, source);
+  try {
+    return FunctionAst{bindings::convertFunction(tree, file, lineOffset, colOffset)};
+  } catch (const frontend::DiagnosticError &e) {
+    raiseCompileError(e.diagnostic());
+  }
+}
+
+const frontend::Type *parseTypeOrThrow(const std::string &text) {
+  std::string error;
+  const frontend::Type *t = frontend::parseType(text, error);
+  if (!t)
+    throw py::value_error("bad type '" + text + "': " + error);
+  return t;
+}
+
+// Globals arrive as {name: ("path", p) | ("const", type, value) | ("opaque", what)}.
+frontend::GlobalEnv convertGlobals(const py::dict &globals) {
+  frontend::GlobalEnv env;
+  for (auto [key, value] : globals) {
+    auto t = value.cast<py::tuple>();
+    auto kind = t[0].cast<std::string>();
+    frontend::GlobalValue g;
+    if (kind == "path") {
+      g.kind = frontend::GlobalValue::Path;
+      g.path = t[1].cast<std::string>();
+    } else if (kind == "const") {
+      g.kind = frontend::GlobalValue::Constant;
+      g.type = frontend::types().scalarByName(t[1].cast<std::string>());
+      if (!g.type)
+        throw py::value_error("bad constant type " + t[1].cast<std::string>());
+      if (g.type->isFloat())
+        g.floatValue = t[2].cast<double>();
+      else if (g.type->isInt() && !g.type->isSigned)
+        g.intValue = static_cast<std::int64_t>(t[2].cast<std::uint64_t>());
+      else
+        g.intValue = t[2].cast<std::int64_t>();
+    } else {
+      g.kind = frontend::GlobalValue::Opaque;
+      g.description = t[1].cast<std::string>();
+    }
+    env.emplace(key.cast<std::string>(), std::move(g));
+  }
+  return env;
+}
+
+compiler::Stage stageByName(const std::string &s) {
+  if (s == "typed")
+    return compiler::Stage::Typed;
+  if (s == "llvm")
+    return compiler::Stage::Llvm;
+  if (s == "ptx")
+    return compiler::Stage::Ptx;
+  if (s == "cubin")
+    return compiler::Stage::Cubin;
+  throw py::value_error("unknown stage '" + s + "' (typed, llvm, ptx, cubin)");
+}
+
+std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const std::vector<std::string> &argTypes,
+                                                   const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
+                                                   bool fma, bool lineinfo, int optLevel, int maxRegisters,
+                                                   const std::string &stage) {
+  std::vector<const frontend::Type *> types;
+  for (const std::string &t : argTypes)
+    types.push_back(parseTypeOrThrow(t));
+  frontend::GlobalEnv env = convertGlobals(globals);
+  compiler::Options o;
+  o.ccMajor = ccMajor;
+  o.ccMinor = ccMinor;
+  o.fastmath = fastmath;
+  o.fmaContraction = fma;
+  o.lineinfo = lineinfo;
+  o.optLevel = optLevel;
+  o.maxRegisters = maxRegisters;
+  compiler::Stage upTo = stageByName(stage);
+  frontend::Diagnostic error;
+  std::unique_ptr<compiler::KernelArtifacts> out;
+  {
+    py::gil_scoped_release release;
+    out = compiler::compileKernel(*fa.ast, types, env, o, upTo, error);
+  }
+  if (!out)
+    raiseCompileError(error);
+  return std::shared_ptr<compiler::KernelArtifacts>(std::move(out));
+}
+
+py::dict resources(const compiler::KernelArtifacts &a) {
+  py::dict d;
+  if (!a.cubin.ok())
+    return d;
+  if (auto r = compiler::cubinResources(a.cubin.cubin, a.entryName)) {
+    d["registers"] = r->registers;
+    d["shared_bytes"] = r->sharedBytes;
+    d["local_bytes"] = r->localBytes;
+    d["const_bytes"] = r->constBytes;
+  }
+  return d;
+}
+
+} // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "ptxforge's compiler and runtime (libptxforge), for the ptxforge package";
+
+  py::register_exception<runtime::CudaUnavailable>(m, "CudaSupportError", PyExc_RuntimeError);
+  static py::exception<runtime::CudaError> driverError(m, "CudaDriverError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p)
+        std::rethrow_exception(p);
+    } catch (const runtime::OutOfMemory &e) {
+      py::object cls = py::module_::import("ptxforge._core").attr("CudaOutOfMemoryError");
+      PyErr_SetString(cls.ptr(), e.what());
+    } catch (const runtime::CudaError &e) {
+      PyErr_SetString(driverError.ptr(), e.what());
+    }
+  });
+  m.attr("CudaOutOfMemoryError") = py::reinterpret_steal<py::object>(
+      PyErr_NewException("ptxforge._core.CudaOutOfMemoryError", driverError.ptr(), nullptr));
+
+  py::class_<FunctionAst>(m, "FunctionAst")
+      .def_property_readonly("name", [](const FunctionAst &f) { return f.ast->function().name; })
+      .def("dump", [](const FunctionAst &f) { return frontend::dump(f.ast->function()); });
+  m.def("parse_function", &parseFunction, py::arg("tree"), py::arg("filename"), py::arg("source"),
+        py::arg("line_offset"), py::arg("col_offset"));
+
+  py::class_<compiler::KernelArtifacts, std::shared_ptr<compiler::KernelArtifacts>>(m, "Artifacts")
+      .def_readonly("entry_name", &compiler::KernelArtifacts::entryName)
+      .def_readonly("signature", &compiler::KernelArtifacts::signature)
+      .def_readonly("typed", &compiler::KernelArtifacts::typed)
+      .def_readonly("llvm", &compiler::KernelArtifacts::llvm)
+      .def_readonly("llvm_opt", &compiler::KernelArtifacts::llvmOpt)
+      .def_readonly("ptx", &compiler::KernelArtifacts::ptx)
+      .def_property_readonly("cubin",
+                             [](const compiler::KernelArtifacts &a) { return py::bytes(a.cubin.cubin); })
+      .def_property_readonly("assembler",
+                             [](const compiler::KernelArtifacts &a) { return compiler::assemblerName(a.cubin.by); })
+      .def_property_readonly("assembler_log", [](const compiler::KernelArtifacts &a) { return a.cubin.log; })
+      .def_property_readonly("assembler_error", [](const compiler::KernelArtifacts &a) { return a.cubin.error; })
+      .def_property_readonly("params",
+                             [](const compiler::KernelArtifacts &a) {
+                               std::vector<std::string> out;
+                               for (auto *t : a.params)
+                                 out.push_back(t->str());
+                               return out;
+                             })
+      .def_property_readonly("timings",
+                             [](const compiler::KernelArtifacts &a) {
+                               py::dict d;
+                               d["typing"] = a.msTyping;
+                               d["lowering"] = a.msLowering;
+                               d["optimizing"] = a.msOptimizing;
+                               d["ptx"] = a.msPtx;
+                               d["cubin"] = a.msCubin;
+                               return d;
+                             })
+      .def("resources", &resources);
+  m.def("compile", &compile, py::arg("function"), py::arg("arg_types"), py::arg("globals"), py::arg("cc_major"),
+        py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
+        py::arg("max_registers"), py::arg("stage"));
+  m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
+        "Parses a numba type string and returns its canonical spelling.");
+  m.def("parse_signature", [](const std::string &text) {
+    frontend::Signature sig;
+    std::string error;
+    if (!frontend::parseSignature(text, sig, error))
+      throw py::value_error(error);
+    std::vector<std::string> params;
+    for (auto *t : sig.params)
+      params.push_back(t->str());
+    return py::make_tuple(sig.returnType->str(), params);
+  });
+  m.def("compiler_version", &compiler::compilerVersion);
+
+  // Runtime.
+  m.def("is_available", &runtime::isAvailable);
+  m.def("unavailable_reason", &runtime::unavailableReason);
+  m.def("device_count", &runtime::deviceCount);
+  m.def("start_init", &runtime::startInitAsync, py::arg("device") = 0);
+  m.def("compute_capability", [](int device) {
+    py::gil_scoped_release release;
+    return runtime::computeCapability(device);
+  }, py::arg("device") = 0);
+  m.def("current_device", &runtime::currentDevice);
+  m.def("select_device", &runtime::selectDevice);
+  m.def("synchronize", [] {
+    py::gil_scoped_release release;
+    runtime::synchronize();
+  });
+  m.def("memory_info", [] { return runtime::memoryInfo(); });
+  m.def("device_info", [](int ordinal) {
+    runtime::DeviceInfo i = runtime::deviceInfo(ordinal);
+    py::dict d;
+    d["name"] = i.name;
+    d["compute_capability"] = py::make_tuple(i.ccMajor, i.ccMinor);
+    d["multiprocessors"] = i.multiprocessors;
+    d["max_threads_per_block"] = i.maxThreadsPerBlock;
+    d["max_shared_per_block"] = i.maxSharedPerBlock;
+    d["warp_size"] = i.warpSize;
+    d["total_memory"] = i.totalMemory;
+    return d;
+  });
+
+  py::class_<runtime::DeviceBuffer>(m, "DeviceBuffer")
+      .def(py::init<std::size_t>(), py::arg("nbytes"))
+      .def_property_readonly("ptr", &runtime::DeviceBuffer::devicePointer)
+      .def_property_readonly("nbytes", &runtime::DeviceBuffer::size)
+      .def("copy_from_host", [](runtime::DeviceBuffer &b, py::buffer src) {
+        py::buffer_info info = src.request();
+        std::size_t n = static_cast<std::size_t>(info.size * info.itemsize);
+        if (n > b.size())
+          throw py::value_error("source of " + std::to_string(n) + " bytes does not fit a buffer of " +
+                                std::to_string(b.size()));
+        py::gil_scoped_release release;
+        b.copyFromHost(info.ptr, n);
+      })
+      .def("copy_to_host", [](const runtime::DeviceBuffer &b, py::buffer dst) {
+        py::buffer_info info = dst.request(true);
+        std::size_t n = static_cast<std::size_t>(info.size * info.itemsize);
+        if (n > b.size())
+          throw py::value_error("destination of " + std::to_string(n) + " bytes is larger than the buffer of " +
+                                std::to_string(b.size()));
+        py::gil_scoped_release release;
+        b.copyToHost(info.ptr, n);
+      });
+
+  bindings::defineLaunch(m);
+}

@@ -1,0 +1,110 @@
+"""Reading a kernel's source and resolving the globals it names.
+
+The function is parsed with CPython's ``ast`` from its own lines; the C++
+side receives the tree plus the offsets that put every node back at its
+line and column in the user's file.
+"""
+
+import ast
+import builtins
+import inspect
+import linecache
+import math
+import textwrap
+
+from .errors import CompileError
+
+# Builtins the kernel language knows; any other builtin is reported as such.
+_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "int", "float", "bool"}
+_MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy"}
+
+
+class FunctionSource:
+    """A function's tree, its file, and where its snippet sits in the file."""
+
+    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names")
+
+    def __init__(self, pyfunc):
+        try:
+            lines, first_line = inspect.getsourcelines(pyfunc)
+        except (OSError, TypeError) as exc:
+            raise CompileError(
+                f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
+                "defined in files or notebooks, not ones built with exec() or at the prompt"
+            ) from None
+        self.filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
+        snippet = "".join(lines)
+        dedented = textwrap.dedent(snippet)
+        first = next((ln for ln in lines if ln.strip()), "")
+        self.col_offset = len(first) - len(first.lstrip()) if dedented != snippet else 0
+        self.line_offset = max(first_line - 1, 0)
+        file_lines = linecache.getlines(self.filename)
+        if file_lines:
+            self.file_text = "".join(file_lines)
+        else:  # keep line numbers right even without the whole file
+            self.file_text = "\n" * self.line_offset + snippet
+        module = ast.parse(dedented)
+        tree = next((n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        if tree is None:
+            raise CompileError(f"{self.filename}: no function definition found for {pyfunc.__name__}")
+        self.tree = tree
+        self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _describe(value):
+    """A global's meaning for the compiler: ("path", p), ("const", type, v) or ("opaque", what)."""
+    path = getattr(value, "_pf_path", None)
+    if isinstance(path, str):
+        return ("path", path)
+    if inspect.ismodule(value):
+        p = _MODULE_PATHS.get(value.__name__)
+        return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
+    if isinstance(value, bool):
+        return ("const", "bool", int(value))
+    if isinstance(value, int):
+        if -(2**63) <= value < 2**63:
+            return ("const", "int", value)
+        if 0 <= value < 2**64:
+            return ("const", "uint64", value)
+        return ("opaque", f"the integer {value}, too large for 64 bits")
+    if isinstance(value, float):
+        return ("const", "float", value)
+    module = getattr(value, "__module__", None) or ""
+    if isinstance(value, type) and module == "numpy":
+        return ("path", "numpy." + value.__name__)
+    if module == "numpy" and hasattr(value, "dtype") and getattr(value, "ndim", None) == 0:
+        kind = value.dtype.kind
+        if kind in "biuf":
+            name = "bool" if kind == "b" else value.dtype.name
+            return ("const", name, value.item())
+    if callable(value) and getattr(math, getattr(value, "__name__", ""), None) is value:
+        return ("path", "math." + value.__name__)
+    if callable(value) and getattr(builtins, getattr(value, "__name__", ""), None) is value:
+        name = value.__name__
+        if name in _KERNEL_BUILTINS:
+            return ("path", "builtins." + name)
+        return ("opaque", f"the Python builtin '{name}'")
+    return ("opaque", f"a {type(value).__module__}.{type(value).__qualname__} object"
+            if type(value).__module__ != "builtins" else f"a {type(value).__name__}")
+
+
+def resolve_globals(pyfunc, names):
+    """Describes every name of `names` that the function's closure, globals or builtins define."""
+    out = {}
+    code = pyfunc.__code__
+    closure = {}
+    if pyfunc.__closure__:
+        for name, cell in zip(code.co_freevars, pyfunc.__closure__):
+            try:
+                closure[name] = cell.cell_contents
+            except ValueError:  # an empty cell: assigned later in the enclosing function
+                pass
+    scope = pyfunc.__globals__
+    for name in names:
+        if name in closure:
+            out[name] = _describe(closure[name])
+        elif name in scope:
+            out[name] = _describe(scope[name])
+        elif hasattr(builtins, name):
+            out[name] = _describe(getattr(builtins, name))
+    return out

@@ -1,0 +1,271 @@
+"""The kernel object: ``@kernel``, ``kernel[grid, block](...)``, inspection.
+
+A Dispatcher compiles its function once per argument-type signature and
+keeps, per signature, the compiled artifacts and the module loaded on each
+device.
+"""
+
+import functools
+import threading
+
+from . import _core
+from ._args import describe
+from ._source import FunctionSource, resolve_globals
+from .errors import CompileError
+
+_DEFAULT_CC = (9, 0)
+
+
+def _dim3(value, what):
+    if isinstance(value, int):
+        value = (value,)
+    try:
+        dims = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{what} must be an int or a tuple of up to 3 ints, not {value!r}") from None
+    if not 1 <= len(dims) <= 3:
+        raise ValueError(f"{what} must have 1 to 3 dimensions, got {len(dims)}")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{what} {dims} has a negative dimension")
+    return dims + (1,) * (3 - len(dims))
+
+
+def _stream_handle(stream):
+    if stream is None or stream == 0:
+        return 0
+    if isinstance(stream, int):
+        return stream
+    for attr in ("handle", "ptr", "cuda_stream"):
+        h = getattr(stream, attr, None)
+        if h is not None:
+            return int(getattr(h, "value", h) or 0)
+    raise TypeError(f"cannot use {stream!r} as a stream")
+
+
+_STAGES = {"typed": 0, "ptx": 1, "cubin": 2}
+
+
+class _Compiled:
+    """One signature's artifacts, how far they went, and the module loaded per device."""
+
+    __slots__ = ("artifacts", "stage", "loaded")
+
+    def __init__(self, artifacts, stage):
+        self.artifacts = artifacts
+        self.stage = stage
+        self.loaded = {}
+
+
+class Dispatcher:
+    """A Python function compiled to a CUDA kernel per argument-type signature."""
+
+    def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
+                 max_registers=0, opt=True, device=False):
+        functools.update_wrapper(self, pyfunc)
+        self.py_func = pyfunc
+        self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
+                            max_registers=int(max_registers or 0), opt_level=3 if opt else 0)
+        self.device = device
+        self._source = None
+        self._ast = None
+        self._lock = threading.RLock()
+        self._overloads = {}  # (types, cc) -> _Compiled
+        self.signatures = []
+        for sig in signatures:
+            self._check_signature(sig)
+
+    # -- source and compilation ----------------------------------------------------
+
+    def _function_ast(self):
+        if self._ast is None:
+            with self._lock:
+                if self._ast is None:
+                    src = FunctionSource(self.py_func)
+                    self._ast = _core.parse_function(src.tree, src.filename, src.file_text,
+                                                     src.line_offset, src.col_offset)
+                    self._source = src
+        return self._ast
+
+    def _param_names(self):
+        code = self.py_func.__code__
+        return code.co_varnames[: code.co_argcount]
+
+    def _types_of_signature(self, sig):
+        if isinstance(sig, str):
+            ret, params = _core.parse_signature(sig)
+            if ret not in ("void", "none"):
+                raise TypeError(f"a kernel returns void, not {ret} (signature '{sig}')")
+            return tuple(params)
+        return tuple(_core.check_type(str(t)) for t in sig)
+
+    def _check_signature(self, sig):
+        types = self._types_of_signature(sig)
+        self._compile(types, _DEFAULT_CC, "typed")  # errors surface at decoration, as in numba
+        self.signatures.append(types)
+
+    def _compile(self, types, cc, stage):
+        key = (types, cc)
+        with self._lock:
+            compiled = self._overloads.get(key)
+            if compiled is None or compiled.stage < _STAGES[stage]:
+                fa = self._function_ast()
+                globals_ = resolve_globals(self.py_func, self._source.names)
+                artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, **self.options)
+                compiled = _Compiled(artifacts, _STAGES[stage])
+                self._overloads[key] = compiled
+            return compiled
+
+    def compile(self, sig):
+        """Compiles for `sig` (a signature string or a tuple of types) to a cubin for the
+        current device (sm_90 when there is none); returns the PTX entry name."""
+        types = self._types_of_signature(sig)
+        return self._compile(types, self._target_cc(), "cubin").artifacts.entry_name
+
+    @staticmethod
+    def _target_cc():
+        if _core.is_available():
+            return _core.compute_capability(_core.current_device())
+        return _DEFAULT_CC
+
+    # -- launching -----------------------------------------------------------------
+
+    def __getitem__(self, config):
+        if not isinstance(config, tuple):
+            raise TypeError("launch as kernel[blocks, threads](...) or kernel[blocks, threads, stream, shared_bytes](...)")
+        if not 2 <= len(config) <= 4:
+            raise ValueError(f"a launch configuration has 2 to 4 parts, got {len(config)}")
+        griddim = _dim3(config[0], "the grid")
+        blockdim = _dim3(config[1], "the block")
+        stream = _stream_handle(config[2]) if len(config) > 2 else 0
+        shared = int(config[3]) if len(config) > 3 else 0
+        return _Launcher(self, griddim, blockdim, stream, shared)
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"kernel '{self.__name__}' needs a launch configuration: "
+                        f"{self.__name__}[blocks, threads](...)")
+
+    def _launch(self, griddim, blockdim, stream, shared, args):
+        device = _core.current_device()
+        _core.start_init(device)  # driver start-up runs while we type and compile
+        types, values, transfers = describe(args, self._param_names())
+        cc = _core.compute_capability(device)
+        compiled = self._compile(types, cc, "cubin")
+        kernel = compiled.loaded.get(device)
+        if kernel is None:
+            with self._lock:
+                kernel = compiled.loaded.get(device)
+                if kernel is None:
+                    kernel = _core.LoadedKernel(compiled.artifacts, device)
+                    compiled.loaded[device] = kernel
+        kernel.launch(griddim, blockdim, shared, stream, values)
+        if transfers:
+            _core.synchronize()
+            for t in transfers:
+                t.copy_back()
+
+    # -- inspection ----------------------------------------------------------------
+
+    def _entries(self, signature, stage):
+        """{types: _Compiled} for one signature, or for every compiled and declared one."""
+        cc = self._target_cc()
+        if signature is not None:
+            types = self._types_of_signature(signature)
+            return {types: self._compile(types, cc, stage)}
+        with self._lock:
+            keys = list(self._overloads)
+        keys += [(types, cc) for types in self.signatures if (types, cc) not in keys]
+        entries = {}
+        for types, key_cc in keys:
+            entries.setdefault(types, self._compile(types, key_cc, stage))
+        return entries
+
+    def _inspect(self, signature, stage, attr):
+        entries = self._entries(signature, stage)
+        result = {types: getattr(c.artifacts, attr) for types, c in entries.items()}
+        if signature is not None:
+            return next(iter(result.values()))
+        return result
+
+    def inspect_types(self, signature=None):
+        """The typed tree per signature (a dict), or for one signature (a str)."""
+        return self._inspect(signature, "typed", "typed")
+
+    def inspect_llvm(self, signature=None):
+        """The optimised LLVM IR per signature (a dict), or for one signature (a str)."""
+        return self._inspect(signature, "ptx", "llvm_opt")
+
+    def inspect_ptx(self, signature=None):
+        """The PTX per signature (a dict), or for one signature (a str)."""
+        return self._inspect(signature, "ptx", "ptx")
+
+    inspect_asm = inspect_ptx
+
+    def get_regs_per_thread(self, signature=None):
+        """Registers per thread, read from the cubin: per signature (a dict) or for one."""
+        result = {t: c.artifacts.resources().get("registers") for t, c in self._entries(signature, "cubin").items()}
+        if signature is not None:
+            return next(iter(result.values()))
+        return result
+
+    @property
+    def overloads(self):
+        """{signature: entry name} of what has been compiled."""
+        return {types: c.artifacts.entry_name for (types, _), c in self._overloads.items()}
+
+    def __repr__(self):
+        return f"<ptxforge kernel {self.__name__}>"
+
+
+class _Launcher:
+    __slots__ = ("dispatcher", "griddim", "blockdim", "stream", "shared")
+
+    def __init__(self, dispatcher, griddim, blockdim, stream, shared):
+        self.dispatcher, self.griddim, self.blockdim = dispatcher, griddim, blockdim
+        self.stream, self.shared = stream, shared
+
+    def __call__(self, *args):
+        self.dispatcher._launch(self.griddim, self.blockdim, self.stream, self.shared, args)
+
+
+def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
+           max_registers=None, opt=True, debug=False, cache=False, link=None, inline=None):
+    """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
+
+    Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
+    signatures for eager type checking (``@kernel("void(float32[::1])")``).
+    """
+    if device:
+        raise CompileError("device functions (@ptxforge.jit(device=True)) are not supported yet")
+    if debug:
+        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
+    if link:
+        raise CompileError("link= (linking extra PTX or CUDA files) is not supported yet")
+    options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt)
+
+    def wrap(func, signatures=()):
+        return Dispatcher(func, signatures, **options)
+
+    if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
+        return wrap(func_or_sig)
+    sigs = ()
+    if func_or_sig is not None:
+        sigs = func_or_sig if isinstance(func_or_sig, list) else [func_or_sig]
+    return lambda func: wrap(func, sigs)
+
+
+jit = kernel
+
+
+def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=False,
+                opt=True, fma=True, max_registers=None):
+    """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
+
+    `cc` defaults to (9, 0). The PTX entry is named after the function.
+    """
+    if device:
+        raise CompileError("compile_ptx(device=True) needs device functions, which are not supported yet")
+    d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
+                   max_registers=max_registers, opt=opt)
+    types = d._types_of_signature(sig)
+    compiled = d._compile(types, tuple(cc or _DEFAULT_CC), "ptx")
+    return compiled.artifacts.ptx, "void"

@@ -1,0 +1,401 @@
+//===- runtime/Driver.cpp - Opening libcuda, cuInit, primary contexts -----===//
+//
+// libcuda.so.1 is opened with dlopen once and every entry point is resolved
+// through cuGetProcAddress into gCu. cuInit and each device's primary context
+// are made once, either on the caller's thread or on the one background
+// thread that startInitAsync starts; failures are kept and rethrown to every
+// caller. Nothing here runs driver code from a static destructor.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/DriverApi.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <dlfcn.h>
+#include <exception>
+#include <link.h>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+namespace ptxforge::runtime {
+
+CudaError::CudaError(int code, std::string call, const std::string &message)
+    : std::runtime_error(message), code_(code), call_(std::move(call)) {}
+
+namespace detail {
+
+DriverApi gCu;
+
+namespace {
+
+constexpr const char *kNoGpuHint =
+    "Launching kernels needs an NVIDIA GPU and its driver; compiling and "
+    "inspecting work without one.";
+
+/// What is known about one device. Each part is made once, by whichever
+/// thread gets there first; a failure is kept and rethrown to every caller.
+struct DeviceSlot {
+  CUdevice device = 0;
+
+  std::once_flag infoOnce;
+  std::atomic<bool> infoReady{false};
+  DeviceInfo info;
+  std::exception_ptr infoError;
+
+  std::once_flag contextOnce;
+  CUcontext context = nullptr;
+  std::exception_ptr contextError;
+};
+
+/// The process-wide driver state. Allocated once and never destroyed, so
+/// that no driver call can run from a static destructor at exit.
+struct State {
+  std::once_flag loadOnce;
+  std::string loadError;
+
+  std::once_flag initOnce;
+  std::atomic<bool> initDone{false};
+  std::exception_ptr initError;
+  int deviceCount = 0;
+  std::unique_ptr<DeviceSlot[]> slots;
+
+  std::once_flag asyncOnce;
+  std::thread initThread;
+
+  std::atomic<int> currentDevice{0};
+};
+
+State &state() {
+  static State *s = new State;
+  return *s;
+}
+
+/// The device whose primary context is current on this thread, -1 for none.
+thread_local int tCurrentOrdinal = -1;
+
+/// Where the dynamic loader found `lib`, for messages.
+std::string libraryPath(void *lib) {
+  link_map *map = nullptr;
+  if (dlinfo(lib, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name)
+    return map->l_name;
+  return "libcuda.so.1";
+}
+
+/// dlopen + cuGetProcAddress. Returns the reason on failure, empty on success.
+std::string openLibrary() {
+  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    const char *why = dlerror();
+    return std::string("no CUDA driver: libcuda.so.1 could not be loaded (") +
+           (why ? why : "unknown reason") + "). " + kNoGpuHint;
+  }
+  using GetProcAddressV1 = CUresult (*)(const char *, void **, int, cuuint64_t);
+  auto getProcV2 = reinterpret_cast<decltype(&::cuGetProcAddress)>(
+      dlsym(lib, "cuGetProcAddress_v2"));
+  auto getProcV1 =
+      getProcV2
+          ? nullptr
+          : reinterpret_cast<GetProcAddressV1>(dlsym(lib, "cuGetProcAddress"));
+  if (!getProcV2 && !getProcV1)
+    return std::string("no CUDA driver: libcuda.so.1 has no cuGetProcAddress, "
+                       "so the driver predates CUDA 11.3; update the NVIDIA "
+                       "driver. ") +
+           kNoGpuHint;
+
+  // cuGetProcAddress rejects a version newer than the driver's own.
+  int driverVersion = CUDA_VERSION;
+  auto getVersion = reinterpret_cast<decltype(&::cuDriverGetVersion)>(
+      dlsym(lib, "cuDriverGetVersion"));
+  if (getVersion && getVersion(&driverVersion) != CUDA_SUCCESS)
+    driverVersion = CUDA_VERSION;
+  const int version = std::min(driverVersion, CUDA_VERSION);
+
+  CUresult failure = CUDA_SUCCESS;
+  auto resolve = [&](const char *name, void **slot) {
+    failure = getProcV2
+                  ? getProcV2(name, slot, version, CU_GET_PROC_ADDRESS_DEFAULT,
+                              nullptr)
+                  : getProcV1(name, slot, version, CU_GET_PROC_ADDRESS_DEFAULT);
+    return failure == CUDA_SUCCESS && *slot != nullptr;
+  };
+  DriverApi api;
+  const char *missing = nullptr;
+#define PF_CU_RESOLVE(name)                                                    \
+  if (!missing && !resolve(#name, reinterpret_cast<void **>(&api.name)))       \
+    missing = #name;
+  PF_CU_FUNCTIONS(PF_CU_RESOLVE)
+#undef PF_CU_RESOLVE
+  if (failure == CUDA_ERROR_STUB_LIBRARY)
+    return "no CUDA driver: the libcuda.so.1 found (" + libraryPath(lib) +
+           ") is the CUDA toolkit's stub, not the driver; take its folder off "
+           "LD_LIBRARY_PATH. " +
+           kNoGpuHint;
+  if (missing)
+    return std::string("no CUDA driver: libcuda.so.1 (") + libraryPath(lib) +
+           ", CUDA " + std::to_string(driverVersion / 1000) + "." +
+           std::to_string(driverVersion % 1000 / 10) + ") does not provide " +
+           missing + " (CUresult " + std::to_string(failure) +
+           "); update the NVIDIA driver. " + kNoGpuHint;
+  gCu = api;
+  return {};
+}
+
+[[noreturn]] void noDevice(const std::string &why) {
+  throw CudaUnavailable("no CUDA device: " + why + ". " + kNoGpuHint);
+}
+
+/// cuInit and the device count; runs once, on whichever thread comes first.
+void initialize(State &s) {
+  try {
+    loadDriver();
+    CUresult result = gCu.cuInit(0);
+    if (result != CUDA_SUCCESS)
+      noDevice("cuInit failed with " + errorText(result));
+    int count = 0;
+    result = gCu.cuDeviceGetCount(&count);
+    if (result != CUDA_SUCCESS)
+      noDevice("cuDeviceGetCount failed with " + errorText(result));
+    if (count <= 0)
+      noDevice("the driver loaded but reports no devices");
+    auto slots = std::make_unique<DeviceSlot[]>(count);
+    for (int i = 0; i < count; ++i)
+      PF_CHECK_CU(cuDeviceGet, &slots[i].device, i);
+    s.slots = std::move(slots);
+    s.deviceCount = count;
+  } catch (...) {
+    s.initError = std::current_exception();
+  }
+  s.initDone.store(true, std::memory_order_release);
+}
+
+/// Waits for cuInit (running it here if nobody has) and rethrows its failure.
+void waitInit() {
+  State &s = state();
+  if (!s.initDone.load(std::memory_order_acquire))
+    std::call_once(s.initOnce, [&s] { initialize(s); });
+  if (s.initError)
+    std::rethrow_exception(s.initError);
+}
+
+DeviceSlot &slotFor(int ordinal) {
+  waitInit();
+  State &s = state();
+  if (ordinal < 0 || ordinal >= s.deviceCount)
+    throw std::invalid_argument(
+        "CUDA device " + std::to_string(ordinal) + " does not exist: there " +
+        (s.deviceCount == 1
+             ? "is 1 device"
+             : "are " + std::to_string(s.deviceCount) + " devices") +
+        ", numbered from 0");
+  return s.slots[ordinal];
+}
+
+int attribute(CUdevice device, CUdevice_attribute which) {
+  int value = 0;
+  PF_CHECK_CU(cuDeviceGetAttribute, &value, which, device);
+  return value;
+}
+
+DeviceInfo queryInfo(int ordinal, CUdevice device) {
+  DeviceInfo info;
+  info.ordinal = ordinal;
+  char name[256] = {};
+  PF_CHECK_CU(cuDeviceGetName, name, static_cast<int>(sizeof name) - 1, device);
+  info.name = name;
+  info.ccMajor =
+      attribute(device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+  info.ccMinor =
+      attribute(device, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+  info.multiprocessors =
+      attribute(device, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+  info.maxThreadsPerBlock =
+      attribute(device, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK);
+  info.maxBlockDim[0] = attribute(device, CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X);
+  info.maxBlockDim[1] = attribute(device, CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y);
+  info.maxBlockDim[2] = attribute(device, CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z);
+  info.maxGridDim[0] = attribute(device, CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X);
+  info.maxGridDim[1] = attribute(device, CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y);
+  info.maxGridDim[2] = attribute(device, CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z);
+  info.maxSharedPerBlock =
+      attribute(device, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK);
+  info.maxSharedPerBlockOptin = std::max(
+      info.maxSharedPerBlock,
+      attribute(device, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN));
+  info.warpSize = attribute(device, CU_DEVICE_ATTRIBUTE_WARP_SIZE);
+  PF_CHECK_CU(cuDeviceTotalMem, &info.totalMemory, device);
+  return info;
+}
+
+/// Retains the device's primary context once; later calls return it.
+CUcontext primaryContext(int ordinal) {
+  DeviceSlot &slot = slotFor(ordinal);
+  std::call_once(slot.contextOnce, [&slot] {
+    try {
+      CUcontext context = nullptr;
+      PF_CHECK_CU(cuDevicePrimaryCtxRetain, &context, slot.device);
+      slot.context = context;
+    } catch (...) {
+      slot.contextError = std::current_exception();
+    }
+  });
+  if (slot.contextError)
+    std::rethrow_exception(slot.contextError);
+  return slot.context;
+}
+
+/// The background thread's work. Failures stay in the state, for the callers
+/// that wait on it to rethrow.
+void warmUp(int ordinal) noexcept {
+  try {
+    cachedDeviceInfo(ordinal);
+    primaryContext(ordinal);
+  } catch (...) {
+  }
+}
+
+/// Runs at exit: a process that ends while the driver is still starting
+/// waits for it rather than tearing the process down under it.
+void joinInitThread() {
+  State &s = state();
+  try {
+    if (s.initThread.joinable())
+      s.initThread.join();
+  } catch (...) {
+  }
+}
+
+} // namespace
+
+void loadDriver() {
+  State &s = state();
+  std::call_once(s.loadOnce, [&s] { s.loadError = openLibrary(); });
+  if (!s.loadError.empty())
+    throw CudaUnavailable(s.loadError);
+}
+
+void throwCudaError(CUresult result, const char *call) {
+  throw CudaError(result, call,
+                  std::string(call) + " failed: " + errorText(result));
+}
+
+const DeviceInfo &cachedDeviceInfo(int ordinal) {
+  DeviceSlot &slot = slotFor(ordinal);
+  if (slot.infoReady.load(std::memory_order_acquire) && !slot.infoError)
+    return slot.info;
+  std::call_once(slot.infoOnce, [&slot, ordinal] {
+    try {
+      slot.info = queryInfo(ordinal, slot.device);
+    } catch (...) {
+      slot.infoError = std::current_exception();
+    }
+    slot.infoReady.store(true, std::memory_order_release);
+  });
+  if (slot.infoError)
+    std::rethrow_exception(slot.infoError);
+  return slot.info;
+}
+
+} // namespace detail
+
+using namespace detail;
+
+bool isAvailable() {
+  try {
+    waitInit();
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string unavailableReason() {
+  try {
+    waitInit();
+    return {};
+  } catch (const std::exception &e) {
+    return e.what();
+  } catch (...) {
+    return "the CUDA driver failed to start for an unknown reason";
+  }
+}
+
+int deviceCount() {
+  try {
+    waitInit();
+    return state().deviceCount;
+  } catch (...) {
+    return 0;
+  }
+}
+
+void startInitAsync(int ordinal) {
+  State &s = state();
+  std::call_once(s.asyncOnce, [&s, ordinal] {
+    if (s.initDone.load(std::memory_order_acquire) && s.initError)
+      return;
+    std::atexit(joinInitThread);
+    try {
+      s.initThread = std::thread(warmUp, ordinal);
+    } catch (const std::system_error &) {
+      // No thread to be had: the first caller that needs the driver starts it.
+    }
+  });
+}
+
+std::pair<int, int> computeCapability(int ordinal) {
+  const DeviceInfo &info = cachedDeviceInfo(ordinal);
+  return {info.ccMajor, info.ccMinor};
+}
+
+void ensureContext(int ordinal) {
+  if (ordinal == tCurrentOrdinal) [[likely]]
+    return;
+  CUcontext context = primaryContext(ordinal);
+  PF_CHECK_CU(cuCtxSetCurrent, context);
+  tCurrentOrdinal = ordinal;
+}
+
+int currentDevice() {
+  return state().currentDevice.load(std::memory_order_relaxed);
+}
+
+void selectDevice(int ordinal) {
+  slotFor(ordinal);
+  state().currentDevice.store(ordinal, std::memory_order_relaxed);
+}
+
+DeviceInfo deviceInfo(int ordinal) { return cachedDeviceInfo(ordinal); }
+
+std::pair<std::size_t, std::size_t> memoryInfo() {
+  ensureContext(currentDevice());
+  std::size_t freeBytes = 0, totalBytes = 0;
+  PF_CHECK_CU(cuMemGetInfo, &freeBytes, &totalBytes);
+  return {freeBytes, totalBytes};
+}
+
+void synchronize() {
+  ensureContext(currentDevice());
+  PF_CHECK_CU(cuCtxSynchronize);
+}
+
+std::string errorText(int code) {
+  std::string number = "CUDA error " + std::to_string(code);
+  try {
+    loadDriver();
+  } catch (...) {
+    return number;
+  }
+  const char *name = nullptr;
+  const char *text = nullptr;
+  auto result = static_cast<CUresult>(code);
+  if (gCu.cuGetErrorName(result, &name) != CUDA_SUCCESS || !name)
+    return number + " (not known to this driver)";
+  if (gCu.cuGetErrorString(result, &text) != CUDA_SUCCESS || !text)
+    return name;
+  return std::string(name) + " (" + text + ")";
+}
+
+} // namespace ptxforge::runtime

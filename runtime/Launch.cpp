@@ -1,0 +1,134 @@
+//===- runtime/Launch.cpp - Checking a launch, then cuLaunchKernel --------===//
+//
+// A bad configuration is caught on the host with a message naming the limit,
+// instead of the driver's bare CUDA_ERROR_INVALID_VALUE. The limits come from
+// the Function (read at lookup) and the cached DeviceInfo, so a launch costs
+// a few compares on top of cuLaunchKernel. Dynamic shared memory above the
+// default 48 KiB raises the kernel's opt-in attribute once.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/DriverApi.h"
+#include "runtime/Module.h"
+
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+
+namespace ptxforge::runtime {
+
+namespace {
+
+std::string triple(const unsigned (&v)[3]) {
+  return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " +
+         std::to_string(v[2]) + ")";
+}
+
+[[noreturn]] void badLaunch(const std::string &what) {
+  throw std::invalid_argument(what);
+}
+
+/// How far each kernel's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES has
+/// been raised. Never destroyed (launches may run during exit).
+struct SharedOptIn {
+  std::mutex mutex;
+  std::unordered_map<void *, unsigned> raised;
+};
+
+SharedOptIn &sharedOptIn() {
+  static SharedOptIn *cache = new SharedOptIn;
+  return *cache;
+}
+
+void raiseSharedLimit(const Function &fn, unsigned bytes) {
+  SharedOptIn &cache = sharedOptIn();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  unsigned &raised = cache.raised[fn.handle];
+  if (raised >= bytes)
+    return;
+  PF_CHECK_CU(cuFuncSetAttribute, static_cast<CUfunction>(fn.handle),
+              CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+              static_cast<int>(bytes));
+  raised = bytes;
+}
+
+} // namespace
+
+namespace detail {
+
+bool validateLaunch(const Function &fn, const LaunchConfig &config,
+                    const DeviceInfo &device) {
+  const unsigned(&grid)[3] = config.grid;
+  const unsigned(&block)[3] = config.block;
+  if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0 || block[0] == 0 ||
+      block[1] == 0 || block[2] == 0)
+    badLaunch("a grid or block dimension is 0: grid " + triple(grid) +
+              ", block " + triple(block));
+
+  const std::uint64_t threads =
+      std::uint64_t(block[0]) * block[1] * std::uint64_t(block[2]);
+  const int kernelLimit = fn.maxThreadsPerBlock > 0 ? fn.maxThreadsPerBlock
+                                                    : device.maxThreadsPerBlock;
+  if (threads > std::uint64_t(kernelLimit)) {
+    std::string why = "block of " + std::to_string(threads) + " threads " +
+                      triple(block) + " exceeds this kernel's limit of " +
+                      std::to_string(kernelLimit) + " threads per block";
+    if (kernelLimit < device.maxThreadsPerBlock)
+      why += " (set by its launch bounds or its " + std::to_string(fn.numRegs) +
+             " registers per thread; the device allows " +
+             std::to_string(device.maxThreadsPerBlock) + ")";
+    badLaunch(why);
+  }
+
+  static constexpr char kAxis[3] = {'x', 'y', 'z'};
+  for (int i = 0; i < 3; ++i)
+    if (block[i] > unsigned(device.maxBlockDim[i]))
+      badLaunch(std::string("block dimension ") + kAxis[i] + " = " +
+                std::to_string(block[i]) + " exceeds the device's limit of " +
+                std::to_string(device.maxBlockDim[i]));
+  for (int i = 0; i < 3; ++i)
+    if (grid[i] > unsigned(device.maxGridDim[i]))
+      badLaunch(std::string("grid dimension ") + kAxis[i] + " = " +
+                std::to_string(grid[i]) + " exceeds the device's limit of " +
+                std::to_string(device.maxGridDim[i]));
+
+  const std::uint64_t shared =
+      std::uint64_t(fn.staticSharedBytes) + config.sharedBytes;
+  if (shared > std::uint64_t(device.maxSharedPerBlockOptin))
+    badLaunch("dynamic shared memory of " + std::to_string(config.sharedBytes) +
+              " bytes exceeds the device's limit of " +
+              std::to_string(device.maxSharedPerBlockOptin) +
+              " bytes per block (static: " +
+              std::to_string(fn.staticSharedBytes) + ")");
+  return config.sharedBytes > 0 &&
+         shared > std::uint64_t(device.maxSharedPerBlock);
+}
+
+void forgetFunction(void *function) {
+  SharedOptIn &cache = sharedOptIn();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  cache.raised.erase(function);
+}
+
+} // namespace detail
+
+void launch(const Function &fn, const LaunchConfig &config, void **params) {
+  if (!fn.handle)
+    badLaunch("launch of an empty Function: look the kernel up with "
+              "Module::function first");
+  const DeviceInfo &device = detail::cachedDeviceInfo(fn.device);
+  const bool optIn = detail::validateLaunch(fn, config, device);
+  ensureContext(fn.device);
+  if (optIn)
+    raiseSharedLimit(fn, config.sharedBytes);
+  CUresult result = detail::gCu.cuLaunchKernel(
+      static_cast<CUfunction>(fn.handle), config.grid[0], config.grid[1],
+      config.grid[2], config.block[0], config.block[1], config.block[2],
+      config.sharedBytes, static_cast<CUstream>(config.stream), params,
+      nullptr);
+  if (result != CUDA_SUCCESS) [[unlikely]]
+    throw CudaError(result, "cuLaunchKernel",
+                    "launching kernel '" + fn.name +
+                        "' failed: " + errorText(result));
+}
+
+} // namespace ptxforge::runtime
