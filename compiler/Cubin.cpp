@@ -1,0 +1,351 @@
+//===- compiler/Cubin.cpp - PTX to cubin with nvJitLink or ptxas ----------===//
+//
+// nvJitLink is opened with dlopen once per process and kept loaded; each
+// assembly uses its own handle, so concurrent calls are safe. Without it a
+// ptxas process assembles the PTX through private temporary files.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Cubin.h"
+#include "compiler/CudaToolkit.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+extern char **environ;
+
+namespace ptxforge::compiler {
+
+const char *assemblerName(Assembler a) {
+  switch (a) {
+  case Assembler::None:
+    return "none";
+  case Assembler::NvJitLink:
+    return "nvJitLink";
+  case Assembler::Ptxas:
+    return "ptxas";
+  }
+  return "unknown";
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// nvJitLink, resolved with dlsym
+//===----------------------------------------------------------------------===//
+
+/// The nvJitLink C API as declared by nvJitLink.h (CUDA 12 and 13 agree).
+/// Results are the nvJitLinkResult enum, 0 for success.
+struct NvJitLink {
+  using Handle = void *;
+  int (*create)(Handle *, uint32_t, const char **) = nullptr;
+  int (*destroy)(Handle *) = nullptr;
+  int (*addData)(Handle, int, const void *, size_t, const char *) = nullptr;
+  int (*complete)(Handle) = nullptr;
+  int (*cubinSize)(Handle, size_t *) = nullptr;
+  int (*cubin)(Handle, void *) = nullptr;
+  int (*errorLogSize)(Handle, size_t *) = nullptr;
+  int (*errorLog)(Handle, char *) = nullptr;
+  int (*infoLogSize)(Handle, size_t *) = nullptr;
+  int (*infoLog)(Handle, char *) = nullptr;
+  std::string path;  ///< what dlopen opened
+  std::string error; ///< why nothing was opened, when `path` is empty
+};
+
+constexpr int kInputPtx = 2; ///< NVJITLINK_INPUT_PTX
+
+/// Resolves `name`. nvJitLink.h maps each API name to a versioned symbol
+/// (nvJitLinkCreate -> __nvJitLinkCreate_13_0); prefer that, the ABI this
+/// file is written against, then the 12.x one, then the plain name that
+/// every release also exports.
+template <typename Fn> bool resolve(void *lib, const char *name, Fn &fn) {
+  for (const char *version : {"_13_0", "_12_0", ""}) {
+    std::string symbol = *version ? std::string("__") + name + version : std::string(name);
+    if (void *address = dlsym(lib, symbol.c_str())) {
+      fn = reinterpret_cast<Fn>(address);
+      return true;
+    }
+  }
+  return false;
+}
+
+NvJitLink loadNvJitLink() {
+  NvJitLink api;
+  std::string tried;
+  for (const std::string &candidate : nvJitLinkCandidates()) {
+    void *lib = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      if (candidate.find('/') != std::string::npos) {
+        const char *why = dlerror();
+        tried += "; " + std::string(why ? why : candidate.c_str());
+      }
+      continue;
+    }
+    bool complete =
+        resolve(lib, "nvJitLinkCreate", api.create) && resolve(lib, "nvJitLinkDestroy", api.destroy) &&
+        resolve(lib, "nvJitLinkAddData", api.addData) && resolve(lib, "nvJitLinkComplete", api.complete) &&
+        resolve(lib, "nvJitLinkGetLinkedCubinSize", api.cubinSize) &&
+        resolve(lib, "nvJitLinkGetLinkedCubin", api.cubin) &&
+        resolve(lib, "nvJitLinkGetErrorLogSize", api.errorLogSize) &&
+        resolve(lib, "nvJitLinkGetErrorLog", api.errorLog) &&
+        resolve(lib, "nvJitLinkGetInfoLogSize", api.infoLogSize) &&
+        resolve(lib, "nvJitLinkGetInfoLog", api.infoLog);
+    if (complete) {
+      api.path = candidate;
+      return api;
+    }
+    tried += "; " + candidate + " lacks the nvJitLink API";
+    dlclose(lib);
+  }
+  api.error = "libnvJitLink.so.13 not found by the loader, under the CUDA toolkit or in the "
+              "NVIDIA pip packages" +
+              tried;
+  return api;
+}
+
+/// The process-wide nvJitLink, opened on first use and never closed.
+const NvJitLink &nvJitLink() {
+  static const NvJitLink api = loadNvJitLink();
+  return api;
+}
+
+const char *nvJitLinkResultName(int result) {
+  static const char *const names[] = {"success",
+                                      "unrecognized option",
+                                      "missing -arch",
+                                      "invalid input",
+                                      "PTX compile error",
+                                      "NVVM compile error",
+                                      "internal error",
+                                      "thread pool error",
+                                      "unrecognized input",
+                                      "finalize error",
+                                      "null input",
+                                      "incompatible options",
+                                      "incorrect input type",
+                                      "arch mismatch",
+                                      "outdated library",
+                                      "missing fatbin",
+                                      "unrecognized arch",
+                                      "unsupported arch",
+                                      "LTO not enabled"};
+  if (result >= 0 && result < static_cast<int>(sizeof(names) / sizeof(names[0])))
+    return names[result];
+  return "unknown error";
+}
+
+std::string nvJitLinkLog(const NvJitLink &api, NvJitLink::Handle handle, bool error) {
+  size_t size = 0;
+  if ((error ? api.errorLogSize : api.infoLogSize)(handle, &size) != 0 || size <= 1)
+    return "";
+  std::string log(size, '\0');
+  if ((error ? api.errorLog : api.infoLog)(handle, log.data()) != 0)
+    return "";
+  log.resize(std::strlen(log.c_str()));
+  return log;
+}
+
+CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, const CubinOptions &o) {
+  CubinResult result;
+  result.by = Assembler::NvJitLink;
+  // nvJitLink's own -O takes 0 or 3 alone; other levels go to its ptxas.
+  std::vector<std::string> flags = {"-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
+                                    o.optLevel == 0 ? "-O0" : "-O3"};
+  if (o.optLevel != 0 && o.optLevel != 3)
+    flags.push_back("-Xptxas=-O" + std::to_string(o.optLevel));
+  if (o.lineInfo)
+    flags.push_back("-lineinfo");
+  if (o.maxRegisters > 0)
+    flags.push_back("-maxrregcount=" + std::to_string(o.maxRegisters));
+  if (o.verbose)
+    flags.push_back("-verbose");
+  std::vector<const char *> argv;
+  for (const std::string &flag : flags)
+    argv.push_back(flag.c_str());
+
+  NvJitLink::Handle handle = nullptr;
+  int status = api.create(&handle, static_cast<uint32_t>(argv.size()), argv.data());
+  if (status != 0 || !handle) {
+    result.error = std::string("nvJitLink: cannot create a linker (") + nvJitLinkResultName(status) + ")";
+    if (handle) {
+      result.error += ": " + nvJitLinkLog(api, handle, true);
+      api.destroy(&handle);
+    }
+    return result;
+  }
+  std::string text(ptx); // nvJitLink reads PTX as a C string
+  status = api.addData(handle, kInputPtx, text.c_str(), text.size() + 1, "ptxforge.ptx");
+  if (status == 0)
+    status = api.complete(handle);
+  result.log = nvJitLinkLog(api, handle, false);
+  size_t size = 0;
+  if (status == 0)
+    status = api.cubinSize(handle, &size);
+  if (status == 0 && size > 0) {
+    std::string cubin(size, '\0');
+    status = api.cubin(handle, cubin.data());
+    if (status == 0)
+      result.cubin = std::move(cubin);
+  }
+  if (result.cubin.empty()) {
+    result.error = std::string("nvJitLink: ") + nvJitLinkResultName(status);
+    std::string log = nvJitLinkLog(api, handle, true);
+    if (!log.empty())
+      result.error += ":\n" + log;
+  }
+  api.destroy(&handle);
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// ptxas, run as a process
+//===----------------------------------------------------------------------===//
+
+/// A private temporary file, removed when this goes out of scope.
+struct TempFile {
+  std::string path;
+  explicit TempFile(const char *suffix) {
+    const char *dir = std::getenv("TMPDIR");
+    std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/ptxforge-XXXXXX" + suffix;
+    int fd = mkostemps(pattern.data(), static_cast<int>(std::strlen(suffix)), O_CLOEXEC);
+    if (fd >= 0) {
+      close(fd);
+      path = pattern;
+    }
+  }
+  ~TempFile() {
+    if (!path.empty())
+      unlink(path.c_str());
+  }
+  TempFile(const TempFile &) = delete;
+  TempFile &operator=(const TempFile &) = delete;
+};
+
+bool writeFile(const std::string &path, std::string_view data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  return static_cast<bool>(out);
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream data;
+  data << in.rdbuf();
+  return data.str();
+}
+
+/// Runs argv[0] with stdin from /dev/null and stdout and stderr into
+/// `output`; returns its exit status, -1 when it could not run.
+int runProcess(const std::vector<std::string> &args, std::string &output) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    output = std::string("pipe: ") + std::strerror(errno);
+    return -1;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  std::vector<char *> argv;
+  for (const std::string &arg : args)
+    argv.push_back(const_cast<char *>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (spawned != 0) {
+    close(fds[0]);
+    output = "cannot run " + args[0] + ": " + std::strerror(spawned);
+    return -1;
+  }
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = read(fds[0], buffer, sizeof buffer);
+    if (n > 0)
+      output.append(buffer, static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR)
+      break;
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return errno == ECHILD ? 0 : -1; // SIGCHLD ignored: judged by the output file
+  }
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, const CubinOptions &o) {
+  CubinResult result;
+  result.by = Assembler::Ptxas;
+  TempFile input(".ptx"), output(".cubin");
+  if (input.path.empty() || output.path.empty() || !writeFile(input.path, ptx)) {
+    result.error = std::string("ptxas: cannot write a temporary file: ") + std::strerror(errno);
+    return result;
+  }
+  std::vector<std::string> args = {ptxas, "-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
+                                   "-O" + std::to_string(o.optLevel)};
+  if (o.lineInfo)
+    args.push_back("-lineinfo");
+  if (o.maxRegisters > 0) {
+    args.push_back("-maxrregcount");
+    args.push_back(std::to_string(o.maxRegisters));
+  }
+  if (o.verbose)
+    args.push_back("-v");
+  args.insert(args.end(), {"-o", output.path, input.path});
+
+  std::string log;
+  int status = runProcess(args, log);
+  if (status == 0)
+    result.cubin = readFile(output.path);
+  if (result.cubin.empty()) {
+    result.error =
+        status < 0 ? "ptxas: " + log : "ptxas failed (exit status " + std::to_string(status) + "):\n" + log;
+    return result;
+  }
+  result.log = std::move(log);
+  return result;
+}
+
+} // namespace
+
+CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options) {
+  if (options.only != Assembler::Ptxas) {
+    const NvJitLink &api = nvJitLink();
+    if (!api.path.empty())
+      return assembleWithNvJitLink(api, ptx, options);
+    if (options.only == Assembler::NvJitLink) {
+      CubinResult result;
+      result.error = "nvJitLink unavailable: " + api.error;
+      return result;
+    }
+  }
+  const std::string &ptxas = findPtxas();
+  if (!ptxas.empty())
+    return assembleWithPtxas(ptxas, ptx, options);
+  CubinResult result;
+  if (options.only == Assembler::Ptxas)
+    result.error = "ptxas not found under $CUDA_HOME, $CUDA_PATH, PATH, /usr/local/cuda or the "
+                   "NVIDIA pip packages";
+  else
+    result.error = "no PTX assembler found (nvJitLink, ptxas): " + nvJitLink().error +
+                   "; no ptxas either; the driver will JIT the PTX";
+  return result;
+}
+
+} // namespace ptxforge::compiler
