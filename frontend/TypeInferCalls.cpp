@@ -215,8 +215,12 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
       t = t ? promote(t, s) : s;
     }
     // float32 arguments (and Python floats beside them) use the float32
-    // variant; anything else computes in float64, as numba does.
-    const ScalarType *ft = t->isFloat() && !t->weak && t->bits <= 32 ? tc.floatType(32) : tc.floatType(64);
+    // variant; anything else computes in float64, as numba does. Of Python
+    // numbers alone the result is a Python float, weak like any other, so
+    // `x / math.sqrt(2.0)` stays float32.
+    const ScalarType *ft = t->isFloat() && !t->weak && t->bits <= 32 ? tc.floatType(32)
+                           : t->weak                                 ? tc.floatType(64, true)
+                                                                     : tc.floatType(64);
     if (m.result == MathFunction::Bool)
       return tc.boolType();
     if (m.result == MathFunction::Int)
