@@ -61,7 +61,7 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
 
   llvm::LLVMContext ctx;
   auto module = std::make_unique<llvm::Module>(ast.function().name, ctx);
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options);
+  llvm::TargetMachine *tm = targetMachine(options);
   module->setTargetTriple(kTriple);
   module->setDataLayout(tm->createDataLayout());
   LowerOptions lo;
@@ -85,7 +85,8 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
                     "'; please report it with this kernel.\n" + verifyErrors;
     return nullptr;
   }
-  out->llvm = print(*module);
+  if (options.keepIr)
+    out->llvm = print(*module);
   out->msLowering = clock.lap();
 
   if (lowerer.needsLibdevice()) {
@@ -100,7 +101,8 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     if (&f != kernel && !f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   optimize(*module, *tm, options.optLevel);
-  out->llvmOpt = print(*module);
+  if (options.keepIr)
+    out->llvmOpt = print(*module);
   out->msOptimizing = clock.lap();
 
   out->ptx = emitPtx(*module, *tm);

@@ -26,6 +26,7 @@ struct Options {
   bool lineinfo = false;      ///< .loc line tables pointing at the Python source
   int optLevel = 3;
   int maxRegisters = 0;       ///< 0: no cap
+  bool keepIr = false;        ///< keep the LLVM IR text (inspect_llvm, --emit=llvm)
 };
 
 enum class Stage { Typed, Llvm, Ptx, Cubin };
@@ -38,8 +39,8 @@ struct KernelArtifacts {
   const frontend::Type *returnType = nullptr;
   std::vector<AbiSlot> abi; ///< flattened parameters
   std::string typed;        ///< the typed tree
-  std::string llvm;         ///< LLVM IR before optimisation
-  std::string llvmOpt;      ///< LLVM IR after optimisation
+  std::string llvm;         ///< LLVM IR before optimisation (with Options::keepIr)
+  std::string llvmOpt;      ///< LLVM IR after optimisation (with Options::keepIr)
   std::string ptx;
   CubinResult cubin;
   /// Milliseconds spent in each stage.

@@ -11,7 +11,9 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetOptions.h>
 
+#include <map>
 #include <mutex>
+#include <tuple>
 
 namespace ptxforge::compiler {
 
@@ -27,7 +29,7 @@ static const llvm::Target *nvptxTarget() {
   return target;
 }
 
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options &options) {
+static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options &options) {
   const llvm::Target *target = nvptxTarget();
   llvm::TargetOptions to;
   to.AllowFPOpFusion = options.fastmath || options.fmaContraction ? llvm::FPOpFusion::Fast : llvm::FPOpFusion::Standard;
@@ -45,6 +47,16 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options &options)
                                        : llvm::CodeGenOptLevel::None;
   return std::unique_ptr<llvm::TargetMachine>(
       target->createTargetMachine(kTriple, cpu, "", to, llvm::Reloc::PIC_, std::nullopt, level));
+}
+
+llvm::TargetMachine *targetMachine(const Options &options) {
+  using Key = std::tuple<int, int, bool, bool, int>;
+  thread_local std::map<Key, std::unique_ptr<llvm::TargetMachine>> machines;
+  Key key{options.ccMajor, options.ccMinor, options.fastmath, options.fmaContraction, options.optLevel};
+  auto &tm = machines[key];
+  if (!tm)
+    tm = createTargetMachine(options);
+  return tm.get();
 }
 
 void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {

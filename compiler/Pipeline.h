@@ -17,8 +17,10 @@ namespace ptxforge::compiler {
 /// The triple and data layout every module is built with.
 constexpr const char *kTriple = "nvptx64-nvidia-cuda";
 
-/// An NVPTX target machine for sm_<cc>. Thread-safe.
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options &options);
+/// The calling thread's NVPTX target machine for these options (sm_<cc>,
+/// fast-math, FMA, optimisation level), made on first use and kept: a
+/// TargetMachine is not shared between threads.
+llvm::TargetMachine *targetMachine(const Options &options);
 
 /// Links the libdevice functions that `module` declares, then makes every
 /// function but the kernels internal. Returns false with `error` set when

@@ -95,7 +95,7 @@ compiler::Stage stageByName(const std::string &s) {
 std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const std::vector<std::string> &argTypes,
                                                    const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
                                                    bool fma, bool lineinfo, int optLevel, int maxRegisters,
-                                                   const std::string &stage) {
+                                                   const std::string &stage, bool keepIr) {
   std::vector<const frontend::Type *> types;
   for (const std::string &t : argTypes)
     types.push_back(parseTypeOrThrow(t));
@@ -108,6 +108,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   o.lineinfo = lineinfo;
   o.optLevel = optLevel;
   o.maxRegisters = maxRegisters;
+  o.keepIr = keepIr;
   compiler::Stage upTo = stageByName(stage);
   frontend::Diagnostic error;
   std::unique_ptr<compiler::KernelArtifacts> out;
@@ -193,7 +194,7 @@ PYBIND11_MODULE(_core, m) {
       .def("resources", &resources);
   m.def("compile", &compile, py::arg("function"), py::arg("arg_types"), py::arg("globals"), py::arg("cc_major"),
         py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
-        py::arg("max_registers"), py::arg("stage"));
+        py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false);
   m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
         "Parses a numba type string and returns its canonical spelling.");
   m.def("parse_signature", [](const std::string &text) {

@@ -40,7 +40,7 @@ def _compile_one(dispatcher, types, cc, args):
         dispatcher.options = dict(dispatcher.options, fastmath=dispatcher.options["fastmath"] or args.fastmath,
                                   lineinfo=dispatcher.options["lineinfo"] or args.lineinfo)
     start = time.perf_counter()
-    artifacts = dispatcher._compile(types, cc, "cubin").artifacts
+    artifacts = dispatcher._compile(types, cc, "cubin", keep_ir=args.emit in ("llvm", "llvm-opt")).artifacts
     return artifacts, (time.perf_counter() - start) * 1e3
 
 

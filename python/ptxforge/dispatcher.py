@@ -7,6 +7,7 @@ device.
 
 import functools
 import threading
+import weakref
 
 from . import _core
 from ._args import describe
@@ -14,6 +15,11 @@ from ._source import FunctionSource, resolve_globals
 from .errors import CompileError
 
 _DEFAULT_CC = (9, 0)
+
+# Parsed source per Python function, shared by every Dispatcher of it
+# (compile_ptx makes a fresh one per call).
+_parsed = weakref.WeakKeyDictionary()
+_parsed_lock = threading.Lock()
 
 
 def _dim3(value, what):
@@ -55,6 +61,9 @@ class _Compiled:
         self.stage = stage
         self.loaded = {}
 
+    def stage_name(self):
+        return next(name for name, rank in _STAGES.items() if rank == self.stage)
+
 
 class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature."""
@@ -78,12 +87,13 @@ class Dispatcher:
 
     def _function_ast(self):
         if self._ast is None:
-            with self._lock:
-                if self._ast is None:
+            with _parsed_lock:
+                entry = _parsed.get(self.py_func)
+                if entry is None:
                     src = FunctionSource(self.py_func)
-                    self._ast = _core.parse_function(src.tree, src.filename, src.file_text,
-                                                     src.line_offset, src.col_offset)
-                    self._source = src
+                    fa = _core.parse_function(src.tree, src.filename, src.file_text, src.line_offset, src.col_offset)
+                    entry = _parsed[self.py_func] = (src, fa)
+            self._source, self._ast = entry
         return self._ast
 
     def _param_names(self):
@@ -103,14 +113,18 @@ class Dispatcher:
         self._compile(types, _DEFAULT_CC, "typed")  # errors surface at decoration, as in numba
         self.signatures.append(types)
 
-    def _compile(self, types, cc, stage):
+    def _compile(self, types, cc, stage, keep_ir=False):
         key = (types, cc)
         with self._lock:
             compiled = self._overloads.get(key)
-            if compiled is None or compiled.stage < _STAGES[stage]:
+            if compiled is None or compiled.stage < _STAGES[stage] or (keep_ir and not compiled.artifacts.llvm_opt):
+                if compiled is not None:  # never lose what an earlier compile kept
+                    stage = max(stage, compiled.stage_name(), key=_STAGES.get)
+                    keep_ir = keep_ir or bool(compiled.artifacts.llvm_opt)
                 fa = self._function_ast()
                 globals_ = resolve_globals(self.py_func, self._source.names)
-                artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, **self.options)
+                artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
+                                          **self.options)
                 compiled = _Compiled(artifacts, _STAGES[stage])
                 self._overloads[key] = compiled
             return compiled
@@ -165,22 +179,22 @@ class Dispatcher:
 
     # -- inspection ----------------------------------------------------------------
 
-    def _entries(self, signature, stage):
+    def _entries(self, signature, stage, keep_ir=False):
         """{types: _Compiled} for one signature, or for every compiled and declared one."""
         cc = self._target_cc()
         if signature is not None:
             types = self._types_of_signature(signature)
-            return {types: self._compile(types, cc, stage)}
+            return {types: self._compile(types, cc, stage, keep_ir)}
         with self._lock:
             keys = list(self._overloads)
         keys += [(types, cc) for types in self.signatures if (types, cc) not in keys]
         entries = {}
         for types, key_cc in keys:
-            entries.setdefault(types, self._compile(types, key_cc, stage))
+            entries.setdefault(types, self._compile(types, key_cc, stage, keep_ir))
         return entries
 
     def _inspect(self, signature, stage, attr):
-        entries = self._entries(signature, stage)
+        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"))
         result = {types: getattr(c.artifacts, attr) for types, c in entries.items()}
         if signature is not None:
             return next(iter(result.values()))
