@@ -1,7 +1,7 @@
 //===- runtime/Driver.cpp - Opening libcuda, cuInit, primary contexts -----===//
 //
 // libcuda.so.1 is opened with dlopen once and every entry point is resolved
-// through cuGetProcAddress into gCu. cuInit and each device's primary context
+// by dlsym of the symbol cuda.h declares, into gCu. cuInit and each device's primary context
 // are made once, either on the caller's thread or on the one background
 // thread that startInitAsync starts; failures are kept and rethrown to every
 // caller. Nothing here runs driver code from a static destructor.
@@ -84,7 +84,7 @@ std::string libraryPath(void *lib) {
   return "libcuda.so.1";
 }
 
-/// dlopen + cuGetProcAddress. Returns the reason on failure, empty on success.
+/// dlopen + dlsym of every entry point. Returns the reason on failure, empty on success.
 std::string openLibrary() {
   void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
@@ -92,53 +92,32 @@ std::string openLibrary() {
     return std::string("no CUDA driver: libcuda.so.1 could not be loaded (") +
            (why ? why : "unknown reason") + "). " + kNoGpuHint;
   }
-  using GetProcAddressV1 = CUresult (*)(const char *, void **, int, cuuint64_t);
-  auto getProcV2 = reinterpret_cast<decltype(&::cuGetProcAddress)>(
-      dlsym(lib, "cuGetProcAddress_v2"));
-  auto getProcV1 =
-      getProcV2
-          ? nullptr
-          : reinterpret_cast<GetProcAddressV1>(dlsym(lib, "cuGetProcAddress"));
-  if (!getProcV2 && !getProcV1)
-    return std::string("no CUDA driver: libcuda.so.1 has no cuGetProcAddress, "
-                       "so the driver predates CUDA 11.3; update the NVIDIA "
-                       "driver. ") +
-           kNoGpuHint;
-
-  // cuGetProcAddress rejects a version newer than the driver's own.
-  int driverVersion = CUDA_VERSION;
-  auto getVersion = reinterpret_cast<decltype(&::cuDriverGetVersion)>(
-      dlsym(lib, "cuDriverGetVersion"));
-  if (getVersion && getVersion(&driverVersion) != CUDA_SUCCESS)
-    driverVersion = CUDA_VERSION;
-  const int version = std::min(driverVersion, CUDA_VERSION);
-
-  CUresult failure = CUDA_SUCCESS;
-  auto resolve = [&](const char *name, void **slot) {
-    failure = getProcV2
-                  ? getProcV2(name, slot, version, CU_GET_PROC_ADDRESS_DEFAULT,
-                              nullptr)
-                  : getProcV1(name, slot, version, CU_GET_PROC_ADDRESS_DEFAULT);
-    return failure == CUDA_SUCCESS && *slot != nullptr;
-  };
+  // Each entry point is resolved by the exact symbol that cuda.h's
+  // declaration stands for (its macros map cuMemAlloc to cuMemAlloc_v2), so
+  // the pointer always has the declared signature. cuGetProcAddress would
+  // hand out the newest ABI for the requested version instead: for CUDA 13
+  // that is cuCtxSynchronize(CUcontext), not cuda.h's cuCtxSynchronize(void).
   DriverApi api;
   const char *missing = nullptr;
+#define PF_CU_SYMBOL_NAME(name) #name
+#define PF_CU_SYMBOL(name) PF_CU_SYMBOL_NAME(name)
 #define PF_CU_RESOLVE(name)                                                    \
-  if (!missing && !resolve(#name, reinterpret_cast<void **>(&api.name)))       \
-    missing = #name;
+  api.name = reinterpret_cast<decltype(api.name)>(dlsym(lib, PF_CU_SYMBOL(name))); \
+  if (!api.name && !missing)                                                   \
+    missing = PF_CU_SYMBOL(name);
   PF_CU_FUNCTIONS(PF_CU_RESOLVE)
 #undef PF_CU_RESOLVE
-  if (failure == CUDA_ERROR_STUB_LIBRARY)
-    return "no CUDA driver: the libcuda.so.1 found (" + libraryPath(lib) +
-           ") is the CUDA toolkit's stub, not the driver; take its folder off "
-           "LD_LIBRARY_PATH. " +
-           kNoGpuHint;
-  if (missing)
-    return std::string("no CUDA driver: libcuda.so.1 (") + libraryPath(lib) +
-           ", CUDA " + std::to_string(driverVersion / 1000) + "." +
-           std::to_string(driverVersion % 1000 / 10) + ") does not provide " +
-           missing + " (CUresult " + std::to_string(failure) +
-           "); update the NVIDIA driver. " + kNoGpuHint;
+#undef PF_CU_SYMBOL
+#undef PF_CU_SYMBOL_NAME
+  if (missing) {
+    int driverVersion = 0;
+    auto getVersion = reinterpret_cast<decltype(&::cuDriverGetVersion)>(dlsym(lib, "cuDriverGetVersion"));
+    if (getVersion)
+      getVersion(&driverVersion);
+    return std::string("no CUDA driver: libcuda.so.1 (") + libraryPath(lib) + ", CUDA " +
+           std::to_string(driverVersion / 1000) + "." + std::to_string(driverVersion % 1000 / 10) +
+           ") does not provide " + missing + "; update the NVIDIA driver. " + kNoGpuHint;
+  }
   gCu = api;
   return {};
 }
@@ -152,6 +131,9 @@ void initialize(State &s) {
   try {
     loadDriver();
     CUresult result = gCu.cuInit(0);
+    if (result == CUDA_ERROR_STUB_LIBRARY)
+      noDevice("the libcuda.so.1 found is the CUDA toolkit's stub, not the driver; take its folder off "
+               "LD_LIBRARY_PATH");
     if (result != CUDA_SUCCESS)
       noDevice("cuInit failed with " + errorText(result));
     int count = 0;

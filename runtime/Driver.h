@@ -1,7 +1,7 @@
 //===- runtime/Driver.h - The CUDA driver, opened at run time -------------===//
 //
-// libcuda.so.1 is opened with dlopen on first use and its entry points are
-// resolved through cuGetProcAddress; nothing links against it. Importing,
+// libcuda.so.1 is opened with dlopen on first use and each entry point is
+// resolved by the versioned symbol cuda.h declares; nothing links against it. Importing,
 // compiling and inspecting never touch it, so they work with no GPU.
 //
 //===----------------------------------------------------------------------===//

@@ -1,7 +1,7 @@
 //===- runtime/DriverApi.h - The driver's entry points, for runtime/ only -===//
 //
 // The table of libcuda function pointers (typed from cuda.h, resolved by
-// cuGetProcAddress), the one checking macro every driver call goes through,
+// dlsym of the symbol each declaration stands for), the one checking macro every driver call goes through,
 // and the per-device caches that Memory.cpp and Module.cpp share. Private to
 // runtime/: nothing outside it includes this header.
 //
@@ -17,7 +17,7 @@ namespace ptxforge::runtime::detail {
 
 /// Every driver entry point the runtime calls. The names are cuda.h's base
 /// names; cuda.h's macros map some to their versioned symbols (cuMemAlloc to
-/// cuMemAlloc_v2), and cuGetProcAddress is asked for the same version.
+/// cuMemAlloc_v2), and dlsym looks up exactly that symbol.
 #define PF_CU_FUNCTIONS(X)                                                     \
   X(cuInit)                                                                    \
   X(cuGetErrorName)                                                            \
