@@ -78,6 +78,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
       return constant(*ref->global);
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::Value)
       return builtinValue(ref->builtin->id);
+    if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
+      return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
     return nullptr; // a namespace, function or dtype: no run-time value
   }
   case Expr::Kind::IntConst: {
@@ -117,6 +119,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     if (const NameRef *ref = tf.refOf(e)) {
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::Value)
         return builtinValue(ref->builtin->id);
+      if (ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
+        return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
       return nullptr;
     }
     const Type *bt = typeOf(a->value);

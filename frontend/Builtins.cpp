@@ -2,6 +2,7 @@
 
 #include "frontend/Builtins.h"
 
+#include <limits>
 #include <unordered_map>
 
 namespace ptxforge::frontend {
@@ -91,6 +92,14 @@ struct Table {
                           "single", "half", "byte", "ubyte", "short", "ushort", "longlong", "ulonglong"}) {
       dtype(std::string("numpy.") + n, tc.scalarByName(n));
       dtype(std::string("ptxforge.") + n, tc.scalarByName(n));
+    }
+    for (auto [name, value] : {std::pair<const char *, double>{"math.pi", 3.141592653589793},
+                               {"math.e", 2.718281828459045}, {"math.tau", 6.283185307179586},
+                               {"math.inf", std::numeric_limits<double>::infinity()},
+                               {"math.nan", std::numeric_limits<double>::quiet_NaN()}}) {
+      BuiltinInfo info{BuiltinInfo::Constant};
+      info.constant = value;
+      map[name] = info;
     }
     dtype("ptxforge.boolean", tc.boolType());
     dtype("builtins.bool", tc.boolType());

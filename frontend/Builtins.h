@@ -41,10 +41,11 @@ struct MathFunction {
 };
 
 struct BuiltinInfo {
-  enum Kind { Namespace, Value, Function, Dtype } kind;
+  enum Kind { Namespace, Value, Function, Dtype, Constant } kind;
   BuiltinId id = BuiltinId::Math;           ///< Value and Function
   const MathFunction *math = nullptr;       ///< for BuiltinId::Math
   const ScalarType *dtype = nullptr;        ///< Dtype
+  double constant = 0;                      ///< Constant: math.pi and friends, Python floats
 };
 
 /// What `path` names, or nullptr. Paths are canonical: "ptxforge.grid",

@@ -48,11 +48,18 @@ static int charsIn(const std::string &text, int bytes) {
   return n;
 }
 
+// The 1-based column a person sees: characters when the line's text is
+// known, else the span's own offset.
+static int displayColumn(const Span &span) {
+  const std::string &text = span.file ? span.file->line(span.line) : std::string();
+  return text.empty() ? span.col + 1 : charsIn(text, span.col) + 1;
+}
+
 static void renderOne(std::string &out, const Span &span, Severity sev, const std::string &msg) {
   std::string fileName = span.file ? span.file->name : "<unknown>";
   const std::string &text = span.file ? span.file->line(span.line) : std::string();
   int col = std::min<int>(span.col, static_cast<int>(text.size()));
-  out += fileName + ":" + std::to_string(span.line) + ":" + std::to_string(charsIn(text, col) + 1) + ": " +
+  out += fileName + ":" + std::to_string(span.line) + ":" + std::to_string(displayColumn(span)) + ": " +
          severityName(sev) + ": " + msg + "\n";
   if (text.empty())
     return;
@@ -70,10 +77,7 @@ static void renderOne(std::string &out, const Span &span, Severity sev, const st
   out += caret + "\n";
 }
 
-int Diagnostic::column() const {
-  const std::string &text = span.file ? span.file->line(span.line) : std::string();
-  return charsIn(text, span.col) + (text.empty() ? span.col : 0) + 1;
-}
+int Diagnostic::column() const { return displayColumn(span); }
 
 std::string Diagnostic::render() const {
   std::string out;

@@ -26,8 +26,8 @@ struct SourceFile {
   const std::string &line(int line) const;
 };
 
-/// A place in a source file: 1-based lines, 0-based columns (CPython's
-/// convention for col_offset), counted in characters.
+/// A place in a source file: 1-based lines, 0-based columns counted in UTF-8
+/// bytes (CPython's col_offset). Rendering converts columns to characters.
 struct Span {
   const SourceFile *file = nullptr;
   int line = 0, col = 0;

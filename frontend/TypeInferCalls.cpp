@@ -20,6 +20,7 @@ const Type *Inferer::refType(const Expr *e, const BuiltinInfo *info, const std::
   case BuiltinInfo::Function: return tc.builtinType(path);
   case BuiltinInfo::Dtype: return tc.dtypeType(info->dtype);
   case BuiltinInfo::Value: return tc.intType(32);
+  case BuiltinInfo::Constant: return tc.floatType(64, true); // a Python float, weak
   }
   return nullptr;
 }
@@ -174,6 +175,8 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
     const ScalarType *t = tc.intType(64, true, true);
     for (std::size_t i = 0; i < args.size(); ++i)
       t = promote(t, integer(args[i], c->args[i], "a range() argument"));
+    if (args.size() == 3 && constInt(c->args[2]) == std::optional<std::int64_t>(0))
+      fail(c->args[2]->span(), "range() step must not be zero");
     t = tc.strong(t);
     if (t->isFloat())
       fail(c->span(), "range() over uint64 and signed values mixed; cast them to one integer type");

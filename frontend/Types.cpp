@@ -257,6 +257,8 @@ public:
   }
 
   const Type *type() {
+    skip();
+    std::size_t start = pos;
     std::string name = ident();
     if (name.empty())
       return fail("expected a type name");
@@ -265,8 +267,10 @@ public:
     if (name == "void" || name == "none")
       return name == "void" ? types().voidType() : types().noneType();
     const ScalarType *scalar = types().scalarByName(name);
-    if (!scalar)
+    if (!scalar) {
+      pos = start; // point at the name, not past it
       return fail("unknown type '" + name + "'");
+    }
     if (!eat('['))
       return scalar;
     return array(scalar);
@@ -316,9 +320,12 @@ public:
         ++pos;
       if (start == pos)
         return fail("expected a count in UniTuple");
-      int n = std::stoi(text.substr(start, pos - start));
-      if (n > 64)
+      // Checked by length first: std::stoi throws on a count past INT_MAX.
+      if (pos - start > 2 || std::stoi(text.substr(start, pos - start)) > 64) {
+        pos = start;
         return fail("UniTuple of more than 64 elements");
+      }
+      int n = std::stoi(text.substr(start, pos - start));
       elts.assign(n, elt);
     } else if (!eat(')')) {
       do {
@@ -361,38 +368,34 @@ std::string Signature::str() const {
 bool parseSignature(const std::string &text, Signature &out, std::string &error) {
   TypeParser p(text);
   out = Signature();
+  auto failed = [&](const char *message) {
+    if (message)
+      p.fail(message);
+    error = p.error;
+    return false;
+  };
   p.skip();
   if (p.pos < text.size() && text[p.pos] != '(') {
     out.returnType = p.type();
-    if (!out.returnType) {
-      error = p.error;
-      return false;
-    }
+    if (!out.returnType)
+      return failed(nullptr);
   } else {
     out.returnType = types().voidType();
   }
-  if (!p.eat('(')) {
-    error = "expected '(' after the return type in signature '" + text + "'";
-    return false;
-  }
+  if (!p.eat('('))
+    return failed("expected '('");
   if (!p.eat(')')) {
     do {
       const Type *t = p.type();
-      if (!t) {
-        error = p.error;
-        return false;
-      }
+      if (!t)
+        return failed(nullptr);
       out.params.push_back(t);
     } while (p.eat(','));
-    if (!p.eat(')')) {
-      error = "expected ')' in signature '" + text + "'";
-      return false;
-    }
+    if (!p.eat(')'))
+      return failed("expected ')'");
   }
-  if (!p.atEnd()) {
-    error = "unexpected text after signature '" + text + "'";
-    return false;
-  }
+  if (!p.atEnd())
+    return failed("unexpected text after the signature");
   return true;
 }
 

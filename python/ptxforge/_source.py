@@ -59,6 +59,13 @@ def _describe(value):
     if inspect.ismodule(value):
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
+    if type(value).__module__ == "numpy" and hasattr(value, "dtype") and getattr(value, "ndim", None) == 0:
+        # A numpy scalar (np.float32(1.5)) keeps its dtype. Instances have no __module__
+        # of their own, so the type's is read; np.float64 is checked before float.
+        kind = value.dtype.kind
+        if kind in "biuf":
+            name = "bool" if kind == "b" else value.dtype.name
+            return ("const", name, int(value) if kind == "b" else value.item())
     if isinstance(value, bool):
         return ("const", "bool", int(value))
     if isinstance(value, int):
@@ -72,11 +79,6 @@ def _describe(value):
     module = getattr(value, "__module__", None) or ""
     if isinstance(value, type) and module == "numpy":
         return ("path", "numpy." + value.__name__)
-    if module == "numpy" and hasattr(value, "dtype") and getattr(value, "ndim", None) == 0:
-        kind = value.dtype.kind
-        if kind in "biuf":
-            name = "bool" if kind == "b" else value.dtype.name
-            return ("const", name, value.item())
     if callable(value) and getattr(math, getattr(value, "__name__", ""), None) is value:
         return ("path", "math." + value.__name__)
     if callable(value) and getattr(builtins, getattr(value, "__name__", ""), None) is value:

@@ -53,11 +53,15 @@ def _summary(name, artifacts, ms, out):
               f"{len(artifacts.cubin)} bytes ({artifacts.assembler or 'none: ' + artifacts.assembler_error}), "
               f"registers {regs}, shared {res.get('shared_bytes', '?')} B, local {res.get('local_bytes', '?')} B, "
               f"compiled in {ms:.1f} ms\n")
-    body = [ln for ln in ptx_lines if not ln.startswith((".version", ".target", ".address_size"))]
-    for ln in body[:8]:
-        out.write(f"    | {ln}\n")
-    if len(body) > 8:
-        out.write(f"    | ... {len(body) - 8} more lines\n")
+    # The entry line, then the first instructions (parameter and register
+    # declarations are summarised above).
+    entry = next((ln for ln in ptx_lines if ".entry" in ln), "")
+    code = [ln for ln in ptx_lines if not ln.lstrip().startswith((".", "{", ")", "}", "//"))]
+    out.write(f"    | {entry.strip()}\n")
+    for ln in code[:6]:
+        out.write(f"    |     {ln.strip()}\n")
+    if len(code) > 6:
+        out.write(f"    |     ... {len(code) - 6} more lines\n")
 
 
 def _cmd_compile(args):

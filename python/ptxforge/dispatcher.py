@@ -6,6 +6,7 @@ device.
 """
 
 import functools
+import operator
 import threading
 import weakref
 
@@ -23,10 +24,10 @@ _parsed_lock = threading.Lock()
 
 
 def _dim3(value, what):
-    if isinstance(value, int):
+    if not isinstance(value, (tuple, list)):
         value = (value,)
     try:
-        dims = tuple(int(v) for v in value)
+        dims = tuple(operator.index(v) for v in value)  # ints only: no floats, no strings
     except TypeError:
         raise TypeError(f"{what} must be an int or a tuple of up to 3 ints, not {value!r}") from None
     if not 1 <= len(dims) <= 3:

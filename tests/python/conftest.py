@@ -1,0 +1,152 @@
+"""Shared fixtures for the pytest suite.
+
+- The ``gpu`` marker: tests that launch kernels skip, saying why, where
+  ``ptxforge.is_available()`` is False.
+- Every PTX the tests make goes through ``ptxas -arch=sm_90``: each call of
+  ``ptxforge._core.compile`` that produced PTX is recorded, and the test that
+  made it fails if ptxas rejects it. ``assert_ptx_assembles`` checks one PTX
+  text explicitly (the robustness test uses it for PTX made in a subprocess).
+- ``make_module`` writes kernel source to a file and imports it, so that tests
+  know the exact line and column of every node.
+"""
+
+import hashlib
+import importlib.util
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+import textwrap
+
+import pytest
+
+import ptxforge
+from ptxforge import _core
+
+PTXAS_ARCH = "sm_90"
+
+
+def _find_ptxas():
+    found = shutil.which("ptxas")
+    if found:
+        return found
+    for root in (os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"), "/usr/local/cuda"):
+        if root and os.access(os.path.join(root, "bin", "ptxas"), os.X_OK):
+            return os.path.join(root, "bin", "ptxas")
+    return None
+
+
+PTXAS = _find_ptxas()
+NO_PTXAS_REASON = "ptxas not found on PATH or in /usr/local/cuda/bin: PTX assembly checks are skipped"
+
+# PTX texts made during the current test, and hashes of those that already assembled.
+_made = []
+_assembled = set()
+
+
+def ptxas_check(ptx, where="<ptx>"):
+    """Assembles `ptx` with ptxas for sm_90; raises AssertionError showing ptxas's stderr."""
+    if PTXAS is None:
+        return
+    digest = hashlib.sha256(ptx.encode()).hexdigest()
+    if digest in _assembled:
+        return
+    with tempfile.TemporaryDirectory(prefix="pf-ptxas-") as d:
+        src = os.path.join(d, "kernel.ptx")
+        with open(src, "w") as f:
+            f.write(ptx)
+        proc = subprocess.run([PTXAS, f"-arch={PTXAS_ARCH}", src, "-o", os.path.join(d, "kernel.cubin")],
+                              capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise AssertionError(f"ptxas -arch={PTXAS_ARCH} rejected the PTX of {where} (exit {proc.returncode}):\n"
+                             f"{proc.stderr}\n--- PTX ---\n{ptx}")
+    _assembled.add(digest)
+
+
+def _recording_compile(real):
+    def compile(*args, **kwargs):
+        artifacts = real(*args, **kwargs)
+        ptx = getattr(artifacts, "ptx", "")
+        if ptx:
+            name = getattr(artifacts, "entry_name", "?")
+            _made.append((name, ptx))
+        return artifacts
+
+    compile.__wrapped__ = real
+    return compile
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "gpu: launches kernels; needs an NVIDIA GPU and its driver")
+    if not hasattr(_core.compile, "__wrapped__"):
+        _core.compile = _recording_compile(_core.compile)
+
+
+def pytest_report_header(config):
+    gpu = "yes" if ptxforge.is_available() else f"no ({_core.unavailable_reason()})"
+    return [f"ptxforge {ptxforge.__version__}, CUDA GPU: {gpu}",
+            f"ptxas: {PTXAS or 'not found'} (every PTX is assembled with -arch={PTXAS_ARCH})"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if ptxforge.is_available():
+        return
+    skip = pytest.mark.skip(reason=f"no CUDA GPU: {_core.unavailable_reason()}")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fails a test any of whose PTX does not assemble."""
+    _made.clear()
+    result = yield
+    made = list(_made)
+    _made.clear()
+    for name, ptx in made:
+        ptxas_check(ptx, f"kernel '{name}'")
+    return result
+
+
+@pytest.fixture
+def assert_ptx_assembles():
+    """``assert_ptx_assembles(ptx)``: ptxas -arch=sm_90 accepts `ptx` (a no-op without ptxas)."""
+    return ptxas_check
+
+
+@pytest.fixture(scope="session")
+def ptxas_path():
+    if PTXAS is None:
+        pytest.skip(NO_PTXAS_REASON)
+    return PTXAS
+
+
+_module_ids = itertools.count()
+
+
+@pytest.fixture
+def make_module(tmp_path):
+    """``make_module(source)``: writes dedented `source` to a file and imports it as a module."""
+
+    def make(source, name=None):
+        name = name or f"pf_kernels_{next(_module_ids)}"
+        path = tmp_path / f"{name}.py"
+        path.write_text(textwrap.dedent(source).lstrip("\n"))
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return make
+
+
+@pytest.fixture
+def rng():
+    """A freshly seeded generator; the seed is printed, so a failure shows it."""
+    import numpy as np
+
+    seed = int.from_bytes(os.urandom(8), "little")
+    print(f"numpy.random.default_rng({seed})")
+    return np.random.default_rng(seed)
