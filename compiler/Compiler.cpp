@@ -43,13 +43,14 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
                                                Diagnostic &error) {
   auto out = std::make_unique<KernelArtifacts>();
   Stopwatch clock;
-  std::unique_ptr<TypedFunction> typed = inferTypes(ast, argTypes, globals, /*isKernel=*/true, error);
+  std::unique_ptr<TypedFunction> typed = inferTypes(ast, argTypes, globals, /*isKernel=*/!options.device, error);
   if (!typed)
     return nullptr;
   out->params = typed->paramTypes;
   out->returnType = typed->returnType;
   Signature sig;
   sig.params = typed->paramTypes;
+  sig.returnType = typed->returnType;
   out->signature = sig.str();
   for (const Type *t : out->params)
     appendAbi(t, out->abi);
@@ -72,7 +73,7 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   Lowerer lowerer(*typed, *module, lo);
   llvm::Function *kernel = nullptr;
   try {
-    kernel = lowerer.lowerKernel();
+    kernel = lowerer.lowerFunction(!options.device);
   } catch (const DiagnosticError &e) {
     error = e.diagnostic();
     return nullptr;

@@ -27,6 +27,7 @@ struct Options {
   int optLevel = 3;
   int maxRegisters = 0;       ///< 0: no cap
   bool keepIr = false;        ///< keep the LLVM IR text (inspect_llvm, --emit=llvm)
+  bool device = false;        ///< a device function (.func returning a value), not a kernel
 };
 
 enum class Stage { Typed, Llvm, Ptx, Cubin };
@@ -47,7 +48,8 @@ struct KernelArtifacts {
   double msTyping = 0, msLowering = 0, msOptimizing = 0, msPtx = 0, msCubin = 0;
 };
 
-/// Compiles the kernel in `ast` for `argTypes`. On a user error (the
+/// Compiles the kernel (or, with Options::device, the device function) in
+/// `ast` for `argTypes`. On a user error (the
 /// program is wrong) returns nullptr with `error` filled in.
 std::unique_ptr<KernelArtifacts> compileKernel(const frontend::AstContext &ast,
                                                const std::vector<const frontend::Type *> &argTypes,

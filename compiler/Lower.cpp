@@ -133,14 +133,16 @@ static llvm::Type *abiType(llvm::IRBuilder<> &b, const AbiSlot &slot) {
   return nullptr;
 }
 
-llvm::Function *Lowerer::lowerKernel() {
+llvm::Function *Lowerer::lowerFunction(bool isKernel) {
   std::vector<AbiSlot> abi;
   for (const Type *t : tf.paramTypes)
     appendAbi(t, abi);
   std::vector<llvm::Type *> params;
   for (const AbiSlot &s : abi)
     params.push_back(abiType(b, s));
-  auto *fnType = llvm::FunctionType::get(b.getVoidTy(), params, false);
+  const Type *rt = tf.returnType;
+  bool returnsValue = rt && rt->kind() != Type::Kind::Void;
+  auto *fnType = llvm::FunctionType::get(returnsValue ? valueType(rt) : b.getVoidTy(), params, false);
   fn = llvm::Function::Create(fnType, llvm::GlobalValue::ExternalLinkage, options.entryName, module);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   if (options.fastmath) {
@@ -148,9 +150,11 @@ llvm::Function *Lowerer::lowerKernel() {
     fn->addFnAttr("denormal-fp-math-f32", "preserve-sign,preserve-sign");
   }
   // Kernels are marked through nvvm.annotations in LLVM 19.
-  llvm::Metadata *md[] = {llvm::ValueAsMetadata::get(fn), llvm::MDString::get(ctx, "kernel"),
-                          llvm::ValueAsMetadata::get(b.getInt32(1))};
-  module.getOrInsertNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(ctx, md));
+  if (isKernel) {
+    llvm::Metadata *md[] = {llvm::ValueAsMetadata::get(fn), llvm::MDString::get(ctx, "kernel"),
+                            llvm::ValueAsMetadata::get(b.getInt32(1))};
+    module.getOrInsertNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(ctx, md));
+  }
 
   // Name parameters after the Python arguments; data pointers never alias
   // the parameter space and are aligned to their element size.
@@ -197,6 +201,10 @@ llvm::Function *Lowerer::lowerKernel() {
   b.SetInsertPoint(entry);
   setLocation(tf.fn->span);
   returnBlock = llvm::BasicBlock::Create(ctx, "return", fn);
+  if (returnsValue) { // falling off the end returns zeros (Python's None has no device form)
+    returnSlot = b.CreateAlloca(valueType(rt), nullptr, "retval");
+    b.CreateStore(llvm::Constant::getNullValue(valueType(rt)), returnSlot);
+  }
 
   for (const auto &local : tf.locals) {
     if (!local->type)
@@ -220,7 +228,10 @@ llvm::Function *Lowerer::lowerKernel() {
   if (!b.GetInsertBlock()->getTerminator())
     b.CreateBr(returnBlock);
   b.SetInsertPoint(returnBlock);
-  b.CreateRetVoid();
+  if (returnSlot)
+    b.CreateRet(b.CreateLoad(returnSlot->getAllocatedType(), returnSlot));
+  else
+    b.CreateRetVoid();
   if (di)
     di->finalize();
   return fn;
@@ -326,10 +337,14 @@ void Lowerer::stmt(const Stmt *s) {
     b.CreateBr(isa<BreakStmt>(s) ? loops.back().breakTarget : loops.back().continueTarget);
     startDeadBlock();
     return;
-  case Stmt::Kind::Return:
+  case Stmt::Kind::Return: {
+    auto *r = cast<ReturnStmt>(s);
+    if (returnSlot && r->value)
+      b.CreateStore(convert(expr(r->value), typeOf(r->value), tf.returnType, r->span()), returnSlot);
     b.CreateBr(returnBlock);
     startDeadBlock();
     return;
+  }
   case Stmt::Kind::Pass:
     return;
   }

@@ -43,8 +43,9 @@ class Lowerer {
 public:
   Lowerer(const frontend::TypedFunction &tf, llvm::Module &module, const LowerOptions &options);
 
-  /// Builds the kernel. Throws frontend::DiagnosticError on a user error.
-  llvm::Function *lowerKernel();
+  /// Builds the kernel, or the device function returning its value. Throws
+  /// frontend::DiagnosticError on a user error.
+  llvm::Function *lowerFunction(bool isKernel);
   /// True when a libdevice function was referenced.
   bool needsLibdevice() const { return needsLibdevice_; }
 
@@ -102,6 +103,7 @@ public:
   llvm::IRBuilder<> b;
   llvm::Function *fn = nullptr;
   llvm::BasicBlock *returnBlock = nullptr;
+  llvm::AllocaInst *returnSlot = nullptr; ///< a device function's result
   std::unordered_map<const frontend::Local *, llvm::AllocaInst *> slots;
   std::vector<Loop> loops;
   bool needsLibdevice_ = false;

@@ -84,6 +84,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
   finalPass = true;
   out.exprTypes.clear();
   block(fn.body);
+  out.returnType = returned ? returned : tc.voidType();
 }
 
 void Inferer::block(const Block &b) {
@@ -159,8 +160,31 @@ void Inferer::stmt(const Stmt *s) {
     return;
   case Stmt::Kind::Return: {
     auto *r = cast<ReturnStmt>(s);
-    if (r->value && !isa<NoneConstExpr>(r->value))
+    bool hasValue = r->value && !isa<NoneConstExpr>(r->value);
+    if (hasValue && out.isKernel)
       fail(r->value->span(), "a kernel cannot return a value; write results into an array argument");
+    if (!hasValue) {
+      if (returned && returned->kind() != Type::Kind::Void)
+        fail(s->span(), "this 'return' gives None but another returns " + returned->str() +
+                            "; return a value on every path");
+      returned = tc.voidType();
+      return;
+    }
+    const Type *v = expr(r->value);
+    if (!v)
+      return;
+    if (returned && returned->kind() == Type::Kind::Void)
+      fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns None; "
+                             "return a value on every path");
+    if (!isa<ScalarType>(v) && !isa<TupleType>(v))
+      fail(r->value->span(), "a device function returns numbers or tuples of numbers, not " + v->str());
+    const Type *joined = join(returned, v);
+    if (!joined)
+      fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns " + returned->str());
+    if (joined != returned) {
+      returned = joined;
+      changed = true;
+    }
     return;
   }
   case Stmt::Kind::Pass:

@@ -50,6 +50,7 @@ public:
   TypeContext &tc;
   std::unordered_map<std::string, Local *> localByName;
   int loopDepth = 0;
+  const Type *returned = nullptr; ///< the join of the values returned so far
   bool changed = false;
   bool finalPass = false;
 };

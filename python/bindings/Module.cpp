@@ -95,7 +95,7 @@ compiler::Stage stageByName(const std::string &s) {
 std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const std::vector<std::string> &argTypes,
                                                    const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
                                                    bool fma, bool lineinfo, int optLevel, int maxRegisters,
-                                                   const std::string &stage, bool keepIr) {
+                                                   const std::string &stage, bool keepIr, bool device) {
   std::vector<const frontend::Type *> types;
   for (const std::string &t : argTypes)
     types.push_back(parseTypeOrThrow(t));
@@ -109,6 +109,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   o.optLevel = optLevel;
   o.maxRegisters = maxRegisters;
   o.keepIr = keepIr;
+  o.device = device;
   compiler::Stage upTo = stageByName(stage);
   frontend::Diagnostic error;
   std::unique_ptr<compiler::KernelArtifacts> out;
@@ -164,6 +165,8 @@ PYBIND11_MODULE(_core, m) {
   py::class_<compiler::KernelArtifacts, std::shared_ptr<compiler::KernelArtifacts>>(m, "Artifacts")
       .def_readonly("entry_name", &compiler::KernelArtifacts::entryName)
       .def_readonly("signature", &compiler::KernelArtifacts::signature)
+      .def_property_readonly("return_type",
+                             [](const compiler::KernelArtifacts &a) { return a.returnType->str(); })
       .def_readonly("typed", &compiler::KernelArtifacts::typed)
       .def_readonly("llvm", &compiler::KernelArtifacts::llvm)
       .def_readonly("llvm_opt", &compiler::KernelArtifacts::llvmOpt)
@@ -194,7 +197,7 @@ PYBIND11_MODULE(_core, m) {
       .def("resources", &resources);
   m.def("compile", &compile, py::arg("function"), py::arg("arg_types"), py::arg("globals"), py::arg("cc_major"),
         py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
-        py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false);
+        py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false);
   m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
         "Parses a numba type string and returns its canonical spelling.");
   m.def("parse_signature", [](const std::string &text) {

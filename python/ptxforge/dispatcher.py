@@ -275,12 +275,29 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
                 opt=True, fma=True, max_registers=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
-    `cc` defaults to (9, 0). The PTX entry is named after the function.
+    A kernel (the default) returns ``"void"``; with ``device=True`` the function
+    becomes a ``.visible .func`` whose return type is inferred (or checked
+    against the signature's) and returned as its numba spelling. `cc` defaults
+    to (9, 0). The PTX symbol is named after the function.
     """
-    if device:
-        raise CompileError("compile_ptx(device=True) needs device functions, which are not supported yet")
+    if debug:
+        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
                    max_registers=max_registers, opt=opt)
-    types = d._types_of_signature(sig)
-    compiled = d._compile(types, tuple(cc or _DEFAULT_CC), "ptx")
-    return compiled.artifacts.ptx, "void"
+    declared = None
+    if isinstance(sig, str):
+        declared, params = _core.parse_signature(sig)
+        types = tuple(params)
+    else:
+        types = tuple(_core.check_type(str(t)) for t in sig)
+    if not device and declared not in (None, "void", "none"):
+        raise TypeError(f"a kernel returns void, not {declared} (signature '{sig}'); "
+                        "pass device=True for a device function")
+    cc = tuple(cc or _DEFAULT_CC)
+    fa = d._function_ast()
+    artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
+                              stage="ptx", device=bool(device), **d.options)
+    returned = artifacts.return_type
+    if device and declared not in (None, "void", "none", returned):
+        raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
+    return artifacts.ptx, returned

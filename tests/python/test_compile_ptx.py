@@ -389,3 +389,38 @@ def test_ptxas_check_rejects_bad_ptx(ptxas_path, assert_ptx_assembles):
     bad = good.replace("fma.rn.f32", "fma.rn.bogus32")
     with pytest.raises(AssertionError, match="ptxas -arch=sm_90 rejected"):
         assert_ptx_assembles(bad)
+
+
+# -- device functions through compile_ptx(device=True) -------------------------------------
+
+
+def test_device_function_returns_inferred_type():
+    import math
+
+    def hyp(a, b):
+        if a < 0:
+            return -1.0  # a Python float: weak, joins float32 as float32
+        return math.sqrt(a * a + b * b)
+
+    ptx, ret = pf.compile_ptx(hyp, "float32(float32, float32)", device=True)
+    assert ret == "float32"
+    assert ".visible .func  (.param .b32 func_retval0) hyp(" in ptx
+    assert "sqrt.rn.f32" in ptx and ".entry" not in ptx
+
+
+def test_device_function_returning_a_tuple_and_errors():
+    def pair(a, b):
+        return a, a + b
+
+    _, ret = pf.compile_ptx(pair, (pf.int32, pf.int64), device=True)
+    assert ret == "Tuple(int32, int64)"
+
+    def mixed(a):
+        if a > 0:
+            return a
+        return
+
+    with pytest.raises(pf.CompileError, match="gives None but another returns int32"):
+        pf.compile_ptx(mixed, "(int32)", device=True)
+    with pytest.raises(TypeError, match="pass device=True"):
+        pf.compile_ptx(pair, "int32(int32, int32)")
