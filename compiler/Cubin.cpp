@@ -19,7 +19,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 extern char **environ;
@@ -346,6 +348,23 @@ CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options) {
     result.error = "no PTX assembler found (nvJitLink, ptxas): " + nvJitLink().error +
                    "; no ptxas either; the driver will JIT the PTX";
   return result;
+}
+
+void warmAssembler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static std::thread warmer([] {
+      static const char kPtx[] = ".version 7.8\n.target sm_90\n.address_size 64\n"
+                                 ".visible .entry ptxforge_warm_up()\n{\n\tret;\n}\n";
+      CubinOptions options;
+      assembleCubin(kPtx, options);
+    });
+    // Join before exit so that the library is not unloaded under the thread.
+    std::atexit([] {
+      if (warmer.joinable())
+        warmer.join();
+    });
+  });
 }
 
 } // namespace ptxforge::compiler

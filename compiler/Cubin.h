@@ -40,6 +40,12 @@ struct CubinResult {
 /// caller may hand the PTX to the driver's JIT instead. Thread-safe.
 CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options);
 
+/// Starts, once per process, a background thread that loads the assembler
+/// and assembles a one-instruction kernel, so that the first real assembly
+/// does not pay nvJitLink's start-up (100-300 ms on the GPU machine). Returns
+/// at once; later calls do nothing.
+void warmAssembler();
+
 /// Per-kernel resource use as recorded in a cubin.
 struct KernelResources {
   int registers = 0;

@@ -211,6 +211,8 @@ PYBIND11_MODULE(_core, m) {
     return py::make_tuple(sig.returnType->str(), params);
   });
   m.def("compiler_version", &compiler::compilerVersion);
+  m.def("warm_assembler", &compiler::warmAssembler,
+        "Loads the PTX assembler on a background thread (once per process).");
 
   // Runtime.
   m.def("is_available", &runtime::isAvailable);

@@ -161,7 +161,10 @@ class Dispatcher:
 
     def _launch(self, griddim, blockdim, stream, shared, args):
         device = _core.current_device()
-        _core.start_init(device)  # driver start-up runs while we type and compile
+        # Driver start-up and the assembler's own start-up run on background
+        # threads while the arguments are typed and the kernel compiled.
+        _core.start_init(device)
+        _core.warm_assembler()
         types, values, transfers = describe(args, self._param_names())
         cc = _core.compute_capability(device)
         compiled = self._compile(types, cc, "cubin")
