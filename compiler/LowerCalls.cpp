@@ -214,6 +214,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
       return v;
     return b.CreateBinaryIntrinsic(llvm::Intrinsic::abs, v, b.getFalse());
   }
+  case BuiltinId::Gpu:
+    return gpuCall(c, *info);
   case BuiltinId::Math: {
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;

@@ -86,6 +86,10 @@ public:
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
 
+  // LowerGpu.cpp: calls of BuiltinId::Gpu builtins (shared memory, atomics,
+  // warp intrinsics, ...).
+  llvm::Value *gpuCall(const frontend::CallExpr *c, const frontend::BuiltinInfo &info);
+
   // Types.
   llvm::Type *valueType(const Type *t);  ///< in registers
   llvm::Type *memoryType(const ScalarType *t); ///< in memory (bool: i8)

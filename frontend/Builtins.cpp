@@ -106,6 +106,7 @@ struct Table {
     dtype("numpy.bool", tc.boolType());
     dtype("builtins.int", tc.intType(64));
     dtype("builtins.float", tc.floatType(64));
+    addGpuBuiltins(map);
   }
 };
 } // namespace

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 
 namespace ptxforge::frontend {
 
@@ -28,6 +29,9 @@ enum class BuiltinId {
   Range, Len, Min, Max, Abs,
   // A libdevice math function; see mathFunction().
   Math,
+  // GPU execution features (shared memory, atomics, warp intrinsics, ...):
+  // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
+  Gpu,
 };
 
 /// How a math function maps onto libdevice: `__nv_<name>` for float64 and
@@ -46,7 +50,11 @@ struct BuiltinInfo {
   const MathFunction *math = nullptr;       ///< for BuiltinId::Math
   const ScalarType *dtype = nullptr;        ///< Dtype
   double constant = 0;                      ///< Constant: math.pi and friends, Python floats
+  int gpu = 0;                              ///< for BuiltinId::Gpu: a GpuIntrinsic (GpuBuiltins.h)
 };
+
+/// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).
+void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 
 /// What `path` names, or nullptr. Paths are canonical: "ptxforge.grid",
 /// "builtins.range", "math.sqrt", "numpy.float32".

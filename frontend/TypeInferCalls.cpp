@@ -140,11 +140,14 @@ const Type *Inferer::call(const CallExpr *c) {
   auto *p = dyn_cast<PathType>(callee);
   if (!p || p->kind() != Type::Kind::Builtin)
     fail(c->callee->span(), callee->str() + " is not callable in a kernel");
-  if (!c->keywords.empty())
+  const BuiltinInfo &info = *lookupBuiltin(p->path);
+  if (!c->keywords.empty() && info.id != BuiltinId::Gpu)
     fail(c->keywords.front().span, "'" + p->path + "' takes no keyword arguments");
   if (unknown)
     return nullptr;
-  return builtinCall(c, *lookupBuiltin(p->path), args);
+  if (info.id == BuiltinId::Gpu)
+    return gpuCall(c, info, args);
+  return builtinCall(c, info, args);
 }
 
 const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args) {

@@ -38,6 +38,9 @@ public:
   const Type *call(const CallExpr *c);
   const Type *builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
   const Type *refType(const Expr *e, const BuiltinInfo *info, const std::string &path);
+  /// Types a call of a BuiltinId::Gpu builtin (TypeInferGpu.cpp); `c`'s
+  /// keywords are allowed there (shared.array(shape=..., dtype=...)).
+  const Type *gpuCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
   // Helpers.
   const ScalarType *scalar(const Type *t, const Expr *e, const char *what);
