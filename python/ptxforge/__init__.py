@@ -13,19 +13,9 @@
 The kernel language is numba-cuda's dialect; see docs/language.md.
 """
 
-from . import _core
-from ._intrinsics import (
-    blockDim,
-    blockIdx,
-    grid,
-    gridDim,
-    gridsize,
-    laneid,
-    scalar_types as _scalar_types,
-    syncthreads,
-    threadIdx,
-    warpsize,
-)
+from . import _core, _intrinsics, _runtime
+from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
+from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
 from .dispatcher import Dispatcher, compile_ptx, jit, kernel
 from .errors import CompileError
 
@@ -35,23 +25,7 @@ CudaSupportError = _core.CudaSupportError
 CudaDriverError = _core.CudaDriverError
 CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
-globals().update(_scalar_types)
-bool_ = _scalar_types["boolean"]
-
-
-def is_available():
-    """True when a CUDA driver and at least one GPU can be used."""
-    return _core.is_available()
-
-
-def synchronize():
-    """Waits for all work on the current device."""
-    _core.synchronize()
-
-
 __all__ = [
     "CompileError", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "blockDim", "blockIdx", "compile_ptx", "grid", "gridDim", "gridsize", "is_available", "jit",
-    "kernel", "laneid", "synchronize", "syncthreads", "threadIdx", "warpsize",
-    *_scalar_types, "bool_",
+    "compile_ptx", "jit", "kernel", *_intrinsics.__all__, *_runtime.__all__,
 ]

@@ -1,5 +1,7 @@
 """Names a kernel uses from ``ptxforge`` (numba-cuda's names).
 
+Everything in ``__all__`` is exported by the package.
+
 In Python these are markers: the compiler recognises each by its
 ``_pf_path``. Calling one outside a kernel raises a clear error.
 """
@@ -83,3 +85,11 @@ _SCALARS = [
     "float16", "float32", "float64", "intp", "uintp",
 ]
 scalar_types = {n: _ScalarType(n) for n in _SCALARS}
+
+
+__all__ = [
+    "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
+    *scalar_types, "bool_",
+]
+bool_ = scalar_types["boolean"]
+globals().update(scalar_types)
