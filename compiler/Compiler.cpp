@@ -69,11 +69,13 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   lo.fastmath = options.fastmath;
   lo.fmaContraction = options.fmaContraction;
   lo.lineinfo = options.lineinfo;
-  lo.entryName = out->entryName;
-  Lowerer lowerer(*typed, *module, lo);
+  lo.ccMajor = options.ccMajor;
+  lo.ccMinor = options.ccMinor;
+  LowerSession session;
+  Lowerer lowerer(*typed, *module, lo, session);
   llvm::Function *kernel = nullptr;
   try {
-    kernel = lowerer.lowerFunction(!options.device);
+    kernel = lowerer.lowerFunction(options.device ? Linkage::Exported : Linkage::Kernel, out->entryName);
   } catch (const DiagnosticError &e) {
     error = e.diagnostic();
     return nullptr;

@@ -16,8 +16,8 @@ namespace ptxforge::compiler {
 
 using namespace frontend;
 
-Lowerer::Lowerer(const TypedFunction &tf, llvm::Module &module, const LowerOptions &options)
-    : tf(tf), module(module), ctx(module.getContext()), options(options), b(module.getContext()) {}
+Lowerer::Lowerer(const TypedFunction &tf, llvm::Module &module, const LowerOptions &options, LowerSession &session)
+    : tf(tf), module(module), session(session), ctx(module.getContext()), options(options), b(module.getContext()) {}
 
 const Type *Lowerer::typeOf(const Expr *e) const {
   const Type *t = tf.typeOf(e);
@@ -133,17 +133,26 @@ static llvm::Type *abiType(llvm::IRBuilder<> &b, const AbiSlot &slot) {
   return nullptr;
 }
 
-llvm::Function *Lowerer::lowerFunction(bool isKernel) {
+llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name) {
+  bool isKernel = linkage == Linkage::Kernel;
+  bool internal = linkage == Linkage::Internal;
   std::vector<AbiSlot> abi;
-  for (const Type *t : tf.paramTypes)
-    appendAbi(t, abi);
   std::vector<llvm::Type *> params;
-  for (const AbiSlot &s : abi)
-    params.push_back(abiType(b, s));
+  if (internal) {
+    for (const Type *t : tf.paramTypes)
+      params.push_back(valueType(t));
+  } else {
+    for (const Type *t : tf.paramTypes)
+      appendAbi(t, abi);
+    for (const AbiSlot &s : abi)
+      params.push_back(abiType(b, s));
+  }
   const Type *rt = tf.returnType;
   bool returnsValue = rt && rt->kind() != Type::Kind::Void;
   auto *fnType = llvm::FunctionType::get(returnsValue ? valueType(rt) : b.getVoidTy(), params, false);
-  fn = llvm::Function::Create(fnType, llvm::GlobalValue::ExternalLinkage, options.entryName, module);
+  fn = llvm::Function::Create(fnType, internal ? llvm::GlobalValue::InternalLinkage : llvm::GlobalValue::ExternalLinkage,
+                              name, module);
+  session.functions[&tf] = fn;
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   if (options.fastmath) {
     fn->addFnAttr("unsafe-fp-math", "true");
@@ -158,7 +167,11 @@ llvm::Function *Lowerer::lowerFunction(bool isKernel) {
 
   // Name parameters after the Python arguments; data pointers never alias
   // the parameter space and are aligned to their element size.
-  {
+  if (internal) {
+    auto arg = fn->arg_begin();
+    for (std::size_t i = 0; i < tf.paramTypes.size(); ++i, ++arg)
+      arg->setName(tf.fn->params[i].name);
+  } else {
     auto arg = fn->arg_begin();
     for (std::size_t i = 0; i < tf.paramTypes.size(); ++i) {
       std::vector<AbiSlot> one;
@@ -189,7 +202,7 @@ llvm::Function *Lowerer::lowerFunction(bool isKernel) {
     auto *cu = di->createCompileUnit(llvm::dwarf::DW_LANG_Python, diFile, "ptxforge", true, "", 0, "",
                                      llvm::DICompileUnit::DebugDirectivesOnly);
     (void)cu;
-    subprogram = di->createFunction(diFile, tf.fn->name, options.entryName, diFile, tf.fn->span.line,
+    subprogram = di->createFunction(diFile, tf.fn->name, name, diFile, tf.fn->span.line,
                                     di->createSubroutineType(di->getOrCreateTypeArray({})), tf.fn->span.line,
                                     llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
     fn->setSubprogram(subprogram);
@@ -220,7 +233,7 @@ llvm::Function *Lowerer::lowerFunction(bool isKernel) {
     if (local->paramIndex < 0)
       continue;
     const Type *pt = tf.paramTypes[local->paramIndex];
-    llvm::Value *v = rebuildArgument(*this, pt, next);
+    llvm::Value *v = internal ? static_cast<llvm::Value *>(&*next++) : rebuildArgument(*this, pt, next);
     b.CreateStore(convert(v, pt, local->type, local->firstAssign), slots.at(local.get()));
   }
 

@@ -174,8 +174,28 @@ llvm::Value *Lowerer::intPow(llvm::Value *base, llvm::Value *exp, const ScalarTy
   return b.CreateSelect(negative, negResult, out);
 }
 
+llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee) {
+  llvm::Function *f = nullptr;
+  auto found = session.functions.find(&callee);
+  if (found != session.functions.end()) {
+    f = found->second;
+  } else {
+    // Each typed signature of a device function is its own internal LLVM
+    // function; O3's inliner decides whether calls stay calls.
+    Lowerer inner(callee, module, options, session);
+    f = inner.lowerFunction(Linkage::Internal, callee.fn->name + "__" + std::to_string(session.functions.size()));
+  }
+  std::vector<llvm::Value *> args;
+  for (std::size_t i = 0; i < c->args.size(); ++i)
+    args.push_back(convert(expr(c->args[i]), typeOf(c->args[i]), callee.paramTypes[i], c->args[i]->span()));
+  llvm::CallInst *call = b.CreateCall(f, args);
+  return f->getReturnType()->isVoidTy() ? nullptr : call;
+}
+
 llvm::Value *Lowerer::call(const CallExpr *c) {
   const Type *ct = typeOf(c->callee);
+  if (isa<FunctionType>(ct))
+    return deviceCall(c, *tf.calls.at(c));
   if (auto *d = dyn_cast<DtypeType>(ct)) {
     const Expr *a = c->args[0];
     return convert(expr(a), typeOf(a), d->dtype, c->span());

@@ -36,16 +36,29 @@ struct LowerOptions {
   bool fastmath = false;
   bool fmaContraction = true;
   bool lineinfo = false;
-  std::string entryName;
+  int ccMajor = 9, ccMinor = 0; ///< the target, for features that need sm_70 and up
+};
+
+/// How a function is declared.
+enum class Linkage {
+  Kernel,   ///< a .entry with the parameter ABI of Abi.h
+  Exported, ///< a .visible .func with that ABI (compile_ptx(device=True))
+  Internal, ///< a device function called from this module: values passed as they are
+};
+
+/// What the functions lowered into one module share: each typed device
+/// function's LLVM function, made once.
+struct LowerSession {
+  std::unordered_map<const frontend::TypedFunction *, llvm::Function *> functions;
 };
 
 class Lowerer {
 public:
-  Lowerer(const frontend::TypedFunction &tf, llvm::Module &module, const LowerOptions &options);
+  Lowerer(const frontend::TypedFunction &tf, llvm::Module &module, const LowerOptions &options,
+          LowerSession &session);
 
-  /// Builds the kernel, or the device function returning its value. Throws
-  /// frontend::DiagnosticError on a user error.
-  llvm::Function *lowerFunction(bool isKernel);
+  /// Builds the function. Throws frontend::DiagnosticError on a user error.
+  llvm::Function *lowerFunction(Linkage linkage, const std::string &name);
   /// True when a libdevice function was referenced.
   bool needsLibdevice() const { return needsLibdevice_; }
 
@@ -78,6 +91,7 @@ public:
 
   // LowerCalls.cpp
   llvm::Value *call(const frontend::CallExpr *c);
+  llvm::Value *deviceCall(const frontend::CallExpr *c, const frontend::TypedFunction &callee);
   llvm::Value *builtinValue(frontend::BuiltinId id);
   llvm::Value *specialRegister(llvm::Intrinsic::ID id, unsigned lo, unsigned hi);
   llvm::Value *grid(bool size, int ndim);
@@ -102,6 +116,7 @@ public:
 
   const frontend::TypedFunction &tf;
   llvm::Module &module;
+  LowerSession &session;
   llvm::LLVMContext &ctx;
   LowerOptions options;
   llvm::IRBuilder<> b;

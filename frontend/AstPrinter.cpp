@@ -9,6 +9,7 @@
 #include "frontend/Ast.h"
 #include "frontend/TypeInfer.h"
 
+#include <algorithm>
 #include <functional>
 #include <sstream>
 
@@ -222,6 +223,19 @@ std::string dump(const FunctionDef &fn) {
 }
 
 std::string TypedFunction::str() const {
+  // This function, then each device function it reaches, once.
+  std::vector<const TypedFunction *> order{this};
+  for (std::size_t i = 0; i < order.size(); ++i)
+    for (const auto &[call, callee] : order[i]->calls)
+      if (std::find(order.begin(), order.end(), callee) == order.end())
+        order.push_back(callee);
+  std::string text;
+  for (const TypedFunction *f : order)
+    text += (text.empty() ? "" : "\n") + f->strOne();
+  return text;
+}
+
+std::string TypedFunction::strOne() const {
   Printer p([this](const Expr *e) { return typeOf(e); });
   p.out << (isKernel ? "kernel " : "device function ") << fn->name << "(";
   for (std::size_t i = 0; i < fn->params.size(); ++i)

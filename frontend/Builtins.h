@@ -14,6 +14,7 @@
 #include <complex>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -60,12 +61,16 @@ void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 /// "builtins.range", "math.sqrt", "numpy.float32".
 const BuiltinInfo *lookupBuiltin(const std::string &path);
 
+class AstContext;
+struct DeviceFunctionRef;
+
 /// One global name of the kernel, as the Python side resolved it.
 struct GlobalValue {
   enum Kind {
-    Path,     ///< a module or builtin, named by canonical path
-    Constant, ///< a scalar frozen at compile time
-    Opaque,   ///< something with no device meaning; an error if used
+    Path,           ///< a module or builtin, named by canonical path
+    Constant,       ///< a scalar frozen at compile time
+    DeviceFunction, ///< a @jit(device=True) function
+    Opaque,         ///< something with no device meaning; an error if used
   } kind = Opaque;
   std::string path;                 ///< Path
   const ScalarType *type = nullptr; ///< Constant
@@ -73,9 +78,19 @@ struct GlobalValue {
   double floatValue = 0;            ///< Constant float
   std::complex<double> complexValue;///< Constant complex
   std::string description;          ///< Opaque: "a dict", "function 'print'"
+  std::shared_ptr<DeviceFunctionRef> function; ///< DeviceFunction
 };
 
 /// The kernel's global names.
 using GlobalEnv = std::map<std::string, GlobalValue>;
+
+/// A device function as its callers see it: its tree and its own globals.
+/// A function that reaches itself through its globals holds a cycle of
+/// references; recursion is rejected when typing, and the cycle is small.
+struct DeviceFunctionRef {
+  std::string name;
+  std::shared_ptr<const AstContext> ast;
+  GlobalEnv globals;
+};
 
 } // namespace ptxforge::frontend

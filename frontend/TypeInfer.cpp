@@ -77,12 +77,14 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
   for (int iteration = 0; iteration < 64; ++iteration) {
     changed = false;
     out.exprTypes.clear();
+    out.calls.clear();
     block(fn.body);
     if (!changed)
       break;
   }
   finalPass = true;
   out.exprTypes.clear();
+  out.calls.clear();
   block(fn.body);
   out.returnType = returned ? returned : tc.voidType();
 }
@@ -490,8 +492,9 @@ std::unique_ptr<TypedFunction> inferTypes(const AstContext &ctx, const std::vect
   auto out = std::make_unique<TypedFunction>();
   out->fn = &ctx.function();
   out->isKernel = isKernel;
+  out->session = std::make_shared<TypingSession>();
   try {
-    Inferer inferer(*out, globals);
+    Inferer inferer(*out, globals, *out->session);
     inferer.run(ctx.function(), argTypes);
   } catch (const DiagnosticError &e) {
     error = e.diagnostic();

@@ -12,6 +12,7 @@
 #include "frontend/Builtins.h"
 #include "frontend/Types.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -34,6 +35,17 @@ struct NameRef {
   const BuiltinInfo *builtin = nullptr; ///< a builtin value, function, namespace or dtype
 };
 
+struct TypedFunction;
+
+/// What one compilation shares across the functions it types: each device
+/// function typed once per argument-type signature, and the chain of calls
+/// being typed (to reject recursion).
+struct TypingSession {
+  using Key = std::pair<const DeviceFunctionRef *, std::vector<const Type *>>;
+  std::map<Key, std::unique_ptr<TypedFunction>> functions;
+  std::vector<const DeviceFunctionRef *> inProgress;
+};
+
 /// The result of typing: side tables over an unchanged tree.
 struct TypedFunction {
   const FunctionDef *fn = nullptr;
@@ -43,6 +55,10 @@ struct TypedFunction {
   std::vector<std::unique_ptr<Local>> locals; ///< parameters first, then by first assignment
   std::unordered_map<const Expr *, const Type *> exprTypes;
   std::unordered_map<const Expr *, NameRef> refs; ///< Name and Attribute nodes that name something
+  /// The device function each call of one runs (owned by `session`).
+  std::unordered_map<const Expr *, const TypedFunction *> calls;
+  /// Keeps the typed callees alive; set on the function inferTypes returns.
+  std::shared_ptr<TypingSession> session;
 
   const Type *typeOf(const Expr *e) const {
     auto it = exprTypes.find(e);
@@ -52,8 +68,11 @@ struct TypedFunction {
     auto it = refs.find(e);
     return it == refs.end() ? nullptr : &it->second;
   }
-  /// The function with every operation's type shown, for inspect_types().
+  /// The function with every operation's type shown, then each device
+  /// function it calls, for inspect_types().
   std::string str() const;
+  /// This function alone.
+  std::string strOne() const;
 };
 
 /// The type of `l op r` for scalars (Python's rules with NumPy promotion);

@@ -48,6 +48,9 @@ const Type *Inferer::name(const NameExpr *n) {
     if (const BuiltinInfo *b = lookupBuiltin(g.path))
       return refType(n, b, g.path);
     fail(n->span(), "'" + n->id + "' refers to " + g.path + ", which kernels cannot use; " + kUsableGlobals);
+  case GlobalValue::DeviceFunction:
+    out.refs[n] = NameRef{nullptr, &g, nullptr};
+    return tc.functionType(g.function.get(), g.function->name);
   case GlobalValue::Opaque:
     break;
   }
@@ -137,6 +140,15 @@ const Type *Inferer::call(const CallExpr *c) {
       scalar(args[0], c->args[0], (d->dtype->str() + "(...)'s argument").c_str());
     return unknown ? nullptr : d->dtype;
   }
+  if (auto *f = dyn_cast<FunctionType>(callee)) {
+    if (!c->keywords.empty())
+      fail(c->keywords.front().span, "device functions take positional arguments only");
+    if (unknown)
+      return nullptr;
+    const TypedFunction *typed = this->callee(c, *f->ref, args);
+    out.calls[c] = typed;
+    return typed->returnType->kind() == Type::Kind::Void ? tc.noneType() : typed->returnType;
+  }
   auto *p = dyn_cast<PathType>(callee);
   if (!p || p->kind() != Type::Kind::Builtin)
     fail(c->callee->span(), callee->str() + " is not callable in a kernel");
@@ -148,6 +160,43 @@ const Type *Inferer::call(const CallExpr *c) {
   if (info.id == BuiltinId::Gpu)
     return gpuCall(c, info, args);
   return builtinCall(c, info, args);
+}
+
+// Types `ref` for `args` once per compilation. A callee already being typed
+// further up the chain is recursion, which the GPU's call stack does not
+// serve well and numba-cuda rejects too.
+const TypedFunction *Inferer::callee(const CallExpr *c, const DeviceFunctionRef &ref,
+                                     const std::vector<const Type *> &args) {
+  TypingSession::Key key{&ref, args};
+  auto found = session.functions.find(key);
+  if (found != session.functions.end())
+    return found->second.get();
+  for (const DeviceFunctionRef *r : session.inProgress)
+    if (r == &ref)
+      fail(c->span(), "'" + ref.name + "' calls itself (directly or through other device functions); "
+                      "recursion is not supported on the device: write it as a loop");
+  for (std::size_t i = 0; i < args.size(); ++i)
+    if (!isa<ScalarType>(args[i]) && !isa<ArrayType>(args[i]) && !isa<TupleType>(args[i]))
+      fail(c->args[i]->span(), "cannot pass " + args[i]->str() + " to device function '" + ref.name + "'");
+  auto typed = std::make_unique<TypedFunction>();
+  typed->fn = &ref.ast->function();
+  typed->isKernel = false;
+  session.inProgress.push_back(&ref);
+  try {
+    Inferer inner(*typed, ref.globals, session);
+    inner.run(ref.ast->function(), args);
+  } catch (DiagnosticError &e) {
+    Diagnostic d = e.diagnostic();
+    Signature sig;
+    sig.params = args;
+    d.notes.push_back({c->span(), "in the call of '" + ref.name + "' with " + sig.str() + " here"});
+    session.inProgress.pop_back();
+    throw DiagnosticError(std::move(d));
+  }
+  session.inProgress.pop_back();
+  const TypedFunction *result = typed.get();
+  session.functions.emplace(std::move(key), std::move(typed));
+  return result;
 }
 
 const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args) {

@@ -14,7 +14,8 @@ namespace ptxforge::frontend {
 
 class Inferer {
 public:
-  Inferer(TypedFunction &out, const GlobalEnv &env) : out(out), env(env), tc(types()) {}
+  Inferer(TypedFunction &out, const GlobalEnv &env, TypingSession &session)
+      : out(out), env(env), tc(types()), session(session) {}
 
   void run(const FunctionDef &fn, const std::vector<const Type *> &argTypes);
 
@@ -36,6 +37,7 @@ public:
   const Type *attribute(const AttributeExpr *a);
   const Type *subscript(const SubscriptExpr *s);
   const Type *call(const CallExpr *c);
+  const TypedFunction *callee(const CallExpr *c, const DeviceFunctionRef &ref, const std::vector<const Type *> &args);
   const Type *builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
   const Type *refType(const Expr *e, const BuiltinInfo *info, const std::string &path);
   /// Types a call of a BuiltinId::Gpu builtin (TypeInferGpu.cpp); `c`'s
@@ -51,6 +53,7 @@ public:
   TypedFunction &out;
   const GlobalEnv &env;
   TypeContext &tc;
+  TypingSession &session;
   std::unordered_map<std::string, Local *> localByName;
   int loopDepth = 0;
   const Type *returned = nullptr; ///< the join of the values returned so far

@@ -119,6 +119,10 @@ const DtypeType *TypeContext::dtypeType(const ScalarType *dtype) {
   std::string name = "class(" + dtype->str() + ")";
   return PF_INTERN(DtypeType, name, new DtypeType(dtype, name));
 }
+const FunctionType *TypeContext::functionType(const DeviceFunctionRef *ref, const std::string &name) {
+  std::string key = "function " + std::to_string(reinterpret_cast<std::uintptr_t>(ref));
+  return PF_INTERN(FunctionType, key, new FunctionType(ref, "device function " + name));
+}
 #undef PF_INTERN
 
 const ScalarType *TypeContext::strong(const ScalarType *t) {

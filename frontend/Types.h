@@ -19,7 +19,7 @@ namespace ptxforge::frontend {
 
 class Type {
 public:
-  enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Module, Builtin, Dtype, Slice };
+  enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Module, Builtin, Dtype, Slice, Function };
   Kind kind() const { return kind_; }
   /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
   /// Weak scalars print as Python's names: int, float, complex.
@@ -101,6 +101,16 @@ public:
   const ScalarType *dtype;
 };
 
+struct DeviceFunctionRef;
+
+/// A device function used as a value (the callee of a call).
+class FunctionType : public Type {
+public:
+  FunctionType(const DeviceFunctionRef *ref, std::string s) : Type(Kind::Function, std::move(s)), ref(ref) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Function; }
+  const DeviceFunctionRef *ref;
+};
+
 /// Interns every type. Thread-safe; types live until the process ends.
 class TypeContext {
 public:
@@ -119,6 +129,7 @@ public:
   const PathType *moduleType(const std::string &path);
   const PathType *builtinType(const std::string &path);
   const DtypeType *dtypeType(const ScalarType *dtype);
+  const FunctionType *functionType(const DeviceFunctionRef *ref, const std::string &name);
 
   /// The strong form of a weak scalar (int -> int64, float -> float64).
   const ScalarType *strong(const ScalarType *t);

@@ -50,8 +50,14 @@ const frontend::Type *parseTypeOrThrow(const std::string &text) {
   return t;
 }
 
-// Globals arrive as {name: ("path", p) | ("const", type, value) | ("opaque", what)}.
-frontend::GlobalEnv convertGlobals(const py::dict &globals) {
+// Globals arrive as {name: ("path", p) | ("const", type, value) |
+// ("devfunc", DeviceFunction) | ("opaque", what)}. A device function brings
+// its own tree and globals; `seen` makes each Python object one
+// DeviceFunctionRef, so mutual references (and recursion, rejected when
+// typing) do not loop here.
+using DeviceFunctionMemo = std::map<PyObject *, std::shared_ptr<frontend::DeviceFunctionRef>>;
+
+frontend::GlobalEnv convertGlobals(const py::dict &globals, DeviceFunctionMemo &seen) {
   frontend::GlobalEnv env;
   for (auto [key, value] : globals) {
     auto t = value.cast<py::tuple>();
@@ -71,6 +77,17 @@ frontend::GlobalEnv convertGlobals(const py::dict &globals) {
         g.intValue = static_cast<std::int64_t>(t[2].cast<std::uint64_t>());
       else
         g.intValue = t[2].cast<std::int64_t>();
+    } else if (kind == "devfunc") {
+      g.kind = frontend::GlobalValue::DeviceFunction;
+      py::handle fn = t[1];
+      auto &ref = seen[fn.ptr()];
+      if (!ref) {
+        ref = std::make_shared<frontend::DeviceFunctionRef>();
+        ref->ast = fn.attr("_function_ast")().cast<const FunctionAst &>().ast;
+        ref->name = ref->ast->function().name;
+        ref->globals = convertGlobals(fn.attr("_resolved_globals")().cast<py::dict>(), seen);
+      }
+      g.function = ref;
     } else {
       g.kind = frontend::GlobalValue::Opaque;
       g.description = t[1].cast<std::string>();
@@ -99,7 +116,8 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   std::vector<const frontend::Type *> types;
   for (const std::string &t : argTypes)
     types.push_back(parseTypeOrThrow(t));
-  frontend::GlobalEnv env = convertGlobals(globals);
+  DeviceFunctionMemo seen;
+  frontend::GlobalEnv env = convertGlobals(globals, seen);
   compiler::Options o;
   o.ccMajor = ccMajor;
   o.ccMinor = ccMinor;

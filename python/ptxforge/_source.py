@@ -56,6 +56,11 @@ def _describe(value):
     path = getattr(value, "_pf_path", None)
     if isinstance(path, str):
         return ("path", path)
+    if getattr(value, "_pf_device_function", False):
+        return ("devfunc", value)
+    if getattr(value, "_pf_kernel", False):
+        return ("opaque", f"the kernel '{value.__name__}'; kernels cannot call kernels: make the callee "
+                          "a device function with @ptxforge.jit(device=True)")
     if inspect.ismodule(value):
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")

@@ -69,6 +69,8 @@ class _Compiled:
 class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature."""
 
+    _pf_kernel = True
+
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
                  max_registers=0, opt=True, device=False):
         functools.update_wrapper(self, pyfunc)
@@ -252,8 +254,6 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
     signatures for eager type checking (``@kernel("void(float32[::1])")``).
     """
-    if device:
-        raise CompileError("device functions (@ptxforge.jit(device=True)) are not supported yet")
     if debug:
         raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
     if link:
@@ -261,6 +261,10 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt)
 
     def wrap(func, signatures=()):
+        if device:
+            from .devicefunc import DeviceFunction
+
+            return DeviceFunction(func, options)
         return Dispatcher(func, signatures, **options)
 
     if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
@@ -285,6 +289,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     """
     if debug:
         raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
+    pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
                    max_registers=max_registers, opt=opt)
     declared = None

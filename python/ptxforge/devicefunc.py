@@ -1,0 +1,49 @@
+"""Device functions: ``@pf.jit(device=True)``, callable from kernels and from each other.
+
+A device function is compiled as part of each kernel that calls it, once
+per argument-type signature of its calls; LLVM decides whether to inline it.
+"""
+
+import functools
+import threading
+
+from . import _core
+from ._source import FunctionSource, resolve_globals
+
+_parsed = {}
+_lock = threading.Lock()
+
+
+class DeviceFunction:
+    """A Python function that kernels (and other device functions) call."""
+
+    _pf_device_function = True
+
+    def __init__(self, pyfunc, options):
+        functools.update_wrapper(self, pyfunc)
+        self.py_func = pyfunc
+        self.options = options
+        self._source = None
+        self._ast = None
+
+    def _function_ast(self):
+        if self._ast is None:
+            with _lock:
+                if self._ast is None:
+                    src = FunctionSource(self.py_func)
+                    self._ast = _core.parse_function(src.tree, src.filename, src.file_text,
+                                                     src.line_offset, src.col_offset)
+                    self._source = src
+        return self._ast
+
+    def _resolved_globals(self):
+        """Its globals as the compiler reads them, resolved at each compilation of a caller."""
+        self._function_ast()
+        return resolve_globals(self.py_func, self._source.names)
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"device function '{self.__name__}' can only be called from a kernel "
+                        "or another device function")
+
+    def __repr__(self):
+        return f"<ptxforge device function {self.__name__}>"
