@@ -1,6 +1,7 @@
 //===- compiler/Compiler.cpp - Driving one kernel through every stage -----===//
 
 #include "compiler/Compiler.h"
+#include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 #include "compiler/Pipeline.h"
 
@@ -33,6 +34,24 @@ std::string print(const llvm::Module &m) {
   llvm::raw_string_ostream os(text);
   m.print(os, nullptr);
   return text;
+}
+/// Launch bounds and the register cap as nvvm.annotations on the kernel:
+/// PTX .maxntid, .minnctapersm and .maxnreg, which ptxas and the driver's JIT
+/// both honour.
+void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Options &options) {
+  if (options.device)
+    return;
+  llvm::LLVMContext &ctx = module.getContext();
+  auto annotate = [&](const char *key, int value) {
+    if (value <= 0)
+      return;
+    llvm::Metadata *md[] = {llvm::ValueAsMetadata::get(kernel), llvm::MDString::get(ctx, key),
+                            llvm::ValueAsMetadata::get(llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx), value))};
+    module.getOrInsertNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(ctx, md));
+  };
+  annotate("maxntidx", options.maxThreadsPerBlock);
+  annotate("minctasm", options.maxThreadsPerBlock > 0 ? options.minBlocksPerSm : 0);
+  annotate("maxnreg", options.maxRegisters);
 }
 } // namespace
 
@@ -100,9 +119,16 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
       return nullptr;
     }
   }
-  for (llvm::Function &f : *module)
+  for (llvm::Function &f : *module) {
     if (&f != kernel && !f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    // The inliner keeps "unsafe-fp-math" only where every inlined callee has
+    // it: libdevice's functions need it too, or fastmath loses div.approx.
+    if (options.fastmath && !f.isDeclaration())
+      f.addFnAttr("unsafe-fp-math", "true");
+  }
+  addKernelAnnotations(*module, kernel, options);
+  out->cooperative = module->getNamedMetadata(kCooperativeMetadata) != nullptr;
   optimize(*module, *tm, options.optLevel);
   if (options.keepIr)
     out->llvmOpt = print(*module);

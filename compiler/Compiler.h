@@ -26,6 +26,8 @@ struct Options {
   bool lineinfo = false;      ///< .loc line tables pointing at the Python source
   int optLevel = 3;
   int maxRegisters = 0;       ///< 0: no cap
+  int maxThreadsPerBlock = 0; ///< launch bounds (PTX .maxntid); 0: none
+  int minBlocksPerSm = 0;     ///< launch bounds (PTX .minnctapersm), with maxThreadsPerBlock
   bool keepIr = false;        ///< keep the LLVM IR text (inspect_llvm, --emit=llvm)
   bool device = false;        ///< a device function (.func returning a value), not a kernel
 };
@@ -44,6 +46,9 @@ struct KernelArtifacts {
   std::string llvmOpt;      ///< LLVM IR after optimisation (with Options::keepIr)
   std::string ptx;
   CubinResult cubin;
+  /// The kernel calls pf.cg.this_grid().sync(): it must be launched with
+  /// cuLaunchCooperativeKernel, all of its blocks co-resident.
+  bool cooperative = false;
   /// Milliseconds spent in each stage.
   double msTyping = 0, msLowering = 0, msOptimizing = 0, msPtx = 0, msCubin = 0;
 };

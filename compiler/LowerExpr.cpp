@@ -57,6 +57,20 @@ llvm::Value *Lowerer::truthy(llvm::Value *v, const Type *t) {
 }
 
 llvm::Value *Lowerer::constant(const GlobalValue &g) {
+  if (g.kind == GlobalValue::Array)
+    return globalArray(g);
+  if (g.kind == GlobalValue::Tuple) {
+    std::vector<llvm::Value *> values;
+    for (const GlobalValue &e : g.elements)
+      values.push_back(constant(e));
+    std::vector<llvm::Type *> fields;
+    for (llvm::Value *v : values)
+      fields.push_back(v->getType());
+    llvm::Value *agg = llvm::UndefValue::get(llvm::StructType::get(ctx, fields));
+    for (unsigned i = 0; i < values.size(); ++i)
+      agg = b.CreateInsertValue(agg, values[i], {i});
+    return agg;
+  }
   const ScalarType *t = types().strong(g.type);
   llvm::Type *lt = valueType(t);
   if (t->isBool())
@@ -143,6 +157,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
         i += static_cast<std::int64_t>(tt->elts.size());
       return b.CreateExtractValue(tuple, {static_cast<unsigned>(i)});
     }
+    if (isa<ArrayType>(typeOf(e)))
+      return arrayView(s);
     const ArrayType *at = nullptr;
     llvm::Value *ptr = elementPointer(s, at);
     return loadElement(ptr, at->dtype);
@@ -159,6 +175,33 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     break;
   }
   fail(e->span(), "this expression cannot be compiled");
+}
+
+// A global numpy array: its bytes in constant memory (addrspace 4) when they
+// fit its 64 KiB, else in read-only global memory, once per module.
+llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
+  const ScalarType *dtype = types().strong(g.type);
+  std::string name = "ptxforge.global." + std::to_string(reinterpret_cast<std::uintptr_t>(&g));
+  llvm::GlobalVariable *gv = module.getNamedGlobal(name);
+  std::size_t count = g.data.size() / dtype->byteSize();
+  if (!gv) {
+    llvm::Type *elem = memoryType(dtype);
+    llvm::Constant *init = llvm::ConstantDataArray::getRaw(g.data, count, elem);
+    unsigned space = g.data.size() <= 64 * 1024 ? 4 : 1;
+    gv = new llvm::GlobalVariable(module, init->getType(), true, llvm::GlobalValue::InternalLinkage, init, name,
+                                  nullptr, llvm::GlobalValue::NotThreadLocal, space);
+    gv->setAlignment(llvm::Align(16));
+  }
+  auto *at = types().arrayType(dtype, static_cast<int>(g.shape.size()), Layout::C, true);
+  llvm::Value *agg = llvm::UndefValue::get(valueType(at));
+  agg = b.CreateInsertValue(agg, b.CreateAddrSpaceCast(gv, b.getPtrTy()), {0});
+  std::int64_t stride = dtype->byteSize();
+  for (int d = static_cast<int>(g.shape.size()) - 1; d >= 0; --d) {
+    agg = b.CreateInsertValue(agg, b.getInt64(g.shape[d]), {1u, static_cast<unsigned>(d)});
+    agg = b.CreateInsertValue(agg, b.getInt64(stride), {2u, static_cast<unsigned>(d)});
+    stride *= g.shape[d];
+  }
+  return agg;
 }
 
 llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr) {
@@ -192,18 +235,90 @@ llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&a
     auto *it = cast<ScalarType>(typeOf(indices[d]));
     llvm::Value *i = expr(indices[d]);
     llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
-    if (it->isBool())
-      i = b.CreateZExt(i, b.getInt64Ty());
-    else
-      i = b.CreateIntCast(i, b.getInt64Ty(), it->isSigned);
-    // Negative indices count from the end, as in Python and numba.
-    if (it->isSigned)
-      i = b.CreateSelect(b.CreateICmpSLT(i, b.getInt64(0)), b.CreateAdd(i, extent), i);
+    i = wrapIndex(i, it, extent);
     llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
     offset = b.CreateAdd(offset, b.CreateMul(i, stride, "", false, true), "", false, true);
   }
   llvm::Value *data = b.CreateExtractValue(array, {0});
   return b.CreateInBoundsGEP(b.getInt8Ty(), data, offset);
+}
+
+// A signed index counts from the end when negative, as in Python and numba.
+llvm::Value *Lowerer::wrapIndex(llvm::Value *i, const ScalarType *t, llvm::Value *extent) {
+  i = t->isBool() ? b.CreateZExt(i, b.getInt64Ty()) : b.CreateIntCast(i, b.getInt64Ty(), t->isSigned);
+  if (t->isSigned && !t->isBool())
+    i = b.CreateSelect(b.CreateICmpSLT(i, b.getInt64(0)), b.CreateAdd(i, extent), i);
+  return i;
+}
+
+// Basic indexing to a view: ints drop their dimension, slices keep theirs
+// with CPython's normalisation of start, stop and step (PySlice_AdjustIndices),
+// and the dimensions not named are kept whole.
+llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
+  auto *at = cast<ArrayType>(typeOf(s->value));
+  auto *vt = cast<ArrayType>(typeOf(s));
+  llvm::Value *array = expr(s->value);
+  std::vector<const Expr *> indices;
+  if (auto *t = dyn_cast<TupleExpr>(s->index))
+    indices.assign(t->elts.begin(), t->elts.end());
+  else
+    indices.push_back(s->index);
+  llvm::Value *zero = b.getInt64(0), *one = b.getInt64(1), *minusOne = b.getInt64(-1);
+  llvm::Value *offset = zero;
+  std::vector<llvm::Value *> shape, strides;
+  for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d) {
+    llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
+    llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
+    const Expr *index = d < indices.size() ? indices[d] : nullptr;
+    auto *slice = index ? dyn_cast<SliceExpr>(index) : nullptr;
+    if (index && !slice) {
+      llvm::Value *i = wrapIndex(expr(index), cast<ScalarType>(typeOf(index)), extent);
+      offset = b.CreateAdd(offset, b.CreateMul(i, stride));
+      continue;
+    }
+    if (!slice) { // not named: the whole dimension
+      shape.push_back(extent);
+      strides.push_back(stride);
+      continue;
+    }
+    auto bound = [&](const Expr *e) {
+      auto *t = cast<ScalarType>(typeOf(e));
+      return t->isBool() ? b.CreateZExt(expr(e), b.getInt64Ty()) : b.CreateIntCast(expr(e), b.getInt64Ty(), t->isSigned);
+    };
+    llvm::Value *step = slice->step ? bound(slice->step) : one;
+    llvm::Value *negative = b.CreateICmpSLT(step, zero);
+    // Clamp one bound the way CPython does for this step's direction.
+    auto adjust = [&](const Expr *e, llvm::Value *absent) -> llvm::Value * {
+      if (!e)
+        return absent;
+      llvm::Value *v = bound(e);
+      llvm::Value *wrapped = b.CreateAdd(v, extent);
+      llvm::Value *low = b.CreateSelect(negative, minusOne, zero);
+      llvm::Value *high = b.CreateSelect(negative, b.CreateSub(extent, one), extent);
+      llvm::Value *fromEnd = b.CreateSelect(b.CreateICmpSLT(wrapped, zero), low, wrapped);
+      llvm::Value *inRange = b.CreateSelect(b.CreateICmpSGE(v, extent), high, v);
+      return b.CreateSelect(b.CreateICmpSLT(v, zero), fromEnd, inRange);
+    };
+    llvm::Value *start = adjust(slice->lower, b.CreateSelect(negative, b.CreateSub(extent, one), zero));
+    llvm::Value *stop = adjust(slice->upper, b.CreateSelect(negative, minusOne, extent));
+    // length = ceil((stop - start) / step) when that is positive, else 0.
+    llvm::Value *span = b.CreateSelect(negative, b.CreateSub(start, stop), b.CreateSub(stop, start));
+    llvm::Value *absStep = b.CreateSelect(negative, b.CreateNeg(step), step);
+    llvm::Value *safeStep = b.CreateSelect(b.CreateICmpEQ(absStep, zero), one, absStep);
+    llvm::Value *length = b.CreateSDiv(b.CreateAdd(span, b.CreateSub(safeStep, one)), safeStep);
+    length = b.CreateSelect(b.CreateICmpSGT(span, zero), length, zero);
+    offset = b.CreateAdd(offset, b.CreateMul(start, stride));
+    shape.push_back(length);
+    strides.push_back(b.CreateMul(stride, step));
+  }
+  llvm::Value *view = llvm::UndefValue::get(valueType(vt));
+  llvm::Value *data = b.CreateGEP(b.getInt8Ty(), b.CreateExtractValue(array, {0}), offset);
+  view = b.CreateInsertValue(view, data, {0});
+  for (unsigned d = 0; d < shape.size(); ++d) {
+    view = b.CreateInsertValue(view, shape[d], {1u, d});
+    view = b.CreateInsertValue(view, strides[d], {2u, d});
+  }
+  return view;
 }
 
 llvm::Value *Lowerer::loadElement(llvm::Value *ptr, const ScalarType *dtype) {

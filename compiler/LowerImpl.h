@@ -84,9 +84,12 @@ public:
   llvm::Value *boolOp(const frontend::BoolOpExpr *b);
   llvm::Value *ifExp(const frontend::IfExpExpr *i);
   llvm::Value *elementPointer(const frontend::SubscriptExpr *s, const ArrayType *&arrayType);
+  llvm::Value *arrayView(const frontend::SubscriptExpr *s);
+  llvm::Value *wrapIndex(llvm::Value *i, const ScalarType *t, llvm::Value *extent);
   llvm::Value *loadElement(llvm::Value *ptr, const ScalarType *dtype);
   void storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype);
   llvm::Value *constant(const frontend::GlobalValue &g);
+  llvm::Value *globalArray(const frontend::GlobalValue &g);
   llvm::Value *arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr);
 
   // LowerCalls.cpp
@@ -103,6 +106,7 @@ public:
   // LowerGpu.cpp: calls of BuiltinId::Gpu builtins (shared memory, atomics,
   // warp intrinsics, ...).
   llvm::Value *gpuCall(const frontend::CallExpr *c, const frontend::BuiltinInfo &info);
+  llvm::Value *localArray(const frontend::CallExpr *c, const std::vector<const frontend::Expr *> &args);
 
   // Types.
   llvm::Type *valueType(const Type *t);  ///< in registers

@@ -39,7 +39,7 @@ public:
   std::string expr(const Expr *e) {
     std::string text = bare(e);
     const Type *t = annotate ? annotate(e) : nullptr;
-    bool worth = t && !isa<NameExpr>(e) && !isa<IntConstExpr>(e) && !isa<FloatConstExpr>(e) &&
+    bool worth = t && !isa<NameExpr>(e) && !isa<IntConstExpr>(e) && !isa<FloatConstExpr>(e) && !isa<SliceExpr>(e) &&
                  !isa<BoolConstExpr>(e) && !isa<TupleExpr>(e) && !isa<PathType>(t) && !isa<DtypeType>(t);
     return worth ? "(" + text + " : " + t->str() + ")" : text;
   }

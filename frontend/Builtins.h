@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace ptxforge::frontend {
 
@@ -70,6 +71,8 @@ struct GlobalValue {
     Path,           ///< a module or builtin, named by canonical path
     Constant,       ///< a scalar frozen at compile time
     DeviceFunction, ///< a @jit(device=True) function
+    Array,          ///< a numpy array frozen into the kernel as a read-only constant
+    Tuple,          ///< a tuple of frozen values
     Opaque,         ///< something with no device meaning; an error if used
   } kind = Opaque;
   std::string path;                 ///< Path
@@ -79,6 +82,9 @@ struct GlobalValue {
   std::complex<double> complexValue;///< Constant complex
   std::string description;          ///< Opaque: "a dict", "function 'print'"
   std::shared_ptr<DeviceFunctionRef> function; ///< DeviceFunction
+  std::vector<std::int64_t> shape;  ///< Array: the extents (C order); `type` is the dtype
+  std::string data;                 ///< Array: the elements' bytes, C order
+  std::vector<GlobalValue> elements;///< Tuple
 };
 
 /// The kernel's global names.

@@ -204,7 +204,8 @@ const Type *Inferer::join(const Type *a, const Type *b) const {
     return promote(sa, sb);
   auto *aa = dyn_cast<ArrayType>(a), *ab = dyn_cast<ArrayType>(b);
   if (aa && ab && aa->dtype == ab->dtype && aa->ndim == ab->ndim)
-    return tc.arrayType(aa->dtype, aa->ndim, Layout::A);
+    return tc.arrayType(aa->dtype, aa->ndim, aa->layout == ab->layout ? aa->layout : Layout::A,
+                        aa->readonly || ab->readonly);
   auto *ta = dyn_cast<TupleType>(a), *tb = dyn_cast<TupleType>(b);
   if (ta && tb && ta->elts.size() == tb->elts.size()) {
     std::vector<const Type *> elts;
@@ -224,7 +225,7 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
     Local *local = localByName.at(n->id);
     if (!value)
       return;
-    if (isa<PathType>(value) || isa<DtypeType>(value) || isa<RangeType>(value) ||
+    if (isa<PathType>(value) || isa<DtypeType>(value) || isa<RangeType>(value) || isa<FunctionType>(value) ||
         value->kind() == Type::Kind::None || value->kind() == Type::Kind::Void)
       fail(valueSpan, "cannot store " + value->str() + " in variable '" + n->id +
                           "'; variables hold numbers, arrays and tuples");
@@ -280,6 +281,8 @@ void Inferer::storeElement(const Expr *target, const Type *elem, const Type *val
     fail(target->span(), "tuples cannot be changed; build a new tuple instead");
   if (!elem || !value)
     return;
+  if (auto *arr = dyn_cast<ArrayType>(container); arr && arr->readonly)
+    fail(target->span(), "this array is read-only: a global array is frozen into the kernel as a constant");
   if (isa<ArrayType>(elem))
     fail(target->span(), "assigning to a whole array view (" + elem->str() + ") is not supported; "
                          "assign its elements one at a time");
@@ -376,6 +379,8 @@ const Type *Inferer::exprUncached(const Expr *e) {
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
       const Type *t = expr(x);
       unknown |= !t;
+      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t))
+        fail(x->span(), "a tuple in a kernel holds numbers, arrays and tuples, not " + t->str());
       elts.push_back(t);
     }
     return unknown ? nullptr : tc.tupleType(std::move(elts));

@@ -42,8 +42,10 @@ const Type *Inferer::name(const NameExpr *n) {
   const GlobalValue &g = it->second;
   switch (g.kind) {
   case GlobalValue::Constant:
+  case GlobalValue::Array:
+  case GlobalValue::Tuple:
     out.refs[n] = NameRef{nullptr, &g, nullptr};
-    return g.type;
+    return globalType(n, g);
   case GlobalValue::Path:
     if (const BuiltinInfo *b = lookupBuiltin(g.path))
       return refType(n, b, g.path);
@@ -55,6 +57,50 @@ const Type *Inferer::name(const NameExpr *n) {
     break;
   }
   fail(n->span(), "'" + n->id + "' is " + g.description + ", which has no meaning on the device; " + kUsableGlobals);
+}
+
+// Frozen globals: scalars keep their type (Python ints and floats weak),
+// arrays become read-only C arrays, tuples tuples of their elements.
+const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
+  switch (g.kind) {
+  case GlobalValue::Constant: return g.type;
+  case GlobalValue::Array: return tc.arrayType(g.type, static_cast<int>(g.shape.size()), Layout::C, true);
+  case GlobalValue::Tuple: {
+    std::vector<const Type *> elts;
+    for (const GlobalValue &e : g.elements)
+      elts.push_back(globalType(at, e));
+    return tc.tupleType(std::move(elts));
+  }
+  default: break;
+  }
+  fail(at->span(), "a global of this kind cannot be frozen into a kernel");
+}
+
+std::optional<std::vector<std::int64_t>> Inferer::constShape(const Expr *e) const {
+  if (auto v = constInt(e))
+    return std::vector<std::int64_t>{*v};
+  std::vector<std::int64_t> dims;
+  if (auto *t = dyn_cast<TupleExpr>(e)) {
+    for (const Expr *x : t->elts) {
+      auto v = constInt(x);
+      if (!v)
+        return std::nullopt;
+      dims.push_back(*v);
+    }
+    return dims;
+  }
+  if (auto *n = dyn_cast<NameExpr>(e); n && !localByName.count(n->id)) {
+    auto it = env.find(n->id);
+    if (it != env.end() && it->second.kind == GlobalValue::Tuple) {
+      for (const GlobalValue &x : it->second.elements) {
+        if (x.kind != GlobalValue::Constant || !x.type->isInt())
+          return std::nullopt;
+        dims.push_back(x.intValue);
+      }
+      return dims;
+    }
+  }
+  return std::nullopt;
 }
 
 const Type *Inferer::attribute(const AttributeExpr *a) {
@@ -97,9 +143,24 @@ const Type *Inferer::subscript(const SubscriptExpr *s) {
   else
     indices.push_back(s->index);
   bool unknown = !base;
+  int ints = 0, slices = 0;
+  bool intsLeadAndOneSlice = true; // the pattern that keeps a C array C: a[i, j, lo:hi]
   for (const Expr *i : indices) {
-    if (isa<SliceExpr>(i))
-      fail(i->span(), "slicing an array inside a kernel is not supported yet; index single elements");
+    if (auto *sl = dyn_cast<SliceExpr>(i)) {
+      ++slices;
+      for (const Expr *part : {sl->lower, sl->upper, sl->step})
+        if (part)
+          unknown |= !integer(expr(part), part, "a slice bound");
+      if (sl->step && constInt(sl->step) == std::optional<std::int64_t>(0))
+        fail(sl->step->span(), "slice step cannot be zero");
+      if (sl->step)
+        intsLeadAndOneSlice = false;
+      out.exprTypes[i] = tc.sliceType();
+      continue;
+    }
+    if (slices)
+      intsLeadAndOneSlice = false;
+    ++ints;
     unknown |= !integer(expr(i), i, "an array index");
   }
   if (isa<TupleExpr>(s->index) && !unknown) {
@@ -113,11 +174,20 @@ const Type *Inferer::subscript(const SubscriptExpr *s) {
   auto *arr = dyn_cast<ArrayType>(base);
   if (!arr)
     fail(s->value->span(), base->str() + " cannot be indexed");
-  if (static_cast<int>(indices.size()) != arr->ndim)
-    fail(s->span(), "a " + std::to_string(arr->ndim) + "-d array needs " + std::to_string(arr->ndim) +
-                        " indices here, got " + std::to_string(indices.size()) +
-                        " (indexing to a view is not supported yet)");
-  return arr->dtype;
+  if (static_cast<int>(indices.size()) > arr->ndim)
+    fail(s->span(), "too many indices: a " + std::to_string(arr->ndim) + "-d array takes at most " +
+                        std::to_string(arr->ndim) + ", got " + std::to_string(indices.size()));
+  if (unknown)
+    return nullptr;
+  if (!slices && ints == arr->ndim)
+    return arr->dtype;
+  // A view: each int drops its dimension, each slice keeps one, and the
+  // dimensions not named are kept whole, as in NumPy's basic indexing.
+  int ndim = arr->ndim - ints;
+  Layout layout = arr->layout == Layout::C && intsLeadAndOneSlice && slices <= 1 ? Layout::C : Layout::A;
+  if (ndim == arr->ndim && layout == Layout::C && arr->layout == Layout::C)
+    layout = Layout::C;
+  return tc.arrayType(arr->dtype, ndim, layout, arr->readonly);
 }
 
 const Type *Inferer::call(const CallExpr *c) {
@@ -150,9 +220,10 @@ const Type *Inferer::call(const CallExpr *c) {
     return typed->returnType->kind() == Type::Kind::Void ? tc.noneType() : typed->returnType;
   }
   auto *p = dyn_cast<PathType>(callee);
-  if (!p || p->kind() != Type::Kind::Builtin)
+  const BuiltinInfo *found = p && p->kind() == Type::Kind::Builtin ? lookupBuiltin(p->path) : nullptr;
+  if (!found)
     fail(c->callee->span(), callee->str() + " is not callable in a kernel");
-  const BuiltinInfo &info = *lookupBuiltin(p->path);
+  const BuiltinInfo &info = *found;
   if (!c->keywords.empty() && info.id != BuiltinId::Gpu)
     fail(c->keywords.front().span, "'" + p->path + "' takes no keyword arguments");
   if (unknown)

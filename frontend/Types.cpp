@@ -91,12 +91,12 @@ std::string layoutSpelling(int ndim, Layout layout) {
   return s + "]";
 }
 
-const ArrayType *TypeContext::arrayType(const ScalarType *dtype, int ndim, Layout layout) {
+const ArrayType *TypeContext::arrayType(const ScalarType *dtype, int ndim, Layout layout, bool readonly) {
   dtype = strong(dtype);
   if (ndim <= 1 && layout == Layout::F)
     layout = Layout::C; // a 1-d contiguous array is both; numba calls it C
-  std::string name = dtype->str() + layoutSpelling(ndim, layout);
-  return PF_INTERN(ArrayType, name, new ArrayType(dtype, ndim, layout, name));
+  std::string name = (readonly ? "readonly " : "") + dtype->str() + layoutSpelling(ndim, layout);
+  return PF_INTERN(ArrayType, name, new ArrayType(dtype, ndim, layout, readonly, name));
 }
 const TupleType *TypeContext::tupleType(std::vector<const Type *> elts) {
   std::string name = "Tuple(";

@@ -61,12 +61,14 @@ enum class Layout { C, F, A };
 
 class ArrayType : public Type {
 public:
-  ArrayType(const ScalarType *dtype, int ndim, Layout layout, std::string s)
-      : Type(Kind::Array, std::move(s)), dtype(dtype), ndim(ndim), layout(layout) {}
+  ArrayType(const ScalarType *dtype, int ndim, Layout layout, bool readonly, std::string s)
+      : Type(Kind::Array, std::move(s)), dtype(dtype), ndim(ndim), layout(layout), readonly(readonly) {}
   static bool classof(const Type *t) { return t->kind() == Kind::Array; }
   const ScalarType *dtype;
   const int ndim;
   const Layout layout;
+  /// A global array frozen into the kernel (and views of one): no stores.
+  const bool readonly;
 };
 
 class TupleType : public Type {
@@ -123,7 +125,7 @@ public:
   const ScalarType *intType(int bits, bool isSigned = true, bool weak = false);
   const ScalarType *floatType(int bits, bool weak = false);
   const ScalarType *complexType(int bits, bool weak = false);
-  const ArrayType *arrayType(const ScalarType *dtype, int ndim, Layout layout);
+  const ArrayType *arrayType(const ScalarType *dtype, int ndim, Layout layout, bool readonly = false);
   const TupleType *tupleType(std::vector<const Type *> elts);
   const RangeType *rangeType(const ScalarType *elt);
   const PathType *moduleType(const std::string &path);

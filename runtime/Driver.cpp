@@ -259,8 +259,68 @@ void loadDriver() {
 }
 
 void throwCudaError(CUresult result, const char *call) {
-  throw CudaError(result, call,
-                  std::string(call) + " failed: " + errorText(result));
+  throw CudaError(result, call, std::string(call) + " failed: " + errorText(result) + faultNote(result));
+}
+
+namespace {
+
+/// The last kernel launched on each device, for naming the kernel a fault
+/// came from when a later call reports it. Never destroyed.
+struct LastLaunch {
+  std::atomic<void *> handle{nullptr};
+  std::mutex mutex;
+  std::string name;
+};
+
+constexpr int kTrackedDevices = 64;
+
+LastLaunch *lastLaunches() {
+  static LastLaunch *table = new LastLaunch[kTrackedDevices];
+  return table;
+}
+
+bool isKernelFault(int code) {
+  switch (code) {
+  case CUDA_ERROR_ILLEGAL_ADDRESS:
+  case CUDA_ERROR_LAUNCH_TIMEOUT:
+  case CUDA_ERROR_ASSERT:
+  case CUDA_ERROR_HARDWARE_STACK_ERROR:
+  case CUDA_ERROR_ILLEGAL_INSTRUCTION:
+  case CUDA_ERROR_MISALIGNED_ADDRESS:
+  case CUDA_ERROR_INVALID_ADDRESS_SPACE:
+  case CUDA_ERROR_INVALID_PC:
+  case CUDA_ERROR_LAUNCH_FAILED:
+    return true;
+  default:
+    return false;
+  }
+}
+
+} // namespace
+
+void noteLaunch(const Function &fn) {
+  if (fn.device < 0 || fn.device >= kTrackedDevices) [[unlikely]]
+    return;
+  LastLaunch &last = lastLaunches()[fn.device];
+  if (last.handle.load(std::memory_order_relaxed) == fn.handle) [[likely]]
+    return;
+  std::lock_guard<std::mutex> lock(last.mutex);
+  last.name = fn.name;
+  last.handle.store(fn.handle, std::memory_order_relaxed);
+}
+
+std::string faultNote(int code) {
+  if (!isKernelFault(code))
+    return {};
+  int device = tCurrentOrdinal >= 0 ? tCurrentOrdinal : state().currentDevice.load();
+  if (device < 0 || device >= kTrackedDevices)
+    return {};
+  LastLaunch &last = lastLaunches()[device];
+  std::lock_guard<std::mutex> lock(last.mutex);
+  if (last.name.empty())
+    return {};
+  return " (raised by kernel '" + last.name + "', the last one launched on device " + std::to_string(device) +
+         "; the device's context is now unusable: restart the process)";
 }
 
 const DeviceInfo &cachedDeviceInfo(int ordinal) {

@@ -44,7 +44,38 @@ namespace ptxforge::runtime::detail {
   X(cuModuleGetFunction)                                                       \
   X(cuFuncGetAttribute)                                                        \
   X(cuFuncSetAttribute)                                                        \
-  X(cuLaunchKernel)
+  X(cuLaunchKernel)                                                            \
+  X(cuLaunchCooperativeKernel)                                                 \
+  X(cuOccupancyMaxActiveBlocksPerMultiprocessor)                               \
+  X(cuStreamCreate)                                                            \
+  X(cuStreamDestroy)                                                           \
+  X(cuStreamSynchronize)                                                       \
+  X(cuStreamQuery)                                                             \
+  X(cuStreamWaitEvent)                                                         \
+  X(cuStreamIsCapturing)                                                       \
+  X(cuStreamBeginCapture)                                                      \
+  X(cuStreamEndCapture)                                                        \
+  X(cuEventCreate)                                                             \
+  X(cuEventDestroy)                                                            \
+  X(cuEventRecord)                                                             \
+  X(cuEventSynchronize)                                                        \
+  X(cuEventQuery)                                                              \
+  X(cuEventElapsedTime)                                                        \
+  X(cuGraphInstantiate)                                                        \
+  X(cuGraphLaunch)                                                             \
+  X(cuGraphExecDestroy)                                                        \
+  X(cuGraphDestroy)                                                            \
+  X(cuGraphGetNodes)                                                           \
+  X(cuMemAllocAsync)                                                           \
+  X(cuMemFreeAsync)                                                            \
+  X(cuDeviceGetDefaultMemPool)                                                 \
+  X(cuMemPoolSetAttribute)                                                     \
+  X(cuMemPoolTrimTo)                                                           \
+  X(cuMemHostAlloc)                                                            \
+  X(cuMemFreeHost)                                                             \
+  X(cuMemHostGetDevicePointer)                                                 \
+  X(cuMemsetD8)                                                                \
+  X(cuMemsetD8Async)
 
 /// The resolved entry points. All null until loadDriver() succeeds.
 struct DriverApi {
@@ -93,5 +124,12 @@ bool validateLaunch(const Function &fn, const LaunchConfig &config,
 /// limit); Module::function calls it, since a handle may be reused after its
 /// module is unloaded.
 void forgetFunction(void *function);
+
+/// Remembers `fn` as the last kernel launched on its device, so that a fault
+/// reported later (by a synchronize or a copy) can name it.
+void noteLaunch(const Function &fn);
+/// For a kernel fault (an illegal address, a trap, a misaligned access):
+/// " (raised by kernel 'name', the last one launched on device N)"; else "".
+std::string faultNote(int code);
 
 } // namespace ptxforge::runtime::detail

@@ -51,6 +51,40 @@ void raiseSharedLimit(const Function &fn, unsigned bytes) {
   raised = bytes;
 }
 
+/// A cooperative launch: every block must be resident at once, or a grid
+/// barrier would wait forever; the occupancy query says how many fit.
+void launchCooperative(const Function &fn, const LaunchConfig &config,
+                       void **params, const DeviceInfo &device) {
+  const std::uint64_t blocks =
+      std::uint64_t(config.grid[0]) * config.grid[1] * config.grid[2];
+  const int threads =
+      int(config.block[0] * config.block[1] * config.block[2]);
+  int perSm = 0;
+  PF_CHECK_CU(cuOccupancyMaxActiveBlocksPerMultiprocessor, &perSm,
+              static_cast<CUfunction>(fn.handle), threads,
+              std::size_t(config.sharedBytes));
+  const std::uint64_t limit = std::uint64_t(perSm) * device.multiprocessors;
+  if (blocks > limit)
+    badLaunch("kernel '" + fn.name +
+              "' synchronizes the whole grid (cg.this_grid().sync()), so "
+              "all its blocks must be resident at once: the grid " +
+              triple(config.grid) + " has " + std::to_string(blocks) +
+              " blocks, but at most " + std::to_string(limit) + " (" +
+              std::to_string(perSm) + " per multiprocessor x " +
+              std::to_string(device.multiprocessors) +
+              " multiprocessors) fit with " + std::to_string(threads) +
+              " threads and " + std::to_string(config.sharedBytes) +
+              " bytes of dynamic shared memory per block");
+  CUresult result = detail::gCu.cuLaunchCooperativeKernel(
+      static_cast<CUfunction>(fn.handle), config.grid[0], config.grid[1],
+      config.grid[2], config.block[0], config.block[1], config.block[2],
+      config.sharedBytes, static_cast<CUstream>(config.stream), params);
+  if (result != CUDA_SUCCESS)
+    throw CudaError(result, "cuLaunchCooperativeKernel",
+                    "launching kernel '" + fn.name +
+                        "' cooperatively failed: " + errorText(result));
+}
+
 } // namespace
 
 namespace detail {
@@ -120,15 +154,22 @@ void launch(const Function &fn, const LaunchConfig &config, void **params) {
   ensureContext(fn.device);
   if (optIn)
     raiseSharedLimit(fn, config.sharedBytes);
+  if (config.cooperative || fn.cooperative) {
+    launchCooperative(fn, config, params, device);
+    detail::noteLaunch(fn);
+    return;
+  }
   CUresult result = detail::gCu.cuLaunchKernel(
       static_cast<CUfunction>(fn.handle), config.grid[0], config.grid[1],
       config.grid[2], config.block[0], config.block[1], config.block[2],
       config.sharedBytes, static_cast<CUstream>(config.stream), params,
       nullptr);
-  if (result != CUDA_SUCCESS) [[unlikely]]
+  if (result == CUDA_SUCCESS) [[likely]]
+    detail::noteLaunch(fn);
+  else
     throw CudaError(result, "cuLaunchKernel",
                     "launching kernel '" + fn.name +
-                        "' failed: " + errorText(result));
+                        "' failed: " + errorText(result) + detail::faultNote(result));
 }
 
 } // namespace ptxforge::runtime

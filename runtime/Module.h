@@ -22,6 +22,9 @@ struct Function {
   int maxThreadsPerBlock = 0;
   int staticSharedBytes = 0;
   int localBytes = 0;
+  /// Every launch is cooperative (LaunchConfig::cooperative): the kernel
+  /// synchronizes its whole grid. Set by whoever loaded it.
+  bool cooperative = false;
 };
 
 /// One loaded image. Unloaded on destruction.
@@ -50,6 +53,9 @@ struct LaunchConfig {
   unsigned block[3] = {1, 1, 1};
   unsigned sharedBytes = 0;
   void *stream = nullptr; ///< CUstream; nullptr is the default stream
+  /// Launch with cuLaunchCooperativeKernel, after checking that every block
+  /// can be resident at once (kernels that call pf.cg.this_grid().sync()).
+  bool cooperative = false;
 };
 
 /// Checks `config` against the function's and the device's limits and

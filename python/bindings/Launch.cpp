@@ -119,45 +119,40 @@ public:
   }
 };
 
-struct LoadedKernel {
-  std::shared_ptr<compiler::KernelArtifacts> artifacts;
-  std::shared_ptr<runtime::Module> module;
-  runtime::Function function;
-
-  LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device) : artifacts(std::move(a)) {
-    py::gil_scoped_release release;
-    runtime::ensureContext(device);
-    const std::string &image = artifacts->cubin.ok() ? artifacts->cubin.cubin : artifacts->ptx;
-    module = runtime::Module::load(image, device);
-    function = module->function(artifacts->entryName);
-  }
-
-  void launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
-              std::uintptr_t stream, const py::tuple &args) {
-    if (args.size() != artifacts->params.size())
-      throw py::type_error("kernel '" + artifacts->entryName + "' takes " + std::to_string(artifacts->params.size()) +
-                           " arguments, got " + std::to_string(args.size()));
-    Packer p;
-    p.cells.reserve(artifacts->abi.size());
-    for (std::size_t i = 0; i < args.size(); ++i)
-      p.value(artifacts->params[i], args[i]);
-    std::vector<void *> params(p.cells.size());
-    for (std::size_t i = 0; i < p.cells.size(); ++i)
-      params[i] = &p.cells[i];
-    runtime::LaunchConfig cfg;
-    std::copy(grid.begin(), grid.end(), cfg.grid);
-    std::copy(block.begin(), block.end(), cfg.block);
-    cfg.sharedBytes = shared;
-    cfg.stream = reinterpret_cast<void *>(stream);
-    runtime::ensureContext(function.device);
-    runtime::launch(function, cfg, params.data());
-  }
-};
-
 } // namespace
 
+LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device) : artifacts(std::move(a)) {
+  py::gil_scoped_release release;
+  runtime::ensureContext(device);
+  const std::string &image = artifacts->cubin.ok() ? artifacts->cubin.cubin : artifacts->ptx;
+  module = runtime::Module::load(image, device);
+  function = module->function(artifacts->entryName);
+  function.cooperative = artifacts->cooperative; // pf.cg.this_grid().sync(): every launch is cooperative
+}
+
+void LoadedKernel::launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
+                          std::uintptr_t stream, const py::tuple &args) {
+  if (args.size() != artifacts->params.size())
+    throw py::type_error("kernel '" + artifacts->entryName + "' takes " + std::to_string(artifacts->params.size()) +
+                         " arguments, got " + std::to_string(args.size()));
+  Packer p;
+  p.cells.reserve(artifacts->abi.size());
+  for (std::size_t i = 0; i < args.size(); ++i)
+    p.value(artifacts->params[i], args[i]);
+  std::vector<void *> params(p.cells.size());
+  for (std::size_t i = 0; i < p.cells.size(); ++i)
+    params[i] = &p.cells[i];
+  runtime::LaunchConfig cfg;
+  std::copy(grid.begin(), grid.end(), cfg.grid);
+  std::copy(block.begin(), block.end(), cfg.block);
+  cfg.sharedBytes = shared;
+  cfg.stream = reinterpret_cast<void *>(stream);
+  runtime::ensureContext(function.device);
+  runtime::launch(function, cfg, params.data());
+}
+
 void defineLaunch(py::module_ &m) {
-  py::class_<LoadedKernel>(m, "LoadedKernel")
+  py::class_<LoadedKernel, std::shared_ptr<LoadedKernel>>(m, "LoadedKernel")
       .def(py::init<std::shared_ptr<compiler::KernelArtifacts>, int>(), py::arg("artifacts"), py::arg("device"))
       .def("launch", &LoadedKernel::launch, py::arg("grid"), py::arg("block"), py::arg("shared"), py::arg("stream"),
            py::arg("args"))
@@ -165,6 +160,8 @@ void defineLaunch(py::module_ &m) {
       .def_property_readonly("max_threads_per_block", [](const LoadedKernel &k) { return k.function.maxThreadsPerBlock; })
       .def_property_readonly("local_bytes", [](const LoadedKernel &k) { return k.function.localBytes; })
       .def_property_readonly("shared_bytes", [](const LoadedKernel &k) { return k.function.staticSharedBytes; });
+  defineRuntime(m);
+  defineFastLaunch(m);
 }
 
 } // namespace ptxforge::bindings

@@ -1,9 +1,35 @@
 //===- python/bindings/Launch.h - Loaded kernels and their launches -------===//
 #pragma once
 
+#include "compiler/Compiler.h"
+#include "runtime/Module.h"
+
 #include <pybind11/pybind11.h>
 
+#include <array>
+#include <cstdint>
+#include <memory>
+
 namespace ptxforge::bindings {
+
+/// A compiled kernel loaded on one device (_core.LoadedKernel).
+struct LoadedKernel {
+  std::shared_ptr<compiler::KernelArtifacts> artifacts;
+  std::shared_ptr<runtime::Module> module;
+  runtime::Function function;
+
+  LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device);
+  /// Packs plain Python values (an array as (pointer, shape, byte strides))
+  /// by the kernel's ABI and launches.
+  void launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
+              std::uintptr_t stream, const pybind11::tuple &args);
+};
+
+/// Defines the runtime's classes and functions: streams, events, graphs,
+/// device and host memory, DLPack, and the launch fast path (Runtime.cpp,
+/// FastLaunch.cpp).
+void defineRuntime(pybind11::module_ &m);
+void defineFastLaunch(pybind11::module_ &m);
 
 /// Defines _core.LoadedKernel: a compiled kernel loaded on one device, whose
 /// launch() packs Python values into parameters by the kernel's ABI.

@@ -57,44 +57,62 @@ const frontend::Type *parseTypeOrThrow(const std::string &text) {
 // typing) do not loop here.
 using DeviceFunctionMemo = std::map<PyObject *, std::shared_ptr<frontend::DeviceFunctionRef>>;
 
+frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen);
+
 frontend::GlobalEnv convertGlobals(const py::dict &globals, DeviceFunctionMemo &seen) {
   frontend::GlobalEnv env;
-  for (auto [key, value] : globals) {
-    auto t = value.cast<py::tuple>();
-    auto kind = t[0].cast<std::string>();
-    frontend::GlobalValue g;
-    if (kind == "path") {
-      g.kind = frontend::GlobalValue::Path;
-      g.path = t[1].cast<std::string>();
-    } else if (kind == "const") {
-      g.kind = frontend::GlobalValue::Constant;
-      g.type = frontend::types().scalarByName(t[1].cast<std::string>());
-      if (!g.type)
-        throw py::value_error("bad constant type " + t[1].cast<std::string>());
-      if (g.type->isFloat())
-        g.floatValue = t[2].cast<double>();
-      else if (g.type->isInt() && !g.type->isSigned)
-        g.intValue = static_cast<std::int64_t>(t[2].cast<std::uint64_t>());
-      else
-        g.intValue = t[2].cast<std::int64_t>();
-    } else if (kind == "devfunc") {
-      g.kind = frontend::GlobalValue::DeviceFunction;
-      py::handle fn = t[1];
-      auto &ref = seen[fn.ptr()];
-      if (!ref) {
-        ref = std::make_shared<frontend::DeviceFunctionRef>();
-        ref->ast = fn.attr("_function_ast")().cast<const FunctionAst &>().ast;
-        ref->name = ref->ast->function().name;
-        ref->globals = convertGlobals(fn.attr("_resolved_globals")().cast<py::dict>(), seen);
-      }
-      g.function = ref;
-    } else {
-      g.kind = frontend::GlobalValue::Opaque;
-      g.description = t[1].cast<std::string>();
-    }
-    env.emplace(key.cast<std::string>(), std::move(g));
-  }
+  for (auto [key, value] : globals)
+    env.emplace(key.cast<std::string>(), convertGlobal(value.cast<py::tuple>(), seen));
   return env;
+}
+
+const frontend::ScalarType *scalarTypeNamed(const std::string &name) {
+  const frontend::ScalarType *t = frontend::types().scalarByName(name);
+  if (!t)
+    throw py::value_error("bad constant type " + name);
+  return t;
+}
+
+frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen) {
+  auto kind = t[0].cast<std::string>();
+  frontend::GlobalValue g;
+  if (kind == "path") {
+    g.kind = frontend::GlobalValue::Path;
+    g.path = t[1].cast<std::string>();
+  } else if (kind == "const") {
+    g.kind = frontend::GlobalValue::Constant;
+    g.type = scalarTypeNamed(t[1].cast<std::string>());
+    if (g.type->isFloat())
+      g.floatValue = t[2].cast<double>();
+    else if (g.type->isInt() && !g.type->isSigned)
+      g.intValue = static_cast<std::int64_t>(t[2].cast<std::uint64_t>());
+    else
+      g.intValue = t[2].cast<std::int64_t>();
+  } else if (kind == "array") { // ("array", dtype, shape, bytes in C order)
+    g.kind = frontend::GlobalValue::Array;
+    g.type = scalarTypeNamed(t[1].cast<std::string>());
+    g.shape = t[2].cast<std::vector<std::int64_t>>();
+    g.data = t[3].cast<std::string>();
+  } else if (kind == "tuple") { // ("tuple", [descriptions])
+    g.kind = frontend::GlobalValue::Tuple;
+    for (py::handle e : t[1])
+      g.elements.push_back(convertGlobal(py::reinterpret_borrow<py::tuple>(e), seen));
+  } else if (kind == "devfunc") {
+    g.kind = frontend::GlobalValue::DeviceFunction;
+    py::handle fn = t[1];
+    auto &ref = seen[fn.ptr()];
+    if (!ref) {
+      ref = std::make_shared<frontend::DeviceFunctionRef>();
+      ref->ast = fn.attr("_function_ast")().cast<const FunctionAst &>().ast;
+      ref->name = ref->ast->function().name;
+      ref->globals = convertGlobals(fn.attr("_resolved_globals")().cast<py::dict>(), seen);
+    }
+    g.function = ref;
+  } else {
+    g.kind = frontend::GlobalValue::Opaque;
+    g.description = t[1].cast<std::string>();
+  }
+  return g;
 }
 
 compiler::Stage stageByName(const std::string &s) {
@@ -112,7 +130,8 @@ compiler::Stage stageByName(const std::string &s) {
 std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const std::vector<std::string> &argTypes,
                                                    const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
                                                    bool fma, bool lineinfo, int optLevel, int maxRegisters,
-                                                   const std::string &stage, bool keepIr, bool device) {
+                                                   const std::string &stage, bool keepIr, bool device, int maxThreads,
+                                                   int minBlocks) {
   std::vector<const frontend::Type *> types;
   for (const std::string &t : argTypes)
     types.push_back(parseTypeOrThrow(t));
@@ -128,6 +147,8 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   o.maxRegisters = maxRegisters;
   o.keepIr = keepIr;
   o.device = device;
+  o.maxThreadsPerBlock = maxThreads;
+  o.minBlocksPerSm = minBlocks;
   compiler::Stage upTo = stageByName(stage);
   frontend::Diagnostic error;
   std::unique_ptr<compiler::KernelArtifacts> out;
@@ -183,6 +204,7 @@ PYBIND11_MODULE(_core, m) {
   py::class_<compiler::KernelArtifacts, std::shared_ptr<compiler::KernelArtifacts>>(m, "Artifacts")
       .def_readonly("entry_name", &compiler::KernelArtifacts::entryName)
       .def_readonly("signature", &compiler::KernelArtifacts::signature)
+      .def_readonly("cooperative", &compiler::KernelArtifacts::cooperative)
       .def_property_readonly("return_type",
                              [](const compiler::KernelArtifacts &a) { return a.returnType->str(); })
       .def_readonly("typed", &compiler::KernelArtifacts::typed)
@@ -215,7 +237,8 @@ PYBIND11_MODULE(_core, m) {
       .def("resources", &resources);
   m.def("compile", &compile, py::arg("function"), py::arg("arg_types"), py::arg("globals"), py::arg("cc_major"),
         py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
-        py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false);
+        py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
+        py::arg("max_threads") = 0, py::arg("min_blocks") = 0);
   m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
         "Parses a numba type string and returns its canonical spelling.");
   m.def("parse_signature", [](const std::string &text) {
@@ -260,29 +283,6 @@ PYBIND11_MODULE(_core, m) {
     d["total_memory"] = i.totalMemory;
     return d;
   });
-
-  py::class_<runtime::DeviceBuffer>(m, "DeviceBuffer")
-      .def(py::init<std::size_t>(), py::arg("nbytes"))
-      .def_property_readonly("ptr", &runtime::DeviceBuffer::devicePointer)
-      .def_property_readonly("nbytes", &runtime::DeviceBuffer::size)
-      .def("copy_from_host", [](runtime::DeviceBuffer &b, py::buffer src) {
-        py::buffer_info info = src.request();
-        std::size_t n = static_cast<std::size_t>(info.size * info.itemsize);
-        if (n > b.size())
-          throw py::value_error("source of " + std::to_string(n) + " bytes does not fit a buffer of " +
-                                std::to_string(b.size()));
-        py::gil_scoped_release release;
-        b.copyFromHost(info.ptr, n);
-      })
-      .def("copy_to_host", [](const runtime::DeviceBuffer &b, py::buffer dst) {
-        py::buffer_info info = dst.request(true);
-        std::size_t n = static_cast<std::size_t>(info.size * info.itemsize);
-        if (n > b.size())
-          throw py::value_error("destination of " + std::to_string(n) + " bytes is larger than the buffer of " +
-                                std::to_string(b.size()));
-        py::gil_scoped_release release;
-        b.copyToHost(info.ptr, n);
-      });
 
   bindings::defineLaunch(m);
 }

@@ -27,5 +27,12 @@ CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
     "CompileError", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "compile_ptx", "jit", "kernel", *_intrinsics.__all__, *_runtime.__all__,
+    "compile_ptx", "jit", "kernel", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
+
+
+def __getattr__(name):
+    """Device arrays (pf.to_device, pf.device_array, ...) load numpy on first use."""
+    if name in _runtime.ARRAY_NAMES:
+        return getattr(_runtime, name)
+    raise AttributeError(f"module 'ptxforge' has no attribute {name!r}")

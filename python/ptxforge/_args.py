@@ -3,11 +3,26 @@
 A host numpy array is copied to the device for the launch and copied back
 afterwards, as numba-cuda does; a non-contiguous one goes through a
 contiguous copy and is written back element by element into the original
-view. Objects with ``__cuda_array_interface__`` (CuPy, numba device arrays,
-torch CUDA tensors) are used in place, strides and all.
+view. Device arrays, objects with ``__cuda_array_interface__`` (CuPy, numba
+device arrays) and DLPack producers (torch, JAX) are used in place, strides
+and all; the launch stream waits, on the device, for the stream that an
+interface names (CAI v3 'stream'; DLPack's ``__dlpack__(stream=...)``).
+
+This is the Python launch path, taken on the first launch of a signature and
+for arguments the C++ fast path (python/bindings/FastLaunch.cpp) does not
+read; both must give the same types for the same arguments.
 """
 
+import sys
+
 from . import _core
+
+
+def _devicearray():
+    """The device-array module, imported on first use (it needs numpy)."""
+    from . import devicearray
+
+    return devicearray
 
 _LAYOUTS = {"C", "F"}
 
@@ -54,10 +69,10 @@ class _Transfer:
             return
         if self.staging is self.host:
             if self.host.nbytes:
-                self.buffer.copy_to_host(self.host)
+                _core.copy_dtoh(self.host, self.buffer.ptr, self.host.nbytes, 0)
         else:
             if self.staging.nbytes:
-                self.buffer.copy_to_host(self.staging)
+                _core.copy_dtoh(self.staging, self.buffer.ptr, self.staging.nbytes, 0)
             self.host[...] = self.staging
 
 
@@ -74,18 +89,31 @@ def _numpy_array(a, where, transfers):
         staging, layout = a, "F"
     else:
         staging, layout = np.ascontiguousarray(a), "C"
-    buffer = _core.DeviceBuffer(max(staging.nbytes, 1))
+    buffer = _core.DeviceMemory(max(staging.nbytes, 1))
     if staging.nbytes:
-        buffer.copy_from_host(staging)
+        _core.copy_htod(buffer.ptr, staging, staging.nbytes, 0)
     transfers.append(_Transfer(a, staging, buffer))
     strides = _contiguous_strides(staging.shape, staging.itemsize, layout)
     return name + _dims(a.ndim, layout), (buffer.ptr, staging.shape, strides)
 
 
-def _cuda_array(obj, where):
+def _device_array(a, where):
+    name = _dtype_name(a.dtype, where)
+    contiguous_c = _contiguous_strides(a.shape, a.dtype.itemsize, "C")
+    if a.strides == contiguous_c:
+        return name + _dims(a.ndim, "C"), (a._ptr, a.shape, a.strides)
+    if a.strides == _contiguous_strides(a.shape, a.dtype.itemsize, "F"):
+        return name + _dims(a.ndim, "F"), (a._ptr, a.shape, a.strides)
+    return name + _dims(a.ndim, "A"), (a._ptr, a.shape, a.strides)
+
+
+def _cuda_array(obj, where, stream):
     import numpy as np
 
     cai = obj.__cuda_array_interface__
+    producer = _devicearray().cai_stream(cai)
+    if producer not in (None, 1, 2) and producer != stream:
+        _core.stream_wait_stream(stream, producer)
     dtype = np.dtype(cai["typestr"])
     name = _dtype_name(dtype, where)
     shape = tuple(int(s) for s in cai["shape"])
@@ -100,6 +128,13 @@ def _cuda_array(obj, where):
     return name + _dims(len(shape), "A"), (ptr, shape, strides)
 
 
+def _is_cuda_dlpack(obj):
+    try:
+        return obj.__dlpack_device__()[0] in (2, 3)
+    except Exception:
+        return False
+
+
 def _scalar(value, where):
     if isinstance(value, bool):
         return "bool", value
@@ -112,31 +147,44 @@ def _scalar(value, where):
     return None
 
 
-def describe(args, names):
-    """(types, values, transfers) for one launch's arguments."""
+def describe(args, names, stream=0, keep=None):
+    """(types, values, transfers) for one launch's arguments on `stream`; what must
+    live until the launch is queued (DLPack imports) is appended to `keep`."""
     types, values, transfers = [], [], []
+    keep = [] if keep is None else keep
     for i, arg in enumerate(args):
         where = f"argument {i + 1} ('{names[i]}')" if i < len(names) else f"argument {i + 1}"
-        t, v = _one(arg, where, transfers)
+        t, v = _one(arg, where, transfers, stream, keep)
         types.append(t)
         values.append(v)
     return tuple(types), tuple(values), transfers
 
 
-def _one(arg, where, transfers):
+def _one(arg, where, transfers, stream, keep):
     s = _scalar(arg, where)
     if s is not None:
         return s
+    if isinstance(arg, _devicearray().DeviceNDArray):
+        return _device_array(arg, where)
     module = type(arg).__module__
     if module == "numpy":
         if type(arg).__name__ == "ndarray":
             return _numpy_array(arg, where, transfers)
         if getattr(arg, "ndim", None) == 0 and hasattr(arg, "dtype"):
             return _dtype_name(arg.dtype, where), arg.item()
+    if module.startswith("torch") and hasattr(arg, "__dlpack__") and _is_cuda_dlpack(arg):
+        # torch's __cuda_array_interface__ is slow and refuses tensors that require grad.
+        a = _devicearray().from_dlpack(arg, stream)
+        keep.append(a)
+        return _device_array(a, where)
     if hasattr(arg, "__cuda_array_interface__"):
-        return _cuda_array(arg, where)
+        return _cuda_array(arg, where, stream)
+    if hasattr(arg, "__dlpack__") and _is_cuda_dlpack(arg):
+        a = _devicearray().from_dlpack(arg, stream)
+        keep.append(a)
+        return _device_array(a, where)
     if isinstance(arg, tuple):
-        parts = [_one(x, f"{where}[{j}]", transfers) for j, x in enumerate(arg)]
+        parts = [_one(x, f"{where}[{j}]", transfers, stream, keep) for j, x in enumerate(arg)]
         return "Tuple(" + ", ".join(p[0] for p in parts) + ")", tuple(p[1] for p in parts)
     if hasattr(arg, "__array_interface__") or type(arg).__name__ == "ndarray":
         import numpy as np
@@ -144,3 +192,27 @@ def _one(arg, where, transfers):
         return _numpy_array(np.asarray(arg), where, transfers)
     raise TypeError(f"{where} is a {type(arg).__name__}, which kernels cannot take; "
                     "pass numbers, numpy arrays, device arrays or tuples of these")
+
+
+_registered = set()
+
+
+def register_interop_types():
+    """Tells the C++ fast path about our device arrays and, once imported, CuPy's
+    and torch's array types, which it then reads without the Python path."""
+    if "self" not in _registered:
+        _core.fast_register(device_array_type=_devicearray().DeviceNDArray, dtype_code=_devicearray().dtype_code)
+        _registered.add("self")
+    if "cupy" not in _registered and "cupy" in sys.modules:
+        cupy = sys.modules["cupy"]
+        if hasattr(cupy, "ndarray"):
+            current = getattr(getattr(cupy, "cuda", None), "get_current_stream", None)
+            _core.fast_register(cupy_type=cupy.ndarray,
+                                cupy_stream=(lambda: current().ptr) if current else None)
+            _registered.add("cupy")
+    if "torch" not in _registered and "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        if hasattr(torch, "Tensor"):
+            raw = getattr(getattr(torch, "_C", None), "_cuda_getCurrentRawStream", None)
+            _core.fast_register(torch_type=torch.Tensor, torch_stream=raw)
+            _registered.add("torch")

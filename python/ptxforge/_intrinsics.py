@@ -54,6 +54,83 @@ gridsize = _Intrinsic(
 syncthreads = _Intrinsic("ptxforge.syncthreads", "syncthreads(): a barrier for the threads of a block.")
 
 
+class _Namespace:
+    """A namespace of intrinsics (``pf.shared``, ``pf.atomic``, ``pf.cg``...): ``.name`` gives its markers."""
+
+    __slots__ = ("_pf_path", "__dict__")
+
+    def __init__(self, name, members):
+        self._pf_path = "ptxforge." + name
+        for member, doc in members.items():
+            setattr(self, member, _Intrinsic(f"{self._pf_path}.{member}", doc))
+
+    def __repr__(self):
+        return f"<ptxforge intrinsic {self._pf_path}>"
+
+
+shared = _Namespace("shared", {
+    "array": "shared.array(shape, dtype, alignment=None): a block's shared array, shape a constant int or tuple; "
+             "shape 0 is the dynamic shared memory sized by the launch's fourth parameter.",
+})
+local = _Namespace("local", {
+    "array": "local.array(shape, dtype): a thread's private array of constant shape.",
+})
+const = _Namespace("const", {
+    "array_like": "const.array_like(ndarray): the array's contents as a constant-memory array.",
+})
+atomic = _Namespace("atomic", {
+    "add": "atomic.add(ary, idx, val): ary[idx] += val atomically; returns the old value.",
+    "sub": "atomic.sub(ary, idx, val): ary[idx] -= val atomically; returns the old value.",
+    "max": "atomic.max(ary, idx, val): ary[idx] = max(ary[idx], val); a NaN leaves the element; returns the old value.",
+    "min": "atomic.min(ary, idx, val): ary[idx] = min(ary[idx], val); a NaN leaves the element; returns the old value.",
+    "nanmax": "atomic.nanmax(ary, idx, val): max treating NaN as missing; returns the old value.",
+    "nanmin": "atomic.nanmin(ary, idx, val): min treating NaN as missing; returns the old value.",
+    "exch": "atomic.exch(ary, idx, val): ary[idx] = val; returns the old value.",
+    "cas": "atomic.cas(ary, idx, old, val): ary[idx] = val if ary[idx] == old (bitwise); returns the old value.",
+    "compare_and_swap": "atomic.compare_and_swap(ary, old, val): atomic.cas on ary[0] of a 1-d array.",
+    "and_": "atomic.and_(ary, idx, val): ary[idx] &= val; returns the old value.",
+    "or_": "atomic.or_(ary, idx, val): ary[idx] |= val; returns the old value.",
+    "xor": "atomic.xor(ary, idx, val): ary[idx] ^= val; returns the old value.",
+    "inc": "atomic.inc(ary, idx, val): ary[idx] = 0 if ary[idx] >= val else ary[idx] + 1 (uint32/uint64).",
+    "dec": "atomic.dec(ary, idx, val): ary[idx] = val if ary[idx] == 0 or ary[idx] > val else ary[idx] - 1.",
+})
+cg = _Namespace("cg", {
+    "this_grid": "cg.this_grid(): the whole grid; this_grid().sync() is a grid-wide barrier (cooperative launch).",
+})
+
+_GPU_FUNCTIONS = {
+    "syncthreads_count": "syncthreads_count(predicate): a block barrier; returns how many threads had it true.",
+    "syncthreads_and": "syncthreads_and(predicate): a block barrier; 1 if every thread had it true, else 0.",
+    "syncthreads_or": "syncthreads_or(predicate): a block barrier; 1 if any thread had it true, else 0.",
+    "syncwarp": "syncwarp(mask=0xffffffff): a barrier for the warp's threads in mask.",
+    "threadfence": "threadfence(): orders this thread's memory accesses for the whole device.",
+    "threadfence_block": "threadfence_block(): orders this thread's memory accesses for its block.",
+    "threadfence_system": "threadfence_system(): orders this thread's memory accesses for the device and host.",
+    "shfl_sync": "shfl_sync(mask, value, src_lane): value from lane src_lane.",
+    "shfl_up_sync": "shfl_up_sync(mask, value, delta): value from lane laneid - delta (own value below 0).",
+    "shfl_down_sync": "shfl_down_sync(mask, value, delta): value from lane laneid + delta (own value past 31).",
+    "shfl_xor_sync": "shfl_xor_sync(mask, value, lane_mask): value from lane laneid ^ lane_mask.",
+    "all_sync": "all_sync(mask, predicate): True if predicate holds on every lane in mask.",
+    "any_sync": "any_sync(mask, predicate): True if predicate holds on any lane in mask.",
+    "eq_sync": "eq_sync(mask, predicate): True if predicate is the same on every lane in mask.",
+    "ballot_sync": "ballot_sync(mask, predicate): bit i set where lane i's predicate holds (int32, as numba).",
+    "match_any_sync": "match_any_sync(mask, value): the lanes in mask whose value equals this lane's.",
+    "match_all_sync": "match_all_sync(mask, value): (mask, True) if every lane in mask has the same value.",
+    "activemask": "activemask(): the lanes of the warp executing this call (uint32).",
+    "lanemask_lt": "lanemask_lt(): bits set for the lanes below this one (uint32).",
+    "popc": "popc(x): the number of set bits.",
+    "brev": "brev(x): the bits of x reversed.",
+    "clz": "clz(x): the number of leading zero bits.",
+    "ffs": "ffs(x): the 1-based position of the lowest set bit, 0 for 0 (uint32).",
+    "fma": "fma(a, b, c): a * b + c with one rounding.",
+    "cbrt": "cbrt(x): the cube root.",
+    "selp": "selp(test, a, b): a if test else b, without branching.",
+    "nanosleep": "nanosleep(ns): suspends the thread for about ns nanoseconds (sm_70+).",
+    "clock64": "clock64(): the SM's 64-bit cycle counter.",
+}
+globals().update({name: _Intrinsic("ptxforge." + name, doc) for name, doc in _GPU_FUNCTIONS.items()})
+
+
 class _ScalarType:
     """A scalar type usable in kernels as a cast, ``pf.float32(x)``, and in signatures."""
 
@@ -89,6 +166,7 @@ scalar_types = {n: _ScalarType(n) for n in _SCALARS}
 
 __all__ = [
     "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
+    "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS,
     *scalar_types, "bool_",
 ]
 bool_ = scalar_types["boolean"]

@@ -1,8 +1,36 @@
-"""Devices, memory, streams and events: the runtime's Python face (numba-cuda's names)."""
+"""Devices, memory, streams, events and CUDA graphs: the runtime's Python face.
+
+The names and behaviour follow numba-cuda's ``cuda`` module (``cuda.stream()``,
+``cuda.event()``, ``cuda.to_device`` ...); CUDA graphs, which numba-cuda
+lacks, are ``graph_capture``. A stream is passed to the driver as its handle;
+0 is the legacy default stream.
+"""
+
+import collections
+import contextlib
 
 from . import _core
 
-__all__ = ["is_available", "synchronize"]
+__all__ = [
+    "is_available", "synchronize", "detect", "gpus", "select_device", "get_current_device", "current_context",
+    "list_devices", "stream", "default_stream", "legacy_default_stream", "per_thread_default_stream",
+    "external_stream", "Stream", "event", "Event", "event_elapsed_time", "graph_capture", "Graph",
+]
+
+# Device arrays need numpy; they are imported on first use (PEP 562), so that
+# `import ptxforge` stays fast. The package forwards these names here.
+ARRAY_NAMES = (
+    "DeviceNDArray", "MappedNDArray", "to_device", "device_array", "device_array_like", "pinned_array",
+    "mapped_array", "as_cuda_array", "is_cuda_array", "from_dlpack",
+)
+
+
+def __getattr__(name):
+    if name in ARRAY_NAMES:
+        from . import devicearray
+
+        return getattr(devicearray, name)
+    raise AttributeError(f"module 'ptxforge._runtime' has no attribute {name!r}")
 
 
 def is_available():
@@ -13,3 +41,278 @@ def is_available():
 def synchronize():
     """Waits for all work on the current device."""
     _core.synchronize()
+
+
+# -- streams ----------------------------------------------------------------------------
+
+
+class Stream:
+    """A CUDA stream (numba-cuda's Stream). ``handle`` is the CUstream as an int."""
+
+    __slots__ = ("_stream", "handle", "__weakref__")
+
+    def __init__(self, handle=None, _owned=None):
+        self._stream = _owned
+        self.handle = _owned.handle if _owned is not None else int(handle or 0)
+
+    def __int__(self):
+        return self.handle
+
+    def __eq__(self, other):
+        return isinstance(other, Stream) and other.handle == self.handle
+
+    def __hash__(self):
+        return hash(self.handle)
+
+    def __repr__(self):
+        names = {0: "legacy default", 2: "per-thread default"}
+        return f"<ptxforge Stream {names.get(self.handle, hex(self.handle))}>"
+
+    def synchronize(self):
+        """Waits for all work queued on this stream."""
+        if self._stream is not None:
+            self._stream.synchronize()
+        else:
+            _core.stream_synchronize(self.handle)
+
+    def query(self):
+        """True when all work queued on this stream has finished."""
+        if self._stream is None:
+            _core.stream_synchronize(self.handle)
+            return True
+        return self._stream.query()
+
+    @contextlib.contextmanager
+    def auto_synchronize(self):
+        """``with stream.auto_synchronize():`` synchronizes the stream when the block ends."""
+        try:
+            yield self
+        finally:
+            self.synchronize()
+
+    def record(self, event=None):
+        """Records `event` (a new one when None) on this stream and returns it."""
+        event = event or Event()
+        event.record(self)
+        return event
+
+    def wait_event(self, event):
+        """Makes this stream wait, on the device, for `event`."""
+        event.wait(self)
+
+
+def stream():
+    """A new stream, blocking with respect to the legacy default stream (numba-cuda's cuda.stream())."""
+    return Stream(_owned=_core.Stream(False))
+
+
+def default_stream():
+    """The default stream: the legacy default stream, handle 0."""
+    return Stream(0)
+
+
+legacy_default_stream = default_stream
+
+
+def per_thread_default_stream():
+    """The per-thread default stream (CU_STREAM_PER_THREAD, handle 2)."""
+    return Stream(2)
+
+
+def external_stream(ptr):
+    """A Stream for a CUstream made elsewhere (CuPy's ``stream.ptr``, torch's ``cuda_stream``)."""
+    return Stream(int(ptr))
+
+
+# -- events -----------------------------------------------------------------------------
+
+
+class Event:
+    """A CUDA event (numba-cuda's Event)."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self, timing=True):
+        self._event = _core.Event(bool(timing))
+
+    @property
+    def handle(self):
+        return self._event.handle
+
+    def record(self, stream=0):
+        self._event.record(_handle(stream))
+
+    def synchronize(self):
+        self._event.synchronize()
+
+    def query(self):
+        return self._event.query()
+
+    def wait(self, stream=0):
+        """Makes `stream` wait, on the device, for the work before the last record()."""
+        self._event.wait(_handle(stream))
+
+    def elapsed_time(self, evtend):
+        return event_elapsed_time(self, evtend)
+
+
+def event(timing=True):
+    return Event(timing)
+
+
+def event_elapsed_time(evtstart, evtend):
+    """Milliseconds between two recorded events (both must have completed)."""
+    return _core.event_elapsed_time(evtstart._event, evtend._event)
+
+
+def _handle(stream):
+    if stream is None or (isinstance(stream, int) and stream == 0):
+        return 0
+    if isinstance(stream, int):
+        return stream
+    h = getattr(stream, "handle", None)
+    if h is None:
+        h = getattr(stream, "cuda_stream", None)
+    if h is None:
+        h = getattr(stream, "ptr", None)
+    if h is None:
+        raise TypeError(f"cannot use {stream!r} as a stream")
+    return int(getattr(h, "value", h) or 0)
+
+
+# -- CUDA graphs ------------------------------------------------------------------------
+
+
+class Graph:
+    """Work captured from a stream, replayed with ``launch()``."""
+
+    __slots__ = ("_graph", "stream")
+
+    def __init__(self, stream):
+        self._graph = None
+        self.stream = stream
+
+    @property
+    def node_count(self):
+        return self._graph.node_count if self._graph is not None else 0
+
+    def launch(self, stream=None):
+        """Replays the captured work on `stream` (the capture's stream when None); asynchronous."""
+        if self._graph is None:
+            raise RuntimeError("the graph is launched after its capture block ends")
+        self._graph.launch(_handle(self.stream if stream is None else stream))
+
+
+@contextlib.contextmanager
+def graph_capture(stream):
+    """``with graph_capture(s) as g:`` records the launches and copies queued on `s`
+    (a stream from ptxforge.stream()) into `g` instead of running them; ``g.launch()``
+    replays them. Copies from host memory inside a capture need pinned arrays."""
+    handle = _handle(stream)
+    graph = Graph(stream)
+    _core.begin_capture(handle)
+    try:
+        yield graph
+    except BaseException:
+        with contextlib.suppress(Exception):
+            _core.end_capture(handle)
+        raise
+    graph._graph = _core.end_capture(handle)
+
+
+# -- devices ----------------------------------------------------------------------------
+
+MemoryInfo = collections.namedtuple("MemoryInfo", ["free", "total"])
+
+
+class Device:
+    """One GPU (numba-cuda's Device): id, name, compute_capability and attributes."""
+
+    def __init__(self, ordinal):
+        self.id = ordinal
+        info = _core.device_info(ordinal)
+        self.name = info["name"].encode()
+        self.compute_capability = tuple(info["compute_capability"])
+        self.MULTIPROCESSOR_COUNT = info["multiprocessors"]
+        self.MAX_THREADS_PER_BLOCK = info["max_threads_per_block"]
+        self.MAX_SHARED_MEMORY_PER_BLOCK = info["max_shared_per_block"]
+        self.WARP_SIZE = info["warp_size"]
+        self.total_memory = info["total_memory"]
+
+    def __repr__(self):
+        return f"<CUDA device {self.id} '{self.name.decode()}'>"
+
+    def __enter__(self):
+        self._previous = _core.current_device()
+        select_device(self.id)
+        return self
+
+    def __exit__(self, *exc):
+        select_device(self._previous)
+
+    def reset(self):
+        synchronize()
+
+
+class Context:
+    """The current device's primary context (numba-cuda's current_context())."""
+
+    def __init__(self, device):
+        self.device = device
+
+    def get_memory_info(self):
+        free, total = _core.memory_info()
+        return MemoryInfo(free, total)
+
+    def synchronize(self):
+        synchronize()
+
+
+class _Gpus:
+    """``pf.gpus``: the devices, indexable, iterable; ``pf.gpus.current``."""
+
+    def __len__(self):
+        return _core.device_count()
+
+    def __getitem__(self, i):
+        if not 0 <= i < len(self):
+            raise IndexError(f"there is no CUDA device {i}")
+        return Device(i)
+
+    def __iter__(self):
+        return (Device(i) for i in range(len(self)))
+
+    @property
+    def current(self):
+        return get_current_device()
+
+
+gpus = _Gpus()
+
+
+def list_devices():
+    return list(gpus)
+
+
+def select_device(device_id):
+    """Makes `device_id` the device that allocations, launches and streams use; returns it."""
+    _core.select_device(int(device_id))
+    return Device(int(device_id))
+
+
+def get_current_device():
+    return Device(_core.current_device())
+
+
+def current_context(devnum=None):
+    return Context(get_current_device() if devnum is None else Device(devnum))
+
+
+def detect():
+    """Prints the devices found and returns whether any is usable (numba-cuda's cuda.detect())."""
+    if not is_available():
+        print(f"no CUDA devices: {_core.unavailable_reason()}")
+        return False
+    for d in gpus:
+        print(f"[{d.id}] {d.name.decode()} (compute capability {d.compute_capability[0]}.{d.compute_capability[1]})")
+    return True

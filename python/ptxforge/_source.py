@@ -52,7 +52,8 @@ class FunctionSource:
 
 
 def _describe(value):
-    """A global's meaning for the compiler: ("path", p), ("const", type, v) or ("opaque", what)."""
+    """A global's meaning for the compiler: ("path", p), ("const", type, v), ("array", dtype, shape,
+    bytes), ("tuple", [...]), ("devfunc", f) or ("opaque", what)."""
     path = getattr(value, "_pf_path", None)
     if isinstance(path, str):
         return ("path", path)
@@ -64,6 +65,14 @@ def _describe(value):
     if inspect.ismodule(value):
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
+    if type(value).__name__ == "ndarray" and type(value).__module__ == "numpy":
+        return _describe_array(value)
+    if isinstance(value, tuple):
+        parts = [_describe(v) for v in value]
+        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array")), None)
+        if bad is not None:
+            return ("opaque", f"a tuple holding {bad[1] if bad[0] == 'opaque' else 'a ' + bad[0]}")
+        return ("tuple", parts)
     if type(value).__module__ == "numpy" and hasattr(value, "dtype") and getattr(value, "ndim", None) == 0:
         # A numpy scalar (np.float32(1.5)) keeps its dtype. Instances have no __module__
         # of their own, so the type's is read; np.float64 is checked before float.
@@ -93,6 +102,18 @@ def _describe(value):
         return ("opaque", f"the Python builtin '{name}'")
     return ("opaque", f"a {type(value).__module__}.{type(value).__qualname__} object"
             if type(value).__module__ != "builtins" else f"a {type(value).__name__}")
+
+
+def _describe_array(a):
+    """A global numpy array, frozen: ("array", dtype, shape, C-order bytes)."""
+    kind = a.dtype.kind
+    if kind not in "biuf" or (kind == "f" and a.itemsize not in (2, 4, 8)) or a.dtype.names:
+        return ("opaque", f"a numpy array of dtype {a.dtype}, which kernels cannot freeze yet")
+    native = a.dtype.newbyteorder("=")
+    name = "bool" if kind == "b" else native.name
+    import numpy as np
+
+    return ("array", name, tuple(int(d) for d in a.shape), np.ascontiguousarray(a, dtype=native).tobytes())
 
 
 def resolve_globals(pyfunc, names):

@@ -11,7 +11,7 @@ import threading
 import weakref
 
 from . import _core
-from ._args import describe
+from ._args import describe, register_interop_types
 from ._source import FunctionSource, resolve_globals
 from .errors import CompileError
 
@@ -38,7 +38,9 @@ def _dim3(value, what):
 
 
 def _stream_handle(stream):
-    if stream is None or stream == 0:
+    """The CUstream of a launch's stream: 0 (the legacy default), an int, one of our
+    Streams, numba's (``handle.value``), CuPy's (``ptr``) or torch's (``cuda_stream``)."""
+    if stream is None or (isinstance(stream, int) and stream == 0):
         return 0
     if isinstance(stream, int):
         return stream
@@ -66,22 +68,37 @@ class _Compiled:
         return next(name for name, rank in _STAGES.items() if rank == self.stage)
 
 
+def _launch_bounds(bounds):
+    """numba's launch_bounds: max threads per block, or (max threads, min blocks per SM[, cluster])."""
+    if bounds is None:
+        return 0, 0
+    if isinstance(bounds, int):
+        bounds = (bounds,)
+    bounds = tuple(operator.index(b) for b in bounds)
+    if not 1 <= len(bounds) <= 3 or any(b <= 0 for b in bounds):
+        raise ValueError(f"launch_bounds takes 1 to 3 positive ints, got {bounds!r}")
+    return bounds[0], (bounds[1] if len(bounds) > 1 else 0)
+
+
 class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature."""
 
     _pf_kernel = True
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, device=False):
+                 max_registers=0, opt=True, device=False, launch_bounds=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
+        max_threads, min_blocks = _launch_bounds(launch_bounds)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
-                            max_registers=int(max_registers or 0), opt_level=3 if opt else 0)
+                            max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
+                            max_threads=max_threads, min_blocks=min_blocks)
         self.device = device
         self._source = None
         self._ast = None
         self._lock = threading.RLock()
         self._overloads = {}  # (types, cc) -> _Compiled
+        self._fast = None  # _core.FastTable: fast-path key -> loaded function
         self.signatures = []
         for sig in signatures:
             self._check_signature(sig)
@@ -146,28 +163,50 @@ class Dispatcher:
 
     # -- launching -----------------------------------------------------------------
 
-    def __getitem__(self, config):
+    # kernel[grid, block, stream, shared]: a configuration seen before is answered
+    # in C++ (FastLaunch.cpp); others come to _configure.
+    __getitem__ = _core.dispatcher_getitem
+
+    def _configure(self, config):
         if not isinstance(config, tuple):
             raise TypeError("launch as kernel[blocks, threads](...) or kernel[blocks, threads, stream, shared_bytes](...)")
         if not 2 <= len(config) <= 4:
             raise ValueError(f"a launch configuration has 2 to 4 parts, got {len(config)}")
         griddim = _dim3(config[0], "the grid")
         blockdim = _dim3(config[1], "the block")
-        stream = _stream_handle(config[2]) if len(config) > 2 else 0
-        shared = int(config[3]) if len(config) > 3 else 0
-        return _Launcher(self, griddim, blockdim, stream, shared)
+        stream_object = config[2] if len(config) > 2 else 0
+        stream = _stream_handle(stream_object)
+        shared = operator.index(config[3]) if len(config) > 3 else 0
+        if shared < 0:
+            raise ValueError(f"dynamic shared memory of {shared} bytes is negative")
+        table = self._fast_table()
+        bound = table.bind(griddim, blockdim, stream, shared, stream_object)
+        if all(type(c) is int or (type(c) is tuple and all(type(d) is int for d in c))
+               for i, c in enumerate(config) if i != 2):
+            table.remember_config(config, bound)
+        return bound
+
+    def _fast_table(self):
+        if self._fast is None:
+            with self._lock:
+                if self._fast is None:
+                    self._fast = _core.FastTable(functools.partial(_launch_miss, weakref.ref(self)))
+        return self._fast
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"kernel '{self.__name__}' needs a launch configuration: "
                         f"{self.__name__}[blocks, threads](...)")
 
-    def _launch(self, griddim, blockdim, stream, shared, args):
+    def _launch(self, griddim, blockdim, stream, shared, args, key=None):
+        """The Python launch path: types the arguments, compiles and loads on a miss,
+        copies numpy arrays in and back. Returns the LoadedKernel used."""
         device = _core.current_device()
         # Driver start-up and the assembler's own start-up run on background
         # threads while the arguments are typed and the kernel compiled.
         _core.start_init(device)
         _core.warm_assembler()
-        types, values, transfers = describe(args, self._param_names())
+        keep = []
+        types, values, transfers = describe(args, self._param_names(), stream, keep)
         cc = _core.compute_capability(device)
         compiled = self._compile(types, cc, "cubin")
         kernel = compiled.loaded.get(device)
@@ -182,6 +221,10 @@ class Dispatcher:
             _core.synchronize()
             for t in transfers:
                 t.copy_back()
+        elif key is not None:
+            self._fast_table().insert(key, kernel)
+        del keep  # DLPack imports are released after the launch is queued
+        return kernel
 
     # -- inspection ----------------------------------------------------------------
 
@@ -236,19 +279,17 @@ class Dispatcher:
         return f"<ptxforge kernel {self.__name__}>"
 
 
-class _Launcher:
-    __slots__ = ("dispatcher", "griddim", "blockdim", "stream", "shared")
-
-    def __init__(self, dispatcher, griddim, blockdim, stream, shared):
-        self.dispatcher, self.griddim, self.blockdim = dispatcher, griddim, blockdim
-        self.stream, self.shared = stream, shared
-
-    def __call__(self, *args):
-        self.dispatcher._launch(self.griddim, self.blockdim, self.stream, self.shared, args)
+def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key):
+    """What the C++ fast path calls when it cannot launch by itself: an argument it
+    does not read (numpy arrays, other interop objects), or a key not seen yet."""
+    register_interop_types()
+    dispatcher = dispatcher_ref()
+    dispatcher._launch(tuple(griddim), tuple(blockdim), _stream_handle(stream_object), shared, args, key)
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
-           max_registers=None, opt=True, debug=False, cache=False, link=None, inline=None):
+           max_registers=None, opt=True, debug=False, cache=False, link=None, inline=None,
+           launch_bounds=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
@@ -258,7 +299,8 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
         raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
     if link:
         raise CompileError("link= (linking extra PTX or CUDA files) is not supported yet")
-    options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt)
+    options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt,
+                   launch_bounds=launch_bounds)
 
     def wrap(func, signatures=()):
         if device:
@@ -279,7 +321,7 @@ jit = kernel
 
 
 def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=False,
-                opt=True, fma=True, max_registers=None):
+                opt=True, fma=True, max_registers=None, launch_bounds=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
     A kernel (the default) returns ``"void"``; with ``device=True`` the function
@@ -291,7 +333,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
         raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
-                   max_registers=max_registers, opt=opt)
+                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds)
     declared = None
     if isinstance(sig, str):
         declared, params = _core.parse_signature(sig)

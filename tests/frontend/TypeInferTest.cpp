@@ -199,14 +199,15 @@ def f(a, out):
   EXPECT_EQ(where(d.span), "2:14");
 }
 
-TEST(TypeInfer, WrongNumberOfIndices) {
+TEST(TypeInfer, AssigningToAViewIsAnError) {
   Kernel k(R"(
 def f(m):
     m[1] = 0.0
 )");
   k.def("f", {"m"}, {k.at(2).assign(k.sub(k.name("m"), k.num(1), k.loc("m[1]")), k.flt(0.0))});
   Diagnostic d = inferError(k, {"float32[:, ::1]"});
-  EXPECT_EQ(d.message, "a 2-d array needs 2 indices here, got 1 (indexing to a view is not supported yet)");
+  EXPECT_EQ(d.message, "assigning to a whole array view (float32[::1]) is not supported; "
+                       "assign its elements one at a time");
   EXPECT_EQ(where(d.span), "2:5");
 }
 

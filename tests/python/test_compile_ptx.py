@@ -424,3 +424,13 @@ def test_device_function_returning_a_tuple_and_errors():
         pf.compile_ptx(mixed, "(int32)", device=True)
     with pytest.raises(TypeError, match="pass device=True"):
         pf.compile_ptx(pair, "int32(int32, int32)")
+
+
+def test_launch_bounds_and_max_registers_reach_the_ptx():
+    def k(x):
+        x[grid(1)] = 1.0
+
+    ptx, _ = pf.compile_ptx(k, "void(float32[::1])", launch_bounds=(128, 4), max_registers=32)
+    assert ".maxntid 128, 1, 1" in ptx and ".minnctapersm 4" in ptx and ".maxnreg 32" in ptx
+    with pytest.raises(ValueError, match="launch_bounds takes 1 to 3 positive ints"):
+        pf.compile_ptx(k, "void(float32[::1])", launch_bounds=(0,))

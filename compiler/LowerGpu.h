@@ -1,0 +1,36 @@
+//===- compiler/LowerGpu.h - Helpers shared by the GPU features' lowering -===//
+//
+// Private to LowerGpu.cpp (shared memory, barriers, warp and bit
+// intrinsics, cooperative groups) and LowerGpuAtomics.cpp (atomics).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "compiler/LowerImpl.h"
+#include "frontend/GpuBuiltins.h"
+
+#include <optional>
+
+namespace ptxforge::compiler {
+
+/// The value of a compile-time integer: a literal, a negated literal, or a
+/// global integer constant (what the type checker accepted as constant).
+std::optional<std::int64_t> gpuConstInt(const Lowerer &L, const frontend::Expr *e);
+
+/// True when the target is at least sm_<major><minor>.
+inline bool targetAtLeast(const Lowerer &L, int major, int minor = 0) {
+  return L.options.ccMajor > major || (L.options.ccMajor == major && L.options.ccMinor >= minor);
+}
+
+/// Fails at `at` unless the target is sm_70 or newer, naming `what`.
+void requireSm70(const Lowerer &L, const frontend::Span &at, const std::string &what);
+
+/// Lowers pf.atomic.*: the read-modify-write on the element, returning the
+/// element's old value (LowerGpuAtomics.cpp).
+llvm::Value *lowerAtomic(Lowerer &L, const frontend::CallExpr *c, frontend::GpuIntrinsic id);
+
+/// The named metadata that marks a module whose kernel needs a cooperative
+/// launch (it calls pf.cg.this_grid().sync()); compileKernel reads it.
+inline constexpr const char *kCooperativeMetadata = "ptxforge.cooperative";
+
+} // namespace ptxforge::compiler

@@ -1,0 +1,536 @@
+//===- python/bindings/FastLaunch.cpp - The launch fast path --------------===//
+//
+// kernel[grid, block, stream, shared](*args) lands here first. The argument
+// signature is read straight from the Python objects into a compact key
+// (one byte per scalar, four per array: 'A', dtype code, ndim, layout) while
+// the parameters are packed into 8-byte cells by the kernel ABI
+// (compiler/Abi.h); the key picks the loaded function from a small per-kernel
+// table and cuLaunchKernel runs. No Python object is made on a hit.
+//
+// Understood here: Python bool/int/float, ptxforge device arrays (whose `_pf`
+// bytes hold their key and cells, made once per array), and, once
+// registered, CuPy arrays and torch CUDA tensors read through their own
+// attributes; the launch stream then waits for CuPy's or torch's current
+// stream when that is a stream of its own, as their interfaces ask. Anything else (numpy arrays, which need copies; other
+// __cuda_array_interface__ or DLPack objects; tuples) and every key not yet
+// seen goes to the dispatcher's Python path, which may add the key.
+//
+//===----------------------------------------------------------------------===//
+
+#include "python/bindings/Launch.h"
+
+#include "runtime/Driver.h"
+#include "runtime/Stream.h"
+
+#include <pybind11/stl.h>
+#include <structmember.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace ptxforge::bindings {
+
+namespace {
+
+constexpr int kMaxCells = 192;
+constexpr int kMaxKey = 128;
+constexpr int kMaxDims = 16;
+
+/// Types and callbacks the Python package registers once. Leaked on
+/// purpose: they may be used while the interpreter shuts down.
+struct Registry {
+  PyObject *deviceArrayType = nullptr;
+  Py_ssize_t pfOffset = -1; ///< where a device array keeps its `_pf` slot
+  PyObject *cupyType = nullptr;
+  PyObject *torchType = nullptr;
+  PyObject *dtypeCode = nullptr; ///< callable(dtype) -> code or -1
+  PyObject *cupyStream = nullptr;  ///< callable() -> CuPy's current stream
+  PyObject *torchStream = nullptr; ///< callable(device) -> torch's current stream
+  std::vector<std::pair<PyObject *, int>> dtypes; ///< dtype object -> code (strong refs)
+  PyObject *names[8] = {};
+};
+
+Registry &registry() {
+  static Registry *r = new Registry;
+  return *r;
+}
+
+enum Name { kPfUnused, kData, kPtr, kShape, kStrides, kDtype, kDataPtr, kStride };
+
+PyObject *name(Name n) {
+  Registry &r = registry();
+  if (!r.names[n]) {
+    static const char *text[] = {"_pf", "data", "ptr", "shape", "strides", "dtype", "data_ptr", "stride"};
+    r.names[n] = PyUnicode_InternFromString(text[n]);
+  }
+  return r.names[n];
+}
+
+constexpr int kItemsize[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 2, 4, 8};
+
+/// The dtype code of a numpy or torch dtype object; -1 when kernels do not take it.
+int dtypeCode(PyObject *dtype) {
+  Registry &r = registry();
+  for (auto &[obj, code] : r.dtypes)
+    if (obj == dtype)
+      return code;
+  if (!r.dtypeCode)
+    return -1;
+  PyObject *result = PyObject_CallOneArg(r.dtypeCode, dtype);
+  if (!result) {
+    PyErr_Clear();
+    return -1;
+  }
+  long code = PyLong_AsLong(result);
+  Py_DECREF(result);
+  if (code == -1 && PyErr_Occurred())
+    PyErr_Clear();
+  Py_INCREF(dtype);
+  r.dtypes.emplace_back(dtype, static_cast<int>(code));
+  return static_cast<int>(code);
+}
+
+/// A launch's key and parameter cells, built argument by argument.
+struct Packed {
+  char key[kMaxKey];
+  int keyLen = 0;
+  std::uint64_t cells[kMaxCells];
+  int ncells = 0;
+  /// The streams the producers of CuPy and torch arrays work on (their
+  /// current streams), read once per launch; 0 when unread or the legacy one.
+  std::uintptr_t cupyStream = 0, torchStream = 0;
+  bool cupyRead = false, torchRead = false;
+
+  bool room(int keyBytes, int cellCount) const {
+    return keyLen + keyBytes <= kMaxKey && ncells + cellCount <= kMaxCells;
+  }
+};
+
+/// RAII for a new reference.
+struct Ref {
+  PyObject *p;
+  explicit Ref(PyObject *o) : p(o) {}
+  ~Ref() { Py_XDECREF(p); }
+  explicit operator bool() const { return p != nullptr; }
+};
+
+bool readInts(PyObject *tuple, std::int64_t *out, int n) {
+  if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != n)
+    return false;
+  for (int i = 0; i < n; ++i) {
+    int overflow = 0;
+    out[i] = PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(tuple, i), &overflow);
+    if (overflow || (out[i] == -1 && PyErr_Occurred())) {
+      PyErr_Clear();
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Appends an array given its parts; byte strides.
+bool packArray(Packed &p, int code, std::uint64_t ptr, int ndim, const std::int64_t *shape,
+               const std::int64_t *strides) {
+  if (code < 0 || ndim > kMaxDims)
+    return false;
+  const std::int64_t itemsize = kItemsize[code];
+  bool c = true, f = true;
+  std::int64_t step = itemsize;
+  for (int d = ndim - 1; d >= 0; --d)
+    c = c && strides[d] == step, step *= shape[d];
+  step = itemsize;
+  for (int d = 0; d < ndim; ++d)
+    f = f && strides[d] == step, step *= shape[d];
+  const char layout = c ? 'C' : f ? 'F' : 'A';
+  const int count = 1 + ndim + (layout == 'A' ? ndim : 0);
+  if (!p.room(4, count))
+    return false;
+  p.key[p.keyLen++] = 'A';
+  p.key[p.keyLen++] = static_cast<char>(code);
+  p.key[p.keyLen++] = static_cast<char>(ndim);
+  p.key[p.keyLen++] = layout;
+  p.cells[p.ncells++] = ptr;
+  for (int d = 0; d < ndim; ++d)
+    p.cells[p.ncells++] = static_cast<std::uint64_t>(shape[d]);
+  if (layout == 'A')
+    for (int d = 0; d < ndim; ++d)
+      p.cells[p.ncells++] = static_cast<std::uint64_t>(strides[d]);
+  return true;
+}
+
+/// Calls a registered current-stream function; 0 (no wait) when it fails.
+std::uintptr_t currentStream(PyObject *fn, PyObject *arg) {
+  if (!fn)
+    return 0;
+  PyObject *result = arg ? PyObject_CallOneArg(fn, arg) : PyObject_CallNoArgs(fn);
+  if (!result) {
+    PyErr_Clear();
+    return 0;
+  }
+  std::uintptr_t handle = PyLong_AsUnsignedLongLongMask(result);
+  Py_DECREF(result);
+  if (PyErr_Occurred())
+    PyErr_Clear();
+  return handle;
+}
+
+bool packCupy(Packed &p, PyObject *a) {
+  // CuPy's interface names its current stream as the one to wait for.
+  if (!p.cupyRead) {
+    p.cupyStream = currentStream(registry().cupyStream, nullptr);
+    p.cupyRead = true;
+  }
+  Ref data(PyObject_GetAttr(a, name(kData)));
+  Ref ptr(data ? PyObject_GetAttr(data.p, name(kPtr)) : nullptr);
+  Ref shape(PyObject_GetAttr(a, name(kShape)));
+  Ref strides(PyObject_GetAttr(a, name(kStrides)));
+  Ref dtype(PyObject_GetAttr(a, name(kDtype)));
+  if (!ptr || !shape || !strides || !dtype || !PyTuple_Check(shape.p)) {
+    PyErr_Clear();
+    return false;
+  }
+  const int ndim = static_cast<int>(PyTuple_GET_SIZE(shape.p));
+  std::int64_t dims[kMaxDims], steps[kMaxDims];
+  if (ndim > kMaxDims || !readInts(shape.p, dims, ndim) || !readInts(strides.p, steps, ndim))
+    return false;
+  std::uint64_t address = PyLong_AsUnsignedLongLong(ptr.p);
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    return false;
+  }
+  return packArray(p, dtypeCode(dtype.p), address, ndim, dims, steps);
+}
+
+bool packTorch(Packed &p, PyObject *t) {
+  if (!p.torchRead) {
+    Ref device(PyLong_FromLong(runtime::currentDevice()));
+    p.torchStream = currentStream(registry().torchStream, device.p);
+    p.torchRead = true;
+  }
+  // CPU tensors and anything odd take the Python path.
+  Ref dataPtr(PyObject_CallMethodNoArgs(t, name(kDataPtr)));
+  Ref shape(PyObject_GetAttr(t, name(kShape)));
+  Ref stride(PyObject_CallMethodNoArgs(t, name(kStride)));
+  Ref dtype(PyObject_GetAttr(t, name(kDtype)));
+  if (!dataPtr || !shape || !stride || !dtype || !PyTuple_Check(shape.p)) {
+    PyErr_Clear();
+    return false;
+  }
+  Ref isCuda(PyObject_GetAttrString(t, "is_cuda"));
+  if (isCuda.p != Py_True) {
+    PyErr_Clear();
+    return false;
+  }
+  const int ndim = static_cast<int>(PyTuple_GET_SIZE(shape.p));
+  std::int64_t dims[kMaxDims], steps[kMaxDims];
+  if (ndim > kMaxDims || !readInts(shape.p, dims, ndim) || !readInts(stride.p, steps, ndim))
+    return false;
+  const int code = dtypeCode(dtype.p);
+  if (code < 0)
+    return false;
+  for (int d = 0; d < ndim; ++d)
+    steps[d] *= kItemsize[code];
+  std::uint64_t address = PyLong_AsUnsignedLongLong(dataPtr.p);
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    return false;
+  }
+  return packArray(p, code, address, ndim, dims, steps);
+}
+
+/// Appends one argument; false when the fast path does not understand it.
+bool packOne(Packed &p, PyObject *arg) {
+  Registry &r = registry();
+  PyTypeObject *type = Py_TYPE(arg);
+  if (type == &PyFloat_Type) {
+    if (!p.room(1, 1))
+      return false;
+    double d = PyFloat_AS_DOUBLE(arg);
+    p.key[p.keyLen++] = 'f';
+    std::memcpy(&p.cells[p.ncells++], &d, 8);
+    return true;
+  }
+  if (type == &PyBool_Type) {
+    if (!p.room(1, 1))
+      return false;
+    p.key[p.keyLen++] = 'b';
+    p.cells[p.ncells++] = arg == Py_True;
+    return true;
+  }
+  if (type == &PyLong_Type) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(arg, &overflow);
+    if (overflow || !p.room(1, 1))
+      return false;
+    p.key[p.keyLen++] = 'i';
+    p.cells[p.ncells++] = static_cast<std::uint64_t>(v);
+    return true;
+  }
+  PyObject *t = reinterpret_cast<PyObject *>(type);
+  if (r.deviceArrayType && (t == r.deviceArrayType ||
+                            PyType_IsSubtype(type, reinterpret_cast<PyTypeObject *>(r.deviceArrayType)))) {
+    // The slot is read at its offset, as its member descriptor would.
+    PyObject *pf = r.pfOffset > 0 ? *reinterpret_cast<PyObject **>(reinterpret_cast<char *>(arg) + r.pfOffset)
+                                  : nullptr;
+    if (!pf || !PyBytes_Check(pf))
+      return false;
+    const Py_ssize_t size = PyBytes_GET_SIZE(pf);
+    const int count = static_cast<int>((size - 4) / 8);
+    if (size < 4 || !p.room(4, count))
+      return false;
+    const char *bytes = PyBytes_AS_STRING(pf);
+    std::memcpy(p.key + p.keyLen, bytes, 4);
+    p.keyLen += 4;
+    std::memcpy(p.cells + p.ncells, bytes + 4, static_cast<std::size_t>(count) * 8);
+    p.ncells += count;
+    return true;
+  }
+  if (r.cupyType && PyType_IsSubtype(type, reinterpret_cast<PyTypeObject *>(r.cupyType)))
+    return packCupy(p, arg);
+  if (r.torchType && PyType_IsSubtype(type, reinterpret_cast<PyTypeObject *>(r.torchType)))
+    return packTorch(p, arg);
+  return false;
+}
+
+/// One loaded function per key, for one kernel.
+class FastTable {
+public:
+  explicit FastTable(py::object miss) : miss_(std::move(miss)) {}
+
+  /// Remembers `kernel` for `key`, unless the key does not describe the
+  /// kernel's parameter types exactly (then the Python path keeps serving it).
+  bool insert(py::bytes key, std::shared_ptr<LoadedKernel> kernel) {
+    std::string k = key;
+    if (!describes(k, kernel->artifacts->params))
+      return false;
+    for (Entry &e : entries_)
+      if (e.key == k) {
+        e.kernel = std::move(kernel);
+        return true;
+      }
+    entries_.push_back({std::move(k), std::move(kernel)});
+    return true;
+  }
+
+  /// True when `key` (without its device byte) spells exactly these types.
+  static bool describes(const std::string &key, const std::vector<const frontend::Type *> &params) {
+    std::size_t at = 0;
+    for (const frontend::Type *t : params) {
+      if (at >= key.size())
+        return false;
+      if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t)) {
+        const char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : '?';
+        if (key[at++] != want)
+          return false;
+        continue;
+      }
+      auto *a = frontend::dyn_cast<frontend::ArrayType>(t);
+      if (!a || at + 4 > key.size() || key[at] != 'A' || key[at + 1] != dtypeCodeOf(a->dtype) ||
+          key[at + 2] != a->ndim ||
+          key[at + 3] != (a->layout == frontend::Layout::C ? 'C' : a->layout == frontend::Layout::F ? 'F' : 'A'))
+        return false;
+      at += 4;
+    }
+    return at + 1 == key.size();
+  }
+
+  static int dtypeCodeOf(const frontend::ScalarType *s) {
+    if (s->isBool())
+      return 0;
+    if (s->isFloat())
+      return s->bits == 16 ? 9 : s->bits == 32 ? 10 : 11;
+    const int base = s->bits == 8 ? 1 : s->bits == 16 ? 3 : s->bits == 32 ? 5 : 7;
+    return base + (s->isSigned ? 0 : 1);
+  }
+
+  const LoadedKernel *find(const char *key, int len) const {
+    for (const Entry &e : entries_)
+      if (e.key.size() == static_cast<std::size_t>(len) && std::memcmp(e.key.data(), key, len) == 0)
+        return e.kernel.get();
+    return nullptr;
+  }
+
+  std::size_t size() const { return entries_.size(); }
+  const py::object &miss() const { return miss_; }
+
+  /// The bound launch remembered for a configuration equal to `config`, or null.
+  PyObject *findConfig(PyObject *config) const {
+    for (const auto &[c, bound] : configs_)
+      if (c.ptr() == config)
+        return bound.ptr();
+    for (const auto &[c, bound] : configs_)
+      if (sameConfig(c.ptr(), config))
+        return bound.ptr();
+    return nullptr;
+  }
+
+  void rememberConfig(py::object config, py::object bound) {
+    if (configs_.size() >= kMaxConfigs)
+      configs_.clear();
+    configs_.emplace_back(std::move(config), std::move(bound));
+  }
+
+  /// Equal launch configurations, exactly: ints equal as ints (never a float
+  /// equal to one), tuples item by item, anything else (a stream) identical.
+  static bool sameConfig(PyObject *a, PyObject *b) {
+    if (a == b)
+      return true;
+    if (Py_TYPE(a) != Py_TYPE(b))
+      return false;
+    if (PyLong_CheckExact(a))
+      return PyObject_RichCompareBool(a, b, Py_EQ) == 1;
+    if (!PyTuple_CheckExact(a) || PyTuple_GET_SIZE(a) != PyTuple_GET_SIZE(b))
+      return false;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(a); ++i)
+      if (!sameConfig(PyTuple_GET_ITEM(a, i), PyTuple_GET_ITEM(b, i)))
+        return false;
+    return true;
+  }
+
+private:
+  static constexpr std::size_t kMaxConfigs = 64;
+  std::vector<std::pair<py::object, py::object>> configs_;
+  struct Entry {
+    std::string key;
+    std::shared_ptr<LoadedKernel> kernel;
+  };
+  std::vector<Entry> entries_;
+  py::object miss_;
+};
+
+/// kernel[grid, block, stream, shared]: a configuration bound to a kernel.
+class BoundLaunch {
+public:
+  BoundLaunch(std::shared_ptr<FastTable> table, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
+              std::uintptr_t stream, unsigned shared, py::object streamObject)
+      : table_(std::move(table)), grid_(grid), block_(block), stream_(stream), shared_(shared),
+        streamObject_(std::move(streamObject)) {}
+
+  py::object call(const py::args &args) {
+    Packed p;
+    bool understood = true;
+    const Py_ssize_t n = PyTuple_GET_SIZE(args.ptr());
+    for (Py_ssize_t i = 0; i < n && understood; ++i)
+      understood = packOne(p, PyTuple_GET_ITEM(args.ptr(), i));
+    if (understood && p.keyLen < kMaxKey) {
+      p.key[p.keyLen++] = static_cast<char>(runtime::currentDevice());
+      if (const LoadedKernel *k = table_->find(p.key, p.keyLen)) {
+        void *params[kMaxCells];
+        for (int i = 0; i < p.ncells; ++i)
+          params[i] = &p.cells[i];
+        runtime::LaunchConfig cfg;
+        std::memcpy(cfg.grid, grid_.data(), sizeof cfg.grid);
+        std::memcpy(cfg.block, block_.data(), sizeof cfg.block);
+        cfg.sharedBytes = shared_;
+        cfg.stream = reinterpret_cast<void *>(stream_);
+        // Producers working on a stream of their own are waited for, on the device.
+        for (std::uintptr_t producer : {p.cupyStream, p.torchStream})
+          if (producer > 2 && producer != stream_)
+            runtime::streamWaitStream(cfg.stream, reinterpret_cast<void *>(producer));
+        runtime::launch(k->function, cfg, params);
+        return py::none();
+      }
+    }
+    py::object key = understood ? py::object(py::bytes(p.key, p.keyLen)) : py::object(py::none());
+    return table_->miss()(grid_, block_, streamObject_, shared_, args, key);
+  }
+
+  const std::array<unsigned, 3> &grid() const { return grid_; }
+  const std::array<unsigned, 3> &block() const { return block_; }
+  unsigned shared() const { return shared_; }
+  const py::object &streamObject() const { return streamObject_; }
+
+private:
+  std::shared_ptr<FastTable> table_;
+  std::array<unsigned, 3> grid_, block_;
+  std::uintptr_t stream_;
+  unsigned shared_;
+  py::object streamObject_;
+};
+
+/// The key `args` would have, or None where the fast path cannot take them.
+py::object keyOf(const py::args &args) {
+  Packed p;
+  for (py::handle a : args)
+    if (!packOne(p, a.ptr()))
+      return py::none();
+  if (p.keyLen >= kMaxKey)
+    return py::none();
+  p.key[p.keyLen++] = static_cast<char>(runtime::currentDevice());
+  return py::bytes(p.key, p.keyLen);
+}
+
+void setRef(PyObject *&slot, py::handle value) {
+  PyObject *old = slot;
+  slot = value.is_none() ? nullptr : value.inc_ref().ptr();
+  Py_XDECREF(old);
+}
+
+} // namespace
+
+void defineFastLaunch(py::module_ &m) {
+  py::class_<FastTable, std::shared_ptr<FastTable>>(m, "FastTable")
+      .def(py::init<py::object>(), py::arg("miss"))
+      .def("insert", &FastTable::insert, py::arg("key"), py::arg("kernel"))
+      .def("__len__", &FastTable::size)
+      .def("remember_config", &FastTable::rememberConfig, py::arg("config"), py::arg("bound"))
+      .def("bind",
+           [](std::shared_ptr<FastTable> t, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
+              std::uintptr_t stream, unsigned shared, py::object streamObject) {
+             return BoundLaunch(std::move(t), grid, block, stream, shared, std::move(streamObject));
+           },
+           py::arg("grid"), py::arg("block"), py::arg("stream"), py::arg("shared"), py::arg("stream_object"));
+  py::class_<BoundLaunch>(m, "BoundLaunch")
+      .def("__call__", &BoundLaunch::call)
+      .def_property_readonly("griddim", [](const BoundLaunch &b) { return py::make_tuple(b.grid()[0], b.grid()[1], b.grid()[2]); })
+      .def_property_readonly("blockdim",
+                             [](const BoundLaunch &b) { return py::make_tuple(b.block()[0], b.block()[1], b.block()[2]); })
+      .def_property_readonly("stream", &BoundLaunch::streamObject)
+      .def_property_readonly("sharedmem", &BoundLaunch::shared);
+  // Dispatcher.__getitem__: a configuration seen before is answered here;
+  // others go to Dispatcher._configure, which parses, checks and remembers.
+  py::cpp_function getitem([](py::handle self, py::handle config) -> py::object {
+    static PyObject *fastName = PyUnicode_InternFromString("_fast");
+    PyObject *table = PyObject_GetAttr(self.ptr(), fastName);
+    if (!table)
+      throw py::error_already_set();
+    py::object owned = py::reinterpret_steal<py::object>(table);
+    if (table != Py_None)
+      if (PyObject *bound = py::cast<FastTable &>(owned).findConfig(config.ptr()))
+        return py::reinterpret_borrow<py::object>(bound);
+    return self.attr("_configure")(config);
+  });
+  m.attr("dispatcher_getitem") = py::reinterpret_steal<py::object>(PyInstanceMethod_New(getitem.ptr()));
+  m.def("fast_key", &keyOf, "The fast path's key for these launch arguments, or None.");
+  m.def(
+      "fast_register",
+      [](py::object deviceArrayType, py::object cupyType, py::object torchType, py::object dtypeCode,
+         py::object cupyStream, py::object torchStream) {
+        Registry &r = registry();
+        if (!deviceArrayType.is_none()) {
+          py::object slot = deviceArrayType.attr("__dict__")["_pf"];
+          if (Py_TYPE(slot.ptr()) != &PyMemberDescr_Type)
+            throw py::type_error("the device array type must keep _pf in __slots__");
+          r.pfOffset = reinterpret_cast<PyMemberDescrObject *>(slot.ptr())->d_member->offset;
+          setRef(r.deviceArrayType, deviceArrayType);
+        }
+        if (!cupyType.is_none())
+          setRef(r.cupyType, cupyType);
+        if (!torchType.is_none())
+          setRef(r.torchType, torchType);
+        if (!dtypeCode.is_none())
+          setRef(r.dtypeCode, dtypeCode);
+        if (!cupyStream.is_none())
+          setRef(r.cupyStream, cupyStream);
+        if (!torchStream.is_none())
+          setRef(r.torchStream, torchStream);
+      },
+      py::arg("device_array_type") = py::none(), py::arg("cupy_type") = py::none(),
+      py::arg("torch_type") = py::none(), py::arg("dtype_code") = py::none(), py::arg("cupy_stream") = py::none(),
+      py::arg("torch_stream") = py::none());
+}
+
+} // namespace ptxforge::bindings

@@ -1,0 +1,462 @@
+"""Device arrays with numba-cuda's API, and zero-copy interop both ways.
+
+A DeviceNDArray is a view (pointer, shape, byte strides, dtype) of memory it
+keeps alive through ``_owner``: a ``_core.DeviceMemory`` for arrays made
+here, or whatever object lent the memory (a CuPy array, a DLPack holder).
+Kernel launches take device arrays without copies; the launch fast path reads
+each array's ``_pf`` bytes (its signature key and ABI cells), made once.
+
+Memory is freed when the last view of it is garbage-collected, stream-ordered
+on the legacy default stream (see docs/runtime.md): kernels queued earlier on
+it or on any blocking stream finish first, so dropping an array right after a
+launch is safe and never waits.
+"""
+
+import operator
+import struct
+
+import numpy as np
+
+from . import _core
+
+# Dtype codes of the launch fast path (FastLaunch.cpp's kItemsize order).
+DTYPE_CODES = {name: i for i, name in enumerate(
+    ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+     "float16", "float32", "float64"])}
+
+
+def dtype_code(dtype):
+    """The fast path's code for a numpy or torch dtype object, -1 when kernels do not take it."""
+    name = str(dtype)
+    if name.startswith("torch."):
+        name = name[6:]
+    elif isinstance(dtype, np.dtype) and not dtype.isnative:
+        return -1
+    return DTYPE_CODES.get(name, -1)
+
+
+def _stream_handle(stream):
+    if stream is None or (isinstance(stream, int) and stream == 0):
+        return 0
+    if isinstance(stream, int):
+        return stream
+    h = getattr(stream, "handle", None)
+    if h is not None:
+        return int(getattr(h, "value", h) or 0)
+    raise TypeError(f"cannot use {stream!r} as a stream")
+
+
+def _contiguous_strides(shape, itemsize, order):
+    strides, step = [0] * len(shape), itemsize
+    for d in (range(len(shape) - 1, -1, -1) if order == "C" else range(len(shape))):
+        strides[d] = step
+        step *= shape[d]
+    return tuple(strides)
+
+
+def _layout(shape, strides, itemsize):
+    if strides == _contiguous_strides(shape, itemsize, "C"):
+        return "C"
+    if strides == _contiguous_strides(shape, itemsize, "F"):
+        return "F"
+    return "A"
+
+
+def _extent(shape, strides, itemsize):
+    """(lowest byte offset, bytes spanned) of a strided view; (0, 0) when empty."""
+    if any(s == 0 for s in shape):
+        return 0, 0
+    lo = sum(st * (n - 1) for n, st in zip(shape, strides) if st < 0)
+    hi = sum(st * (n - 1) for n, st in zip(shape, strides) if st > 0)
+    return lo, hi - lo + itemsize
+
+
+class DeviceNDArray:
+    """An n-d array in device memory (numba-cuda's DeviceNDArray)."""
+
+    __slots__ = ("shape", "strides", "dtype", "size", "ndim", "stream", "_ptr", "_owner", "_pf", "__weakref__")
+
+    __cuda_memory__ = True
+
+    def __init__(self, shape, strides, dtype, stream=0, gpu_data=None, ptr=None):
+        self.shape = tuple(int(s) for s in shape)
+        self.dtype = np.dtype(dtype)
+        self.strides = (_contiguous_strides(self.shape, self.dtype.itemsize, "C") if strides is None
+                        else tuple(int(s) for s in strides))
+        self.ndim = len(self.shape)
+        self.size = int(np.prod(self.shape, dtype=np.int64))
+        self.stream = stream
+        if gpu_data is None:
+            lo, span = _extent(self.shape, self.strides, self.dtype.itemsize)
+            gpu_data = _core.DeviceMemory(max(span, 1), _stream_handle(stream))
+            ptr = gpu_data.ptr - lo
+        self._owner = gpu_data
+        self._ptr = int(ptr if ptr is not None else gpu_data.ptr)
+        self._pf = self._pack()
+
+    def _pack(self):
+        code = dtype_code(self.dtype)
+        if code < 0 or self.ndim > 16:
+            return b""
+        layout = _layout(self.shape, self.strides, self.dtype.itemsize)
+        cells = [self._ptr, *self.shape] + (list(self.strides) if layout == "A" else [])
+        return struct.pack(f"<cBB c{len(cells)}Q".replace(" ", ""), b"A", code, self.ndim, layout.encode(),
+                           *[c & 0xFFFFFFFFFFFFFFFF for c in cells])
+
+    def _view(self, shape, strides, ptr):
+        return DeviceNDArray(shape, strides, self.dtype, self.stream, self._owner, ptr)
+
+    # -- properties ----------------------------------------------------------------
+
+    @property
+    def nbytes(self):
+        return self.size * self.dtype.itemsize
+
+    @property
+    def device_ctypes_pointer(self):
+        import ctypes
+
+        return ctypes.c_void_p(self._ptr)
+
+    @property
+    def gpu_data(self):
+        return self._owner
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d device array")
+        return self.shape[0]
+
+    def __repr__(self):
+        return f"<ptxforge DeviceNDArray shape={self.shape} dtype={self.dtype} at {self._ptr:#x}>"
+
+    def is_c_contiguous(self):
+        return self.strides == _contiguous_strides(self.shape, self.dtype.itemsize, "C")
+
+    def is_f_contiguous(self):
+        return self.strides == _contiguous_strides(self.shape, self.dtype.itemsize, "F")
+
+    @property
+    def flags(self):
+        return {"C_CONTIGUOUS": self.is_c_contiguous(), "F_CONTIGUOUS": self.is_f_contiguous()}
+
+    # -- interop -------------------------------------------------------------------
+
+    @property
+    def __cuda_array_interface__(self):
+        handle = _stream_handle(self.stream)
+        return {"shape": self.shape,
+                "strides": None if self.is_c_contiguous() else self.strides,
+                "data": (self._ptr, False), "typestr": self.dtype.str, "version": 3,
+                "stream": handle or None}
+
+    def __dlpack_device__(self):
+        owner = self._owner
+        return (2, owner.device if isinstance(owner, _core.DeviceMemory) else _core.current_device())
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if copy:
+            raise BufferError("a copy through DLPack is not supported; copy the array first")
+        if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
+            raise BufferError(f"this array is on {self.__dlpack_device__()}, not {tuple(dl_device)}")
+        mine = _stream_handle(self.stream)
+        # The consumer's stream waits for ours; 1 and 2 (the default streams)
+        # are ordered with the legacy stream already, -1 asks for nothing.
+        if stream is not None and stream not in (-1, 1, 2) and stream != mine:
+            _core.stream_wait_stream(int(stream), mine)
+        versioned = max_version is not None and tuple(max_version) >= (1, 0)
+        return _core.dlpack_export(self._ptr, self.shape, self.strides, self.dtype.kind, self.dtype.itemsize,
+                                   self.__dlpack_device__()[1], self, versioned)
+
+    # -- copies --------------------------------------------------------------------
+
+    def _span(self):
+        return _extent(self.shape, self.strides, self.dtype.itemsize)
+
+    def copy_to_host(self, ary=None, stream=0):
+        """Copies to `ary` (a new numpy array when None) and returns it; asynchronous on a
+        non-default `stream` for contiguous arrays (pass pinned memory)."""
+        handle = _stream_handle(stream)
+        if ary is None:
+            order = "F" if self.is_f_contiguous() and not self.is_c_contiguous() else "C"
+            ary = np.empty(self.shape, self.dtype, order=order)
+        elif ary.shape != self.shape or ary.dtype != self.dtype:
+            raise ValueError(f"copy_to_host into an array of {ary.shape} {ary.dtype}, "
+                             f"not {self.shape} {self.dtype}")
+        if self.size == 0:
+            return ary
+        if self.strides == ary.strides and (self.is_c_contiguous() or self.is_f_contiguous()):
+            _core.copy_dtoh(ary, self._ptr, self.nbytes, handle)
+            return ary
+        lo, span = self._span()  # strided: bring the extent over and pick the elements on the host
+        staging = np.empty(span, np.uint8)
+        _core.copy_dtoh(staging, self._ptr + lo, span, handle)
+        if handle:
+            _core.stream_synchronize(handle)
+        ary[...] = np.lib.stride_tricks.as_strided(staging[-lo:].view(self.dtype) if lo else staging.view(self.dtype),
+                                                   self.shape, self.strides)
+        return ary
+
+    def copy_to_device(self, ary, stream=0):
+        """Copies a host array (or another device array) of the same shape into this one."""
+        handle = _stream_handle(stream)
+        if _is_device(ary):
+            src = as_cuda_array(ary)
+            if src.shape != self.shape:
+                raise ValueError(f"copy_to_device of shape {src.shape} into {self.shape}")
+            if src.strides == self.strides and (self.is_c_contiguous() or self.is_f_contiguous()):
+                _core.copy_dtod(self._ptr, src._ptr, self.nbytes, handle)
+                return
+            ary = src.copy_to_host()
+        host = np.asarray(ary, dtype=self.dtype)
+        host = np.broadcast_to(host, self.shape) if host.shape != self.shape else host
+        if self.size == 0:
+            return
+        if self.is_c_contiguous() or self.is_f_contiguous():
+            order = "C" if self.is_c_contiguous() else "F"
+            host = np.asarray(host, order=order)
+            if host.strides != self.strides:
+                host = host.copy(order=order)
+            _core.copy_htod(self._ptr, host, self.nbytes, handle)
+            return
+        lo, span = self._span()  # strided: read, modify and write back the extent
+        staging = np.empty(span, np.uint8)
+        _core.copy_dtoh(staging, self._ptr + lo, span, handle)
+        if handle:
+            _core.stream_synchronize(handle)
+        view = np.lib.stride_tricks.as_strided(staging[-lo:].view(self.dtype) if lo else staging.view(self.dtype),
+                                               self.shape, self.strides, writeable=True)
+        view[...] = host
+        _core.copy_htod(self._ptr + lo, staging, span, 0)
+
+    def copy_to_host_async(self, ary, stream):
+        return self.copy_to_host(ary, stream)
+
+    def to_host(self, stream=0):
+        return self.copy_to_host(stream=stream)
+
+    def bind(self, stream=0):
+        return DeviceNDArray(self.shape, self.strides, self.dtype, stream, self._owner, self._ptr)
+
+    # -- views ---------------------------------------------------------------------
+
+    def __getitem__(self, index):
+        shape, strides, offset = _index(self.shape, self.strides, index)
+        if not shape:
+            host = np.empty((), self.dtype)
+            _core.copy_dtoh(host, self._ptr + offset, self.dtype.itemsize, _stream_handle(self.stream))
+            return host[()]
+        return self._view(shape, strides, self._ptr + offset)
+
+    def __setitem__(self, index, value):
+        shape, strides, offset = _index(self.shape, self.strides, index)
+        self._view(shape, strides, self._ptr + offset).copy_to_device(value, stream=self.stream)
+
+    def reshape(self, *newshape, order="C"):
+        if len(newshape) == 1 and isinstance(newshape[0], (tuple, list)):
+            newshape = tuple(newshape[0])
+        newshape = list(int(n) for n in newshape)
+        if newshape.count(-1) > 1:
+            raise ValueError("only one dimension of a reshape can be -1")
+        if -1 in newshape:
+            known = int(np.prod([n for n in newshape if n != -1], dtype=np.int64))
+            newshape[newshape.index(-1)] = self.size // known if known else 0
+        newshape = tuple(newshape)
+        if int(np.prod(newshape, dtype=np.int64)) != self.size:
+            raise ValueError(f"cannot reshape a device array of size {self.size} into {newshape}")
+        if newshape == self.shape:
+            return self
+        if order not in "CF" or not (self.is_c_contiguous() if order == "C" else self.is_f_contiguous()):
+            raise NotImplementedError("reshape needs an array contiguous in the order asked for")
+        return self._view(newshape, _contiguous_strides(newshape, self.dtype.itemsize, order), self._ptr)
+
+    def ravel(self, order="C"):
+        return self.reshape(self.size, order=order)
+
+    def transpose(self, axes=None):
+        axes = tuple(reversed(range(self.ndim))) if axes is None else tuple(axes)
+        return self._view(tuple(self.shape[a] for a in axes), tuple(self.strides[a] for a in axes), self._ptr)
+
+    def view(self, dtype):
+        dtype = np.dtype(dtype)
+        if dtype.itemsize != self.dtype.itemsize:
+            raise NotImplementedError("view() with a different item size")
+        return DeviceNDArray(self.shape, self.strides, dtype, self.stream, self._owner, self._ptr)
+
+    def copy_to_device_async(self, ary, stream):
+        self.copy_to_device(ary, stream)
+
+
+def _index(shape, strides, index):
+    """(shape, strides, byte offset) of basic indexing: ints, slices, Ellipsis, None."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    if any(i is Ellipsis for i in index):
+        at = next(k for k, i in enumerate(index) if i is Ellipsis)
+        fill = len(shape) - (len(index) - 1 - sum(i is None for i in index))
+        index = index[:at] + (slice(None),) * fill + index[at + 1:]
+    out_shape, out_strides, offset, d = [], [], 0, 0
+    for i in index:
+        if i is None:
+            out_shape.append(1)
+            out_strides.append(0)
+            continue
+        if d >= len(shape):
+            raise IndexError(f"too many indices for a device array of {len(shape)} dimensions")
+        if isinstance(i, slice):
+            start, stop, step = i.indices(shape[d])
+            n = len(range(start, stop, step))
+            offset += start * strides[d] if n else 0
+            out_shape.append(n)
+            out_strides.append(strides[d] * step)
+        else:
+            k = operator.index(i)
+            if not -shape[d] <= k < shape[d]:
+                raise IndexError(f"index {k} is out of bounds for axis {d} with size {shape[d]}")
+            offset += (k % shape[d]) * strides[d]
+        d += 1
+    out_shape.extend(shape[d:])
+    out_strides.extend(strides[d:])
+    return tuple(out_shape), tuple(out_strides), offset
+
+
+# -- making arrays ----------------------------------------------------------------------
+
+
+def device_array(shape, dtype=np.float64, strides=None, order="C", stream=0):
+    """An uninitialised array in device memory."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    dtype = np.dtype(dtype)
+    if strides is None:
+        strides = _contiguous_strides(shape, dtype.itemsize, "F" if order == "F" else "C")
+    return DeviceNDArray(shape, strides, dtype, stream)
+
+
+def device_array_like(ary, stream=0):
+    """An uninitialised device array of `ary`'s shape and dtype (and order, where contiguous)."""
+    order = "F" if getattr(ary, "flags", {}) and ary.flags["F_CONTIGUOUS"] and not ary.flags["C_CONTIGUOUS"] else "C"
+    return device_array(ary.shape, ary.dtype, order=order, stream=stream)
+
+
+def to_device(obj, stream=0, copy=True, to=None):
+    """Copies a host array to the device (numba-cuda's cuda.to_device); with `to`, into it."""
+    if to is not None:
+        to.copy_to_device(obj, stream=stream)
+        return to
+    if _is_device(obj):
+        src = as_cuda_array(obj)
+        if not copy:
+            return src
+        out = device_array(src.shape, src.dtype, strides=src.strides if src.is_f_contiguous() else None,
+                           stream=stream)
+        out.copy_to_device(src, stream=stream)
+        return out
+    host = np.asarray(obj)
+    order = "F" if host.flags.f_contiguous and not host.flags.c_contiguous else "C"
+    out = device_array(host.shape, host.dtype, order=order, stream=stream)
+    if copy:
+        out.copy_to_device(host, stream=stream)
+    return out
+
+
+def pinned_array(shape, dtype=np.float64, strides=None, order="C"):
+    """A numpy array in page-locked host memory (fast and asynchronous copies)."""
+    return _host_array(shape, dtype, strides, order, mapped=False, portable=True, wc=False)
+
+
+class MappedNDArray(np.ndarray):
+    """A numpy array in mapped page-locked memory that kernels read and write in place."""
+
+    @property
+    def __cuda_array_interface__(self):
+        mem = self._pf_memory()
+        offset = self.__array_interface__["data"][0] - mem.ptr
+        return {"shape": self.shape, "strides": None if self.flags.c_contiguous else self.strides,
+                "data": (mem.device_ptr + offset, False), "typestr": self.dtype.str, "version": 3,
+                "stream": None}
+
+    def _pf_memory(self):
+        base = self
+        while isinstance(base, np.ndarray):
+            base = base.base
+        return base.obj if isinstance(base, memoryview) else base
+
+
+def mapped_array(shape, dtype=np.float64, strides=None, order="C", stream=0, portable=False, wc=False):
+    """A host array mapped into the device's address space (cuMemHostAlloc with DEVICEMAP)."""
+    return _host_array(shape, dtype, strides, order, mapped=True, portable=portable, wc=wc)
+
+
+def _host_array(shape, dtype, strides, order, mapped, portable, wc):
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    dtype = np.dtype(dtype)
+    if strides is None:
+        strides = _contiguous_strides(shape, dtype.itemsize, "F" if order == "F" else "C")
+    lo, span = _extent(shape, strides, dtype.itemsize)
+    mem = _core.HostMemory(max(span, 1), mapped, bool(portable) or not mapped, bool(wc))
+    flat = np.frombuffer(mem, np.uint8)
+    arr = np.ndarray(shape, dtype, buffer=flat, offset=-lo, strides=strides)
+    return arr.view(MappedNDArray) if mapped else arr
+
+
+# -- foreign arrays ---------------------------------------------------------------------
+
+
+def _is_device(obj):
+    return isinstance(obj, DeviceNDArray) or hasattr(obj, "__cuda_array_interface__")
+
+
+def is_cuda_array(obj):
+    """True for objects with __cuda_array_interface__ (numba-cuda's cuda.is_cuda_array)."""
+    return hasattr(obj, "__cuda_array_interface__")
+
+
+def cai_stream(cai):
+    """The stream handle a v3 __cuda_array_interface__ asks its consumer to order after, or None."""
+    stream = cai.get("stream")
+    if stream is None:
+        return None
+    # 0 is disallowed by the protocol; a producer that sends it means the default stream.
+    return int(stream) or None
+
+
+def as_cuda_array(obj, sync=True):
+    """A DeviceNDArray over `obj`'s memory (no copy), from __cuda_array_interface__ or DLPack.
+
+    With `sync`, work queued on the producer's stream (the interface's 'stream') is
+    ordered before later work on the legacy default stream, on the device."""
+    if isinstance(obj, DeviceNDArray):
+        return obj
+    if hasattr(obj, "__cuda_array_interface__"):
+        cai = obj.__cuda_array_interface__
+        dtype = np.dtype(cai["typestr"])
+        ptr = int(cai["data"][0] or 0)
+        producer = cai_stream(cai)
+        if sync and producer not in (None, 1, 2):
+            _core.stream_wait_stream(0, producer)
+        return DeviceNDArray(cai["shape"], cai.get("strides"), dtype, 0, obj, ptr)
+    if hasattr(obj, "__dlpack__"):
+        return from_dlpack(obj)
+    raise TypeError(f"{type(obj).__name__} has neither __cuda_array_interface__ nor __dlpack__")
+
+
+def from_dlpack(obj, stream=0):
+    """A DeviceNDArray sharing the memory of a DLPack producer (torch, JAX, CuPy, ...)."""
+    handle = _stream_handle(stream)
+    consumer = handle or 1  # DLPack names the legacy default stream 1
+    if hasattr(obj, "__dlpack__"):
+        try:
+            capsule = obj.__dlpack__(stream=consumer, max_version=(1, 0))
+        except TypeError:
+            capsule = obj.__dlpack__(stream=consumer)
+    else:
+        capsule = obj  # a capsule already
+    holder, ptr, shape, strides, dtype, (device_type, _) = _core.dlpack_import(capsule)
+    if device_type not in (2, 3):
+        raise BufferError(f"DLPack device type {device_type} is not CUDA memory; "
+                          "use numpy for host arrays")
+    return DeviceNDArray(shape, strides, np.dtype(dtype), stream, holder, ptr)

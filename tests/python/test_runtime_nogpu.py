@@ -1,0 +1,118 @@
+"""The runtime's Python side that needs no GPU: view arithmetic of device arrays
+(checked against numpy), the fast path's keys, DLPack capsules, launch
+configurations remembered exactly, stream handles of peers.
+
+Device arrays here wrap made-up addresses; nothing is dereferenced.
+"""
+
+import numpy as np
+import pytest
+
+import ptxforge as pf
+from ptxforge import _core
+from ptxforge._args import describe, register_interop_types
+from ptxforge.devicearray import DeviceNDArray, _extent, _index
+
+FAKE = 0x7F0000000000
+
+
+def fake(shape, dtype=np.float32, strides=None):
+    return DeviceNDArray(shape, strides, dtype, 0, object(), FAKE)
+
+
+INDEXES = [
+    (slice(None, None, 2),), (slice(1, None, 3), 2), (Ellipsis, slice(None, None, -1)), (3, slice(2, 5)),
+    (slice(None), None, slice(1, 2)), (slice(5, 1, -2), slice(None, None, 4)), (-1,), (slice(7, 7),),
+]
+
+
+@pytest.mark.parametrize("index", INDEXES)
+def test_views_match_numpy(index):
+    host = np.arange(8 * 9, dtype=np.float64).reshape(8, 9)
+    shape, strides, offset = _index(host.shape, host.strides, index)
+    expected = host[index]
+    assert shape == expected.shape
+    if expected.size:
+        assert offset == expected.__array_interface__["data"][0] - host.__array_interface__["data"][0]
+        assert strides == expected.strides or expected.size == 1
+    lo, span = _extent(shape, strides, 8)
+    if expected.size:
+        view = np.lib.stride_tricks.as_strided(host.reshape(-1)[(offset + lo) // 8:].view(), shape, strides)
+        assert view.size == expected.size and span >= 8
+
+
+def test_index_errors():
+    with pytest.raises(IndexError):
+        _index((3,), (4,), (3,))
+    with pytest.raises(IndexError):
+        _index((3,), (4,), (0, 0))
+
+
+def test_attributes_views_reshape_and_cai():
+    d = fake((4, 6))
+    assert (d.shape, d.strides, d.size, d.ndim, d.nbytes, len(d)) == ((4, 6), (24, 4), 24, 2, 96, 4)
+    v = d[1:, ::2]
+    assert v.shape == (3, 3) and v.strides == (24, 8) and v._ptr == FAKE + 24
+    assert v.__cuda_array_interface__ == {"shape": (3, 3), "strides": (24, 8), "data": (FAKE + 24, False),
+                                          "typestr": "<f4", "version": 3, "stream": None}
+    assert d.reshape(3, -1).shape == (3, 8) and d.ravel().shape == (24,)
+    assert d.T.strides == (4, 24) and d.T.is_f_contiguous()
+    with pytest.raises(NotImplementedError):
+        v.reshape(9)
+
+
+def test_fast_key_matches_python_types():
+    register_interop_types()
+    d = fake((10,))
+    key = _core.fast_key(2.0, d, d[::2], fake((3, 4)).T, 7, True)
+    assert key[:1] == b"f" and key[-3:-1] == b"ib"
+    assert key[1:5] == b"A\x0a\x01C" and key[5:9] == b"A\x0a\x01A" and key[9:13] == b"A\x0a\x02F"
+    assert _core.fast_key(np.float32(1)) is None  # numpy scalars take the Python path
+    assert _core.fast_key(np.zeros(3)) is None  # numpy arrays need copies
+    assert _core.fast_key(2**70) is None
+    types, values, transfers = describe((d[::2], 3), "ab")
+    assert types == ("float32[:]", "int") and values[0] == (FAKE, (5,), (8,)) and not transfers
+
+
+def test_dlpack_capsules_round_trip_and_are_consumed_once():
+    d = fake((5, 6), np.int16)[:, 1::2]
+    for versioned in (False, True):
+        capsule = _core.dlpack_export(d._ptr, d.shape, d.strides, "i", 2, 0, d, versioned)
+        holder, ptr, shape, strides, dtype, device = _core.dlpack_import(capsule)
+        assert (ptr, shape, strides, dtype, device) == (d._ptr, (5, 3), (12, 4), "int16", (2, 0))
+        with pytest.raises(TypeError, match="consumed"):
+            _core.dlpack_import(capsule)
+        del holder
+    capsule = _core.dlpack_export(FAKE, (3,), (1,), "b", 1, 0, None, False)
+    del capsule  # never consumed: its destructor frees it
+
+
+def test_launch_configurations_are_remembered_exactly():
+    @pf.kernel
+    def k(x):
+        pass
+
+    b = k[4, (32, 2)]
+    assert k[4, (32, 2)] is b
+    assert (b.griddim, b.blockdim, b.sharedmem) == ((4, 1, 1), (32, 2, 1), 0)
+    with pytest.raises(TypeError, match="the grid must be an int"):
+        k[4.0, (32, 2)]
+    with pytest.raises(TypeError, match="the block must be an int"):
+        k[4, (32.0, 2)]
+    assert k[np.int64(4), 64].griddim == (4, 1, 1)
+
+
+def test_stream_handles_of_streams_and_peers():
+    from ptxforge.dispatcher import _stream_handle
+
+    class CupyLike:
+        ptr = 0x1234
+
+    class TorchLike:
+        cuda_stream = 0x5678
+
+    assert _stream_handle(0) == 0 and _stream_handle(None) == 0
+    assert _stream_handle(pf.default_stream()) == 0 and _stream_handle(pf.external_stream(99)) == 99
+    assert _stream_handle(CupyLike()) == 0x1234 and _stream_handle(TorchLike()) == 0x5678
+    with pytest.raises(TypeError):
+        _stream_handle("stream")
