@@ -53,6 +53,8 @@ llvm::Type *Lowerer::valueType(const Type *t) {
     auto *dims = llvm::ArrayType::get(b.getInt64Ty(), a->ndim);
     return llvm::StructType::get(ctx, {b.getPtrTy(), dims, dims});
   }
+  if (isa<PathType>(t)) // a handle with no run-time content (a grid group)
+    return llvm::StructType::get(ctx);
   if (auto *tt = dyn_cast<TupleType>(t)) {
     std::vector<llvm::Type *> elts;
     for (const Type *e : tt->elts)

@@ -1,4 +1,4 @@
-"""A grid-wide barrier: cg.this_grid().sync() between two phases, in one cooperative launch."""
+"""A grid-wide barrier: a grid group's sync() between two phases, in one cooperative launch."""
 
 import numpy as np
 
@@ -9,13 +9,14 @@ import ptxforge as pf
 def reverse_doubled(x, y):
     # Phase 1 writes all of y; phase 2 reads y at the mirrored index, which
     # another block wrote: only a grid-wide barrier makes that safe.
+    grid = pf.cg.this_grid()
     start = pf.grid(1)
     stride = pf.gridsize(1)
     i = start
     while i < x.size:
         y[i] = 2 * x[i]
         i += stride
-    pf.cg.this_grid().sync()
+    grid.sync()
     i = start
     while i < x.size:
         x[i] = y[x.size - 1 - i]

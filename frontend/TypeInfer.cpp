@@ -225,7 +225,11 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
     Local *local = localByName.at(n->id);
     if (!value)
       return;
-    if (isa<PathType>(value) || isa<DtypeType>(value) || isa<RangeType>(value) || isa<FunctionType>(value) ||
+    // A grid group (pf.cg.this_grid()) has no run-time content but may be
+    // kept in a variable, as in `g = cuda.cg.this_grid(); g.sync()`.
+    auto *path = dyn_cast<PathType>(value);
+    bool handle = path && path->kind() == Type::Kind::Module && path->path.rfind("ptxforge.cg.", 0) == 0;
+    if ((path && !handle) || isa<DtypeType>(value) || isa<RangeType>(value) || isa<FunctionType>(value) ||
         value->kind() == Type::Kind::None || value->kind() == Type::Kind::Void)
       fail(valueSpan, "cannot store " + value->str() + " in variable '" + n->id +
                           "'; variables hold numbers, arrays and tuples");

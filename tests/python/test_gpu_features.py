@@ -422,3 +422,17 @@ def test_max_registers_reaches_the_assembler():
     art = d._compile(("float32[::1]", "float32[::1]"), (9, 0), "cubin").artifacts
     if art.cubin:
         assert art.resources()["registers"] <= 32
+
+
+def test_grid_group_kept_in_a_variable():
+    """numba's usual spelling: g = cuda.cg.this_grid(); ...; g.sync()."""
+
+    def k(x):
+        g = pf.cg.this_grid()
+        i = pf.grid(1)
+        x[i] += 1
+        g.sync()
+        x[i] += x[(i + 1) % x.size]
+
+    ptx, _ = pf.compile_ptx(k, "void(float32[::1])")
+    assert "%envreg1" in ptx and "%envreg2" in ptx and "atom.add.release.gpu.u32" in ptx

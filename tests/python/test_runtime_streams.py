@@ -175,11 +175,14 @@ def test_no_memory_growth_over_many_launches_and_allocations():
     np.testing.assert_array_equal(keep.copy_to_host(), 101_000)
 
 
-def _run(code):
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
+def _run(code, tmp_path):
+    """Runs `code` from a file in a fresh interpreter (kernels need their source in a file)."""
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(code))
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
 
 
-def test_device_fault_names_the_kernel_and_does_not_abort():
+def test_device_fault_names_the_kernel_and_does_not_abort(tmp_path):
     proc = _run("""
         import numpy as np
         import ptxforge as pf
@@ -201,7 +204,7 @@ def test_device_fault_names_the_kernel_and_does_not_abort():
             print("CAUGHT", e)
         else:
             print("NO ERROR")
-    """)
+    """, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "CAUGHT" in proc.stdout, proc.stdout + proc.stderr
     assert "CUDA_ERROR_ILLEGAL_ADDRESS" in proc.stdout
