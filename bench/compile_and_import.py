@@ -11,27 +11,19 @@ same for numba-cuda when it can be imported.
 import argparse
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
-import textwrap
+
+from _child import last_float, run_python
 import time
 
 SAXPY_SIG = "void(float32, float32[::1], float32[::1], float32[::1])"
 
 
 def fresh(code):
-    """Runs `code` from a file (kernels need their source) in a fresh interpreter and
-    returns the last thing it prints, as a float."""
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(textwrap.dedent(code))
-    try:
-        out = subprocess.run([sys.executable, f.name], capture_output=True, text=True)
-    finally:
-        os.unlink(f.name)
-    if out.returncode:
-        raise RuntimeError(f"benchmark child failed:\n{out.stderr}")
-    return float(out.stdout.strip().splitlines()[-1])
+    """The float that `code`, run in a fresh interpreter, prints last."""
+    value, why = last_float(run_python(code))
+    if value is None:
+        raise RuntimeError(f"benchmark child failed: {why}")
+    return value
 
 
 def median_ms(fn, repeat):

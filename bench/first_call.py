@@ -10,12 +10,9 @@ context, through ctypes). Needs a GPU; numba-cuda is measured when installed.
 """
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
-import textwrap
+
+from _child import last_float, run_python
 
 CHILDREN = {
     "driver floor (cuInit + primary context)": """
@@ -105,15 +102,7 @@ PHASES = """
 
 
 def run_child(code):
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(textwrap.dedent(code))
-    try:
-        out = subprocess.run([sys.executable, f.name], capture_output=True, text=True)
-    finally:
-        os.unlink(f.name)
-    if out.returncode:
-        return None, out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"
-    return float(out.stdout.strip().splitlines()[-1]), ""
+    return last_float(run_python(code))
 
 
 def main():
@@ -132,12 +121,7 @@ def main():
             print(f"{name:58} {'-':>10}   ({why})")
             continue
         print(f"{name:58} {statistics.median(times):10.1f} {min(times):8.1f} {max(times):8.1f}")
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(textwrap.dedent(PHASES))
-    try:
-        out = subprocess.run([sys.executable, f.name], capture_output=True, text=True)
-    finally:
-        os.unlink(f.name)
+    out = run_python(PHASES)
     lines = out.stdout.strip().splitlines()
     print("ptxforge phases (ms):", lines[0] if out.returncode == 0 and lines else out.stderr.strip()[-300:])
 

@@ -193,13 +193,23 @@ llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
     gv->setAlignment(llvm::Align(16));
   }
   auto *at = types().arrayType(dtype, static_cast<int>(g.shape.size()), Layout::C, true);
+  return contiguousArray(at, b.CreateAddrSpaceCast(gv, b.getPtrTy()), g.shape);
+}
+
+std::vector<const Expr *> Lowerer::subscriptIndices(const SubscriptExpr *s) {
+  if (auto *t = dyn_cast<TupleExpr>(s->index))
+    return {t->elts.begin(), t->elts.end()};
+  return {s->index};
+}
+
+llvm::Value *Lowerer::contiguousArray(const ArrayType *at, llvm::Value *data, const std::vector<std::int64_t> &shape) {
   llvm::Value *agg = llvm::UndefValue::get(valueType(at));
-  agg = b.CreateInsertValue(agg, b.CreateAddrSpaceCast(gv, b.getPtrTy()), {0});
-  std::int64_t stride = dtype->byteSize();
-  for (int d = static_cast<int>(g.shape.size()) - 1; d >= 0; --d) {
-    agg = b.CreateInsertValue(agg, b.getInt64(g.shape[d]), {1u, static_cast<unsigned>(d)});
+  agg = b.CreateInsertValue(agg, data, {0});
+  std::int64_t stride = at->dtype->byteSize();
+  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+    agg = b.CreateInsertValue(agg, b.getInt64(shape[d]), {1u, static_cast<unsigned>(d)});
     agg = b.CreateInsertValue(agg, b.getInt64(stride), {2u, static_cast<unsigned>(d)});
-    stride *= g.shape[d];
+    stride *= shape[d];
   }
   return agg;
 }
@@ -225,11 +235,7 @@ llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, co
 llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&at) {
   at = cast<ArrayType>(typeOf(s->value));
   llvm::Value *array = expr(s->value);
-  std::vector<const Expr *> indices;
-  if (auto *t = dyn_cast<TupleExpr>(s->index))
-    indices.assign(t->elts.begin(), t->elts.end());
-  else
-    indices.push_back(s->index);
+  std::vector<const Expr *> indices = subscriptIndices(s);
   llvm::Value *offset = b.getInt64(0);
   for (unsigned d = 0; d < indices.size(); ++d) {
     auto *it = cast<ScalarType>(typeOf(indices[d]));
@@ -258,11 +264,7 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
   auto *at = cast<ArrayType>(typeOf(s->value));
   auto *vt = cast<ArrayType>(typeOf(s));
   llvm::Value *array = expr(s->value);
-  std::vector<const Expr *> indices;
-  if (auto *t = dyn_cast<TupleExpr>(s->index))
-    indices.assign(t->elts.begin(), t->elts.end());
-  else
-    indices.push_back(s->index);
+  std::vector<const Expr *> indices = subscriptIndices(s);
   llvm::Value *zero = b.getInt64(0), *one = b.getInt64(1), *minusOne = b.getInt64(-1);
   llvm::Value *offset = zero;
   std::vector<llvm::Value *> shape, strides;

@@ -261,15 +261,7 @@ llvm::Value *Lowerer::localArray(const frontend::CallExpr *c, const std::vector<
   }
   llvm::AllocaInst *storage = entryAlloca(llvm::ArrayType::get(memoryType(at->dtype), count), "local.array");
   storage->setAlignment(llvm::Align(16));
-  llvm::Value *agg = llvm::UndefValue::get(valueType(at));
-  agg = b.CreateInsertValue(agg, storage, {0});
-  std::int64_t stride = at->dtype->byteSize();
-  for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
-    agg = b.CreateInsertValue(agg, b.getInt64(shape[d]), {1u, static_cast<unsigned>(d)});
-    agg = b.CreateInsertValue(agg, b.getInt64(stride), {2u, static_cast<unsigned>(d)});
-    stride *= shape[d];
-  }
-  return agg;
+  return contiguousArray(at, storage, shape);
 }
 
 llvm::Value *Lowerer::gpuCall(const CallExpr *c, const BuiltinInfo &info) {

@@ -90,6 +90,9 @@ public:
   void storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype);
   llvm::Value *constant(const frontend::GlobalValue &g);
   llvm::Value *globalArray(const frontend::GlobalValue &g);
+  /// A C-order array descriptor for `data` with a constant shape.
+  llvm::Value *contiguousArray(const ArrayType *at, llvm::Value *data, const std::vector<std::int64_t> &shape);
+  static std::vector<const Expr *> subscriptIndices(const frontend::SubscriptExpr *s);
   llvm::Value *arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr);
 
   // LowerCalls.cpp
