@@ -4,8 +4,10 @@
 
 Every figure is microseconds per launch of an empty kernel taking four arrays
 (grid 1, block 32): N launches are queued between two synchronisations and
-the time between them divided by N; the median over R runs is printed (after
-one warm-up run). The kernel does nothing, so the figure is the host's cost
+the time between them divided by N; the median over R runs is one round's
+figure (after one warm-up run). Every path is measured in each of several
+interleaved rounds; the table gives the median and best round and the
+median ratio to the same round's C++ floor. The kernel does nothing, so the figure is the host's cost
 of a launch, not the GPU's. The C++ floor (bench/launch_floor.cpp) is built
 here with g++ and calls cuLaunchKernel directly; peers are measured where
 they import. Needs a GPU.
@@ -139,20 +141,8 @@ def numba_cases(launches, runs):
         yield "numba-cuda, CuPy arrays", f"skipped ({e})"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--launches", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    n, r = args.launches, args.runs
-
-    import ptxforge as pf
-
-    if not pf.is_available():
-        print(f"no GPU: {pf._core.unavailable_reason()}")
-        return
-    print(f"{pf.get_current_device().name.decode()}; empty kernel of 4 arrays, grid 1, block 32; "
-          f"{n} launches between two synchronisations, median of {r} runs")
+def one_round(n, r):
+    """Every launch path measured once: [(name, µs per launch or a reason it was skipped)]."""
     rows = []
 
     def measure(name, fn):
@@ -172,11 +162,40 @@ def main():
         rows.extend(numba_cases(n, r))
     except Exception as e:  # noqa: BLE001
         rows.append(("numba-cuda", f"skipped ({type(e).__name__}: {e})"))
+    return rows
 
-    width = max(len(name) for name, _ in rows)
-    print(f"{'launch path':<{width}}  µs per launch")
-    for name, value in rows:
-        print(f"{name:<{width}}  {value:.2f}" if isinstance(value, float) else f"{name:<{width}}  {value}")
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--launches", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measure every path this many times, interleaved, so that a slow spell of "
+                             "the machine lands on all of them")
+    args = parser.parse_args()
+    n, r = args.launches, args.runs
+
+    import ptxforge as pf
+
+    if not pf.is_available():
+        print(f"no GPU: {pf._core.unavailable_reason()}")
+        return
+    print(f"{pf.get_current_device().name.decode()}; empty kernel of 4 arrays, grid 1, block 32; "
+          f"{n} launches between two synchronisations, median of {r} runs, in each of {args.rounds} "
+          "interleaved rounds")
+    rounds = [one_round(n, r) for _ in range(args.rounds)]
+    names = [name for name, _ in rounds[0]]
+    width = max(len(name) for name in names)
+    print(f"{'launch path':<{width}}  {'median µs':>9}  {'best µs':>8}  {'x floor':>7}  rounds")
+    for i, name in enumerate(names):
+        values = [rnd[i][1] for rnd in rounds]
+        if not all(isinstance(v, float) for v in values):
+            print(f"{name:<{width}}  {next(v for v in values if not isinstance(v, float))}")
+            continue
+        floors = [rnd[0][1] for rnd in rounds]
+        ratio = statistics.median(v / f for v, f in zip(values, floors) if isinstance(f, float))
+        each = " ".join(f"{v:.2f}" for v in values)
+        print(f"{name:<{width}}  {statistics.median(values):9.2f}  {min(values):8.2f}  {ratio:7.2f}  {each}")
 
 
 if __name__ == "__main__":
