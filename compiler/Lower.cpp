@@ -345,7 +345,10 @@ void Lowerer::stmt(const Stmt *s) {
     return;
   }
   case Stmt::Kind::For:
-    forRange(cast<ForStmt>(s));
+    if (isa<frontend::RangeType>(typeOf(cast<ForStmt>(s)->iter)))
+      forRange(cast<ForStmt>(s));
+    else
+      forArray(cast<ForStmt>(s));
     return;
   case Stmt::Kind::Break:
   case Stmt::Kind::Continue:
@@ -365,6 +368,42 @@ void Lowerer::stmt(const Stmt *s) {
   }
 }
 
+// The skeleton of every `for`: a counter apart from the user's variable (so
+// assigning the variable in the body does not change the iteration), the
+// condition, the body with break/continue targets, the step, and the `else`
+// block that runs when the condition, not a break, ends the loop.
+void Lowerer::countedLoop(const ForStmt *f, llvm::Value *start, llvm::Value *step,
+                          const std::function<llvm::Value *(llvm::Value *)> &condition,
+                          const std::function<void(llvm::Value *)> &bind) {
+  llvm::Type *it = start->getType();
+  llvm::AllocaInst *counter = entryAlloca(it, "for.i");
+  b.CreateStore(start, counter);
+  auto *condBB = llvm::BasicBlock::Create(ctx, "for.cond", fn);
+  auto *bodyBB = llvm::BasicBlock::Create(ctx, "for.body", fn);
+  auto *latchBB = llvm::BasicBlock::Create(ctx, "for.inc", fn);
+  auto *elseBB = llvm::BasicBlock::Create(ctx, "for.else", fn);
+  auto *endBB = llvm::BasicBlock::Create(ctx, "for.end", fn);
+  b.CreateBr(condBB);
+  b.SetInsertPoint(condBB);
+  llvm::Value *i = b.CreateLoad(it, counter);
+  b.CreateCondBr(condition(i), bodyBB, elseBB);
+  b.SetInsertPoint(bodyBB);
+  bind(i);
+  loops.push_back({latchBB, endBB});
+  block(f->body);
+  loops.pop_back();
+  if (!b.GetInsertBlock()->getTerminator())
+    b.CreateBr(latchBB);
+  b.SetInsertPoint(latchBB);
+  b.CreateStore(b.CreateAdd(b.CreateLoad(it, counter), step), counter);
+  b.CreateBr(condBB);
+  b.SetInsertPoint(elseBB);
+  block(f->orelse);
+  if (!b.GetInsertBlock()->getTerminator())
+    b.CreateBr(endBB);
+  b.SetInsertPoint(endBB);
+}
+
 void Lowerer::forRange(const ForStmt *f) {
   auto *call = cast<CallExpr>(f->iter); // typing guarantees range(...)
   const auto *rt = cast<frontend::RangeType>(typeOf(f->iter));
@@ -382,49 +421,49 @@ void Lowerer::forRange(const ForStmt *f) {
     if (args.size() == 3)
       step = args[2];
   }
-  // Counter, condition and increment live apart from the user's variable.
-  llvm::AllocaInst *counter = entryAlloca(it, "range.i");
-  b.CreateStore(start, counter);
-  auto *condBB = llvm::BasicBlock::Create(ctx, "for.cond", fn);
-  auto *bodyBB = llvm::BasicBlock::Create(ctx, "for.body", fn);
-  auto *latchBB = llvm::BasicBlock::Create(ctx, "for.inc", fn);
-  auto *elseBB = llvm::BasicBlock::Create(ctx, "for.else", fn);
-  auto *endBB = llvm::BasicBlock::Create(ctx, "for.end", fn);
-  b.CreateBr(condBB);
-  b.SetInsertPoint(condBB);
-  llvm::Value *i = b.CreateLoad(it, counter);
   bool isSigned = et->isSigned;
-  llvm::Value *up = isSigned ? b.CreateICmpSLT(i, stop) : b.CreateICmpULT(i, stop);
-  llvm::Value *cond = up;
-  if (!llvm::isa<llvm::ConstantInt>(step) || llvm::cast<llvm::ConstantInt>(step)->isNegative()) {
+  auto condition = [&](llvm::Value *i) -> llvm::Value * {
+    llvm::Value *up = isSigned ? b.CreateICmpSLT(i, stop) : b.CreateICmpULT(i, stop);
+    auto *constStep = llvm::dyn_cast<llvm::ConstantInt>(step);
+    if (constStep && !constStep->isNegative())
+      return up;
     llvm::Value *down = b.CreateICmpSGT(i, stop);
-    if (auto *c = llvm::dyn_cast<llvm::ConstantInt>(step)) {
-      cond = down; // a negative constant step
-      (void)c;
-    } else {
-      // A zero step runs no iterations (Python raises ValueError).
-      llvm::Value *positive = isSigned ? b.CreateICmpSGT(step, llvm::ConstantInt::get(it, 0))
-                                       : b.CreateICmpNE(step, llvm::ConstantInt::get(it, 0));
-      llvm::Value *negative = isSigned ? b.CreateICmpSLT(step, llvm::ConstantInt::get(it, 0)) : b.getFalse();
-      cond = b.CreateOr(b.CreateAnd(positive, up), b.CreateAnd(negative, down));
+    if (constStep)
+      return down; // a negative constant step
+    // A run-time zero step runs no iterations (a constant one is a CompileError).
+    llvm::Value *zero = llvm::ConstantInt::get(it, 0);
+    llvm::Value *positive = isSigned ? b.CreateICmpSGT(step, zero) : b.CreateICmpNE(step, zero);
+    llvm::Value *negative = isSigned ? b.CreateICmpSLT(step, zero) : b.getFalse();
+    return b.CreateOr(b.CreateAnd(positive, up), b.CreateAnd(negative, down));
+  };
+  countedLoop(f, start, step, condition, [&](llvm::Value *i) { store(f->target, i, et); });
+}
+
+// `for v in a`: the first axis of `a`; v is an element of a 1-d array, else a
+// view of one row.
+void Lowerer::forArray(const ForStmt *f) {
+  auto *at = cast<ArrayType>(typeOf(f->iter));
+  llvm::Value *array = expr(f->iter);
+  llvm::Value *extent = b.CreateExtractValue(array, {1u, 0u});
+  llvm::Value *stride = b.CreateExtractValue(array, {2u, 0u});
+  llvm::Value *data = b.CreateExtractValue(array, {0});
+  auto bind = [&](llvm::Value *i) {
+    llvm::Value *ptr = b.CreateGEP(b.getInt8Ty(), data, b.CreateMul(i, stride));
+    if (at->ndim == 1) {
+      store(f->target, loadElement(ptr, at->dtype), at->dtype);
+      return;
     }
-  }
-  b.CreateCondBr(cond, bodyBB, elseBB);
-  b.SetInsertPoint(bodyBB);
-  store(f->target, i, et);
-  loops.push_back({latchBB, endBB});
-  block(f->body);
-  loops.pop_back();
-  if (!b.GetInsertBlock()->getTerminator())
-    b.CreateBr(latchBB);
-  b.SetInsertPoint(latchBB);
-  b.CreateStore(b.CreateAdd(b.CreateLoad(it, counter), step), counter);
-  b.CreateBr(condBB);
-  b.SetInsertPoint(elseBB);
-  block(f->orelse);
-  if (!b.GetInsertBlock()->getTerminator())
-    b.CreateBr(endBB);
-  b.SetInsertPoint(endBB);
+    auto *rowType = cast<ArrayType>(types().arrayType(at->dtype, at->ndim - 1,
+                                                      at->layout == Layout::C ? Layout::C : Layout::A, at->readonly));
+    llvm::Value *row = llvm::UndefValue::get(valueType(rowType));
+    row = b.CreateInsertValue(row, ptr, {0});
+    for (unsigned d = 1; d < static_cast<unsigned>(at->ndim); ++d) {
+      row = b.CreateInsertValue(row, b.CreateExtractValue(array, {1u, d}), {1u, d - 1});
+      row = b.CreateInsertValue(row, b.CreateExtractValue(array, {2u, d}), {2u, d - 1});
+    }
+    store(f->target, row, rowType);
+  };
+  countedLoop(f, b.getInt64(0), b.getInt64(1), [&](llvm::Value *i) { return b.CreateICmpSLT(i, extent); }, bind);
 }
 
 void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueType) {

@@ -19,6 +19,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -67,6 +68,10 @@ public:
   void stmt(const Stmt *s);
   void store(const Expr *target, llvm::Value *value, const Type *valueType);
   void forRange(const frontend::ForStmt *f);
+  void forArray(const frontend::ForStmt *f);
+  void countedLoop(const frontend::ForStmt *f, llvm::Value *start, llvm::Value *step,
+                   const std::function<llvm::Value *(llvm::Value *)> &condition,
+                   const std::function<void(llvm::Value *)> &bind);
   void startDeadBlock();
   llvm::AllocaInst *entryAlloca(llvm::Type *t, const llvm::Twine &name);
   void setLocation(const Span &span);

@@ -81,6 +81,7 @@ struct Table {
     fn("builtins.min", BuiltinId::Min);
     fn("builtins.max", BuiltinId::Max);
     fn("builtins.abs", BuiltinId::Abs);
+    fn("builtins.round", BuiltinId::Round);
     for (const MathFunction &m : kMathFunctions) {
       BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Math};
       info.math = &m;

@@ -28,7 +28,7 @@ enum class BuiltinId {
   // Thread hierarchy functions.
   Grid, GridSize, SyncThreads,
   // Python builtins.
-  Range, Len, Min, Max, Abs,
+  Range, Len, Min, Max, Abs, Round,
   // A libdevice math function; see mathFunction().
   Math,
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):

@@ -141,13 +141,20 @@ void Inferer::stmt(const Stmt *s) {
     const Type *iter = expr(f->iter);
     const Type *elt = nullptr;
     if (iter) {
-      auto *r = dyn_cast<RangeType>(iter);
-      if (!r)
-        fail(f->iter->span(), "a kernel's 'for' loop must run over range(...), not over " + iter->str());
-      elt = r->elt;
+      if (auto *r = dyn_cast<RangeType>(iter)) {
+        elt = r->elt;
+      } else if (auto *a = dyn_cast<ArrayType>(iter); a && a->ndim >= 1) {
+        // Iterating an array runs over its first axis: elements of a 1-d
+        // array, views of the rows of a wider one.
+        elt = a->ndim == 1 ? static_cast<const Type *>(a->dtype)
+                           : tc.arrayType(a->dtype, a->ndim - 1, a->layout == Layout::C ? Layout::C : Layout::A,
+                                          a->readonly);
+      } else {
+        fail(f->iter->span(), "a kernel's 'for' loop runs over range(...) or an array, not over " + iter->str());
+      }
     }
     if (!isa<NameExpr>(f->target))
-      fail(f->target->span(), "the target of a 'for' over range() must be a single name");
+      fail(f->target->span(), "the target of a kernel's 'for' loop must be a single name");
     assignTo(f->target, elt, f->iter->span());
     ++loopDepth;
     block(f->body);

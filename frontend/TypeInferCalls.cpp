@@ -330,6 +330,18 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
     const ScalarType *s = scalar(args[0], c->args[0], "abs()'s argument");
     return s->isBool() ? i64 : s;
   }
+  case BuiltinId::Round: {
+    // Python: round(x) is an int (halves to even); round(x, n) keeps x's type.
+    arity(1, 2, "round");
+    const ScalarType *s = scalar(args[0], c->args[0], "round()'s argument");
+    if (s->isComplex())
+      fail(c->args[0]->span(), "round() takes real numbers");
+    if (args.size() == 2) {
+      integer(args[1], c->args[1], "round()'s ndigits");
+      return s->isBool() ? i64 : s;
+    }
+    return s->isFloat() ? i64 : (s->isBool() ? i64 : s);
+  }
   case BuiltinId::Math: {
     const MathFunction &m = *b.math;
     arity(m.arity, m.arity, m.path);

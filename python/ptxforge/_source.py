@@ -15,7 +15,7 @@ import textwrap
 from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
-_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "int", "float", "bool"}
+_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool"}
 _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy"}
 
 

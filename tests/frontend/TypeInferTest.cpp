@@ -318,16 +318,28 @@ def f(out):
   EXPECT_NE(t.fn->str().find("(N * SCALE : float64)"), std::string::npos) << t.fn->str();
 }
 
-TEST(TypeInfer, ForLoopOverAnArrayIsRejected) {
+TEST(TypeInfer, ForLoopOverAScalarIsRejected) {
   Kernel k(R"(
 def f(x):
     for v in x:
         pass
 )");
   k.def("f", {"x"}, {k.at(2).for_(k.name("v"), k.name("x", k.loc("x:"))).body({k.at(3).pass()})});
-  Diagnostic d = inferError(k, {"float32[::1]"});
-  EXPECT_EQ(d.message, "a kernel's 'for' loop must run over range(...), not over float32[::1]");
+  Diagnostic d = inferError(k, {"float32"});
+  EXPECT_EQ(d.message, "a kernel's 'for' loop runs over range(...) or an array, not over float32");
   EXPECT_EQ(where(d.span), "2:14");
+}
+
+TEST(TypeInfer, ForLoopOverAnArrayTakesItsFirstAxis) {
+  Kernel k(R"(
+def f(x):
+    for v in x:
+        pass
+)");
+  k.def("f", {"x"}, {k.at(2).for_(k.name("v"), k.name("x")).body({k.at(3).pass()})});
+  Typed t = infer(k, {"float32[:, ::1]"});
+  ASSERT_TRUE(t.fn);
+  EXPECT_EQ(t.local("v"), "float32[::1]");
 }
 
 TEST(TypeInfer, RangeOverAFloat) {
