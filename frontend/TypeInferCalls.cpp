@@ -76,33 +76,6 @@ const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
   fail(at->span(), "a global of this kind cannot be frozen into a kernel");
 }
 
-std::optional<std::vector<std::int64_t>> Inferer::constShape(const Expr *e) const {
-  if (auto v = constInt(e))
-    return std::vector<std::int64_t>{*v};
-  std::vector<std::int64_t> dims;
-  if (auto *t = dyn_cast<TupleExpr>(e)) {
-    for (const Expr *x : t->elts) {
-      auto v = constInt(x);
-      if (!v)
-        return std::nullopt;
-      dims.push_back(*v);
-    }
-    return dims;
-  }
-  if (auto *n = dyn_cast<NameExpr>(e); n && !localByName.count(n->id)) {
-    auto it = env.find(n->id);
-    if (it != env.end() && it->second.kind == GlobalValue::Tuple) {
-      for (const GlobalValue &x : it->second.elements) {
-        if (x.kind != GlobalValue::Constant || !x.type->isInt())
-          return std::nullopt;
-        dims.push_back(x.intValue);
-      }
-      return dims;
-    }
-  }
-  return std::nullopt;
-}
-
 const Type *Inferer::attribute(const AttributeExpr *a) {
   const Type *base = expr(a->value);
   if (!base)

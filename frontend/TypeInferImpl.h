@@ -49,8 +49,6 @@ public:
   const ScalarType *integer(const Type *t, const Expr *e, const char *what);
   const Type *join(const Type *a, const Type *b) const;
   std::optional<std::int64_t> constInt(const Expr *e) const;
-  /// A constant shape: an int, or a tuple of ints (literal or global).
-  std::optional<std::vector<std::int64_t>> constShape(const Expr *e) const;
   const Type *globalType(const Expr *at, const GlobalValue &g);
 
   TypedFunction &out;

@@ -11,6 +11,8 @@ import inspect
 import linecache
 import math
 import textwrap
+import threading
+import weakref
 
 from .errors import CompileError
 
@@ -136,3 +138,22 @@ def resolve_globals(pyfunc, names):
         elif hasattr(builtins, name):
             out[name] = _describe(getattr(builtins, name))
     return out
+
+
+# Parsed source per Python function, shared by every kernel and device
+# function object made from it (compile_ptx makes a fresh one per call).
+_parsed = weakref.WeakKeyDictionary()
+_parsed_lock = threading.Lock()
+
+
+def parsed_function(pyfunc):
+    """(FunctionSource, the C++ tree) of `pyfunc`, parsed once per function."""
+    from . import _core
+
+    with _parsed_lock:
+        entry = _parsed.get(pyfunc)
+        if entry is None:
+            src = FunctionSource(pyfunc)
+            fa = _core.parse_function(src.tree, src.filename, src.file_text, src.line_offset, src.col_offset)
+            entry = _parsed[pyfunc] = (src, fa)
+    return entry

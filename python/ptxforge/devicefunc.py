@@ -5,13 +5,8 @@ per argument-type signature of its calls; LLVM decides whether to inline it.
 """
 
 import functools
-import threading
 
-from . import _core
-from ._source import FunctionSource, resolve_globals
-
-_parsed = {}
-_lock = threading.Lock()
+from ._source import parsed_function, resolve_globals
 
 
 class DeviceFunction:
@@ -28,12 +23,7 @@ class DeviceFunction:
 
     def _function_ast(self):
         if self._ast is None:
-            with _lock:
-                if self._ast is None:
-                    src = FunctionSource(self.py_func)
-                    self._ast = _core.parse_function(src.tree, src.filename, src.file_text,
-                                                     src.line_offset, src.col_offset)
-                    self._source = src
+            self._source, self._ast = parsed_function(self.py_func)
         return self._ast
 
     def _resolved_globals(self):

@@ -12,15 +12,10 @@ import weakref
 
 from . import _core
 from ._args import describe, register_interop_types
-from ._source import FunctionSource, resolve_globals
+from ._source import parsed_function, resolve_globals
 from .errors import CompileError
 
 _DEFAULT_CC = (9, 0)
-
-# Parsed source per Python function, shared by every Dispatcher of it
-# (compile_ptx makes a fresh one per call).
-_parsed = weakref.WeakKeyDictionary()
-_parsed_lock = threading.Lock()
 
 
 def _dim3(value, what):
@@ -86,14 +81,13 @@ class Dispatcher:
     _pf_kernel = True
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, device=False, launch_bounds=None):
+                 max_registers=0, opt=True, launch_bounds=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         max_threads, min_blocks = _launch_bounds(launch_bounds)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
                             max_threads=max_threads, min_blocks=min_blocks)
-        self.device = device
         self._source = None
         self._ast = None
         self._lock = threading.RLock()
@@ -107,13 +101,7 @@ class Dispatcher:
 
     def _function_ast(self):
         if self._ast is None:
-            with _parsed_lock:
-                entry = _parsed.get(self.py_func)
-                if entry is None:
-                    src = FunctionSource(self.py_func)
-                    fa = _core.parse_function(src.tree, src.filename, src.file_text, src.line_offset, src.col_offset)
-                    entry = _parsed[self.py_func] = (src, fa)
-            self._source, self._ast = entry
+            self._source, self._ast = parsed_function(self.py_func)
         return self._ast
 
     def _param_names(self):
