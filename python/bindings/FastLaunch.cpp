@@ -9,14 +9,17 @@
 //
 // Understood here: Python bool/int/float, ptxforge device arrays (whose `_pf`
 // bytes hold their key and cells, made once per array), and, once
-// registered, CuPy arrays and torch CUDA tensors read through their own
-// attributes; the launch stream then waits for CuPy's or torch's current
-// stream when that is a stream of its own, as their interfaces ask. Anything else (numpy arrays, which need copies; other
-// __cuda_array_interface__ or DLPack objects; tuples) and every key not yet
-// seen goes to the dispatcher's Python path, which may add the key.
+// registered, CuPy arrays (read through their attributes) and torch CUDA
+// tensors (read through torch's own DLPack export, without its Python
+// wrapper); the launch stream then waits for CuPy's or torch's current
+// stream when that is a stream of its own, as their interfaces ask. Anything
+// else (numpy arrays, which need copies; other __cuda_array_interface__ or
+// DLPack objects; tuples) and every key not yet seen goes to the dispatcher's
+// Python path, which may add the key.
 //
 //===----------------------------------------------------------------------===//
 
+#include "python/bindings/DLPack.h"
 #include "python/bindings/Launch.h"
 
 #include "runtime/Driver.h"
@@ -49,8 +52,9 @@ struct Registry {
   PyObject *dtypeCode = nullptr; ///< callable(dtype) -> code or -1
   PyObject *cupyStream = nullptr;  ///< callable() -> CuPy's current stream
   PyObject *torchStream = nullptr; ///< callable(device) -> torch's current stream
+  PyObject *torchToDlpack = nullptr; ///< torch._C._to_dlpack
   std::vector<std::pair<PyObject *, int>> dtypes; ///< dtype object -> code (strong refs)
-  PyObject *names[8] = {};
+  PyObject *names[6] = {};
 };
 
 Registry &registry() {
@@ -58,12 +62,12 @@ Registry &registry() {
   return *r;
 }
 
-enum Name { kPfUnused, kData, kPtr, kShape, kStrides, kDtype, kDataPtr, kStride };
+enum Name { kPfUnused, kData, kPtr, kShape, kStrides, kDtype };
 
 PyObject *name(Name n) {
   Registry &r = registry();
   if (!r.names[n]) {
-    static const char *text[] = {"_pf", "data", "ptr", "shape", "strides", "dtype", "data_ptr", "stride"};
+    static const char *text[] = {"_pf", "data", "ptr", "shape", "strides", "dtype"};
     r.names[n] = PyUnicode_InternFromString(text[n]);
   }
   return r.names[n];
@@ -204,41 +208,57 @@ bool packCupy(Packed &p, PyObject *a) {
   return packArray(p, dtypeCode(dtype.p), address, ndim, dims, steps);
 }
 
+/// Our dtype code for a DLPack element type; -1 when kernels do not take it.
+int dlpackCode(DLDataType t) {
+  if (t.lanes != 1)
+    return -1;
+  switch (t.code) {
+  case kDLBool: return t.bits == 8 ? 0 : -1;
+  case kDLInt:
+  case kDLUInt:
+    switch (t.bits) {
+    case 8: return t.code == kDLInt ? 1 : 2;
+    case 16: return t.code == kDLInt ? 3 : 4;
+    case 32: return t.code == kDLInt ? 5 : 6;
+    case 64: return t.code == kDLInt ? 7 : 8;
+    default: return -1;
+    }
+  case kDLFloat: return t.bits == 16 ? 9 : t.bits == 32 ? 10 : t.bits == 64 ? 11 : -1;
+  default: return -1;
+  }
+}
+
+/// A torch CUDA tensor, read from the DLPack capsule of torch._C._to_dlpack:
+/// one call that gives pointer, shape, strides, type and device, where the
+/// tensor's own accessors take five (measured on the H100: 268 ns against
+/// 444 ns). The capsule is never consumed, so its destructor gives the
+/// tensor back.
 bool packTorch(Packed &p, PyObject *t) {
+  Registry &r = registry();
+  if (!r.torchToDlpack)
+    return false;
   if (!p.torchRead) {
     Ref device(PyLong_FromLong(runtime::currentDevice()));
-    p.torchStream = currentStream(registry().torchStream, device.p);
+    p.torchStream = currentStream(r.torchStream, device.p);
     p.torchRead = true;
   }
-  // CPU tensors and anything odd take the Python path.
-  Ref dataPtr(PyObject_CallMethodNoArgs(t, name(kDataPtr)));
-  Ref shape(PyObject_GetAttr(t, name(kShape)));
-  Ref stride(PyObject_CallMethodNoArgs(t, name(kStride)));
-  Ref dtype(PyObject_GetAttr(t, name(kDtype)));
-  if (!dataPtr || !shape || !stride || !dtype || !PyTuple_Check(shape.p)) {
-    PyErr_Clear();
+  Ref capsule(PyObject_CallOneArg(r.torchToDlpack, t));
+  auto *managed = capsule ? static_cast<DLManagedTensor *>(PyCapsule_GetPointer(capsule.p, "dltensor")) : nullptr;
+  if (!managed) {
+    PyErr_Clear(); // CPU tensors, tensors that need grad, ...: the Python path says why
     return false;
   }
-  Ref isCuda(PyObject_GetAttrString(t, "is_cuda"));
-  if (isCuda.p != Py_True) {
-    PyErr_Clear();
+  const DLTensor &dl = managed->tensor;
+  const int code = dlpackCode(dl.dtype);
+  if (dl.device.deviceType != kDLCUDA || code < 0 || dl.ndim > kMaxDims)
     return false;
+  std::int64_t steps[kMaxDims], step = 1;
+  for (int d = dl.ndim - 1; d >= 0; --d) {
+    steps[d] = (dl.strides ? dl.strides[d] : step) * kItemsize[code];
+    step *= dl.shape[d];
   }
-  const int ndim = static_cast<int>(PyTuple_GET_SIZE(shape.p));
-  std::int64_t dims[kMaxDims], steps[kMaxDims];
-  if (ndim > kMaxDims || !readInts(shape.p, dims, ndim) || !readInts(stride.p, steps, ndim))
-    return false;
-  const int code = dtypeCode(dtype.p);
-  if (code < 0)
-    return false;
-  for (int d = 0; d < ndim; ++d)
-    steps[d] *= kItemsize[code];
-  std::uint64_t address = PyLong_AsUnsignedLongLong(dataPtr.p);
-  if (PyErr_Occurred()) {
-    PyErr_Clear();
-    return false;
-  }
-  return packArray(p, code, address, ndim, dims, steps);
+  const auto address = reinterpret_cast<std::uint64_t>(dl.data) + dl.byteOffset;
+  return packArray(p, code, address, dl.ndim, dl.shape, steps);
 }
 
 /// Appends one argument; false when the fast path does not understand it.
@@ -508,7 +528,7 @@ void defineFastLaunch(py::module_ &m) {
   m.def(
       "fast_register",
       [](py::object deviceArrayType, py::object cupyType, py::object torchType, py::object dtypeCode,
-         py::object cupyStream, py::object torchStream) {
+         py::object cupyStream, py::object torchStream, py::object torchToDlpack) {
         Registry &r = registry();
         if (!deviceArrayType.is_none()) {
           py::object slot = deviceArrayType.attr("__dict__")["_pf"];
@@ -527,10 +547,12 @@ void defineFastLaunch(py::module_ &m) {
           setRef(r.cupyStream, cupyStream);
         if (!torchStream.is_none())
           setRef(r.torchStream, torchStream);
+        if (!torchToDlpack.is_none())
+          setRef(r.torchToDlpack, torchToDlpack);
       },
       py::arg("device_array_type") = py::none(), py::arg("cupy_type") = py::none(),
       py::arg("torch_type") = py::none(), py::arg("dtype_code") = py::none(), py::arg("cupy_stream") = py::none(),
-      py::arg("torch_stream") = py::none());
+      py::arg("torch_stream") = py::none(), py::arg("torch_to_dlpack") = py::none());
 }
 
 } // namespace ptxforge::bindings

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "python/bindings/DLPack.h"
 #include "python/bindings/Launch.h"
 
 #include "runtime/Driver.h"
@@ -26,44 +27,6 @@ namespace {
 
 void *asStream(std::uintptr_t handle) { return reinterpret_cast<void *>(handle); }
 
-// -- DLPack (https://dmlc.github.io/dlpack/latest/c_api.html), laid out as the
-// spec's C structs.
-
-struct DLDevice {
-  std::int32_t deviceType; ///< kDLCUDA = 2, kDLCUDAHost = 3
-  std::int32_t deviceId;
-};
-struct DLDataType {
-  std::uint8_t code; ///< kDLInt 0, kDLUInt 1, kDLFloat 2, kDLBool 6
-  std::uint8_t bits;
-  std::uint16_t lanes;
-};
-struct DLTensor {
-  void *data;
-  DLDevice device;
-  std::int32_t ndim;
-  DLDataType dtype;
-  std::int64_t *shape;
-  std::int64_t *strides; ///< in elements; null for C-contiguous
-  std::uint64_t byteOffset;
-};
-struct DLManagedTensor {
-  DLTensor tensor;
-  void *managerContext;
-  void (*deleter)(DLManagedTensor *);
-};
-struct DLPackVersion {
-  std::uint32_t major, minor;
-};
-struct DLManagedTensorVersioned {
-  DLPackVersion version;
-  void *managerContext;
-  void (*deleter)(DLManagedTensorVersioned *);
-  std::uint64_t flags;
-  DLTensor tensor;
-};
-
-constexpr std::int32_t kDLCUDA = 2;
 
 /// What an exported tensor owns: its shape and strides, and a reference to
 /// the Python object that keeps the memory alive.

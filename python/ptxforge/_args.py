@@ -213,6 +213,7 @@ def register_interop_types():
     if "torch" not in _registered and "torch" in sys.modules:
         torch = sys.modules["torch"]
         if hasattr(torch, "Tensor"):
-            raw = getattr(getattr(torch, "_C", None), "_cuda_getCurrentRawStream", None)
-            _core.fast_register(torch_type=torch.Tensor, torch_stream=raw)
+            c = getattr(torch, "_C", None)
+            _core.fast_register(torch_type=torch.Tensor, torch_stream=getattr(c, "_cuda_getCurrentRawStream", None),
+                                torch_to_dlpack=getattr(c, "_to_dlpack", None))
             _registered.add("torch")
