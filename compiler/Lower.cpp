@@ -347,6 +347,8 @@ void Lowerer::stmt(const Stmt *s) {
   case Stmt::Kind::For:
     if (isa<frontend::RangeType>(typeOf(cast<ForStmt>(s)->iter)))
       forRange(cast<ForStmt>(s));
+    else if (isa<TupleType>(typeOf(cast<ForStmt>(s)->iter)))
+      forTuple(cast<ForStmt>(s));
     else
       forArray(cast<ForStmt>(s));
     return;
@@ -409,18 +411,7 @@ void Lowerer::forRange(const ForStmt *f) {
   const auto *rt = cast<frontend::RangeType>(typeOf(f->iter));
   const ScalarType *et = rt->elt;
   llvm::Type *it = valueType(et);
-  llvm::Value *start = llvm::ConstantInt::get(it, 0), *stop = nullptr, *step = llvm::ConstantInt::get(it, 1);
-  std::vector<llvm::Value *> args;
-  for (const Expr *a : call->args)
-    args.push_back(convert(expr(a), typeOf(a), et, a->span()));
-  if (args.size() == 1) {
-    stop = args[0];
-  } else {
-    start = args[0];
-    stop = args[1];
-    if (args.size() == 3)
-      step = args[2];
-  }
+  auto [start, stop, step] = rangeArguments(call, et);
   bool isSigned = et->isSigned;
   auto condition = [&](llvm::Value *i) -> llvm::Value * {
     llvm::Value *up = isSigned ? b.CreateICmpSLT(i, stop) : b.CreateICmpULT(i, stop);
@@ -437,6 +428,16 @@ void Lowerer::forRange(const ForStmt *f) {
     return b.CreateOr(b.CreateAnd(positive, up), b.CreateAnd(negative, down));
   };
   countedLoop(f, start, step, condition, [&](llvm::Value *i) { store(f->target, i, et); });
+}
+
+std::array<llvm::Value *, 3> Lowerer::rangeArguments(const frontend::CallExpr *call, const ScalarType *et) {
+  llvm::Type *it = valueType(et);
+  std::vector<llvm::Value *> args;
+  for (const Expr *a : call->args)
+    args.push_back(convert(expr(a), typeOf(a), et, a->span()));
+  if (args.size() == 1)
+    return {llvm::ConstantInt::get(it, 0), args[0], llvm::ConstantInt::get(it, 1)};
+  return {args[0], args[1], args.size() == 3 ? args[2] : llvm::ConstantInt::get(it, 1)};
 }
 
 // `for v in a`: the first axis of `a`; v is an element of a 1-d array, else a
@@ -466,6 +467,26 @@ void Lowerer::forArray(const ForStmt *f) {
   countedLoop(f, b.getInt64(0), b.getInt64(1), [&](llvm::Value *i) { return b.CreateICmpSLT(i, extent); }, bind);
 }
 
+// `for v in (a, b, c)`: the elements, converted to the loop variable's type,
+// go into a small local array that a counted loop reads; LLVM unrolls it.
+void Lowerer::forTuple(const ForStmt *f) {
+  auto *tt = cast<TupleType>(typeOf(f->iter));
+  const Type *et = tf.refOf(f->target)->local->type; // typing allows only a name here
+  llvm::Value *tuple = expr(f->iter);
+  llvm::Type *elementType = valueType(et);
+  const auto n = static_cast<unsigned>(tt->elts.size());
+  llvm::AllocaInst *items = entryAlloca(llvm::ArrayType::get(elementType, n), "for.items");
+  for (unsigned k = 0; k < n; ++k)
+    b.CreateStore(convert(b.CreateExtractValue(tuple, {k}), tt->elts[k], et, f->iter->span()),
+                  b.CreateConstInBoundsGEP2_32(items->getAllocatedType(), items, 0, k));
+  auto bind = [&](llvm::Value *i) {
+    llvm::Value *ptr = b.CreateInBoundsGEP(items->getAllocatedType(), items, {b.getInt64(0), i});
+    store(f->target, b.CreateLoad(elementType, ptr), et);
+  };
+  countedLoop(f, b.getInt64(0), b.getInt64(1), [&](llvm::Value *i) { return b.CreateICmpSLT(i, b.getInt64(n)); },
+              bind);
+}
+
 void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueType) {
   if (auto *n = dyn_cast<NameExpr>(target)) {
     const Local *local = tf.refOf(n)->local;
@@ -479,9 +500,75 @@ void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueTyp
     return;
   }
   auto *sub = cast<SubscriptExpr>(target);
+  if (isa<ArrayType>(typeOf(sub))) {
+    assignView(sub, value, valueType);
+    return;
+  }
   const ArrayType *at = nullptr;
   llvm::Value *ptr = elementPointer(sub, at);
   storeElement(ptr, convert(value, valueType, at->dtype, target->span()), at->dtype);
+}
+
+// `view[...] = value`: a number fills the view; an array is copied in,
+// broadcast as NumPy does (its axes line up with the view's last ones, and an
+// extent of 1 repeats). Shapes that do not broadcast store nothing: numba-cuda
+// raises there, and a kernel's exception only ends the thread. Each axis runs
+// in the direction that reads a source element before it is overwritten when
+// the two overlap with equal strides (`a[1:] = a[:-1]` copies as memmove does).
+void Lowerer::assignView(const frontend::SubscriptExpr *target, llvm::Value *value, const Type *valueType) {
+  auto *vt = cast<ArrayType>(typeOf(target));
+  auto *src = dyn_cast<ArrayType>(valueType);
+  llvm::Value *view = arrayView(target);
+  llvm::Value *fill = src ? nullptr : convert(value, valueType, vt->dtype, target->span());
+  const unsigned nd = static_cast<unsigned>(vt->ndim), skip = src ? nd - static_cast<unsigned>(src->ndim) : nd;
+  llvm::Value *dst = b.CreateExtractValue(view, {0});
+  llvm::Value *from = src ? b.CreateExtractValue(value, {0}) : nullptr;
+  llvm::Value *fits = b.getTrue(), *after = src ? b.CreateICmpUGT(dst, from) : b.getFalse();
+  std::vector<llvm::Value *> extents, dstSteps, srcSteps, downward;
+  for (unsigned d = 0; d < nd; ++d) {
+    extents.push_back(b.CreateExtractValue(view, {1u, d}));
+    dstSteps.push_back(b.CreateExtractValue(view, {2u, d}));
+    srcSteps.push_back(b.getInt64(0));
+    if (d >= skip) {
+      llvm::Value *extent = b.CreateExtractValue(value, {1u, d - skip});
+      llvm::Value *repeats = b.CreateICmpEQ(extent, b.getInt64(1));
+      fits = b.CreateAnd(fits, b.CreateOr(repeats, b.CreateICmpEQ(extent, extents[d])));
+      srcSteps[d] = b.CreateSelect(repeats, b.getInt64(0), b.CreateExtractValue(value, {2u, d - skip}));
+    }
+    downward.push_back(b.CreateXor(after, b.CreateICmpSLT(dstSteps[d], b.getInt64(0))));
+  }
+  auto *bodyBB = llvm::BasicBlock::Create(ctx, "view.store", fn);
+  auto *endBB = llvm::BasicBlock::Create(ctx, "view.end", fn);
+  b.CreateCondBr(fits, bodyBB, endBB);
+  b.SetInsertPoint(bodyBB);
+  // One loop per axis, outermost first; offsets accumulate in bytes.
+  std::function<void(unsigned, llvm::Value *, llvm::Value *)> nest = [&](unsigned d, llvm::Value *dstAt,
+                                                                          llvm::Value *srcAt) {
+    if (d == nd) {
+      llvm::Value *v = fill;
+      if (src)
+        v = convert(loadElement(b.CreateGEP(b.getInt8Ty(), from, srcAt), src->dtype), src->dtype, vt->dtype,
+                    target->span());
+      storeElement(b.CreateGEP(b.getInt8Ty(), dst, dstAt), v, vt->dtype);
+      return;
+    }
+    llvm::BasicBlock *pre = b.GetInsertBlock();
+    auto *loopBB = llvm::BasicBlock::Create(ctx, "view.axis", fn);
+    auto *nextBB = llvm::BasicBlock::Create(ctx, "view.next", fn);
+    b.CreateCondBr(b.CreateICmpSGT(extents[d], b.getInt64(0)), loopBB, nextBB);
+    b.SetInsertPoint(loopBB);
+    llvm::PHINode *i = b.CreatePHI(b.getInt64Ty(), 2);
+    i->addIncoming(b.getInt64(0), pre);
+    llvm::Value *k = b.CreateSelect(downward[d], b.CreateSub(b.CreateSub(extents[d], b.getInt64(1)), i), i);
+    nest(d + 1, b.CreateAdd(dstAt, b.CreateMul(k, dstSteps[d])), b.CreateAdd(srcAt, b.CreateMul(k, srcSteps[d])));
+    llvm::Value *next = b.CreateAdd(i, b.getInt64(1));
+    i->addIncoming(next, b.GetInsertBlock());
+    b.CreateCondBr(b.CreateICmpSLT(next, extents[d]), loopBB, nextBB);
+    b.SetInsertPoint(nextBB);
+  };
+  nest(0, b.getInt64(0), b.getInt64(0));
+  b.CreateBr(endBB);
+  b.SetInsertPoint(endBB);
 }
 
 } // namespace ptxforge::compiler

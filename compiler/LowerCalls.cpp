@@ -115,6 +115,22 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
   return libdevice(name, ft, args);
 }
 
+// len(range(start, stop, step)): the count of values, as CPython computes it;
+// 0 for a zero step, which CPython rejects when the range is made.
+llvm::Value *Lowerer::rangeLength(const frontend::CallExpr *range) {
+  auto *et = cast<frontend::RangeType>(typeOf(range))->elt;
+  auto [start, stop, step] = rangeArguments(range, et);
+  llvm::Value *zero = b.getInt64(0), *one = b.getInt64(1);
+  auto wide = [&](llvm::Value *v) { return b.CreateIntCast(v, b.getInt64Ty(), et->isSigned); };
+  start = wide(start), stop = wide(stop), step = wide(step);
+  llvm::Value *negative = b.CreateICmpSLT(step, zero);
+  llvm::Value *span = b.CreateSelect(negative, b.CreateSub(start, stop), b.CreateSub(stop, start));
+  llvm::Value *by = b.CreateSelect(negative, b.CreateNeg(step), step);
+  llvm::Value *safe = b.CreateSelect(b.CreateICmpEQ(by, zero), one, by);
+  llvm::Value *count = b.CreateSDiv(b.CreateAdd(span, b.CreateSub(safe, one)), safe);
+  return b.CreateSelect(b.CreateAnd(b.CreateICmpSGT(span, zero), b.CreateICmpNE(by, zero)), count, zero);
+}
+
 llvm::Value *Lowerer::minMax(bool isMax, const CallExpr *c) {
   auto *rt = cast<ScalarType>(typeOf(c));
   llvm::Value *acc = nullptr;
@@ -221,7 +237,7 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
       return b.getInt64(tt->elts.size());
     if (isa<ArrayType>(at))
       return b.CreateExtractValue(expr(c->args[0]), {1u, 0u});
-    fail(c->span(), "len() of a range is not supported; use the range's arguments");
+    return rangeLength(cast<frontend::CallExpr>(c->args[0])); // typing allows only range(...) calls
   }
   case BuiltinId::Min: return minMax(false, c);
   case BuiltinId::Max: return minMax(true, c);

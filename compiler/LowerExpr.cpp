@@ -196,10 +196,26 @@ llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
   return contiguousArray(at, b.CreateAddrSpaceCast(gv, b.getPtrTy()), g.shape);
 }
 
-std::vector<const Expr *> Lowerer::subscriptIndices(const SubscriptExpr *s) {
-  if (auto *t = dyn_cast<TupleExpr>(s->index))
-    return {t->elts.begin(), t->elts.end()};
-  return {s->index};
+std::vector<Lowerer::Index> Lowerer::indexValues(const SubscriptExpr *s) {
+  std::vector<Index> out;
+  // `a[idx]` with idx a tuple value (`idx = (i, j)`, `a[pf.grid(2)]`).
+  auto *tt = dyn_cast<TupleType>(typeOf(s->index));
+  if (tt && !isa<frontend::TupleExpr>(s->index)) {
+    llvm::Value *tuple = expr(s->index);
+    for (unsigned k = 0; k < tt->elts.size(); ++k)
+      out.push_back({b.CreateExtractValue(tuple, {k}), cast<ScalarType>(tt->elts[k]), nullptr});
+    return out;
+  }
+  std::vector<const Expr *> written{s->index};
+  if (auto *t = dyn_cast<frontend::TupleExpr>(s->index))
+    written.assign(t->elts.begin(), t->elts.end());
+  for (const Expr *e : written) {
+    if (auto *slice = dyn_cast<SliceExpr>(e))
+      out.push_back({nullptr, nullptr, slice});
+    else
+      out.push_back({expr(e), cast<ScalarType>(typeOf(e)), nullptr});
+  }
+  return out;
 }
 
 llvm::Value *Lowerer::contiguousArray(const ArrayType *at, llvm::Value *data, const std::vector<std::int64_t> &shape) {
@@ -235,13 +251,11 @@ llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, co
 llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&at) {
   at = cast<ArrayType>(typeOf(s->value));
   llvm::Value *array = expr(s->value);
-  std::vector<const Expr *> indices = subscriptIndices(s);
+  std::vector<Index> indices = indexValues(s);
   llvm::Value *offset = b.getInt64(0);
   for (unsigned d = 0; d < indices.size(); ++d) {
-    auto *it = cast<ScalarType>(typeOf(indices[d]));
-    llvm::Value *i = expr(indices[d]);
     llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
-    i = wrapIndex(i, it, extent);
+    llvm::Value *i = wrapIndex(indices[d].value, indices[d].type, extent);
     llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
     offset = b.CreateAdd(offset, b.CreateMul(i, stride, "", false, true), "", false, true);
   }
@@ -264,17 +278,17 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
   auto *at = cast<ArrayType>(typeOf(s->value));
   auto *vt = cast<ArrayType>(typeOf(s));
   llvm::Value *array = expr(s->value);
-  std::vector<const Expr *> indices = subscriptIndices(s);
+  std::vector<Index> indices = indexValues(s);
   llvm::Value *zero = b.getInt64(0), *one = b.getInt64(1), *minusOne = b.getInt64(-1);
   llvm::Value *offset = zero;
   std::vector<llvm::Value *> shape, strides;
   for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d) {
     llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
     llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
-    const Expr *index = d < indices.size() ? indices[d] : nullptr;
-    auto *slice = index ? dyn_cast<SliceExpr>(index) : nullptr;
+    const Index *index = d < indices.size() ? &indices[d] : nullptr;
+    const SliceExpr *slice = index ? index->slice : nullptr;
     if (index && !slice) {
-      llvm::Value *i = wrapIndex(expr(index), cast<ScalarType>(typeOf(index)), extent);
+      llvm::Value *i = wrapIndex(index->value, index->type, extent);
       offset = b.CreateAdd(offset, b.CreateMul(i, stride));
       continue;
     }

@@ -19,6 +19,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <array>
 #include <functional>
 #include <unordered_map>
 #include <vector>
@@ -68,7 +69,11 @@ public:
   void stmt(const Stmt *s);
   void store(const Expr *target, llvm::Value *value, const Type *valueType);
   void forRange(const frontend::ForStmt *f);
+  /// range(...)'s start, stop and step, converted to its element type `et`.
+  std::array<llvm::Value *, 3> rangeArguments(const frontend::CallExpr *call, const ScalarType *et);
   void forArray(const frontend::ForStmt *f);
+  void forTuple(const frontend::ForStmt *f);
+  void assignView(const frontend::SubscriptExpr *target, llvm::Value *value, const Type *valueType);
   void countedLoop(const frontend::ForStmt *f, llvm::Value *start, llvm::Value *step,
                    const std::function<llvm::Value *(llvm::Value *)> &condition,
                    const std::function<void(llvm::Value *)> &bind);
@@ -97,7 +102,13 @@ public:
   llvm::Value *globalArray(const frontend::GlobalValue &g);
   /// A C-order array descriptor for `data` with a constant shape.
   llvm::Value *contiguousArray(const ArrayType *at, llvm::Value *data, const std::vector<std::int64_t> &shape);
-  static std::vector<const Expr *> subscriptIndices(const frontend::SubscriptExpr *s);
+  /// One position of a subscript: an evaluated integer index, or a slice.
+  struct Index {
+    llvm::Value *value;
+    const ScalarType *type;
+    const frontend::SliceExpr *slice;
+  };
+  std::vector<Index> indexValues(const frontend::SubscriptExpr *s);
   llvm::Value *arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr);
 
   // LowerCalls.cpp
@@ -109,6 +120,7 @@ public:
   llvm::Value *mathCall(const frontend::MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t);
   llvm::Value *libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args);
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
+  llvm::Value *rangeLength(const frontend::CallExpr *range);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
 
   // LowerGpu.cpp: calls of BuiltinId::Gpu builtins (shared memory, atomics,

@@ -149,8 +149,16 @@ void Inferer::stmt(const Stmt *s) {
         elt = a->ndim == 1 ? static_cast<const Type *>(a->dtype)
                            : tc.arrayType(a->dtype, a->ndim - 1, a->layout == Layout::C ? Layout::C : Layout::A,
                                           a->readonly);
+      } else if (auto *t = dyn_cast<TupleType>(iter); t && !t->elts.empty()) {
+        // A tuple's elements share one variable: the join of their types.
+        elt = t->elts[0];
+        for (const Type *e : t->elts)
+          if (!(elt = join(elt, e)))
+            fail(f->iter->span(), "a 'for' loop over a tuple needs elements of one kind (numbers, or arrays of "
+                                  "one type), not " + iter->str());
       } else {
-        fail(f->iter->span(), "a kernel's 'for' loop runs over range(...) or an array, not over " + iter->str());
+        fail(f->iter->span(), "a kernel's 'for' loop runs over range(...), an array or a tuple, not over " +
+                                  iter->str());
       }
     }
     if (!isa<NameExpr>(f->target))
@@ -277,6 +285,8 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
   }
   if (auto *s = dyn_cast<SubscriptExpr>(target)) {
     const Type *elem = subscript(s);
+    if (elem)
+      out.exprTypes[target] = elem;
     storeElement(target, elem, value, valueSpan);
     return;
   }
@@ -294,9 +304,18 @@ void Inferer::storeElement(const Expr *target, const Type *elem, const Type *val
     return;
   if (auto *arr = dyn_cast<ArrayType>(container); arr && arr->readonly)
     fail(target->span(), "this array is read-only: a global array is frozen into the kernel as a constant");
-  if (isa<ArrayType>(elem))
-    fail(target->span(), "assigning to a whole array view (" + elem->str() + ") is not supported; "
-                         "assign its elements one at a time");
+  if (auto *view = dyn_cast<ArrayType>(elem)) {
+    // `a[1:3] = 0` fills a view; `a[i, :] = b` copies an array in, broadcast
+    // against the view's last axes as NumPy does.
+    auto *src = dyn_cast<ArrayType>(value);
+    if (!isa<ScalarType>(value) && !src)
+      fail(at, "cannot store " + value->str() + " into the array view " + elem->str() +
+                   "; assign a number or an array");
+    if (src && src->ndim > view->ndim)
+      fail(at, "cannot store the " + std::to_string(src->ndim) + "-d array " + src->str() + " into the " +
+                   std::to_string(view->ndim) + "-d view " + view->str() + "; it has more dimensions");
+    return;
+  }
   if (!isa<ScalarType>(value))
     fail(at, "cannot store " + value->str() + " into an element of type " + elem->str());
 }

@@ -115,6 +115,11 @@ const Type *Inferer::subscript(const SubscriptExpr *s) {
     indices.assign(t->elts.begin(), t->elts.end());
   else
     indices.push_back(s->index);
+  if (!isa<TupleExpr>(s->index) && !isa<SliceExpr>(s->index)) {
+    const Type *single = expr(s->index);
+    if (auto *tuple = single ? dyn_cast<TupleType>(single) : nullptr)
+      return indexByTuple(s, base, tuple);
+  }
   bool unknown = !base;
   int ints = 0, slices = 0;
   bool intsLeadAndOneSlice = true; // the pattern that keeps a C array C: a[i, j, lo:hi]
@@ -134,7 +139,7 @@ const Type *Inferer::subscript(const SubscriptExpr *s) {
     if (slices)
       intsLeadAndOneSlice = false;
     ++ints;
-    unknown |= !integer(expr(i), i, "an array index");
+    unknown |= !integer(i == s->index ? out.typeOf(i) : expr(i), i, "an array index");
   }
   if (isa<TupleExpr>(s->index) && !unknown) {
     std::vector<const Type *> elts;
@@ -161,6 +166,28 @@ const Type *Inferer::subscript(const SubscriptExpr *s) {
   if (ndim == arr->ndim && layout == Layout::C && arr->layout == Layout::C)
     layout = Layout::C;
   return tc.arrayType(arr->dtype, ndim, layout, arr->readonly);
+}
+
+// `a[idx]` where idx is a tuple value rather than written out: its elements
+// index the leading dimensions.
+const Type *Inferer::indexByTuple(const SubscriptExpr *s, const Type *base, const TupleType *index) {
+  for (const Type *e : index->elts) {
+    auto *si = dyn_cast<ScalarType>(e);
+    if (!si || !(si->isInt() || si->isBool()))
+      fail(s->index->span(), "an array index tuple must hold integers, not " + index->str());
+  }
+  if (!base)
+    return nullptr;
+  auto *arr = dyn_cast<ArrayType>(base);
+  if (!arr)
+    fail(s->value->span(), base->str() + " cannot be indexed");
+  const int n = static_cast<int>(index->elts.size());
+  if (n > arr->ndim)
+    fail(s->span(), "too many indices: a " + std::to_string(arr->ndim) + "-d array takes at most " +
+                        std::to_string(arr->ndim) + ", got " + std::to_string(n));
+  if (n == arr->ndim)
+    return arr->dtype;
+  return tc.arrayType(arr->dtype, arr->ndim - n, arr->layout == Layout::C ? Layout::C : Layout::A, arr->readonly);
 }
 
 const Type *Inferer::call(const CallExpr *c) {
@@ -282,6 +309,8 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   }
   case BuiltinId::Len: {
     arity(1, 1, "len");
+    if (isa<RangeType>(args[0]) && !isa<CallExpr>(c->args[0]))
+      fail(c->args[0]->span(), "len() takes range(...) written in place");
     if (isa<ArrayType>(args[0]) || isa<TupleType>(args[0]) || isa<RangeType>(args[0]))
       return i64;
     fail(c->args[0]->span(), "len() needs an array, a tuple or a range, not " + args[0]->str());

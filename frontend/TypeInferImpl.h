@@ -36,6 +36,7 @@ public:
   const Type *name(const NameExpr *n);
   const Type *attribute(const AttributeExpr *a);
   const Type *subscript(const SubscriptExpr *s);
+  const Type *indexByTuple(const SubscriptExpr *s, const Type *base, const TupleType *index);
   const Type *call(const CallExpr *c);
   const TypedFunction *callee(const CallExpr *c, const DeviceFunctionRef &ref, const std::vector<const Type *> &args);
   const Type *builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);

@@ -199,16 +199,26 @@ def f(a, out):
   EXPECT_EQ(where(d.span), "2:14");
 }
 
-TEST(TypeInfer, AssigningToAViewIsAnError) {
+TEST(TypeInfer, AssigningAWiderArrayToAViewIsAnError) {
   Kernel k(R"(
-def f(m):
-    m[1] = 0.0
+def f(m, w):
+    m[1] = w
 )");
-  k.def("f", {"m"}, {k.at(2).assign(k.sub(k.name("m"), k.num(1), k.loc("m[1]")), k.flt(0.0))});
-  Diagnostic d = inferError(k, {"float32[:, ::1]"});
-  EXPECT_EQ(d.message, "assigning to a whole array view (float32[::1]) is not supported; "
-                       "assign its elements one at a time");
-  EXPECT_EQ(where(d.span), "2:5");
+  k.def("f", {"m", "w"}, {k.at(2).assign(k.sub(k.name("m"), k.num(1), k.loc("m[1]")), k.name("w", k.loc("w")))});
+  Diagnostic d = inferError(k, {"float32[:, ::1]", "float64[:, :]"});
+  EXPECT_EQ(d.message, "cannot store the 2-d array float64[:, :] into the 1-d view float32[::1]; "
+                       "it has more dimensions");
+  EXPECT_EQ(where(d.span), "2:12");
+}
+
+TEST(TypeInfer, AssigningToAViewTypesTheView) {
+  Kernel k(R"(
+def f(m, v):
+    m[1] = v
+)");
+  k.def("f", {"m", "v"}, {k.at(2).assign(k.sub(k.name("m"), k.num(1), k.loc("m[1]")), k.name("v", k.loc("v")))});
+  Typed t = infer(k, {"float32[:, ::1]", "int8[::1]"});
+  EXPECT_NE(t.fn->str().find("(m[1] : float32[::1]) = v"), std::string::npos) << t.fn->str();
 }
 
 TEST(TypeInfer, FloatIndex) {
@@ -326,7 +336,7 @@ def f(x):
 )");
   k.def("f", {"x"}, {k.at(2).for_(k.name("v"), k.name("x", k.loc("x:"))).body({k.at(3).pass()})});
   Diagnostic d = inferError(k, {"float32"});
-  EXPECT_EQ(d.message, "a kernel's 'for' loop runs over range(...) or an array, not over float32");
+  EXPECT_EQ(d.message, "a kernel's 'for' loop runs over range(...), an array or a tuple, not over float32");
   EXPECT_EQ(where(d.span), "2:14");
 }
 

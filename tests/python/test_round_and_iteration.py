@@ -49,7 +49,7 @@ def test_for_over_a_scalar_is_an_error():
         for e in x[0]:
             x[0] = e
 
-    with pytest.raises(pf.CompileError, match="runs over range\\(...\\) or an array, not over float32"):
+    with pytest.raises(pf.CompileError, match="runs over range\\(...\\), an array or a tuple, not over float32"):
         bad.inspect_ptx("void(float32[::1])")
 
 
