@@ -377,6 +377,9 @@ const Type *Inferer::exprUncached(const Expr *e) {
   case Expr::Kind::ComplexConst:
     fail(e->span(), "complex numbers are not supported in kernels yet");
   case Expr::Kind::StrConst:
+    // A dtype may be written as its NumPy name: local.array(3, 'float32').
+    if (const ScalarType *named = tc.scalarByName(cast<StrConstExpr>(e)->value))
+      return tc.dtypeType(named);
     fail(e->span(), "strings have no device representation; kernels work on numbers and arrays");
   case Expr::Kind::BinOp: {
     auto *b = cast<BinOpExpr>(e);

@@ -60,6 +60,24 @@ def test_shared_array_types_as_c_contiguous_array():
     assert "float32[:, ::1]" in typed and "int32[::1]" in typed
 
 
+def string_dtypes(out):
+    s = pf.shared.array(8, 'float32')
+    loc = pf.local.array((2, 3), dtype='uint8')
+    s[0] = loc.size
+    out[0] = s[0]
+
+
+def test_dtypes_given_as_numpy_names():
+    typed = pf.kernel(string_dtypes).inspect_types("void(float64[::1])")
+    assert "s: float32[::1]" in typed and "loc: uint8[:, ::1]" in typed
+
+    def bad(out):
+        out[0] = pf.local.array(2, 'float31')[0]
+
+    with pytest.raises(pf.CompileError, match="strings have no device representation"):
+        pf.kernel(bad).inspect_types("void(float64[::1])")
+
+
 def dynamic_shared(a, out):
     buf = pf.shared.array(0, pf.float32)
     ints = pf.shared.array(0, pf.int32)  # aliases buf, as in numba
