@@ -67,7 +67,7 @@ def range_forms(out):
             s1 += k
         s2 = 0
         for k in range(i, 0, -1):
-            s2 = s2 * 3 + k
+            s2 = (s2 * 3 + k) % 1000003  # kept small: int64 would wrap past i = 37
         s3 = 0
         for k in range(10, -i, -3):
             s3 += k
@@ -76,7 +76,7 @@ def range_forms(out):
             s4 += k * k
         out[i, 0] = s0
         out[i, 1] = s1
-        out[i, 2] = s2 % 1000003
+        out[i, 2] = s2
         out[i, 3] = s3
         out[i, 4] = s4
 
@@ -85,8 +85,8 @@ def ref_range_forms(out):
     for i in range(out.shape[0]):
         s2 = 0
         for k in range(i, 0, -1):
-            s2 = s2 * 3 + k
-        out[i] = (sum(range(i)), sum(range(3, i)), s2 % 1000003, sum(range(10, -i, -3)),
+            s2 = (s2 * 3 + k) % 1000003
+        out[i] = (sum(range(i)), sum(range(3, i)), s2, sum(range(10, -i, -3)),
                   sum(k * k for k in range(-i, i + 1, 4)))
 
 

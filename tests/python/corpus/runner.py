@@ -25,6 +25,8 @@ _modules = {}
 
 def backend(name):
     """The module bound to ``cuda`` for backend `name` (ImportError if it is missing)."""
+    if name == "numba" and not hasattr(np, "row_stack"):
+        np.row_stack = np.vstack  # numba 0.68 still calls it; NumPy 2.5 removed it
     return importlib.import_module(BACKENDS[name])
 
 
