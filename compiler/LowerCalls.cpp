@@ -227,6 +227,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   case BuiltinId::Max: return minMax(true, c);
   case BuiltinId::Abs: {
     auto *rt = cast<ScalarType>(typeOf(c));
+    if (auto *at = cast<ScalarType>(typeOf(c->args[0])); at->isComplex())
+      return convert(complexAbs(expr(c->args[0]), at), complexPart(at), rt, c->span());
     llvm::Value *v = convert(expr(c->args[0]), typeOf(c->args[0]), rt, c->span());
     if (rt->isFloat())
       return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
@@ -259,6 +261,10 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   }
   case BuiltinId::Gpu:
     return gpuCall(c, *info);
+  case BuiltinId::Cmath:
+  case BuiltinId::ComplexCtor:
+  case BuiltinId::Conjugate:
+    return complexCall(c, *info);
   case BuiltinId::Math: {
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;
