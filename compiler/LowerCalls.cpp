@@ -184,6 +184,7 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
     // function; O3's inliner decides whether calls stay calls.
     Lowerer inner(callee, module, options, session);
     f = inner.lowerFunction(Linkage::Internal, callee.fn->name + "__" + std::to_string(session.functions.size()));
+    needsLibdevice_ |= inner.needsLibdevice(); // the module links libdevice for the callee's math too
   }
   std::vector<llvm::Value *> args;
   for (std::size_t i = 0; i < c->args.size(); ++i)
