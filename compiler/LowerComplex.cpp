@@ -57,13 +57,16 @@ public:
   Cx cmul(Cx x, Cx y) { return {sub(mul(x.re, y.re), mul(x.im, y.im)), add(mul(x.re, y.im), mul(x.im, y.re))}; }
 
   // Smith's algorithm, as CPython: divide by the larger part of the divisor.
+  // A zero divisor gives NumPy's infinities (or NaNs for 0 / 0), not an error.
   Cx cdiv(Cx x, Cx y) {
     llvm::Value *realBigger = b.CreateFCmpOGE(fabs(y.re), fabs(y.im));
     llvm::Value *r1 = div(y.im, y.re), *d1 = add(y.re, mul(y.im, r1));
     Cx q1{div(add(x.re, mul(x.im, r1)), d1), div(sub(x.im, mul(x.re, r1)), d1)};
     llvm::Value *r2 = div(y.re, y.im), *d2 = add(mul(y.re, r2), y.im);
     Cx q2{div(add(mul(x.re, r2), x.im), d2), div(sub(mul(x.im, r2), x.re), d2)};
-    return select(realBigger, q1, q2);
+    llvm::Value *zero = b.CreateAnd(eq(y.re, 0.0), eq(y.im, 0.0));
+    Cx byZero{div(x.re, fabs(y.re)), div(x.im, fabs(y.re))};
+    return select(zero, byZero, select(realBigger, q1, q2));
   }
 
   Cx csqrt(Cx z) {

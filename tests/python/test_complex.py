@@ -451,6 +451,12 @@ def test_arithmetic_matches_numpy(rng, dtype, rtol):
     # Smith's division where the naive formula would underflow or overflow in float32.
     a[:2] = [1 + 1j, 1e-20 + 2e-20j]
     b[:2] = [1e-30 + 1e-30j, 3e-20 - 1e-20j]
+    zero = np.zeros(3, dtype=dtype)
+    by_zero = np.array([1 - 1j, 0, 2j], dtype=dtype)
+    quotient = np.zeros((3, 14), dtype=dtype)
+    arithmetic[1, 32](by_zero, zero, quotient)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(quotient[:, 3], by_zero / zero)  # NumPy's infinities and NaNs
     out = np.zeros((n, 14), dtype=dtype)
     arithmetic[(n + 127) // 128, 128](a, b, out)
     with np.errstate(all="ignore"):
