@@ -34,6 +34,12 @@ AbiSlot scalarSlot(const ScalarType *t) {
 }
 
 void appendAbi(const Type *type, std::vector<AbiSlot> &out) {
+  if (auto *s = dyn_cast<ScalarType>(type); s && s->isComplex()) {
+    AbiSlot part{s->bits == 64 ? AbiSlot::F32 : AbiSlot::F64};
+    out.push_back(part); // real
+    out.push_back(part); // imaginary
+    return;
+  }
   if (auto *s = dyn_cast<ScalarType>(type)) {
     out.push_back(scalarSlot(s));
     return;

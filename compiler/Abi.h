@@ -5,6 +5,7 @@
 // binding now, the AOT loader later. LLVM-free.
 //
 //   scalar       one parameter of its width (bool as one byte)
+//   complex      two parameters of its part type: real, then imaginary
 //   array        data pointer, then ndim shape extents (i64), then, for
 //                layout A only, ndim byte strides (i64); C and F arrays
 //                derive their strides from the shape

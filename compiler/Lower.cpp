@@ -48,6 +48,10 @@ llvm::Type *Lowerer::valueType(const Type *t) {
       return b.getIntNTy(s->bits);
     if (s->isFloat())
       return s->bits == 16 ? b.getHalfTy() : s->bits == 32 ? b.getFloatTy() : b.getDoubleTy();
+    if (s->isComplex()) {
+      llvm::Type *part = valueType(frontend::complexPart(s));
+      return llvm::StructType::get(ctx, {part, part});
+    }
   }
   if (auto *a = dyn_cast<ArrayType>(t)) {
     auto *dims = llvm::ArrayType::get(b.getInt64Ty(), a->ndim);
@@ -81,6 +85,10 @@ void Lowerer::startDeadBlock() { b.SetInsertPoint(llvm::BasicBlock::Create(ctx, 
 // Rebuilds one argument of type `t` from the parameters starting at `next`.
 static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next) {
   auto &b = L.b;
+  if (auto *s = dyn_cast<ScalarType>(t); s && s->isComplex()) { // two parameters, real and imaginary
+    llvm::Value *re = &*next++;
+    return L.makeComplex({re, &*next++});
+  }
   if (auto *s = dyn_cast<ScalarType>(t)) {
     llvm::Value *v = &*next++;
     return s->isBool() ? b.CreateICmpNE(v, b.getInt8(0)) : v;
@@ -185,7 +193,7 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
         if (s.role == AbiSlot::Data) {
           auto *at = dyn_cast<ArrayType>(tf.paramTypes[i]);
           if (at)
-            arg->addAttr(llvm::Attribute::getWithAlignment(ctx, llvm::Align(at->dtype->byteSize())));
+            arg->addAttr(llvm::Attribute::getWithAlignment(ctx, llvm::Align(elementAlign(at->dtype))));
         }
         if (s.role == AbiSlot::Shape || s.role == AbiSlot::Stride)
           arg->addAttr(llvm::Attribute::NoUndef);

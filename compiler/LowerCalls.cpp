@@ -200,6 +200,7 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
     // function; O3's inliner decides whether calls stay calls.
     Lowerer inner(callee, module, options, session);
     f = inner.lowerFunction(Linkage::Internal, callee.fn->name + "__" + std::to_string(session.functions.size()));
+    needsLibdevice_ |= inner.needsLibdevice(); // the module links libdevice for the callee's math too
   }
   std::vector<llvm::Value *> args;
   for (std::size_t i = 0; i < c->args.size(); ++i)
@@ -243,6 +244,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   case BuiltinId::Max: return minMax(true, c);
   case BuiltinId::Abs: {
     auto *rt = cast<ScalarType>(typeOf(c));
+    if (auto *at = cast<ScalarType>(typeOf(c->args[0])); at->isComplex())
+      return convert(complexAbs(expr(c->args[0]), at), complexPart(at), rt, c->span());
     llvm::Value *v = convert(expr(c->args[0]), typeOf(c->args[0]), rt, c->span());
     if (rt->isFloat())
       return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
@@ -275,6 +278,10 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   }
   case BuiltinId::Gpu:
     return gpuCall(c, *info);
+  case BuiltinId::Cmath:
+  case BuiltinId::ComplexCtor:
+  case BuiltinId::Conjugate:
+    return complexCall(c, *info);
   case BuiltinId::Math: {
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;

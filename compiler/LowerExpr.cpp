@@ -19,6 +19,8 @@ llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, 
     return v;
   auto *sf = dyn_cast<ScalarType>(from), *st = dyn_cast<ScalarType>(to);
   if (sf && st) {
+    if (sf->isComplex() || st->isComplex())
+      return convertComplex(v, sf, st, at);
     llvm::Type *target = valueType(st);
     if (v->getType() == target)
       return v;
@@ -51,6 +53,8 @@ llvm::Value *Lowerer::truthy(llvm::Value *v, const Type *t) {
   auto *s = cast<ScalarType>(t);
   if (s->isBool())
     return v;
+  if (s->isComplex())
+    return complexTruthy(v);
   if (s->isFloat()) // NaN is true in Python
     return b.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));
   return b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
@@ -77,6 +81,8 @@ llvm::Value *Lowerer::constant(const GlobalValue &g) {
     return b.getInt1(g.intValue != 0);
   if (t->isInt())
     return llvm::ConstantInt::get(lt, static_cast<std::uint64_t>(g.intValue), t->isSigned);
+  if (t->isComplex())
+    return complexConstant(g.complexValue.real(), g.complexValue.imag(), t);
   return llvm::ConstantFP::get(lt, g.floatValue);
 }
 
@@ -94,6 +100,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
       return builtinValue(ref->builtin->id);
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
       return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
+    if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
+      return complexConstant(0.0, ref->builtin->constant, cast<ScalarType>(typeOf(e)));
     return nullptr; // a namespace, function or dtype: no run-time value
   }
   case Expr::Kind::IntConst: {
@@ -101,6 +109,10 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     return b.getInt64(static_cast<std::uint64_t>(i->value));
   }
   case Expr::Kind::FloatConst: return llvm::ConstantFP::get(b.getDoubleTy(), cast<FloatConstExpr>(e)->value);
+  case Expr::Kind::ComplexConst: {
+    std::complex<double> z = cast<ComplexConstExpr>(e)->value;
+    return complexConstant(z.real(), z.imag(), cast<ScalarType>(typeOf(e)));
+  }
   case Expr::Kind::BoolConst: return b.getInt1(cast<BoolConstExpr>(e)->value);
   case Expr::Kind::NoneConst: return nullptr;
   case Expr::Kind::BinOp: {
@@ -117,6 +129,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     case UnaryOpKind::Plus: return convert(v, ot, rt, e->span());
     case UnaryOpKind::Minus: {
       v = convert(v, ot, rt, e->span());
+      if (cast<ScalarType>(rt)->isComplex())
+        return complexNegate(v);
       if (cast<ScalarType>(rt)->isFloat())
         return b.CreateFNeg(v);
       return b.CreateNeg(v);
@@ -135,11 +149,15 @@ llvm::Value *Lowerer::expr(const Expr *e) {
         return builtinValue(ref->builtin->id);
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
         return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
+      if (ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
+        return complexConstant(0.0, ref->builtin->constant, cast<ScalarType>(typeOf(e)));
       return nullptr;
     }
     const Type *bt = typeOf(a->value);
     if (auto *at = dyn_cast<ArrayType>(bt))
       return arrayAttribute(expr(a->value), at, a->attr);
+    if (isa<ScalarType>(bt))
+      return scalarAttribute(a);
     fail(e->span(), "unsupported attribute");
   }
   case Expr::Kind::Subscript: {
@@ -185,7 +203,9 @@ llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
   llvm::GlobalVariable *gv = module.getNamedGlobal(name);
   std::size_t count = g.data.size() / dtype->byteSize();
   if (!gv) {
-    llvm::Type *elem = memoryType(dtype);
+    llvm::Type *elem = dtype->isComplex() ? valueType(complexPart(dtype)) : memoryType(dtype);
+    if (dtype->isComplex())
+      count *= 2; // the parts, interleaved
     llvm::Constant *init = llvm::ConstantDataArray::getRaw(g.data, count, elem);
     unsigned space = g.data.size() <= 64 * 1024 ? 4 : 1;
     gv = new llvm::GlobalVariable(module, init->getType(), true, llvm::GlobalValue::InternalLinkage, init, name,
@@ -338,12 +358,16 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
 }
 
 llvm::Value *Lowerer::loadElement(llvm::Value *ptr, const ScalarType *dtype) {
+  if (dtype->isComplex())
+    return loadComplex(ptr, dtype);
   llvm::Type *mt = memoryType(dtype);
   llvm::Value *v = b.CreateAlignedLoad(mt, ptr, llvm::Align(dtype->byteSize()));
   return dtype->isBool() ? b.CreateICmpNE(v, b.getInt8(0)) : v;
 }
 
 void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype) {
+  if (dtype->isComplex())
+    return storeComplex(ptr, v, dtype);
   if (dtype->isBool())
     v = b.CreateZExt(v, b.getInt8Ty());
   b.CreateAlignedStore(v, ptr, llvm::Align(dtype->byteSize()));
@@ -354,6 +378,8 @@ void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *d
 llvm::Value *Lowerer::binOp(BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
                             const Type *resultType, const Span &at) {
   auto *result = cast<ScalarType>(resultType);
+  if (result->isComplex())
+    return complexBinOp(op, l, lt, r, rt, result, at);
   if (op == BinOpKind::LShift || op == BinOpKind::RShift || result->isInt() || result->isBool()) {
     // Integer work happens in the result type (bool for & | ^ on bools).
     l = convert(l, lt, result, at);
@@ -482,6 +508,8 @@ llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, l
     ct = promote(types().strong(sl), types().strong(sr));
   l = convert(l, lt, ct, {});
   r = convert(r, rt, ct, {});
+  if (ct->isComplex())
+    return complexCompare(op, l, r);
   if (ct->isFloat()) {
     using P = llvm::CmpInst::Predicate;
     static const P preds[] = {P::FCMP_OEQ, P::FCMP_UNE, P::FCMP_OLT, P::FCMP_OLE, P::FCMP_OGT, P::FCMP_OGE};

@@ -54,6 +54,10 @@ struct LowerSession {
   std::unordered_map<const frontend::TypedFunction *, llvm::Function *> functions;
 };
 
+/// The alignment of an array element: its size, but a complex number's part
+/// size, as NumPy aligns complex arrays.
+inline int elementAlign(const ScalarType *t) { return t->isComplex() ? t->byteSize() / 2 : t->byteSize(); }
+
 class Lowerer {
 public:
   Lowerer(const frontend::TypedFunction &tf, llvm::Module &module, const LowerOptions &options,
@@ -127,6 +131,30 @@ public:
   // warp intrinsics, ...).
   llvm::Value *gpuCall(const frontend::CallExpr *c, const frontend::BuiltinInfo &info);
   llvm::Value *localArray(const frontend::CallExpr *c, const std::vector<const frontend::Expr *> &args);
+
+  // LowerComplex.cpp: complex values are {T, T} structs of their part type.
+  struct Complex {
+    llvm::Value *re, *im;
+  };
+  Complex splitComplex(llvm::Value *v);
+  llvm::Value *makeComplex(Complex c);
+  llvm::Value *complexConstant(double re, double im, const ScalarType *t);
+  /// Conversions to or from a complex type (to bool: its truth).
+  llvm::Value *convertComplex(llvm::Value *v, const ScalarType *from, const ScalarType *to, const Span &at);
+  llvm::Value *complexTruthy(llvm::Value *v);
+  /// `l op r` computed in the complex type `t`.
+  llvm::Value *complexBinOp(frontend::BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
+                            const ScalarType *t, const Span &at);
+  llvm::Value *complexNegate(llvm::Value *v);
+  /// == and != of two values of one complex type.
+  llvm::Value *complexCompare(frontend::CmpOpKind op, llvm::Value *l, llvm::Value *r);
+  llvm::Value *loadComplex(llvm::Value *ptr, const ScalarType *dtype);
+  void storeComplex(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype);
+  llvm::Value *complexAbs(llvm::Value *v, const ScalarType *t);
+  /// `.real` / `.imag` of a number.
+  llvm::Value *scalarAttribute(const frontend::AttributeExpr *a);
+  /// Calls of cmath functions, complex() and z.conjugate().
+  llvm::Value *complexCall(const frontend::CallExpr *c, const frontend::BuiltinInfo &info);
 
   // Types.
   llvm::Type *valueType(const Type *t);  ///< in registers

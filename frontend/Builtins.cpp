@@ -3,6 +3,7 @@
 #include "frontend/Builtins.h"
 
 #include <limits>
+#include <tuple>
 #include <unordered_map>
 
 namespace ptxforge::frontend {
@@ -44,6 +45,20 @@ static const MathFunction kMathFunctions[] = {
     {"math.hypot", 2, "__nv_hypot", "__nv_hypotf"},
     {"math.copysign", 2, "__nv_copysign", "__nv_copysignf"},
     {"math.fmod", 2, "__nv_fmod", "__nv_fmodf"},
+};
+
+static const CmathFunction kCmathFunctions[] = {
+    {CmathFunction::Sqrt, "cmath.sqrt", 1, 1},   {CmathFunction::Exp, "cmath.exp", 1, 1},
+    {CmathFunction::Log, "cmath.log", 1, 2},     {CmathFunction::Log10, "cmath.log10", 1, 1},
+    {CmathFunction::Sin, "cmath.sin", 1, 1},     {CmathFunction::Cos, "cmath.cos", 1, 1},
+    {CmathFunction::Tan, "cmath.tan", 1, 1},     {CmathFunction::Asin, "cmath.asin", 1, 1},
+    {CmathFunction::Acos, "cmath.acos", 1, 1},   {CmathFunction::Atan, "cmath.atan", 1, 1},
+    {CmathFunction::Sinh, "cmath.sinh", 1, 1},   {CmathFunction::Cosh, "cmath.cosh", 1, 1},
+    {CmathFunction::Tanh, "cmath.tanh", 1, 1},   {CmathFunction::Asinh, "cmath.asinh", 1, 1},
+    {CmathFunction::Acosh, "cmath.acosh", 1, 1}, {CmathFunction::Atanh, "cmath.atanh", 1, 1},
+    {CmathFunction::Phase, "cmath.phase", 1, 1}, {CmathFunction::Polar, "cmath.polar", 1, 1},
+    {CmathFunction::Rect, "cmath.rect", 2, 2},   {CmathFunction::IsNan, "cmath.isnan", 1, 1},
+    {CmathFunction::IsInf, "cmath.isinf", 1, 1}, {CmathFunction::IsFinite, "cmath.isfinite", 1, 1},
 };
 
 namespace {
@@ -107,7 +122,36 @@ struct Table {
     dtype("numpy.bool", tc.boolType());
     dtype("builtins.int", tc.intType(64));
     dtype("builtins.float", tc.floatType(64));
+    addComplex();
     addGpuBuiltins(map);
+  }
+
+  // cmath, its constants, complex(), z.conjugate() and the complex dtypes.
+  void addComplex() {
+    ns("cmath");
+    for (const CmathFunction &f : kCmathFunctions) {
+      BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Cmath};
+      info.cmath = &f;
+      map[f.path] = info;
+    }
+    constexpr double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    for (auto [name, value, imaginary] :
+         {std::tuple<const char *, double, bool>{"cmath.pi", 3.141592653589793, false},
+          {"cmath.e", 2.718281828459045, false}, {"cmath.tau", 6.283185307179586, false},
+          {"cmath.inf", inf, false}, {"cmath.nan", nan, false}, {"cmath.infj", inf, true},
+          {"cmath.nanj", nan, true}}) {
+      BuiltinInfo info{imaginary ? BuiltinInfo::ComplexConstant : BuiltinInfo::Constant};
+      info.constant = value;
+      map[name] = info;
+    }
+    fn("builtins.complex", BuiltinId::ComplexCtor);
+    fn("complex.conjugate", BuiltinId::Conjugate); // reached only as a method
+    TypeContext &tc = types();
+    for (auto [n, bits] : {std::pair<const char *, int>{"complex64", 64}, {"complex128", 128},
+                           {"csingle", 64}, {"cdouble", 128}}) {
+      dtype(std::string("numpy.") + n, tc.complexType(bits));
+      dtype(std::string("ptxforge.") + n, tc.complexType(bits));
+    }
   }
 };
 } // namespace

@@ -31,6 +31,9 @@ enum class BuiltinId {
   Range, Len, Min, Max, Abs, Round,
   // A libdevice math function; see mathFunction().
   Math,
+  // Complex numbers: a cmath function (see CmathFunction), complex(re, im),
+  // and the method z.conjugate() of any number.
+  Cmath, ComplexCtor, Conjugate,
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):
   // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
   Gpu,
@@ -46,13 +49,27 @@ struct MathFunction {
   enum Result { Float, Bool, Int } result = Float;
 };
 
+/// A cmath function, built from libdevice's real functions in
+/// compiler/LowerComplex.cpp. Real arguments are taken as complex ones.
+struct CmathFunction {
+  enum Op {
+    Sqrt, Exp, Log, Log10, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Asinh, Acosh, Atanh,
+    Phase, Polar, Rect, IsNan, IsInf, IsFinite,
+  } op;
+  const char *path; ///< "cmath.sqrt"
+  int minArity, maxArity;
+};
+
 struct BuiltinInfo {
-  enum Kind { Namespace, Value, Function, Dtype, Constant } kind;
+  /// ComplexConstant: cmath.infj and cmath.nanj, Python complex numbers
+  /// 0 + `constant` j.
+  enum Kind { Namespace, Value, Function, Dtype, Constant, ComplexConstant } kind;
   BuiltinId id = BuiltinId::Math;           ///< Value and Function
   const MathFunction *math = nullptr;       ///< for BuiltinId::Math
   const ScalarType *dtype = nullptr;        ///< Dtype
   double constant = 0;                      ///< Constant: math.pi and friends, Python floats
   int gpu = 0;                              ///< for BuiltinId::Gpu: a GpuIntrinsic (GpuBuiltins.h)
+  const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
 };
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).

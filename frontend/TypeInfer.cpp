@@ -318,6 +318,9 @@ void Inferer::storeElement(const Expr *target, const Type *elem, const Type *val
   }
   if (!isa<ScalarType>(value))
     fail(at, "cannot store " + value->str() + " into an element of type " + elem->str());
+  if (cast<ScalarType>(value)->isComplex() && !cast<ScalarType>(elem)->isComplex())
+    fail(at, "cannot store " + value->str() + " into an element of type " + elem->str() +
+                 "; store its .real, .imag or abs()");
 }
 
 //===-- Expressions -------------------------------------------------------===//
@@ -374,8 +377,7 @@ const Type *Inferer::exprUncached(const Expr *e) {
   case Expr::Kind::FloatConst: return tc.floatType(64, true);
   case Expr::Kind::BoolConst: return tc.boolType();
   case Expr::Kind::NoneConst: return tc.noneType();
-  case Expr::Kind::ComplexConst:
-    fail(e->span(), "complex numbers are not supported in kernels yet");
+  case Expr::Kind::ComplexConst: return tc.complexType(128, true);
   case Expr::Kind::StrConst:
     // A dtype may be written as its NumPy name: local.array(3, 'float32').
     if (const ScalarType *named = tc.scalarByName(cast<StrConstExpr>(e)->value))
@@ -443,8 +445,8 @@ const Type *Inferer::binOp(BinOpKind op, const Type *l, const Type *r, const Spa
                "index the array and work element by element");
     fail(at, std::string("operator '") + spelling(op) + "' is not defined for " + l->str() + " and " + r->str());
   }
-  if (sl->isComplex() || sr->isComplex())
-    fail(at, "complex arithmetic is not supported in kernels yet");
+  if ((sl->isComplex() || sr->isComplex()) && (op == BinOpKind::FloorDiv || op == BinOpKind::Mod))
+    fail(at, std::string("operator '") + spelling(op) + "' is not defined for complex numbers");
   if (op == BinOpKind::MatMul)
     fail(at, "operator '@' is not supported in kernels");
   const ScalarType *t = binOpResultType(op, sl, sr);
@@ -482,14 +484,12 @@ const Type *Inferer::unaryOp(const UnaryOpExpr *u) {
   const ScalarType *s = scalar(expr(u->operand), u->operand, std::string("the operand of '").append(spelling(u->op)).append("'").c_str());
   if (!s)
     return nullptr;
-  if (s->isComplex())
-    fail(u->span(), "complex arithmetic is not supported in kernels yet");
   switch (u->op) {
   case UnaryOpKind::Not: return tc.boolType();
   case UnaryOpKind::Plus:
   case UnaryOpKind::Minus: return s->isBool() ? tc.intType(64) : s;
   case UnaryOpKind::Invert:
-    if (s->isFloat())
+    if (s->isFloat() || s->isComplex())
       fail(u->span(), "operator '~' needs an integer, not " + s->str());
     return s->isBool() ? tc.intType(64) : s;
   }
@@ -514,8 +514,8 @@ const Type *Inferer::compare(const CompareExpr *c) {
         scalar(left, i == 0 ? c->left : c->comparators[i - 1], "a compared value");
         scalar(right, c->comparators[i], "a compared value");
         auto *sl = cast<ScalarType>(left), *sr = cast<ScalarType>(right);
-        if (sl->isComplex() || sr->isComplex())
-          fail(c->span(), "complex numbers are not supported in kernels yet");
+        if ((sl->isComplex() || sr->isComplex()) && op != CmpOpKind::Eq && op != CmpOpKind::NotEq)
+          fail(c->span(), "complex numbers have no order; compare their abs() or .real instead");
       }
     }
     left = right;

@@ -21,6 +21,7 @@ const Type *Inferer::refType(const Expr *e, const BuiltinInfo *info, const std::
   case BuiltinInfo::Dtype: return tc.dtypeType(info->dtype);
   case BuiltinInfo::Value: return tc.intType(32);
   case BuiltinInfo::Constant: return tc.floatType(64, true); // a Python float, weak
+  case BuiltinInfo::ComplexConstant: return tc.complexType(128, true);
   }
   return nullptr;
 }
@@ -95,6 +96,8 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
     fail(a->span(), "arrays in kernels have .size, .shape, .ndim and .strides; '" + a->attr + "' is not supported");
   }
+  if (auto *s = dyn_cast<ScalarType>(base))
+    return scalarAttribute(a, s);
   fail(a->span(), base->str() + " has no attribute '" + a->attr + "' in kernels");
 }
 
@@ -206,8 +209,10 @@ const Type *Inferer::call(const CallExpr *c) {
   if (auto *d = dyn_cast<DtypeType>(callee)) {
     if (!c->keywords.empty() || c->args.size() != 1)
       fail(c->span(), d->dtype->str() + "(...) takes exactly one argument");
-    if (!unknown)
-      scalar(args[0], c->args[0], (d->dtype->str() + "(...)'s argument").c_str());
+    if (!unknown && scalar(args[0], c->args[0], (d->dtype->str() + "(...)'s argument").c_str())->isComplex() &&
+        !d->dtype->isComplex() && !d->dtype->isBool())
+      fail(c->args[0]->span(), d->dtype->str() + "() of a complex number is not defined; take its .real, "
+                               ".imag or abs() first");
     return unknown ? nullptr : d->dtype;
   }
   if (auto *f = dyn_cast<FunctionType>(callee)) {
@@ -323,6 +328,8 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
     const ScalarType *t = nullptr;
     for (std::size_t i = 0; i < args.size(); ++i) {
       const ScalarType *s = scalar(args[i], c->args[i], (std::string(name) + "()'s argument").c_str());
+      if (s->isComplex())
+        fail(c->args[i]->span(), std::string(name) + "() needs ordered numbers; complex numbers have no order");
       t = t ? promote(t, s) : s;
     }
     return t;
@@ -330,6 +337,8 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::Abs: {
     arity(1, 1, "abs");
     const ScalarType *s = scalar(args[0], c->args[0], "abs()'s argument");
+    if (s->isComplex())
+      return complexPart(s);
     return s->isBool() ? i64 : s;
   }
   case BuiltinId::Round: {
@@ -344,6 +353,9 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
     }
     return s->isFloat() ? i64 : (s->isBool() ? i64 : s);
   }
+  case BuiltinId::Cmath:
+  case BuiltinId::ComplexCtor:
+  case BuiltinId::Conjugate: return complexCall(c, b, args);
   case BuiltinId::Math: {
     const MathFunction &m = *b.math;
     arity(m.arity, m.arity, m.path);

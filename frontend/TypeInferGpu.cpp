@@ -87,8 +87,6 @@ const Type *Inferer::gpuCall(const CallExpr *c, const BuiltinInfo &b, const std:
     if (!dt)
       fail(a[1]->span(), name + "'s dtype must be a scalar type such as pf.float32 or np.int32, not " +
                              t[1]->str());
-    if (dt->dtype->isComplex())
-      fail(a[1]->span(), name + " of complex numbers is not supported yet");
     if (a[2]) {
       auto align = constInt(a[2]);
       if (!align || *align <= 0 || (*align & (*align - 1)) != 0 || *align > 4096)

@@ -45,6 +45,11 @@ public:
   /// keywords are allowed there (shared.array(shape=..., dtype=...)).
   const Type *gpuCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
+  // Complex numbers (TypeInferComplex.cpp): `.real`, `.imag`, `.conjugate`
+  // of a number; calls of cmath functions, complex() and z.conjugate().
+  const Type *scalarAttribute(const AttributeExpr *a, const ScalarType *s);
+  const Type *complexCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
+
   // Helpers.
   const ScalarType *scalar(const Type *t, const Expr *e, const char *what);
   const ScalarType *integer(const Type *t, const Expr *e, const char *what);

@@ -216,6 +216,19 @@ const ScalarType *promote(const ScalarType *a, const ScalarType *b) {
   return promoteStrong(a, b);
 }
 
+const ScalarType *complexPart(const ScalarType *c) {
+  return types().floatType(c->bits / 2, c->weak);
+}
+
+const ScalarType *complexOf(const ScalarType *t) {
+  TypeContext &tc = types();
+  if (t->isComplex())
+    return t;
+  if (t->weak)
+    return tc.complexType(128, true);
+  return promote(t, tc.complexType(64));
+}
+
 //===-- numba type strings ------------------------------------------------===//
 
 namespace {

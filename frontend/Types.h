@@ -153,6 +153,15 @@ inline TypeContext &types() { return TypeContext::get(); }
 /// is no higher. Never returns a weak type unless both are weak.
 const ScalarType *promote(const ScalarType *a, const ScalarType *b);
 
+/// The type of each part of a complex type: float32 for complex64, float64
+/// for complex128, a weak float for a weak complex.
+const ScalarType *complexPart(const ScalarType *c);
+
+/// The complex type that holds `t`'s values, by NumPy's promotion: complex64
+/// for float32 (and narrower), complex128 for float64 and wide ints, a weak
+/// complex for a weak scalar; a complex type is its own.
+const ScalarType *complexOf(const ScalarType *t);
+
 /// The numba spelling of an array type's layout part ("[:, ::1]").
 std::string layoutSpelling(int ndim, Layout layout);
 

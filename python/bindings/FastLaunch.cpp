@@ -73,7 +73,7 @@ PyObject *name(Name n) {
   return r.names[n];
 }
 
-constexpr int kItemsize[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 2, 4, 8};
+constexpr int kItemsize[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 2, 4, 8, 8, 16};
 
 /// The dtype code of a numpy or torch dtype object; -1 when kernels do not take it.
 int dtypeCode(PyObject *dtype) {
@@ -273,6 +273,15 @@ bool packOne(Packed &p, PyObject *arg) {
     std::memcpy(&p.cells[p.ncells++], &d, 8);
     return true;
   }
+  if (type == &PyComplex_Type) { // a Python complex: two double parameters
+    if (!p.room(1, 2))
+      return false;
+    const Py_complex z = PyComplex_AsCComplex(arg);
+    p.key[p.keyLen++] = 'c';
+    std::memcpy(&p.cells[p.ncells++], &z.real, 8);
+    std::memcpy(&p.cells[p.ncells++], &z.imag, 8);
+    return true;
+  }
   if (type == &PyBool_Type) {
     if (!p.room(1, 1))
       return false;
@@ -342,7 +351,7 @@ public:
       if (at >= key.size())
         return false;
       if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t)) {
-        const char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : '?';
+        const char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : 'c';
         if (key[at++] != want)
           return false;
         continue;
@@ -362,6 +371,8 @@ public:
       return 0;
     if (s->isFloat())
       return s->bits == 16 ? 9 : s->bits == 32 ? 10 : 11;
+    if (s->isComplex())
+      return s->bits == 64 ? 12 : 13;
     const int base = s->bits == 8 ? 1 : s->bits == 16 ? 3 : s->bits == 32 ? 5 : 7;
     return base + (s->isSigned ? 0 : 1);
   }

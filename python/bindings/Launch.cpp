@@ -92,7 +92,21 @@ public:
     cells.push_back(cell);
   }
 
+  /// A complex number: its parts, each as a float of the part type.
+  void complexScalar(const ScalarType *t, py::handle v) {
+    Py_complex z = PyComplex_AsCComplex(v.ptr());
+    if (z.real == -1.0 && PyErr_Occurred())
+      throw py::error_already_set();
+    const ScalarType *part = complexPart(t);
+    scalar(part, py::float_(z.real));
+    scalar(part, py::float_(z.imag));
+  }
+
   void value(const Type *t, py::handle v) {
+    if (auto *s = dyn_cast<ScalarType>(t); s && s->isComplex()) {
+      complexScalar(s, v);
+      return;
+    }
     if (auto *s = dyn_cast<ScalarType>(t)) {
       scalar(s, v);
       return;

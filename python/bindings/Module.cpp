@@ -12,6 +12,7 @@
 #include "runtime/Driver.h"
 #include "runtime/Memory.h"
 
+#include <pybind11/complex.h>
 #include <pybind11/stl.h>
 
 namespace py = pybind11;
@@ -84,6 +85,8 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
     g.type = scalarTypeNamed(t[1].cast<std::string>());
     if (g.type->isFloat())
       g.floatValue = t[2].cast<double>();
+    else if (g.type->isComplex())
+      g.complexValue = t[2].cast<std::complex<double>>();
     else if (g.type->isInt() && !g.type->isSigned)
       g.intValue = static_cast<std::int64_t>(t[2].cast<std::uint64_t>());
     else

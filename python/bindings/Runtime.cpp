@@ -63,6 +63,8 @@ DLDataType dlType(const std::string &kind, int itemsize) {
     t.code = 1;
   else if (kind == "f")
     t.code = 2;
+  else if (kind == "c")
+    t.code = 5;
   else if (kind != "i")
     throw py::type_error("dtype kind '" + kind + "' has no DLPack type here");
   return t;
@@ -156,7 +158,7 @@ py::tuple dlpackImport(py::capsule capsule) {
     throw py::type_error("not a DLPack capsule, or one already consumed");
   }
   // The capsule's destructor now leaves the tensor to the holder.
-  const char *names[] = {"int", "uint", "float", nullptr, nullptr, nullptr, "bool"};
+  const char *names[] = {"int", "uint", "float", nullptr, nullptr, "complex", "bool"};
   if (t->dtype.lanes != 1 || t->dtype.code > 6 || !names[t->dtype.code])
     throw py::type_error("DLPack dtype code " + std::to_string(t->dtype.code) + " with " +
                          std::to_string(t->dtype.lanes) + " lanes is not supported");

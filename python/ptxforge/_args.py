@@ -43,8 +43,10 @@ def _dtype_name(dtype, where):
         return "bool"
     if dtype.kind in "iu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)):
         return dtype.name
+    if dtype.kind == "c" and dtype.itemsize in (8, 16):
+        return dtype.name
     raise TypeError(f"{where} has dtype {dtype}, which kernels do not support yet; "
-                    "use bool, int8-int64, uint8-uint64 or float16-float64")
+                    "use bool, int8-int64, uint8-uint64, float16-float64 or complex64-complex128")
 
 
 def _contiguous_strides(shape, itemsize, layout):
@@ -144,6 +146,8 @@ def _scalar(value, where):
         return "int", value
     if isinstance(value, float):
         return "float", value
+    if isinstance(value, complex):
+        return "complex", value
     return None
 
 

@@ -161,6 +161,7 @@ _SCALARS = [
     "boolean", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "float32", "float64", "intp", "uintp",
 ]
+_SCALARS += ["complex64", "complex128"]
 scalar_types = {n: _ScalarType(n) for n in _SCALARS}
 
 

@@ -7,6 +7,7 @@ line and column in the user's file.
 
 import ast
 import builtins
+import cmath
 import inspect
 import linecache
 import math
@@ -17,8 +18,9 @@ import weakref
 from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
-_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool"}
-_MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy"}
+_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex"}
+_MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy",
+                 "cmath": "cmath"}
 
 
 class FunctionSource:
@@ -79,7 +81,7 @@ def _describe(value):
         # A numpy scalar (np.float32(1.5)) keeps its dtype. Instances have no __module__
         # of their own, so the type's is read; np.float64 is checked before float.
         kind = value.dtype.kind
-        if kind in "biuf":
+        if kind in "biufc":
             name = "bool" if kind == "b" else value.dtype.name
             return ("const", name, int(value) if kind == "b" else value.item())
     if isinstance(value, bool):
@@ -92,11 +94,15 @@ def _describe(value):
         return ("opaque", f"the integer {value}, too large for 64 bits")
     if isinstance(value, float):
         return ("const", "float", value)
+    if isinstance(value, complex):
+        return ("const", "complex", value)
     module = getattr(value, "__module__", None) or ""
     if isinstance(value, type) and module == "numpy":
         return ("path", "numpy." + value.__name__)
     if callable(value) and getattr(math, getattr(value, "__name__", ""), None) is value:
         return ("path", "math." + value.__name__)
+    if callable(value) and getattr(cmath, getattr(value, "__name__", ""), None) is value:
+        return ("path", "cmath." + value.__name__)
     if callable(value) and getattr(builtins, getattr(value, "__name__", ""), None) is value:
         name = value.__name__
         if name in _KERNEL_BUILTINS:
@@ -109,7 +115,7 @@ def _describe(value):
 def _describe_array(a):
     """A global numpy array, frozen: ("array", dtype, shape, C-order bytes)."""
     kind = a.dtype.kind
-    if kind not in "biuf" or (kind == "f" and a.itemsize not in (2, 4, 8)) or a.dtype.names:
+    if kind not in "biufc" or (kind == "f" and a.itemsize not in (2, 4, 8)) or a.dtype.names:
         return ("opaque", f"a numpy array of dtype {a.dtype}, which kernels cannot freeze yet")
     native = a.dtype.newbyteorder("=")
     name = "bool" if kind == "b" else native.name

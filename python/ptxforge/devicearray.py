@@ -22,7 +22,7 @@ from . import _core
 # Dtype codes of the launch fast path (FastLaunch.cpp's kItemsize order).
 DTYPE_CODES = {name: i for i, name in enumerate(
     ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
-     "float16", "float32", "float64"])}
+     "float16", "float32", "float64", "complex64", "complex128"])}
 
 
 def dtype_code(dtype):

@@ -145,6 +145,7 @@ public:
   Expr *num(std::int64_t v, Span s = {}) { return ctx_.make<IntConstExpr>(pick(s), v); }
   Expr *flt(double v, Span s = {}) { return ctx_.make<FloatConstExpr>(pick(s), v); }
   Expr *boolean(bool v, Span s = {}) { return ctx_.make<BoolConstExpr>(pick(s), v); }
+  Expr *imag(double v, Span s = {}) { return ctx_.make<ComplexConstExpr>(pick(s), std::complex<double>(0, v)); }
   Expr *none(Span s = {}) { return ctx_.make<NoneConstExpr>(pick(s)); }
   Expr *str(std::string v, Span s = {}) { return ctx_.make<StrConstExpr>(pick(s), std::move(v)); }
   Expr *bin(BinOpKind op, Expr *l, Expr *r, Span s = {}) { return ctx_.make<BinOpExpr>(pick(s), op, l, r); }
@@ -191,11 +192,12 @@ public:
     return call(path(callee, s), std::move(args), s);
   }
 
-  /// The default globals: pf -> ptxforge, math, np -> numpy.
+  /// The default globals: pf -> ptxforge, math, cmath, np -> numpy.
   static GlobalEnv env() {
     GlobalEnv g;
     g["pf"] = {GlobalValue::Path, "ptxforge"};
     g["math"] = {GlobalValue::Path, "math"};
+    g["cmath"] = {GlobalValue::Path, "cmath"};
     g["np"] = {GlobalValue::Path, "numpy"};
     return g;
   }
