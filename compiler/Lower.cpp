@@ -189,8 +189,9 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
         if (s.role == AbiSlot::Data) {
           auto *at = dyn_cast<ArrayType>(tf.paramTypes[i]);
           const ScalarType *item = at ? at->dtype : dyn_cast<RecordType>(tf.paramTypes[i]);
-          auto *record = dyn_cast<RecordType>(item);
-          arg->addAttr(llvm::Attribute::getWithAlignment(ctx, llvm::Align(record ? record->alignment() : item->byteSize())));
+          auto *record = item ? dyn_cast<RecordType>(item) : nullptr;
+          if (item) // an array's pointer or a record's (not one inside a tuple)
+            arg->addAttr(llvm::Attribute::getWithAlignment(ctx, llvm::Align(record ? record->alignment() : item->byteSize())));
         }
         if (s.role == AbiSlot::Shape || s.role == AbiSlot::Stride)
           arg->addAttr(llvm::Attribute::NoUndef);
