@@ -162,29 +162,30 @@ def f(a, i, j):
   EXPECT_TRUE(t.fn);
 }
 
-TEST(RecordTyping, MissingFieldPointsAtIt) {
+// The error of a one-line body (line 2) of a kernel typed for kPacked[::1].
+void expectErrorAt(const Kernel &k, int col, const std::string &message) {
+  Diagnostic d = typeError(k, arrayOf(kPacked));
+  EXPECT_EQ(d.span.line, 2);
+  EXPECT_EQ(d.span.col, col);
+  EXPECT_NE(d.message.find(message), std::string::npos) << d.message;
+}
+
+TEST(RecordTyping, MissingFieldsPointAtTheirNames) {
   Kernel k(R"(
 def f(a):
     a[0].y = a[0].b
 )");
   k.def("f", {"a"}, {k.at(2).assign(k.attr(k.sub(k.name("a"), k.num(0)), "y", k.loc("a[0].y")),
                                     k.attr(k.sub(k.name("a"), k.num(0)), "b"))});
-  Diagnostic d = typeError(k, arrayOf(kPacked));
-  EXPECT_EQ(d.span.line, 2);
-  EXPECT_EQ(d.span.col, 4);
-  EXPECT_NE(d.message.find("no field 'y'; its fields are a, b, c"), std::string::npos) << d.message;
-}
+  expectErrorAt(k, 4, "no field 'y'; its fields are a, b, c");
 
-TEST(RecordTyping, MissingFieldByNamePointsAtTheName) {
-  Kernel k(R"(
+  Kernel byName(R"(
 def f(a):
     v = a[0]['zz']
 )");
-  k.def("f", {"a"}, {k.at(2).assign(k.name("v"), k.sub(k.sub(k.name("a"), k.num(0)), k.str("zz", k.loc("'zz'"))))});
-  Diagnostic d = typeError(k, arrayOf(kPacked));
-  EXPECT_EQ(d.span.line, 2);
-  EXPECT_EQ(d.span.col, 13);
-  EXPECT_NE(d.message.find("no field 'zz'"), std::string::npos) << d.message;
+  byName.def("f", {"a"}, {byName.at(2).assign(byName.name("v"), byName.sub(byName.sub(byName.name("a"), byName.num(0)),
+                                                                             byName.str("zz", byName.loc("'zz'"))))});
+  expectErrorAt(byName, 13, "no field 'zz'");
 }
 
 TEST(RecordTyping, StoresOfTheWrongKind) {
