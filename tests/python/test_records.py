@@ -293,3 +293,28 @@ def test_gpu_kernels_compile_here(kernel, types):
     """The GPU tests' kernels, compiled (and assembled by ptxas) without a GPU."""
     sig = types(pf.from_dtype(POINT), pf.from_dtype(PACKED), pf.from_dtype(np.float32), pf.from_dtype(np.float64))
     assert ".entry " in kernel.inspect_ptx(sig)
+
+
+def test_records_through_device_functions(make_module):
+    mod = make_module("""
+import ptxforge as pf
+
+@pf.jit(device=True)
+def pick(a, i):
+    return a[i]
+
+@pf.jit(device=True)
+def bump(r):
+    r.x += 1
+    return r.x
+
+@pf.kernel
+def k(a, out):
+    r = pick(a, 1)
+    out[0] = bump(r)
+    a[0] = pick(a, 2)
+""")
+    pair = pf.from_dtype(np.dtype([("x", "f4"), ("y", "i4")]))
+    ptx = mod.k.inspect_ptx((pair[::1], pf.from_dtype(np.float32)[::1]))
+    assert "add.f32" in ptx and "st.global.f32" in ptx  # r.x += 1 through the reference
+    assert "ld.global.u64" in ptx and "st.global.u64" in ptx  # a[0] = a[2]: 8 bytes at once
