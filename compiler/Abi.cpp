@@ -44,6 +44,10 @@ void appendAbi(const Type *type, std::vector<AbiSlot> &out) {
     out.push_back(scalarSlot(s));
     return;
   }
+  if (isa<RecordType>(type)) { // passed by reference, as in numba
+    out.push_back({AbiSlot::Ptr, AbiSlot::Data});
+    return;
+  }
   if (auto *a = dyn_cast<ArrayType>(type)) {
     out.push_back({AbiSlot::Ptr, AbiSlot::Data});
     for (int d = 0; d < a->ndim; ++d)

@@ -10,6 +10,8 @@
 //                layout A only, ndim byte strides (i64); C and F arrays
 //                derive their strides from the shape
 //   tuple        its elements, flattened in order
+//   record       a pointer to the record's bytes in device memory (numba
+//                passes records by reference)
 //
 //===----------------------------------------------------------------------===//
 #pragma once

@@ -41,6 +41,8 @@ llvm::Type *Lowerer::memoryType(const ScalarType *t) {
 }
 
 llvm::Type *Lowerer::valueType(const Type *t) {
+  if (isa<RecordType>(t)) // the address of its bytes
+    return b.getPtrTy();
   if (auto *s = dyn_cast<ScalarType>(t)) {
     if (s->isBool())
       return b.getInt1Ty();
@@ -93,6 +95,8 @@ static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::a
     llvm::Value *v = &*next++;
     return s->isBool() ? b.CreateICmpNE(v, b.getInt8(0)) : v;
   }
+  if (isa<RecordType>(t))
+    return &*next++;
   if (auto *a = dyn_cast<ArrayType>(t)) {
     llvm::Value *agg = llvm::UndefValue::get(L.valueType(a));
     agg = b.CreateInsertValue(agg, &*next++, {0});
@@ -192,8 +196,11 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
         arg->setName(tf.fn->params[i].name + suffix);
         if (s.role == AbiSlot::Data) {
           auto *at = dyn_cast<ArrayType>(tf.paramTypes[i]);
-          if (at)
-            arg->addAttr(llvm::Attribute::getWithAlignment(ctx, llvm::Align(elementAlign(at->dtype))));
+          const ScalarType *item = at ? at->dtype : dyn_cast<RecordType>(tf.paramTypes[i]);
+          auto *record = item ? dyn_cast<RecordType>(item) : nullptr;
+          if (item) // an array's pointer or a record's (not one inside a tuple)
+            arg->addAttr(llvm::Attribute::getWithAlignment(
+                ctx, llvm::Align(record ? record->alignment() : elementAlign(item))));
         }
         if (s.role == AbiSlot::Shape || s.role == AbiSlot::Stride)
           arg->addAttr(llvm::Attribute::NoUndef);
@@ -290,7 +297,12 @@ void Lowerer::stmt(const Stmt *s) {
     llvm::Value *ptr = nullptr, *current = nullptr;
     const Type *targetType = nullptr;
     llvm::AllocaInst *slot = nullptr;
-    if (auto *sub = dyn_cast<SubscriptExpr>(a->target)) {
+    unsigned align = 0;
+    if (const RecordField *field = fieldOf(a->target)) {
+      ptr = fieldPointer(a->target, align);
+      current = loadElement(ptr, field->type, align);
+      targetType = field->type;
+    } else if (auto *sub = dyn_cast<SubscriptExpr>(a->target)) {
       const ArrayType *at = nullptr;
       ptr = elementPointer(sub, at);
       current = loadElement(ptr, at->dtype);
@@ -306,7 +318,7 @@ void Lowerer::stmt(const Stmt *s) {
     llvm::Value *result = binOp(a->op, current, targetType, rhs, rhsType, opType, s->span());
     result = convert(result, opType, targetType, s->span());
     if (ptr)
-      storeElement(ptr, result, cast<ScalarType>(targetType));
+      storeElement(ptr, result, cast<ScalarType>(targetType), align);
     else
       b.CreateStore(result, slot);
     return;
@@ -507,6 +519,8 @@ void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueTyp
       store(t->elts[i], b.CreateExtractValue(value, {i}), tt->elts[i]);
     return;
   }
+  if (fieldOf(target))
+    return storeField(target, value, valueType);
   auto *sub = cast<SubscriptExpr>(target);
   if (isa<ArrayType>(typeOf(sub))) {
     assignView(sub, value, valueType);

@@ -270,17 +270,18 @@ llvm::Value *Lowerer::complexCompare(CmpOpKind op, llvm::Value *l, llvm::Value *
   return b.CreateOr(b.CreateFCmpUNE(x.re, y.re), b.CreateFCmpUNE(x.im, y.im));
 }
 
-// Each part on its own, aligned as NumPy aligns complex arrays (to the part).
-llvm::Value *Lowerer::loadComplex(llvm::Value *ptr, const ScalarType *dtype) {
+// Each part on its own, aligned as NumPy aligns complex arrays (to the part),
+// or less where a packed record field says so (`known`, 0 when none).
+llvm::Value *Lowerer::loadComplex(llvm::Value *ptr, const ScalarType *dtype, unsigned known) {
   llvm::Type *part = valueType(complexPart(dtype));
-  llvm::Align align(dtype->byteSize() / 2);
+  llvm::Align align(known ? std::min<unsigned>(known, dtype->byteSize() / 2) : dtype->byteSize() / 2);
   llvm::Value *imPtr = b.CreateConstInBoundsGEP1_64(part, ptr, 1);
   return makeComplex({b.CreateAlignedLoad(part, ptr, align), b.CreateAlignedLoad(part, imPtr, align)});
 }
 
-void Lowerer::storeComplex(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype) {
+void Lowerer::storeComplex(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype, unsigned known) {
   llvm::Type *part = valueType(complexPart(dtype));
-  llvm::Align align(dtype->byteSize() / 2);
+  llvm::Align align(known ? std::min<unsigned>(known, dtype->byteSize() / 2) : dtype->byteSize() / 2);
   Complex c = splitComplex(v);
   b.CreateAlignedStore(c.re, ptr, align);
   b.CreateAlignedStore(c.im, b.CreateConstInBoundsGEP1_64(part, ptr, 1), align);

@@ -154,6 +154,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
       return nullptr;
     }
     const Type *bt = typeOf(a->value);
+    if (isa<RecordType>(bt))
+      return fieldValue(e);
     if (auto *at = dyn_cast<ArrayType>(bt))
       return arrayAttribute(expr(a->value), at, a->attr);
     if (isa<ScalarType>(bt))
@@ -162,6 +164,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
   }
   case Expr::Kind::Subscript: {
     auto *s = cast<SubscriptExpr>(e);
+    if (fieldOf(e))
+      return fieldValue(e);
     if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
       llvm::Value *tuple = expr(s->value);
       std::int64_t i = 0;
@@ -357,20 +361,24 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
   return view;
 }
 
-llvm::Value *Lowerer::loadElement(llvm::Value *ptr, const ScalarType *dtype) {
+llvm::Value *Lowerer::loadElement(llvm::Value *ptr, const ScalarType *dtype, unsigned align) {
+  if (isa<RecordType>(dtype))
+    return ptr;
   if (dtype->isComplex())
-    return loadComplex(ptr, dtype);
+    return loadComplex(ptr, dtype, align);
   llvm::Type *mt = memoryType(dtype);
-  llvm::Value *v = b.CreateAlignedLoad(mt, ptr, llvm::Align(dtype->byteSize()));
+  llvm::Value *v = b.CreateAlignedLoad(mt, ptr, llvm::Align(align ? align : dtype->byteSize()));
   return dtype->isBool() ? b.CreateICmpNE(v, b.getInt8(0)) : v;
 }
 
-void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype) {
+void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype, unsigned align) {
+  if (auto *record = dyn_cast<RecordType>(dtype))
+    return copyRecord(ptr, v, record);
   if (dtype->isComplex())
-    return storeComplex(ptr, v, dtype);
+    return storeComplex(ptr, v, dtype, align);
   if (dtype->isBool())
     v = b.CreateZExt(v, b.getInt8Ty());
-  b.CreateAlignedStore(v, ptr, llvm::Align(dtype->byteSize()));
+  b.CreateAlignedStore(v, ptr, llvm::Align(align ? align : dtype->byteSize()));
 }
 
 //===-- Operators ---------------------------------------------------------===//

@@ -27,6 +27,8 @@
 namespace ptxforge::compiler {
 
 using frontend::ArrayType;
+using frontend::RecordField;
+using frontend::RecordType;
 using frontend::Expr;
 using frontend::ScalarType;
 using frontend::Span;
@@ -100,8 +102,10 @@ public:
   llvm::Value *elementPointer(const frontend::SubscriptExpr *s, const ArrayType *&arrayType);
   llvm::Value *arrayView(const frontend::SubscriptExpr *s);
   llvm::Value *wrapIndex(llvm::Value *i, const ScalarType *t, llvm::Value *extent);
-  llvm::Value *loadElement(llvm::Value *ptr, const ScalarType *dtype);
-  void storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype);
+  /// `align` 0: the type's own size. A record's "element" is its address.
+  llvm::Value *loadElement(llvm::Value *ptr, const ScalarType *dtype, unsigned align = 0);
+  /// Stores a number, or copies a record from the address `v`.
+  void storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype, unsigned align = 0);
   llvm::Value *constant(const frontend::GlobalValue &g);
   llvm::Value *globalArray(const frontend::GlobalValue &g);
   /// A C-order array descriptor for `data` with a constant shape.
@@ -114,6 +118,14 @@ public:
   };
   std::vector<Index> indexValues(const frontend::SubscriptExpr *s);
   llvm::Value *arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr);
+
+  // LowerRecords.cpp: fields of records (`r.x`, `r['x']`).
+  /// The field `e` names, or nullptr when it is no field access.
+  const RecordField *fieldOf(const Expr *e) const;
+  llvm::Value *fieldPointer(const Expr *e, unsigned &align);
+  llvm::Value *fieldValue(const Expr *e);
+  void storeField(const Expr *target, llvm::Value *value, const Type *valueType);
+  void copyRecord(llvm::Value *to, llvm::Value *from, const RecordType *record);
 
   // LowerCalls.cpp
   llvm::Value *call(const frontend::CallExpr *c);
@@ -148,8 +160,8 @@ public:
   llvm::Value *complexNegate(llvm::Value *v);
   /// == and != of two values of one complex type.
   llvm::Value *complexCompare(frontend::CmpOpKind op, llvm::Value *l, llvm::Value *r);
-  llvm::Value *loadComplex(llvm::Value *ptr, const ScalarType *dtype);
-  void storeComplex(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype);
+  llvm::Value *loadComplex(llvm::Value *ptr, const ScalarType *dtype, unsigned align = 0);
+  void storeComplex(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype, unsigned align = 0);
   llvm::Value *complexAbs(llvm::Value *v, const ScalarType *t);
   /// `.real` / `.imag` of a number.
   llvm::Value *scalarAttribute(const frontend::AttributeExpr *a);

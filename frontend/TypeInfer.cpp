@@ -48,7 +48,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
                       std::to_string(argTypes.size()) + " were given");
   for (std::size_t i = 0; i < fn.params.size(); ++i) {
     const Type *t = argTypes[i];
-    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t))
+    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t))
       fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
                                   ", which has no device representation; pass numbers, arrays or tuples");
     auto local = std::make_unique<Local>();
@@ -193,7 +193,7 @@ void Inferer::stmt(const Stmt *s) {
     if (returned && returned->kind() == Type::Kind::Void)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns None; "
                              "return a value on every path");
-    if (!isa<ScalarType>(v) && !isa<TupleType>(v))
+    if (!isa<ScalarType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v))
       fail(r->value->span(), "a device function returns numbers or tuples of numbers, not " + v->str());
     const Type *joined = join(returned, v);
     if (!joined)
@@ -290,8 +290,16 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
     storeElement(target, elem, value, valueSpan);
     return;
   }
-  if (isa<AttributeExpr>(target))
+  if (auto *a = dyn_cast<AttributeExpr>(target)) {
+    const Type *base = expr(a->value);
+    if (!base)
+      return;
+    if (isa<RecordType>(base)) {
+      storeField(target, attribute(a), value, valueSpan);
+      return;
+    }
     fail(target->span(), "cannot assign to an attribute in a kernel");
+  }
   fail(target->span(), "cannot assign to this expression");
 }
 
@@ -300,10 +308,17 @@ void Inferer::storeElement(const Expr *target, const Type *elem, const Type *val
   const Type *container = out.typeOf(s->value);
   if (container && isa<TupleType>(container))
     fail(target->span(), "tuples cannot be changed; build a new tuple instead");
+  if (container && isa<RecordType>(container))
+    return storeField(target, elem, value, at);
   if (!elem || !value)
     return;
   if (auto *arr = dyn_cast<ArrayType>(container); arr && arr->readonly)
     fail(target->span(), "this array is read-only: a global array is frozen into the kernel as a constant");
+  if (isa<RecordType>(elem) && value != elem)
+    fail(at, "cannot store " + value->str() + " into an element of type " + elem->str() +
+                 "; a record element takes a record of the same dtype");
+  if (isa<RecordType>(elem))
+    return; // the record's bytes are copied
   if (auto *view = dyn_cast<ArrayType>(elem)) {
     // `a[1:3] = 0` fills a view; `a[i, :] = b` copies an array in, broadcast
     // against the view's last axes as NumPy does.

@@ -55,6 +55,8 @@ struct TypedFunction {
   std::vector<std::unique_ptr<Local>> locals; ///< parameters first, then by first assignment
   std::unordered_map<const Expr *, const Type *> exprTypes;
   std::unordered_map<const Expr *, NameRef> refs; ///< Name and Attribute nodes that name something
+  /// The record field each field access (`r.x`, `r['x']`) names.
+  std::unordered_map<const Expr *, const RecordField *> fields;
   /// The device function each call of one runs (owned by `session`).
   std::unordered_map<const Expr *, const TypedFunction *> calls;
   /// Keeps the typed callees alive; set on the function inferTypes returns.

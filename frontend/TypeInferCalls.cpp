@@ -88,6 +88,8 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
     std::string shown = p->path == "ptxforge" ? "ptxforge (pf)" : p->path;
     fail(a->span(), "'" + a->attr + "' is not something kernels can use from " + shown);
   }
+  if (auto *r = dyn_cast<RecordType>(base))
+    return recordField(a, r, a->attr, a->span());
   if (auto *arr = dyn_cast<ArrayType>(base)) {
     const ScalarType *i64 = tc.intType(64);
     if (a->attr == "size" || a->attr == "ndim")
@@ -103,6 +105,10 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
 
 const Type *Inferer::subscript(const SubscriptExpr *s) {
   const Type *base = expr(s->value);
+  if (auto *r = base ? dyn_cast<RecordType>(base) : nullptr)
+    return recordSubscript(s, r);
+  if (!base && isa<StrConstExpr>(s->index))
+    return nullptr; // a field name, once the record's type is known
   if (auto *tt = base ? dyn_cast<TupleType>(base) : nullptr) {
     auto index = constInt(s->index);
     if (!index)
@@ -252,7 +258,8 @@ const TypedFunction *Inferer::callee(const CallExpr *c, const DeviceFunctionRef 
       fail(c->span(), "'" + ref.name + "' calls itself (directly or through other device functions); "
                       "recursion is not supported on the device: write it as a loop");
   for (std::size_t i = 0; i < args.size(); ++i)
-    if (!isa<ScalarType>(args[i]) && !isa<ArrayType>(args[i]) && !isa<TupleType>(args[i]))
+    if (!isa<ScalarType>(args[i]) && !isa<ArrayType>(args[i]) && !isa<TupleType>(args[i]) &&
+        !isa<RecordType>(args[i]))
       fail(c->args[i]->span(), "cannot pass " + args[i]->str() + " to device function '" + ref.name + "'");
   auto typed = std::make_unique<TypedFunction>();
   typed->fn = &ref.ast->function();

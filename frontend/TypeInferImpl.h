@@ -50,6 +50,11 @@ public:
   const Type *scalarAttribute(const AttributeExpr *a, const ScalarType *s);
   const Type *complexCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
+  // Records (TypeInferRecords.cpp).
+  const Type *recordField(const Expr *e, const RecordType *r, const std::string &name, const Span &at);
+  const Type *recordSubscript(const SubscriptExpr *s, const RecordType *r);
+  void storeField(const Expr *target, const Type *field, const Type *value, const Span &at);
+
   // Helpers.
   const ScalarType *scalar(const Type *t, const Expr *e, const char *what);
   const ScalarType *integer(const Type *t, const Expr *e, const char *what);

@@ -19,6 +19,33 @@ int ScalarType::category() const {
   }
 }
 
+// The alignment a scalar needs in memory: its size (a complex number's part).
+static int naturalAlignment(const ScalarType *t) { return t->isComplex() ? t->byteSize() / 2 : t->byteSize(); }
+
+// The largest power of two dividing `n`, at most `cap`; `cap` for 0.
+static int powerOfTwoDividing(std::int64_t n, int cap) {
+  int p = 1;
+  while (p < cap && n % (2 * p) == 0)
+    p *= 2;
+  return p;
+}
+
+const RecordField *RecordType::field(const std::string &name) const {
+  for (const RecordField &f : fields)
+    if (f.name == name)
+      return &f;
+  return nullptr;
+}
+
+// Records sit at multiples of their size from an allocation's start (which
+// the driver aligns to 256 bytes), so their addresses are known to be
+// aligned to the largest power of two dividing the size, up to 16.
+int RecordType::alignment() const { return powerOfTwoDividing(size, 16); }
+
+int RecordType::fieldAlignment(const RecordField &f) const {
+  return std::min(naturalAlignment(f.type), powerOfTwoDividing(f.offset, alignment()));
+}
+
 struct TypeContext::Impl {
   std::mutex mutex;
   std::map<std::string, std::unique_ptr<Type>> types;
@@ -98,6 +125,47 @@ const ArrayType *TypeContext::arrayType(const ScalarType *dtype, int ndim, Layou
   std::string name = (readonly ? "readonly " : "") + dtype->str() + layoutSpelling(ndim, layout);
   return PF_INTERN(ArrayType, name, new ArrayType(dtype, ndim, layout, readonly, name));
 }
+// numba's spelling of a field's type: "float32", "nestedarray(float32, (3,))".
+static std::string fieldTypeSpelling(const RecordField &f) {
+  if (f.shape.empty())
+    return f.type->str();
+  std::string s = "nestedarray(" + f.type->str() + ", (";
+  for (std::size_t i = 0; i < f.shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(f.shape[i]);
+  return s + (f.shape.size() == 1 ? ",))" : "))");
+}
+
+static std::int64_t fieldBytes(const RecordField &f) {
+  std::int64_t n = f.type->byteSize();
+  for (std::int64_t d : f.shape)
+    n *= d;
+  return n;
+}
+
+const RecordType *TypeContext::recordType(std::vector<RecordField> fields, int size, bool aligned,
+                                          std::string &error) {
+  if (size < 1)
+    return error = "a record has at least one byte", nullptr;
+  std::sort(fields.begin(), fields.end(), [](const RecordField &a, const RecordField &b) {
+    return a.offset != b.offset ? a.offset < b.offset : a.name < b.name;
+  });
+  std::string name = "Record(";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const RecordField &f = fields[i];
+    for (std::size_t j = 0; j < i; ++j)
+      if (fields[j].name == f.name)
+        return error = "field '" + f.name + "' appears twice", nullptr;
+    for (std::int64_t d : f.shape)
+      if (d < 1 || d > size)
+        return error = "field '" + f.name + "' has an empty or oversized shape", nullptr;
+    if (f.type->weak || isa<RecordType>(f.type) || f.offset < 0 || f.offset + fieldBytes(f) > size)
+      return error = "field '" + f.name + "' does not fit in a record of " + std::to_string(size) + " bytes", nullptr;
+    name += (i ? "," : "") + f.name + "[type=" + fieldTypeSpelling(f) + ";offset=" + std::to_string(f.offset) + "]";
+  }
+  name += ";" + std::to_string(size) + ";" + (aligned ? "True" : "False") + ")";
+  return PF_INTERN(RecordType, name, new RecordType(std::move(fields), size, aligned, name));
+}
+
 const TupleType *TypeContext::tupleType(std::vector<const Type *> elts) {
   std::string name = "Tuple(";
   for (std::size_t i = 0; i < elts.size(); ++i)
@@ -283,7 +351,9 @@ public:
       return tuple(name == "UniTuple");
     if (name == "void" || name == "none")
       return name == "void" ? types().voidType() : types().noneType();
-    const ScalarType *scalar = types().scalarByName(name);
+    const ScalarType *scalar = name == "Record" ? record() : types().scalarByName(name);
+    if (!scalar && !error.empty())
+      return nullptr;
     if (!scalar) {
       pos = start; // point at the name, not past it
       return fail("unknown type '" + name + "'");
@@ -291,6 +361,87 @@ public:
     if (!eat('['))
       return scalar;
     return array(scalar);
+  }
+
+  // A non-negative decimal integer of at most 12 digits.
+  bool integer(std::int64_t &out) {
+    skip();
+    std::size_t start = pos;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+      ++pos;
+    if (start == pos || pos - start > 12)
+      return pos = start, false;
+    out = std::stoll(text.substr(start, pos - start));
+    return true;
+  }
+
+  // After "Record": "(name[type=T;offset=N],...;size;True|False)", T a
+  // scalar name or "nestedarray(T, (d0, d1,))". numba's ";alignment=N" of a
+  // field is accepted and ignored.
+  const ScalarType *record() {
+    if (!eat('('))
+      return fail("expected '(' after Record"), nullptr;
+    std::vector<RecordField> fields;
+    while (!eat(';')) {
+      if (!fields.empty() && !eat(','))
+        return fail("expected ',' or ';' in a Record"), nullptr;
+      RecordField f;
+      f.name = ident();
+      if (f.name.empty())
+        return fail("expected a field name"), nullptr;
+      if (!eat('[') || !eat("type="))
+        return fail("expected '[type=' after field '" + f.name + "'"), nullptr;
+      if (!fieldType(f))
+        return nullptr;
+      if (!eat(';') || !eat("offset=") || !integer(f.offset))
+        return fail("expected ';offset=N' in field '" + f.name + "'"), nullptr;
+      std::int64_t ignored;
+      if (eat(';') && (!eat("alignment=") || !integer(ignored)))
+        return fail("expected ';alignment=N' or ']' in field '" + f.name + "'"), nullptr;
+      if (!eat(']'))
+        return fail("expected ']' after field '" + f.name + "'"), nullptr;
+      fields.push_back(std::move(f));
+    }
+    std::int64_t size = 0;
+    if (!integer(size) || size > (1 << 20) || !eat(';'))
+      return fail("expected the record's size in bytes and ';'"), nullptr;
+    bool aligned = eat("True");
+    if (!aligned && !eat("False"))
+      return fail("expected True or False (aligned) in a Record"), nullptr;
+    if (!eat(')'))
+      return fail("expected ')' closing the Record"), nullptr;
+    std::string why;
+    const RecordType *r = types().recordType(std::move(fields), static_cast<int>(size), aligned, why);
+    return r ? r : (fail("invalid Record: " + why), nullptr);
+  }
+
+  bool fieldType(RecordField &f) {
+    std::string name = ident();
+    bool nested = name == "nestedarray";
+    if (nested && (!eat('(') || (name = ident()).empty()))
+      return fail("expected 'nestedarray(type, (shape))'"), false;
+    f.type = types().scalarByName(name);
+    if (!f.type || f.type->weak)
+      return fail("unknown field type '" + name + "'"), false;
+    if (!nested)
+      return true;
+    if (!eat(',') || !eat('('))
+      return fail("expected ', (shape)' in a nestedarray"), false;
+    do {
+      std::int64_t d = 0;
+      if (eat(')'))
+        break; // "(3,)": a trailing comma
+      if (!integer(d))
+        return fail("expected an extent in a nestedarray's shape"), false;
+      f.shape.push_back(d);
+      if (eat(')'))
+        break;
+      if (!eat(','))
+        return fail("expected ',' or ')' in a nestedarray's shape"), false;
+    } while (true);
+    if (f.shape.empty() || f.shape.size() > 8 || !eat(')'))
+      return fail("expected a nestedarray of 1 to 8 dimensions"), false;
+    return true;
   }
 
   // "[:, ::1]": one entry a dimension, "::1" marking the unit-stride one.

@@ -19,7 +19,8 @@ namespace ptxforge::frontend {
 
 class Type {
 public:
-  enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Module, Builtin, Dtype, Slice, Function };
+  enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Module, Builtin, Dtype, Slice, Function,
+              Record };
   Kind kind() const { return kind_; }
   /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
   /// Weak scalars print as Python's names: int, float, complex.
@@ -58,6 +59,43 @@ public:
 };
 
 enum class Layout { C, F, A };
+
+/// One field of a record: a number at a byte offset, or a nested array
+/// (`('v', 'f4', 3)`: `shape` non-empty) of such numbers stored in place.
+struct RecordField {
+  std::string name;
+  const ScalarType *type; ///< the element type of a nested array
+  std::int64_t offset;
+  std::vector<std::int64_t> shape;
+};
+
+/// The dtype of a NumPy structured array (numba's Record), spelled
+/// `Record(x[type=float32;offset=0],...;size;aligned)`. It derives from
+/// ScalarType so that it can be an ArrayType's dtype (views, loops and the
+/// ABI then treat record arrays like any other), but classof keeps it apart:
+/// isa<ScalarType>(record) is false, and bits is the record's size. In
+/// registers a record is a pointer to its bytes, as in numba: `r = a[i]`
+/// aliases the element, so `r.x = v` writes into `a`.
+class RecordType : public ScalarType {
+public:
+  RecordType(std::vector<RecordField> fields, int size, bool aligned, std::string s)
+      : ScalarType(Kind::Record, size * 8, false, false, std::move(s)), fields(std::move(fields)), size(size),
+        aligned(aligned) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Record; }
+  /// The field called `name`, or nullptr.
+  const RecordField *field(const std::string &name) const;
+  /// The alignment a record's address is known to have: the largest of its
+  /// fields' (1 for a record of no fields).
+  int alignment() const;
+  /// The alignment of `f`'s address: its type's, unless the record packs it
+  /// at an offset (or in a size) that only a smaller power of two divides.
+  int fieldAlignment(const RecordField &f) const;
+
+  const std::vector<RecordField> fields; ///< by offset
+  const int size;
+  const bool aligned; ///< numpy's isalignedstruct (align=True)
+};
+
 
 class ArrayType : public Type {
 public:
@@ -126,6 +164,9 @@ public:
   const ScalarType *floatType(int bits, bool weak = false);
   const ScalarType *complexType(int bits, bool weak = false);
   const ArrayType *arrayType(const ScalarType *dtype, int ndim, Layout layout, bool readonly = false);
+  /// A record type; nullptr with `error` set when the fields do not fit in
+  /// `size` bytes, overlap, or repeat a name.
+  const RecordType *recordType(std::vector<RecordField> fields, int size, bool aligned, std::string &error);
   const TupleType *tupleType(std::vector<const Type *> elts);
   const RangeType *rangeType(const ScalarType *elt);
   const PathType *moduleType(const std::string &path);
@@ -166,8 +207,9 @@ const ScalarType *complexOf(const ScalarType *t);
 std::string layoutSpelling(int ndim, Layout layout);
 
 /// Parses one numba type ("float32", "int64[:, ::1]", "float64[::1, :]",
-/// "Tuple(int32, float32)", "UniTuple(int64, 2)"); nullptr with `error` set
-/// on failure.
+/// "Tuple(int32, float32)", "UniTuple(int64, 2)",
+/// "Record(x[type=float32;offset=0],v[type=nestedarray(int32, (2,));offset=4];12;False)[::1]");
+/// nullptr with `error` set on failure.
 const Type *parseType(const std::string &text, std::string &error);
 
 /// A parsed numba signature string: "void(float32, float32[::1])" or

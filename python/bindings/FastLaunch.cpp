@@ -357,6 +357,8 @@ public:
         continue;
       }
       auto *a = frontend::dyn_cast<frontend::ArrayType>(t);
+      if (a && frontend::isa<frontend::RecordType>(a->dtype))
+        return false; // record arrays have no dtype code: the Python path serves them
       if (!a || at + 4 > key.size() || key[at] != 'A' || key[at + 1] != dtypeCodeOf(a->dtype) ||
           key[at + 2] != a->ndim ||
           key[at + 3] != (a->layout == frontend::Layout::C ? 'C' : a->layout == frontend::Layout::F ? 'F' : 'A'))

@@ -111,6 +111,10 @@ public:
       scalar(s, v);
       return;
     }
+    if (isa<RecordType>(t)) { // the address of the record's device copy
+      cells.push_back(v.cast<std::uint64_t>());
+      return;
+    }
     if (auto *a = dyn_cast<ArrayType>(t)) {
       auto parts = py::reinterpret_borrow<py::tuple>(v);
       cells.push_back(parts[0].cast<std::uint64_t>());

@@ -18,6 +18,7 @@ from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intr
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
 from .dispatcher import Dispatcher, compile_ptx, jit, kernel
 from .errors import CompileError
+from .records import from_dtype
 
 __version__ = "0.1.0"
 

@@ -39,6 +39,8 @@ def _dims(ndim, layout):
 
 
 def _dtype_name(dtype, where):
+    if dtype.names is not None:
+        return _record_name(dtype, where)
     if dtype.kind == "b":
         return "bool"
     if dtype.kind in "iu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)):
@@ -47,6 +49,36 @@ def _dtype_name(dtype, where):
         return dtype.name
     raise TypeError(f"{where} has dtype {dtype}, which kernels do not support yet; "
                     "use bool, int8-int64, uint8-uint64, float16-float64 or complex64-complex128")
+
+
+def _field_type_name(dtype):
+    """numba's name of a record field's dtype, or None for one kernels cannot hold (strings)."""
+    base, shape = dtype.subdtype if dtype.subdtype is not None else (dtype, ())
+    if base.kind == "b":
+        name = "bool"
+    elif base.kind in "iu" or (base.kind == "f" and base.itemsize in (2, 4, 8)) or base.kind == "c":
+        name = base.name
+    else:
+        return None
+    if not shape:
+        return name
+    return f"nestedarray({name}, ({', '.join(str(d) for d in shape)}{',' if len(shape) == 1 else ''}))"
+
+
+def _record_name(dtype, where):
+    """numba's spelling of a structured dtype: Record(x[type=float32;offset=0],...;size;aligned).
+
+    Fields kernels cannot hold (strings, nested records) and fields whose names are not
+    identifiers are left out; their bytes are still copied with the record."""
+    if dtype.hasobject:
+        raise TypeError(f"{where} has dtype {dtype}, whose Python-object fields have no device form")
+    fields = []
+    for name in dtype.names:
+        field_dtype, offset = dtype.fields[name][:2]
+        type_name = _field_type_name(field_dtype)
+        if type_name is not None and name.isidentifier():
+            fields.append(f"{name}[type={type_name};offset={offset}]")
+    return f"Record({','.join(fields)};{dtype.itemsize};{dtype.isalignedstruct})"
 
 
 def _contiguous_strides(shape, itemsize, layout):
@@ -76,6 +108,33 @@ class _Transfer:
             if self.staging.nbytes:
                 _core.copy_dtoh(self.staging, self.buffer.ptr, self.staging.nbytes, 0)
             self.host[...] = self.staging
+
+
+class _RecordTransfer(_Transfer):
+    """A record argument (a numpy.void) copied in for a launch and its fields back out."""
+
+    __slots__ = ()
+
+    def copy_back(self):
+        if not self.host.flags.writeable:
+            return
+        _core.copy_dtoh(self.staging, self.buffer.ptr, self.staging.nbytes, 0)
+        for name in self.host.dtype.names:
+            self.host[name] = self.staging[name]
+
+
+def _record(rec, where, transfers):
+    """A record passed by reference, as numba does: a device copy, written back after the launch."""
+    import numpy as np
+
+    name = _dtype_name(rec.dtype, where)
+    staging = np.array(rec)
+    if not staging.dtype.isnative:
+        staging = staging.astype(staging.dtype.newbyteorder("="))
+    buffer = _core.DeviceMemory(staging.nbytes)
+    _core.copy_htod(buffer.ptr, staging, staging.nbytes, 0)
+    transfers.append(_RecordTransfer(rec, staging, buffer))
+    return name, buffer.ptr
 
 
 def _numpy_array(a, where, transfers):
@@ -116,7 +175,7 @@ def _cuda_array(obj, where, stream):
     producer = _devicearray().cai_stream(cai)
     if producer not in (None, 1, 2) and producer != stream:
         _core.stream_wait_stream(stream, producer)
-    dtype = np.dtype(cai["typestr"])
+    dtype = _devicearray().cai_dtype(cai)
     name = _dtype_name(dtype, where)
     shape = tuple(int(s) for s in cai["shape"])
     ptr = int(cai["data"][0] or 0)
@@ -174,6 +233,8 @@ def _one(arg, where, transfers, stream, keep):
     if module == "numpy":
         if type(arg).__name__ == "ndarray":
             return _numpy_array(arg, where, transfers)
+        if type(arg).__name__ == "void" and arg.dtype.names is not None:
+            return _record(arg, where, transfers)
         if getattr(arg, "ndim", None) == 0 and hasattr(arg, "dtype"):
             return _dtype_name(arg.dtype, where), arg.item()
     if module.startswith("torch") and hasattr(arg, "__dlpack__") and _is_cuda_dlpack(arg):

@@ -149,10 +149,13 @@ class DeviceNDArray:
     @property
     def __cuda_array_interface__(self):
         handle = _stream_handle(self.stream)
-        return {"shape": self.shape,
-                "strides": None if self.is_c_contiguous() else self.strides,
-                "data": (self._ptr, False), "typestr": self.dtype.str, "version": 3,
-                "stream": handle or None}
+        cai = {"shape": self.shape,
+               "strides": None if self.is_c_contiguous() else self.strides,
+               "data": (self._ptr, False), "typestr": self.dtype.str, "version": 3,
+               "stream": handle or None}
+        if self.dtype.names is not None:
+            cai["descr"] = self.dtype.descr  # a structured dtype's fields
+        return cai
 
     def __dlpack_device__(self):
         owner = self._owner
@@ -424,6 +427,17 @@ def cai_stream(cai):
     return int(stream) or None
 
 
+def cai_dtype(cai):
+    """The dtype a __cuda_array_interface__ describes: its 'descr' for a structured one."""
+    typestr = cai["typestr"]
+    descr = cai.get("descr")
+    if descr and np.dtype(typestr).kind == "V" and (len(descr) > 1 or descr[0][0]):
+        from numpy.lib.format import descr_to_dtype
+
+        return descr_to_dtype(descr)
+    return np.dtype(typestr)
+
+
 def as_cuda_array(obj, sync=True):
     """A DeviceNDArray over `obj`'s memory (no copy), from __cuda_array_interface__ or DLPack.
 
@@ -433,7 +447,7 @@ def as_cuda_array(obj, sync=True):
         return obj
     if hasattr(obj, "__cuda_array_interface__"):
         cai = obj.__cuda_array_interface__
-        dtype = np.dtype(cai["typestr"])
+        dtype = cai_dtype(cai)
         ptr = int(cai["data"][0] or 0)
         producer = cai_stream(cai)
         if sync and producer not in (None, 1, 2):
