@@ -12,7 +12,8 @@ int AbiSlot::size() const {
   switch (kind) {
   case I8: return 1;
   case I16:
-  case F16: return 2;
+  case F16:
+  case BF16: return 2;
   case I32:
   case F32: return 4;
   default: return 8;
@@ -23,7 +24,7 @@ AbiSlot scalarSlot(const ScalarType *t) {
   if (t->isBool())
     return {AbiSlot::I8};
   if (t->isFloat())
-    return {t->bits == 16 ? AbiSlot::F16 : t->bits == 32 ? AbiSlot::F32 : AbiSlot::F64};
+    return {t->isBFloat16() ? AbiSlot::BF16 : t->bits == 16 ? AbiSlot::F16 : t->bits == 32 ? AbiSlot::F32 : AbiSlot::F64};
   assert(t->isInt() && "complex scalars are passed as tuples");
   switch (t->bits) {
   case 8: return {AbiSlot::I8};

@@ -25,7 +25,7 @@ namespace ptxforge::compiler {
 
 /// One PTX kernel parameter.
 struct AbiSlot {
-  enum Kind : std::uint8_t { I8, I16, I32, I64, F16, F32, F64, Ptr } kind;
+  enum Kind : std::uint8_t { I8, I16, I32, I64, F16, F32, F64, Ptr, BF16 } kind;
   enum Role : std::uint8_t { Value, Data, Shape, Stride } role = Value;
   int dim = 0; ///< for Shape and Stride
   /// Size and alignment in bytes.

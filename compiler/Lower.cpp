@@ -49,7 +49,7 @@ llvm::Type *Lowerer::valueType(const Type *t) {
     if (s->isInt())
       return b.getIntNTy(s->bits);
     if (s->isFloat())
-      return s->bits == 16 ? b.getHalfTy() : s->bits == 32 ? b.getFloatTy() : b.getDoubleTy();
+      return s->isBFloat16() ? b.getBFloatTy() : s->bits == 16 ? b.getHalfTy() : s->bits == 32 ? b.getFloatTy() : b.getDoubleTy();
     if (s->isComplex()) {
       llvm::Type *part = valueType(frontend::complexPart(s));
       return llvm::StructType::get(ctx, {part, part});
@@ -140,6 +140,7 @@ static llvm::Type *abiType(llvm::IRBuilder<> &b, const AbiSlot &slot) {
   case AbiSlot::I32: return b.getInt32Ty();
   case AbiSlot::I64: return b.getInt64Ty();
   case AbiSlot::F16: return b.getHalfTy();
+  case AbiSlot::BF16: return b.getBFloatTy();
   case AbiSlot::F32: return b.getFloatTy();
   case AbiSlot::F64: return b.getDoubleTy();
   case AbiSlot::Ptr: return b.getPtrTy();

@@ -106,13 +106,16 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
   llvm::IRBuilder<>::FastMathFlagGuard guard(b);
   b.setFastMathFlags(floatFlags());
   std::string path = m.path;
+  llvm::Value *result = nullptr;
   if (path == "math.sqrt")
-    return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, args[0]);
-  if (path == "math.fabs")
-    return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0]);
-  if (path == "math.copysign")
-    return b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, args[0], args[1]);
-  return libdevice(name, ft, args);
+    result = b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, args[0]);
+  else if (path == "math.fabs")
+    result = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0]);
+  else if (path == "math.copysign")
+    result = b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, args[0], args[1]);
+  else
+    result = libdevice(name, ft, args);
+  return result;
 }
 
 // len(range(start, stop, step)): the count of values, as CPython computes it;

@@ -34,8 +34,11 @@ llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, 
       return sf->isSigned ? b.CreateSIToFP(v, target) : b.CreateUIToFP(v, target);
     if (sf->isFloat() && st->isInt())
       return st->isSigned ? b.CreateFPToSI(v, target) : b.CreateFPToUI(v, target);
-    if (sf->isFloat() && st->isFloat())
+    if (sf->isFloat() && st->isFloat()) {
+      if (v->getType()->getPrimitiveSizeInBits() == target->getPrimitiveSizeInBits())
+        v = b.CreateFPExt(v, b.getFloatTy()); // float16 <-> bfloat16: through float32, exactly
       return b.CreateFPCast(v, target);
+    }
   }
   if (isa<ArrayType>(from) && isa<ArrayType>(to))
     return v; // only the layout differs; the representation is the same
@@ -472,7 +475,7 @@ llvm::Value *Lowerer::floatBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, c
     if (auto *c = llvm::dyn_cast<llvm::ConstantFP>(r); c && c->isExactlyValue(2.0))
       return b.CreateFMul(l, l); // exact: x**2 is one rounding either way
     const MathFunction *pow = lookupBuiltin("math.pow")->math;
-    return mathCall(*pow, {l, r}, t);
+    return b.CreateFPCast(mathCall(*pow, {l, r}, t), ty); // 16-bit floats: computed in float32
   }
   case BinOpKind::FloorDiv:
   case BinOpKind::Mod: {
@@ -480,7 +483,7 @@ llvm::Value *Lowerer::floatBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, c
     // division from (a - mod) / b rounded to the nearest integer.
     const MathFunction *fmod = lookupBuiltin("math.fmod")->math;
     llvm::Value *zero = llvm::ConstantFP::get(ty, 0.0);
-    llvm::Value *mod = mathCall(*fmod, {l, r}, t);
+    llvm::Value *mod = b.CreateFPCast(mathCall(*fmod, {l, r}, t), ty); // exact: fmod's result fits
     llvm::Value *modNonZero = b.CreateFCmpUNE(mod, zero);
     llvm::Value *signsDiffer = b.CreateXor(b.CreateFCmpOLT(r, zero), b.CreateFCmpOLT(mod, zero));
     llvm::Value *fix = b.CreateAnd(modNonZero, signsDiffer);

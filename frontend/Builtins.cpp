@@ -118,6 +118,9 @@ struct Table {
       map[name] = info;
     }
     dtype("ptxforge.boolean", tc.boolType());
+    dtype("ptxforge.bfloat16", tc.bfloat16Type());
+    ns("ptxforge.bf16"); // numba-cuda's cuda.bf16.bfloat16
+    dtype("ptxforge.bf16.bfloat16", tc.bfloat16Type());
     dtype("builtins.bool", tc.boolType());
     dtype("numpy.bool", tc.boolType());
     dtype("builtins.int", tc.intType(64));

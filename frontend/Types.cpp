@@ -98,6 +98,9 @@ const ScalarType *TypeContext::floatType(int bits, bool weak) {
     bits = 64;
   return PF_INTERN(ScalarType, name, new ScalarType(Type::Kind::Float, bits, true, weak, name));
 }
+const ScalarType *TypeContext::bfloat16Type() {
+  return PF_INTERN(ScalarType, "bfloat16", new ScalarType(Type::Kind::Float, 16, true, false, "bfloat16", true));
+}
 const ScalarType *TypeContext::complexType(int bits, bool weak) {
   std::string name = weak ? "complex" : "complex" + std::to_string(bits);
   if (weak)
@@ -212,6 +215,8 @@ const ScalarType *TypeContext::scalarByName(const std::string &n) {
     return floatType(64, true);
   if (n == "complex")
     return complexType(128, true);
+  if (n == "bfloat16" || n == "bf16")
+    return bfloat16Type();
   static const std::map<std::string, std::pair<char, int>> table = {
       {"int8", {'i', 8}},       {"int16", {'i', 16}},     {"int32", {'i', 32}},      {"int64", {'i', 64}},
       {"uint8", {'u', 8}},      {"uint16", {'u', 16}},    {"uint32", {'u', 32}},     {"uint64", {'u', 64}},
@@ -260,6 +265,14 @@ static const ScalarType *promoteStrong(const ScalarType *a, const ScalarType *b)
   }
   if (a->isFloat()) {
     int bits = b->isFloat() ? b->bits : floatBitsFor(b);
+    // bfloat16 keeps its kind against 8-bit ints and bool (as ml_dtypes and
+    // torch do); against float16 neither holds the other, so float32.
+    if (a->isBFloat16() || b->isBFloat16()) {
+      const ScalarType *bf = a->isBFloat16() ? a : b, *other = a->isBFloat16() ? b : a;
+      if (other->isFloat() && other->bits == 16 && !other->isBFloat16())
+        return tc.floatType(32);
+      return bits <= 16 && a->bits <= 16 ? bf : tc.floatType(std::max({a->bits, bits, 32}));
+    }
     return tc.floatType(std::max(a->bits, bits));
   }
   // complex

@@ -35,11 +35,11 @@ private:
   std::string str_;
 };
 
-/// bool, int8..uint64, float16..float64, complex64/128.
+/// bool, int8..uint64, float16..float64, bfloat16, complex64/128.
 class ScalarType : public Type {
 public:
-  ScalarType(Kind k, int bits, bool isSigned, bool weak, std::string s)
-      : Type(k, std::move(s)), bits(bits), isSigned(isSigned), weak(weak) {}
+  ScalarType(Kind k, int bits, bool isSigned, bool weak, std::string s, bool bfloat = false)
+      : Type(k, std::move(s)), bits(bits), isSigned(isSigned), weak(weak), bfloat(bfloat) {}
   static bool classof(const Type *t) {
     return t->kind() == Kind::Bool || t->kind() == Kind::Int || t->kind() == Kind::Float ||
            t->kind() == Kind::Complex;
@@ -48,6 +48,8 @@ public:
   bool isInt() const { return kind() == Kind::Int; }
   bool isFloat() const { return kind() == Kind::Float; }
   bool isComplex() const { return kind() == Kind::Complex; }
+  /// bfloat16: a float of 16 bits with float32's exponent range.
+  bool isBFloat16() const { return bfloat; }
   /// Size in memory, in bytes (bool is one byte, as in NumPy).
   int byteSize() const { return isBool() ? 1 : bits / 8; }
   /// 0 bool, 1 int, 2 float, 3 complex: NumPy's kind order.
@@ -56,6 +58,7 @@ public:
   const int bits;     ///< bool: 1; complex: both parts together
   const bool isSigned;
   const bool weak;
+  const bool bfloat; ///< bfloat16 rather than float16 (bits is 16 for both)
 };
 
 enum class Layout { C, F, A };
@@ -163,6 +166,7 @@ public:
   const ScalarType *intType(int bits, bool isSigned = true, bool weak = false);
   const ScalarType *floatType(int bits, bool weak = false);
   const ScalarType *complexType(int bits, bool weak = false);
+  const ScalarType *bfloat16Type();
   const ArrayType *arrayType(const ScalarType *dtype, int ndim, Layout layout, bool readonly = false);
   /// A record type; nullptr with `error` set when the fields do not fit in
   /// `size` bytes, overlap, or repeat a name.

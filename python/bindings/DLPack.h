@@ -16,7 +16,7 @@ struct DLDevice {
   std::int32_t deviceId;
 };
 struct DLDataType {
-  std::uint8_t code; ///< kDLInt 0, kDLUInt 1, kDLFloat 2, kDLBool 6
+  std::uint8_t code; ///< kDLInt 0, kDLUInt 1, kDLFloat 2, kDLBfloat 4, kDLComplex 5, kDLBool 6
   std::uint8_t bits;
   std::uint16_t lanes;
 };
@@ -46,6 +46,6 @@ struct DLManagedTensorVersioned {
 };
 
 constexpr std::int32_t kDLCUDA = 2;
-constexpr std::uint8_t kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBool = 6;
+constexpr std::uint8_t kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBfloat = 4, kDLComplex = 5, kDLBool = 6;
 
 } // namespace ptxforge::bindings

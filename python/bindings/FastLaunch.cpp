@@ -73,7 +73,7 @@ PyObject *name(Name n) {
   return r.names[n];
 }
 
-constexpr int kItemsize[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 2, 4, 8, 8, 16};
+constexpr int kItemsize[] = {1, 1, 1, 2, 2, 4, 4, 8, 8, 2, 4, 8, 8, 16, 2};
 
 /// The dtype code of a numpy or torch dtype object; -1 when kernels do not take it.
 int dtypeCode(PyObject *dtype) {
@@ -224,6 +224,8 @@ int dlpackCode(DLDataType t) {
     default: return -1;
     }
   case kDLFloat: return t.bits == 16 ? 9 : t.bits == 32 ? 10 : t.bits == 64 ? 11 : -1;
+  case kDLComplex: return t.bits == 64 ? 12 : t.bits == 128 ? 13 : -1;
+  case kDLBfloat: return t.bits == 16 ? 14 : -1;
   default: return -1;
   }
 }
@@ -371,6 +373,8 @@ public:
   static int dtypeCodeOf(const frontend::ScalarType *s) {
     if (s->isBool())
       return 0;
+    if (s->isBFloat16())
+      return 14;
     if (s->isFloat())
       return s->bits == 16 ? 9 : s->bits == 32 ? 10 : 11;
     if (s->isComplex())

@@ -54,6 +54,15 @@ std::uint16_t toHalf(float f) {
   return static_cast<std::uint16_t>(half);
 }
 
+// bfloat16 bits of `f`, rounding to nearest even (a NaN stays a quiet NaN).
+std::uint16_t toBFloat16(float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  if ((x & 0x7fffffff) > 0x7f800000)
+    return static_cast<std::uint16_t>((x >> 16) | 0x40);
+  return static_cast<std::uint16_t>((x + 0x7fff + ((x >> 16) & 1)) >> 16);
+}
+
 class Packer {
 public:
   std::vector<std::uint64_t> cells;
@@ -84,7 +93,7 @@ public:
         float f = static_cast<float>(d);
         std::memcpy(&cell, &f, 4);
       } else {
-        std::uint16_t h = toHalf(static_cast<float>(d));
+        std::uint16_t h = t->isBFloat16() ? toBFloat16(static_cast<float>(d)) : toHalf(static_cast<float>(d));
         std::memcpy(&cell, &h, 2);
       }
     }

@@ -158,7 +158,7 @@ py::tuple dlpackImport(py::capsule capsule) {
     throw py::type_error("not a DLPack capsule, or one already consumed");
   }
   // The capsule's destructor now leaves the tensor to the holder.
-  const char *names[] = {"int", "uint", "float", nullptr, nullptr, "complex", "bool"};
+  const char *names[] = {"int", "uint", "float", nullptr, "bfloat", "complex", "bool"};
   if (t->dtype.lanes != 1 || t->dtype.code > 6 || !names[t->dtype.code])
     throw py::type_error("DLPack dtype code " + std::to_string(t->dtype.code) + " with " +
                          std::to_string(t->dtype.lanes) + " lanes is not supported");

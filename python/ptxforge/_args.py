@@ -38,7 +38,14 @@ def _dims(ndim, layout):
     return "[" + ", ".join(parts) + "]"
 
 
+def is_bfloat16(dtype):
+    """A numpy dtype standing for bfloat16: ml_dtypes' own, or our tagged uint16 (devicearray.bfloat16_dtype)."""
+    return dtype.name == "bfloat16" or (dtype.metadata or {}).get("ptxforge") == "bfloat16"
+
+
 def _dtype_name(dtype, where):
+    if is_bfloat16(dtype):
+        return "bfloat16"
     if dtype.names is not None:
         return _record_name(dtype, where)
     if dtype.kind == "b":

@@ -161,14 +161,30 @@ _SCALARS = [
     "boolean", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "float32", "float64", "intp", "uintp",
 ]
-_SCALARS += ["complex64", "complex128"]
+_SCALARS += ["complex64", "complex128", "bfloat16"]
 scalar_types = {n: _ScalarType(n) for n in _SCALARS}
+
+
+class _BF16:
+    """``pf.bf16``: numba-cuda's ``cuda.bf16`` module, for ``cuda.bf16.bfloat16``."""
+
+    __slots__ = ("_pf_path", "bfloat16")
+
+    def __init__(self):
+        self._pf_path = "ptxforge.bf16"
+        self.bfloat16 = scalar_types["bfloat16"]
+
+    def __repr__(self):
+        return "<ptxforge intrinsic ptxforge.bf16>"
+
+
+bf16 = _BF16()
 
 
 __all__ = [
     "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
     "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS,
-    *scalar_types, "bool_",
+    *scalar_types, "bool_", "bf16",
 ]
 bool_ = scalar_types["boolean"]
 globals().update(scalar_types)

@@ -18,17 +18,37 @@ import struct
 import numpy as np
 
 from . import _core
+from ._args import is_bfloat16
 
 # Dtype codes of the launch fast path (FastLaunch.cpp's kItemsize order).
 DTYPE_CODES = {name: i for i, name in enumerate(
     ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
-     "float16", "float32", "float64", "complex64", "complex128"])}
+     "float16", "float32", "float64", "complex64", "complex128", "bfloat16"])}
+
+
+def bfloat16_dtype():
+    """The numpy dtype of bfloat16 arrays: ml_dtypes' bfloat16 where it is installed, else a
+    uint16 tagged as bfloat16 (its host copies then hold the raw bits)."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return np.dtype(np.uint16, metadata={"ptxforge": "bfloat16"})
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def _as_dtype(dtype):
+    """np.dtype(dtype), with "bfloat16" and pf.bfloat16 giving bfloat16_dtype()."""
+    if str(dtype) == "bfloat16" and not isinstance(dtype, np.dtype):
+        return bfloat16_dtype()
+    return np.dtype(dtype)
 
 
 def dtype_code(dtype):
     """The fast path's code for a numpy or torch dtype object, -1 when kernels do not take it."""
     name = str(dtype)
-    if name.startswith("torch."):
+    if isinstance(dtype, np.dtype) and is_bfloat16(dtype):
+        name = "bfloat16"
+    elif name.startswith("torch."):
         name = name[6:]
     elif isinstance(dtype, np.dtype) and not dtype.isnative:
         return -1
@@ -80,7 +100,7 @@ class DeviceNDArray:
 
     def __init__(self, shape, strides, dtype, stream=0, gpu_data=None, ptr=None):
         self.shape = tuple(int(s) for s in shape)
-        self.dtype = np.dtype(dtype)
+        self.dtype = _as_dtype(dtype)
         self.strides = (_contiguous_strides(self.shape, self.dtype.itemsize, "C") if strides is None
                         else tuple(int(s) for s in strides))
         self.ndim = len(self.shape)
@@ -285,7 +305,7 @@ class DeviceNDArray:
         return self._view(tuple(self.shape[a] for a in axes), tuple(self.strides[a] for a in axes), self._ptr)
 
     def view(self, dtype):
-        dtype = np.dtype(dtype)
+        dtype = _as_dtype(dtype)
         if dtype.itemsize != self.dtype.itemsize:
             raise NotImplementedError("view() with a different item size")
         return DeviceNDArray(self.shape, self.strides, dtype, self.stream, self._owner, self._ptr)
@@ -333,7 +353,7 @@ def _index(shape, strides, index):
 def device_array(shape, dtype=np.float64, strides=None, order="C", stream=0):
     """An uninitialised array in device memory."""
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    dtype = np.dtype(dtype)
+    dtype = _as_dtype(dtype)
     if strides is None:
         strides = _contiguous_strides(shape, dtype.itemsize, "F" if order == "F" else "C")
     return DeviceNDArray(shape, strides, dtype, stream)
@@ -396,7 +416,7 @@ def mapped_array(shape, dtype=np.float64, strides=None, order="C", stream=0, por
 
 def _host_array(shape, dtype, strides, order, mapped, portable, wc):
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    dtype = np.dtype(dtype)
+    dtype = _as_dtype(dtype)
     if strides is None:
         strides = _contiguous_strides(shape, dtype.itemsize, "F" if order == "F" else "C")
     lo, span = _extent(shape, strides, dtype.itemsize)
@@ -473,4 +493,5 @@ def from_dlpack(obj, stream=0):
     if device_type not in (2, 3):
         raise BufferError(f"DLPack device type {device_type} is not CUDA memory; "
                           "use numpy for host arrays")
-    return DeviceNDArray(shape, strides, np.dtype(dtype), stream, holder, ptr)
+    return DeviceNDArray(shape, strides, bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype), stream,
+                         holder, ptr)

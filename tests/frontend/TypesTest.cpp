@@ -214,6 +214,17 @@ INSTANTIATE_TEST_SUITE_P(
                       // Two Python scalars stay weak: the higher kind wins.
                       PromoteCase{"int", "float", "float"}, PromoteCase{"int", "int", "int"}));
 
+// bfloat16 as torch and ml_dtypes promote it: kept against 8-bit ints, bool
+// and Python scalars; float32 against float16 (neither holds the other).
+INSTANTIATE_TEST_SUITE_P(
+    BFloat16, PromoteTable,
+    ::testing::Values(PromoteCase{"bfloat16", "bfloat16", "bfloat16"}, PromoteCase{"bfloat16", "float16", "float32"},
+                      PromoteCase{"bfloat16", "int8", "bfloat16"}, PromoteCase{"bfloat16", "bool", "bfloat16"},
+                      PromoteCase{"bfloat16", "int16", "float32"}, PromoteCase{"bfloat16", "float32", "float32"},
+                      PromoteCase{"bfloat16", "float64", "float64"}, PromoteCase{"bfloat16", "int64", "float64"},
+                      PromoteCase{"bfloat16", "float", "bfloat16"}, PromoteCase{"bfloat16", "int", "bfloat16"},
+                      PromoteCase{"bfloat16", "complex64", "complex64"}));
+
 TEST(Promote, OnlyTwoWeakOperandsGiveAWeakResult) {
   EXPECT_TRUE(promote(scalar("int"), scalar("float"))->weak);
   EXPECT_FALSE(promote(scalar("bool"), scalar("int"))->weak);
