@@ -151,6 +151,26 @@ def _f(dtype, lo=-4.0, hi=4.0, n=N):
     return lambda rng: rng.uniform(lo, hi, n).astype(dtype)
 
 
+@cuda.jit
+def bfloat16_arith(a, b, out):
+    i = cuda.grid(1)
+    if i < out.size:
+        x = cuda.bf16.bfloat16(a[i])
+        y = cuda.bf16.bfloat16(b[i])
+        out[i] = float(x * y + x)
+
+
+def round_bf16(f):
+    """float32 values rounded to bfloat16 (nearest even), as float32."""
+    u = np.asarray(f, np.float32).view(np.uint32).astype(np.uint64)
+    return (((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16).astype(np.uint32).view(np.float32)
+
+
+def ref_bfloat16_arith(a, b, out):
+    x, y = round_bf16(a), round_bf16(b)
+    out[:] = round_bf16(x * y + x)  # one rounding whether or not it contracts to an fma
+
+
 CASES = [
     *(Case(int_wrap, name=f"int_wrap_{t}", launch=(2, 32),
            args=lambda rng, t=t: (ints(rng, t), ints(rng, t), np.zeros(N, t)),
@@ -158,6 +178,10 @@ CASES = [
     Case(bool_xor, launch=(2, 32),
          args=lambda rng: (rng.random(N) < 0.5, rng.random(N) < 0.5, np.zeros(N, np.bool_)),
          reference=lambda a, b, out: out.__setitem__(..., a ^ b), outputs=(2,)),
+    Case(bfloat16_arith, launch=(2, 32), rtol=2 ** -7,
+         args=lambda rng: (rng.uniform(-4, 4, N).astype(np.float32), rng.uniform(-4, 4, N).astype(np.float32),
+                           np.zeros(N, np.float64)),
+         reference=ref_bfloat16_arith, outputs=(2,)),
     Case(half_arith, launch=(2, 32), rtol=4e-3, atol=4e-3,
          args=lambda rng: (rng.uniform(-4, 4, N).astype(np.float16), rng.uniform(-4, 4, N).astype(np.float16),
                            np.zeros(N, np.float16)),
