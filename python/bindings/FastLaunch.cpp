@@ -442,9 +442,9 @@ private:
 class BoundLaunch {
 public:
   BoundLaunch(std::shared_ptr<FastTable> table, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
-              std::uintptr_t stream, unsigned shared, py::object streamObject)
+              std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner)
       : table_(std::move(table)), grid_(grid), block_(block), stream_(stream), shared_(shared),
-        streamObject_(std::move(streamObject)) {}
+        streamObject_(std::move(streamObject)), owner_(std::move(owner)) {}
 
   py::object call(const py::args &args) {
     Packed p;
@@ -486,6 +486,7 @@ private:
   std::uintptr_t stream_;
   unsigned shared_;
   py::object streamObject_;
+  py::object owner_; ///< the kernel, kept alive by a configuration handed to the user (None in the table)
 };
 
 /// The key `args` would have, or None where the fast path cannot take them.
@@ -516,10 +517,11 @@ void defineFastLaunch(py::module_ &m) {
       .def("remember_config", &FastTable::rememberConfig, py::arg("config"), py::arg("bound"))
       .def("bind",
            [](std::shared_ptr<FastTable> t, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
-              std::uintptr_t stream, unsigned shared, py::object streamObject) {
-             return BoundLaunch(std::move(t), grid, block, stream, shared, std::move(streamObject));
+              std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner) {
+             return BoundLaunch(std::move(t), grid, block, stream, shared, std::move(streamObject), std::move(owner));
            },
-           py::arg("grid"), py::arg("block"), py::arg("stream"), py::arg("shared"), py::arg("stream_object"));
+           py::arg("grid"), py::arg("block"), py::arg("stream"), py::arg("shared"), py::arg("stream_object"),
+           py::arg("owner") = py::none());
   py::class_<BoundLaunch>(m, "BoundLaunch")
       .def("__call__", &BoundLaunch::call)
       .def_property_readonly("griddim", [](const BoundLaunch &b) { return py::make_tuple(b.grid()[0], b.grid()[1], b.grid()[2]); })

@@ -172,7 +172,9 @@ class Dispatcher:
         if all(type(c) is int or (type(c) is tuple and all(type(d) is int for d in c))
                for i, c in enumerate(config) if i != 2):
             table.remember_config(config, bound)
-        return bound
+        # The configuration returned keeps the kernel alive, so that pf.kernel(f)[g, b](...)
+        # works in one expression; the remembered one must not (the table belongs to the kernel).
+        return table.bind(griddim, blockdim, stream, shared, stream_object, owner=self)
 
     def _fast_table(self):
         if self._fast is None:

