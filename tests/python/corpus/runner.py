@@ -70,14 +70,9 @@ def arguments(c):
 
 
 def _dims(ndim, layout):
-    if ndim == 0:
-        return "[]"
-    parts = [":"] * ndim
-    if layout == "C":
-        parts[-1] = "::1"
-    elif layout == "F":
-        parts[0] = "::1"
-    return "[" + ", ".join(parts) + "]"
+    from ptxforge._args import _dims as spelling  # the launch path's own spelling
+
+    return spelling(ndim, layout)
 
 
 def _dtype(dtype):
