@@ -137,6 +137,7 @@ public:
   llvm::Value *libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args);
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
   llvm::Value *rangeLength(const frontend::CallExpr *range);
+  llvm::Value *bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
 
   // LowerGpu.cpp: calls of BuiltinId::Gpu builtins (shared memory, atomics,

@@ -2,6 +2,8 @@
 
 #include "frontend/Builtins.h"
 
+#include "frontend/Ast.h"
+
 #include <limits>
 #include <tuple>
 #include <unordered_map>
@@ -9,6 +11,28 @@
 namespace ptxforge::frontend {
 
 // libdevice names, float64 then float32 (libdevice's own documentation).
+#define PF_BF16(name) "ptxforge.bf16." name
+using B = Bf16Function;
+static const Bf16Function kBf16Functions[] = {
+    {B::Binary, PF_BF16("hadd"), 2, int(BinOpKind::Add)},   {B::Binary, PF_BF16("hsub"), 2, int(BinOpKind::Sub)},
+    {B::Binary, PF_BF16("hmul"), 2, int(BinOpKind::Mul)},   {B::Binary, PF_BF16("hdiv"), 2, int(BinOpKind::Div)},
+    {B::Neg, PF_BF16("hneg"), 1},                           {B::Abs, PF_BF16("habs"), 1},
+    {B::Fma, PF_BF16("hfma"), 3},                           {B::Max, PF_BF16("hmax"), 2},
+    {B::Min, PF_BF16("hmin"), 2},                           {B::Compare, PF_BF16("heq"), 2, int(CmpOpKind::Eq)},
+    {B::Compare, PF_BF16("hne"), 2, int(CmpOpKind::NotEq)}, {B::Compare, PF_BF16("hlt"), 2, int(CmpOpKind::Lt)},
+    {B::Compare, PF_BF16("hle"), 2, int(CmpOpKind::LtE)},   {B::Compare, PF_BF16("hgt"), 2, int(CmpOpKind::Gt)},
+    {B::Compare, PF_BF16("hge"), 2, int(CmpOpKind::GtE)},   {B::Math, PF_BF16("hsqrt"), 1, 0, "__nv_sqrtf"},
+    {B::Math, PF_BF16("hrsqrt"), 1, 0, "__nv_rsqrtf"},      {B::Math, PF_BF16("hrcp"), 1, 0, "__nv_frcp_rn"},
+    {B::Math, PF_BF16("hsin"), 1, 0, "__nv_sinf"},          {B::Math, PF_BF16("hcos"), 1, 0, "__nv_cosf"},
+    {B::Math, PF_BF16("htanh"), 1, 0, "__nv_tanhf"},        {B::Math, PF_BF16("hexp"), 1, 0, "__nv_expf"},
+    {B::Math, PF_BF16("hexp2"), 1, 0, "__nv_exp2f"},        {B::Math, PF_BF16("hexp10"), 1, 0, "__nv_exp10f"},
+    {B::Math, PF_BF16("hlog"), 1, 0, "__nv_logf"},          {B::Math, PF_BF16("hlog2"), 1, 0, "__nv_log2f"},
+    {B::Math, PF_BF16("hlog10"), 1, 0, "__nv_log10f"},      {B::Math, PF_BF16("htrunc"), 1, 0, "__nv_truncf"},
+    {B::Math, PF_BF16("hceil"), 1, 0, "__nv_ceilf"},        {B::Math, PF_BF16("hfloor"), 1, 0, "__nv_floorf"},
+    {B::Math, PF_BF16("hrint"), 1, 0, "__nv_rintf"},        {B::ToFloat32, PF_BF16("bfloat16_to_float32"), 1},
+};
+#undef PF_BF16
+
 static const MathFunction kMathFunctions[] = {
     {"math.sqrt", 1, "__nv_sqrt", "__nv_sqrtf"},
     {"math.exp", 1, "__nv_exp", "__nv_expf"},
@@ -126,7 +150,16 @@ struct Table {
     dtype("builtins.int", tc.intType(64));
     dtype("builtins.float", tc.floatType(64));
     addComplex();
+    addBf16();
     addGpuBuiltins(map);
+  }
+
+  void addBf16() {
+    for (const Bf16Function &f : kBf16Functions) {
+      BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Bf16};
+      info.bf16 = &f;
+      map[f.path] = info;
+    }
   }
 
   // cmath, its constants, complex(), z.conjugate() and the complex dtypes.

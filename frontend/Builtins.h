@@ -34,6 +34,8 @@ enum class BuiltinId {
   // Complex numbers: a cmath function (see CmathFunction), complex(re, im),
   // and the method z.conjugate() of any number.
   Cmath, ComplexCtor, Conjugate,
+  // numba-cuda's cuda.bf16 functions (hadd, hsin, ...); see Bf16Function.
+  Bf16,
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):
   // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
   Gpu,
@@ -60,6 +62,17 @@ struct CmathFunction {
   int minArity, maxArity;
 };
 
+/// One of numba-cuda's `cuda.bf16` functions: its arguments are converted to
+/// bfloat16; it gives bfloat16 (comparisons: bool; bfloat16_to_float32:
+/// float32). `op` is the BinOpKind of Binary, the CmpOpKind of Compare.
+struct Bf16Function {
+  enum Kind { Binary, Neg, Abs, Fma, Max, Min, Compare, Math, ToFloat32 } kind;
+  const char *path;          ///< "ptxforge.bf16.hadd"
+  int arity;
+  int op = 0;
+  const char *libdevice = nullptr; ///< Math: the float32 function, the result rounded to bfloat16
+};
+
 struct BuiltinInfo {
   /// ComplexConstant: cmath.infj and cmath.nanj, Python complex numbers
   /// 0 + `constant` j.
@@ -70,6 +83,7 @@ struct BuiltinInfo {
   double constant = 0;                      ///< Constant: math.pi and friends, Python floats
   int gpu = 0;                              ///< for BuiltinId::Gpu: a GpuIntrinsic (GpuBuiltins.h)
   const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
+  const Bf16Function *bf16 = nullptr;       ///< for BuiltinId::Bf16
 };
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).

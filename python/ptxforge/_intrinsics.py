@@ -165,17 +165,26 @@ _SCALARS += ["complex64", "complex128", "bfloat16"]
 scalar_types = {n: _ScalarType(n) for n in _SCALARS}
 
 
-class _BF16:
-    """``pf.bf16``: numba-cuda's ``cuda.bf16`` module, for ``cuda.bf16.bfloat16``."""
+_BF16_FUNCTIONS = {
+    **{name: f"{name}(a, b): a {op} b in bfloat16" for name, op in
+       [("hadd", "+"), ("hsub", "-"), ("hmul", "*"), ("hdiv", "/")]},
+    **{name: f"{name}(a, b): a {op} b of two bfloat16 values" for name, op in
+       [("heq", "=="), ("hne", "!="), ("hlt", "<"), ("hle", "<="), ("hgt", ">"), ("hge", ">=")]},
+    "hneg": "hneg(a): -a", "habs": "habs(a): |a|", "hfma": "hfma(a, b, c): a * b + c with one rounding",
+    "hmax": "hmax(a, b): the larger, ignoring a NaN", "hmin": "hmin(a, b): the smaller, ignoring a NaN",
+    **{name: f"{name}(a): {name[1:]} of a bfloat16, computed in float32 and rounded once" for name in
+       ["hsqrt", "hrsqrt", "hrcp", "hsin", "hcos", "htanh", "hexp", "hexp2", "hexp10", "hlog", "hlog2", "hlog10",
+        "htrunc", "hceil", "hfloor", "hrint"]},
+    "bfloat16_to_float32": "bfloat16_to_float32(a): a as float32 (exact)",
+}
 
-    __slots__ = ("_pf_path", "bfloat16")
+
+class _BF16(_Namespace):
+    """``pf.bf16``: numba-cuda's ``cuda.bf16`` module: the ``bfloat16`` type and its functions."""
 
     def __init__(self):
-        self._pf_path = "ptxforge.bf16"
+        super().__init__("bf16", _BF16_FUNCTIONS)
         self.bfloat16 = scalar_types["bfloat16"]
-
-    def __repr__(self):
-        return "<ptxforge intrinsic ptxforge.bf16>"
 
 
 bf16 = _BF16()

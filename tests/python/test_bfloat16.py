@@ -119,3 +119,56 @@ def test_torch_bfloat16_tensors_match_float32_math(rng):
     want = np.where(a > b, from_bits(to_bits(a - b)), alt)
     np.testing.assert_allclose(out.float().cpu().numpy(), want, rtol=2 ** -7)
     np.testing.assert_allclose(f.cpu().numpy(), a + np.sqrt(np.abs(b)), rtol=1e-6)
+
+
+@pf.kernel
+def numba_bf16_functions(x, y, out, cmp, wide):
+    i = pf.grid(1)
+    if i < x.size:
+        a = pf.bf16.bfloat16(x[i])
+        b = pf.bf16.bfloat16(y[i])
+        out[i, 0] = pf.bf16.hadd(a, b)
+        out[i, 1] = pf.bf16.hmul(pf.bf16.hsub(a, b), pf.bf16.hdiv(a, b))
+        out[i, 2] = pf.bf16.hfma(a, b, pf.bf16.hneg(pf.bf16.habs(a)))
+        out[i, 3] = pf.bf16.hmax(a, b) - pf.bf16.hmin(a, b)
+        out[i, 4] = pf.bf16.hsqrt(pf.bf16.habs(a))
+        out[i, 5] = pf.bf16.hsin(a) + pf.bf16.hexp(pf.bf16.hneg(pf.bf16.habs(b)))
+        out[i, 6] = pf.bf16.hfloor(a) + pf.bf16.hceil(b) + pf.bf16.htrunc(a) + pf.bf16.hrint(b)
+        out[i, 7] = pf.bf16.hlog2(pf.bf16.habs(a) + 1.0)
+        cmp[i, 0] = pf.bf16.hlt(a, b)
+        cmp[i, 1] = pf.bf16.hge(a, b)
+        cmp[i, 2] = pf.bf16.heq(a, a)
+        wide[i] = pf.bf16.bfloat16_to_float32(a)
+
+
+BF16_FUNCTIONS_SIG = "void(float32[::1], float32[::1], float32[:, ::1], bool[:, ::1], float32[::1])"
+
+
+def test_numba_bf16_functions_type_and_compile():
+    typed = numba_bf16_functions.inspect_types(BF16_FUNCTIONS_SIG)
+    assert "(pf.bf16.hadd(a, b) : bfloat16)" in typed
+    assert "(pf.bf16.hlt(a, b) : bool)" in typed
+    assert "(pf.bf16.bfloat16_to_float32(a) : float32)" in typed
+    ptx = numba_bf16_functions.inspect_ptx(BF16_FUNCTIONS_SIG)
+    assert "add.bf16" in ptx or "add.rn.bf16" in ptx or "fma.rn.bf16" in ptx
+    assert "max.bf16" in ptx and "min.bf16" in ptx
+
+
+@pytest.mark.gpu
+def test_numba_bf16_functions_match_float32_math(rng):
+    n = 200
+    x = rng.uniform(-4, 4, n).astype(np.float32)
+    y = rng.uniform(0.5, 4, n).astype(np.float32)
+    out = np.zeros((n, 8), np.float32)
+    cmp = np.zeros((n, 3), np.bool_)
+    wide = np.zeros(n, np.float32)
+    numba_bf16_functions[2, 128](x, y, out, cmp, wide)
+    a, b = from_bits(to_bits(x)), from_bits(to_bits(y))
+    r = lambda v: from_bits(to_bits(v))  # noqa: E731 - one rounding to bfloat16
+    want = np.stack([r(a + b), r(r(a - b) * r(a / b)), r(a * b - np.abs(a)), r(np.maximum(a, b) - np.minimum(a, b)),
+                     r(np.sqrt(np.abs(a))), r(r(np.sin(a)) + r(np.exp(-np.abs(b)))),
+                     r(r(r(np.floor(a) + np.ceil(b)) + np.trunc(a)) + np.rint(b)), r(np.log2(r(np.abs(a) + 1)))],
+                    axis=1)
+    np.testing.assert_allclose(out, want, rtol=2 ** -7, atol=2 ** -7)
+    np.testing.assert_array_equal(cmp, np.stack([a < b, a >= b, a == a], axis=1))
+    np.testing.assert_array_equal(wide, a)

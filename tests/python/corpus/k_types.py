@@ -157,7 +157,7 @@ def bfloat16_arith(a, b, out):
     if i < out.size:
         x = cuda.bf16.bfloat16(a[i])
         y = cuda.bf16.bfloat16(b[i])
-        out[i] = float(x * y + x)
+        out[i] = cuda.bf16.bfloat16_to_float32(cuda.bf16.hadd(cuda.bf16.hmul(x, y), x))
 
 
 def round_bf16(f):
@@ -168,7 +168,7 @@ def round_bf16(f):
 
 def ref_bfloat16_arith(a, b, out):
     x, y = round_bf16(a), round_bf16(b)
-    out[:] = round_bf16(x * y + x)  # one rounding whether or not it contracts to an fma
+    out[:] = round_bf16(round_bf16(x * y) + x)  # __hmul and __hadd each round
 
 
 CASES = [
