@@ -43,29 +43,33 @@ def is_bfloat16(dtype):
     return dtype.name == "bfloat16" or (dtype.metadata or {}).get("ptxforge") == "bfloat16"
 
 
-def _dtype_name(dtype, where):
+def _scalar_name(dtype):
+    """numba's name of a scalar dtype kernels hold, or None (strings, float128, records...)."""
     if is_bfloat16(dtype):
         return "bfloat16"
-    if dtype.names is not None:
-        return _record_name(dtype, where)
     if dtype.kind == "b":
         return "bool"
-    if dtype.kind in "iu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)):
+    if dtype.kind in "iu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or \
+            (dtype.kind == "c" and dtype.itemsize in (8, 16)):
         return dtype.name
-    if dtype.kind == "c" and dtype.itemsize in (8, 16):
-        return dtype.name
-    raise TypeError(f"{where} has dtype {dtype}, which kernels do not support yet; "
-                    "use bool, int8-int64, uint8-uint64, float16-float64 or complex64-complex128")
+    return None
+
+
+def _dtype_name(dtype, where):
+    if dtype.names is not None:
+        return _record_name(dtype, where)
+    name = _scalar_name(dtype)
+    if name is None:
+        raise TypeError(f"{where} has dtype {dtype}, which kernels do not support yet; "
+                        "use bool, int8-int64, uint8-uint64, float16-float64, bfloat16 or complex64-complex128")
+    return name
 
 
 def _field_type_name(dtype):
     """numba's name of a record field's dtype, or None for one kernels cannot hold (strings)."""
     base, shape = dtype.subdtype if dtype.subdtype is not None else (dtype, ())
-    if base.kind == "b":
-        name = "bool"
-    elif base.kind in "iu" or (base.kind == "f" and base.itemsize in (2, 4, 8)) or base.kind == "c":
-        name = base.name
-    else:
+    name = _scalar_name(base) if base.names is None else None
+    if name is None:
         return None
     if not shape:
         return name

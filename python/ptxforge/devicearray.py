@@ -12,6 +12,7 @@ it or on any blocking stream finish first, so dropping an array right after a
 launch is safe and never waits.
 """
 
+import functools
 import operator
 import struct
 
@@ -26,6 +27,7 @@ DTYPE_CODES = {name: i for i, name in enumerate(
      "float16", "float32", "float64", "complex64", "complex128", "bfloat16"])}
 
 
+@functools.cache
 def bfloat16_dtype():
     """The numpy dtype of bfloat16 arrays: ml_dtypes' bfloat16 where it is installed, else a
     uint16 tagged as bfloat16 (its host copies then hold the raw bits)."""
@@ -493,5 +495,4 @@ def from_dlpack(obj, stream=0):
     if device_type not in (2, 3):
         raise BufferError(f"DLPack device type {device_type} is not CUDA memory; "
                           "use numpy for host arrays")
-    return DeviceNDArray(shape, strides, bfloat16_dtype() if dtype == "bfloat16" else np.dtype(dtype), stream,
-                         holder, ptr)
+    return DeviceNDArray(shape, strides, dtype, stream, holder, ptr)  # "bfloat16" included
