@@ -90,7 +90,8 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   lo.lineinfo = options.lineinfo;
   lo.ccMajor = options.ccMajor;
   lo.ccMinor = options.ccMinor;
-  LowerSession session;
+  std::unique_ptr<LowerTarget> target = makeNvptxTarget();
+  LowerSession session{*target, {}};
   Lowerer lowerer(*typed, *module, lo, session);
   llvm::Function *kernel = nullptr;
   try {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "compiler/Compiler.h"
+#include "compiler/Target.h"
 #include "frontend/TypeInfer.h"
 
 #include <llvm/IR/DIBuilder.h>
@@ -50,9 +51,10 @@ enum class Linkage {
   Internal, ///< a device function called from this module: values passed as they are
 };
 
-/// What the functions lowered into one module share: each typed device
-/// function's LLVM function, made once.
+/// What the functions lowered into one module share: the target, and each
+/// typed device function's LLVM function, made once.
 struct LowerSession {
+  LowerTarget &target;
   std::unordered_map<const frontend::TypedFunction *, llvm::Function *> functions;
 };
 
@@ -69,6 +71,7 @@ public:
   llvm::Function *lowerFunction(Linkage linkage, const std::string &name);
   /// True when a libdevice function was referenced.
   bool needsLibdevice() const { return needsLibdevice_; }
+  void markLibdevice() { needsLibdevice_ = true; }
 
   // Lower.cpp
   void block(const frontend::Block &b);
@@ -131,7 +134,6 @@ public:
   llvm::Value *call(const frontend::CallExpr *c);
   llvm::Value *deviceCall(const frontend::CallExpr *c, const frontend::TypedFunction &callee);
   llvm::Value *builtinValue(frontend::BuiltinId id);
-  llvm::Value *specialRegister(llvm::Intrinsic::ID id, unsigned lo, unsigned hi);
   llvm::Value *grid(bool size, int ndim);
   llvm::Value *mathCall(const frontend::MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t);
   llvm::Value *libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args);
@@ -182,6 +184,7 @@ public:
   const frontend::TypedFunction &tf;
   llvm::Module &module;
   LowerSession &session;
+  LowerTarget &target;
   llvm::LLVMContext &ctx;
   LowerOptions options;
   llvm::IRBuilder<> b;
