@@ -7,6 +7,7 @@
 
 #include <llvm/Config/llvm-config.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Linker/Linker.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <chrono>
@@ -57,30 +58,40 @@ void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Op
 
 std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
 
-std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
-                                               const GlobalEnv &globals, const Options &options, Stage upTo,
-                                               Diagnostic &error) {
-  auto out = std::make_unique<KernelArtifacts>();
-  Stopwatch clock;
+namespace {
+
+/// One kernel typed, and lowered into its own module of `ctx` when `upTo`
+/// asks for more than the typed tree.
+struct Lowered {
+  std::unique_ptr<llvm::Module> module; ///< null when stopped at Stage::Typed
+  llvm::Function *kernel = nullptr;
+  bool needsLibdevice = false;
+};
+
+/// Types `ast` for `argTypes` and lowers it, filling `out`'s signature,
+/// ABI, entry name (Options::entryName, else the function's name), typed
+/// tree and, with keepIr, unoptimised IR. False on a user error.
+bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTypes, const GlobalEnv &globals,
+                  const Options &options, Stage upTo, llvm::LLVMContext &ctx, KernelArtifacts &out, Lowered &lowered,
+                  Diagnostic &error, Stopwatch &clock) {
   std::unique_ptr<TypedFunction> typed = inferTypes(ast, argTypes, globals, /*isKernel=*/!options.device, error);
   if (!typed)
-    return nullptr;
-  out->params = typed->paramTypes;
-  out->returnType = typed->returnType;
+    return false;
+  out.params = typed->paramTypes;
+  out.returnType = typed->returnType;
   Signature sig;
   sig.params = typed->paramTypes;
   sig.returnType = typed->returnType;
-  out->signature = sig.str();
-  for (const Type *t : out->params)
-    appendAbi(t, out->abi);
-  out->entryName = ast.function().name;
-  out->typed = typed->str();
-  out->msTyping = clock.lap();
+  out.signature = sig.str();
+  for (const Type *t : out.params)
+    appendAbi(t, out.abi);
+  out.entryName = options.entryName.empty() ? ast.function().name : options.entryName;
+  out.typed = typed->str();
+  out.msTyping = clock.lap();
   if (upTo == Stage::Typed)
-    return out;
+    return true;
 
-  llvm::LLVMContext ctx;
-  auto module = std::make_unique<llvm::Module>(ast.function().name, ctx);
+  auto module = std::make_unique<llvm::Module>(out.entryName, ctx);
   llvm::TargetMachine *tm = targetMachine(options);
   module->setTargetTriple(kTriple);
   module->setDataLayout(tm->createDataLayout());
@@ -92,12 +103,11 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   lo.ccMinor = options.ccMinor;
   LowerSession session;
   Lowerer lowerer(*typed, *module, lo, session);
-  llvm::Function *kernel = nullptr;
   try {
-    kernel = lowerer.lowerFunction(options.device ? Linkage::Exported : Linkage::Kernel, out->entryName);
+    lowered.kernel = lowerer.lowerFunction(options.device ? Linkage::Exported : Linkage::Kernel, out.entryName);
   } catch (const DiagnosticError &e) {
     error = e.diagnostic();
-    return nullptr;
+    return false;
   }
   std::string verifyErrors;
   llvm::raw_string_ostream vos(verifyErrors);
@@ -105,47 +115,124 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     error.span = ast.function().span;
     error.message = "internal compiler error: invalid LLVM IR was generated for '" + ast.function().name +
                     "'; please report it with this kernel.\n" + verifyErrors;
-    return nullptr;
+    return false;
   }
   if (options.keepIr)
-    out->llvm = print(*module);
-  out->msLowering = clock.lap();
+    out.llvm = print(*module);
+  out.cooperative = module->getNamedMetadata(kCooperativeMetadata) != nullptr;
+  lowered.needsLibdevice = lowerer.needsLibdevice();
+  lowered.module = std::move(module);
+  out.msLowering = clock.lap();
+  return true;
+}
 
-  if (lowerer.needsLibdevice()) {
+/// Links libdevice where the kernel calls it, makes every function but the
+/// kernel internal and adds the kernel's launch-bound annotations: the
+/// module is then ready to be linked with others or optimised alone.
+bool prepareModule(Lowered &lowered, const AstContext &ast, const Options &options, Diagnostic &error) {
+  llvm::Module &module = *lowered.module;
+  if (lowered.needsLibdevice) {
     std::string linkError;
-    if (!linkLibdevice(*module, options.fastmath, linkError)) {
+    if (!linkLibdevice(module, options.fastmath, linkError)) {
       error.span = ast.function().span;
       error.message = linkError;
-      return nullptr;
+      return false;
     }
   }
-  for (llvm::Function &f : *module) {
-    if (&f != kernel && !f.isDeclaration())
+  for (llvm::Function &f : module) {
+    if (&f != lowered.kernel && !f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
     // The inliner keeps "unsafe-fp-math" only where every inlined callee has
     // it: libdevice's functions need it too, or fastmath loses div.approx.
     if (options.fastmath && !f.isDeclaration())
       f.addFnAttr("unsafe-fp-math", "true");
   }
-  addKernelAnnotations(*module, kernel, options);
-  out->cooperative = module->getNamedMetadata(kCooperativeMetadata) != nullptr;
-  optimize(*module, *tm, options.optLevel);
-  if (options.keepIr)
-    out->llvmOpt = print(*module);
-  out->msOptimizing = clock.lap();
+  addKernelAnnotations(module, lowered.kernel, options);
+  return true;
+}
 
-  out->ptx = emitPtx(*module, *tm);
-  out->msPtx = clock.lap();
-  if (upTo == Stage::Ptx || upTo == Stage::Llvm)
-    return out;
-
+/// Optimises `module` and emits its PTX and, for Stage::Cubin, its cubin.
+void optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo, std::string *llvmOpt, std::string &ptx,
+                     CubinResult &cubin, double &msOptimizing, double &msPtx, double &msCubin, Stopwatch &clock) {
+  llvm::TargetMachine *tm = targetMachine(options);
+  optimize(module, *tm, options.optLevel);
+  if (llvmOpt)
+    *llvmOpt = print(module);
+  msOptimizing = clock.lap();
+  ptx = emitPtx(module, *tm);
+  msPtx = clock.lap();
+  if (upTo != Stage::Cubin)
+    return;
   CubinOptions co;
   co.ccMajor = options.ccMajor;
   co.ccMinor = options.ccMinor;
   co.lineInfo = options.lineinfo;
   co.maxRegisters = options.maxRegisters;
-  out->cubin = assembleCubin(out->ptx, co);
-  out->msCubin = clock.lap();
+  cubin = assembleCubin(ptx, co);
+  msCubin = clock.lap();
+}
+
+} // namespace
+
+std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
+                                               const GlobalEnv &globals, const Options &options, Stage upTo,
+                                               Diagnostic &error) {
+  auto out = std::make_unique<KernelArtifacts>();
+  Stopwatch clock;
+  llvm::LLVMContext ctx;
+  Lowered lowered;
+  if (!typeAndLower(ast, argTypes, globals, options, upTo, ctx, *out, lowered, error, clock))
+    return nullptr;
+  if (upTo == Stage::Typed)
+    return out;
+  if (!prepareModule(lowered, ast, options, error))
+    return nullptr;
+  optimizeAndEmit(*lowered.module, options, upTo, options.keepIr ? &out->llvmOpt : nullptr, out->ptx, out->cubin,
+                  out->msOptimizing, out->msPtx, out->msCubin, clock);
+  return out;
+}
+
+std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &kernels, const Options &options,
+                                               Stage upTo, Diagnostic &error) {
+  auto out = std::make_unique<ModuleArtifacts>();
+  Stopwatch clock;
+  llvm::LLVMContext ctx;
+  std::unique_ptr<llvm::Module> linked;
+  for (const ModuleKernel &k : kernels) {
+    Options o = options;
+    o.entryName = k.entryName;
+    o.device = false;
+    auto artifacts = std::make_unique<KernelArtifacts>();
+    Lowered lowered;
+    if (!typeAndLower(*k.ast, k.argTypes, *k.globals, o, upTo, ctx, *artifacts, lowered, error, clock))
+      return nullptr;
+    out->kernels.push_back(std::move(artifacts));
+    if (upTo == Stage::Typed)
+      continue;
+    if (!prepareModule(lowered, *k.ast, o, error))
+      return nullptr;
+    // Each kernel's globals (constant arrays, libdevice's tables) are its own.
+    for (llvm::GlobalVariable &g : lowered.module->globals())
+      if (!g.isDeclaration())
+        g.setLinkage(llvm::GlobalValue::InternalLinkage);
+    if (!linked) {
+      linked = std::move(lowered.module);
+      linked->setModuleIdentifier(options.entryName.empty() ? k.entryName : options.entryName);
+    } else if (llvm::Linker::linkModules(*linked, std::move(lowered.module))) {
+      // Every symbol but the kernels is internal and the entry names are
+      // distinct, so linking cannot clash.
+      error.span = k.ast->function().span;
+      error.message = "internal compiler error: linking kernel '" + k.entryName + "' into its module failed";
+      return nullptr;
+    }
+  }
+  if (!linked)
+    return out;
+  if (options.keepIr)
+    out->llvm = print(*linked);
+  double msOptimizing = 0, msPtx = 0, msCubin = 0;
+  optimizeAndEmit(*linked, options, upTo, options.keepIr ? &out->llvmOpt : nullptr, out->ptx, out->cubin, msOptimizing,
+                  msPtx, msCubin, clock);
   return out;
 }
 
