@@ -10,7 +10,9 @@
 #include <llvm/Linker/Linker.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <chrono>
+#include <tuple>
 
 namespace ptxforge::compiler {
 
@@ -60,6 +62,29 @@ std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LL
 
 namespace {
 
+/// The parameters on the `def` line, then each name that refers to a local,
+/// ordered by position and kept once per line.
+void collectVariables(const AstContext &ast, const TypedFunction &typed, std::vector<VariableUse> &out) {
+  const FunctionDef &fn = ast.function();
+  for (const auto &local : typed.locals)
+    if (local->paramIndex >= 0 && local->type && local->paramIndex < static_cast<int>(fn.params.size())) {
+      const Span &span = fn.params[local->paramIndex].span;
+      out.push_back({span.line ? span.line : fn.span.line, span.col, local->name, local->type->str()});
+    }
+  for (const auto &[expr, ref] : typed.refs)
+    if (ref.local && ref.local->type)
+      out.push_back({expr->span().line, expr->span().col, ref.local->name, ref.local->type->str()});
+  std::sort(out.begin(), out.end(), [](const VariableUse &a, const VariableUse &b) {
+    return std::tie(a.line, a.col) < std::tie(b.line, b.col);
+  });
+  std::vector<VariableUse> once;
+  for (VariableUse &v : out)
+    if (std::none_of(once.begin(), once.end(),
+                     [&](const VariableUse &u) { return u.line == v.line && u.name == v.name; }))
+      once.push_back(std::move(v));
+  out = std::move(once);
+}
+
 /// One kernel typed, and lowered into its own module of `ctx` when `upTo`
 /// asks for more than the typed tree.
 struct Lowered {
@@ -87,6 +112,7 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
     appendAbi(t, out.abi);
   out.entryName = options.entryName.empty() ? ast.function().name : options.entryName;
   out.typed = typed->str();
+  collectVariables(ast, *typed, out.variables);
   out.msTyping = clock.lap();
   if (upTo == Stage::Typed)
     return true;

@@ -36,6 +36,12 @@ struct Options {
 
 enum class Stage { Typed, Llvm, Ptx, Cubin };
 
+/// A variable named on a source line, with its type (for inspect_types).
+struct VariableUse {
+  int line = 0, col = 0;
+  std::string name, type;
+};
+
 /// Everything one compilation produced, up to the stage asked for.
 struct KernelArtifacts {
   std::string entryName;   ///< the PTX .entry name
@@ -44,6 +50,9 @@ struct KernelArtifacts {
   const frontend::Type *returnType = nullptr;
   std::vector<AbiSlot> abi; ///< flattened parameters
   std::string typed;        ///< the typed tree
+  /// Every parameter and local variable where the kernel's source names it,
+  /// by line and column, once per line.
+  std::vector<VariableUse> variables;
   std::string llvm;         ///< LLVM IR before optimisation (with Options::keepIr)
   std::string llvmOpt;      ///< LLVM IR after optimisation (with Options::keepIr)
   std::string ptx;

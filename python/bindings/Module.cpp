@@ -275,6 +275,13 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("return_type",
                              [](const compiler::KernelArtifacts &a) { return a.returnType->str(); })
       .def_readonly("typed", &compiler::KernelArtifacts::typed)
+      .def_property_readonly("variables",
+                             [](const compiler::KernelArtifacts &a) {
+                               py::list out;
+                               for (const compiler::VariableUse &v : a.variables)
+                                 out.append(py::make_tuple(v.line, v.col, v.name, v.type));
+                               return out;
+                             })
       .def_readonly("llvm", &compiler::KernelArtifacts::llvm)
       .def_readonly("llvm_opt", &compiler::KernelArtifacts::llvmOpt)
       .def_readonly("ptx", &compiler::KernelArtifacts::ptx)
