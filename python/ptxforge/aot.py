@@ -252,6 +252,8 @@ class AotKernel(Dispatcher):
     """A kernel of a loaded AOT module: ``kernel[blocks, threads](...)`` picks the
     signature that the arguments fit (exact matches first) and launches its entry."""
 
+    _compiles = False
+
     def __init__(self, name, module, entries):
         # Not Dispatcher.__init__: there is no Python function, nothing to compile.
         import threading

@@ -79,6 +79,7 @@ class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature."""
 
     _pf_kernel = True
+    _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
                  max_registers=0, opt=True, launch_bounds=None):
@@ -194,7 +195,8 @@ class Dispatcher:
         # Driver start-up and the assembler's own start-up run on background
         # threads while the arguments are typed and the kernel compiled.
         _core.start_init(device)
-        _core.warm_assembler()
+        if self._compiles:  # an AOT kernel has nothing to assemble
+            _core.warm_assembler()
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
         cc = _core.compute_capability(device)
