@@ -11,6 +11,7 @@ import threading
 import weakref
 
 from . import _core
+from . import cache as _cache
 from ._args import describe, register_interop_types
 from ._source import parsed_function, resolve_globals
 from .errors import CompileError
@@ -81,9 +82,10 @@ class Dispatcher:
     _pf_kernel = True
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, launch_bounds=None):
+                 max_registers=0, opt=True, launch_bounds=None, cache=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
+        self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
         max_threads, min_blocks = _launch_bounds(launch_bounds)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
@@ -131,8 +133,9 @@ class Dispatcher:
                     keep_ir = keep_ir or bool(compiled.artifacts.llvm_opt)
                 fa = self._function_ast()
                 globals_ = resolve_globals(self.py_func, self._source.names)
+                cache_dir, cache_bytes = _cache.settings(self._use_cache)
                 artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
-                                          **self.options)
+                                          cache_dir=cache_dir, cache_bytes=cache_bytes, **self.options)
                 compiled = _Compiled(artifacts, _STAGES[stage])
                 self._overloads[key] = compiled
             return compiled
@@ -278,12 +281,14 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
-           max_registers=None, opt=True, debug=False, cache=False, link=None, inline=None,
+           max_registers=None, opt=True, debug=False, cache=None, link=None, inline=None,
            launch_bounds=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
     signatures for eager type checking (``@kernel("void(float32[::1])")``).
+    Compiled kernels are kept in the disk cache (ptxforge.cache) unless
+    ``cache=False``; numba's ``cache=True`` is the default here.
     """
     if debug:
         raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
@@ -297,7 +302,7 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
             from .devicefunc import DeviceFunction
 
             return DeviceFunction(func, options)
-        return Dispatcher(func, signatures, **options)
+        return Dispatcher(func, signatures, cache=cache, **options)
 
     if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
         return wrap(func_or_sig)
