@@ -263,6 +263,22 @@ class Dispatcher:
             return next(iter(result.values()))
         return result
 
+    # -- travelling to other processes (ptxforge/_serialize.py) -------------------
+
+    def __reduce__(self):
+        from ._serialize import reduce_kernel
+
+        return reduce_kernel(self)
+
+    @classmethod
+    def _rebuild(cls, pyfunc, signatures, options, use_cache):
+        """A kernel object for `pyfunc` with the options and signatures of one that travelled."""
+        d = cls(pyfunc, (), cache=use_cache)
+        d.options = dict(options)
+        for types in signatures:
+            d._check_signature(types)
+        return d
+
     @property
     def overloads(self):
         """{signature: entry name} of what has been compiled."""
