@@ -94,6 +94,7 @@ class Dispatcher:
         self._ast = None
         self._lock = threading.RLock()
         self._overloads = {}  # (types, cc) -> _Compiled
+        self._compiling = {}  # (types, cc) -> the lock its compilation holds
         self._fast = None  # _core.FastTable: fast-path key -> loaded function
         self.signatures = []
         for sig in signatures:
@@ -125,7 +126,16 @@ class Dispatcher:
 
     def _compile(self, types, cc, stage, keep_ir=False):
         key = (types, cc)
+        compiled = self._overloads.get(key)
+        if compiled is not None and compiled.stage >= _STAGES[stage] and (not keep_ir or compiled.artifacts.llvm_opt):
+            return compiled
+        # One compilation per signature: threads that want the same one wait for it;
+        # other signatures of this kernel compile meanwhile (the GIL is released).
         with self._lock:
+            key_lock = self._compiling.get(key)
+            if key_lock is None:
+                key_lock = self._compiling[key] = threading.RLock()
+        with key_lock:
             compiled = self._overloads.get(key)
             if compiled is None or compiled.stage < _STAGES[stage] or (keep_ir and not compiled.artifacts.llvm_opt):
                 if compiled is not None:  # never lose what an earlier compile kept
@@ -136,8 +146,10 @@ class Dispatcher:
                 cache_dir, cache_bytes = _cache.settings(self._use_cache)
                 artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
                                           cache_dir=cache_dir, cache_bytes=cache_bytes, **self.options)
-                compiled = _Compiled(artifacts, _STAGES[stage])
-                self._overloads[key] = compiled
+                new = _Compiled(artifacts, _STAGES[stage])
+                if compiled is not None:
+                    new.loaded = compiled.loaded
+                compiled = self._overloads[key] = new
             return compiled
 
     def compile(self, sig):
