@@ -12,7 +12,7 @@ import weakref
 
 from . import _core
 from . import cache as _cache
-from ._args import describe, register_interop_types
+from ._args import describe, register_interop_types, upload
 from ._source import parsed_function, resolve_globals
 from .errors import CompileError
 
@@ -171,6 +171,7 @@ class Dispatcher:
     __getitem__ = _core.dispatcher_getitem
 
     def _configure(self, config):
+        _core.start_init(_core.current_device())  # a launch is coming: start the driver now
         if not isinstance(config, tuple):
             raise TypeError("launch as kernel[blocks, threads](...) or kernel[blocks, threads, stream, shared_bytes](...)")
         if not 2 <= len(config) <= 4:
@@ -206,14 +207,20 @@ class Dispatcher:
         """The Python launch path: types the arguments, compiles and loads on a miss,
         copies numpy arrays in and back. Returns the LoadedKernel used."""
         device = _core.current_device()
-        # Driver start-up and the assembler's own start-up run on background
-        # threads while the arguments are typed and the kernel compiled.
+        # The driver starts on a background thread (cuInit, then the primary
+        # context). Typing the arguments touches no device; the compile (or the
+        # disk cache's load) needs only cuInit's answer, the compute capability,
+        # and runs while the context is being made. Host arrays are copied in after.
         _core.start_init(device)
-        _core.warm_assembler()
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
         cc = _core.compute_capability(device)
         compiled = self._compile(types, cc, "cubin")
+        if not compiled.artifacts.from_cache:
+            # Compiling at run time: later compiles will want nvJitLink, which is
+            # loaded on a background thread now (ptxas assembled this one).
+            _core.warm_assembler()
+        values = upload(values, transfers)
         kernel = compiled.loaded.get(device)
         if kernel is None:
             with self._lock:
