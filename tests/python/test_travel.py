@@ -5,7 +5,11 @@ means no recompile. Compile-only: workers compile for sm_90 and count compiles.
 
 import concurrent.futures
 import multiprocessing
+import os
+import pathlib
 import pickle
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -162,3 +166,28 @@ def test_a_compile_error_is_raised_in_the_worker(ship):
     with spawn_pool() as pool:
         messages = pool.map(ship.error_in_worker, [ship.make_broken(1.0)] * 2)
     assert all(m and "not_defined_anywhere" in m for m in messages)
+
+
+MULTI_GPU = pathlib.Path(__file__).resolve().parents[2] / "examples" / "multi_gpu.py"
+
+
+def run_multi_gpu():
+    return subprocess.run([sys.executable, str(MULTI_GPU)], capture_output=True, text=True, env=os.environ,
+                          timeout=300)
+
+
+@pytest.mark.skipif(pf.is_available(), reason="checks the example on a machine with no GPU")
+def test_the_multi_gpu_example_says_there_is_no_gpu(cache_dir):
+    out = run_multi_gpu()
+    assert out.returncode == 0, out.stderr
+    assert "nothing to run, no GPU here" in out.stdout
+
+
+@pytest.mark.gpu
+def test_the_multi_gpu_example_runs_on_every_device_without_recompiling(cache_dir):
+    out = run_multi_gpu()
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("device ")]
+    assert len(lines) == len(pf.gpus) >= 1
+    assert all("0 kernels compiled in its worker" in ln for ln in lines), out.stdout
+    assert out.stdout.rstrip().endswith("ok")
