@@ -1,17 +1,22 @@
 """Cold compile time of every kernel in examples/, each in a fresh process.
 
-    python3 bench/compile_examples.py [--runs N] [--ptx-dir DIR] [EXAMPLE.py ...]
+    python3 bench/compile_examples.py [--runs N] [--baseline PYTHONPATH] [--ptx-dir DIR] [EXAMPLE.py ...]
 
 A child process imports numpy and ptxforge, imports the example (its
 decorator parses and type-checks the kernels, as `ptxforge compile` does),
-and then times the compilation of one kernel to a cubin: typing, lowering,
-O3, PTX and the assembler, with the process's one-time costs (opening
-nvJitLink, reading libdevice, LLVM's target) inside the figure, since a
-fresh process pays them. The disk cache is off in the child. Each figure is
-the median over N fresh processes (and the fastest, since this machine is
-shared); the stage columns are the median run's. With --ptx-dir the PTX of
-each kernel is written there, to compare the generated code before and after
-a change (diff -r).
+and then times the compilation of one kernel for sm_90, with the process's
+one-time costs inside the figure since a fresh process pays them. The disk
+cache is off in the child. Two figures per kernel:
+
+- to PTX: ptxforge's own compiler (typing, lowering, O3, PTX emission),
+  the wall time of the compile less the assembler's part;
+- to cubin: the whole compile, NVIDIA's assembler included (a ptxas
+  process, or nvJitLink, as the compiler chooses).
+
+Each is the median over N fresh processes. With --baseline, another build of
+the package (its staged python/ folder) is measured the same way, its runs
+interleaved with these so that both see the same machine load, and the PTX
+of both is compared. With --ptx-dir each kernel's PTX is written there.
 """
 
 import argparse
@@ -38,8 +43,8 @@ types = d.signatures[index]
 t = time.perf_counter()
 artifacts = d._compile(types, (9, 0), "cubin").artifacts
 ms = (time.perf_counter() - t) * 1e3
-print(json.dumps({"ms": ms, "stages": artifacts.timings, "ptx": artifacts.ptx,
-                  "assembler": artifacts.assembler, "signature": artifacts.signature}))
+print(json.dumps({"ms": ms, "ptx_ms": ms - artifacts.timings["cubin"], "ptx": artifacts.ptx,
+                  "assembler": artifacts.assembler}))
 """
 
 LIST = r"""
@@ -52,13 +57,11 @@ print(json.dumps([[n, len(d.signatures)] for n, d in scope.items() if isinstance
 """
 
 
-def child_env():
-    env = dict(os.environ, PTXFORGE_CACHE="0")
-    return env
-
-
-def run(code, *args):
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=child_env())
+def run(code, args, pythonpath=None):
+    env = dict(os.environ, PTXFORGE_CACHE="0", OPENBLAS_NUM_THREADS="1")
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
     if proc.returncode:
         raise RuntimeError(f"child failed for {args}: {proc.stderr.strip().splitlines()[-1:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -67,32 +70,50 @@ def run(code, *args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", help="PYTHONPATH of another build to compare with")
     parser.add_argument("--ptx-dir", help="write each kernel's PTX here")
     parser.add_argument("examples", nargs="*")
     args = parser.parse_args()
     files = args.examples or sorted(glob.glob(os.path.join(ROOT, "examples", "*.py")))
-    stages = ["typing", "lowering", "optimizing", "ptx", "cubin"]
-    print(f"cold compile to cubin, fresh process each, median of {args.runs} (ms)")
-    print(f"{'example':20} {'kernel':22} {'median':>7} {'fastest':>7}  "
-          + " ".join(f"{s[:6]:>6}" for s in stages) + f" {'PTX B':>7}")
-    worst = {}
+    builds = [("now", None)] + ([("base", args.baseline)] if args.baseline else [])
+    print(f"cold compile for sm_90 in a fresh process, median of {args.runs} (ms); to PTX: ptxforge's compiler; "
+          "to cubin: with the assembler")
+    head = f"{'example':20} {'kernel':22}"
+    if args.baseline:
+        head += f" {'to PTX before':>13} {'after':>6} {'to cubin before':>15} {'after':>6}  PTX"
+    else:
+        head += f" {'to PTX':>7} {'to cubin':>9} {'PTX bytes':>10}"
+    print(head)
+    worst = {name: 0.0 for name, _ in builds}
+    assemblers = set()
     for path in files:
         example = os.path.basename(path)
-        for name, count in run(LIST, path):
+        for name, count in run(LIST, [path]):
             for index in range(count):
-                results = [run(CHILD, path, name, str(index)) for _ in range(args.runs)]
-                results.sort(key=lambda r: r["ms"])
-                mid = results[len(results) // 2]
-                med = statistics.median(r["ms"] for r in results)
-                worst[example] = max(worst.get(example, 0.0), med)
-                print(f"{example:20} {name:22} {med:7.1f} {results[0]['ms']:7.1f}  "
-                      + " ".join(f"{mid['stages'][s]:6.1f}" for s in stages) + f" {len(mid['ptx']):7d}")
+                results = {b: [] for b, _ in builds}
+                for _ in range(args.runs):  # interleaved, so that both builds meet the same load
+                    for b, pythonpath in builds:
+                        results[b].append(run(CHILD, [path, name, str(index)], pythonpath))
+                med = {b: (statistics.median(r["ptx_ms"] for r in rs), statistics.median(r["ms"] for r in rs))
+                       for b, rs in results.items()}
+                for b in worst:
+                    worst[b] = max(worst[b], med[b][0])
+                assemblers.update(r["assembler"] for r in results["now"])
+                ptx = results["now"][0]["ptx"]
+                line = f"{example:20} {name:22}"
+                if args.baseline:
+                    same = "same" if ptx == results["base"][0]["ptx"] else "differs"
+                    line += (f" {med['base'][0]:13.1f} {med['now'][0]:6.1f} {med['base'][1]:15.1f} "
+                             f"{med['now'][1]:6.1f}  {same}")
+                else:
+                    line += f" {med['now'][0]:7.1f} {med['now'][1]:9.1f} {len(ptx):10d}"
+                print(line, flush=True)
                 if args.ptx_dir:
                     os.makedirs(args.ptx_dir, exist_ok=True)
                     with open(os.path.join(args.ptx_dir, f"{name}_{index}.ptx"), "w") as f:
-                        f.write(mid["ptx"])
-    slowest = max(worst, key=worst.get)
-    print(f"slowest kernel: {worst[slowest]:.1f} ms ({slowest}); assembler {mid['assembler']}")
+                        f.write(ptx)
+    print(f"slowest to PTX: {worst['now']:.1f} ms" + (f" (before: {worst['base']:.1f} ms)" if args.baseline else "")
+          + f"; assembler: {', '.join(sorted(assemblers))}")
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ private:
   llvm::BLAKE3 hasher;
 };
 
-/// The function's own lines, `def` to its last line, exactly as parsed; with
+/// The function's own lines, `def` to its last line, as parsed; with
 /// lineinfo also the file and the position, which the line tables record.
 void functionSource(KeyWriter &w, const AstContext &ast, bool lineinfo) {
   const FunctionDef &fn = ast.function();
@@ -126,8 +126,16 @@ void functionSource(KeyWriter &w, const AstContext &ast, bool lineinfo) {
   w.text(fn.name);
   int first = fn.span.line, last = std::max(fn.span.endLine, fn.span.line);
   w.number(static_cast<std::uint64_t>(last - first + 1));
-  for (int line = first; line <= last; ++line)
-    w.text(file ? file->line(line) : std::string());
+  // Dedented by the `def` line's column: a kernel indented differently (in a
+  // class, a function) is the same kernel.
+  for (int line = first; line <= last; ++line) {
+    std::string_view text = file ? std::string_view(file->line(line)) : std::string_view();
+    std::size_t indent = 0;
+    while (indent < text.size() && indent < static_cast<std::size_t>(std::max(fn.span.col, 0)) &&
+           (text[indent] == ' ' || text[indent] == '\t'))
+      ++indent;
+    w.text(text.substr(indent));
+  }
   if (lineinfo) {
     w.text(file ? file->name : std::string());
     w.number(static_cast<std::uint64_t>(fn.span.line));
