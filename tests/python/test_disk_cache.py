@@ -183,6 +183,13 @@ def test_moving_a_kernel_keeps_its_entry_unless_lines_are_recorded(cache_dir, ma
     assert outcome(make_module("\n\n" + KERNEL).k, lineinfo=True) == "miss"  # the line tables differ
 
 
+def test_indentation_is_not_keyed(cache_dir, make_module):
+    assert outcome(make_module(KERNEL).k) == "miss"
+    nested = make_module("import ptxforge as pf\nSCALE = 2.0\n\nclass Holder:\n"
+                         + textwrap.indent(KERNEL.split("SCALE = 2.0", 1)[1], "    "))
+    assert outcome(nested.Holder.k) == "hit"
+
+
 def test_adding_a_kernel_to_a_file_recompiles_nothing_else(cache_dir, make_module):
     assert outcome(make_module(KERNEL).k) == "miss"
     grown = make_module(KERNEL + "\n@pf.kernel\ndef k2(a):\n    a[0] = 1.0\n")
