@@ -152,13 +152,14 @@ values = upload(values, transfers)
 mark("allocate and copy in (3 x 4 MiB)")
 kernel = _core.LoadedKernel(compiled.artifacts, 0)
 mark("load the module (cuModuleLoadData of the cubin)")
-kernel.launch((n // 256, 1, 1), (256, 1, 1), 0, 0, values)
+read_only = kernel.launch((n // 256, 1, 1), (256, 1, 1), 0, 0, values)
 mark("first cuLaunchKernel (lazy function load)")
 _core.synchronize()
 mark("run and synchronise")
 for t in transfers:
-    t.copy_back()
-mark("copy out (4 MiB x 3)")
+    if t.buffer.ptr not in read_only:
+        t.copy_back()
+mark(f"copy out ({sum(t.buffer.ptr not in read_only for t in transfers)} x 4 MiB: what the kernel writes)")
 assert out[0] == 3.0 and out[-1] == 3.0
 steps = [(name, (t - marks[i][1]) * 1e3) for i, (name, t) in enumerate(marks[1:])]
 print(json.dumps({"steps": steps, "total": (marks[-1][1] - marks[0][1]) * 1e3,

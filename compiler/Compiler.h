@@ -50,6 +50,10 @@ struct KernelArtifacts {
   /// The kernel calls pf.cg.this_grid().sync(): it must be launched with
   /// cuLaunchCooperativeKernel, all of its blocks co-resident.
   bool cooperative = false;
+  /// ABI slots (indices into `abi`) of array and record data pointers the
+  /// kernel provably never writes (LLVM inferred readonly and nocapture after
+  /// optimisation): a host array passed there need not be copied back.
+  std::vector<int> readOnlyArgs;
   /// Read from the disk cache (compiler/KernelCache.h), not compiled: the
   /// IR texts are empty and the timings zero.
   bool fromCache = false;

@@ -134,7 +134,7 @@ private:
 // this trips when the struct grows, so that a new field is not forgotten
 // (add it to encode and decode, and bump kFormat).
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(KernelArtifacts) == 400,
+static_assert(sizeof(KernelArtifacts) == 432,
               "KernelArtifacts changed: store the new field in the cache entry (KernelCache.cpp)");
 #endif
 
@@ -148,6 +148,9 @@ std::string encode(const std::string &key, const KernelArtifacts &a) {
   for (const Type *t : a.params)
     p.text(t->str());
   p.u8(a.cooperative ? 1 : 0);
+  p.u32(static_cast<std::uint32_t>(a.readOnlyArgs.size()));
+  for (int slot : a.readOnlyArgs)
+    p.u32(static_cast<std::uint32_t>(slot));
   p.text(a.typed);
   p.text(a.ptx);
   p.text(a.cubin.cubin);
@@ -203,7 +206,13 @@ std::unique_ptr<KernelArtifacts> decode(std::string_view bytes, const std::strin
     if (ok)
       a->params.push_back(t);
   }
-  ok = ok && r.u8(cooperative) && r.text(a->typed) && r.text(a->ptx) && r.text(a->cubin.cubin) && r.u8(by) &&
+  std::uint32_t readOnly = 0, slot = 0;
+  ok = ok && r.u8(cooperative) && r.u32(readOnly);
+  for (std::uint32_t i = 0; ok && i < readOnly; ++i) {
+    ok = r.u32(slot);
+    a->readOnlyArgs.push_back(static_cast<int>(slot));
+  }
+  ok = ok && r.text(a->typed) && r.text(a->ptx) && r.text(a->cubin.cubin) && r.u8(by) &&
        r.text(a->cubin.log) && r.done() && by <= static_cast<std::uint8_t>(Assembler::Ptxas);
   if (!ok || storedKey != key) {
     why = ok ? "it belongs to another key" : "its contents do not parse";

@@ -218,6 +218,7 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("signature", &compiler::KernelArtifacts::signature)
       .def_readonly("cooperative", &compiler::KernelArtifacts::cooperative)
       .def_readonly("from_cache", &compiler::KernelArtifacts::fromCache)
+      .def_readonly("read_only_args", &compiler::KernelArtifacts::readOnlyArgs)
       .def_property_readonly("return_type",
                              [](const compiler::KernelArtifacts &a) { return a.returnType->str(); })
       .def_readonly("typed", &compiler::KernelArtifacts::typed)

@@ -228,11 +228,12 @@ class Dispatcher:
                 if kernel is None:
                     kernel = _core.LoadedKernel(compiled.artifacts, device)
                     compiled.loaded[device] = kernel
-        kernel.launch(griddim, blockdim, shared, stream, values)
+        read_only = kernel.launch(griddim, blockdim, shared, stream, values)
         if transfers:
             _core.synchronize()
-            for t in transfers:
-                t.copy_back()
+            for t in transfers:  # an array the kernel never writes needs no copy back
+                if t.buffer.ptr not in read_only:
+                    t.copy_back()
         elif key is not None:
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
