@@ -474,14 +474,6 @@ std::uint64_t clearCache(const std::string &directory) {
   return removed;
 }
 
-void evictCache(const std::string &directory, std::uint64_t maxBytes) {
-  if (!makeDirectories(versionDir(directory)))
-    return;
-  UsageLock lock(directory);
-  if (lock.ok())
-    evictLocked(directory, maxBytes, lock);
-}
-
 CacheStats cacheStats() {
   Counters &c = counters();
   return {c.hits.load(), c.misses.load(), c.stores.load(), c.corrupt.load(), c.compiles.load()};

@@ -78,9 +78,6 @@ CacheInfo cacheInfo(const std::string &directory);
 /// Removes every entry (and leftover temporary file) of the cache in
 /// `directory`, and nothing else there. Returns the number of entries removed.
 std::uint64_t clearCache(const std::string &directory);
-/// Evicts least recently used entries until the cache holds at most
-/// `maxBytes` (then 80% of it, so that eviction runs rarely).
-void evictCache(const std::string &directory, std::uint64_t maxBytes);
 
 /// This process's counts: cache lookups that hit and missed, entries
 /// written, corrupt entries met, and compilations that went past typing.

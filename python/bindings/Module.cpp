@@ -287,10 +287,6 @@ PYBIND11_MODULE(_core, m) {
     py::gil_scoped_release release;
     return compiler::clearCache(dir);
   });
-  m.def("cache_evict", [](const std::string &dir, std::uint64_t maxBytes) {
-    py::gil_scoped_release release;
-    compiler::evictCache(dir, maxBytes);
-  });
   m.def("cache_stats", [] {
     compiler::CacheStats s = compiler::cacheStats();
     py::dict d;
