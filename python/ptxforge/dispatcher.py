@@ -215,6 +215,7 @@ class Dispatcher:
         _core.start_init(device)
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
+        self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
         compiled = self._compile(types, cc, "cubin")
         if not compiled.artifacts.from_cache:
