@@ -3,6 +3,8 @@ the same kernel from several threads at once too; each signature compiles once."
 
 import concurrent.futures
 import random
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -68,6 +70,35 @@ def test_threads_reading_the_same_cache_entries(make_module, cache_dir):
         list(pool.map(lambda t: t[0].compile(t[1]), [t for t in tasks(second) if t[1] == SIGS[0]]))
     after = pf.cache.stats()
     assert after["hits"] - before["hits"] == 12 and after["compiles"] == before["compiles"]
+
+
+def test_compilation_releases_the_gil(make_module):
+    # With a switch interval of minutes Python never takes the GIL from a thread by
+    # itself: the main thread runs during the compile only if the compile lets go of it.
+    module = make_module(KERNELS.replace("CACHE", "False"))
+    kernel = module.k5
+    kernel._function_ast()  # reading a source file would let go of the GIL too
+    module.shared_helper._function_ast()
+    state = {"compiling": False, "seen": None}
+    ready = threading.Event()
+
+    def compile_it():
+        state["compiling"] = True
+        ready.set()
+        kernel.compile(SIGS[0])
+        state["compiling"] = False
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(300)
+    try:
+        worker = threading.Thread(target=compile_it)
+        worker.start()
+        ready.wait()
+        state["seen"] = state["compiling"]
+        worker.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert state["seen"] is True
 
 
 @pytest.mark.gpu
