@@ -177,11 +177,29 @@ bool prepareModule(Lowered &lowered, const AstContext &ast, const Options &optio
   return true;
 }
 
-/// Optimises `module` and emits its PTX and, for Stage::Cubin, its cubin.
-void optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo, std::string *llvmOpt, std::string &ptx,
-                     CubinResult &cubin, double &msOptimizing, double &msPtx, double &msCubin, Stopwatch &clock) {
+/// Records, for each kernel of `kernels` (artifacts and entry function), the
+/// ABI slots of data pointers that LLVM proved the optimised kernel only reads
+/// and never captures: a host array passed there need not be copied back.
+void noteReadOnlyArguments(const std::vector<std::pair<KernelArtifacts *, llvm::Function *>> &kernels) {
+  for (auto [out, kernel] : kernels)
+    for (std::size_t i = 0; kernel && i < out->abi.size(); ++i)
+      if (out->abi[i].role == AbiSlot::Data && kernel->getArg(i)->onlyReadsMemory() &&
+          kernel->getArg(i)->hasNoCaptureAttr())
+        out->readOnlyArgs.push_back(static_cast<int>(i));
+}
+
+/// Optimises `module` and emits its PTX and, for Stage::Cubin, its cubin;
+/// `kernels` (none for a device function) get their read-only arguments.
+void optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo,
+                     const std::vector<std::pair<KernelArtifacts *, std::string>> &kernels, std::string *llvmOpt,
+                     std::string &ptx, CubinResult &cubin, double &msOptimizing, double &msPtx, double &msCubin,
+                     Stopwatch &clock) {
   llvm::TargetMachine *tm = targetMachine(options);
   optimize(module, *tm, options.optLevel);
+  std::vector<std::pair<KernelArtifacts *, llvm::Function *>> entries;
+  for (const auto &[artifacts, name] : kernels)
+    entries.push_back({artifacts, module.getFunction(name)});
+  noteReadOnlyArguments(entries);
   if (llvmOpt)
     *llvmOpt = print(module);
   msOptimizing = clock.lap();
@@ -213,8 +231,11 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     return out;
   if (!prepareModule(lowered, ast, options, error))
     return nullptr;
-  optimizeAndEmit(*lowered.module, options, upTo, options.keepIr ? &out->llvmOpt : nullptr, out->ptx, out->cubin,
-                  out->msOptimizing, out->msPtx, out->msCubin, clock);
+  std::vector<std::pair<KernelArtifacts *, std::string>> kernels;
+  if (!options.device)
+    kernels.push_back({out.get(), out->entryName});
+  optimizeAndEmit(*lowered.module, options, upTo, kernels, options.keepIr ? &out->llvmOpt : nullptr, out->ptx,
+                  out->cubin, out->msOptimizing, out->msPtx, out->msCubin, clock);
   return out;
 }
 
@@ -257,8 +278,11 @@ std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &
   if (options.keepIr)
     out->llvm = print(*linked);
   double msOptimizing = 0, msPtx = 0, msCubin = 0;
-  optimizeAndEmit(*linked, options, upTo, options.keepIr ? &out->llvmOpt : nullptr, out->ptx, out->cubin, msOptimizing,
-                  msPtx, msCubin, clock);
+  std::vector<std::pair<KernelArtifacts *, std::string>> entries;
+  for (auto &k : out->kernels)
+    entries.push_back({k.get(), k->entryName});
+  optimizeAndEmit(*linked, options, upTo, entries, options.keepIr ? &out->llvmOpt : nullptr, out->ptx, out->cubin,
+                  msOptimizing, msPtx, msCubin, clock);
   return out;
 }
 

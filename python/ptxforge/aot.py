@@ -264,7 +264,10 @@ class AotKernel(Dispatcher):
         self.options = {}
         self._lock = threading.RLock()
         self._overloads = {}
+        self._compiling = {}
         self._fast = None
+        self._use_cache = False
+        self._source = self._ast = None
         self._entries = []  # [(entry, cooperative, types)]
         for entry, cooperative, signature in entries:
             ret, params = _core.parse_signature(signature)

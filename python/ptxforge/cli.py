@@ -5,6 +5,7 @@
                      [-O0..3] [--lineinfo] [--fastmath] [-o DIR]
     ptxforge inspect FILE.py [--kernel NAME] [--sig SIG] [--arch sm_90] [--block-size N]
                      [--stage typed|llvm|llvm-opt|ptx|sass|resources|lines ...]
+    ptxforge cache info | clear
     ptxforge --cmakedir | --includedir
 
 Each file is imported (its ``if __name__ == "__main__"`` part does not run).
@@ -14,6 +15,8 @@ DIR/NAME.cubin (one arch) or DIR/NAME.fatbin (several), beside DIR/NAME.h, a C
 declaration per signature (docs/aot.md). Without ``-o`` a summary per kernel is
 printed, or, with ``--emit``, that stage's text. No GPU is needed.
 ``inspect`` prints one report of every stage of a kernel (docs/inspection.md).
+``cache info`` shows where the disk cache is and what it holds; ``cache clear``
+empties it.
 """
 
 import argparse
@@ -23,6 +26,7 @@ import sys
 import time
 
 from . import _core
+from . import cache as _cache
 from .aot import arch_name, compile_kernel, parse_arch
 from .dispatcher import Dispatcher
 
@@ -247,6 +251,28 @@ def _cmd_inspect(args):
     return status
 
 
+def _size(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def _cmd_cache(args):
+    if args.action == "clear":
+        removed = _cache.clear()
+        print(f"removed {removed} cached kernel{'s' if removed != 1 else ''} from {_cache.directory()}")
+        return 0
+    info = _cache.info()
+    state = "on" if info["enabled"] else "off (PTXFORGE_CACHE=0)"
+    print(f"directory:  {info['directory']}")
+    print(f"state:      {state}")
+    print(f"entries:    {info['entries']} (one per kernel and signature)")
+    print(f"size:       {_size(info['bytes'])} of at most {_size(info['max_bytes'])} (PTXFORGE_CACHE_SIZE)")
+    print(f"compiler:   {'; '.join(_core.compiler_identity().split('; ')[:3])} (entries of other builds are never read)")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="ptxforge", description="Compile ptxforge kernels and show each stage.")
     parser.add_argument("--cmakedir", action="store_true",
@@ -278,6 +304,8 @@ def main(argv=None):
     i.add_argument("--stage", action="append",
                    choices=["typed", "llvm", "llvm-opt", "ptx", "sass", "resources", "lines"],
                    help="only these parts of the report (repeatable; default: all)")
+    k = sub.add_parser("cache", help="show or empty the disk cache of compiled kernels")
+    k.add_argument("action", choices=["info", "clear"])
     args = parser.parse_args(argv)
     if args.cmakedir or args.includedir:
         from . import cmake_dir, include_dir
@@ -288,5 +316,7 @@ def main(argv=None):
         return _cmd_compile(args)
     if args.command == "inspect":
         return _cmd_inspect(args)
+    if args.command == "cache":
+        return _cmd_cache(args)
     parser.print_help(sys.stderr)
     return 2
