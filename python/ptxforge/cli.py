@@ -59,17 +59,17 @@ def _archs(args):
 
 
 def _summary(build, ms, out):
+    archs = ", ".join(arch_name(cc) for cc in build.archs)
+    out.write(f"module {build.name}: {len(build.entries)} signature{'s' if len(build.entries) > 1 else ''} "
+              f"for {archs}, compiled in {ms:.1f} ms\n")
     for cc, mod in build.per_arch.items():
         assembler = mod.assembler if mod.cubin else "none: " + mod.assembler_error
-        out.write(f"module {build.name} ({arch_name(cc)}): PTX {len(mod.ptx)} bytes, cubin {len(mod.cubin)} bytes "
-                  f"({assembler}), compiled in {ms:.1f} ms\n")
+        out.write(f"  {arch_name(cc)}: PTX {len(mod.ptx)} bytes, cubin {len(mod.cubin)} bytes ({assembler})\n")
         for k in mod.kernels:
-            res = _core.cubin_resources(mod.cubin, k.entry_name) if mod.cubin else None
-            res = res or {}
-            out.write(f"  kernel {build.name}{k.signature} -> entry {k.entry_name}: registers "
-                      f"{res.get('registers', '?')}, shared {res.get('shared_bytes', '?')} B, "
-                      f"local {res.get('local_bytes', '?')} B\n")
-        _ptx_head(mod.ptx, out)
+            res = (_core.cubin_resources(mod.cubin, k.entry_name) if mod.cubin else None) or {}
+            out.write(f"    entry {k.entry_name}{k.signature}: registers {res.get('registers', '?')}, "
+                      f"shared {res.get('shared_bytes', '?')} B, local {res.get('local_bytes', '?')} B\n")
+    _ptx_head(build.per_arch[build.archs[-1]].ptx, out)
 
 
 def _ptx_head(ptx, out):
