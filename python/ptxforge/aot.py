@@ -319,5 +319,9 @@ class AotKernel(Dispatcher):
 
     inspect_types = inspect_llvm = inspect_ptx = inspect_asm = inspect_sass = _no_source
 
+    def __reduce__(self):
+        raise TypeError(f"AOT kernel '{self.__name__}' cannot be pickled; pass the module's path and load it "
+                        "with pf.load_module in the other process")
+
     def __repr__(self):
         return f"<ptxforge AOT kernel {self.__name__} from {self.module.path}>"

@@ -134,6 +134,29 @@ def _emit_files(build, path, emit, outdir, out):
     return written
 
 
+def _chosen_kernels(path, args):
+    """([(name, kernel)] of `path` that --kernel picks, problem): problem 1 when the file
+    did not import or a named kernel is missing (said on stderr), 2 when --sig is
+    ambiguous (the command stops)."""
+    try:
+        kernels = _kernels_in(path)
+    except Exception as exc:  # the user's file failed to import or a kernel failed to compile
+        print(f"{path}: {exc}", file=sys.stderr)
+        return [], 1
+    problem = 0
+    chosen = [(n, d) for n, d in kernels if not args.kernel or n in args.kernel]
+    for wanted in args.kernel or []:
+        if wanted not in dict(kernels):
+            print(f"{path}: no kernel named '{wanted}' (it has {', '.join(n for n, _ in kernels) or 'none'})",
+                  file=sys.stderr)
+            problem = 1
+    if args.sig and len(chosen) > 1:
+        print(f"{path}: --sig applies to one kernel; name it with --kernel "
+              f"(the file has {', '.join(n for n, _ in chosen)})", file=sys.stderr)
+        return [], 2
+    return chosen, problem
+
+
 def _cmd_compile(args):
     try:
         archs = _archs(args)
@@ -148,22 +171,10 @@ def _cmd_compile(args):
         overrides["opt_level"] = args.opt
     status = 0
     for path in args.files:
-        try:
-            kernels = _kernels_in(path)
-        except Exception as exc:  # the user's file failed to import or a kernel failed to compile
-            print(f"{path}: {exc}", file=sys.stderr)
-            status = 1
-            continue
-        chosen = [(n, d) for n, d in kernels if not args.kernel or n in args.kernel]
-        for wanted in args.kernel or []:
-            if wanted not in dict(kernels):
-                print(f"{path}: no kernel named '{wanted}' (it has {', '.join(n for n, _ in kernels) or 'none'})",
-                      file=sys.stderr)
-                status = 1
-        if args.sig and len(chosen) > 1:
-            print(f"{path}: --sig applies to one kernel; name it with --kernel "
-                  f"(the file has {', '.join(n for n, _ in chosen)})", file=sys.stderr)
+        chosen, problem = _chosen_kernels(path, args)
+        if problem == 2:
             return 2
+        status = max(status, problem)
         if args.emit is None and not args.output:
             print(f"== {path} ({', '.join(arch_name(cc) for cc in archs)})")
         for name, d in chosen:
@@ -224,16 +235,10 @@ def _cmd_inspect(args):
         return 2
     status = 0
     for path in args.files:
-        try:
-            kernels = _kernels_in(path)
-        except Exception as exc:
-            print(f"{path}: {exc}", file=sys.stderr)
-            status = 1
-            continue
-        chosen = [(n, d) for n, d in kernels if not args.kernel or n in args.kernel]
-        if args.sig and len(chosen) > 1:
-            print(f"{path}: --sig applies to one kernel; name it with --kernel", file=sys.stderr)
+        chosen, problem = _chosen_kernels(path, args)
+        if problem == 2:
             return 2
+        status = max(status, problem)
         for name, d in chosen:
             sigs = [args.sig] if args.sig else list(d.signatures)
             if not sigs:
