@@ -157,12 +157,20 @@ std::string nvJitLinkLog(const NvJitLink &api, NvJitLink::Handle handle, bool er
   return log;
 }
 
-CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, const CubinOptions &o) {
+CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, const CubinOptions &o,
+                                  const std::vector<LinkData> &inputs = {}) {
   CubinResult result;
   result.by = Assembler::NvJitLink;
   // nvJitLink's own -O takes 0 or 3 alone; other levels go to its ptxas.
   std::vector<std::string> flags = {"-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
                                     o.optLevel == 0 ? "-O0" : "-O3"};
+  // Link-time optimisation when an input is or may hold LTO-IR (a fatbin,
+  // an object or a library may), which nvJitLink refuses to link without it.
+  for (const LinkData &in : inputs)
+    if (in.kind != LinkData::Ptx && in.kind != LinkData::Cubin) {
+      flags.push_back("-lto");
+      break;
+    }
   if (o.optLevel != 0 && o.optLevel != 3)
     flags.push_back("-Xptxas=-O" + std::to_string(o.optLevel));
   if (o.lineInfo)
@@ -187,6 +195,13 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
   }
   std::string text(ptx); // nvJitLink reads PTX as a C string
   status = api.addData(handle, kInputPtx, text.c_str(), text.size() + 1, "ptxforge.ptx");
+  for (const LinkData &in : inputs) {
+    if (status != 0)
+      break;
+    status = api.addData(handle, static_cast<int>(in.kind), in.bytes.data(), in.bytes.size(), in.name.c_str());
+    if (status != 0)
+      result.error = "nvJitLink cannot add " + in.name + " (" + nvJitLinkResultName(status) + ")";
+  }
   if (status == 0)
     status = api.complete(handle);
   result.log = nvJitLinkLog(api, handle, false);
@@ -200,7 +215,8 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
       result.cubin = std::move(cubin);
   }
   if (result.cubin.empty()) {
-    result.error = std::string("nvJitLink: ") + nvJitLinkResultName(status);
+    if (result.error.empty())
+      result.error = std::string("nvJitLink: ") + nvJitLinkResultName(status);
     std::string log = nvJitLinkLog(api, handle, true);
     if (!log.empty())
       result.error += ":\n" + log;
@@ -348,6 +364,16 @@ CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options) {
     result.error = "no PTX assembler found (nvJitLink, ptxas): " + nvJitLink().error +
                    "; no ptxas either; the driver will JIT the PTX";
   return result;
+}
+
+CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs, const CubinOptions &options) {
+  const NvJitLink &api = nvJitLink();
+  if (api.path.empty()) {
+    CubinResult result;
+    result.error = "linking other files needs nvJitLink, which was not found: " + api.error;
+    return result;
+  }
+  return assembleWithNvJitLink(api, ptx, options, inputs);
 }
 
 void warmAssembler() {

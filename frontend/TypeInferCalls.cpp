@@ -34,6 +34,10 @@ const Type *Inferer::name(const NameExpr *n) {
       fail(n->span(), "variable '" + n->id + "' is used before it is assigned");
     return local->second->type;
   }
+  if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end()) {
+    out.refs[n] = NameRef{nullptr, &lit->second, nullptr};
+    return globalType(n, lit->second);
+  }
   auto it = env.find(n->id);
   if (it == env.end()) {
     if (const BuiltinInfo *b = lookupBuiltin("builtins." + n->id))
@@ -201,6 +205,8 @@ const Type *Inferer::indexByTuple(const SubscriptExpr *s, const Type *base, cons
 
 const Type *Inferer::call(const CallExpr *c) {
   const Type *callee = expr(c->callee);
+  if (auto *p = callee ? dyn_cast<PathType>(callee) : nullptr; p && p->path == "builtins.print")
+    return printCall(c); // its arguments include strings
   std::vector<const Type *> args;
   bool unknown = !callee;
   for (const Expr *a : c->args) {
@@ -226,9 +232,7 @@ const Type *Inferer::call(const CallExpr *c) {
       fail(c->keywords.front().span, "device functions take positional arguments only");
     if (unknown)
       return nullptr;
-    const TypedFunction *typed = this->callee(c, *f->ref, args);
-    out.calls[c] = typed;
-    return typed->returnType->kind() == Type::Kind::Void ? tc.noneType() : typed->returnType;
+    return calledType(c, this->callee(c, *f->ref, args));
   }
   auto *p = dyn_cast<PathType>(callee);
   const BuiltinInfo *found = p && p->kind() == Type::Kind::Builtin ? lookupBuiltin(p->path) : nullptr;
@@ -242,44 +246,6 @@ const Type *Inferer::call(const CallExpr *c) {
   if (info.id == BuiltinId::Gpu)
     return gpuCall(c, info, args);
   return builtinCall(c, info, args);
-}
-
-// Types `ref` for `args` once per compilation. A callee already being typed
-// further up the chain is recursion, which the GPU's call stack does not
-// serve well and numba-cuda rejects too.
-const TypedFunction *Inferer::callee(const CallExpr *c, const DeviceFunctionRef &ref,
-                                     const std::vector<const Type *> &args) {
-  TypingSession::Key key{&ref, args};
-  auto found = session.functions.find(key);
-  if (found != session.functions.end())
-    return found->second.get();
-  for (const DeviceFunctionRef *r : session.inProgress)
-    if (r == &ref)
-      fail(c->span(), "'" + ref.name + "' calls itself (directly or through other device functions); "
-                      "recursion is not supported on the device: write it as a loop");
-  for (std::size_t i = 0; i < args.size(); ++i)
-    if (!isa<ScalarType>(args[i]) && !isa<ArrayType>(args[i]) && !isa<TupleType>(args[i]) &&
-        !isa<RecordType>(args[i]))
-      fail(c->args[i]->span(), "cannot pass " + args[i]->str() + " to device function '" + ref.name + "'");
-  auto typed = std::make_unique<TypedFunction>();
-  typed->fn = &ref.ast->function();
-  typed->isKernel = false;
-  session.inProgress.push_back(&ref);
-  try {
-    Inferer inner(*typed, ref.globals, session);
-    inner.run(ref.ast->function(), args);
-  } catch (DiagnosticError &e) {
-    Diagnostic d = e.diagnostic();
-    Signature sig;
-    sig.params = args;
-    d.notes.push_back({c->span(), "in the call of '" + ref.name + "' with " + sig.str() + " here"});
-    session.inProgress.pop_back();
-    throw DiagnosticError(std::move(d));
-  }
-  session.inProgress.pop_back();
-  const TypedFunction *result = typed.get();
-  session.functions.emplace(std::move(key), std::move(typed));
-  return result;
 }
 
 const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args) {
@@ -363,6 +329,7 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::Cmath:
   case BuiltinId::ComplexCtor:
   case BuiltinId::Conjugate: return complexCall(c, b, args);
+  case BuiltinId::Operator: return operatorCall(c, *b.op, args);
   case BuiltinId::Bf16: {
     // numba-cuda's cuda.bf16 functions: numbers in, converted to bfloat16.
     const Bf16Function &f = *b.bf16;
