@@ -158,19 +158,14 @@ std::string nvJitLinkLog(const NvJitLink &api, NvJitLink::Handle handle, bool er
 }
 
 CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, const CubinOptions &o,
-                                  const std::vector<LinkData> &inputs = {}) {
+                                  const std::vector<LinkData> &inputs = {}, bool lto = false) {
   CubinResult result;
   result.by = Assembler::NvJitLink;
   // nvJitLink's own -O takes 0 or 3 alone; other levels go to its ptxas.
   std::vector<std::string> flags = {"-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
                                     o.optLevel == 0 ? "-O0" : "-O3"};
-  // Link-time optimisation when an input is or may hold LTO-IR (a fatbin,
-  // an object or a library may), which nvJitLink refuses to link without it.
-  for (const LinkData &in : inputs)
-    if (in.kind != LinkData::Ptx && in.kind != LinkData::Cubin) {
-      flags.push_back("-lto");
-      break;
-    }
+  if (lto) // link-time optimisation of the LTO-IR inputs
+    flags.push_back("-lto");
   if (o.optLevel != 0 && o.optLevel != 3)
     flags.push_back("-Xptxas=-O" + std::to_string(o.optLevel));
   if (o.lineInfo)
@@ -373,7 +368,16 @@ CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs,
     result.error = "linking other files needs nvJitLink, which was not found: " + api.error;
     return result;
   }
-  return assembleWithNvJitLink(api, ptx, options, inputs);
+  // LTO for LTO-IR files; a fatbin, object or library may hold LTO-IR too,
+  // which only a failed attempt reveals (with -lto but no LTO-IR at all,
+  // nvJitLink fails instead).
+  bool lto = false;
+  for (const LinkData &in : inputs)
+    lto |= in.kind == LinkData::LtoIr;
+  CubinResult result = assembleWithNvJitLink(api, ptx, options, inputs, lto);
+  if (!result.ok() && !lto && result.error.find("LTO") != std::string::npos)
+    result = assembleWithNvJitLink(api, ptx, options, inputs, true);
+  return result;
 }
 
 void warmAssembler() {

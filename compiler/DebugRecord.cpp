@@ -28,6 +28,17 @@ std::string triple(const std::uint32_t (&v)[3]) {
 
 } // namespace
 
+const char *debugSiteKindName(DebugSite::Kind kind) {
+  switch (kind) {
+  case DebugSite::Bounds: return "bounds";
+  case DebugSite::Raise: return "raise";
+  case DebugSite::ZeroDivision: return "zero_division";
+  case DebugSite::TupleIndex: return "tuple_index";
+  case DebugSite::Assert: return "assert";
+  }
+  return "unknown";
+}
+
 std::optional<DebugReport> decodeDebugRecord(const DebugRecord &record, const std::vector<DebugSite> &sites) {
   if (record.status != 1 || record.site >= sites.size())
     return std::nullopt;

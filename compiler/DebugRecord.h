@@ -92,6 +92,10 @@ struct DebugSite {
   std::vector<DebugArgument> args;
 };
 
+/// The kind's name for the Python side: "bounds", "raise", "zero_division",
+/// "tuple_index" or "assert".
+const char *debugSiteKindName(DebugSite::Kind kind);
+
 /// A decoded record.
 struct DebugReport {
   const DebugSite *site = nullptr;

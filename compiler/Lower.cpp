@@ -534,6 +534,8 @@ void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueTyp
   }
   if (auto *t = dyn_cast<TupleExpr>(target)) {
     auto *tt = cast<TupleType>(valueType);
+    if (frontend::hasStarred(t->elts))
+      return storeStarred(t, value, tt);
     for (unsigned i = 0; i < t->elts.size(); ++i)
       store(t->elts[i], b.CreateExtractValue(value, {i}), tt->elts[i]);
     return;

@@ -184,10 +184,10 @@ void Lowerer::reportAndStop(unsigned site, bool wholeKernel, llvm::Value *values
   startDeadBlock();
 }
 
-void Lowerer::checkIndices(const Expr *at, llvm::Value *array, const std::vector<CheckedIndex> &indices) {
+void Lowerer::checkIndices(const Span &at, const ArrayType *arrayType, llvm::Value *array,
+                           const std::vector<CheckedIndex> &indices) {
   if (!options.debug || indices.empty())
     return;
-  auto *arrayType = cast<ArrayType>(typeOf(cast<SubscriptExpr>(at)->value));
   std::vector<llvm::Value *> bad;
   llvm::Value *anyBad = b.getFalse();
   for (const CheckedIndex &c : indices) {
@@ -200,7 +200,7 @@ void Lowerer::checkIndices(const Expr *at, llvm::Value *array, const std::vector
   b.CreateCondBr(anyBad, failBB, okBB, llvm::MDBuilder(ctx).createBranchWeights(1, 1u << 20));
   b.SetInsertPoint(failBB);
   DebugSite site{DebugSite::Bounds};
-  unsigned id = addDebugSite(site, at->span());
+  unsigned id = addDebugSite(site, at);
   llvm::Type *i64 = b.getInt64Ty();
   auto *valuesType = llvm::ArrayType::get(i64, 2 * kDebugMaxDims);
   llvm::AllocaInst *values = entryAlloca(valuesType, "debug.values");
@@ -232,6 +232,10 @@ void Lowerer::checkDivisor(BinOpKind op, llvm::Value *divisor, const Type *divis
                         : result->isFloat()                              ? "float modulo"
                         : op == BinOpKind::Mod                           ? "integer modulo by zero"
                                                                          : "integer division or modulo by zero";
+  if (auto *c = llvm::dyn_cast<llvm::ConstantInt>(divisor); c && !c->isZero())
+    return; // a constant divisor that is not zero: nothing to check
+  if (auto *c = llvm::dyn_cast<llvm::ConstantFP>(divisor); c && !c->isZero())
+    return;
   llvm::Value *isZero = b.CreateNot(truthy(divisor, divisorType));
   auto *failBB = llvm::BasicBlock::Create(ctx, "divide.zero", fn);
   auto *okBB = llvm::BasicBlock::Create(ctx, "divide.ok", fn);

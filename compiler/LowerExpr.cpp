@@ -90,6 +90,10 @@ llvm::Value *Lowerer::constant(const GlobalValue &g) {
 }
 
 llvm::Value *Lowerer::expr(const Expr *e) {
+  if (auto pin = pinned.find(e); pin != pinned.end()) // a `*` operand, evaluated once
+    return pin->second;
+  if (auto spread = tf.rewrites.find(e); spread != tf.rewrites.end())
+    return spreadExpr(e, spread->second);
   switch (e->kind()) {
   case Expr::Kind::Name: {
     const NameRef *ref = tf.refOf(e);
@@ -148,6 +152,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
       return arrayAttribute(expr(a->value), at, a->attr);
     if (isa<ScalarType>(bt))
       return scalarAttribute(a);
+    if (auto *tt = dyn_cast<TupleType>(bt); tt && !tt->fields.empty()) // a namedtuple's field
+      return b.CreateExtractValue(expr(a->value), {static_cast<unsigned>(tt->fieldIndex(a->attr))});
     fail(e->span(), "unsupported attribute");
   }
   case Expr::Kind::Subscript: {
@@ -155,6 +161,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     if (fieldOf(e))
       return fieldValue(e);
     if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
+      if (!isConstantTupleIndex(s->index))
+        return tupleElementAtRunTime(s, tt);
       llvm::Value *tuple = expr(s->value);
       std::int64_t i = 0;
       if (auto *ic = dyn_cast<IntConstExpr>(s->index))
@@ -274,7 +282,7 @@ llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&a
     llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
     offset = b.CreateAdd(offset, b.CreateMul(i, stride, "", false, true), "", false, true);
   }
-  checkIndices(s, array, checked);
+  checkIndices(s->span(), at, array, checked);
   llvm::Value *data = b.CreateExtractValue(array, {0});
   return b.CreateInBoundsGEP(b.getInt8Ty(), data, offset);
 }
@@ -346,7 +354,7 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
     shape.push_back(length);
     strides.push_back(b.CreateMul(stride, step));
   }
-  checkIndices(s, array, checked);
+  checkIndices(s->span(), at, array, checked);
   llvm::Value *view = llvm::UndefValue::get(valueType(vt));
   llvm::Value *data = b.CreateGEP(b.getInt8Ty(), b.CreateExtractValue(array, {0}), offset);
   view = b.CreateInsertValue(view, data, {0});

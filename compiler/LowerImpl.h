@@ -64,6 +64,8 @@ struct LowerSession {
   /// Debug mode: the places that can report, indexed by DebugRecord::site.
   std::vector<DebugSite> debugSites;
   llvm::Function *debugReport = nullptr; ///< __pf_debug_report, made once
+  /// print()'s strings, each once per module.
+  std::unordered_map<std::string, llvm::GlobalVariable *> strings;
   /// Line tables (lineinfo, debug): one compile unit for the module, one
   /// DISubprogram per function lowered; finalized by compileKernel.
   std::unique_ptr<llvm::DIBuilder> di;
@@ -143,8 +145,10 @@ public:
     unsigned axis;
     llvm::Value *raw, *wrapped;
   };
-  /// Debug mode: checks the indices of the subscript `at` into `array`.
-  void checkIndices(const Expr *at, llvm::Value *array, const std::vector<CheckedIndex> &indices);
+  /// Debug mode: checks `indices` into `array` (of type `arrayType`); a
+  /// violation reports the site at `at`.
+  void checkIndices(const Span &at, const ArrayType *arrayType, llvm::Value *array,
+                    const std::vector<CheckedIndex> &indices);
   /// Debug mode: ZeroDivisionError when the divisor of `op` is zero.
   void checkDivisor(frontend::BinOpKind op, llvm::Value *divisor, const Type *divisorType, const ScalarType *result,
                     const Span &at);
@@ -164,6 +168,17 @@ public:
   void systemFence();
   void stopThread();
   void stopKernel();
+
+  // LowerStarred.cpp: `*` spreading and run-time tuple indices.
+  /// A call or tuple display with `*` operands, lowered as `spread` (its
+  /// elements written out) with each operand evaluated once.
+  llvm::Value *spreadExpr(const Expr *e, const Expr *spread);
+  /// `first, *rest = value`.
+  void storeStarred(const frontend::TupleExpr *target, llvm::Value *value, const TupleType *tt);
+  bool isConstantTupleIndex(const Expr *e) const;
+  llvm::Value *tupleElementAtRunTime(const frontend::SubscriptExpr *s, const TupleType *tt);
+  /// The values of `*` operands being spread, by operand node.
+  std::unordered_map<const Expr *, llvm::Value *> pinned;
 
   // LowerRecords.cpp: fields of records (`r.x`, `r['x']`).
   /// The field `e` names, or nullptr when it is no field access.

@@ -43,11 +43,15 @@ llvm::Value *Lowerer::printCall(const CallExpr *c) {
       end = cast<StrConstExpr>(k.value)->value;
   }
   std::vector<llvm::Value *> values; // each an i64, a double or a pointer
+  // Each distinct string once per module, in constant memory.
   auto constantString = [&](const std::string &text, const char *name) -> llvm::Value * {
-    llvm::Constant *init = llvm::ConstantDataArray::getString(ctx, text);
-    auto *gv = new llvm::GlobalVariable(module, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init,
-                                        name, nullptr, llvm::GlobalValue::NotThreadLocal, 4);
-    gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    llvm::GlobalVariable *&gv = session.strings[text];
+    if (!gv) {
+      llvm::Constant *init = llvm::ConstantDataArray::getString(ctx, text);
+      gv = new llvm::GlobalVariable(module, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, name,
+                                    nullptr, llvm::GlobalValue::NotThreadLocal, 4);
+      gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    }
     return b.CreateAddrSpaceCast(gv, b.getPtrTy());
   };
   // Appends the format of one value of type `t` and its arguments.
@@ -65,7 +69,7 @@ llvm::Value *Lowerer::printCall(const CallExpr *c) {
     auto *s = cast<ScalarType>(t);
     if (s->isBool()) {
       format += "%s";
-      llvm::Value *yes = constantString("True", "pf.print.true"), *no = constantString("False", "pf.print.false");
+      llvm::Value *yes = constantString("True", "__pf_print_true"), *no = constantString("False", "__pf_print_false");
       values.push_back(b.CreateSelect(v, yes, no));
     } else if (s->isInt()) {
       format += s->isSigned ? "%lld" : "%llu";
@@ -119,8 +123,8 @@ llvm::Value *Lowerer::printCall(const CallExpr *c) {
                       std::to_string(values.size()) + ", so the kernel prints its format string instead";
     session.warnings.push_back(std::move(warning));
     llvm::AllocaInst *buffer = entryAlloca(b.getPtrTy(), "print.args");
-    b.CreateStore(constantString(format, "pf.print.format"), buffer);
-    b.CreateCall(vprintf, {constantString("%s", "pf.print.raw"), buffer});
+    b.CreateStore(constantString(format, "__pf_print_format"), buffer);
+    b.CreateCall(vprintf, {constantString("%s", "__pf_print_raw"), buffer});
     return nullptr;
   }
   llvm::Value *args = llvm::ConstantPointerNull::get(b.getPtrTy());
@@ -135,7 +139,7 @@ llvm::Value *Lowerer::printCall(const CallExpr *c) {
       b.CreateStore(values[i], b.CreateStructGEP(st, buffer, i));
     args = buffer;
   }
-  b.CreateCall(vprintf, {constantString(format, "pf.print.format"), args});
+  b.CreateCall(vprintf, {constantString(format, "__pf_print_format"), args});
   return nullptr;
 }
 

@@ -212,6 +212,14 @@ public:
 
 #undef PF_EXPR_CLASSOF
 
+/// True when one of `elts` is `*value`.
+inline bool hasStarred(const std::vector<Expr *> &elts) {
+  for (const Expr *e : elts)
+    if (e->kind() == Expr::Kind::Starred)
+      return true;
+  return false;
+}
+
 //===-- Statements --------------------------------------------------------===//
 
 class Stmt {

@@ -19,6 +19,8 @@ static void collectTargets(const Expr *target, std::vector<const NameExpr *> &ou
   else if (auto *t = dyn_cast<TupleExpr>(target))
     for (const Expr *e : t->elts)
       collectTargets(e, out);
+  else if (auto *s = dyn_cast<StarredExpr>(target))
+    collectTargets(s->value, out);
 }
 
 void collectAssigned(const Block &b, std::vector<const NameExpr *> &out) {
@@ -309,12 +311,16 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
   if (auto *t = dyn_cast<TupleExpr>(target)) {
     if (!value) {
       for (const Expr *e : t->elts)
-        assignTo(e, nullptr, valueSpan);
+        assignTo(isa<StarredExpr>(e) ? cast<StarredExpr>(e)->value : e, nullptr, valueSpan);
       return;
     }
     auto *tt = dyn_cast<TupleType>(value);
     if (!tt)
       fail(valueSpan, "cannot unpack " + value->str() + " into " + std::to_string(t->elts.size()) + " names");
+    if (hasStarred(t->elts)) {
+      assignStarred(t, tt, valueSpan);
+      return;
+    }
     if (tt->elts.size() != t->elts.size())
       fail(valueSpan, "cannot unpack a tuple of " + std::to_string(tt->elts.size()) + " values into " +
                           std::to_string(t->elts.size()) + " names");
@@ -467,6 +473,10 @@ const Type *Inferer::exprUncached(const Expr *e) {
   case Expr::Kind::Attribute: return attribute(cast<AttributeExpr>(e));
   case Expr::Kind::Subscript: return subscript(cast<SubscriptExpr>(e));
   case Expr::Kind::Tuple: {
+    if (hasStarred(cast<TupleExpr>(e)->elts)) { // (*a, b): the tuple with a's elements spread
+      const Expr *spread = expandStarred(e);
+      return spread ? expr(spread) : nullptr;
+    }
     std::vector<const Type *> elts;
     bool unknown = false;
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
@@ -491,6 +501,8 @@ const Type *Inferer::exprUncached(const Expr *e) {
   }
   case Expr::Kind::Slice:
     fail(e->span(), "a slice can only appear inside [...]");
+  case Expr::Kind::Starred:
+    fail(e->span(), "'*' spreads a tuple only in a call's arguments, a tuple display or an assignment target");
   }
   fail(e->span(), "unsupported expression");
 }

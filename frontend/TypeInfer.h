@@ -81,6 +81,11 @@ struct TypedFunction {
   std::map<std::string, GlobalValue> literalParams;
   /// A function declared with declare_device (fn is null): its declaration.
   const DeviceFunctionRef *external = nullptr;
+  /// Calls and tuple displays with `*` arguments, and the node with the
+  /// elements written out that they are typed and lowered as (owned by
+  /// `synthesized`, whose spread elements share the original operand node).
+  std::unordered_map<const Expr *, const Expr *> rewrites;
+  std::vector<std::unique_ptr<Expr>> synthesized;
   /// Keeps the typed callees alive; set on the function inferTypes returns.
   std::shared_ptr<TypingSession> session;
 

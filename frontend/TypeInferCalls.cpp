@@ -104,6 +104,12 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
   }
   if (auto *s = dyn_cast<ScalarType>(base))
     return scalarAttribute(a, s);
+  if (auto *tt = dyn_cast<TupleType>(base); tt && !tt->fields.empty()) { // a namedtuple's field
+    int i = tt->fieldIndex(a->attr);
+    if (i < 0)
+      fail(a->span(), "namedtuple " + tt->className + " has no field '" + a->attr + "'");
+    return tt->elts[i];
+  }
   fail(a->span(), base->str() + " has no attribute '" + a->attr + "' in kernels");
 }
 
@@ -116,7 +122,7 @@ const Type *Inferer::subscript(const SubscriptExpr *s) {
   if (auto *tt = base ? dyn_cast<TupleType>(base) : nullptr) {
     auto index = constInt(s->index);
     if (!index)
-      fail(s->index->span(), "a tuple index must be a constant integer");
+      return tupleIndexedAtRunTime(s, tt);
     std::int64_t i = *index < 0 ? *index + static_cast<std::int64_t>(tt->elts.size()) : *index;
     if (i < 0 || i >= static_cast<std::int64_t>(tt->elts.size()))
       fail(s->index->span(), "tuple index " + std::to_string(*index) + " is out of range for " + tt->str());
@@ -204,6 +210,10 @@ const Type *Inferer::indexByTuple(const SubscriptExpr *s, const Type *base, cons
 }
 
 const Type *Inferer::call(const CallExpr *c) {
+  if (hasStarred(c->args)) { // f(*t): typed as the call with t's elements spread
+    const Expr *spread = expandStarred(c);
+    return spread ? expr(spread) : nullptr;
+  }
   const Type *callee = expr(c->callee);
   if (auto *p = callee ? dyn_cast<PathType>(callee) : nullptr; p && p->path == "builtins.print")
     return printCall(c); // its arguments include strings

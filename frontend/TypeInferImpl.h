@@ -67,6 +67,15 @@ public:
   void raiseStmt(const RaiseStmt *r);
   bool isConstantArgument(const Expr *e) const;
 
+  // `*` spreading a tuple (TypeInferStarred.cpp): f(*t) and (*a, b) are
+  // typed as a call and a tuple with the elements written out (made once per
+  // shape and kept in out.rewrites); `a, *rest = t` binds rest to a tuple.
+  const Expr *expandStarred(const Expr *e);
+  void assignStarred(const TupleExpr *target, const TupleType *value, const Span &at);
+  /// t[i] with i known only at run time: the element type of a tuple whose
+  /// elements all have one type.
+  const Type *tupleIndexedAtRunTime(const SubscriptExpr *s, const TupleType *tt);
+
   // The operator module, pow() (TypeInferOperator.cpp) and print() (TypeInferPrint.cpp).
   const Type *operatorCall(const CallExpr *c, const OperatorFunction &f, const std::vector<const Type *> &args);
   const Type *printCall(const CallExpr *c);

@@ -47,7 +47,6 @@ py::object LoadedKernel::debugReport() {
   if (!report)
     return py::none();
   const DebugSite &site = *report->site;
-  static const char *const kinds[] = {"bounds", "raise", "zero_division", "tuple_index", "assert"};
   py::list args;
   for (const DebugArgument &a : site.args) {
     switch (a.kind) {
@@ -58,7 +57,7 @@ py::object LoadedKernel::debugReport() {
     case DebugArgument::None: args.append(py::none()); break;
     }
   }
-  py::object result = py::make_tuple(kinds[site.kind], site.exceptionName, site.exceptionId, report->message, args);
+  py::object result = py::make_tuple(compiler::debugSiteKindName(site.kind), site.exceptionName, site.exceptionId, report->message, args);
   // Ready for the next launch: the record cleared, and the claim reset where
   // the context still works (after a trap it does not, and nothing runs again).
   std::memset(debugRecord->data(), 0, sizeof(DebugRecord));

@@ -207,6 +207,24 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   return std::shared_ptr<compiler::KernelArtifacts>(std::move(out));
 }
 
+/// The places a debug-mode kernel can report from, for inspection and tests.
+py::list debugSites(const compiler::KernelArtifacts &a) {
+  py::list out;
+  for (const compiler::DebugSite &s : a.debugSites) {
+    py::dict d;
+    d["kind"] = compiler::debugSiteKindName(s.kind);
+    d["function"] = s.function;
+    d["file"] = s.file;
+    d["line"] = s.line;
+    d["col"] = s.col;
+    d["source"] = s.source;
+    d["message"] = s.message;
+    d["exception"] = s.exceptionName;
+    out.append(d);
+  }
+  return out;
+}
+
 py::dict resources(const compiler::KernelArtifacts &a) {
   py::dict d;
   if (!a.cubin.ok())
@@ -258,6 +276,8 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("llvm_opt", &compiler::KernelArtifacts::llvmOpt)
       .def_readonly("ptx", &compiler::KernelArtifacts::ptx)
       .def_readonly("warnings", &compiler::KernelArtifacts::warnings)
+      .def_readonly("debug", &compiler::KernelArtifacts::debug)
+      .def_property_readonly("debug_sites", &debugSites)
       .def_property_readonly("cubin",
                              [](const compiler::KernelArtifacts &a) { return py::bytes(a.cubin.cubin); })
       .def_property_readonly("assembler",
