@@ -13,8 +13,8 @@ import weakref
 
 from . import _core
 from ._args import describe, register_interop_types
-from ._source import parsed_function, resolve_globals
 from ._debug import check_launch, debug_default
+from ._source import parsed_function, resolve_globals
 from .external import link_items
 
 _DEFAULT_CC = (9, 0)

@@ -8,9 +8,8 @@ numba does; declared device signatures convert the arguments.
 import operator
 
 import numpy as np
-import pytest
-
 import ptxforge as pf
+import pytest
 
 
 @pf.jit(device=True)

@@ -12,9 +12,8 @@ import shutil
 import subprocess
 
 import numpy as np
-import pytest
-
 import ptxforge as pf
+import pytest
 
 DATA = pathlib.Path(__file__).parent / "data"
 LINKED_CU = DATA / "linked.cu"

@@ -10,9 +10,8 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 import ptxforge as pf
+import pytest
 
 
 def format_strings(ptx):

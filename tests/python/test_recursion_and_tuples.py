@@ -3,9 +3,8 @@
 from collections import namedtuple
 
 import numpy as np
-import pytest
-
 import ptxforge as pf
+import pytest
 
 
 @pf.jit("int64(int64)", device=True)
