@@ -90,6 +90,7 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   lo.fmaContraction = options.fmaContraction;
   lo.lineinfo = options.lineinfo || options.debug;
   lo.debug = options.debug;
+  lo.fullDebugInfo = options.debug && options.optLevel == 0;
   lo.ccMajor = options.ccMajor;
   lo.ccMinor = options.ccMinor;
   LowerSession session;
@@ -156,6 +157,9 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   co.ccMajor = options.ccMajor;
   co.ccMinor = options.ccMinor;
   co.lineInfo = options.lineinfo || options.debug;
+  co.debugInfo = lo.fullDebugInfo;
+  if (co.debugInfo)
+    co.optLevel = 0; // the assembler refuses to optimise code with full debug information
   co.maxRegisters = options.maxRegisters;
   if (out->linked.empty()) {
     out->cubin = assembleCubin(out->ptx, co);

@@ -170,6 +170,8 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
     flags.push_back("-Xptxas=-O" + std::to_string(o.optLevel));
   if (o.lineInfo)
     flags.push_back("-lineinfo");
+  if (o.debugInfo)
+    flags.push_back("-g");
   if (o.maxRegisters > 0)
     flags.push_back("-maxrregcount=" + std::to_string(o.maxRegisters));
   if (o.verbose)
@@ -314,6 +316,8 @@ CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, co
                                    "-O" + std::to_string(o.optLevel)};
   if (o.lineInfo)
     args.push_back("-lineinfo");
+  if (o.debugInfo)
+    args.push_back("-g");
   if (o.maxRegisters > 0) {
     args.push_back("-maxrregcount");
     args.push_back(std::to_string(o.maxRegisters));

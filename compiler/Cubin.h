@@ -22,6 +22,7 @@ struct CubinOptions {
   int ccMajor = 9, ccMinor = 0;
   int optLevel = 3;      ///< ptxas -O
   bool lineInfo = false; ///< keep .loc line tables (-lineinfo)
+  bool debugInfo = false; ///< full debug information (-g), which PTX with `.target ..., debug` needs
   int maxRegisters = 0;  ///< 0: no cap
   bool verbose = false;  ///< ask the assembler for its resource report in `log`
   /// Force one assembler (tests); None lets assembleCubin choose.

@@ -102,7 +102,8 @@ void Lowerer::createSubprogram(const std::string &name) {
   }
   if (!session.compileUnit)
     session.compileUnit = di.createCompileUnit(llvm::dwarf::DW_LANG_Python, diFile, "ptxforge", true, "", 0, "",
-                                               llvm::DICompileUnit::DebugDirectivesOnly);
+                                               options.fullDebugInfo ? llvm::DICompileUnit::FullDebug
+                                                                     : llvm::DICompileUnit::DebugDirectivesOnly);
   subprogram = di.createFunction(diFile, tf.fn->name, name, diFile, tf.fn->span.line,
                                  di.createSubroutineType(di.getOrCreateTypeArray({})), tf.fn->span.line,
                                  llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);

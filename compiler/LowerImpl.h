@@ -44,6 +44,9 @@ struct LowerOptions {
   bool lineinfo = false;
   int ccMajor = 9, ccMinor = 0; ///< the target, for features that need sm_70 and up
   bool debug = false; ///< the debug mode: checks and reports (LowerChecks.cpp)
+  /// Full DWARF (debug with opt=False, as numba's debug=True, opt=False):
+  /// .debug_info sections and `.target ..., debug`, assembled with -g.
+  bool fullDebugInfo = false;
 };
 
 /// How a function is declared.

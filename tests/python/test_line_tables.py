@@ -60,3 +60,14 @@ def test_no_lines_without_lineinfo():
 def test_debug_brings_lines():
     ptx = debug_lines.inspect_ptx(SIG)
     assert ".file" in ptx and debug_lines.py_func.__code__.co_firstlineno + 2 in lines(ptx)
+
+
+def test_debug_without_optimisation_carries_full_dwarf():
+    @pf.kernel(debug=True, opt=False)
+    def full(x):
+        x[0] = 1
+
+    compiled = full._compile(("int32[::1]",), (9, 0), "cubin").artifacts
+    assert ".target sm_90, debug" in compiled.ptx and re.search(r"\.section\s+\.debug_info\s+\{", compiled.ptx)
+    assert compiled.cubin  # assembled with -g -O0
+    assert not re.search(r"\.section\s+\.debug_info", debug_lines.inspect_ptx(SIG))  # optimised: lines only
