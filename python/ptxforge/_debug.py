@@ -56,7 +56,10 @@ def check_launch(kernel, stream):
     """Waits for a debug-mode launch on `stream` and raises what its kernel reported.
 
     A bounds violation traps, which fails the synchronization and leaves the CUDA
-    context unusable; the record, in host memory, still says what happened."""
+    context unusable; the record, in host memory, still says what happened. A
+    launch captured into a graph is not waited for (it has not run)."""
+    if _core.capturing():
+        return
     try:
         _core.stream_synchronize(stream)
     except _core.CudaDriverError as err:
