@@ -447,7 +447,9 @@ void Lowerer::countedLoop(const ForStmt *f, llvm::Value *start, llvm::Value *ste
 }
 
 void Lowerer::forRange(const ForStmt *f) {
-  auto *call = cast<CallExpr>(f->iter); // typing guarantees range(...)
+  const CallExpr *call = cast<CallExpr>(f->iter); // typing guarantees range(...)
+  if (auto spread = tf.rewrites.find(call); spread != tf.rewrites.end()) // range(*bounds)
+    call = cast<CallExpr>(spread->second);
   const auto *rt = cast<frontend::RangeType>(typeOf(f->iter));
   const ScalarType *et = rt->elt;
   llvm::Type *it = valueType(et);

@@ -174,3 +174,12 @@ def test_tuples_on_the_gpu():
     out = np.zeros(5)
     tuples[1, 1](out, Particle(2.0, 3.0), (1.0, 2.0, 4.0), -1)
     np.testing.assert_array_equal(out, [8.0, 1 + 4 + 12, 1 + 2 + 4.0, 2.0 + 6, 4.0])
+
+
+def test_range_of_a_spread_tuple():
+    @pf.kernel
+    def k(out, bounds):
+        for i in range(*bounds):
+            out[i] = i
+
+    assert ".entry k" in k.inspect_ptx("void(int64[::1], UniTuple(int64, 3))")
