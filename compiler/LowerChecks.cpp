@@ -220,14 +220,15 @@ void Lowerer::checkIndices(const Span &at, const ArrayType *arrayType, llvm::Val
   b.SetInsertPoint(okBB);
 }
 
-void Lowerer::checkDivisor(BinOpKind op, llvm::Value *divisor, const Type *divisorType, const ScalarType *result,
-                           const Span &at) {
+void Lowerer::checkDivisor(BinOpKind op, const Type *dividendType, llvm::Value *divisor, const Type *divisorType,
+                           const ScalarType *result, const Span &at) {
   if (!options.debug || (op != BinOpKind::Div && op != BinOpKind::FloorDiv && op != BinOpKind::Mod))
     return;
-  // Python's messages: which one depends on the operator and the result's kind.
+  // Python's messages: which one depends on the operator and the operands' kinds.
+  const bool ints = !cast<ScalarType>(dividendType)->isFloat() && !cast<ScalarType>(divisorType)->isFloat();
   const char *message = result->isComplex()           ? "complex division by zero"
                         : result->isFloat() && op == BinOpKind::Div
-                            ? (cast<ScalarType>(divisorType)->isFloat() ? "float division by zero" : "division by zero")
+                            ? (ints ? "division by zero" : "float division by zero")
                         : result->isFloat() && op == BinOpKind::FloorDiv ? "float floor division by zero"
                         : result->isFloat()                              ? "float modulo"
                         : op == BinOpKind::Mod                           ? "integer modulo by zero"

@@ -398,7 +398,7 @@ void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *d
 llvm::Value *Lowerer::binOp(BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
                             const Type *resultType, const Span &at) {
   auto *result = cast<ScalarType>(resultType);
-  checkDivisor(op, r, rt, result, at); // debug mode only
+  checkDivisor(op, lt, r, rt, result, at); // debug mode only
   if (result->isComplex())
     return complexBinOp(op, l, lt, r, rt, result, at);
   if (op == BinOpKind::LShift || op == BinOpKind::RShift || result->isInt() || result->isBool()) {

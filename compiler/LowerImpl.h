@@ -153,8 +153,8 @@ public:
   void checkIndices(const Span &at, const ArrayType *arrayType, llvm::Value *array,
                     const std::vector<CheckedIndex> &indices);
   /// Debug mode: ZeroDivisionError when the divisor of `op` is zero.
-  void checkDivisor(frontend::BinOpKind op, llvm::Value *divisor, const Type *divisorType, const ScalarType *result,
-                    const Span &at);
+  void checkDivisor(frontend::BinOpKind op, const Type *dividendType, llvm::Value *divisor, const Type *divisorType,
+                    const ScalarType *result, const Span &at);
   /// Debug mode: IndexError unless 0 <= index < size (both i64, index wrapped).
   void checkTupleIndex(llvm::Value *index, llvm::Value *size, const Span &at);
   void raiseStmt(const frontend::RaiseStmt *r);

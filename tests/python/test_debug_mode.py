@@ -227,3 +227,15 @@ def test_tuple_index_out_of_range_in_debug_mode():
 
     with pytest.raises(IndexError, match="tuple index out of range"):
         foo[1, 3](np.array([0, 1]))
+
+
+def test_division_messages_are_pythons():
+    @pf.kernel(debug=True)
+    def k(out, i, f):
+        out[0] = i[0] // i[1] + i[0] % i[2]
+        out[1] = i[0] / i[3] + f[0] / i[4] + f[1] / f[2] + f[3] // f[4] + f[5] % f[6]
+
+    sites = artifacts(k, "void(float64[::1], int64[::1], float64[::1])").debug_sites
+    assert [s["message"] for s in sites if s["kind"] == "zero_division"] == [
+        "integer division or modulo by zero", "integer modulo by zero", "division by zero",
+        "float division by zero", "float division by zero", "float floor division by zero", "float modulo"]

@@ -248,3 +248,37 @@ def test_compiled_inputs_run(nvcc_outputs, kind):
     r = np.zeros(1, np.int32)
     k[1, 1](r, np.array([14], np.int32))
     assert r[0] == 42
+
+
+def _cache_outcome(func, sig=SIG, **options):
+    before = pf.cache.stats()
+    pf.kernel(**options)(func).compile(sig)
+    after = pf.cache.stats()
+    return "hit" if after["hits"] > before["hits"] else "miss"
+
+
+def test_the_disk_cache_keys_linked_files(cache_dir, tmp_path):
+    source = tmp_path / "times.cu"
+    source.write_text('extern "C" __device__ int triple(int *out, int a) { *out = 3 * a; return 0; }\n')
+
+    def k(r, x):
+        r[0] = triple(x[0])
+
+    assert _cache_outcome(k, link=[str(source)]) == "miss"
+    assert _cache_outcome(k, link=[str(source)]) == "hit"
+    source.write_text('extern "C" __device__ int triple(int *out, int a) { *out = a + a + a; return 0; }\n')
+    os.utime(source, (1, 1))  # a new file: its size and time differ
+    assert _cache_outcome(k, link=[str(source)]) == "miss"
+    assert _cache_outcome(k, link=[str(LINKED_PTX)]) == "miss"
+
+
+def test_debug_kernels_are_not_cached(cache_dir):
+    def k(r, x):
+        r[0] = x[0]
+
+    assert _cache_outcome(k) == "miss"
+    before = pf.cache.stats()
+    pf.kernel(debug=True)(k).compile(SIG)
+    pf.kernel(debug=True)(k).compile(SIG)
+    after = pf.cache.stats()
+    assert after["hits"] == before["hits"] and after["misses"] == before["misses"]
