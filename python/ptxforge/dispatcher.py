@@ -126,7 +126,10 @@ class Dispatcher:
 
     def _check_signature(self, sig):
         types = self._types_of_signature(sig)
-        self._compile(types, _DEFAULT_CC, "typed")  # errors surface at decoration, as in numba
+        # Errors surface at decoration, as in numba; a kernel that links files is
+        # assembled and linked there too, so that its link errors do.
+        self._compile(types, self._target_cc() if self.options["link"] else _DEFAULT_CC,
+                      "cubin" if self.options["link"] else "typed")
         self.signatures.append(types)
 
     def _compile(self, types, cc, stage, keep_ir=False):

@@ -282,3 +282,12 @@ def test_debug_kernels_are_not_cached(cache_dir):
     pf.kernel(debug=True)(k).compile(SIG)
     after = pf.cache.stats()
     assert after["hits"] == before["hits"] and after["misses"] == before["misses"]
+
+
+def test_a_kernel_with_a_signature_links_at_decoration(tmp_path):
+    source = tmp_path / "broken.cu"
+    source.write_text('extern "C" __device__ int triple(int *out, int a) { SYNTAX ERROR }\n')
+    with pytest.raises(pf.LinkError, match="NVRTC_ERROR_COMPILATION"):
+        @pf.kernel("void(int32[::1], int32[::1])", link=[str(source)])
+        def k(r, x):
+            r[0] = triple(x[0])
