@@ -141,8 +141,10 @@ public:
     if (k == "Assert") // checked in debug mode only
       return ctx->make<AssertStmt>(s, expr(node.attr("test")), optional(node.attr("msg")));
     if (k == "Raise") {
-      if (!node.attr("cause").is_none())
-        fail(span(node.attr("cause")), "'raise ... from ...' is not supported in kernels; raise the exception alone");
+      py::handle cause = node.attr("cause");
+      bool fromNone = !cause.is_none() && kind(cause) == "Constant" && cause.attr("value").is_none();
+      if (!cause.is_none() && !fromNone) // `raise ... from None` is the exception alone
+        fail(span(cause), "'raise ... from ...' is not supported in kernels; raise the exception alone");
       return ctx->make<RaiseStmt>(s, optional(node.attr("exc")));
     }
     unsupported(node, k);

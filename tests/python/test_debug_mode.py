@@ -133,7 +133,18 @@ def test_raise_errors():
     def runtime_argument(x):
         raise ValueError(x[0])
 
+    @pf.kernel
+    def with_cause(x):
+        raise ValueError("bad") from ZeroDivisionError()
+
+    @pf.kernel
+    def from_none(x):
+        raise ValueError("bad") from None
+
     sig = "void(float32[::1])"
+    assert "exit;" in from_none.inspect_ptx(sig)
+    with pytest.raises(pf.CompileError, match="'raise ... from ...' is not supported"):
+        with_cause.inspect_types(sig)
     with pytest.raises(pf.CompileError, match="bare 'raise'"):
         bare.inspect_types(sig)
     with pytest.raises(pf.CompileError, match="raises an exception class by its name"):
