@@ -1,6 +1,7 @@
 //===- compiler/Compiler.cpp - Driving one kernel through every stage -----===//
 
 #include "compiler/Compiler.h"
+#include "compiler/Link.h"
 #include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 #include "compiler/Pipeline.h"
@@ -124,7 +125,9 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   LowerOptions lo;
   lo.fastmath = options.fastmath;
   lo.fmaContraction = options.fmaContraction;
-  lo.lineinfo = options.lineinfo;
+  lo.lineinfo = options.lineinfo || options.debug;
+  lo.debug = options.debug;
+  lo.fullDebugInfo = options.debug && options.optLevel == 0;
   lo.ccMajor = options.ccMajor;
   lo.ccMinor = options.ccMinor;
   LowerSession session;
@@ -135,6 +138,17 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
     error = e.diagnostic();
     return false;
   }
+  if (session.di)
+    session.di->finalize();
+  for (const Diagnostic &w : session.warnings)
+    out.warnings.push_back(w.render());
+  out.debug = options.debug;
+  out.debugSites = session.debugSites;
+  out.linked = options.link;
+  for (const DeviceFunctionRef *ext : session.externals)
+    for (const LinkItem &item : ext->link)
+      if (std::find(out.linked.begin(), out.linked.end(), item) == out.linked.end())
+        out.linked.push_back(item);
   std::string verifyErrors;
   llvm::raw_string_ostream vos(verifyErrors);
   if (llvm::verifyModule(*module, &vos)) {
@@ -190,10 +204,13 @@ void noteReadOnlyArguments(const std::vector<std::pair<KernelArtifacts *, llvm::
 
 /// Optimises `module` and emits its PTX and, for Stage::Cubin, its cubin;
 /// `kernels` (none for a device function) get their read-only arguments.
-void optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo,
-                     const std::vector<std::pair<KernelArtifacts *, std::string>> &kernels, std::string *llvmOpt,
-                     std::string &ptx, CubinResult &cubin, double &msOptimizing, double &msPtx, double &msCubin,
-                     Stopwatch &clock) {
+/// The cubin is linked with `linked` (link= files and those of declare_device
+/// functions) when there are any: false with `linkError` set when that fails.
+bool optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo,
+                     const std::vector<std::pair<KernelArtifacts *, std::string>> &kernels,
+                     const std::vector<LinkItem> &linked, std::string *llvmOpt, std::string &ptx, CubinResult &cubin,
+                     std::vector<std::string> &warnings, std::string &linkError, double &msOptimizing, double &msPtx,
+                     double &msCubin, Stopwatch &clock) {
   llvm::TargetMachine *tm = targetMachine(options);
   optimize(module, *tm, options.optLevel);
   std::vector<std::pair<KernelArtifacts *, llvm::Function *>> entries;
@@ -206,14 +223,30 @@ void optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo,
   ptx = emitPtx(module, *tm);
   msPtx = clock.lap();
   if (upTo != Stage::Cubin)
-    return;
+    return true;
   CubinOptions co;
   co.ccMajor = options.ccMajor;
   co.ccMinor = options.ccMinor;
-  co.lineInfo = options.lineinfo;
+  co.lineInfo = options.lineinfo || options.debug;
+  co.debugInfo = options.debug && options.optLevel == 0;
+  if (co.debugInfo)
+    co.optLevel = 0; // the assembler refuses to optimise code with full debug information
   co.maxRegisters = options.maxRegisters;
-  cubin = assembleCubin(ptx, co);
+  if (linked.empty()) {
+    cubin = assembleCubin(ptx, co);
+  } else {
+    // Files to link: no fallback to the driver's JIT, which cannot link them.
+    std::vector<LinkData> inputs;
+    if (prepareLinkInputs(linked, options.ccMajor, options.ccMinor, inputs, warnings, linkError))
+      cubin = linkCubin(ptx, inputs, co);
+    if (!cubin.ok()) {
+      if (linkError.empty())
+        linkError = cubin.error;
+      return false;
+    }
+  }
   msCubin = clock.lap();
+  return true;
 }
 
 } // namespace
@@ -234,8 +267,15 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   std::vector<std::pair<KernelArtifacts *, std::string>> kernels;
   if (!options.device)
     kernels.push_back({out.get(), out->entryName});
-  optimizeAndEmit(*lowered.module, options, upTo, kernels, options.keepIr ? &out->llvmOpt : nullptr, out->ptx,
-                  out->cubin, out->msOptimizing, out->msPtx, out->msCubin, clock);
+  std::string linkError;
+  if (!optimizeAndEmit(*lowered.module, options, upTo, kernels, out->linked, options.keepIr ? &out->llvmOpt : nullptr,
+                       out->ptx, out->cubin, out->warnings, linkError, out->msOptimizing, out->msPtx, out->msCubin,
+                       clock)) {
+    error.span = ast.function().span;
+    error.errorClass = "LinkError";
+    error.message = "cannot link '" + ast.function().name + "': " + linkError;
+    return nullptr;
+  }
   return out;
 }
 
@@ -281,8 +321,22 @@ std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &
   std::vector<std::pair<KernelArtifacts *, std::string>> entries;
   for (auto &k : out->kernels)
     entries.push_back({k.get(), k->entryName});
-  optimizeAndEmit(*linked, options, upTo, entries, options.keepIr ? &out->llvmOpt : nullptr, out->ptx, out->cubin,
-                  msOptimizing, msPtx, msCubin, clock);
+  std::vector<LinkItem> files; // every kernel's, once
+  std::vector<std::string> warnings;
+  for (auto &k : out->kernels)
+    for (const LinkItem &item : k->linked)
+      if (std::find(files.begin(), files.end(), item) == files.end())
+        files.push_back(item);
+  std::string linkError;
+  if (!optimizeAndEmit(*linked, options, upTo, entries, files, options.keepIr ? &out->llvmOpt : nullptr, out->ptx,
+                       out->cubin, warnings, linkError, msOptimizing, msPtx, msCubin, clock)) {
+    error.span = kernels.front().ast->function().span;
+    error.errorClass = "LinkError";
+    error.message = "cannot link the module of '" + kernels.front().ast->function().name + "': " + linkError;
+    return nullptr;
+  }
+  for (auto &k : out->kernels)
+    k->warnings.insert(k->warnings.end(), warnings.begin(), warnings.end());
   return out;
 }
 

@@ -18,7 +18,8 @@ from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intr
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
 from .aot import load_module
 from .dispatcher import Dispatcher, compile_ptx, jit, kernel
-from .errors import CompileError
+from .errors import CompileError, LinkError
+from .external import CUSource, declare_device
 from .records import from_dtype
 
 __version__ = "0.1.0"
@@ -28,8 +29,9 @@ CudaDriverError = _core.CudaDriverError
 CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
-    "CompileError", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "cmake_dir", "compile_ptx", "include_dir", "jit", "kernel", "load_module", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
+    "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
+    "LinkError", "cmake_dir", "compile_ptx", "declare_device", "include_dir", "jit", "kernel", "load_module",
+    *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 
 

@@ -89,13 +89,16 @@ def compile_kernel(dispatcher, signatures, archs, stage, keep_ir=False, options=
     globals_ = resolve_globals(dispatcher.py_func, dispatcher._source.names)
     opts = dict(dispatcher.options)
     opts.update(options or {})
+    if opts.get("debug"):
+        raise CompileError(f"kernel '{name}' is in debug mode (debug=True or PTXFORGE_DEBUG), which cannot be "
+                           "compiled ahead of time: its checks report through a record that the JIT loader sets up")
     requests = [(fa, list(types), globals_, entry) for entry, types in entries]
     per_arch = {}
     for cc in archs:
         per_arch[cc] = _core.compile_module(
             requests, cc[0], cc[1], fastmath=opts["fastmath"], fma=opts["fma"], lineinfo=opts["lineinfo"],
             opt_level=opts["opt_level"], max_registers=opts["max_registers"], stage=stage, keep_ir=keep_ir,
-            max_threads=opts["max_threads"], min_blocks=opts["min_blocks"])
+            max_threads=opts["max_threads"], min_blocks=opts["min_blocks"], link=list(opts.get("link", ())))
     first = per_arch[archs[0]]
     params = list(dispatcher._param_names())
     header_kernels = [(k, params) for k in first.kernels]
@@ -261,7 +264,8 @@ class AotKernel(Dispatcher):
         self.__name__ = self.__qualname__ = name
         self.py_func = None
         self.module = module
-        self.options = {}
+        self.options = dict(fastmath=False, fma=True, lineinfo=False, max_registers=0, opt_level=3, max_threads=0,
+                            min_blocks=0, link=(), debug=False)  # what was compiled in; the launch path reads debug
         self._lock = threading.RLock()
         self._overloads = {}
         self._compiling = {}
