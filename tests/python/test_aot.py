@@ -303,3 +303,16 @@ def test_load_module_refuses_a_module_for_another_gpu(kernels_file, tmp_path):
     x = np.zeros(4, dtype=np.float32)
     with pytest.raises(pf.CudaSupportError, match=f"has code for {other}, none of which runs on this GPU"):
         m.saxpy[1, 4](1.0, x, x, x)
+
+
+def test_debug_kernels_are_not_compiled_ahead_of_time(tmp_path, capsys):
+    path = tmp_path / "dbg.py"
+    path.write_text(textwrap.dedent('''
+        import ptxforge as pf
+
+        @pf.kernel("void(float32[::1])", debug=True)
+        def checked(x):
+            x[0] = 1.0
+    '''))
+    assert compile_cli(path, "--arch", "sm_90", "-o", tmp_path / "out") == 1
+    assert "is in debug mode" in capsys.readouterr().err
