@@ -44,6 +44,8 @@ def _kernels_in(path):
 
 
 def _archs(args):
+    """The (major, minor) of each --arch (or --cc), in order, once each; the GPU's, else
+    sm_90, when none is given. None, said on stderr, for a bad one."""
     texts = list(args.arch or [])
     if args.cc:
         texts.append(args.cc)
@@ -52,7 +54,11 @@ def _archs(args):
         return [tuple(cc)]
     archs = []
     for t in texts:
-        cc = parse_arch(t)
+        try:
+            cc = parse_arch(t)
+        except ValueError as exc:
+            print(f"ptxforge {args.command}: {exc}", file=sys.stderr)
+            return None
         if cc not in archs:
             archs.append(cc)
     return archs
@@ -158,10 +164,8 @@ def _chosen_kernels(path, args):
 
 
 def _cmd_compile(args):
-    try:
-        archs = _archs(args)
-    except ValueError as exc:
-        print(f"ptxforge compile: {exc}", file=sys.stderr)
+    archs = _archs(args)
+    if archs is None:
         return 2
     if args.emit in ("cubin", "fatbin") and not args.output:
         print(f"ptxforge compile: --emit {args.emit} needs -o DIR", file=sys.stderr)
@@ -228,10 +232,8 @@ def _cmd_compile(args):
 def _cmd_inspect(args):
     from . import inspection
 
-    try:
-        archs = _archs(args)
-    except ValueError as exc:
-        print(f"ptxforge inspect: {exc}", file=sys.stderr)
+    archs = _archs(args)
+    if archs is None:
         return 2
     status = 0
     for path in args.files:
