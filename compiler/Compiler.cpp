@@ -1,6 +1,7 @@
 //===- compiler/Compiler.cpp - Driving one kernel through every stage -----===//
 
 #include "compiler/Compiler.h"
+#include "compiler/CpuJit.h"
 #include "compiler/Link.h"
 #include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
@@ -92,6 +93,7 @@ struct Lowered {
   std::unique_ptr<llvm::Module> module; ///< null when stopped at Stage::Typed
   llvm::Function *kernel = nullptr;
   bool needsLibdevice = false;
+  HostKernelInfo hostInfo; ///< the CPU target: what the lowering learnt for the runtime
 };
 
 /// Types `ast` for `argTypes` and lowers it, filling `out`'s signature,
@@ -118,9 +120,21 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   if (upTo == Stage::Typed)
     return true;
 
+  const bool host = options.host;
+  if (host && !options.link.empty()) {
+    error.span = ast.function().span;
+    error.message = "'" + ast.function().name + "' links files (link=...) built for the GPU: the CPU target cannot "
+                    "run them; launch this kernel on the GPU";
+    return false;
+  }
   auto module = std::make_unique<llvm::Module>(out.entryName, ctx);
-  llvm::TargetMachine *tm = targetMachine(options);
-  module->setTargetTriple(kTriple);
+  llvm::TargetMachine *tm = host ? hostTargetMachine(options) : targetMachine(options);
+  if (!tm) {
+    error.span = ast.function().span;
+    error.message = "the CPU target is not available: LLVM knows no code generator for this machine";
+    return false;
+  }
+  module->setTargetTriple(host ? tm->getTargetTriple().str() : kTriple);
   module->setDataLayout(tm->createDataLayout());
   LowerOptions lo;
   lo.fastmath = options.fastmath;
@@ -128,9 +142,9 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   lo.lineinfo = options.lineinfo || options.debug;
   lo.debug = options.debug;
   lo.fullDebugInfo = options.debug && options.optLevel == 0;
-  lo.ccMajor = options.ccMajor;
-  lo.ccMinor = options.ccMinor;
-  std::unique_ptr<LowerTarget> target = makeNvptxTarget();
+  lo.ccMajor = host ? 9 : options.ccMajor; // the CPU target has every feature of sm_90
+  lo.ccMinor = host ? 0 : options.ccMinor;
+  std::unique_ptr<LowerTarget> target = host ? makeHostTarget(lowered.hostInfo) : makeNvptxTarget();
   LowerSession session{*target, {}};
   Lowerer lowerer(*typed, *module, lo, session);
   try {
@@ -172,6 +186,15 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
 /// module is then ready to be linked with others or optimised alone.
 bool prepareModule(Lowered &lowered, const AstContext &ast, const Options &options, Diagnostic &error) {
   llvm::Module &module = *lowered.module;
+  if (options.host) {
+    // The CPU runtime calls a wrapper that unpacks the parameters; the kernel
+    // itself becomes internal and is inlined into it.
+    llvm::Function *entry = options.device ? lowered.kernel : addHostEntry(module, lowered.kernel);
+    for (llvm::Function &f : module)
+      if (&f != entry && !f.isDeclaration())
+        f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    return true;
+  }
   if (lowered.needsLibdevice) {
     std::string linkError;
     if (!linkLibdevice(module, options.fastmath, linkError)) {
@@ -250,6 +273,36 @@ bool optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo,
   return true;
 }
 
+/// The CPU target's end of the pipeline: optimises `module` for this machine,
+/// then emits its assembly (up to Stage::Ptx) or compiles it into the
+/// process's JIT (Stage::Cubin), filling `out.cpu`.
+bool optimizeAndJit(llvm::Module &module, const Options &options, Stage upTo, const HostKernelInfo &info,
+                    KernelArtifacts &out, std::string &jitError, Stopwatch &clock) {
+  llvm::TargetMachine *tm = hostTargetMachine(options);
+  optimize(module, *tm, options.optLevel);
+  if (options.keepIr)
+    out.llvmOpt = print(module);
+  out.msOptimizing = clock.lap();
+  if (upTo != Stage::Cubin || options.device) {
+    out.hostAssembly = emitHostAssembly(module, *tm);
+    out.msPtx = clock.lap();
+    return true;
+  }
+  auto code = std::make_shared<cpu::KernelCode>();
+  code->name = out.entryName;
+  code->fibers = info.synchronizes;
+  code->cooperative = out.cooperative;
+  code->staticSharedBytes = static_cast<std::uint32_t>(info.staticSharedBytes);
+  code->sharedAlign = static_cast<std::uint32_t>(info.sharedAlign);
+  code->maxThreadsPerBlock = options.maxThreadsPerBlock > 0 ? static_cast<std::uint32_t>(options.maxThreadsPerBlock) : 0;
+  code->stackBytes = hostStackBytes(module);
+  if (!jitHostModule(module, *tm, *code, jitError))
+    return false;
+  out.cpu = std::move(code);
+  out.msCubin = clock.lap();
+  return true;
+}
+
 } // namespace
 
 std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
@@ -265,6 +318,16 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     return out;
   if (!prepareModule(lowered, ast, options, error))
     return nullptr;
+  if (options.host) {
+    std::string jitError;
+    if (!optimizeAndJit(*lowered.module, options, upTo, lowered.hostInfo, *out, jitError, clock)) {
+      error.span = ast.function().span;
+      error.message = "internal compiler error: the CPU target could not load '" + ast.function().name +
+                      "': " + jitError;
+      return nullptr;
+    }
+    return out;
+  }
   std::vector<std::pair<KernelArtifacts *, std::string>> kernels;
   if (!options.device)
     kernels.push_back({out.get(), out->entryName});
@@ -283,6 +346,11 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
 std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &kernels, const Options &options,
                                                Stage upTo, Diagnostic &error) {
   auto out = std::make_unique<ModuleArtifacts>();
+  if (options.host) {
+    error.span = kernels.empty() ? Span{} : kernels.front().ast->function().span;
+    error.message = "the CPU target compiles kernels when they are launched; ahead-of-time modules are for the GPU";
+    return nullptr;
+  }
   Stopwatch clock;
   llvm::LLVMContext ctx;
   std::unique_ptr<llvm::Module> linked;

@@ -11,6 +11,7 @@
 #include "compiler/Abi.h"
 #include "compiler/Cubin.h"
 #include "compiler/DebugRecord.h"
+#include "cpu/Runtime.h"
 #include "frontend/Ast.h"
 #include "frontend/Builtins.h"
 
@@ -40,8 +41,12 @@ struct Options {
   /// `assert` reported through the record of compiler/DebugRecord.h; line
   /// tables as with `lineinfo`.
   bool debug = false;
+  bool host = false;          ///< the CPU target: code for this machine, run by cpu/, not PTX
 };
 
+/// How far to go. For the CPU target, Ptx stops after optimisation (with
+/// the host assembly in `hostAssembly`) and Cubin ends with machine code
+/// loaded in the process's JIT.
 enum class Stage { Typed, Llvm, Ptx, Cubin };
 
 /// A variable named on a source line, with its type (for inspect_types).
@@ -69,6 +74,8 @@ struct KernelArtifacts {
   /// Every file linked into the cubin: Options::link, then the files of the
   /// declare_device functions called.
   std::vector<frontend::LinkItem> linked;
+  std::string hostAssembly; ///< the CPU target's assembly (Stage::Ptx)
+  std::shared_ptr<cpu::KernelCode> cpu; ///< the CPU target's loaded code (Stage::Cubin)
   /// The kernel calls pf.cg.this_grid().sync(): it must be launched with
   /// cuLaunchCooperativeKernel, all of its blocks co-resident.
   bool cooperative = false;

@@ -79,6 +79,7 @@ llvm::AllocaInst *Lowerer::entryAlloca(llvm::Type *t, const llvm::Twine &name) {
 }
 
 void Lowerer::setLocation(const Span &span) {
+  at = span;
   if (subprogram && span.line > 0)
     b.SetCurrentDebugLocation(llvm::DILocation::get(ctx, span.line, span.col + 1, subprogram));
 }

@@ -169,11 +169,6 @@ public:
   /// leaves the builder in a fresh dead block.
   void reportAndStop(unsigned site, bool wholeKernel, llvm::Value *values = nullptr, llvm::Value *ndim = nullptr,
                      llvm::Value *nindex = nullptr, llvm::Value *axis = nullptr);
-  /// Target hooks: a fence at system scope; end the calling thread; stop
-  /// the whole kernel.
-  void systemFence();
-  void stopThread();
-  void stopKernel();
 
   // LowerStarred.cpp: `*` spreading and run-time tuple indices.
   /// A call or tuple display with `*` operands, lowered as `spread` (its
@@ -263,6 +258,7 @@ public:
   llvm::AllocaInst *returnSlot = nullptr; ///< a device function's result
   std::unordered_map<const frontend::Local *, llvm::AllocaInst *> slots;
   std::vector<Loop> loops;
+  Span at; ///< the statement being lowered, for errors raised below expressions
   bool needsLibdevice_ = false;
   // Line tables: this function's DISubprogram (lineinfo, debug).
   llvm::DISubprogram *subprogram = nullptr;

@@ -65,6 +65,12 @@ public:
   virtual void nanosleep(Lowerer &L, llvm::Value *ns) = 0;
   /// cg.this_grid().sync(): every thread of the grid arrives before any goes on.
   virtual void gridSync(Lowerer &L) = 0;
+  /// Ends the calling thread (a `raise`, a failed check): barriers stop
+  /// waiting for it. Leaves the builder after an `unreachable`.
+  virtual void stopThread(Lowerer &L) = 0;
+  /// Stops every thread of the kernel and fails the launch (a bounds
+  /// violation in debug mode). Leaves the builder after an `unreachable`.
+  virtual void stopKernel(Lowerer &L) = 0;
 
   /// A generic pointer to a new static shared array of `type` (one per
   /// evaluation site); `name` is unique to the call site.
@@ -75,6 +81,9 @@ public:
   virtual llvm::Value *dynamicShared(Lowerer &L, std::uint64_t align) = 0;
   /// The address space of a read-only global array of `bytes` bytes.
   virtual unsigned constantSpace(std::uint64_t bytes) const = 0;
+  /// The address space of a writable module global the host reads (the
+  /// debug mode's __pf_debug).
+  virtual unsigned globalSpace() const = 0;
 
   /// Calls the math function libdevice names `name` (`__nv_sinf`, ...).
   virtual llvm::Value *math(Lowerer &L, const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args) = 0;
@@ -83,9 +92,16 @@ public:
   virtual llvm::Value *floatToInt(Lowerer &L, llvm::Value *v, llvm::Type *to, bool isSigned) = 0;
 };
 
+/// What the host target learns while lowering a module, for the CPU runtime.
+struct HostKernelInfo {
+  bool synchronizes = false; ///< barriers or warp collectives: threads run as fibers
+  std::uint64_t staticSharedBytes = 0;
+  std::uint64_t sharedAlign = 16;
+};
+
 /// The NVPTX target (TargetNvptx.cpp).
 std::unique_ptr<LowerTarget> makeNvptxTarget();
-/// The host target (TargetHost.cpp).
-std::unique_ptr<LowerTarget> makeHostTarget();
+/// The host target (TargetHost.cpp), which fills `info`.
+std::unique_ptr<LowerTarget> makeHostTarget(HostKernelInfo &info);
 
 } // namespace ptxforge::compiler

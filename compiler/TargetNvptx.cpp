@@ -191,6 +191,19 @@ public:
   }
 
   unsigned constantSpace(std::uint64_t bytes) const override { return bytes <= 64 * 1024 ? 4 : 1; }
+  unsigned globalSpace() const override { return 1; }
+
+  // `exit` ends the thread; barriers stop waiting for it.
+  void stopThread(Lowerer &L) override {
+    inlineAsm(L, L.b.getVoidTy(), {}, "exit;", "", true);
+    L.b.CreateUnreachable();
+  }
+
+  // `trap` stops every thread of the kernel; the launch fails.
+  void stopKernel(Lowerer &L) override {
+    L.b.CreateIntrinsic(llvm::Intrinsic::trap, {}, {});
+    L.b.CreateUnreachable();
+  }
 
   llvm::Value *math(Lowerer &L, const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args) override {
     std::vector<llvm::Type *> params;

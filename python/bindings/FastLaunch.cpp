@@ -28,6 +28,7 @@
 #include <pybind11/stl.h>
 #include <structmember.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -60,6 +61,15 @@ struct Registry {
 Registry &registry() {
   static Registry *r = new Registry;
   return *r;
+}
+
+/// The default target is the CPU (PTXFORGE_TARGET=cpu, or set by the package).
+std::atomic<bool> gDefaultCpu{false};
+
+/// The last byte of a key: the device, or 0xff for the CPU target.
+char targetByte(int mode) {
+  const bool cpu = mode == 2 || (mode == 0 && gDefaultCpu.load(std::memory_order_relaxed));
+  return cpu ? static_cast<char>(0xff) : static_cast<char>(runtime::currentDevice());
 }
 
 enum Name { kPfUnused, kData, kPtr, kShape, kStrides, kDtype };
@@ -329,13 +339,14 @@ bool packOne(Packed &p, PyObject *arg) {
 /// One loaded function per key, for one kernel.
 class FastTable {
 public:
-  explicit FastTable(py::object miss) : miss_(std::move(miss)) {}
+  /// `mode`: 0 launches on the default target, 1 on the GPU, 2 on the CPU.
+  FastTable(py::object miss, int mode) : miss_(std::move(miss)), mode_(mode) {}
 
   /// Remembers `kernel` for `key`, unless the key does not describe the
   /// kernel's parameter types exactly (then the Python path keeps serving it).
   bool insert(py::bytes key, std::shared_ptr<LoadedKernel> kernel) {
     std::string k = key;
-    if (!describes(k, kernel->artifacts->params))
+    if (!describes(k, kernel->artifacts->params, kernel->artifacts->cpu != nullptr))
       return false;
     for (Entry &e : entries_)
       if (e.key == k) {
@@ -346,8 +357,10 @@ public:
     return true;
   }
 
-  /// True when `key` (without its device byte) spells exactly these types.
-  static bool describes(const std::string &key, const std::vector<const frontend::Type *> &params) {
+  /// True when `key` (without its device byte) spells exactly these types,
+  /// arrays in device memory ('A') for the GPU, in host memory ('H') for the CPU.
+  static bool describes(const std::string &key, const std::vector<const frontend::Type *> &params, bool cpu) {
+    const char array = cpu ? 'H' : 'A';
     std::size_t at = 0;
     for (const frontend::Type *t : params) {
       if (at >= key.size())
@@ -361,7 +374,7 @@ public:
       auto *a = frontend::dyn_cast<frontend::ArrayType>(t);
       if (a && frontend::isa<frontend::RecordType>(a->dtype))
         return false; // record arrays have no dtype code: the Python path serves them
-      if (!a || at + 4 > key.size() || key[at] != 'A' || key[at + 1] != dtypeCodeOf(a->dtype) ||
+      if (!a || at + 4 > key.size() || key[at] != array || key[at + 1] != dtypeCodeOf(a->dtype) ||
           key[at + 2] != a->ndim ||
           key[at + 3] != (a->layout == frontend::Layout::C ? 'C' : a->layout == frontend::Layout::F ? 'F' : 'A'))
         return false;
@@ -392,6 +405,7 @@ public:
 
   std::size_t size() const { return entries_.size(); }
   const py::object &miss() const { return miss_; }
+  int mode() const { return mode_; }
 
   /// The bound launch remembered for a configuration equal to `config`, or null.
   PyObject *findConfig(PyObject *config) const {
@@ -436,6 +450,7 @@ private:
   };
   std::vector<Entry> entries_;
   py::object miss_;
+  int mode_;
 };
 
 /// kernel[grid, block, stream, shared]: a configuration bound to a kernel.
@@ -453,11 +468,15 @@ public:
     for (Py_ssize_t i = 0; i < n && understood; ++i)
       understood = packOne(p, PyTuple_GET_ITEM(args.ptr(), i));
     if (understood && p.keyLen < kMaxKey) {
-      p.key[p.keyLen++] = static_cast<char>(runtime::currentDevice());
+      p.key[p.keyLen++] = targetByte(table_->mode());
       if (const LoadedKernel *k = table_->find(p.key, p.keyLen)) {
         void *params[kMaxCells];
         for (int i = 0; i < p.ncells; ++i)
           params[i] = &p.cells[i];
+        if (k->artifacts->cpu) {
+          launchCpu(*k->artifacts->cpu, grid_, block_, shared_, params);
+          return py::none();
+        }
         runtime::LaunchConfig cfg;
         std::memcpy(cfg.grid, grid_.data(), sizeof cfg.grid);
         std::memcpy(cfg.block, block_.data(), sizeof cfg.block);
@@ -511,7 +530,7 @@ void setRef(PyObject *&slot, py::handle value) {
 
 void defineFastLaunch(py::module_ &m) {
   py::class_<FastTable, std::shared_ptr<FastTable>>(m, "FastTable")
-      .def(py::init<py::object>(), py::arg("miss"))
+      .def(py::init<py::object, int>(), py::arg("miss"), py::arg("mode") = 0)
       .def("insert", &FastTable::insert, py::arg("key"), py::arg("kernel"))
       .def("__len__", &FastTable::size)
       .def("remember_config", &FastTable::rememberConfig, py::arg("config"), py::arg("bound"))
@@ -544,6 +563,8 @@ void defineFastLaunch(py::module_ &m) {
   });
   m.attr("dispatcher_getitem") = py::reinterpret_steal<py::object>(PyInstanceMethod_New(getitem.ptr()));
   m.def("fast_key", &keyOf, "The fast path's key for these launch arguments, or None.");
+  m.def("set_default_target", [](bool cpu) { gDefaultCpu = cpu; },
+        "Tells the fast path whether kernels without a target of their own run on the CPU.");
   m.def(
       "fast_register",
       [](py::object deviceArrayType, py::object cupyType, py::object torchType, py::object dtypeCode,

@@ -148,7 +148,30 @@ public:
 
 } // namespace
 
+void launchCpu(const cpu::KernelCode &code, const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block,
+               unsigned shared, void **params) {
+  cpu::LaunchShape shape;
+  std::copy(grid.begin(), grid.end(), shape.grid);
+  std::copy(block.begin(), block.end(), shape.block);
+  shape.dynamicSharedBytes = shared;
+  cpu::LaunchResult result;
+  {
+    py::gil_scoped_release release;
+    result = cpu::launch(code, shape, params);
+  }
+  switch (result.status) {
+  case cpu::LaunchResult::Ok: return;
+  case cpu::LaunchResult::BadLaunch: throw py::value_error(result.message);
+  case cpu::LaunchResult::OutOfMemory: throw std::bad_alloc();
+  default: throw KernelFailed(result.message);
+  }
+}
+
 LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device) : artifacts(std::move(a)) {
+  if (artifacts->cpu) { // the CPU target's code is loaded already
+    setUpDebugRecord();
+    return;
+  }
   py::gil_scoped_release release;
   runtime::ensureContext(device);
   const std::string &image = artifacts->cubin.ok() ? artifacts->cubin.cubin : artifacts->ptx;
@@ -171,6 +194,10 @@ std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &
   std::vector<void *> params(p.cells.size());
   for (std::size_t i = 0; i < p.cells.size(); ++i)
     params[i] = &p.cells[i];
+  if (artifacts->cpu) {
+    launchCpu(*artifacts->cpu, grid, block, shared, params.data());
+    return {}; // host arrays are used in place: nothing is copied back
+  }
   runtime::LaunchConfig cfg;
   std::copy(grid.begin(), grid.end(), cfg.grid);
   std::copy(block.begin(), block.end(), cfg.block);

@@ -201,7 +201,10 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
                                                    bool fma, bool lineinfo, int optLevel, int maxRegisters,
                                                    const std::string &stage, bool keepIr, bool device, int maxThreads,
                                                    int minBlocks, const std::string &cacheDir,
-                                                   std::uint64_t cacheBytes, const py::list &link, bool debug) {
+                                                   std::uint64_t cacheBytes, const py::list &link, bool debug,
+                                                   const std::string &target) {
+  if (target != "gpu" && target != "cpu")
+    throw py::value_error("unknown target '" + target + "' (gpu, cpu)");
   std::vector<const frontend::Type *> types = parseTypes(argTypes);
   DeviceFunctionMemo seen;
   frontend::GlobalEnv env = convertGlobals(globals, seen);
@@ -210,6 +213,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   for (py::handle item : link)
     o.link.push_back(convertLinkItem(item));
   o.debug = debug;
+  o.host = target == "cpu";
   compiler::Stage upTo = stageByName(stage);
   compiler::CacheSettings cache{cacheDir, cacheBytes};
   compiler::CacheReport report;
@@ -319,6 +323,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "ptxforge's compiler and runtime (libptxforge), for the ptxforge package";
 
   py::register_exception<runtime::CudaUnavailable>(m, "CudaSupportError", PyExc_RuntimeError);
+  py::register_exception<bindings::KernelFailed>(m, "KernelError", PyExc_RuntimeError);
   static py::exception<runtime::CudaError> driverError(m, "CudaDriverError", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -362,6 +367,18 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("warnings", &compiler::KernelArtifacts::warnings)
       .def_readonly("debug", &compiler::KernelArtifacts::debug)
       .def_property_readonly("debug_sites", &debugSites)
+      .def_readonly("host_assembly", &compiler::KernelArtifacts::hostAssembly)
+      .def_property_readonly("cpu_info",
+                             [](const compiler::KernelArtifacts &a) -> py::object {
+                               if (!a.cpu)
+                                 return py::none();
+                               py::dict d;
+                               d["fibers"] = a.cpu->fibers;
+                               d["cooperative"] = a.cpu->cooperative;
+                               d["static_shared_bytes"] = a.cpu->staticSharedBytes;
+                               d["stack_bytes"] = a.cpu->stackBytes;
+                               return d;
+                             })
       .def_property_readonly("cubin",
                              [](const compiler::KernelArtifacts &a) { return py::bytes(a.cubin.cubin); })
       .def_property_readonly("assembler",
@@ -390,7 +407,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
         py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
         py::arg("max_threads") = 0, py::arg("min_blocks") = 0, py::arg("cache_dir") = "",
-        py::arg("cache_bytes") = 0, py::arg("link") = py::list(), py::arg("debug") = false);
+        py::arg("cache_bytes") = 0, py::arg("link") = py::list(), py::arg("debug") = false, py::arg("target") = "gpu");
   py::class_<ModuleResult>(m, "ModuleArtifacts")
       .def_readonly("kernels", &ModuleResult::kernels)
       .def_readonly("llvm", &ModuleResult::llvm)
@@ -449,6 +466,7 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("warm_assembler", &compiler::warmAssembler,
         "Loads the PTX assembler on a background thread (once per process).");
+  m.def("cpu_workers", &cpu::workerCount, "The worker threads the CPU target runs blocks on.");
 
   // Runtime.
   m.def("is_available", &runtime::isAvailable);

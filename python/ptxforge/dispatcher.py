@@ -2,7 +2,9 @@
 
 A Dispatcher compiles its function once per argument-type signature and
 keeps, per signature, the compiled artifacts and the module loaded on each
-device.
+device. A kernel runs on its own target (``target="cpu"``) or on the default
+one (ptxforge._target); the CPU target's compilations are kept under the key
+"cpu" where the GPU's are kept under the compute capability.
 """
 
 import functools
@@ -12,10 +14,10 @@ import threading
 import warnings
 import weakref
 
-from . import _core
+from . import _core, _target
 from . import cache as _cache
 from ._args import describe, register_interop_types, upload
-from ._debug import check_launch, debug_default
+from ._debug import check_cpu_launch, check_launch, debug_default
 from ._source import parsed_function, resolve_globals
 from .external import link_items
 
@@ -50,7 +52,9 @@ def _stream_handle(stream):
     raise TypeError(f"cannot use {stream!r} as a stream")
 
 
+# For the CPU target, "ptx" is optimised IR and host assembly, "cubin" machine code in the JIT.
 _STAGES = {"typed": 0, "ptx": 1, "cubin": 2}
+_CPU = "cpu"  # the CPU target's key where the GPU's is its compute capability
 
 
 class _Compiled:
@@ -86,9 +90,10 @@ class Dispatcher:
     _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None):
+                 max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None, target=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
+        self.target = None if target is None else _target.parse(target)  # None: the default target
         self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
         max_threads, min_blocks = _launch_bounds(launch_bounds)
         # debug=None follows PTXFORGE_DEBUG; the debug mode is documented in docs/runtime.md.
@@ -153,8 +158,11 @@ class Dispatcher:
                 fa = self._function_ast()
                 globals_ = resolve_globals(self.py_func, self._source.names)
                 cache_dir, cache_bytes = _cache.settings(self._use_cache)
-                artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
-                                          cache_dir=cache_dir, cache_bytes=cache_bytes, **self.options)
+                on_cpu = cc == _CPU
+                major, minor = _DEFAULT_CC if on_cpu else cc
+                artifacts = _core.compile(fa, list(types), globals_, major, minor, stage=stage, keep_ir=keep_ir,
+                                          cache_dir=cache_dir, cache_bytes=cache_bytes,
+                                          target="cpu" if on_cpu else "gpu", **self.options)
                 _issue_warnings(artifacts)
                 new = _Compiled(artifacts, _STAGES[stage])
                 if compiled is not None:
@@ -174,6 +182,10 @@ class Dispatcher:
             return _core.compute_capability(_core.current_device())
         return _DEFAULT_CC
 
+    def _runs_on(self):
+        """The target a launch runs on now: the kernel's own, else the default."""
+        return self.target or _target.default()
+
     # -- launching -----------------------------------------------------------------
 
     # kernel[grid, block, stream, shared]: a configuration seen before is answered
@@ -181,7 +193,8 @@ class Dispatcher:
     __getitem__ = _core.dispatcher_getitem
 
     def _configure(self, config):
-        _core.start_init(_core.current_device())  # a launch is coming: start the driver now
+        if self._runs_on() != "cpu":
+            _core.start_init(_core.current_device())  # a launch is coming: start the driver now
         if not isinstance(config, tuple):
             raise TypeError("launch as kernel[blocks, threads](...) or kernel[blocks, threads, stream, shared_bytes](...)")
         if not 2 <= len(config) <= 4:
@@ -206,7 +219,8 @@ class Dispatcher:
         if self._fast is None:
             with self._lock:
                 if self._fast is None:
-                    self._fast = _core.FastTable(functools.partial(_launch_miss, weakref.ref(self)))
+                    mode = {None: 0, "gpu": 1, "cpu": 2}[self.target]
+                    self._fast = _core.FastTable(functools.partial(_launch_miss, weakref.ref(self)), mode)
         return self._fast
 
     def __call__(self, *args, **kwargs):
@@ -216,6 +230,8 @@ class Dispatcher:
     def _launch(self, griddim, blockdim, stream, shared, args, key=None):
         """The Python launch path: types the arguments, compiles and loads on a miss,
         copies numpy arrays in and back. Returns the LoadedKernel used."""
+        if self._runs_on() == "cpu":
+            return self._launch_cpu(griddim, blockdim, shared, args, key)
         device = _core.current_device()
         # The driver starts on a background thread (cuInit, then the primary
         # context). Typing the arguments touches no device; the compile (or the
@@ -251,24 +267,54 @@ class Dispatcher:
         del keep  # DLPack imports are released after the launch is queued
         return kernel
 
+    def _launch_cpu(self, griddim, blockdim, shared, args, key=None):
+        """A launch on the CPU target: synchronous, on host memory (numpy arrays in place)."""
+        if not self._compiles:
+            raise _core.CudaSupportError(f"kernel '{self.__name__}' was compiled ahead of time for the GPU; "
+                                         "the CPU target compiles kernels from their source")
+        keep = []
+        types, values, transfers = describe(args, self._param_names(), 0, keep, host=True)
+        compiled = self._compile(types, _CPU, "cubin")
+        values = upload(values, transfers)
+        kernel = compiled.loaded.get(_CPU)
+        if kernel is None:
+            with self._lock:
+                kernel = compiled.loaded.get(_CPU)
+                if kernel is None:
+                    kernel = compiled.loaded[_CPU] = _core.LoadedKernel(compiled.artifacts, -1)
+        if self.options["debug"]:  # raises what the kernel reported
+            check_cpu_launch(kernel, lambda: kernel.launch(griddim, blockdim, shared, 0, values))
+        else:
+            kernel.launch(griddim, blockdim, shared, 0, values)
+        for t in transfers:
+            t.copy_back()
+        if not transfers and key is not None and not self.options["debug"]:
+            self._fast_table().insert(key, kernel)
+        del keep
+        return kernel
+
     # -- inspection ----------------------------------------------------------------
 
-    def _entries(self, signature, stage, keep_ir=False):
-        """{types: _Compiled} for one signature, or for every compiled and declared one."""
-        cc = self._target_cc()
+    def _inspected_target(self, target):
+        """Inspection looks at `target`, else the kernel's own target, else the GPU."""
+        return _target.parse(target) if target is not None else (self.target or "gpu")
+
+    def _entries(self, signature, stage, keep_ir=False, target="gpu"):
+        """{types: _Compiled} for one signature, or for every compiled and declared one, on `target`."""
+        cc = _CPU if target == "cpu" else self._target_cc()
         if signature is not None:
             types = self._types_of_signature(signature)
             return {types: self._compile(types, cc, stage, keep_ir)}
         with self._lock:
-            keys = list(self._overloads)
+            keys = [k for k in self._overloads if (k[1] == _CPU) == (cc == _CPU)]
         keys += [(types, cc) for types in self.signatures if (types, cc) not in keys]
         entries = {}
         for types, key_cc in keys:
             entries.setdefault(types, self._compile(types, key_cc, stage, keep_ir))
         return entries
 
-    def _inspect(self, signature, stage, attr):
-        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"))
+    def _inspect(self, signature, stage, attr, target="gpu"):
+        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"), target=target)
         result = {types: getattr(c.artifacts, attr) for types, c in entries.items()}
         if signature is not None:
             return next(iter(result.values()))
@@ -283,16 +329,21 @@ class Dispatcher:
         result = {types: typed_source(self.py_func, c.artifacts) for types, c in entries.items()}
         return next(iter(result.values())) if signature is not None else result
 
-    def inspect_llvm(self, signature=None, optimized=True):
+    def inspect_llvm(self, signature=None, optimized=True, target=None):
         """The LLVM IR after optimisation (or before, with optimized=False) per signature
-        (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm")
+        (a dict), or for one signature (a str): for `target` ("gpu" or "cpu"), else the
+        kernel's own target, else the GPU."""
+        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm", self._inspected_target(target))
 
     def inspect_ptx(self, signature=None):
         """The PTX per signature (a dict), or for one signature (a str)."""
         return self._inspect(signature, "ptx", "ptx")
 
-    inspect_asm = inspect_ptx
+    def inspect_asm(self, signature=None, target=None):
+        """The assembly per signature (a dict), or for one signature (a str): PTX for the
+        GPU, this machine's own for the CPU target (`target`, else the kernel's, else the GPU)."""
+        target = self._inspected_target(target)
+        return self._inspect(signature, "ptx", "host_assembly" if target == "cpu" else "ptx", target)
 
     def inspect_sass(self, signature=None):
         """The SASS per signature (a dict), or for one signature (a str), through NVIDIA's
@@ -360,7 +411,8 @@ class Dispatcher:
         return {types: c.artifacts.entry_name for (types, _), c in self._overloads.items()}
 
     def __repr__(self):
-        return f"<ptxforge kernel {self.__name__}>"
+        on = f" target={self.target}" if self.target else ""
+        return f"<ptxforge kernel {self.__name__}{on}>"
 
 
 def _issue_warnings(artifacts):
@@ -391,13 +443,15 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
            max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
-           launch_bounds=None):
+           launch_bounds=None, target=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
     signatures for eager type checking (``@kernel("void(float32[::1])")``).
     Compiled kernels are kept in the disk cache (ptxforge.cache) unless
     ``cache=False``; numba's ``cache=True`` is the default here.
+    ``target="cpu"`` runs it on the CPU with CUDA's semantics (docs/cpu.md);
+    without a target it runs on the default one (``PTXFORGE_TARGET``, else the GPU).
     """
     if link and device:
         raise ValueError("link= belongs on a kernel or on declare_device, not on a device function: "
@@ -410,8 +464,10 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
             from .devicefunc import DeviceFunction
 
             return DeviceFunction(func, options, signatures)
-        return Dispatcher(func, signatures, cache=cache, **options)
+        return Dispatcher(func, signatures, cache=cache, target=target, **options)
 
+    if target is not None:
+        _target.parse(target)  # a bad target fails at decoration
     if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
         return wrap(func_or_sig)
     sigs = ()
