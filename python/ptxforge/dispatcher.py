@@ -87,6 +87,7 @@ class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature."""
 
     _pf_kernel = True
+    target = None  # the kernel's own target; None: the default one
     _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,

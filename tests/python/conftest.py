@@ -125,17 +125,24 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(autouse=True)
 def _default_target(request):
-    """A run of a gpu test makes its target (its ``pf_target`` parameter) the default meanwhile."""
+    """A run of a gpu test makes its target (its ``pf_target`` parameter) the default meanwhile,
+    in this process and (through PTXFORGE_TARGET) in the ones it starts."""
     callspec = getattr(request.node, "callspec", None)
     target = callspec.params.get("pf_target") if callspec is not None else None
     if target is None:
         yield
         return
     previous = ptxforge._target.set_default(target)
+    env = os.environ.get("PTXFORGE_TARGET")
+    os.environ["PTXFORGE_TARGET"] = target  # and in the Pythons the test starts
     try:
         yield
     finally:
         ptxforge._target.set_default(previous)
+        if env is None:
+            os.environ.pop("PTXFORGE_TARGET", None)
+        else:
+            os.environ["PTXFORGE_TARGET"] = env
 
 
 def pytest_collection_modifyitems(config, items):

@@ -78,16 +78,17 @@ def test_what_print_cannot_print():
         k2.inspect_ptx("void(float32[::1])")
 
 
-def run(source):
-    """Runs `source` in a fresh Python and returns its standard output."""
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True,
-                          timeout=120)
+def run(source, tmp_path):
+    """Runs `source`, written to a file (kernels need their source), in a fresh Python; returns its standard output."""
+    program = tmp_path / "prog.py"
+    program.write_text(textwrap.dedent(source))
+    done = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
 @pytest.mark.gpu
-def test_print_on_the_gpu():
+def test_print_on_the_gpu(tmp_path):
     out = run("""
         import ptxforge as pf
 
@@ -99,13 +100,13 @@ def test_print_on_the_gpu():
 
         hello[2, 3](2.5)
         pf.synchronize()
-    """)
+    """, tmp_path)
     lines = sorted(line.strip() for line in out.splitlines())
     assert lines == ["-42"] * 6 + [f"{i} 999 hop! 2.500000 {i == 1} (1, (2, 3.000000)) (4,)" for i in range(6)]
 
 
 @pytest.mark.gpu
-def test_print_dim3_on_the_gpu():
+def test_print_dim3_on_the_gpu(tmp_path):
     out = run("""
         import ptxforge as pf
 
@@ -115,7 +116,7 @@ def test_print_dim3_on_the_gpu():
 
         dims[1, (2, 2, 2)]()
         pf.synchronize()
-    """)
+    """, tmp_path)
     import numpy as np
 
     assert sorted(line.strip() for line in out.splitlines()) == [str(t) for t in np.ndindex(2, 2, 2)]
