@@ -121,6 +121,12 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
     return true;
 
   const bool host = options.host;
+  if (host && !hostRuntime()) {
+    error.span = ast.function().span;
+    error.message = "the CPU target has no runtime in this process: call compiler::setHostRuntime("
+                    "cpu::runtimeSymbols()) first";
+    return false;
+  }
   if (host && !options.link.empty()) {
     error.span = ast.function().span;
     error.message = "'" + ast.function().name + "' links files (link=...) built for the GPU: the CPU target cannot "

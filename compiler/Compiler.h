@@ -11,6 +11,7 @@
 #include "compiler/Abi.h"
 #include "compiler/Cubin.h"
 #include "compiler/DebugRecord.h"
+#include "cpu/Abi.h"
 #include "cpu/Runtime.h"
 #include "frontend/Ast.h"
 #include "frontend/Builtins.h"
@@ -48,6 +49,14 @@ struct Options {
 /// the host assembly in `hostAssembly`) and Cubin ends with machine code
 /// loaded in the process's JIT.
 enum class Stage { Typed, Llvm, Ptx, Cubin };
+
+/// The CPU target's runtime functions (cpu::runtimeSymbols() of
+/// libptxforge_runtime), which the code compiled for the host calls. The
+/// compiler holds no runtime: whoever runs CPU kernels registers the table
+/// once (the Python module does at import); until then the CPU target
+/// refuses to compile, saying so.
+void setHostRuntime(const cpu::Symbol *symbols);
+const cpu::Symbol *hostRuntime();
 
 /// A variable named on a source line, with its type (for inspect_types).
 struct VariableUse {

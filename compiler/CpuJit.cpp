@@ -92,7 +92,12 @@ HostJit &hostJit() {
     llvm::orc::ExecutionSession &es = h->jit->getExecutionSession();
     h->runtime = &es.createBareJITDylib("ptxforge.cpu.runtime");
     llvm::orc::SymbolMap symbols;
-    for (const cpu::Symbol *s = cpu::runtimeSymbols(); s->name; ++s)
+    const cpu::Symbol *table = hostRuntime();
+    if (!table) {
+      h->error = "no CPU runtime is registered (compiler::setHostRuntime)";
+      return h;
+    }
+    for (const cpu::Symbol *s = table; s->name; ++s)
       symbols[h->jit->mangleAndIntern(s->name)] = {llvm::orc::ExecutorAddr::fromPtr(s->address),
                                                    llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
     if (llvm::Error e = h->runtime->define(llvm::orc::absoluteSymbols(std::move(symbols))))
@@ -102,7 +107,12 @@ HostJit &hostJit() {
   return *instance;
 }
 
+std::atomic<const cpu::Symbol *> registeredRuntime{nullptr};
+
 } // namespace
+
+void setHostRuntime(const cpu::Symbol *symbols) { registeredRuntime.store(symbols); }
+const cpu::Symbol *hostRuntime() { return registeredRuntime.load(); }
 
 llvm::TargetMachine *hostTargetMachine(const Options &options) {
   using Key = std::tuple<bool, bool, int>;

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Compiler.h"
 #include "compiler/LowerImpl.h"
 #include "compiler/Target.h"
 #include "cpu/Abi.h"
@@ -28,7 +29,7 @@ using namespace cpu;
 
 /// True when the CPU runtime's symbol table defines `name`.
 bool hostHas(const std::string &name) {
-  for (const Symbol *s = runtimeSymbols(); s->name; ++s)
+  for (const Symbol *s = hostRuntime(); s && s->name; ++s)
     if (name == s->name)
       return true;
   return false;

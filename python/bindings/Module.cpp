@@ -9,6 +9,8 @@
 #include "compiler/AotHeader.h"
 #include "compiler/Compiler.h"
 #include "compiler/KernelCache.h"
+#include "cpu/Abi.h"
+#include "cpu/Runtime.h"
 #include "python/bindings/AstConvert.h"
 #include "python/bindings/Launch.h"
 #include "runtime/Driver.h"
@@ -321,6 +323,7 @@ py::dict resources(const compiler::KernelArtifacts &a) {
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "ptxforge's compiler and runtime (libptxforge), for the ptxforge package";
+  compiler::setHostRuntime(cpu::runtimeSymbols()); // what CPU kernels call
 
   py::register_exception<runtime::CudaUnavailable>(m, "CudaSupportError", PyExc_RuntimeError);
   py::register_exception<bindings::KernelFailed>(m, "KernelError", PyExc_RuntimeError);

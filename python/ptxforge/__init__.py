@@ -27,9 +27,11 @@ __version__ = "0.1.0"
 CudaSupportError = _core.CudaSupportError
 CudaDriverError = _core.CudaDriverError
 CudaOutOfMemoryError = _core.CudaOutOfMemoryError
+KernelError = _core.KernelError  # a kernel the CPU target stopped: a trap, a deadlock
 
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
+    "KernelError",
     "LinkError", "cmake_dir", "compile_ptx", "declare_device", "include_dir", "jit", "kernel", "load_module",
     *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]

@@ -248,13 +248,7 @@ class Dispatcher:
         if self._compiles and not compiled.artifacts.from_cache:
             _note_run_time_compile()
         values = upload(values, transfers)
-        kernel = compiled.loaded.get(device)
-        if kernel is None:
-            with self._lock:
-                kernel = compiled.loaded.get(device)
-                if kernel is None:
-                    kernel = _core.LoadedKernel(compiled.artifacts, device)
-                    compiled.loaded[device] = kernel
+        kernel = self._loaded(compiled, device, device)
         read_only = kernel.launch(griddim, blockdim, shared, stream, values)
         if self.options["debug"]:  # waits, then raises what the kernel reported
             check_launch(kernel, stream)
@@ -268,6 +262,16 @@ class Dispatcher:
         del keep  # DLPack imports are released after the launch is queued
         return kernel
 
+    def _loaded(self, compiled, where, device):
+        """The LoadedKernel of `compiled` kept under `where` (a device, or "cpu"), made once."""
+        kernel = compiled.loaded.get(where)
+        if kernel is None:
+            with self._lock:
+                kernel = compiled.loaded.get(where)
+                if kernel is None:
+                    kernel = compiled.loaded[where] = _core.LoadedKernel(compiled.artifacts, device)
+        return kernel
+
     def _launch_cpu(self, griddim, blockdim, shared, args, key=None):
         """A launch on the CPU target: synchronous, on host memory (numpy arrays in place)."""
         if not self._compiles:
@@ -277,12 +281,7 @@ class Dispatcher:
         types, values, transfers = describe(args, self._param_names(), 0, keep, host=True)
         compiled = self._compile(types, _CPU, "cubin")
         values = upload(values, transfers)
-        kernel = compiled.loaded.get(_CPU)
-        if kernel is None:
-            with self._lock:
-                kernel = compiled.loaded.get(_CPU)
-                if kernel is None:
-                    kernel = compiled.loaded[_CPU] = _core.LoadedKernel(compiled.artifacts, -1)
+        kernel = self._loaded(compiled, _CPU, -1)  # the CPU target's code is in the JIT already
         if self.options["debug"]:  # raises what the kernel reported
             check_cpu_launch(kernel, lambda: kernel.launch(griddim, blockdim, shared, 0, values))
         else:
