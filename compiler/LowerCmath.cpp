@@ -118,52 +118,40 @@ Cx PartMath::clog(Cx z) {
 // sinh and cosh: past the overflow threshold of cosh x, cosh(x -+ 1) * e.
 // A zero imaginary part stays a zero (with the sign the product would have)
 // where sinh x overflows.
-static Cx hyperbolic(PartMath &m, Cx z, llvm::Value *cy, llvm::Value *sy, bool isSinh) {
-  llvm::Value *x = z.re, *y = z.im;
-  llvm::Value *big = m.gt(m.fabs(x), m.logLarge());
-  llvm::Value *x1 = m.select(big, m.sub(x, m.copysign(m.k(1.0), x)), x);
-  llvm::Value *c = m.fn("cosh", {x1}), *s = m.fn("sinh", {x1});
-  Cx r = isSinh ? Cx{m.mul(cy, s), m.mul(sy, c)} : Cx{m.mul(cy, c), m.mul(sy, s)};
-  r = m.select(big, Cx{m.mul(r.re, m.k(std::numbers::e)), m.mul(r.im, m.k(std::numbers::e))}, r);
-  llvm::Value *zeroIm = isSinh ? y : m.mul(y, m.copysign(m.k(1.0), x));
-  return {r.re, m.select(m.eq(y, 0.0), zeroIm, r.im)};
-}
-
+//
 // At x = +-inf: infinities with the signs of cos y and sin y (x's sign on
-// sinh's real part), a zero y kept; an infinite or NaN y gives inf + i nan.
-// At x = +-0 with y infinite or NaN: sinh gives 0 + i nan.
-Cx PartMath::csinh(Cx z) {
+// sinh's real part and, cosh being even, on cosh's imaginary part), a zero
+// y kept; an infinite or NaN y gives inf + i nan. At x = +-0 with y infinite
+// or NaN: sinh gives 0 + i nan, cosh nan + 0i (as at NaN + i0).
+static Cx sinhOrCosh(PartMath &m, Cx z, bool isSinh) {
   llvm::Value *x = z.re, *y = z.im;
-  llvm::Value *cy = fn("cos", {y}), *sy = fn("sin", {y});
-  return branch(
-      nonFinite(z),
+  llvm::Value *cy = m.fn("cos", {y}), *sy = m.fn("sin", {y}); // both paths need them
+  return m.branch(
+      m.nonFinite(z),
       [&] {
-        llvm::Value *infX = isInf(x), *finiteY = isFinite(y);
-        llvm::Value *re = select(infX, select(finiteY, signOf(x, copysign(k(kInf), cy)), k(kInf)),
-                                 select(eq(x, 0.0), k(0.0), k(kNan)));
-        llvm::Value *im = select(both(infX, finiteY), copysign(k(kInf), sy), k(kNan));
-        return Cx{re, select(eq(y, 0.0), y, im)};
+        llvm::Value *infX = m.isInf(x), *finiteY = m.isFinite(y), *zeroX = m.eq(x, 0.0), *zeroY = m.eq(y, 0.0);
+        llvm::Value *inf = m.k(kInf), *nan = m.k(kNan), *zero = m.k(0.0);
+        llvm::Value *infRe = m.copysign(inf, cy), *infIm = m.select(zeroY, y, m.copysign(inf, sy));
+        llvm::Value *re = m.select(finiteY, isSinh ? m.signOf(x, infRe) : infRe, inf);
+        llvm::Value *im = m.select(finiteY, isSinh ? infIm : m.signOf(x, infIm), nan);
+        llvm::Value *finiteRe = isSinh ? m.select(zeroX, zero, nan) : nan;
+        llvm::Value *finiteIm = isSinh ? m.select(zeroY, y, nan) : m.select(m.either(zeroX, zeroY), zero, nan);
+        return Cx{m.select(infX, re, finiteRe), m.select(infX, im, finiteIm)};
       },
-      [&] { return hyperbolic(*this, z, cy, sy, true); });
+      [&] {
+        llvm::Value *big = m.gt(m.fabs(x), m.logLarge());
+        llvm::Value *x1 = m.select(big, m.sub(x, m.copysign(m.k(1.0), x)), x);
+        llvm::Value *c = m.fn("cosh", {x1}), *s = m.fn("sinh", {x1});
+        Cx r = isSinh ? Cx{m.mul(cy, s), m.mul(sy, c)} : Cx{m.mul(cy, c), m.mul(sy, s)};
+        r = m.select(big, Cx{m.mul(r.re, m.k(std::numbers::e)), m.mul(r.im, m.k(std::numbers::e))}, r);
+        llvm::Value *zeroIm = isSinh ? y : m.mul(y, m.copysign(m.k(1.0), x));
+        return Cx{r.re, m.select(m.eq(y, 0.0), zeroIm, r.im)};
+      });
 }
 
-// cosh is even: at x = +-inf the imaginary part takes x's sign as well. At
-// x = +-0 with y infinite or NaN, and at NaN + i0: nan + 0i.
-Cx PartMath::ccosh(Cx z) {
-  llvm::Value *x = z.re, *y = z.im;
-  llvm::Value *cy = fn("cos", {y}), *sy = fn("sin", {y});
-  return branch(
-      nonFinite(z),
-      [&] {
-        llvm::Value *infX = isInf(x), *finiteY = isFinite(y);
-        llvm::Value *re = select(both(infX, finiteY), copysign(k(kInf), cy), select(infX, k(kInf), k(kNan)));
-        llvm::Value *imInf = signOf(x, select(eq(y, 0.0), y, copysign(k(kInf), sy)));
-        llvm::Value *im = select(infX, select(finiteY, imInf, k(kNan)),
-                                 select(either(eq(x, 0.0), eq(y, 0.0)), k(0.0), k(kNan)));
-        return Cx{re, im};
-      },
-      [&] { return hyperbolic(*this, z, cy, sy, false); });
-}
+Cx PartMath::csinh(Cx z) { return sinhOrCosh(*this, z, true); }
+
+Cx PartMath::ccosh(Cx z) { return sinhOrCosh(*this, z, false); }
 
 // tanh: +-1 at x = +-inf, with a zero imaginary part signed as sin 2y (a
 // +0 where y is infinite or NaN); a zero y kept beside a NaN x.

@@ -331,21 +331,30 @@ def host(kernels, tmp_path_factory):
     return run
 
 
+def check_special_values(run, name, dtype, ulps):
+    """`run(name, z)` (the kernel's results at `z`) agrees with CPython on the grid and with Annex G."""
+    z = special_grid(dtype)
+    bad, compared = mismatches(name, z, run(name, z), dtype, ulps)
+    assert compared > len(z) // 2
+    assert not bad, f"{len(bad)} of {compared} differ from CPython:\n" + "\n".join(bad[:20])
+    bad = annex_g_mismatches(name, run, dtype)
+    assert not bad, "\n".join(bad)
+
+
+def check_cpython_cases(run, name):
+    bad, count = cases_mismatches(name, run)
+    assert not bad, f"{len(bad)} of {count}:\n" + "\n".join(bad[:20])
+
+
 @pytest.mark.parametrize("dtype", DTYPES.values(), ids=DTYPES.keys())
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_special_values_on_host(host, name, dtype):
-    z = special_grid(dtype)
-    bad, compared = mismatches(name, z, host(name, z), dtype, ulps=4)
-    assert compared > len(z) // 2
-    assert not bad, f"{len(bad)} of {compared} differ from CPython:\n" + "\n".join(bad[:20])
-    bad = annex_g_mismatches(name, host, dtype)
-    assert not bad, "\n".join(bad)
+    check_special_values(host, name, dtype, ulps=4)
 
 
 @pytest.mark.parametrize("name", FUNCTIONS[:-1])
 def test_cpython_test_cases_on_host(host, name):
-    bad, count = cases_mismatches(name, host)
-    assert not bad, f"{len(bad)} of {count}:\n" + "\n".join(bad[:20])
+    check_cpython_cases(host, name)
 
 
 # -- on the GPU ---------------------------------------------------------------------------------
@@ -365,20 +374,13 @@ def _gpu_run(kernels):
 @pytest.mark.parametrize("dtype", DTYPES.values(), ids=DTYPES.keys())
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_special_values_on_gpu(kernels, name, dtype):
-    run = _gpu_run(kernels)
-    z = special_grid(dtype)
-    bad, compared = mismatches(name, z, run(name, z), dtype, ulps=8)
-    assert compared > len(z) // 2
-    assert not bad, f"{len(bad)} of {compared} differ from CPython:\n" + "\n".join(bad[:20])
-    bad = annex_g_mismatches(name, run, dtype)
-    assert not bad, "\n".join(bad)
+    check_special_values(_gpu_run(kernels), name, dtype, ulps=8)
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", FUNCTIONS[:-1])
 def test_cpython_test_cases_on_gpu(kernels, name):
-    bad, count = cases_mismatches(name, _gpu_run(kernels))
-    assert not bad, f"{len(bad)} of {count}:\n" + "\n".join(bad[:20])
+    check_cpython_cases(_gpu_run(kernels), name)
 
 
 def test_every_kernel_compiles_for_both_types(kernels):
