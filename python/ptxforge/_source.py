@@ -87,9 +87,13 @@ def _describe(value):
         return value._describe()
     if isinstance(value, type) and issubclass(value, BaseException):
         return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
-    if getattr(value, "_pf_kernel", False):
-        return ("opaque", f"the kernel '{value.__name__}'; kernels cannot call kernels: make the callee "
-                          "a device function with @ptxforge.jit(device=True)")
+    if getattr(value, "_pf_kernel", False):  # called from a kernel, a kernel is a device function (numba)
+        from .devicefunc import kernel_as_device_function
+
+        callee = kernel_as_device_function(value)
+        return ("devfunc", callee) if callee is not None else (
+            "opaque", f"the ahead-of-time kernel '{value.__name__}' (it has no Python source to compile into "
+                      "the caller: call a @ptxforge.jit(device=True) function instead)")
     if inspect.ismodule(value):
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
