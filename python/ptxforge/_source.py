@@ -12,6 +12,7 @@ import inspect
 import linecache
 import math
 import operator
+import sys
 import textwrap
 import threading
 import weakref
@@ -32,7 +33,7 @@ class FunctionSource:
 
     def __init__(self, pyfunc):
         try:
-            lines, first_line = inspect.getsourcelines(pyfunc)
+            lines, first_line = _command_line_source(pyfunc) or inspect.getsourcelines(pyfunc)
         except (OSError, TypeError) as exc:
             raise CompileError(
                 f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
@@ -70,6 +71,31 @@ class FunctionSource:
             raise CompileError(f"{self.filename}: no function definition found for {name or 'the function'}")
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _command_line_source(pyfunc):
+    """(lines, first line) of a function defined in the code of ``python -c CODE``, which Python
+    keeps in sys.orig_argv but not where inspect looks; None for any other function. The code
+    is compiled again and must hold this very function (its name, first line and bytecode), so
+    that a function exec()'d from another string (also in '<string>') is never mistaken for it."""
+    code = getattr(pyfunc, "__code__", None)
+    if code is None or code.co_filename != "<string>":
+        return None
+    argv = getattr(sys, "orig_argv", ())
+    source = next((argv[i + 1] for i in range(1, len(argv) - 1) if argv[i] == "-c"), None)
+    if source is None:
+        return None
+    try:
+        top = compile(source, "<string>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    pending = [top]
+    while pending:
+        c = pending.pop()
+        if (c.co_name, c.co_firstlineno, c.co_code) == (code.co_name, code.co_firstlineno, code.co_code):
+            return inspect.getblock(source.splitlines(True)[code.co_firstlineno - 1:]), code.co_firstlineno
+        pending.extend(k for k in c.co_consts if inspect.iscode(k))
+    return None
 
 
 def _describe(value):
