@@ -150,6 +150,10 @@ def test_kernels_calling_kernels_on_the_gpu():
     double_in_place[1, 1](v, 1)
     np.testing.assert_array_equal(v, [1.0, 4.0])
 
+    down = np.zeros(5, dtype=np.int64)
+    count_down[1, 1](down, 4)
+    np.testing.assert_array_equal(down, [0, 1, 2, 3, 4])
+
 
 def test_an_ahead_of_time_kernel_cannot_be_called_from_a_kernel():
     from ptxforge.aot import AotKernel
@@ -162,3 +166,18 @@ def test_an_ahead_of_time_kernel_cannot_be_called_from_a_kernel():
 
     with pytest.raises(pf.CompileError, match=r"ahead-of-time kernel 'loaded' \(it has no Python source"):
         calls_loaded.inspect_ptx("void(float32[::1])")
+
+
+@pf.jit
+def count_down(a, n):
+    if n > 0:
+        a[n] = n
+        count_down(a, n - 1)  # the kernel itself, called as a device function: a recursive call
+
+
+def test_a_kernel_calling_itself_recurses_as_a_device_function():
+    import re
+
+    ir = count_down.inspect_llvm("void(int64[::1], int64)", optimized=False)
+    assert re.findall(r"define [^@]*@(\w+)\(", ir) == ["count_down", "count_down__1"]
+    assert count_down.inspect_ptx("void(int64[::1], int64)").count(".entry") == 1
