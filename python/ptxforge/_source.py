@@ -161,9 +161,10 @@ def _describe(value):
         from .devicefunc import kernel_as_device_function
 
         callee = kernel_as_device_function(value)
-        return ("devfunc", callee) if callee is not None else (
-            "opaque", f"the ahead-of-time kernel '{value.__name__}' (it has no Python source to compile into "
-                      "the caller: call a @ptxforge.jit(device=True) function instead)")
+        if callee is not None:
+            return ("devfunc", callee)
+        return ("opaque", (f"the ahead-of-time kernel '{value.__name__}' (it has no Python source to compile "
+                           "into the caller: call a @ptxforge.jit(device=True) function instead)"))
     if inspect.ismodule(value):
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
