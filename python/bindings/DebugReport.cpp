@@ -25,6 +25,8 @@ using compiler::DebugArgument;
 using compiler::DebugRecord;
 using compiler::DebugSite;
 
+// Called from the constructor, which has already let go of the GIL: releasing
+// it a second time is a fatal error in CPython.
 void LoadedKernel::setUpDebugRecord() {
   if (!artifacts->debug || artifacts->debugSites.empty())
     return;
@@ -37,7 +39,6 @@ void LoadedKernel::setUpDebugRecord() {
     std::memcpy(artifacts->cpu->debugGlobal, &global, sizeof global);
     return;
   }
-  py::gil_scoped_release release;
   auto [address, bytes] = module->global(compiler::kDebugGlobal);
   if (!address || bytes < sizeof(compiler::DebugGlobal))
     return;
