@@ -117,9 +117,12 @@ TARGETS = ("gpu", "cpu")
 
 def pytest_generate_tests(metafunc):
     """Every gpu test runs on each target."""
-    if metafunc.definition.get_closest_marker("gpu") is None or "pf_target" in metafunc.fixturenames:
+    if metafunc.definition.get_closest_marker("gpu") is None:
         return
-    metafunc.fixturenames.append("pf_target")
+    if any(m.args and "pf_target" in m.args[0] for m in metafunc.definition.iter_markers("parametrize")):
+        return  # the test chooses its targets itself
+    if "pf_target" not in metafunc.fixturenames:  # a test may also take pf_target as an argument
+        metafunc.fixturenames.append("pf_target")
     metafunc.parametrize("pf_target", TARGETS)
 
 
