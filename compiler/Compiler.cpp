@@ -57,6 +57,7 @@ void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Op
 } // namespace
 
 std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
+std::string llvmVersion() { return LLVM_VERSION_STRING; }
 
 std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
                                                const GlobalEnv &globals, const Options &options, Stage upTo,
@@ -166,6 +167,7 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   if (co.debugInfo)
     co.optLevel = 0; // the assembler refuses to optimise code with full debug information
   co.maxRegisters = options.maxRegisters;
+  co.driverVersion = options.driverVersion;
   if (out->linked.empty()) {
     out->cubin = assembleCubin(out->ptx, co);
   } else {

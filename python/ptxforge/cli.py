@@ -3,6 +3,7 @@
     ptxforge compile FILE.py [FILE.py ...] [--emit=typed|llvm|llvm-opt|ptx|cubin] [-o DIR]
                      [--kernel NAME] [--sig SIGNATURE] [--cc 9.0] [--fastmath] [--lineinfo]
     ptxforge cache info | clear
+    ptxforge doctor
 
 Each file is imported (its ``if __name__ == "__main__"`` part does not run);
 every kernel in it with a signature (``@pf.kernel("void(float32[::1])")``,
@@ -12,6 +13,10 @@ found in the disk cache are read from it (the summary says so).
 
 ``ptxforge cache info`` shows where the disk cache is and what it holds;
 ``ptxforge cache clear`` empties it.
+
+``ptxforge doctor`` shows what was found on this machine and where (driver,
+GPUs, PTX assembler, libdevice, NVRTC, nvdisasm, cache), and what to
+``pip install`` for each missing piece.
 """
 
 import argparse
@@ -153,7 +158,12 @@ def main(argv=None):
     c.add_argument("--lineinfo", action="store_true")
     k = sub.add_parser("cache", help="show or empty the disk cache of compiled kernels")
     k.add_argument("action", choices=["info", "clear"])
+    sub.add_parser("doctor", help="show the CUDA pieces found (driver, assembler, libdevice ...) and what is missing")
     args = parser.parse_args(argv)
     if args.command == "cache":
         return _cmd_cache(args)
+    if args.command == "doctor":
+        from ._config import doctor
+
+        return 1 if doctor() else 0
     return _cmd_compile(args)
