@@ -25,6 +25,7 @@ _core.set_package_roots([p for p in _sys.path if p and _os.path.isabs(p)])
 from ._config import config, doctor
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
+from .aot import load_module
 from .dispatcher import Dispatcher, compile_ptx, jit, kernel
 from .errors import CompileError, LinkError
 from .external import CUSource, declare_device
@@ -38,8 +39,30 @@ CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "LinkError", "compile_ptx", "config", "declare_device", "doctor", "jit", "kernel", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
+    "LinkError", "cmake_dir", "compile_ptx", "config", "declare_device", "doctor", "include_dir", "jit", "kernel",
+    "load_module", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
+
+
+def cmake_dir():
+    """The folder of ptxforge's CMake package, for find_package(ptxforge) from another
+    project: ``cmake -Dptxforge_DIR=$(python -m ptxforge --cmakedir)`` (as pybind11 has)."""
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cmake")
+    if not os.path.exists(os.path.join(path, "ptxforgeConfig.cmake")):
+        raise ImportError(f"ptxforge's CMake package is missing from {path}; reinstall ptxforge")
+    return path
+
+
+def include_dir():
+    """The folder of the C++ headers (<ptxforge/runtime/Aot.h>)."""
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
+    if not os.path.isdir(os.path.join(path, "ptxforge", "runtime")):
+        raise ImportError(f"ptxforge's C++ headers are missing from {path}; reinstall ptxforge")
+    return path
 
 
 def __getattr__(name):
