@@ -412,7 +412,9 @@ std::pair<int, int> ptxasVersion(const std::string &ptxas) {
   if (nvcc == std::string::npos || !parse(json.substr(nvcc), "\"version\" : \"")) {
     if (nvcc == std::string::npos || !parse(json.substr(nvcc), "\"version\": \"")) {
       std::string output;
-      if (runProcess({ptxas, "--version"}, output) == 0)
+      if (runProcess({ptxas, "--version"}, output) != 0)
+        version = {-1, -1}; // it does not run (a wrapper script whose toolkit is gone, say)
+      else
         parse(output, "release ");
     }
   }
@@ -420,12 +422,17 @@ std::pair<int, int> ptxasVersion(const std::string &ptxas) {
   return version;
 }
 
-/// The ptxas that fits the driver, or empty (with `why` saying why not).
+/// The ptxas that runs and fits the driver, or empty (with `why` saying why not).
 std::string fittingPtxas(int driverVersion, std::string *why = nullptr) {
   const std::string &ptxas = toolkit()->ptxas;
-  if (ptxas.empty() || !driverVersion)
+  if (ptxas.empty())
     return ptxas;
   auto [major, minor] = ptxasVersion(ptxas);
+  if (major < 0) {
+    if (why)
+      *why = ptxas + " does not run (`ptxas --version` failed)";
+    return "";
+  }
   if (fitsDriver(major, driverVersion))
     return ptxas;
   if (why)
@@ -543,6 +550,8 @@ AssemblerChoice chooseAssembler(int driverVersion) {
   const std::string &anyPtxas = toolkit()->ptxas;
   if (!anyPtxas.empty())
     std::tie(choice.ptxas.major, choice.ptxas.minor) = ptxasVersion(anyPtxas);
+  if (choice.ptxas.major < 0)
+    choice.ptxas.major = choice.ptxas.minor = 0;
   if (!ptxasUnfit.empty())
     choice.ptxas.error = ptxasUnfit;
   else if (anyPtxas.empty())
@@ -558,8 +567,10 @@ AssemblerChoice chooseAssembler(int driverVersion) {
     choice.reason = "ptxas " + versionText(choice.ptxas.major, choice.ptxas.minor) + " fits " + driver +
                     "; no nvJitLink that does";
   } else {
+    bool anyFound = !anyPtxas.empty() || !nvJitLink(0).path.empty();
     choice.by = Assembler::None;
-    choice.reason = "no nvJitLink or ptxas fits " + driver + ": the driver's JIT compiles the PTX (cuModuleLoadData)";
+    choice.reason = "no nvJitLink or ptxas " + (anyFound ? "fits " + driver : std::string("was found")) +
+                    ": the driver's JIT compiles the PTX (cuModuleLoadData)";
   }
   return choice;
 }
