@@ -174,7 +174,7 @@ def resolve_globals(pyfunc, names):
 
 # Parsed source per Python function, shared by every kernel and device
 # function object made from it (compile_ptx makes a fresh one per call).
-_parsed = weakref.WeakKeyDictionary()
+_parsed: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 _parsed_lock = threading.Lock()
 
 
