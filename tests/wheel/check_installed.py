@@ -26,6 +26,9 @@ subprocess.run([os.path.join(os.path.dirname(sys.executable), "ptxforge"), "doct
 print("== checks")
 c = pf.config()
 check(os.path.dirname(pf.__file__).startswith(site), f"ptxforge imported from the venv ({pf.__file__})")
+pkg = os.path.dirname(pf.__file__)
+check(all(os.path.isfile(os.path.join(pkg, f)) for f in ("py.typed", "__init__.pyi", "dispatcher.pyi", "devicearray.pyi")),
+      "the wheel holds py.typed and the type stubs")
 check(not os.path.exists("/usr/local/cuda/bin/ptxas"), "/usr/local/cuda is hidden")
 check(c["cuda_home"] is None and c["ptxas"]["path"] is None, "no CUDA toolkit and no ptxas are found")
 check((c["libdevice"] or "").startswith(site + "/nvidia/"), f"libdevice from nvidia-nvvm: {c['libdevice']}")
