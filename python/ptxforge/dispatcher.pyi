@@ -66,17 +66,29 @@ def kernel(func_or_sig: Callable[..., Any], *, device: Literal[True], fastmath: 
            debug: bool | None = None, cache: bool | None = None, link: _Link = None, inline: Any = None,
            launch_bounds: int | tuple[int, ...] | None = None) -> DeviceFunction: ...
 @overload
-def kernel(func_or_sig: str | list[str] | tuple[Any, ...] | None = None, *, device: Literal[False] = False,
+def kernel(func_or_sig: str | list[Any] | tuple[Any, ...] | None = None, *, device: Literal[False] = False,
            fastmath: bool = False, fma: bool = True, lineinfo: bool = False, max_registers: int | None = None,
            opt: bool = True, debug: bool | None = None, cache: bool | None = None, link: _Link = None,
            inline: Any = None,
            launch_bounds: int | tuple[int, ...] | None = None) -> Callable[[Callable[..., Any]], Dispatcher]: ...
 @overload
-def kernel(func_or_sig: str | list[str] | tuple[Any, ...] | None = None, *, device: Literal[True],
+def kernel(func_or_sig: str | list[Any] | tuple[Any, ...] | None = None, *, device: Literal[True],
            fastmath: bool = False, fma: bool = True, lineinfo: bool = False, max_registers: int | None = None,
            opt: bool = True, debug: bool | None = None, cache: bool | None = None, link: _Link = None,
            inline: Any = None,
            launch_bounds: int | tuple[int, ...] | None = None) -> Callable[[Callable[..., Any]], DeviceFunction]: ...
+
+@overload
+def kernel(func_or_sig: Callable[..., Any], *, device: bool, fastmath: bool = False,
+           fma: bool = True, lineinfo: bool = False, max_registers: int | None = None, opt: bool = True,
+           debug: bool | None = None, cache: bool | None = None, link: _Link = None, inline: Any = None,
+           launch_bounds: int | tuple[int, ...] | None = None) -> Dispatcher | DeviceFunction: ...
+@overload
+def kernel(func_or_sig: str | list[Any] | tuple[Any, ...] | None = None, *, device: bool,
+           fastmath: bool = False, fma: bool = True, lineinfo: bool = False, max_registers: int | None = None,
+           opt: bool = True, debug: bool | None = None, cache: bool | None = None, link: _Link = None,
+           inline: Any = None, launch_bounds: int | tuple[int, ...] | None = None
+           ) -> Callable[[Callable[..., Any]], Dispatcher | DeviceFunction]: ...
 
 jit = kernel
 
