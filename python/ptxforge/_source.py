@@ -79,7 +79,7 @@ class FunctionSource:
 # Each source file's tree, parsed once, with the file's lines it was parsed from:
 # finding a function's lines in it is much cheaper in a fresh process than
 # inspect.getsourcelines, whose tokenizer compiles large regular expressions.
-_file_trees = {}
+_file_trees: dict = {}
 _file_trees_lock = threading.Lock()
 
 
