@@ -43,6 +43,10 @@ struct Options {
   /// tables as with `lineinfo`.
   bool debug = false;
   bool host = false;          ///< the CPU target: code for this machine, run by cpu/, not PTX
+  /// The CUDA driver the cubin must load on (cuDriverGetVersion; 0: none
+  /// present). No assembler of a newer CUDA major version is used
+  /// (CubinOptions::driverVersion); the cache keys its major version.
+  int driverVersion = 0;
 };
 
 /// How far to go. For the CPU target, Ptx stops after optimisation (with
@@ -148,5 +152,7 @@ bool compilerInitialized();
 
 /// The version string that keys caches: ptxforge's and LLVM's.
 std::string compilerVersion();
+/// The version of the LLVM linked in ("19.1.7").
+std::string llvmVersion();
 
 } // namespace ptxforge::compiler

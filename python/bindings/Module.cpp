@@ -215,6 +215,9 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   for (py::handle item : link)
     o.link.push_back(convertLinkItem(item));
   o.debug = debug;
+  // The cubin must load on the driver present, if any: the runtime reads its
+  // version, the compiler picks an assembler no newer (compiler::fitsDriver).
+  o.driverVersion = runtime::driverVersion();
   o.host = target == "cpu";
   compiler::Stage upTo = stageByName(stage);
   compiler::CacheSettings cache{cacheDir, cacheBytes};
@@ -467,8 +470,6 @@ PYBIND11_MODULE(_core, m) {
     d["compiles"] = s.compiles;
     return d;
   });
-  m.def("warm_assembler", &compiler::warmAssembler,
-        "Loads the PTX assembler on a background thread (once per process).");
   m.def("cpu_workers", &cpu::workerCount, "The worker threads the CPU target runs blocks on.");
 
   // Runtime.
@@ -537,4 +538,5 @@ PYBIND11_MODULE(_core, m) {
 
   bindings::defineLaunch(m);
   bindings::defineImages(m);
+  bindings::defineToolkit(m);
 }

@@ -80,7 +80,7 @@ class FunctionSource:
 # Each source file's tree, parsed once, with the file's lines it was parsed from:
 # finding a function's lines in it is much cheaper in a fresh process than
 # inspect.getsourcelines, whose tokenizer compiles large regular expressions.
-_file_trees = {}
+_file_trees: dict = {}
 _file_trees_lock = threading.Lock()
 
 
@@ -255,7 +255,7 @@ def resolve_globals(pyfunc, names):
 
 # Parsed source per Python function, shared by every kernel and device
 # function object made from it (compile_ptx makes a fresh one per call).
-_parsed = weakref.WeakKeyDictionary()
+_parsed: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 _parsed_lock = threading.Lock()
 
 
