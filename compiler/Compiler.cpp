@@ -1,6 +1,7 @@
 //===- compiler/Compiler.cpp - Driving one kernel through every stage -----===//
 
 #include "compiler/Compiler.h"
+#include "compiler/KernelFacts.h"
 #include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 #include "compiler/Pipeline.h"
@@ -55,6 +56,32 @@ void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Op
 }
 } // namespace
 
+bool LaunchFacts::any() const {
+  for (std::uint8_t p : params)
+    if (p)
+      return true;
+  return disjoint || coarsen > 1;
+}
+
+std::string LaunchFacts::str(const std::vector<std::string> &names) const {
+  std::string out;
+  for (std::size_t i = 0; i < params.size() && i < names.size(); ++i) {
+    if (!params[i])
+      continue;
+    std::string what;
+    if (params[i] & Aligned)
+      what += "aligned";
+    if (params[i] & (Small | Bounded))
+      what += std::string(what.empty() ? "" : "+") + (params[i] & Small ? "small" : "bounded");
+    out += (out.empty() ? "" : ", ") + names[i] + ":" + what;
+  }
+  if (disjoint)
+    out += out.empty() ? "disjoint" : "; disjoint";
+  if (coarsen > 1)
+    out += (out.empty() ? "coarsen " : "; coarsen ") + std::to_string(coarsen);
+  return out;
+}
+
 std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
 
 std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
@@ -75,6 +102,19 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     appendAbi(t, out->abi);
   out->entryName = ast.function().name;
   out->typed = typed->str();
+  KernelFacts kernelFacts;
+  if (!options.device) {
+    kernelFacts = analyzeKernel(*typed);
+    out->written = kernelFacts.written;
+    out->coarsenable = kernelFacts.coarsenable;
+    out->coarsen = kernelFacts.coarsenable && options.facts.coarsen > 1 ? options.facts.coarsen : 1;
+    LaunchFacts applied = options.facts;
+    applied.coarsen = out->coarsen;
+    std::vector<std::string> names;
+    for (const frontend::Param &p : ast.function().params)
+      names.push_back(p.name);
+    out->specialization = applied.str(names);
+  }
   out->msTyping = clock.lap();
   if (upTo == Stage::Typed)
     return out;
@@ -90,6 +130,11 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   lo.lineinfo = options.lineinfo;
   lo.ccMajor = options.ccMajor;
   lo.ccMinor = options.ccMinor;
+  if (!options.device) {
+    lo.facts = &options.facts;
+    lo.kernelFacts = &kernelFacts;
+    lo.coarsen = out->coarsen;
+  }
   LowerSession session;
   Lowerer lowerer(*typed, *module, lo, session);
   llvm::Function *kernel = nullptr;
@@ -127,7 +172,10 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     if (options.fastmath && !f.isDeclaration())
       f.addFnAttr("unsafe-fp-math", "true");
   }
-  addKernelAnnotations(*module, kernel, options);
+  Options annotated = options;
+  if (out->coarsen > 1 && annotated.maxThreadsPerBlock > 0) // the physical block is coarsen times smaller
+    annotated.maxThreadsPerBlock = std::max(1, annotated.maxThreadsPerBlock / out->coarsen);
+  addKernelAnnotations(*module, kernel, annotated);
   out->cooperative = module->getNamedMetadata(kCooperativeMetadata) != nullptr;
   optimize(*module, *tm, options.optLevel);
   if (options.keepIr)

@@ -13,11 +13,36 @@
 #include "frontend/Ast.h"
 #include "frontend/Builtins.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace ptxforge::compiler {
+
+/// What a launch proved about its arguments, for a kernel specialised to it
+/// (docs/performance.md, "Launch-time specialisation"). The default knows
+/// nothing and gives the general kernel, right for every launch.
+struct LaunchFacts {
+  enum : std::uint8_t {
+    /// An array: its data pointer, and every stride but the unit one of a
+    /// C or F array, are multiples of 16 bytes.
+    Aligned = 1,
+    /// An array: every extent is below 2^62. A Python int: -2^62 <= v < 2^62.
+    Bounded = 2,
+    /// An array: every extent is below 2^31 and every element lies within
+    /// 2^31 - 1 bytes of the data pointer (implies Bounded).
+    Small = 4,
+  };
+  std::vector<std::uint8_t> params; ///< per parameter (missing or 0: nothing known)
+  bool disjoint = false;            ///< no two arrays among the arguments share a byte
+  int coarsen = 1;                  ///< logical threads per physical thread along x (1: none)
+
+  std::uint8_t of(std::size_t param) const { return param < params.size() ? params[param] : 0; }
+  bool any() const;
+  /// "x:aligned+small, y:bounded; disjoint; coarsen 4"; "" for the general kernel.
+  std::string str(const std::vector<std::string> &names) const;
+};
 
 struct Options {
   int ccMajor = 9, ccMinor = 0;
@@ -30,6 +55,7 @@ struct Options {
   int minBlocksPerSm = 0;     ///< launch bounds (PTX .minnctapersm), with maxThreadsPerBlock
   bool keepIr = false;        ///< keep the LLVM IR text (inspect_llvm, --emit=llvm)
   bool device = false;        ///< a device function (.func returning a value), not a kernel
+  LaunchFacts facts;          ///< launch-time specialisation (kernels only)
 };
 
 enum class Stage { Typed, Llvm, Ptx, Cubin };
@@ -49,6 +75,17 @@ struct KernelArtifacts {
   /// The kernel calls pf.cg.this_grid().sync(): it must be launched with
   /// cuLaunchCooperativeKernel, all of its blocks co-resident.
   bool cooperative = false;
+  /// Logical threads each physical thread runs along x: a launch of this
+  /// kernel divides block.x by it (LaunchFacts::coarsen, when the kernel
+  /// allows it; else 1).
+  int coarsen = 1;
+  /// The kernel's threads are independent and its body straight-line, so
+  /// a launch may coarsen it.
+  bool coarsenable = false;
+  /// Per parameter: the kernel may write memory reachable from it.
+  std::vector<bool> written;
+  /// The launch facts the kernel was specialised for (LaunchFacts::str).
+  std::string specialization;
   /// Milliseconds spent in each stage.
   double msTyping = 0, msLowering = 0, msOptimizing = 0, msPtx = 0, msCubin = 0;
 };

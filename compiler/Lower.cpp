@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/KernelFacts.h"
 #include "compiler/LowerImpl.h"
 
 #include <llvm/IR/Metadata.h>
@@ -85,7 +86,9 @@ void Lowerer::startDeadBlock() { b.SetInsertPoint(llvm::BasicBlock::Create(ctx, 
 //===-- Entry -------------------------------------------------------------===//
 
 // Rebuilds one argument of type `t` from the parameters starting at `next`.
-static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next) {
+// `facts` are the launch's LaunchFacts bits for this argument.
+static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next,
+                                    std::uint8_t facts = 0) {
   auto &b = L.b;
   if (auto *s = dyn_cast<ScalarType>(t); s && s->isComplex()) { // two parameters, real and imaginary
     llvm::Value *re = &*next++;
@@ -122,6 +125,12 @@ static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::a
         stride = b.CreateMul(stride, shape[d], "", true, true);
       }
     }
+    // Aligned: every stride but the unit one is a multiple of 16 bytes, so
+    // that rows keep the data pointer's alignment.
+    const int unit = a->layout == Layout::C ? a->ndim - 1 : a->layout == Layout::F ? 0 : -1;
+    for (int d = 0; d < a->ndim && (facts & LaunchFacts::Aligned); ++d)
+      if (d != unit)
+        b.CreateAssumption(b.CreateICmpEQ(b.CreateAnd(strides[d], b.getInt64(15)), b.getInt64(0)));
     for (int d = 0; d < a->ndim; ++d)
       agg = b.CreateInsertValue(agg, strides[d], {2u, static_cast<unsigned>(d)});
     return agg;
@@ -180,34 +189,12 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     module.getOrInsertNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(ctx, md));
   }
 
-  // Name parameters after the Python arguments; data pointers never alias
-  // the parameter space and are aligned to their element size.
   if (internal) {
     auto arg = fn->arg_begin();
     for (std::size_t i = 0; i < tf.paramTypes.size(); ++i, ++arg)
       arg->setName(tf.fn->params[i].name);
   } else {
-    auto arg = fn->arg_begin();
-    for (std::size_t i = 0; i < tf.paramTypes.size(); ++i) {
-      std::vector<AbiSlot> one;
-      appendAbi(tf.paramTypes[i], one);
-      for (const AbiSlot &s : one) {
-        const char *suffix = s.role == AbiSlot::Data ? ".data" : s.role == AbiSlot::Shape ? ".shape" :
-                             s.role == AbiSlot::Stride ? ".stride" : "";
-        arg->setName(tf.fn->params[i].name + suffix);
-        if (s.role == AbiSlot::Data) {
-          auto *at = dyn_cast<ArrayType>(tf.paramTypes[i]);
-          const ScalarType *item = at ? at->dtype : dyn_cast<RecordType>(tf.paramTypes[i]);
-          auto *record = item ? dyn_cast<RecordType>(item) : nullptr;
-          if (item) // an array's pointer or a record's (not one inside a tuple)
-            arg->addAttr(llvm::Attribute::getWithAlignment(
-                ctx, llvm::Align(record ? record->alignment() : elementAlign(item))));
-        }
-        if (s.role == AbiSlot::Shape || s.role == AbiSlot::Stride)
-          arg->addAttr(llvm::Attribute::NoUndef);
-        ++arg;
-      }
-    }
+    parameterAttributes();
   }
 
   if (options.lineinfo) {
@@ -247,15 +234,21 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
       b.CreateStore(llvm::Constant::getNullValue(t), slot); // read-before-write gives 0, not poison
   }
   auto next = fn->arg_begin();
+  std::vector<std::pair<const Local *, llvm::Value *>> paramValues;
   for (const auto &local : tf.locals) {
     if (local->paramIndex < 0)
       continue;
     const Type *pt = tf.paramTypes[local->paramIndex];
-    llvm::Value *v = internal ? static_cast<llvm::Value *>(&*next++) : rebuildArgument(*this, pt, next);
-    b.CreateStore(convert(v, pt, local->type, local->firstAssign), slots.at(local.get()));
+    std::uint8_t facts = options.facts ? options.facts->of(static_cast<std::size_t>(local->paramIndex)) : 0;
+    llvm::Value *v = internal ? static_cast<llvm::Value *>(&*next++) : rebuildArgument(*this, pt, next, facts);
+    paramValues.push_back({local.get(), convert(v, pt, local->type, local->firstAssign)});
+    b.CreateStore(paramValues.back().second, slots.at(local.get()));
   }
 
-  block(tf.fn->body);
+  if (options.coarsen > 1)
+    coarsenedBody(paramValues);
+  else
+    block(tf.fn->body);
   if (!b.GetInsertBlock()->getTerminator())
     b.CreateBr(returnBlock);
   b.SetInsertPoint(returnBlock);
@@ -266,6 +259,127 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
   if (di)
     di->finalize();
   return fn;
+}
+
+//===-- Parameters and coarsening -----------------------------------------===//
+
+// Parameters are named after the Python arguments. Data pointers never
+// alias the parameter space and are aligned to their element size (16
+// bytes when the launch proved it); extents are non-negative (below 2^62 or
+// 2^31 when the launch proved it). Pointers the kernel never writes through
+// are readonly; every data pointer is noalias when the launch proved the
+// arrays disjoint, or when the kernel writes no argument's memory at all.
+// noalias and readonly together let NVPTX load through the read-only data
+// cache (ld.global.nc).
+void Lowerer::parameterAttributes() {
+  const LaunchFacts none;
+  const LaunchFacts &facts = options.facts ? *options.facts : none;
+  const KernelFacts *kf = options.kernelFacts;
+  const bool anyWritten = !kf || kf->anyWritten();
+  auto range = [&](std::int64_t lo, std::uint64_t hi) { // [lo, hi), hi as an unsigned bit pattern
+    return llvm::Attribute::get(ctx, llvm::Attribute::Range,
+                                llvm::ConstantRange(llvm::APInt(64, static_cast<std::uint64_t>(lo), true),
+                                                    llvm::APInt(64, hi)));
+  };
+  auto arg = fn->arg_begin();
+  for (std::size_t i = 0; i < tf.paramTypes.size(); ++i) {
+    const Type *pt = tf.paramTypes[i];
+    const std::uint8_t f = facts.of(i);
+    const bool written = !kf || i >= kf->written.size() || kf->written[i];
+    std::vector<AbiSlot> one;
+    appendAbi(pt, one);
+    auto *at = dyn_cast<ArrayType>(pt);
+    for (const AbiSlot &s : one) {
+      const char *suffix = s.role == AbiSlot::Data ? ".data" : s.role == AbiSlot::Shape ? ".shape" :
+                           s.role == AbiSlot::Stride ? ".stride" : "";
+      arg->setName(tf.fn->params[i].name + suffix);
+      if (s.role == AbiSlot::Data) {
+        const ScalarType *item = at ? at->dtype : dyn_cast<RecordType>(pt);
+        auto *record = item ? dyn_cast<RecordType>(item) : nullptr;
+        if (item) { // an array's pointer or a record's (not one inside a tuple)
+          unsigned align = record ? record->alignment() : elementAlign(item);
+          if (at && (f & LaunchFacts::Aligned))
+            align = std::max(align, 16u);
+          arg->addAttr(llvm::Attribute::getWithAlignment(ctx, llvm::Align(align)));
+        }
+        if (facts.disjoint || !anyWritten)
+          arg->addAttr(llvm::Attribute::NoAlias);
+        if (!written)
+          arg->addAttr(llvm::Attribute::ReadOnly);
+      }
+      if (s.role == AbiSlot::Shape) {
+        // Every launch path reads extents as non-negative int64 values.
+        std::uint64_t hi = at && (f & LaunchFacts::Small)     ? std::uint64_t{1} << 31
+                           : at && (f & LaunchFacts::Bounded) ? std::uint64_t{1} << 62
+                                                              : std::uint64_t{1} << 63;
+        arg->addAttr(range(0, hi));
+      }
+      if (s.role == AbiSlot::Shape || s.role == AbiSlot::Stride)
+        arg->addAttr(llvm::Attribute::NoUndef);
+      auto *scalar = dyn_cast<ScalarType>(pt);
+      if (s.role == AbiSlot::Value && scalar && scalar->isInt() && scalar->bits == 64 && scalar->isSigned &&
+          (f & LaunchFacts::Bounded))
+        arg->addAttr(range(-(std::int64_t{1} << 62), std::uint64_t{1} << 62));
+      ++arg;
+    }
+  }
+}
+
+// A kernel coarsened by C: each physical thread runs the logical threads
+// C*t .. C*t + C-1 along x (threadIdx.x and blockDim.x read as logical
+// values, see builtinValue), one copy of the body each, with fresh locals
+// and `return` ending only its copy. When the body starts with
+// side-effect-free assignments and an `if`, the copies are made twice: once
+// behind a test that the first and last logical threads both take the
+// `if` (both skip it, when its body only returns), where LLVM can often
+// prove every copy's test and merge the copies' loads into vector loads,
+// and once for the other threads. Each copy keeps its own test, so both
+// versions are right for any body.
+void Lowerer::coarsenedBody(const std::vector<std::pair<const Local *, llvm::Value *>> &params) {
+  const KernelFacts &kf = *options.kernelFacts;
+  const int copies = options.coarsen;
+  auto reset = [&] { // locals as at the function's entry
+    for (const auto &local : tf.locals)
+      if (local->paramIndex < 0 && local->type && isa<ScalarType>(local->type))
+        b.CreateStore(llvm::Constant::getNullValue(valueType(local->type)), slots.at(local.get()));
+    for (const auto &[local, value] : params)
+      b.CreateStore(value, slots.at(local));
+  };
+  llvm::BasicBlock *done = returnBlock;
+  auto run = [&](int k) {
+    lane = k;
+    reset();
+    returnBlock = llvm::BasicBlock::Create(ctx, "lane.end", fn);
+    block(tf.fn->body);
+    if (!b.GetInsertBlock()->getTerminator())
+      b.CreateBr(returnBlock);
+    b.SetInsertPoint(returnBlock);
+  };
+  if (kf.guard) {
+    const frontend::IfStmt *guard = kf.guard;
+    const bool skips = guard->orelse.empty() && guard->body.size() == 1 && isa<frontend::ReturnStmt>(guard->body[0]);
+    llvm::Value *all = b.getTrue();
+    for (int k : {0, copies - 1}) {
+      lane = k;
+      reset();
+      for (std::size_t i = 0; i < kf.guardIndex; ++i)
+        stmt(tf.fn->body[i]);
+      llvm::Value *taken = truthy(expr(guard->test), typeOf(guard->test));
+      all = b.CreateAnd(all, skips ? b.CreateNot(taken) : taken);
+    }
+    auto *uniform = llvm::BasicBlock::Create(ctx, "coarse.uniform", fn);
+    auto *mixed = llvm::BasicBlock::Create(ctx, "coarse.mixed", fn);
+    b.CreateCondBr(all, uniform, mixed);
+    b.SetInsertPoint(uniform);
+    for (int k = 0; k < copies; ++k)
+      run(k);
+    b.CreateBr(done);
+    b.SetInsertPoint(mixed);
+  }
+  for (int k = 0; k < copies; ++k)
+    run(k);
+  lane = -1;
+  returnBlock = done;
 }
 
 //===-- Statements --------------------------------------------------------===//

@@ -26,6 +26,15 @@ llvm::Value *Lowerer::builtinValue(BuiltinId id) {
   using namespace llvm::Intrinsic;
   // Ranges from the CUDA limits: blocks of at most 1024 threads
   // (z at most 64), grids of at most 2^31-1 x 65535 x 65535 blocks.
+  // A coarsened kernel's logical thread `lane` of C along x: threadIdx.x is
+  // C * tid.x + lane and blockDim.x is C * ntid.x (the launch divided it).
+  if (lane >= 0 && id == BuiltinId::ThreadIdxX)
+    return b.CreateAdd(b.CreateMul(specialRegister(nvvm_read_ptx_sreg_tid_x, 0, 1024), b.getInt32(options.coarsen), "",
+                                   true, true),
+                       b.getInt32(lane), "", true, true);
+  if (lane >= 0 && id == BuiltinId::BlockDimX)
+    return b.CreateMul(specialRegister(nvvm_read_ptx_sreg_ntid_x, 1, 1025), b.getInt32(options.coarsen), "", true,
+                       true);
   switch (id) {
   case BuiltinId::ThreadIdxX: return specialRegister(nvvm_read_ptx_sreg_tid_x, 0, 1024);
   case BuiltinId::ThreadIdxY: return specialRegister(nvvm_read_ptx_sreg_tid_y, 0, 1024);

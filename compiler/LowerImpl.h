@@ -36,11 +36,17 @@ using frontend::Stmt;
 using frontend::TupleType;
 using frontend::Type;
 
+struct KernelFacts;
+
 struct LowerOptions {
   bool fastmath = false;
   bool fmaContraction = true;
   bool lineinfo = false;
   int ccMajor = 9, ccMinor = 0; ///< the target, for features that need sm_70 and up
+  /// A kernel's launch facts and what its typed tree says (null: none).
+  const LaunchFacts *facts = nullptr;
+  const KernelFacts *kernelFacts = nullptr;
+  int coarsen = 1; ///< logical threads per physical thread along x
 };
 
 /// How a function is declared.
@@ -84,6 +90,10 @@ public:
                    const std::function<llvm::Value *(llvm::Value *)> &condition,
                    const std::function<void(llvm::Value *)> &bind);
   void startDeadBlock();
+  /// A coarsened kernel's body: each logical thread's copy in turn (Lower.cpp).
+  void coarsenedBody(const std::vector<std::pair<const frontend::Local *, llvm::Value *>> &params);
+  /// The attributes of the kernel's parameters: alignment, ranges, noalias, readonly.
+  void parameterAttributes();
   llvm::AllocaInst *entryAlloca(llvm::Type *t, const llvm::Twine &name);
   void setLocation(const Span &span);
 
@@ -191,6 +201,8 @@ public:
   std::unordered_map<const frontend::Local *, llvm::AllocaInst *> slots;
   std::vector<Loop> loops;
   bool needsLibdevice_ = false;
+  /// Coarsening: the logical thread (0 .. coarsen-1) being lowered, or -1.
+  int lane = -1;
   // Debug info for lineinfo.
   std::unique_ptr<llvm::DIBuilder> di;
   llvm::DISubprogram *subprogram = nullptr;

@@ -134,7 +134,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
                                                    const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
                                                    bool fma, bool lineinfo, int optLevel, int maxRegisters,
                                                    const std::string &stage, bool keepIr, bool device, int maxThreads,
-                                                   int minBlocks) {
+                                                   int minBlocks, const py::object &facts) {
   std::vector<const frontend::Type *> types;
   for (const std::string &t : argTypes)
     types.push_back(parseTypeOrThrow(t));
@@ -152,6 +152,13 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   o.device = device;
   o.maxThreadsPerBlock = maxThreads;
   o.minBlocksPerSm = minBlocks;
+  if (!facts.is_none()) { // (per-parameter fact bits, disjoint, coarsen): LaunchFacts
+    auto t = facts.cast<py::tuple>();
+    for (py::handle f : t[0].cast<py::tuple>())
+      o.facts.params.push_back(static_cast<std::uint8_t>(f.cast<int>()));
+    o.facts.disjoint = t[1].cast<bool>();
+    o.facts.coarsen = std::max(1, t[2].cast<int>());
+  }
   compiler::Stage upTo = stageByName(stage);
   frontend::Diagnostic error;
   std::unique_ptr<compiler::KernelArtifacts> out;
@@ -208,6 +215,10 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("entry_name", &compiler::KernelArtifacts::entryName)
       .def_readonly("signature", &compiler::KernelArtifacts::signature)
       .def_readonly("cooperative", &compiler::KernelArtifacts::cooperative)
+      .def_readonly("coarsen", &compiler::KernelArtifacts::coarsen)
+      .def_readonly("coarsenable", &compiler::KernelArtifacts::coarsenable)
+      .def_readonly("written", &compiler::KernelArtifacts::written)
+      .def_readonly("specialization", &compiler::KernelArtifacts::specialization)
       .def_property_readonly("return_type",
                              [](const compiler::KernelArtifacts &a) { return a.returnType->str(); })
       .def_readonly("typed", &compiler::KernelArtifacts::typed)
@@ -241,7 +252,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("compile", &compile, py::arg("function"), py::arg("arg_types"), py::arg("globals"), py::arg("cc_major"),
         py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
         py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
-        py::arg("max_threads") = 0, py::arg("min_blocks") = 0);
+        py::arg("max_threads") = 0, py::arg("min_blocks") = 0, py::arg("facts") = py::none());
   m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
         "Parses a numba type string and returns its canonical spelling.");
   m.def("parse_signature", [](const std::string &text) {
