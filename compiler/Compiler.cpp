@@ -114,6 +114,7 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     for (const frontend::Param &p : ast.function().params)
       names.push_back(p.name);
     out->specialization = applied.str(names);
+    out->facts = std::move(applied);
   }
   out->msTyping = clock.lap();
   if (upTo == Stage::Typed)

@@ -84,7 +84,9 @@ struct KernelArtifacts {
   bool coarsenable = false;
   /// Per parameter: the kernel may write memory reachable from it.
   std::vector<bool> written;
-  /// The launch facts the kernel was specialised for (LaunchFacts::str).
+  /// The launch facts the kernel was specialised for (coarsen as applied)
+  /// and their spelling (LaunchFacts::str).
+  LaunchFacts facts;
   std::string specialization;
   /// Milliseconds spent in each stage.
   double msTyping = 0, msLowering = 0, msOptimizing = 0, msPtx = 0, msCubin = 0;

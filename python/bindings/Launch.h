@@ -17,6 +17,8 @@ struct LoadedKernel {
   std::shared_ptr<compiler::KernelArtifacts> artifacts;
   std::shared_ptr<runtime::Module> module;
   runtime::Function function;
+  /// Logical threads per physical thread along x: launches divide block.x by it.
+  unsigned coarsen = 1;
 
   LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device);
   /// Packs plain Python values (an array as (pointer, shape, byte strides))

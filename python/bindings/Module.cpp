@@ -118,6 +118,44 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
   return g;
 }
 
+/// compile_ptx(launch_facts="aligned,small,disjoint,coarsen=4"): the words
+/// hold for every array argument; bounded and small also bound Python ints.
+compiler::LaunchFacts factsFromWords(const std::string &text, const std::vector<const frontend::Type *> &types) {
+  std::uint8_t arrayBits = 0, intBits = 0;
+  compiler::LaunchFacts facts;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    std::size_t comma = text.find(',', at);
+    std::string word = text.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    word.erase(0, word.find_first_not_of(' '));
+    word.erase(word.find_last_not_of(' ') + 1);
+    if (word == "aligned")
+      arrayBits |= compiler::LaunchFacts::Aligned;
+    else if (word == "bounded")
+      arrayBits |= compiler::LaunchFacts::Bounded, intBits = compiler::LaunchFacts::Bounded;
+    else if (word == "small")
+      arrayBits |= compiler::LaunchFacts::Small | compiler::LaunchFacts::Bounded,
+          intBits = compiler::LaunchFacts::Bounded;
+    else if (word == "disjoint")
+      facts.disjoint = true;
+    else if (word.rfind("coarsen=", 0) == 0 && word.size() > 8 && word.find_first_not_of("0123456789", 8) == std::string::npos &&
+             word.size() < 11)
+      facts.coarsen = std::max(1, std::stoi(word.substr(8)));
+    else if (!word.empty())
+      throw py::value_error("unknown launch fact '" + word + "' (aligned, bounded, small, disjoint, coarsen=N)");
+    if (comma == std::string::npos)
+      break;
+    at = comma + 1;
+  }
+  for (const frontend::Type *t : types) {
+    auto *s = frontend::dyn_cast<frontend::ScalarType>(t);
+    facts.params.push_back(frontend::isa<frontend::ArrayType>(t) ? arrayBits
+                           : s && s->isInt() && s->weak          ? intBits
+                                                                 : 0);
+  }
+  return facts;
+}
+
 compiler::Stage stageByName(const std::string &s) {
   if (s == "typed")
     return compiler::Stage::Typed;
@@ -152,7 +190,9 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   o.device = device;
   o.maxThreadsPerBlock = maxThreads;
   o.minBlocksPerSm = minBlocks;
-  if (!facts.is_none()) { // (per-parameter fact bits, disjoint, coarsen): LaunchFacts
+  if (py::isinstance<py::str>(facts)) {
+    o.facts = factsFromWords(facts.cast<std::string>(), types);
+  } else if (!facts.is_none()) { // (per-parameter fact bits, disjoint, coarsen): LaunchFacts
     auto t = facts.cast<py::tuple>();
     for (py::handle f : t[0].cast<py::tuple>())
       o.facts.params.push_back(static_cast<std::uint8_t>(f.cast<int>()));

@@ -4,7 +4,8 @@ A DeviceNDArray is a view (pointer, shape, byte strides, dtype) of memory it
 keeps alive through ``_owner``: a ``_core.DeviceMemory`` for arrays made
 here, or whatever object lent the memory (a CuPy array, a DLPack holder).
 Kernel launches take device arrays without copies; the launch fast path reads
-each array's ``_pf`` bytes (its signature key and ABI cells), made once.
+each array's ``_pf`` bytes (its signature key with its launch facts, the bytes
+it spans and its ABI cells), made once.
 
 Memory is freed when the last view of it is garbage-collected, stream-ordered
 on the legacy default stream (see docs/runtime.md): kernels queued earlier on
@@ -121,8 +122,11 @@ class DeviceNDArray:
         if code < 0 or self.ndim > 16:
             return b""
         layout = _layout(self.shape, self.strides, self.dtype.itemsize)
-        cells = [self._ptr, *self.shape] + (list(self.strides) if layout == "A" else [])
-        return struct.pack(f"<cBB c{len(cells)}Q".replace(" ", ""), b"A", code, self.ndim, layout.encode(),
+        ptr = self._ptr & 0xFFFFFFFFFFFFFFFF
+        facts, lo, hi = _core.array_facts(ptr, self.shape, self.strides, self.dtype.itemsize, layout)
+        cells = [ptr, *self.shape] + (list(self.strides) if layout == "A" else [])
+        # FastLaunch.cpp reads this: 5 key bytes and 3 of padding, the span, the cells.
+        return struct.pack(f"<cBBcB3xQQ{len(cells)}Q", b"A", code, self.ndim, layout.encode(), facts, lo, hi,
                            *[c & 0xFFFFFFFFFFFFFFFF for c in cells])
 
     def _view(self, shape, strides, ptr):

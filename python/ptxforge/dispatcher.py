@@ -1,8 +1,11 @@
 """The kernel object: ``@kernel``, ``kernel[grid, block](...)``, inspection.
 
-A Dispatcher compiles its function once per argument-type signature and
-keeps, per signature, the compiled artifacts and the module loaded on each
-device.
+A Dispatcher compiles its function once per argument-type signature and set
+of launch facts (what a launch proved about its arrays: alignment, sizes,
+disjointness, the block's coarsening; docs/performance.md) and keeps, per
+compilation, the artifacts and the module loaded on each device. Inspection
+shows the general kernel, right for every launch, unless a specialisation is
+named.
 """
 
 import functools
@@ -91,7 +94,7 @@ class Dispatcher:
         self._source = None
         self._ast = None
         self._lock = threading.RLock()
-        self._overloads = {}  # (types, cc) -> _Compiled
+        self._overloads = {}  # (types, cc, facts) -> _Compiled; facts None: the general kernel
         self._fast = None  # _core.FastTable: fast-path key -> loaded function
         self.signatures = []
         for sig in signatures:
@@ -121,8 +124,8 @@ class Dispatcher:
         self._compile(types, _DEFAULT_CC, "typed")  # errors surface at decoration, as in numba
         self.signatures.append(types)
 
-    def _compile(self, types, cc, stage, keep_ir=False):
-        key = (types, cc)
+    def _compile(self, types, cc, stage, keep_ir=False, facts=None):
+        key = (types, cc, facts)
         with self._lock:
             compiled = self._overloads.get(key)
             if compiled is None or compiled.stage < _STAGES[stage] or (keep_ir and not compiled.artifacts.llvm_opt):
@@ -132,10 +135,20 @@ class Dispatcher:
                 fa = self._function_ast()
                 globals_ = resolve_globals(self.py_func, self._source.names)
                 artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
-                                          **self.options)
+                                          facts=facts, **self.options)
                 compiled = _Compiled(artifacts, _STAGES[stage])
                 self._overloads[key] = compiled
             return compiled
+
+    def _launch_facts(self, types, values, blockdim, cc):
+        """The facts a launch specialises for ((bits per parameter, disjoint, coarsen)), or
+        None for the general kernel; coarsening only where the kernel allows it."""
+        bits, disjoint, coarsen = _core.launch_facts(list(types), values, blockdim)
+        if coarsen > 1 and not self._compile(types, cc, "typed").artifacts.coarsenable:
+            coarsen = 1
+        if not any(bits) and not disjoint and coarsen == 1:
+            return None
+        return (tuple(bits), bool(disjoint), int(coarsen))
 
     def compile(self, sig):
         """Compiles for `sig` (a signature string or a tuple of types) to a cubin for the
@@ -198,7 +211,7 @@ class Dispatcher:
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
         cc = _core.compute_capability(device)
-        compiled = self._compile(types, cc, "cubin")
+        compiled = self._compile(types, cc, "cubin", facts=self._launch_facts(types, values, blockdim, cc))
         kernel = compiled.loaded.get(device)
         if kernel is None:
             with self._lock:
@@ -218,22 +231,45 @@ class Dispatcher:
 
     # -- inspection ----------------------------------------------------------------
 
-    def _entries(self, signature, stage, keep_ir=False):
-        """{types: _Compiled} for one signature, or for every compiled and declared one."""
+    def _entries(self, signature, stage, keep_ir=False, specialization=None):
+        """{types: _Compiled} for one signature, or for every compiled and declared one: the
+        general kernels, or the ones specialised as `specialization` spells it."""
         cc = self._target_cc()
+        if specialization is not None:
+            with self._lock:
+                keys = [k for k, c in self._overloads.items()
+                        if k[2] is not None and c.artifacts.specialization == specialization]
+            if signature is not None:
+                wanted = self._types_of_signature(signature)
+                keys = [k for k in keys if k[0] == wanted]
+            if not keys:
+                raise KeyError(f"no launch has compiled kernel '{self.__name__}' specialised as "
+                               f"{specialization!r}; see its .specializations")
+            return {types: self._compile(types, key_cc, stage, keep_ir, facts) for types, key_cc, facts in keys}
         if signature is not None:
             types = self._types_of_signature(signature)
             return {types: self._compile(types, cc, stage, keep_ir)}
         with self._lock:
-            keys = list(self._overloads)
+            keys = list(dict.fromkeys((types, key_cc) for types, key_cc, _ in self._overloads))
         keys += [(types, cc) for types in self.signatures if (types, cc) not in keys]
         entries = {}
         for types, key_cc in keys:
             entries.setdefault(types, self._compile(types, key_cc, stage, keep_ir))
         return entries
 
-    def _inspect(self, signature, stage, attr):
-        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"))
+    @property
+    def specializations(self):
+        """{types: [spelling, ...]}: the launch-time specialisations compiled so far, each
+        spelt as inspect_*(specialization=...) takes it."""
+        out = {}
+        with self._lock:
+            for (types, _, facts), c in self._overloads.items():
+                if facts is not None:
+                    out.setdefault(types, []).append(c.artifacts.specialization)
+        return out
+
+    def _inspect(self, signature, stage, attr, specialization=None):
+        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"), specialization=specialization)
         result = {types: getattr(c.artifacts, attr) for types, c in entries.items()}
         if signature is not None:
             return next(iter(result.values()))
@@ -243,19 +279,22 @@ class Dispatcher:
         """The typed tree per signature (a dict), or for one signature (a str)."""
         return self._inspect(signature, "typed", "typed")
 
-    def inspect_llvm(self, signature=None):
-        """The optimised LLVM IR per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "ptx", "llvm_opt")
+    def inspect_llvm(self, signature=None, specialization=None):
+        """The optimised LLVM IR per signature (a dict), or for one signature (a str); of the
+        general kernel, or of a launch-time specialisation named as in .specializations."""
+        return self._inspect(signature, "ptx", "llvm_opt", specialization)
 
-    def inspect_ptx(self, signature=None):
-        """The PTX per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "ptx", "ptx")
+    def inspect_ptx(self, signature=None, specialization=None):
+        """The PTX per signature (a dict), or for one signature (a str); of the general
+        kernel, or of a launch-time specialisation named as in .specializations."""
+        return self._inspect(signature, "ptx", "ptx", specialization)
 
     inspect_asm = inspect_ptx
 
-    def get_regs_per_thread(self, signature=None):
+    def get_regs_per_thread(self, signature=None, specialization=None):
         """Registers per thread, read from the cubin: per signature (a dict) or for one."""
-        result = {t: c.artifacts.resources().get("registers") for t, c in self._entries(signature, "cubin").items()}
+        result = {t: c.artifacts.resources().get("registers")
+                  for t, c in self._entries(signature, "cubin", specialization=specialization).items()}
         if signature is not None:
             return next(iter(result.values()))
         return result
@@ -263,7 +302,7 @@ class Dispatcher:
     @property
     def overloads(self):
         """{signature: entry name} of what has been compiled."""
-        return {types: c.artifacts.entry_name for (types, _), c in self._overloads.items()}
+        return {types: c.artifacts.entry_name for (types, _, _), c in self._overloads.items()}
 
     def __repr__(self):
         return f"<ptxforge kernel {self.__name__}>"
@@ -311,13 +350,20 @@ jit = kernel
 
 
 def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=False,
-                opt=True, fma=True, max_registers=None, launch_bounds=None):
+                opt=True, fma=True, max_registers=None, launch_bounds=None, launch_facts=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
     A kernel (the default) returns ``"void"``; with ``device=True`` the function
     becomes a ``.visible .func`` whose return type is inferred (or checked
     against the signature's) and returned as its numba spelling. `cc` defaults
     to (9, 0). The PTX symbol is named after the function.
+
+    `launch_facts` compiles the kernel a launch would specialise for these facts
+    instead of the general one (docs/performance.md): a string of comma-separated
+    words, each true of every array argument: ``aligned``, ``bounded`` or ``small``
+    (which also bound the Python int arguments), ``disjoint`` and ``coarsen=N``
+    (such a kernel runs N logical threads per physical thread along x: launch it
+    with block.x divided by N).
     """
     if debug:
         raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
@@ -336,7 +382,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     cc = tuple(cc or _DEFAULT_CC)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
-                              stage="ptx", device=bool(device), **d.options)
+                              stage="ptx", device=bool(device), facts=launch_facts, **d.options)
     returned = artifacts.return_type
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
