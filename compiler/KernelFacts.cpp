@@ -13,7 +13,9 @@
 //
 // Coarsening: an allowlist. Loops, barriers, shared memory, warp intrinsics,
 // lane ids and grid syncs (and anything not recognised) make a function
-// not coarsenable; so does a callee that is not.
+// not coarsenable; so does a callee that is not, or one that reads
+// threadIdx.x, blockDim.x or grid/gridsize (a device function is lowered
+// once and would see the physical thread).
 //
 //===----------------------------------------------------------------------===//
 
@@ -372,7 +374,14 @@ bool independentBuiltin(const BuiltinInfo &info) {
   }
 }
 
-bool coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, bool> &memo) {
+/// The values a coarsened kernel reads as logical ones: a device function
+/// (lowered once, shared by every copy) must not read them.
+bool readsThreadX(const BuiltinInfo &info) {
+  return info.id == BuiltinId::ThreadIdxX || info.id == BuiltinId::BlockDimX || info.id == BuiltinId::Grid ||
+         info.id == BuiltinId::GridSize;
+}
+
+bool coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, bool> &memo, bool callee) {
   if (auto it = memo.find(&tf); it != memo.end())
     return it->second;
   memo[&tf] = false;
@@ -389,16 +398,17 @@ bool coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, bool> 
   });
   forEachExpr(tf.fn->body, [&](const Expr *e) {
     ++nodes;
-    if (const NameRef *ref = tf.refOf(e); ref && ref->builtin && !independentBuiltin(*ref->builtin))
+    if (const NameRef *ref = tf.refOf(e);
+        ref && ref->builtin && (!independentBuiltin(*ref->builtin) || (callee && readsThreadX(*ref->builtin))))
       ok = false;
     if (auto *c = dyn_cast<CallExpr>(e)) {
       const Type *ct = tf.typeOf(c->callee);
       if (ct && isa<FunctionType>(ct)) {
         auto it = tf.calls.find(c);
-        ok = ok && it != tf.calls.end() && coarsenable(*it->second, memo);
+        ok = ok && it != tf.calls.end() && coarsenable(*it->second, memo, true);
       } else if (!ct || !isa<DtypeType>(ct)) {
         const BuiltinInfo *info = calledBuiltin(tf, c);
-        ok = ok && info && independentBuiltin(*info);
+        ok = ok && info && independentBuiltin(*info) && !(callee && readsThreadX(*info));
       }
     }
   });
@@ -444,7 +454,7 @@ KernelFacts analyzeKernel(const TypedFunction &tf) {
   std::map<const TypedFunction *, std::vector<bool>> writes;
   out.written = WriteAnalysis(tf, writes).run();
   std::map<const TypedFunction *, bool> memo;
-  out.coarsenable = coarsenable(tf, memo);
+  out.coarsenable = coarsenable(tf, memo, false);
   const Block &body = tf.fn->body;
   for (std::size_t i = 0; i < body.size(); ++i) {
     if (auto *g = dyn_cast<IfStmt>(body[i])) {

@@ -245,7 +245,7 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     b.CreateStore(paramValues.back().second, slots.at(local.get()));
   }
 
-  if (options.coarsen > 1)
+  if (isKernel && options.coarsen > 1 && options.kernelFacts)
     coarsenedBody(paramValues);
   else
     block(tf.fn->body);

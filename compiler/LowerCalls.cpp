@@ -246,7 +246,11 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
   } else {
     // Each typed signature of a device function is its own internal LLVM
     // function; O3's inliner decides whether calls stay calls.
-    Lowerer inner(callee, module, options, session);
+    LowerOptions calleeOptions = options; // launch facts and coarsening are the kernel's alone
+    calleeOptions.facts = nullptr;
+    calleeOptions.kernelFacts = nullptr;
+    calleeOptions.coarsen = 1;
+    Lowerer inner(callee, module, calleeOptions, session);
     f = inner.lowerFunction(Linkage::Internal, callee.fn->name + "__" + std::to_string(session.functions.size()));
     needsLibdevice_ |= inner.needsLibdevice(); // the module links libdevice for the callee's math too
   }

@@ -130,7 +130,14 @@ def test_threads_that_talk_to_each_other_are_not_coarsened():
     def with_lane(x):
         x[pf.grid(1)] = pf.laneid
 
-    for fn in (with_shared, with_shuffle, with_lane, grid_stride_sum):
+    @pf.jit(device=True)
+    def my_index():
+        return pf.grid(1)
+
+    def through_callee(x):
+        x[my_index()] = 1
+
+    for fn in (with_shared, with_shuffle, with_lane, through_callee, grid_stride_sum):
         types = ["float32[::1]"] * (2 if fn is grid_stride_sum else 1)
         assert not compiled(fn, types).coarsenable, fn.__name__
     assert compiled(saxpy, ["float32"] + ["float32[::1]"] * 3).coarsenable
@@ -310,3 +317,45 @@ def test_a_large_array_takes_the_bounded_kernel():
     np.testing.assert_array_equal(tail, [1.5, 1.5, 2.5, 2.5, 2.5])
     [spelling] = copy.specializations[("float32[::1]", "float32[::1]")]
     assert spelling.startswith("x:aligned+bounded") and "coarsen 4" in spelling
+
+
+# -- every corpus kernel compiles with every fact ----------------------------------------
+
+
+def _corpus_ids():
+    from corpus import runner
+
+    return [cid for cid, case in runner.cases("ptxforge") if not case.ptxforge_bug]
+
+
+@pytest.mark.parametrize("case_id", _corpus_ids())
+def test_corpus_compiles_with_every_launch_fact(case_id):
+    from corpus import runner
+
+    case = runner.case("ptxforge", case_id)
+    sig = runner.signature(runner.arguments(case))
+    ptx, _ = pf.compile_ptx(case.kernel, list(sig), launch_facts="aligned,small,disjoint,coarsen=4")
+    assert ".entry" in ptx  # conftest runs ptxas on it
+
+
+@pytest.mark.gpu
+def test_coarsened_threads_see_their_own_identity():
+    @pf.kernel
+    def ids(out, count):
+        i = pf.grid(1)
+        if i >= out.shape[0]:
+            return
+        out[i, 0] = pf.threadIdx.x
+        out[i, 1] = pf.blockDim.x
+        out[i, 2] = pf.blockIdx.x
+        out[i, 3] = pf.gridsize(1)
+        pf.atomic.add(count, 0, 1)
+
+    n = 1000
+    out, count = np.zeros((n, 4), np.int64), np.zeros(1, np.int64)
+    ids[4, 256](out, count)
+    i = np.arange(n)
+    np.testing.assert_array_equal(out, np.stack([i % 256, np.full(n, 256), i // 256, np.full(n, 1024)], axis=1))
+    assert count[0] == n
+    [spelling] = ids.specializations[("int64[:, ::1]", "int64[::1]")]
+    assert spelling.endswith("coarsen 4")
