@@ -35,7 +35,7 @@ namespace {
 
 using Roots = std::uint64_t;
 constexpr Roots kAllRoots = ~Roots{0};
-constexpr int kMaxNodes = 400; ///< coarsening: the most statements and expressions a body may have
+constexpr int kMaxNodes = 300; ///< coarsening: the most a body may weigh (see Coarsening)
 
 bool holdsMemory(const Type *t) {
   if (!t)
@@ -381,14 +381,22 @@ bool readsThreadX(const BuiltinInfo &info) {
          info.id == BuiltinId::GridSize;
 }
 
-bool coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, bool> &memo, bool callee) {
+/// What coarsening needs to know of one function: whether it allows it, and
+/// its weight (AST nodes, with library calls and complex arithmetic counted
+/// heavier and callees included), which bounds the code the copies make.
+struct Coarsening {
+  bool ok = false;
+  int weight = 0;
+};
+
+Coarsening coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, Coarsening> &memo, bool callee) {
   if (auto it = memo.find(&tf); it != memo.end())
     return it->second;
-  memo[&tf] = false;
+  memo[&tf] = {false, kMaxNodes + 1};
   bool ok = true;
-  int nodes = 0;
+  int weight = 0;
   forEachStmt(tf.fn->body, [&](const Stmt *s) {
-    ++nodes;
+    ++weight;
     switch (s->kind()) {
     case Stmt::Kind::Expr: case Stmt::Kind::Assign: case Stmt::Kind::AugAssign: case Stmt::Kind::If:
     case Stmt::Kind::Return: case Stmt::Kind::Pass:
@@ -397,22 +405,32 @@ bool coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, bool> 
     }
   });
   forEachExpr(tf.fn->body, [&](const Expr *e) {
-    ++nodes;
+    ++weight;
     if (const NameRef *ref = tf.refOf(e);
         ref && ref->builtin && (!independentBuiltin(*ref->builtin) || (callee && readsThreadX(*ref->builtin))))
       ok = false;
+    const Type *t = tf.typeOf(e);
+    auto *scalar = t ? dyn_cast<ScalarType>(t) : nullptr;
+    if (isa<BinOpExpr>(e) && scalar && (scalar->isComplex() || cast<BinOpExpr>(e)->op == BinOpKind::Pow))
+      weight += 10;
     if (auto *c = dyn_cast<CallExpr>(e)) {
       const Type *ct = tf.typeOf(c->callee);
       if (ct && isa<FunctionType>(ct)) {
         auto it = tf.calls.find(c);
-        ok = ok && it != tf.calls.end() && coarsenable(*it->second, memo, true);
+        Coarsening inner = it != tf.calls.end() ? coarsenable(*it->second, memo, true) : Coarsening{};
+        ok = ok && inner.ok;
+        weight += inner.weight;
       } else if (!ct || !isa<DtypeType>(ct)) {
         const BuiltinInfo *info = calledBuiltin(tf, c);
         ok = ok && info && independentBuiltin(*info) && !(callee && readsThreadX(*info));
+        if (info && (info->id == BuiltinId::Math || info->id == BuiltinId::Bf16))
+          weight += 8;
+        if (info && (info->id == BuiltinId::Cmath || info->id == BuiltinId::Conjugate))
+          weight += 40;
       }
     }
   });
-  return memo[&tf] = ok && nodes <= kMaxNodes;
+  return memo[&tf] = {ok && weight <= kMaxNodes, weight};
 }
 
 /// A statement that only assigns a value computed without side effects
@@ -453,8 +471,8 @@ KernelFacts analyzeKernel(const TypedFunction &tf) {
   KernelFacts out;
   std::map<const TypedFunction *, std::vector<bool>> writes;
   out.written = WriteAnalysis(tf, writes).run();
-  std::map<const TypedFunction *, bool> memo;
-  out.coarsenable = coarsenable(tf, memo, false);
+  std::map<const TypedFunction *, Coarsening> memo;
+  out.coarsenable = coarsenable(tf, memo, false).ok;
   const Block &body = tf.fn->body;
   for (std::size_t i = 0; i < body.size(); ++i) {
     if (auto *g = dyn_cast<IfStmt>(body[i])) {

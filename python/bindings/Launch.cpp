@@ -158,8 +158,9 @@ LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int dev
   coarsen = static_cast<unsigned>(artifacts->coarsen);
 }
 
-void LoadedKernel::launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
-                          std::uintptr_t stream, const py::tuple &args) {
+std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &grid,
+                                                 const std::array<unsigned, 3> &block, unsigned shared,
+                                                 std::uintptr_t stream, const py::tuple &args) {
   if (args.size() != artifacts->params.size())
     throw py::type_error("kernel '" + artifacts->entryName + "' takes " + std::to_string(artifacts->params.size()) +
                          " arguments, got " + std::to_string(args.size()));
@@ -183,6 +184,11 @@ void LoadedKernel::launch(const std::array<unsigned, 3> &grid, const std::array<
   cfg.stream = reinterpret_cast<void *>(stream);
   runtime::ensureContext(function.device);
   runtime::launch(function, cfg, params.data());
+  std::vector<std::uintptr_t> readOnly;
+  for (int slot : artifacts->readOnlyArgs)
+    if (slot >= 0 && static_cast<std::size_t>(slot) < p.cells.size())
+      readOnly.push_back(static_cast<std::uintptr_t>(p.cells[slot]));
+  return readOnly;
 }
 
 namespace {
@@ -197,9 +203,14 @@ std::uint8_t gatherFacts(const Type *t, py::handle value, std::vector<compiler::
     if (static_cast<int>(shape.size()) != a->ndim || strides.size() != shape.size())
       throw py::value_error("an array argument's shape and strides do not match its type");
     const char layout = a->layout == Layout::C ? 'C' : a->layout == Layout::F ? 'F' : 'A';
-    spans.push_back(compiler::arrayFacts(parts[0].cast<std::uint64_t>(), a->ndim, shape.data(), strides.data(),
-                                         a->dtype->byteSize(), layout));
-    return spans.back().bits;
+    // A host array not yet copied in (its value holds the transfer, not a
+    // pointer) gets a fresh allocation: aligned, and overlapping nothing.
+    const bool fresh = !py::isinstance<py::int_>(parts[0]);
+    compiler::ArrayFacts f = compiler::arrayFacts(fresh ? 0 : parts[0].cast<std::uint64_t>(), a->ndim, shape.data(),
+                                                  strides.data(), a->dtype->byteSize(), layout);
+    if (!fresh)
+      spans.push_back(f);
+    return f.bits;
   }
   if (auto *s = dyn_cast<ScalarType>(t); s && s->isInt() && s->weak) {
     int overflow = 0;

@@ -197,11 +197,12 @@ def test_int_arguments_and_blocks():
     assert _core.fast_key(7, 2**62, fake((4,)))[:2] == b"ji"
 
 
-def test_dispatcher_asks_coarsening_only_of_kernels_that_allow_it():
+def test_dispatcher_facts_and_the_coarsening_applied():
     types, values, _ = describe((fake((8,)), fake((1,), ptr=FAKE + 4096)), "ab")
     k = pf.kernel(grid_stride_sum)
     facts = k._launch_facts(types, values, (256, 1, 1), (9, 0))
-    assert facts == ((7, 7), True, 1)
+    assert facts == ((7, 7), True, 4)
+    assert k._compile(types, (9, 0), "typed", facts=facts).artifacts.coarsen == 1  # it has a loop
     s = pf.kernel(saxpy)
     args = (2.0, fake((8,)), fake((8,), ptr=FAKE + 4096), fake((8,), ptr=FAKE + 8192))
     types, values, _ = describe(args, "axyo")
