@@ -35,7 +35,7 @@ namespace {
 
 using Roots = std::uint64_t;
 constexpr Roots kAllRoots = ~Roots{0};
-constexpr int kMaxNodes = 300; ///< coarsening: the most a body may weigh (see Coarsening)
+constexpr int kMaxNodes = 400; ///< coarsening: the most a body may weigh (see Coarsening)
 
 bool holdsMemory(const Type *t) {
   if (!t)
@@ -382,8 +382,9 @@ bool readsThreadX(const BuiltinInfo &info) {
 }
 
 /// What coarsening needs to know of one function: whether it allows it, and
-/// its weight (AST nodes, with library calls and complex arithmetic counted
-/// heavier and callees included), which bounds the code the copies make.
+/// its weight (statements and operations, with library calls and complex
+/// arithmetic counted heavier and callees included), which bounds the code
+/// the copies make.
 struct Coarsening {
   bool ok = false;
   int weight = 0;
@@ -405,7 +406,9 @@ Coarsening coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, 
     }
   });
   forEachExpr(tf.fn->body, [&](const Expr *e) {
-    ++weight;
+    // Operations weigh; names, attributes and constants (leaves) do not.
+    if (!isa<NameExpr>(e) && !isa<AttributeExpr>(e) && !isa<IntConstExpr>(e) && !isa<FloatConstExpr>(e))
+      ++weight;
     if (const NameRef *ref = tf.refOf(e);
         ref && ref->builtin && (!independentBuiltin(*ref->builtin) || (callee && readsThreadX(*ref->builtin))))
       ok = false;

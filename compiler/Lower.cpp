@@ -328,15 +328,18 @@ void Lowerer::parameterAttributes() {
 }
 
 // A kernel coarsened by C: each physical thread runs the logical threads
-// C*t .. C*t + C-1 along x (threadIdx.x and blockDim.x read as logical
-// values, see builtinValue), one copy of the body each, with fresh locals
-// and `return` ending only its copy. When the body starts with
-// side-effect-free assignments and an `if`, the copies are made twice: once
-// behind a test that the first and last logical threads both take the
-// `if` (both skip it, when its body only returns), where LLVM can often
-// prove every copy's test and merge the copies' loads into vector loads,
-// and once for the other threads. Each copy keeps its own test, so both
-// versions are right for any body.
+// C*t .. C*t + C-1 along x (threadIdx.x, blockDim.x and grid read as logical
+// values, see builtinValue and grid), each with fresh locals and `return`
+// ending only its own. When the body starts with side-effect-free
+// assignments and an `if`, a test first asks whether every logical thread
+// takes the `if` (skips it, when its body only returns); if so, the body is
+// copied once per logical thread, in straight line, each copy taking the
+// branch its test (pure, and already evaluated) gave, and the copies' loads
+// and stores merge into vector ones. Otherwise (the grid's ragged edge, or a
+// body not arranged so) one copy runs in a loop over the logical threads,
+// with all its tests. (Re-running the pure prefix in a copy reads what the
+// test read unless another thread wrote it meanwhile: a data race, whose
+// outcome CUDA leaves open anyway.)
 void Lowerer::coarsenedBody(const std::vector<std::pair<const Local *, llvm::Value *>> &params) {
   const KernelFacts &kf = *options.kernelFacts;
   const int copies = options.coarsen;
@@ -348,7 +351,7 @@ void Lowerer::coarsenedBody(const std::vector<std::pair<const Local *, llvm::Val
       b.CreateStore(value, slots.at(local));
   };
   llvm::BasicBlock *done = returnBlock;
-  auto run = [&](int k) {
+  auto run = [&](llvm::Value *k) { // the body for logical thread k; ends in the block after it
     lane = k;
     reset();
     returnBlock = llvm::BasicBlock::Create(ctx, "lane.end", fn);
@@ -361,8 +364,8 @@ void Lowerer::coarsenedBody(const std::vector<std::pair<const Local *, llvm::Val
     const frontend::IfStmt *guard = kf.guard;
     const bool skips = guard->orelse.empty() && guard->body.size() == 1 && isa<frontend::ReturnStmt>(guard->body[0]);
     llvm::Value *all = b.getTrue();
-    for (int k : {0, copies - 1}) {
-      lane = k;
+    for (int k = 0; k < copies; ++k) {
+      lane = b.getInt32(k);
       reset();
       for (std::size_t i = 0; i < kf.guardIndex; ++i)
         stmt(tf.fn->body[i]);
@@ -373,14 +376,26 @@ void Lowerer::coarsenedBody(const std::vector<std::pair<const Local *, llvm::Val
     auto *mixed = llvm::BasicBlock::Create(ctx, "coarse.mixed", fn);
     b.CreateCondBr(all, uniform, mixed);
     b.SetInsertPoint(uniform);
+    knownIf = guard; // pure prefix, every test evaluated above: each copy's own is known
+    knownTaken = !skips;
     for (int k = 0; k < copies; ++k)
-      run(k);
+      run(b.getInt32(k));
+    knownIf = nullptr;
     b.CreateBr(done);
     b.SetInsertPoint(mixed);
   }
-  for (int k = 0; k < copies; ++k)
-    run(k);
-  lane = -1;
+  llvm::AllocaInst *counter = entryAlloca(b.getInt32Ty(), "lane");
+  b.CreateStore(b.getInt32(0), counter);
+  auto *head = llvm::BasicBlock::Create(ctx, "lane.loop", fn);
+  b.CreateBr(head);
+  b.SetInsertPoint(head);
+  llvm::Value *k = b.CreateLoad(b.getInt32Ty(), counter);
+  run(k);
+  llvm::Value *next = b.CreateAdd(k, b.getInt32(1), "", true, true);
+  b.CreateStore(next, counter);
+  b.CreateCondBr(b.CreateICmpULT(next, b.getInt32(copies)), head, done);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "coarse.end", fn)); // unreachable; the caller branches to done
+  lane = nullptr;
   returnBlock = done;
 }
 
@@ -442,6 +457,10 @@ void Lowerer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::If: {
     auto *i = cast<IfStmt>(s);
+    if (i == knownIf) { // a coarsened kernel's uniform version: the test's value is known
+      block(knownTaken ? i->body : i->orelse);
+      return;
+    }
     llvm::Value *cond = truthy(expr(i->test), typeOf(i->test));
     auto *thenBB = llvm::BasicBlock::Create(ctx, "if.then", fn);
     auto *elseBB = llvm::BasicBlock::Create(ctx, "if.else", fn);

@@ -28,11 +28,11 @@ llvm::Value *Lowerer::builtinValue(BuiltinId id) {
   // (z at most 64), grids of at most 2^31-1 x 65535 x 65535 blocks.
   // A coarsened kernel's logical thread `lane` of C along x: threadIdx.x is
   // C * tid.x + lane and blockDim.x is C * ntid.x (the launch divided it).
-  if (lane >= 0 && id == BuiltinId::ThreadIdxX)
+  if (lane && id == BuiltinId::ThreadIdxX)
     return b.CreateAdd(b.CreateMul(specialRegister(nvvm_read_ptx_sreg_tid_x, 0, 1024), b.getInt32(options.coarsen), "",
                                    true, true),
-                       b.getInt32(lane), "", true, true);
-  if (lane >= 0 && id == BuiltinId::BlockDimX)
+                       lane, "", true, true);
+  if (lane && id == BuiltinId::BlockDimX)
     return b.CreateMul(specialRegister(nvvm_read_ptx_sreg_ntid_x, 1, 1025), b.getInt32(options.coarsen), "", true,
                        true);
   switch (id) {
@@ -65,6 +65,20 @@ llvm::Value *Lowerer::grid(bool size, int ndim) {
   std::vector<llvm::Value *> axes;
   for (int d = 0; d < ndim; ++d) {
     auto wide = [&](BuiltinId id) { return b.CreateZExt(builtinValue(id), b.getInt64Ty()); };
+    if (lane && d == 0 && !size) {
+      // A coarsened kernel's logical x: the same base for every lane, plus
+      // the lane, so that ConstraintElimination relates the lanes' indices.
+      llvm::Value *c = b.getInt64(options.coarsen);
+      llvm::Value *tidX = b.CreateZExt(specialRegister(llvm::Intrinsic::nvvm_read_ptx_sreg_tid_x, 0, 1024),
+                                       b.getInt64Ty());
+      llvm::Value *base = b.CreateMul(b.CreateAdd(b.CreateMul(wide(ctaid[0]), b.CreateZExt(specialRegister(
+                                                                  llvm::Intrinsic::nvvm_read_ptx_sreg_ntid_x, 1,
+                                                                  1025), b.getInt64Ty()), "", true, true),
+                                                  tidX, "", true, true),
+                                      c, "", true, true);
+      axes.push_back(b.CreateAdd(base, b.CreateZExt(lane, b.getInt64Ty()), "", true, true));
+      continue;
+    }
     llvm::Value *v = size ? b.CreateMul(wide(ntid[d]), wide(nctaid[d]), "", true, true)
                           : b.CreateAdd(b.CreateMul(wide(ctaid[d]), wide(ntid[d]), "", true, true), wide(tid[d]),
                                         "", true, true);

@@ -201,8 +201,13 @@ public:
   std::unordered_map<const frontend::Local *, llvm::AllocaInst *> slots;
   std::vector<Loop> loops;
   bool needsLibdevice_ = false;
-  /// Coarsening: the logical thread (0 .. coarsen-1) being lowered, or -1.
-  int lane = -1;
+  /// Coarsening: the logical thread (an i32 in 0 .. coarsen-1) being
+  /// lowered, or null.
+  llvm::Value *lane = nullptr;
+  /// Coarsening's uniform version: this `if` is not tested but taken (or
+  /// skipped, knownTaken false), its test having been evaluated already.
+  const frontend::IfStmt *knownIf = nullptr;
+  bool knownTaken = true;
   // Debug info for lineinfo.
   std::unique_ptr<llvm::DIBuilder> di;
   llvm::DISubprogram *subprogram = nullptr;

@@ -84,6 +84,27 @@ def test_aligned_coarsened_saxpy_is_128_bit():
     assert ".v4." not in unaligned and ".v2." not in unaligned
 
 
+def saxpy_returning_early(a, x, y, out):
+    i = pf.grid(1)
+    if i >= x.size:
+        return
+    out[i] = a * x[i] + y[i]
+
+
+def stencil(a, out):
+    x, y = pf.grid(2)
+    if 0 < y < a.shape[0] - 1 and 0 < x < a.shape[1] - 1:
+        out[y, x] = a[y, x] + 0.2 * (a[y - 1, x] + a[y + 1, x] + a[y, x - 1] + a[y, x + 1] - 4 * a[y, x])
+
+
+def test_coarsening_vectorises_early_returns_and_two_dimensional_guards():
+    ptx, _ = pf.compile_ptx(saxpy_returning_early, SAXPY_SIG, launch_facts="aligned,small,disjoint,coarsen=4")
+    assert ptx.count("ld.global.nc.v4.f32") == 2 and ptx.count("st.global.v4.f32") == 1
+    ptx, _ = pf.compile_ptx(stencil, "void(float32[:, ::1], float32[:, ::1])",
+                            launch_facts="aligned,small,disjoint,coarsen=4")
+    assert ptx.count("ld.global.nc.v4.f32") == 3 and ptx.count("st.global.v4.f32") == 1  # rows y-1, y, y+1
+
+
 def test_unknown_launch_fact_is_an_error():
     with pytest.raises(ValueError, match="unknown launch fact 'alinged'"):
         pf.compile_ptx(saxpy, SAXPY_SIG, launch_facts="alinged")
@@ -362,3 +383,18 @@ def test_coarsened_threads_see_their_own_identity():
     assert count[0] == n
     [spelling] = ids.specializations[("int64[:, ::1]", "int64[::1]")]
     assert spelling.endswith("coarsen 4")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("shape", [(37, 70), (64, 128)])
+def test_coarsened_stencil_matches_numpy(rng, shape):
+    a = rng.standard_normal(shape).astype(np.float32)
+    out = np.zeros_like(a)
+    k = pf.kernel(stencil)
+    k[((shape[1] + 31) // 32, (shape[0] + 7) // 8), (32, 8)](a, out)
+    want = np.zeros_like(a)
+    c = a[1:-1, 1:-1]
+    want[1:-1, 1:-1] = c + np.float32(0.2) * (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:] - 4 * c)
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
+    [spelling] = k.specializations[("float32[:, ::1]", "float32[:, ::1]")]
+    assert spelling.endswith("coarsen 4") and ("aligned" in spelling) == (shape[1] % 4 == 0)
