@@ -72,6 +72,7 @@ ArrayFacts arrayFacts(std::uint64_t ptr, int ndim, const std::int64_t *shape, co
   // header-free here for the launchers.
   constexpr std::uint8_t kAligned = 1, kBounded = 2, kSmall = 4;
   constexpr std::int64_t kBound = std::int64_t{1} << 62, kSmallBound = (std::int64_t{1} << 31) - 1;
+  constexpr std::int64_t kSmallExtent = std::int64_t{1} << 30;
   ArrayFacts out;
   bool bounded = true, small = true, empty = false, overflow = false;
   __int128 below = 0, above = 0; // byte offsets of the lowest and highest element
@@ -80,7 +81,7 @@ ArrayFacts arrayFacts(std::uint64_t ptr, int ndim, const std::int64_t *shape, co
       return {0, 0, ~std::uint64_t{0}};
     empty |= shape[d] == 0;
     bounded = bounded && shape[d] < kBound;
-    small = small && shape[d] <= kSmallBound;
+    small = small && shape[d] < kSmallExtent;
     __int128 reach = static_cast<__int128>(shape[d] > 0 ? shape[d] - 1 : 0) * strides[d];
     (reach < 0 ? below : above) += reach;
   }

@@ -30,8 +30,10 @@ struct LaunchFacts {
     Aligned = 1,
     /// An array: every extent is below 2^62. A Python int: -2^62 <= v < 2^62.
     Bounded = 2,
-    /// An array: every extent is below 2^31 and every element lies within
-    /// 2^31 - 1 bytes of the data pointer (implies Bounded).
+    /// An array: every extent is below 2^30 and every element lies within
+    /// 2^31 - 1 bytes of the data pointer (implies Bounded). A 32-bit
+    /// counter compared with such an extent and stepped by less than 2^30
+    /// cannot overflow.
     Small = 4,
   };
   std::vector<std::uint8_t> params; ///< per parameter (missing or 0: nothing known)

@@ -268,7 +268,7 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
 // Parameters are named after the Python arguments. Data pointers never
 // alias the parameter space and are aligned to their element size (16
 // bytes when the launch proved it); extents are non-negative (below 2^62 or
-// 2^31 when the launch proved it). Pointers the kernel never writes through
+// 2^30 when the launch proved it). Pointers the kernel never writes through
 // are readonly; every data pointer is noalias when the launch proved the
 // arrays disjoint, or when the kernel writes no argument's memory at all.
 // noalias and readonly together let NVPTX load through the read-only data
@@ -311,7 +311,7 @@ void Lowerer::parameterAttributes() {
       }
       if (s.role == AbiSlot::Shape) {
         // Every launch path reads extents as non-negative int64 values.
-        std::uint64_t hi = at && (f & LaunchFacts::Small)     ? std::uint64_t{1} << 31
+        std::uint64_t hi = at && (f & LaunchFacts::Small)     ? std::uint64_t{1} << 30
                            : at && (f & LaunchFacts::Bounded) ? std::uint64_t{1} << 62
                                                               : std::uint64_t{1} << 63;
         arg->addAttr(range(0, hi));

@@ -138,7 +138,7 @@ TEST(SpecializePtx, DisjointArraysLoadThroughTheReadOnlyCache) {
   ASSERT_TRUE(out);
   EXPECT_EQ(out->written, (std::vector<bool>{false, true}));
   EXPECT_TRUE(fileCheck(out->llvm, R"(
-    CHECK: ptr noalias readonly align 16 %x.data, i64 noundef range(i64 0, 2147483648) %x.shape, ptr noalias align 16 %out.data
+    CHECK: ptr noalias readonly align 16 %x.data, i64 noundef range(i64 0, 1073741824) %x.shape, ptr noalias align 16 %out.data
   )"));
   EXPECT_EQ(countOf(out->ptx, "ld.global.nc.f32"), 5) << out->ptx; // 1 in the remainder loop, 4 unrolled
   EXPECT_EQ(countOf(out->ptx, "ld.global.f32"), 0);
