@@ -7,13 +7,15 @@
 // it (iterated to a fixed point). A store, an augmented assignment or an
 // atomic writes its target's roots; a device function writes the roots of
 // the arguments whose parameters it writes (its own analysis, recursively);
+// a declare_device function writes every memory argument, and
 // any other call that takes memory (a builtin not known to only read) counts
-// as writing it. Roots are a 64-bit set; parameters past the 63rd share the
+// as writing it, and so does a recursive call (the callee's analysis is
+// still under way). Roots are a 64-bit set; parameters past the 63rd share the
 // last bit, which only ever adds writes.
 //
 // Coarsening: an allowlist. Loops, barriers, shared memory, warp intrinsics,
-// lane ids and grid syncs (and anything not recognised) make a function
-// not coarsenable; so does a callee that is not, or one that reads
+// lane ids, grid syncs, declare_device functions (and anything not
+// recognised) make a function not coarsenable; so does a callee that is not, or one that reads
 // threadIdx.x, blockDim.x or grid/gridsize (a device function is lowered
 // once and would see the physical thread).
 //
@@ -93,6 +95,7 @@ void forEachChild(const Expr *e, const std::function<void(const Expr *)> &f) {
         f(p);
     return;
   }
+  case Expr::Kind::Starred: f(cast<StarredExpr>(e)->value); return;
   default: return;
   }
 }
@@ -128,6 +131,16 @@ std::vector<const Expr *> stmtExprs(const Stmt *s) {
     if (cast<ReturnStmt>(s)->value)
       return {cast<ReturnStmt>(s)->value};
     return {};
+  case Stmt::Kind::Raise:
+    if (cast<RaiseStmt>(s)->exc)
+      return {cast<RaiseStmt>(s)->exc};
+    return {};
+  case Stmt::Kind::Assert: {
+    auto *a = cast<AssertStmt>(s);
+    if (a->msg)
+      return {a->test, a->msg};
+    return {a->test};
+  }
   default: return {};
   }
 }
@@ -178,6 +191,12 @@ public:
       : tf(tf), memo(memo) {}
 
   std::vector<bool> run() {
+    if (!tf.fn) { // declare_device: foreign code may write any memory it is given
+      std::vector<bool> out(tf.paramTypes.size());
+      for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = holdsMemory(tf.paramTypes[i]);
+      return out;
+    }
     for (const auto &l : tf.locals)
       if (l->paramIndex >= 0 && holdsMemory(l->type))
         localRoots[l.get()] = bitOf(l->paramIndex);
@@ -221,6 +240,8 @@ private:
         changed |= bind(e, r);
       return changed;
     }
+    if (auto *star = dyn_cast<StarredExpr>(t)) // `a, *rest = ...`: rest holds some of the roots
+      return bind(star->value, r);
     if (!isa<NameExpr>(t))
       return false;
     const NameRef *ref = tf.refOf(t);
@@ -263,6 +284,7 @@ private:
       return ref ? 0 : kAllRoots; // a global is frozen and read-only; an unknown name, anything
     }
     case Expr::Kind::Subscript: return roots(cast<SubscriptExpr>(e)->value);
+    case Expr::Kind::Starred: return roots(cast<StarredExpr>(e)->value);
     case Expr::Kind::Attribute: return roots(cast<AttributeExpr>(e)->value);
     case Expr::Kind::IfExp: return roots(cast<IfExpExpr>(e)->body) | roots(cast<IfExpExpr>(e)->orelse);
     case Expr::Kind::BoolOp: {
@@ -302,7 +324,7 @@ private:
     const Type *ct = tf.typeOf(c->callee);
     if (ct && isa<FunctionType>(ct)) {
       auto it = tf.calls.find(c);
-      if (it == tf.calls.end() || !c->keywords.empty()) {
+      if (it == tf.calls.end() || !c->keywords.empty() || hasStarred(c->args)) { // arguments not 1:1
         argRoots();
         return r;
       }
@@ -325,6 +347,8 @@ private:
     auto it = memo.find(&callee);
     if (it != memo.end())
       return it->second;
+    // A recursive call finds this placeholder: it writes every argument.
+    memo[&callee] = std::vector<bool>(callee.paramTypes.size(), true);
     std::vector<bool> w = WriteAnalysis(callee, memo).run();
     return memo[&callee] = std::move(w);
   }
@@ -394,6 +418,8 @@ Coarsening coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, 
   if (auto it = memo.find(&tf); it != memo.end())
     return it->second;
   memo[&tf] = {false, kMaxNodes + 1};
+  if (!tf.fn) // declare_device: foreign code may read the physical thread's identity
+    return memo[&tf];
   bool ok = true;
   int weight = 0;
   forEachStmt(tf.fn->body, [&](const Stmt *s) {

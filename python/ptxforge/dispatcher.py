@@ -12,13 +12,15 @@ import functools
 import itertools
 import operator
 import threading
+import warnings
 import weakref
 
 from . import _core
 from . import cache as _cache
 from ._args import describe, register_interop_types, upload
+from ._debug import check_launch, debug_default
 from ._source import parsed_function, resolve_globals
-from .errors import CompileError
+from .external import link_items
 
 _DEFAULT_CC = (9, 0)
 
@@ -84,16 +86,19 @@ class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature."""
 
     _pf_kernel = True
+    _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, launch_bounds=None, cache=None):
+                 max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
         max_threads, min_blocks = _launch_bounds(launch_bounds)
+        # debug=None follows PTXFORGE_DEBUG; the debug mode is documented in docs/runtime.md.
+        debug = debug_default() if debug is None else bool(debug)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
-                            max_threads=max_threads, min_blocks=min_blocks)
+                            max_threads=max_threads, min_blocks=min_blocks, link=link_items(link), debug=debug)
         self._source = None
         self._ast = None
         self._lock = threading.RLock()
@@ -125,7 +130,10 @@ class Dispatcher:
 
     def _check_signature(self, sig):
         types = self._types_of_signature(sig)
-        self._compile(types, _DEFAULT_CC, "typed")  # errors surface at decoration, as in numba
+        # Errors surface at decoration, as in numba; a kernel that links files is
+        # assembled and linked there too, so that its link errors do.
+        self._compile(types, self._target_cc() if self.options["link"] else _DEFAULT_CC,
+                      "cubin" if self.options["link"] else "typed")
         self.signatures.append(types)
 
     def _compile(self, types, cc, stage, keep_ir=False, facts=None):
@@ -151,6 +159,7 @@ class Dispatcher:
                 artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
                                           cache_dir=cache_dir, cache_bytes=cache_bytes, facts=facts,
                                           **self.options)
+                _issue_warnings(artifacts)
                 new = _Compiled(artifacts, _STAGES[stage])
                 if compiled is not None:
                     new.loaded = compiled.loaded
@@ -228,10 +237,12 @@ class Dispatcher:
         _core.start_init(device)
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
-        self._function_ast()  # the source is read and parsed while cuInit runs
+        if self._compiles:  # an AOT kernel (aot.AotKernel) has no source and compiles nothing
+            self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
-        compiled = self._compile(types, cc, "cubin", facts=self._launch_facts(types, values, blockdim, cc))
-        if not compiled.artifacts.from_cache:
+        facts = self._launch_facts(types, values, blockdim, cc) if self._compiles else None
+        compiled = self._compile(types, cc, "cubin", facts=facts)
+        if self._compiles and not compiled.artifacts.from_cache:
             _note_run_time_compile()
         values = upload(values, transfers)
         kernel = compiled.loaded.get(device)
@@ -242,12 +253,14 @@ class Dispatcher:
                     kernel = _core.LoadedKernel(compiled.artifacts, device)
                     compiled.loaded[device] = kernel
         read_only = kernel.launch(griddim, blockdim, shared, stream, values)
+        if self.options["debug"]:  # waits, then raises what the kernel reported
+            check_launch(kernel, stream)
         if transfers:
             _core.synchronize()
             for t in transfers:  # an array the kernel never writes needs no copy back
                 if t.buffer.ptr not in read_only:
                     t.copy_back()
-        elif key is not None:
+        elif key is not None and not self.options["debug"]:  # debug launches are checked here, never fast
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
         return kernel
@@ -299,13 +312,19 @@ class Dispatcher:
         return result
 
     def inspect_types(self, signature=None):
-        """The typed tree per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "typed", "typed")
+        """The typed source per signature (a dict), or for one signature (a str): each
+        source line with its variables' types, then the typed tree."""
+        from .inspection import typed_source
 
-    def inspect_llvm(self, signature=None, specialization=None):
-        """The optimised LLVM IR per signature (a dict), or for one signature (a str); of the
-        general kernel, or of a launch-time specialisation named as in .specializations."""
-        return self._inspect(signature, "ptx", "llvm_opt", specialization)
+        entries = self._entries(signature, "typed")
+        result = {types: typed_source(self.py_func, c.artifacts) for types, c in entries.items()}
+        return next(iter(result.values())) if signature is not None else result
+
+    def inspect_llvm(self, signature=None, optimized=True, specialization=None):
+        """The LLVM IR after optimisation (or before, with optimized=False) per signature
+        (a dict), or for one signature (a str); of the general kernel, or of a launch-time
+        specialisation named as in .specializations."""
+        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm", specialization)
 
     def inspect_ptx(self, signature=None, specialization=None):
         """The PTX per signature (a dict), or for one signature (a str); of the general
@@ -313,6 +332,37 @@ class Dispatcher:
         return self._inspect(signature, "ptx", "ptx", specialization)
 
     inspect_asm = inspect_ptx
+
+    def inspect_sass(self, signature=None, specialization=None):
+        """The SASS per signature (a dict), or for one signature (a str), through NVIDIA's
+        nvdisasm (pip install nvidia-cuda-nvdisasm); with lineinfo=True each run of
+        instructions is headed by its Python file and line. Of the general kernel, or of a
+        launch-time specialisation named as in .specializations."""
+        from .inspection import sass
+
+        result = {t: sass(c.artifacts.cubin)
+                  for t, c in self._entries(signature, "cubin", specialization=specialization).items()}
+        return next(iter(result.values())) if signature is not None else result
+
+    def resources(self, signature=None, block_size=256, dynamic_shared=0):
+        """Registers, static shared, local and constant memory, max threads per block
+        and the theoretical occupancy at `block_size` threads: the driver's on a GPU,
+        computed from the cubin and the architecture's limits without one. A dict per
+        signature, or one dict for a given signature."""
+        from .inspection import resources
+
+        cc = self._target_cc()
+        result = {}
+        for types, c in self._entries(signature, "cubin").items():
+            loaded = None
+            if _core.is_available():
+                device = _core.current_device()
+                loaded = c.loaded.get(device)
+                if loaded is None:
+                    with self._lock:
+                        loaded = c.loaded.setdefault(device, _core.LoadedKernel(c.artifacts, device))
+            result[types] = resources(c.artifacts, cc, block_size, dynamic_shared, loaded)
+        return next(iter(result.values())) if signature is not None else result
 
     def get_regs_per_thread(self, signature=None, specialization=None):
         """Registers per thread, read from the cubin: per signature (a dict) or for one."""
@@ -322,6 +372,14 @@ class Dispatcher:
             return next(iter(result.values()))
         return result
 
+    def inspect(self, signature=None, block_size=256, stages=None):
+        """One report of every stage for `signature` (default: each declared or compiled
+        one): typed source, resources and occupancy, the stages per Python line, LLVM IR,
+        PTX and SASS (docs/inspection.md). `stages` picks parts of it."""
+        from .inspection import report
+
+        sigs = [signature] if signature is not None else list(self._entries(None, "typed"))
+        return "".join(report(self, s, self._target_cc(), block_size, stages) for s in sigs)
     # -- travelling to other processes (ptxforge/_serialize.py) -------------------
 
     def __reduce__(self):
@@ -347,6 +405,12 @@ class Dispatcher:
         return f"<ptxforge kernel {self.__name__}>"
 
 
+def _issue_warnings(artifacts):
+    """Issues the compiler's warnings about the user's code (print() of too many values, ...)."""
+    for text in artifacts.warnings:
+        warnings.warn(text, UserWarning, stacklevel=4)
+
+
 _run_time_compiles = itertools.count(1)
 
 
@@ -368,7 +432,7 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
-           max_registers=None, opt=True, debug=False, cache=None, link=None, inline=None,
+           max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
            launch_bounds=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
@@ -377,18 +441,17 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     Compiled kernels are kept in the disk cache (ptxforge.cache) unless
     ``cache=False``; numba's ``cache=True`` is the default here.
     """
-    if debug:
-        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
-    if link:
-        raise CompileError("link= (linking extra PTX or CUDA files) is not supported yet")
+    if link and device:
+        raise ValueError("link= belongs on a kernel or on declare_device, not on a device function: "
+                         "the kernels that call it link the files")
     options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt,
-                   launch_bounds=launch_bounds)
+                   launch_bounds=launch_bounds, link=link, debug=debug)
 
     def wrap(func, signatures=()):
         if device:
             from .devicefunc import DeviceFunction
 
-            return DeviceFunction(func, options)
+            return DeviceFunction(func, options, signatures)
         return Dispatcher(func, signatures, cache=cache, **options)
 
     if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
@@ -402,7 +465,7 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
 jit = kernel
 
 
-def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=False,
+def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None,
                 opt=True, fma=True, max_registers=None, launch_bounds=None, launch_facts=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
@@ -418,11 +481,9 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     (such a kernel runs N logical threads per physical thread along x: launch it
     with block.x divided by N).
     """
-    if debug:
-        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
-                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds)
+                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds, debug=debug)
     declared = None
     if isinstance(sig, str):
         declared, params = _core.parse_signature(sig)
@@ -435,7 +496,9 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     cc = tuple(cc or _DEFAULT_CC)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
-                              stage="ptx", device=bool(device), facts=launch_facts, **d.options)
+                              stage="ptx", device=bool(device), facts=launch_facts,
+                              **d.options)
+    _issue_warnings(artifacts)
     returned = artifacts.return_type
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")

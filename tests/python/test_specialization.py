@@ -140,6 +140,56 @@ def test_written_parameters_come_from_the_typed_tree():
     assert compiled(atomic_target, arrays[:2]).written == [False, True]
 
 
+@pf.jit(device=True)
+def fill_down(dst, src, n):
+    if n > 0:
+        dst[n - 1] = src[n - 1]
+        fill_down(dst, src, n - 1)
+
+
+def through_recursion(a, out):
+    fill_down(out, a, 4)
+
+
+def through_spread_arguments(a, out):
+    t = (out, a)
+    store_first(*t)  # writes out, not a: the arguments are spread
+
+
+def through_starred_target(a, b, out):
+    first, *rest = (a, b, out)
+    rest[1][0] = first[0]
+
+
+poke = pf.declare_device("poke", "int32(float32[::1])", abi="c", link=pf.CUSource("""
+extern "C" __device__ int poke(void *a) { return 0; }
+"""))
+
+
+def through_foreign_code(a, b, out):
+    out[0] = poke(a) + b[0]
+
+
+def test_foreign_functions_write_what_they_are_given_and_forbid_coarsening():
+    arrays = ["float32[::1]"] * 3
+    facts = compiled(through_foreign_code, arrays)
+    assert facts.written == [True, False, True]
+    assert not facts.coarsenable
+    assert compiled(through_foreign_code, arrays, facts=((5, 5, 5), True, 4)).coarsen == 1
+
+
+def test_written_parameters_through_recursion_and_spreading():
+    # A recursive call counts as writing every argument (its analysis is under way);
+    # spread arguments and starred targets keep their roots.
+    arrays = ["float32[::1]"] * 3
+    assert compiled(through_recursion, arrays[:2]).written == [True, True]
+    assert compiled(through_spread_arguments, arrays[:2]).written == [True, True]
+    # a tuple's roots are those of all its elements, so `rest` may be any of them
+    assert compiled(through_starred_target, arrays).written == [True, True, True]
+    # the read-only slots a launch skips copying back follow the same analysis
+    assert compiled(through_device_function, ["float32[::1]"] * 4).read_only_args == [0]
+
+
 def test_threads_that_talk_to_each_other_are_not_coarsened():
     def with_shared(x):
         buf = pf.shared.array(32, pf.float32)
