@@ -87,6 +87,7 @@ std::string LaunchFacts::str(const std::vector<std::string> &names) const {
 }
 
 std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
+std::string llvmVersion() { return LLVM_VERSION_STRING; }
 
 namespace {
 
@@ -277,6 +278,7 @@ bool optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo, c
   if (co.debugInfo)
     co.optLevel = 0; // the assembler refuses to optimise code with full debug information
   co.maxRegisters = options.maxRegisters;
+  co.driverVersion = options.driverVersion;
   if (linked.empty()) {
     cubin = assembleCubin(ptx, co);
   } else {

@@ -258,6 +258,9 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
     o.facts.disjoint = t[1].cast<bool>();
     o.facts.coarsen = std::max(1, t[2].cast<int>());
   }
+  // The cubin must load on the driver present, if any: the runtime reads its
+  // version, the compiler picks an assembler no newer (compiler::fitsDriver).
+  o.driverVersion = runtime::driverVersion();
   compiler::Stage upTo = stageByName(stage);
   compiler::CacheSettings cache{cacheDir, cacheBytes};
   compiler::CacheReport report;
@@ -500,8 +503,6 @@ PYBIND11_MODULE(_core, m) {
     d["compiles"] = s.compiles;
     return d;
   });
-  m.def("warm_assembler", &compiler::warmAssembler,
-        "Loads the PTX assembler on a background thread (once per process).");
 
   // Runtime.
   m.def("is_available", &runtime::isAvailable);
@@ -569,4 +570,5 @@ PYBIND11_MODULE(_core, m) {
 
   bindings::defineLaunch(m);
   bindings::defineImages(m);
+  bindings::defineToolkit(m);
 }
