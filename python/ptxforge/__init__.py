@@ -13,7 +13,7 @@
 The kernel language is numba-cuda's dialect; see docs/language.md.
 """
 
-from . import _core, _intrinsics, _runtime
+from . import _core, _intrinsics, _runtime, libdevice
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
 from .aot import load_module
@@ -30,7 +30,8 @@ CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "LinkError", "cmake_dir", "compile_ptx", "declare_device", "include_dir", "jit", "kernel", "load_module",
+    "LinkError", "Reduce", "cmake_dir", "compile_ptx", "declare_device", "guvectorize", "include_dir", "jit",
+    "kernel", "libdevice", "load_module", "reduce", "vectorize",
     *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 
@@ -56,8 +57,16 @@ def include_dir():
     return path
 
 
+_VECTORIZE_NAMES = ("vectorize", "guvectorize", "Reduce", "reduce")
+
+
 def __getattr__(name):
-    """Device arrays (pf.to_device, pf.device_array, ...) load numpy on first use."""
+    """Device arrays (pf.to_device, pf.device_array, ...) and ufuncs (pf.vectorize, ...) load
+    numpy on first use."""
     if name in _runtime.ARRAY_NAMES:
         return getattr(_runtime, name)
+    if name in _VECTORIZE_NAMES:
+        from . import ufuncs
+
+        return getattr(ufuncs, name)
     raise AttributeError(f"module 'ptxforge' has no attribute {name!r}")
