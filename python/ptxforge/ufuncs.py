@@ -13,6 +13,7 @@ import functools
 import itertools
 import re
 import textwrap
+import warnings
 
 import numpy as np
 
@@ -144,6 +145,7 @@ def _launch(kern, n, stream, *args):
 def _device_function(pyfunc, sigs):
     from . import jit
 
+    pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a device function or kernel given: its Python function
     _register_lambda(pyfunc)
     return jit([s.text for s in sigs], device=True)(pyfunc)
 
@@ -311,6 +313,8 @@ def vectorize(signatures=None, **options):
                         "@vectorize(['float32(float32, float32)'])")
     _check_options(options, _VECTORIZE_OPTIONS,
                    lambda bad: KeyError(f"Unrecognized options: {', '.join(repr(b) for b in bad)}"))
+    if "nopython" in options:  # as numba-cuda says it
+        warnings.warn("nopython kwarg for cuda target is redundant", RuntimeWarning, stacklevel=2)
     sigs = _signatures(signatures)
     return lambda pyfunc: UFunc(pyfunc, sigs)
 
@@ -530,9 +534,9 @@ class Reduce:
     """
 
     def __init__(self, functor):
-        self._functor = functor
+        self._functor = getattr(functor, "py_func", functor)
         self._kernels = {}
-        _register_lambda(functor)
+        _register_lambda(self._functor)
 
     def _kernel(self, dtype):
         kern = self._kernels.get(dtype)

@@ -42,7 +42,8 @@ def test_vectorize_needs_signatures_and_known_options():
         pf.vectorize(add)
     with pytest.raises(KeyError, match="Unrecognized options"):
         pf.vectorize(["float32(float32, float32)"], nonexistent=2)
-    pf.vectorize(["float32(float32, float32)"], target="cuda", nopython=True)(add)
+    with pytest.warns(RuntimeWarning, match="nopython kwarg for cuda target is redundant"):
+        pf.vectorize(["float32(float32, float32)"], target="cuda", nopython=True)(add)
     with pytest.raises(TypeError, match="must all take 2 numbers"):
         pf.vectorize(["float32(float32, float32)", "float32(float32)"])(add)
 
@@ -287,3 +288,18 @@ def test_reduce_sums_products_and_maxima():
     assert res.copy_to_host()[0] == A.sum()
     ints = np.arange(100000, dtype=np.int32) % 7
     assert total(ints) == ints.sum()
+
+
+def test_a_device_function_can_be_the_scalar_function(make_module):
+    mod = make_module("""
+        import ptxforge as pf
+
+        @pf.jit(device=True)
+        def mul(a, b):
+            return a * b
+        """)
+    uf = pf.vectorize(["float64(float64, float64)"])(mod.mul)
+    ptx = uf._kernel((False, False)).inspect_ptx("void(float64[::1], float64[::1], float64[::1], int64)")
+    assert "mul.f64" in ptx or "mul.rn.f64" in ptx
+    r = pf.Reduce(mod.mul)
+    assert "bar.sync" in r._kernel(np.dtype(np.int32)).inspect_ptx("void(int32[::1], int32[::1], int64)")
