@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/LowerImpl.h"
+#include "frontend/Libdevice.h"
 
 #include <llvm/IR/IntrinsicsNVPTX.h>
 #include <llvm/IR/MDBuilder.h>
@@ -103,6 +104,33 @@ llvm::Value *Lowerer::libdevice(const char *name, llvm::Type *ret, llvm::ArrayRe
   if (options.fastmath)
     call->setFastMathFlags(floatFlags());
   return call;
+}
+
+llvm::Value *Lowerer::libdeviceCall(const CallExpr *c, const LibdeviceFunction &f) {
+  // Out-values live in the entry block; their addresses follow the value
+  // arguments, and the call's result is (return value?, out-values...).
+  std::vector<llvm::Value *> args;
+  for (std::size_t i = 0; i < f.params.size(); ++i)
+    args.push_back(convert(expr(c->args[i]), typeOf(c->args[i]), f.params[i], c->args[i]->span()));
+  std::vector<llvm::AllocaInst *> outs;
+  for (const ScalarType *t : f.outs) {
+    outs.push_back(entryAlloca(valueType(t), f.name + ".out"));
+    args.push_back(outs.back());
+  }
+  llvm::Value *ret = libdevice(f.symbol.c_str(), f.ret ? valueType(f.ret) : b.getVoidTy(), args);
+  if (outs.empty())
+    return ret;
+  std::vector<llvm::Value *> parts;
+  if (f.ret)
+    parts.push_back(ret);
+  for (llvm::AllocaInst *slot : outs)
+    parts.push_back(b.CreateLoad(slot->getAllocatedType(), slot));
+  if (parts.size() == 1)
+    return parts[0];
+  llvm::Value *agg = llvm::UndefValue::get(valueType(f.result));
+  for (unsigned i = 0; i < parts.size(); ++i)
+    agg = b.CreateInsertValue(agg, parts[i], {i});
+  return agg;
 }
 
 llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t) {
@@ -361,6 +389,13 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     return operatorCall(c, *info->op);
   case BuiltinId::Print:
     return printCall(c);
+  case BuiltinId::Libdevice:
+    return libdeviceCall(c, *info->libdevice);
+  case BuiltinId::BitCount: {
+    const Expr *receiver = cast<frontend::AttributeExpr>(c->callee)->value;
+    llvm::Value *v = convert(expr(receiver), typeOf(receiver), typeOf(c), c->span());
+    return b.CreateUnaryIntrinsic(llvm::Intrinsic::ctpop, v);
+  }
   case BuiltinId::Math: {
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;

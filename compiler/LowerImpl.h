@@ -214,6 +214,7 @@ public:
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
   llvm::Value *rangeLength(const frontend::CallExpr *range);
   llvm::Value *bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f);
+  llvm::Value *libdeviceCall(const frontend::CallExpr *c, const frontend::LibdeviceFunction &f);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
   /// operator.add(a, b), pow(a, b), ... as the operators (LowerOperator.cpp).
   llvm::Value *operatorCall(const frontend::CallExpr *c, const frontend::OperatorFunction &f);

@@ -9,6 +9,7 @@
 #include "compiler/AotHeader.h"
 #include "compiler/Compiler.h"
 #include "compiler/KernelCache.h"
+#include "frontend/Libdevice.h"
 #include "python/bindings/AstConvert.h"
 #include "python/bindings/Launch.h"
 #include "runtime/Driver.h"
@@ -472,6 +473,16 @@ PYBIND11_MODULE(_core, m) {
       params.push_back(t->str());
     return py::make_tuple(sig.returnType->str(), params);
   });
+  m.def("libdevice_functions", [] {
+    py::list out;
+    for (const frontend::LibdeviceFunction &f : frontend::libdeviceFunctions()) {
+      std::vector<std::string> params;
+      for (const frontend::ScalarType *t : f.params)
+        params.push_back(t->str());
+      out.append(py::make_tuple(f.name, params, f.result->str()));
+    }
+    return out;
+  }, "(name, parameter types, result type) of every ptxforge.libdevice function.");
   m.def("compiler_version", &compiler::compilerVersion);
   m.def("compiler_identity", &compiler::compilerIdentity,
         "What the disk cache keys as the compiler: versions, build ID and toolchain files.");
