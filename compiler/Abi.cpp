@@ -66,4 +66,56 @@ void appendAbi(const Type *type, std::vector<AbiSlot> &out) {
   assert(false && "type has no ABI");
 }
 
+ArrayFacts arrayFacts(std::uint64_t ptr, int ndim, const std::int64_t *shape, const std::int64_t *strides,
+                      int itemsize, char layout) {
+  // Bit values of LaunchFacts (compiler/Compiler.h), kept LLVM- and
+  // header-free here for the launchers.
+  constexpr std::uint8_t kAligned = 1, kBounded = 2, kSmall = 4;
+  constexpr std::int64_t kBound = std::int64_t{1} << 62, kSmallBound = (std::int64_t{1} << 31) - 1;
+  constexpr std::int64_t kSmallExtent = std::int64_t{1} << 30;
+  ArrayFacts out;
+  bool bounded = true, small = true, empty = false, overflow = false;
+  __int128 below = 0, above = 0; // byte offsets of the lowest and highest element
+  for (int d = 0; d < ndim; ++d) {
+    if (shape[d] < 0)
+      return {0, 0, ~std::uint64_t{0}};
+    empty |= shape[d] == 0;
+    bounded = bounded && shape[d] < kBound;
+    small = small && shape[d] < kSmallExtent;
+    __int128 reach = static_cast<__int128>(shape[d] > 0 ? shape[d] - 1 : 0) * strides[d];
+    (reach < 0 ? below : above) += reach;
+  }
+  const __int128 lo = static_cast<__int128>(ptr) + below, hi = static_cast<__int128>(ptr) + above + itemsize;
+  overflow = lo < 0 || hi > static_cast<__int128>(~std::uint64_t{0});
+  small = small && -below <= kSmallBound && above + itemsize - 1 <= kSmallBound;
+  bool aligned = ptr % 16 == 0;
+  const int unit = layout == 'C' ? ndim - 1 : layout == 'F' ? 0 : -1;
+  for (int d = 0; d < ndim; ++d)
+    if (d != unit)
+      aligned = aligned && strides[d] % 16 == 0;
+  out.bits = static_cast<std::uint8_t>((aligned ? kAligned : 0) | (bounded && !overflow ? kBounded : 0) |
+                                       (small && !overflow ? kSmall | kBounded : 0));
+  if (empty) {
+    out.lo = out.hi = ptr;
+  } else if (overflow) {
+    out.lo = 0, out.hi = ~std::uint64_t{0};
+  } else {
+    out.lo = static_cast<std::uint64_t>(lo), out.hi = static_cast<std::uint64_t>(hi);
+  }
+  return out;
+}
+
+bool disjoint(const ArrayFacts *arrays, int n) {
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j)
+      if (arrays[i].lo < arrays[j].hi && arrays[j].lo < arrays[i].hi)
+        return false;
+  return true;
+}
+
+int coarsenFor(unsigned blockX, unsigned blockY, unsigned blockZ) {
+  const unsigned long long threads = 1ull * blockX * blockY * blockZ;
+  return blockX % kCoarsen == 0 && blockX > 0 && threads <= 1024 ? kCoarsen : 1;
+}
+
 } // namespace ptxforge::compiler

@@ -38,4 +38,27 @@ void appendAbi(const frontend::Type *type, std::vector<AbiSlot> &out);
 /// The slot for a scalar type.
 AbiSlot scalarSlot(const frontend::ScalarType *t);
 
+/// What a launcher learns about one array argument for the launch-time
+/// specialisation (LaunchFacts in compiler/Compiler.h): its fact bits and
+/// the bytes it spans, [lo, hi) (empty for an array of no elements; the
+/// whole address space when the arithmetic would overflow).
+struct ArrayFacts {
+  std::uint8_t bits = 0;
+  std::uint64_t lo = 0, hi = 0;
+};
+
+/// The facts of an array at `ptr` with these extents and byte strides;
+/// `layout` is 'C', 'F' or 'A'. Cheap enough for every launch.
+ArrayFacts arrayFacts(std::uint64_t ptr, int ndim, const std::int64_t *shape, const std::int64_t *strides,
+                      int itemsize, char layout);
+
+/// True when no two of the `n` arrays share a byte.
+bool disjoint(const ArrayFacts *arrays, int n);
+
+/// The block sizes along x a kernel may be coarsened by (LaunchFacts::coarsen):
+/// `kCoarsen` when block.x is a multiple of it and the block is a valid one
+/// (at most 1024 threads), else 1.
+constexpr int kCoarsen = 4;
+int coarsenFor(unsigned blockX, unsigned blockY, unsigned blockZ);
+
 } // namespace ptxforge::compiler

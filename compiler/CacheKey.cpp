@@ -275,7 +275,7 @@ std::string compilerIdentity() {
 
 // A new field of Options must be keyed below; this trips when Options grows.
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(Options) == 96, "compiler::Options changed: key the new field in cacheKey (CacheKey.cpp)");
+static_assert(sizeof(Options) == 136, "compiler::Options changed: key the new field in cacheKey (CacheKey.cpp)");
 #endif
 
 std::string cacheKey(const AstContext &ast, const std::vector<const Type *> &argTypes, const GlobalEnv &globals,
@@ -290,6 +290,12 @@ std::string cacheKey(const AstContext &ast, const std::vector<const Type *> &arg
     w.number(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
   w.text(o.entryName);
   linkItems(w, o.link);
+  w.tag('F'); // the launch facts a kernel is specialised for (LaunchFacts)
+  w.number(o.facts.params.size());
+  for (std::uint8_t bits : o.facts.params)
+    w.number(bits);
+  w.number(o.facts.disjoint ? 1 : 0);
+  w.number(static_cast<std::uint64_t>(o.facts.coarsen));
   w.tag('S');
   w.number(argTypes.size());
   for (const Type *t : argTypes)

@@ -2,6 +2,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/CpuJit.h"
+#include "compiler/KernelFacts.h"
 #include "compiler/Link.h"
 #include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
@@ -60,6 +61,32 @@ void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Op
 }
 } // namespace
 
+bool LaunchFacts::any() const {
+  for (std::uint8_t p : params)
+    if (p)
+      return true;
+  return disjoint || coarsen > 1;
+}
+
+std::string LaunchFacts::str(const std::vector<std::string> &names) const {
+  std::string out;
+  for (std::size_t i = 0; i < params.size() && i < names.size(); ++i) {
+    if (!params[i])
+      continue;
+    std::string what;
+    if (params[i] & Aligned)
+      what += "aligned";
+    if (params[i] & (Small | Bounded))
+      what += std::string(what.empty() ? "" : "+") + (params[i] & Small ? "small" : "bounded");
+    out += (out.empty() ? "" : ", ") + names[i] + ":" + what;
+  }
+  if (disjoint)
+    out += out.empty() ? "disjoint" : "; disjoint";
+  if (coarsen > 1)
+    out += (out.empty() ? "coarsen " : "; coarsen ") + std::to_string(coarsen);
+  return out;
+}
+
 std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
 std::string llvmVersion() { return LLVM_VERSION_STRING; }
 
@@ -95,6 +122,7 @@ struct Lowered {
   llvm::Function *kernel = nullptr;
   bool needsLibdevice = false;
   HostKernelInfo hostInfo; ///< the CPU target: what the lowering learnt for the runtime
+  int coarsen = 1; ///< logical threads per physical thread (KernelArtifacts::coarsen)
 };
 
 /// Types `ast` for `argTypes` and lowers it, filling `out`'s signature,
@@ -117,6 +145,36 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   out.entryName = options.entryName.empty() ? ast.function().name : options.entryName;
   out.typed = typed->str();
   collectVariables(ast, *typed, out.variables);
+  KernelFacts kernelFacts;
+  // Launch facts and coarsening are the GPU's code generation choices: the
+  // CPU target compiles the general kernel (its launches pass no facts).
+  const LaunchFacts noFacts;
+  const LaunchFacts &facts = options.host ? noFacts : options.facts;
+  if (!options.device) {
+    // The one analysis of what the kernel writes: lowering marks the rest
+    // readonly (and noalias where nothing is written or the launch proved
+    // the arrays disjoint), and a launch skips copying them back.
+    kernelFacts = analyzeKernel(*typed);
+    out.written = kernelFacts.written;
+    for (std::size_t p = 0, slot = 0; p < out.params.size(); ++p) {
+      std::vector<AbiSlot> one;
+      appendAbi(out.params[p], one);
+      for (const AbiSlot &s : one) {
+        if (s.role == AbiSlot::Data && !out.written[p])
+          out.readOnlyArgs.push_back(static_cast<int>(slot));
+        ++slot;
+      }
+    }
+    out.coarsenable = kernelFacts.coarsenable;
+    out.coarsen = kernelFacts.coarsenable && facts.coarsen > 1 ? facts.coarsen : 1;
+    LaunchFacts applied = facts;
+    applied.coarsen = out.coarsen;
+    std::vector<std::string> names;
+    for (const frontend::Param &p : ast.function().params)
+      names.push_back(p.name);
+    out.specialization = applied.str(names);
+    out.facts = std::move(applied);
+  }
   out.msTyping = clock.lap();
   if (upTo == Stage::Typed)
     return true;
@@ -151,6 +209,11 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   lo.fullDebugInfo = options.debug && options.optLevel == 0;
   lo.ccMajor = host ? 9 : options.ccMajor; // the CPU target has every feature of sm_90
   lo.ccMinor = host ? 0 : options.ccMinor;
+  if (!options.device) {
+    lo.facts = &facts;
+    lo.kernelFacts = &kernelFacts;
+    lo.coarsen = out.coarsen;
+  }
   std::unique_ptr<LowerTarget> target = host ? makeHostTarget(lowered.hostInfo) : makeNvptxTarget();
   LowerSession session{*target, {}};
   Lowerer lowerer(*typed, *module, lo, session);
@@ -183,6 +246,7 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
     out.llvm = print(*module);
   out.cooperative = module->getNamedMetadata(kCooperativeMetadata) != nullptr;
   lowered.needsLibdevice = lowerer.needsLibdevice();
+  lowered.coarsen = out.coarsen;
   lowered.module = std::move(module);
   out.msLowering = clock.lap();
   return true;
@@ -218,36 +282,21 @@ bool prepareModule(Lowered &lowered, const AstContext &ast, const Options &optio
     if (options.fastmath && !f.isDeclaration())
       f.addFnAttr("unsafe-fp-math", "true");
   }
-  addKernelAnnotations(module, lowered.kernel, options);
+  Options annotated = options;
+  if (lowered.coarsen > 1 && annotated.maxThreadsPerBlock > 0) // the physical block is coarsen times smaller
+    annotated.maxThreadsPerBlock = std::max(1, annotated.maxThreadsPerBlock / lowered.coarsen);
+  addKernelAnnotations(module, lowered.kernel, annotated);
   return true;
 }
 
-/// Records, for each kernel of `kernels` (artifacts and entry function), the
-/// ABI slots of data pointers that LLVM proved the optimised kernel only reads
-/// and never captures: a host array passed there need not be copied back.
-void noteReadOnlyArguments(const std::vector<std::pair<KernelArtifacts *, llvm::Function *>> &kernels) {
-  for (auto [out, kernel] : kernels)
-    for (std::size_t i = 0; kernel && i < out->abi.size(); ++i)
-      if (out->abi[i].role == AbiSlot::Data && kernel->getArg(i)->onlyReadsMemory() &&
-          kernel->getArg(i)->hasNoCaptureAttr())
-        out->readOnlyArgs.push_back(static_cast<int>(i));
-}
-
-/// Optimises `module` and emits its PTX and, for Stage::Cubin, its cubin;
-/// `kernels` (none for a device function) get their read-only arguments.
+/// Optimises `module` and emits its PTX and, for Stage::Cubin, its cubin.
 /// The cubin is linked with `linked` (link= files and those of declare_device
 /// functions) when there are any: false with `linkError` set when that fails.
-bool optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo,
-                     const std::vector<std::pair<KernelArtifacts *, std::string>> &kernels,
-                     const std::vector<LinkItem> &linked, std::string *llvmOpt, std::string &ptx, CubinResult &cubin,
+bool optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo, const std::vector<LinkItem> &linked, std::string *llvmOpt, std::string &ptx, CubinResult &cubin,
                      std::vector<std::string> &warnings, std::string &linkError, double &msOptimizing, double &msPtx,
                      double &msCubin, Stopwatch &clock) {
   llvm::TargetMachine *tm = targetMachine(options);
   optimize(module, *tm, options.optLevel);
-  std::vector<std::pair<KernelArtifacts *, llvm::Function *>> entries;
-  for (const auto &[artifacts, name] : kernels)
-    entries.push_back({artifacts, module.getFunction(name)});
-  noteReadOnlyArguments(entries);
   if (llvmOpt)
     *llvmOpt = print(module);
   msOptimizing = clock.lap();
@@ -336,11 +385,8 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     }
     return out;
   }
-  std::vector<std::pair<KernelArtifacts *, std::string>> kernels;
-  if (!options.device)
-    kernels.push_back({out.get(), out->entryName});
   std::string linkError;
-  if (!optimizeAndEmit(*lowered.module, options, upTo, kernels, out->linked, options.keepIr ? &out->llvmOpt : nullptr,
+  if (!optimizeAndEmit(*lowered.module, options, upTo, out->linked, options.keepIr ? &out->llvmOpt : nullptr,
                        out->ptx, out->cubin, out->warnings, linkError, out->msOptimizing, out->msPtx, out->msCubin,
                        clock)) {
     error.span = ast.function().span;
@@ -395,9 +441,6 @@ std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &
   if (options.keepIr)
     out->llvm = print(*linked);
   double msOptimizing = 0, msPtx = 0, msCubin = 0;
-  std::vector<std::pair<KernelArtifacts *, std::string>> entries;
-  for (auto &k : out->kernels)
-    entries.push_back({k.get(), k->entryName});
   std::vector<LinkItem> files; // every kernel's, once
   std::vector<std::string> warnings;
   for (auto &k : out->kernels)
@@ -405,7 +448,7 @@ std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &
       if (std::find(files.begin(), files.end(), item) == files.end())
         files.push_back(item);
   std::string linkError;
-  if (!optimizeAndEmit(*linked, options, upTo, entries, files, options.keepIr ? &out->llvmOpt : nullptr, out->ptx,
+  if (!optimizeAndEmit(*linked, options, upTo, files, options.keepIr ? &out->llvmOpt : nullptr, out->ptx,
                        out->cubin, warnings, linkError, msOptimizing, msPtx, msCubin, clock)) {
     error.span = kernels.front().ast->function().span;
     error.errorClass = "LinkError";

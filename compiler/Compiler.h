@@ -16,11 +16,38 @@
 #include "frontend/Ast.h"
 #include "frontend/Builtins.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace ptxforge::compiler {
+
+/// What a launch proved about its arguments, for a kernel specialised to it
+/// (docs/performance.md, "Launch-time specialisation"). The default knows
+/// nothing and gives the general kernel, right for every launch.
+struct LaunchFacts {
+  enum : std::uint8_t {
+    /// An array: its data pointer, and every stride but the unit one of a
+    /// C or F array, are multiples of 16 bytes.
+    Aligned = 1,
+    /// An array: every extent is below 2^62. A Python int: -2^62 <= v < 2^62.
+    Bounded = 2,
+    /// An array: every extent is below 2^30 and every element lies within
+    /// 2^31 - 1 bytes of the data pointer (implies Bounded). A 32-bit
+    /// counter compared with such an extent and stepped by less than 2^30
+    /// cannot overflow.
+    Small = 4,
+  };
+  std::vector<std::uint8_t> params; ///< per parameter (missing or 0: nothing known)
+  bool disjoint = false;            ///< no two arrays among the arguments share a byte
+  int coarsen = 1;                  ///< logical threads per physical thread along x (1: none)
+
+  std::uint8_t of(std::size_t param) const { return param < params.size() ? params[param] : 0; }
+  bool any() const;
+  /// "x:aligned+small, y:bounded; disjoint; coarsen 4"; "" for the general kernel.
+  std::string str(const std::vector<std::string> &names) const;
+};
 
 struct Options {
   int ccMajor = 9, ccMinor = 0;
@@ -43,6 +70,7 @@ struct Options {
   /// tables as with `lineinfo`.
   bool debug = false;
   bool host = false;          ///< the CPU target: code for this machine, run by cpu/, not PTX
+  LaunchFacts facts;          ///< launch-time specialisation (kernels only)
   /// The CUDA driver the cubin must load on (cuDriverGetVersion; 0: none
   /// present). No assembler of a newer CUDA major version is used
   /// (CubinOptions::driverVersion); the cache keys its major version.
@@ -99,6 +127,19 @@ struct KernelArtifacts {
   /// Warnings for the user, rendered as "file:line:col: warning: ..." with
   /// the source line (the Python side issues them with warnings.warn).
   std::vector<std::string> warnings;
+  /// Logical threads each physical thread runs along x: a launch of this
+  /// kernel divides block.x by it (LaunchFacts::coarsen, when the kernel
+  /// allows it; else 1).
+  int coarsen = 1;
+  /// The kernel's threads are independent and its body straight-line, so
+  /// a launch may coarsen it.
+  bool coarsenable = false;
+  /// Per parameter: the kernel may write memory reachable from it.
+  std::vector<bool> written;
+  /// The launch facts the kernel was specialised for (coarsen as applied)
+  /// and their spelling (LaunchFacts::str).
+  LaunchFacts facts;
+  std::string specialization;
   /// ABI slots (indices into `abi`) of array and record data pointers the
   /// kernel provably never writes (LLVM inferred readonly and nocapture after
   /// optimisation): a host array passed there need not be copied back.

@@ -36,7 +36,7 @@ using namespace frontend;
 namespace {
 
 constexpr char kMagic[4] = {'P', 'F', 'K', 'C'};
-constexpr std::uint32_t kFormat = 3;
+constexpr std::uint32_t kFormat = 4;
 constexpr const char *kVersionDir = "v1";
 constexpr std::size_t kHeaderBytes = 24;
 constexpr std::size_t kKeyDigits = 64;
@@ -136,7 +136,7 @@ private:
 // `debugSites`, since debug-mode kernels are never cached, nor `hostAssembly`
 // and `cpu`, since the CPU target's kernels are not either.
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(KernelArtifacts) == 576,
+static_assert(sizeof(KernelArtifacts) == 688,
               "KernelArtifacts changed: store the new field in the cache entry (KernelCache.cpp)");
 #endif
 
@@ -153,6 +153,18 @@ std::string encode(const std::string &key, const KernelArtifacts &a) {
   p.u32(static_cast<std::uint32_t>(a.readOnlyArgs.size()));
   for (int slot : a.readOnlyArgs)
     p.u32(static_cast<std::uint32_t>(slot));
+  // Launch-time specialisation: what was applied, and what the typed tree said.
+  p.u32(static_cast<std::uint32_t>(a.coarsen));
+  p.u8(a.coarsenable ? 1 : 0);
+  p.u32(static_cast<std::uint32_t>(a.written.size()));
+  for (bool w : a.written)
+    p.u8(w ? 1 : 0);
+  p.u32(static_cast<std::uint32_t>(a.facts.params.size()));
+  for (std::uint8_t bits : a.facts.params)
+    p.u8(bits);
+  p.u8(a.facts.disjoint ? 1 : 0);
+  p.u32(static_cast<std::uint32_t>(a.facts.coarsen));
+  p.text(a.specialization);
   p.text(a.typed);
   p.u32(static_cast<std::uint32_t>(a.variables.size()));
   for (const VariableUse &v : a.variables) {
@@ -230,6 +242,24 @@ std::unique_ptr<KernelArtifacts> decode(std::string_view bytes, const std::strin
     ok = r.u32(slot);
     a->readOnlyArgs.push_back(static_cast<int>(slot));
   }
+  std::uint32_t coarsen = 0, written = 0, params = 0, factsCoarsen = 0;
+  std::uint8_t flag = 0, bits = 0;
+  ok = ok && r.u32(coarsen) && r.u8(flag) && r.u32(written);
+  a->coarsen = static_cast<int>(coarsen);
+  a->coarsenable = flag != 0;
+  for (std::uint32_t i = 0; ok && i < written; ++i) {
+    ok = r.u8(flag);
+    a->written.push_back(flag != 0);
+  }
+  ok = ok && r.u32(params);
+  for (std::uint32_t i = 0; ok && i < params; ++i) {
+    ok = r.u8(bits);
+    a->facts.params.push_back(bits);
+  }
+  ok = ok && r.u8(flag) && r.u32(factsCoarsen) && r.text(a->specialization);
+  a->facts.disjoint = flag != 0;
+  a->facts.coarsen = static_cast<int>(factsCoarsen);
+  ok = ok && coarsen >= 1 && coarsen <= 64;
   std::uint32_t variables = 0;
   ok = ok && r.text(a->typed) && r.u32(variables);
   for (std::uint32_t i = 0; ok && i < variables; ++i) {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/KernelFacts.h"
 #include "compiler/LowerImpl.h"
 
 #include <llvm/IR/Metadata.h>
@@ -117,7 +118,9 @@ void Lowerer::startDeadBlock() { b.SetInsertPoint(llvm::BasicBlock::Create(ctx, 
 //===-- Entry -------------------------------------------------------------===//
 
 // Rebuilds one argument of type `t` from the parameters starting at `next`.
-static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next) {
+// `facts` are the launch's LaunchFacts bits for this argument.
+static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next,
+                                    std::uint8_t facts = 0) {
   auto &b = L.b;
   if (auto *s = dyn_cast<ScalarType>(t); s && s->isComplex()) { // two parameters, real and imaginary
     llvm::Value *re = &*next++;
@@ -154,6 +157,12 @@ static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::a
         stride = b.CreateMul(stride, shape[d], "", true, true);
       }
     }
+    // Aligned: every stride but the unit one is a multiple of 16 bytes, so
+    // that rows keep the data pointer's alignment.
+    const int unit = a->layout == Layout::C ? a->ndim - 1 : a->layout == Layout::F ? 0 : -1;
+    for (int d = 0; d < a->ndim && (facts & LaunchFacts::Aligned); ++d)
+      if (d != unit)
+        b.CreateAssumption(b.CreateICmpEQ(b.CreateAnd(strides[d], b.getInt64(15)), b.getInt64(0)));
     for (int d = 0; d < a->ndim; ++d)
       agg = b.CreateInsertValue(agg, strides[d], {2u, static_cast<unsigned>(d)});
     return agg;
@@ -208,34 +217,12 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
   if (isKernel)
     target.declareKernel(*this, fn);
 
-  // Name parameters after the Python arguments; data pointers never alias
-  // the parameter space and are aligned to their element size.
   if (internal) {
     auto arg = fn->arg_begin();
     for (std::size_t i = 0; i < tf.paramTypes.size(); ++i, ++arg)
       arg->setName(tf.fn->params[i].name);
   } else {
-    auto arg = fn->arg_begin();
-    for (std::size_t i = 0; i < tf.paramTypes.size(); ++i) {
-      std::vector<AbiSlot> one;
-      appendAbi(tf.paramTypes[i], one);
-      for (const AbiSlot &s : one) {
-        const char *suffix = s.role == AbiSlot::Data ? ".data" : s.role == AbiSlot::Shape ? ".shape" :
-                             s.role == AbiSlot::Stride ? ".stride" : "";
-        arg->setName(tf.fn->params[i].name + suffix);
-        if (s.role == AbiSlot::Data) {
-          auto *at = dyn_cast<ArrayType>(tf.paramTypes[i]);
-          const ScalarType *item = at ? at->dtype : dyn_cast<RecordType>(tf.paramTypes[i]);
-          auto *record = item ? dyn_cast<RecordType>(item) : nullptr;
-          if (item) // an array's pointer or a record's (not one inside a tuple)
-            arg->addAttr(llvm::Attribute::getWithAlignment(
-                ctx, llvm::Align(record ? record->alignment() : elementAlign(item))));
-        }
-        if (s.role == AbiSlot::Shape || s.role == AbiSlot::Stride)
-          arg->addAttr(llvm::Attribute::NoUndef);
-        ++arg;
-      }
-    }
+    parameterAttributes();
   }
 
   if (options.lineinfo)
@@ -260,15 +247,21 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
       b.CreateStore(llvm::Constant::getNullValue(t), slot); // read-before-write gives 0, not poison
   }
   auto next = fn->arg_begin();
+  std::vector<std::pair<const Local *, llvm::Value *>> paramValues;
   for (const auto &local : tf.locals) {
     if (local->paramIndex < 0)
       continue;
     const Type *pt = tf.paramTypes[local->paramIndex];
-    llvm::Value *v = internal ? static_cast<llvm::Value *>(&*next++) : rebuildArgument(*this, pt, next);
-    b.CreateStore(convert(v, pt, local->type, local->firstAssign), slots.at(local.get()));
+    std::uint8_t facts = options.facts ? options.facts->of(static_cast<std::size_t>(local->paramIndex)) : 0;
+    llvm::Value *v = internal ? static_cast<llvm::Value *>(&*next++) : rebuildArgument(*this, pt, next, facts);
+    paramValues.push_back({local.get(), convert(v, pt, local->type, local->firstAssign)});
+    b.CreateStore(paramValues.back().second, slots.at(local.get()));
   }
 
-  block(tf.fn->body);
+  if (isKernel && options.coarsen > 1 && options.kernelFacts)
+    coarsenedBody(paramValues);
+  else
+    block(tf.fn->body);
   if (!b.GetInsertBlock()->getTerminator())
     b.CreateBr(returnBlock);
   b.SetInsertPoint(returnBlock);
@@ -277,6 +270,142 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
   else
     b.CreateRetVoid();
   return fn;
+}
+
+//===-- Parameters and coarsening -----------------------------------------===//
+
+// Parameters are named after the Python arguments. Data pointers never
+// alias the parameter space and are aligned to their element size (16
+// bytes when the launch proved it); extents are non-negative (below 2^62 or
+// 2^30 when the launch proved it). Pointers the kernel never writes through
+// are readonly; every data pointer is noalias when the launch proved the
+// arrays disjoint, or when the kernel writes no argument's memory at all.
+// noalias and readonly together let NVPTX load through the read-only data
+// cache (ld.global.nc).
+void Lowerer::parameterAttributes() {
+  const LaunchFacts none;
+  const LaunchFacts &facts = options.facts ? *options.facts : none;
+  const KernelFacts *kf = options.kernelFacts;
+  const bool anyWritten = !kf || kf->anyWritten();
+  auto range = [&](std::int64_t lo, std::uint64_t hi) { // [lo, hi), hi as an unsigned bit pattern
+    return llvm::Attribute::get(ctx, llvm::Attribute::Range,
+                                llvm::ConstantRange(llvm::APInt(64, static_cast<std::uint64_t>(lo), true),
+                                                    llvm::APInt(64, hi)));
+  };
+  auto arg = fn->arg_begin();
+  for (std::size_t i = 0; i < tf.paramTypes.size(); ++i) {
+    const Type *pt = tf.paramTypes[i];
+    const std::uint8_t f = facts.of(i);
+    const bool written = !kf || i >= kf->written.size() || kf->written[i];
+    std::vector<AbiSlot> one;
+    appendAbi(pt, one);
+    auto *at = dyn_cast<ArrayType>(pt);
+    for (const AbiSlot &s : one) {
+      const char *suffix = s.role == AbiSlot::Data ? ".data" : s.role == AbiSlot::Shape ? ".shape" :
+                           s.role == AbiSlot::Stride ? ".stride" : "";
+      arg->setName(tf.fn->params[i].name + suffix);
+      if (s.role == AbiSlot::Data) {
+        const ScalarType *item = at ? at->dtype : dyn_cast<RecordType>(pt);
+        auto *record = item ? dyn_cast<RecordType>(item) : nullptr;
+        if (item) { // an array's pointer or a record's (not one inside a tuple)
+          unsigned align = record ? record->alignment() : elementAlign(item);
+          if (at && (f & LaunchFacts::Aligned))
+            align = std::max(align, 16u);
+          arg->addAttr(llvm::Attribute::getWithAlignment(ctx, llvm::Align(align)));
+        }
+        if (facts.disjoint || !anyWritten)
+          arg->addAttr(llvm::Attribute::NoAlias);
+        if (!written)
+          arg->addAttr(llvm::Attribute::ReadOnly);
+      }
+      if (s.role == AbiSlot::Shape) {
+        // Every launch path reads extents as non-negative int64 values.
+        std::uint64_t hi = at && (f & LaunchFacts::Small)     ? std::uint64_t{1} << 30
+                           : at && (f & LaunchFacts::Bounded) ? std::uint64_t{1} << 62
+                                                              : std::uint64_t{1} << 63;
+        arg->addAttr(range(0, hi));
+      }
+      if (s.role == AbiSlot::Shape || s.role == AbiSlot::Stride)
+        arg->addAttr(llvm::Attribute::NoUndef);
+      auto *scalar = dyn_cast<ScalarType>(pt);
+      if (s.role == AbiSlot::Value && scalar && scalar->isInt() && scalar->bits == 64 && scalar->isSigned &&
+          (f & LaunchFacts::Bounded))
+        arg->addAttr(range(-(std::int64_t{1} << 62), std::uint64_t{1} << 62));
+      ++arg;
+    }
+  }
+}
+
+// A kernel coarsened by C: each physical thread runs the logical threads
+// C*t .. C*t + C-1 along x (threadIdx.x, blockDim.x and grid read as logical
+// values, see builtinValue and grid), each with fresh locals and `return`
+// ending only its own. When the body starts with side-effect-free
+// assignments and an `if`, a test first asks whether every logical thread
+// takes the `if` (skips it, when its body only returns); if so, the body is
+// copied once per logical thread, in straight line, each copy taking the
+// branch its test (pure, and already evaluated) gave, and the copies' loads
+// and stores merge into vector ones. Otherwise (the grid's ragged edge, or a
+// body not arranged so) one copy runs in a loop over the logical threads,
+// with all its tests. (Re-running the pure prefix in a copy reads what the
+// test read unless another thread wrote it meanwhile: a data race, whose
+// outcome CUDA leaves open anyway.)
+void Lowerer::coarsenedBody(const std::vector<std::pair<const Local *, llvm::Value *>> &params) {
+  const KernelFacts &kf = *options.kernelFacts;
+  const int copies = options.coarsen;
+  auto reset = [&] { // locals as at the function's entry
+    for (const auto &local : tf.locals)
+      if (local->paramIndex < 0 && local->type && isa<ScalarType>(local->type))
+        b.CreateStore(llvm::Constant::getNullValue(valueType(local->type)), slots.at(local.get()));
+    for (const auto &[local, value] : params)
+      b.CreateStore(value, slots.at(local));
+  };
+  llvm::BasicBlock *done = returnBlock;
+  auto run = [&](llvm::Value *k) { // the body for logical thread k; ends in the block after it
+    lane = k;
+    reset();
+    returnBlock = llvm::BasicBlock::Create(ctx, "lane.end", fn);
+    block(tf.fn->body);
+    if (!b.GetInsertBlock()->getTerminator())
+      b.CreateBr(returnBlock);
+    b.SetInsertPoint(returnBlock);
+  };
+  if (kf.guard) {
+    const frontend::IfStmt *guard = kf.guard;
+    const bool skips = guard->orelse.empty() && guard->body.size() == 1 && isa<frontend::ReturnStmt>(guard->body[0]);
+    llvm::Value *all = b.getTrue();
+    for (int k = 0; k < copies; ++k) {
+      lane = b.getInt32(k);
+      reset();
+      for (std::size_t i = 0; i < kf.guardIndex; ++i)
+        stmt(tf.fn->body[i]);
+      llvm::Value *taken = truthy(expr(guard->test), typeOf(guard->test));
+      all = b.CreateAnd(all, skips ? b.CreateNot(taken) : taken);
+    }
+    auto *uniform = llvm::BasicBlock::Create(ctx, "coarse.uniform", fn);
+    auto *mixed = llvm::BasicBlock::Create(ctx, "coarse.mixed", fn);
+    b.CreateCondBr(all, uniform, mixed);
+    b.SetInsertPoint(uniform);
+    knownIf = guard; // pure prefix, every test evaluated above: each copy's own is known
+    knownTaken = !skips;
+    for (int k = 0; k < copies; ++k)
+      run(b.getInt32(k));
+    knownIf = nullptr;
+    b.CreateBr(done);
+    b.SetInsertPoint(mixed);
+  }
+  llvm::AllocaInst *counter = entryAlloca(b.getInt32Ty(), "lane");
+  b.CreateStore(b.getInt32(0), counter);
+  auto *head = llvm::BasicBlock::Create(ctx, "lane.loop", fn);
+  b.CreateBr(head);
+  b.SetInsertPoint(head);
+  llvm::Value *k = b.CreateLoad(b.getInt32Ty(), counter);
+  run(k);
+  llvm::Value *next = b.CreateAdd(k, b.getInt32(1), "", true, true);
+  b.CreateStore(next, counter);
+  b.CreateCondBr(b.CreateICmpULT(next, b.getInt32(copies)), head, done);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "coarse.end", fn)); // unreachable; the caller branches to done
+  lane = nullptr;
+  returnBlock = done;
 }
 
 //===-- Statements --------------------------------------------------------===//
@@ -337,6 +466,10 @@ void Lowerer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::If: {
     auto *i = cast<IfStmt>(s);
+    if (i == knownIf) { // a coarsened kernel's uniform version: the test's value is known
+      block(knownTaken ? i->body : i->orelse);
+      return;
+    }
     llvm::Value *cond = truthy(expr(i->test), typeOf(i->test));
     auto *thenBB = llvm::BasicBlock::Create(ctx, "if.then", fn);
     auto *elseBB = llvm::BasicBlock::Create(ctx, "if.else", fn);

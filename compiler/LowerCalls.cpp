@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/LowerImpl.h"
+#include "frontend/Libdevice.h"
 
 
 namespace ptxforge::compiler {
@@ -14,6 +15,15 @@ namespace ptxforge::compiler {
 using namespace frontend;
 
 llvm::Value *Lowerer::builtinValue(BuiltinId id) {
+  // A coarsened kernel's logical thread `lane` of C along x: threadIdx.x is
+  // C * tid.x + lane and blockDim.x is C * ntid.x (the launch divided it).
+  // Only the GPU target coarsens (compiler/Compiler.cpp).
+  if (lane && id == BuiltinId::ThreadIdxX)
+    return b.CreateAdd(b.CreateMul(target.readRegister(*this, Register::TidX), b.getInt32(options.coarsen), "", true,
+                                   true),
+                       lane, "", true, true);
+  if (lane && id == BuiltinId::BlockDimX)
+    return b.CreateMul(target.readRegister(*this, Register::NtidX), b.getInt32(options.coarsen), "", true, true);
   switch (id) {
   case BuiltinId::ThreadIdxX: return target.readRegister(*this, Register::TidX);
   case BuiltinId::ThreadIdxY: return target.readRegister(*this, Register::TidY);
@@ -44,6 +54,18 @@ llvm::Value *Lowerer::grid(bool size, int ndim) {
   std::vector<llvm::Value *> axes;
   for (int d = 0; d < ndim; ++d) {
     auto wide = [&](BuiltinId id) { return b.CreateZExt(builtinValue(id), b.getInt64Ty()); };
+    if (lane && d == 0 && !size) {
+      // A coarsened kernel's logical x: the same base for every lane, plus
+      // the lane, so that ConstraintElimination relates the lanes' indices.
+      llvm::Value *c = b.getInt64(options.coarsen);
+      llvm::Value *tidX = b.CreateZExt(target.readRegister(*this, Register::TidX), b.getInt64Ty());
+      llvm::Value *ntidX = b.CreateZExt(target.readRegister(*this, Register::NtidX), b.getInt64Ty());
+      llvm::Value *base =
+          b.CreateMul(b.CreateAdd(b.CreateMul(wide(ctaid[0]), ntidX, "", true, true), tidX, "", true, true), c, "",
+                      true, true);
+      axes.push_back(b.CreateAdd(base, b.CreateZExt(lane, b.getInt64Ty()), "", true, true));
+      continue;
+    }
     llvm::Value *v = size ? b.CreateMul(wide(ntid[d]), wide(nctaid[d]), "", true, true)
                           : b.CreateAdd(b.CreateMul(wide(ctaid[d]), wide(ntid[d]), "", true, true), wide(tid[d]),
                                         "", true, true);
@@ -64,6 +86,33 @@ llvm::Value *Lowerer::libdevice(const char *name, llvm::Type *ret, llvm::ArrayRe
     if (auto *call = llvm::dyn_cast<llvm::CallInst>(result))
       call->setFastMathFlags(floatFlags());
   return result;
+}
+
+llvm::Value *Lowerer::libdeviceCall(const CallExpr *c, const LibdeviceFunction &f) {
+  // Out-values live in the entry block; their addresses follow the value
+  // arguments, and the call's result is (return value?, out-values...).
+  std::vector<llvm::Value *> args;
+  for (std::size_t i = 0; i < f.params.size(); ++i)
+    args.push_back(convert(expr(c->args[i]), typeOf(c->args[i]), f.params[i], c->args[i]->span()));
+  std::vector<llvm::AllocaInst *> outs;
+  for (const ScalarType *t : f.outs) {
+    outs.push_back(entryAlloca(valueType(t), f.name + ".out"));
+    args.push_back(outs.back());
+  }
+  llvm::Value *ret = libdevice(f.symbol.c_str(), f.ret ? valueType(f.ret) : b.getVoidTy(), args);
+  if (outs.empty())
+    return ret;
+  std::vector<llvm::Value *> parts;
+  if (f.ret)
+    parts.push_back(ret);
+  for (llvm::AllocaInst *slot : outs)
+    parts.push_back(b.CreateLoad(slot->getAllocatedType(), slot));
+  if (parts.size() == 1)
+    return parts[0];
+  llvm::Value *agg = llvm::UndefValue::get(valueType(f.result));
+  for (unsigned i = 0; i < parts.size(); ++i)
+    agg = b.CreateInsertValue(agg, parts[i], {i});
+  return agg;
 }
 
 llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t) {
@@ -223,7 +272,11 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
   } else {
     // Each typed signature of a device function is its own internal LLVM
     // function; O3's inliner decides whether calls stay calls.
-    Lowerer inner(callee, module, options, session);
+    LowerOptions calleeOptions = options; // launch facts and coarsening are the kernel's alone
+    calleeOptions.facts = nullptr;
+    calleeOptions.kernelFacts = nullptr;
+    calleeOptions.coarsen = 1;
+    Lowerer inner(callee, module, calleeOptions, session);
     f = inner.lowerFunction(Linkage::Internal, callee.fn->name + "__" + std::to_string(session.functions.size()));
     needsLibdevice_ |= inner.needsLibdevice(); // the module links libdevice for the callee's math too
   }
@@ -318,6 +371,13 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     return operatorCall(c, *info->op);
   case BuiltinId::Print:
     return printCall(c);
+  case BuiltinId::Libdevice:
+    return libdeviceCall(c, *info->libdevice);
+  case BuiltinId::BitCount: {
+    const Expr *receiver = cast<frontend::AttributeExpr>(c->callee)->value;
+    llvm::Value *v = convert(expr(receiver), typeOf(receiver), typeOf(c), c->span());
+    return b.CreateUnaryIntrinsic(llvm::Intrinsic::ctpop, v);
+  }
   case BuiltinId::Math: {
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;

@@ -299,7 +299,8 @@ llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&a
 llvm::Value *Lowerer::wrapIndex(llvm::Value *i, const ScalarType *t, llvm::Value *extent) {
   i = t->isBool() ? b.CreateZExt(i, b.getInt64Ty()) : b.CreateIntCast(i, b.getInt64Ty(), t->isSigned);
   if (t->isSigned && !t->isBool() && extent) // no extent: the index as written, in int64
-    i = b.CreateSelect(b.CreateICmpSLT(i, b.getInt64(0)), b.CreateAdd(i, extent), i);
+    // negative + non-negative extent: the sum cannot overflow.
+    i = b.CreateSelect(b.CreateICmpSLT(i, b.getInt64(0)), b.CreateAdd(i, extent, "", false, true), i);
   return i;
 }
 

@@ -39,11 +39,17 @@ using frontend::Stmt;
 using frontend::TupleType;
 using frontend::Type;
 
+struct KernelFacts;
+
 struct LowerOptions {
   bool fastmath = false;
   bool fmaContraction = true;
   bool lineinfo = false;
   int ccMajor = 9, ccMinor = 0; ///< the target, for features that need sm_70 and up
+  /// A kernel's launch facts and what its typed tree says (null: none).
+  const LaunchFacts *facts = nullptr;
+  const KernelFacts *kernelFacts = nullptr;
+  int coarsen = 1; ///< logical threads per physical thread along x
   bool debug = false; ///< the debug mode: checks and reports (LowerChecks.cpp)
   /// Full DWARF (debug with opt=False, as numba's debug=True, opt=False):
   /// .debug_info sections and `.target ..., debug`, assembled with -g.
@@ -107,6 +113,10 @@ public:
                    const std::function<llvm::Value *(llvm::Value *)> &condition,
                    const std::function<void(llvm::Value *)> &bind);
   void startDeadBlock();
+  /// A coarsened kernel's body: each logical thread's copy in turn (Lower.cpp).
+  void coarsenedBody(const std::vector<std::pair<const frontend::Local *, llvm::Value *>> &params);
+  /// The attributes of the kernel's parameters: alignment, ranges, noalias, readonly.
+  void parameterAttributes();
   llvm::AllocaInst *entryAlloca(llvm::Type *t, const llvm::Twine &name);
   void setLocation(const Span &span);
 
@@ -201,6 +211,7 @@ public:
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
   llvm::Value *rangeLength(const frontend::CallExpr *range);
   llvm::Value *bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f);
+  llvm::Value *libdeviceCall(const frontend::CallExpr *c, const frontend::LibdeviceFunction &f);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
   /// operator.add(a, b), pow(a, b), ... as the operators (LowerOperator.cpp).
   llvm::Value *operatorCall(const frontend::CallExpr *c, const frontend::OperatorFunction &f);
@@ -260,6 +271,13 @@ public:
   std::vector<Loop> loops;
   Span at; ///< the statement being lowered, for errors raised below expressions
   bool needsLibdevice_ = false;
+  /// Coarsening: the logical thread (an i32 in 0 .. coarsen-1) being
+  /// lowered, or null.
+  llvm::Value *lane = nullptr;
+  /// Coarsening's uniform version: this `if` is not tested but taken (or
+  /// skipped, knownTaken false), its test having been evaluated already.
+  const frontend::IfStmt *knownIf = nullptr;
+  bool knownTaken = true;
   // Line tables: this function's DISubprogram (lineinfo, debug).
   llvm::DISubprogram *subprogram = nullptr;
   void createSubprogram(const std::string &name);

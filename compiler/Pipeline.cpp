@@ -1,6 +1,7 @@
 //===- compiler/Pipeline.cpp - Target machine, O3, PTX --------------------===//
 
 #include "compiler/Pipeline.h"
+#include "compiler/RuntimeUnroll.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
@@ -10,6 +11,8 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetOptions.h>
+#include <llvm/Transforms/Scalar/InferAlignment.h>
+#include <llvm/Transforms/Vectorize/LoadStoreVectorizer.h>
 
 #include <atomic>
 #include <map>
@@ -76,6 +79,17 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
+  // Loops with a run-time trip count: unrolled four times, as nvcc does.
+  pb.registerVectorizerStartEPCallback(
+      [](llvm::FunctionPassManager &fpm, llvm::OptimizationLevel) { fpm.addPass(RuntimeUnrollHints()); });
+  // Adjacent loads and stores become vector ones (with the alignment known
+  // bits prove) before the SimplifyCFG that ends function simplification
+  // can sink the last copies of a coarsened kernel's two versions into one
+  // block, apart from the others.
+  pb.registerScalarOptimizerLateEPCallback([](llvm::FunctionPassManager &fpm, llvm::OptimizationLevel) {
+    fpm.addPass(llvm::InferAlignmentPass());
+    fpm.addPass(llvm::LoadStoreVectorizerPass());
+  });
   llvm::OptimizationLevel level = optLevel >= 3   ? llvm::OptimizationLevel::O3
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                   : optLevel == 1 ? llvm::OptimizationLevel::O1

@@ -17,6 +17,7 @@
 
 #include <llvm/IR/MDBuilder.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -240,6 +241,96 @@ private:
   std::unordered_map<llvm::Function *, llvm::Value *> threads_;
 };
 
+// libdevice's integer functions, bit casts and round-to-nearest operations
+// (the host's own rounding) as IR; null for the rest. The other rounding
+// modes (_rd, _ru, _rz) have no CPU form.
+llvm::Value *integerOrExact(Lowerer &L, const std::string &name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args) {
+  auto &b = L.b;
+  if (args.empty())
+    return nullptr;
+  llvm::Value *x = args[0];
+  llvm::Value *y = args.size() > 1 ? args[1] : nullptr;
+  auto fit = [&](llvm::Value *v) { return b.CreateZExtOrTrunc(v, ret); };
+  auto wide = [&](llvm::Value *v, bool isSigned) {
+    llvm::Type *t = b.getIntNTy(v->getType()->getIntegerBitWidth() * 2);
+    return isSigned ? b.CreateSExt(v, t) : b.CreateZExt(v, t);
+  };
+  using namespace llvm;
+  if (name == "clz" || name == "clzll")
+    return fit(b.CreateBinaryIntrinsic(Intrinsic::ctlz, x, b.getFalse()));
+  if (name == "popc" || name == "popcll")
+    return fit(b.CreateUnaryIntrinsic(Intrinsic::ctpop, x));
+  if (name == "brev" || name == "brevll")
+    return b.CreateUnaryIntrinsic(Intrinsic::bitreverse, x);
+  if (name == "ffs" || name == "ffsll") {
+    Value *t = fit(b.CreateAdd(b.CreateBinaryIntrinsic(Intrinsic::cttz, x, b.getFalse()),
+                               ConstantInt::get(x->getType(), 1)));
+    return b.CreateSelect(b.CreateIsNull(x), ConstantInt::get(ret, 0), t);
+  }
+  if (name == "abs" || name == "llabs")
+    return b.CreateBinaryIntrinsic(Intrinsic::abs, x, b.getFalse());
+  if (y && x->getType()->isIntegerTy() && y->getType() == x->getType()) {
+    if (name == "min" || name == "llmin")
+      return b.CreateBinaryIntrinsic(Intrinsic::smin, x, y);
+    if (name == "max" || name == "llmax")
+      return b.CreateBinaryIntrinsic(Intrinsic::smax, x, y);
+    if (name == "umin" || name == "ullmin")
+      return b.CreateBinaryIntrinsic(Intrinsic::umin, x, y);
+    if (name == "umax" || name == "ullmax")
+      return b.CreateBinaryIntrinsic(Intrinsic::umax, x, y);
+    const bool isSigned = name == "mulhi" || name == "mul64hi" || name == "hadd" || name == "rhadd" ||
+                          name == "mul24" || name == "sad";
+    const unsigned bits = x->getType()->getIntegerBitWidth();
+    if (name == "mulhi" || name == "umulhi" || name == "mul64hi" || name == "umul64hi")
+      return b.CreateTrunc(b.CreateLShr(b.CreateMul(wide(x, isSigned), wide(y, isSigned)), bits), ret);
+    if (name == "hadd" || name == "uhadd" || name == "rhadd" || name == "urhadd") {
+      Value *sum = b.CreateAdd(wide(x, isSigned), wide(y, isSigned));
+      if (name == "rhadd" || name == "urhadd")
+        sum = b.CreateAdd(sum, ConstantInt::get(sum->getType(), 1));
+      return b.CreateTrunc(isSigned ? b.CreateAShr(sum, 1) : b.CreateLShr(sum, 1), ret);
+    }
+    if (name == "mul24" || name == "umul24") {
+      auto low = [&](Value *v) {
+        Value *up = b.CreateShl(v, bits - 24);
+        return isSigned ? b.CreateAShr(up, bits - 24) : b.CreateLShr(up, bits - 24);
+      };
+      return b.CreateMul(low(x), low(y));
+    }
+    if ((name == "sad" || name == "usad") && args.size() == 3) {
+      Value *d = b.CreateSub(wide(x, isSigned), wide(y, isSigned));
+      return b.CreateAdd(b.CreateTrunc(b.CreateBinaryIntrinsic(Intrinsic::abs, d, b.getFalse()), ret), args[2]);
+    }
+  }
+  if (name.find("_as_") != std::string::npos && args.size() == 1 &&
+      x->getType()->getPrimitiveSizeInBits() == ret->getPrimitiveSizeInBits())
+    return b.CreateBitCast(x, ret);
+  // Round to nearest even: the host's own arithmetic.
+  const bool rn = name.size() > 3 && name.compare(name.size() - 3, 3, "_rn") == 0;
+  if (!rn)
+    return nullptr;
+  const std::string op = name.substr(0, name.size() - 3);
+  if (y && (op == "fadd" || op == "dadd"))
+    return b.CreateFAdd(x, y);
+  if (y && (op == "fsub" || op == "dsub"))
+    return b.CreateFSub(x, y);
+  if (y && (op == "fmul" || op == "dmul"))
+    return b.CreateFMul(x, y);
+  if (y && (op == "fdiv" || op == "ddiv"))
+    return b.CreateFDiv(x, y);
+  if (op == "fsqrt" || op == "dsqrt")
+    return b.CreateUnaryIntrinsic(Intrinsic::sqrt, x);
+  if (op == "frsqrt")
+    return b.CreateFDiv(ConstantFP::get(ret, 1.0), b.CreateUnaryIntrinsic(Intrinsic::sqrt, x));
+  if ((op == "fma" || op == "fmaf") && args.size() == 3)
+    return b.CreateIntrinsic(Intrinsic::fma, {ret}, args);
+  const bool fromInt = x->getType()->isIntegerTy();
+  if (fromInt && ret->isFloatingPointTy()) // int2float_rn, ull2double_rn, ...
+    return op[0] == 'u' ? b.CreateUIToFP(x, ret) : b.CreateSIToFP(x, ret);
+  if (x->getType()->isFloatingPointTy() && ret->isFloatingPointTy()) // double2float_rn
+    return b.CreateFPTrunc(x, ret);
+  return nullptr; // float2int_rn & co.: saturation and NaN as PTX's cvt, not here yet
+}
+
 // libdevice's names on the host. Exact operations are LLVM intrinsics; the
 // tests of libdevice's __nv_isnand & co. (which return int) are compares;
 // the rest are libm's functions of the same name less the prefix.
@@ -289,7 +380,39 @@ llvm::Value *HostTarget::math(Lowerer &L, const char *libdeviceName, llvm::Type 
     return b.CreateBinaryIntrinsic(llvm::Intrinsic::minnum,
                                    b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, x, llvm::ConstantFP::get(ret, 0.0)),
                                    llvm::ConstantFP::get(ret, 1.0));
+  if (llvm::Value *v = integerOrExact(L, name, ret, args))
+    return v;
   std::vector<llvm::Value *> callArgs(args.begin(), args.end());
+  if (name.rfind("fast_", 0) == 0 && name != "fast_fdividef" && name != "fast_sincosf")
+    name = name.substr(5); // libdevice's fast approximations: libm's exact functions are within their bounds
+  if (name == "sinpi" || name == "sinpif" || name == "cospi" || name == "cospif" || name == "sincospi" ||
+      name == "sincospif") {
+    // sin(pi x) and cos(pi x) in double, after taking out an even integer
+    // (exactly): x - 2 rint(x / 2) is in [-1, 1].
+    const bool single = name.back() == 'f';
+    llvm::Type *d = b.getDoubleTy();
+    llvm::Value *xd = single ? b.CreateFPExt(x, d) : x;
+    llvm::Value *whole = b.CreateUnaryIntrinsic(llvm::Intrinsic::rint, b.CreateFMul(xd, llvm::ConstantFP::get(d, 0.5)));
+    llvm::Value *r = b.CreateFSub(xd, b.CreateFMul(whole, llvm::ConstantFP::get(d, 2.0)));
+    llvm::Value *t = b.CreateFMul(r, llvm::ConstantFP::get(d, 3.14159265358979323846));
+    auto libm = [&](const char *fn) {
+      llvm::FunctionCallee c = L.module.getOrInsertFunction(fn, llvm::FunctionType::get(d, {d}, false));
+      llvm::cast<llvm::Function>(c.getCallee())->setDoesNotAccessMemory();
+      llvm::Value *v = b.CreateCall(c, {t});
+      return single ? b.CreateFPTrunc(v, x->getType()) : v;
+    };
+    if (name.rfind("sincospi", 0) == 0) { // out-values through the pointers that follow x
+      b.CreateStore(libm("sin"), args[1]);
+      return b.CreateStore(libm("cos"), args[2]);
+    }
+    return libm(name.rfind("sinpi", 0) == 0 ? "sin" : "cos");
+  }
+  if (name == "rcbrt" || name == "rcbrtf") {
+    llvm::FunctionCallee cbrt = L.module.getOrInsertFunction(name == "rcbrt" ? "cbrt" : "cbrtf",
+                                                             llvm::FunctionType::get(ret, {ret}, false));
+    llvm::cast<llvm::Function>(cbrt.getCallee())->setDoesNotAccessMemory();
+    return b.CreateFDiv(llvm::ConstantFP::get(ret, 1.0), b.CreateCall(cbrt, {x}));
+  }
   if (name == "powi" || name == "powif") { // exact for the powers of ten round() asks for
     name = name == "powi" ? "pow" : "powf";
     callArgs[1] = b.CreateSIToFP(callArgs[1], ret);
@@ -304,7 +427,12 @@ llvm::Value *HostTarget::math(Lowerer &L, const char *libdeviceName, llvm::Type 
   auto *f = llvm::cast<llvm::Function>(fn.getCallee());
   f->setDoesNotThrow();
   f->setWillReturn();
-  f->setDoesNotAccessMemory(); // as with -fno-math-errno
+  // As with -fno-math-errno; libdevice's out-values (sincos, modf, frexp,
+  // remquo ...) are written through pointer arguments.
+  if (std::none_of(params.begin(), params.end(), [](llvm::Type *t) { return t->isPointerTy(); }))
+    f->setDoesNotAccessMemory();
+  else
+    f->setOnlyAccessesArgMemory();
   return b.CreateCall(fn, callArgs);
 }
 

@@ -179,6 +179,12 @@ const Symbol kSymbols[] = {
     PF_FN("yn", static_cast<double (*)(int, double)>(&::yn))
     PF_FN("ynf", static_cast<float (*)(int, float)>(&::ynf))
     PF_FN("lround", static_cast<long (*)(double)>(&::lround))
+    PF_FN("llround", static_cast<long long (*)(double)>(&::llround))
+    PF_FN("llroundf", static_cast<long long (*)(float)>(&::llroundf))
+    PF_FN("llrint", static_cast<long long (*)(double)>(&::llrint))
+    PF_FN("llrintf", static_cast<long long (*)(float)>(&::llrintf))
+    PF_FN("remquo", static_cast<double (*)(double, double, int *)>(&::remquo))
+    PF_FN("remquof", static_cast<float (*)(float, float, int *)>(&::remquof))
     PF_FN("lroundf", static_cast<long (*)(float)>(&::lroundf))
     // What LLVM may call for memory intrinsics.
     PF_FN("memcpy", &std::memcpy)

@@ -3,6 +3,7 @@
 #include "frontend/Builtins.h"
 
 #include "frontend/Ast.h"
+#include "frontend/Libdevice.h"
 
 #include <limits>
 #include <tuple>
@@ -153,6 +154,7 @@ struct Table {
     addBf16();
     addGpuBuiltins(map);
     addOperatorBuiltins(map);
+    addLibdeviceBuiltins(map);
   }
 
   void addBf16() {
@@ -183,6 +185,7 @@ struct Table {
     }
     fn("builtins.complex", BuiltinId::ComplexCtor);
     fn("complex.conjugate", BuiltinId::Conjugate); // reached only as a method
+    fn("int.bit_count", BuiltinId::BitCount);      // reached only as a method
     TypeContext &tc = types();
     for (auto [n, bits] : {std::pair<const char *, int>{"complex64", 64}, {"complex128", 128},
                            {"csingle", 64}, {"cdouble", 128}}) {

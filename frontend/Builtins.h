@@ -21,6 +21,8 @@
 
 namespace ptxforge::frontend {
 
+struct LibdeviceFunction; // frontend/Libdevice.h
+
 enum class BuiltinId {
   // Thread hierarchy values.
   ThreadIdxX, ThreadIdxY, ThreadIdxZ, BlockIdxX, BlockIdxY, BlockIdxZ,
@@ -34,8 +36,12 @@ enum class BuiltinId {
   // Complex numbers: a cmath function (see CmathFunction), complex(re, im),
   // and the method z.conjugate() of any number.
   Cmath, ComplexCtor, Conjugate,
+  // The method i.bit_count() of integers (CPython 3.10's; numba-cuda's popc).
+  BitCount,
   // numba-cuda's cuda.bf16 functions (hadd, hsin, ...); see Bf16Function.
   Bf16,
+  // numba-cuda's cuda.libdevice functions; see frontend/Libdevice.h.
+  Libdevice,
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):
   // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
   Gpu,
@@ -99,6 +105,7 @@ struct BuiltinInfo {
   const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
   const Bf16Function *bf16 = nullptr;       ///< for BuiltinId::Bf16
   const OperatorFunction *op = nullptr;     ///< for BuiltinId::Operator
+  const LibdeviceFunction *libdevice = nullptr; ///< for BuiltinId::Libdevice
 };
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).

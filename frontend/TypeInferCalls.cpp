@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/TypeInferImpl.h"
+#include "frontend/Libdevice.h"
 
 namespace ptxforge::frontend {
 
@@ -351,6 +352,19 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
     if (f.kind == Bf16Function::Compare)
       return tc.boolType();
     return f.kind == Bf16Function::ToFloat32 ? tc.floatType(32) : tc.bfloat16Type();
+  }
+  case BuiltinId::BitCount: // i.bit_count(): the receiver's own integer type, as numba-cuda's popc
+    arity(0, 0, "bit_count");
+    return tc.strong(cast<ScalarType>(out.typeOf(cast<AttributeExpr>(c->callee)->value)));
+  case BuiltinId::Libdevice: {
+    // numba-cuda's cuda.libdevice: numbers converted to the declared types.
+    const LibdeviceFunction &f = *b.libdevice;
+    const std::string name = "libdevice." + f.name;
+    arity(f.params.size(), f.params.size(), name.c_str());
+    for (std::size_t i = 0; i < args.size(); ++i)
+      if (const ScalarType *s = scalar(args[i], c->args[i], (name + "()'s argument").c_str()); s && s->isComplex())
+        fail(c->args[i]->span(), name + "() takes real numbers, not " + s->str());
+    return f.result;
   }
   case BuiltinId::Math: {
     const MathFunction &m = *b.math;

@@ -16,7 +16,10 @@ const Type *Inferer::scalarAttribute(const AttributeExpr *a, const ScalarType *s
     return s->isComplex() ? complexPart(s) : s;
   if (a->attr == "conjugate")
     return tc.builtinType("complex.conjugate");
-  fail(a->span(), "numbers in kernels have .real, .imag and .conjugate(); '" + a->attr + "' is not supported");
+  if (a->attr == "bit_count" && s->isInt() && !s->isBool())
+    return tc.builtinType("int.bit_count");
+  fail(a->span(), "numbers in kernels have .real, .imag and .conjugate() (integers .bit_count() too); '" + a->attr +
+                      "' is not supported");
 }
 
 const Type *Inferer::complexCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args) {

@@ -2,13 +2,21 @@
 //
 // kernel[grid, block, stream, shared](*args) lands here first. The argument
 // signature is read straight from the Python objects into a compact key
-// (one byte per scalar, four per array: 'A', dtype code, ndim, layout) while
-// the parameters are packed into 8-byte cells by the kernel ABI
-// (compiler/Abi.h); the key picks the loaded function from a small per-kernel
-// table and cuLaunchKernel runs. No Python object is made on a hit.
+// (one byte per scalar, five per array: 'A', dtype code, ndim, layout and
+// its launch facts) while the parameters are packed into 8-byte cells by the
+// kernel ABI (compiler/Abi.h); the key ends with whether the arrays are
+// disjoint, the coarsening the block allows and the device. The key picks
+// the loaded function from a small per-kernel table and cuLaunchKernel runs.
+// No Python object is made on a hit.
+//
+// The launch facts (alignment, size classes, disjointness; LaunchFacts in
+// compiler/Compiler.h) select the kernel specialised for them: a device
+// array computes its own once, when it is made; a CuPy array or torch tensor
+// costs a few integer operations; the disjointness test compares the
+// arrays' spans pairwise.
 //
 // Understood here: Python bool/int/float, ptxforge device arrays (whose `_pf`
-// bytes hold their key and cells, made once per array), and, once
+// bytes hold their key, span and cells, made once per array), and, once
 // registered, CuPy arrays (read through their attributes) and torch CUDA
 // tensors (read through torch's own DLPack export, without its Python
 // wrapper); the launch stream then waits for CuPy's or torch's current
@@ -22,6 +30,7 @@
 #include "python/bindings/DLPack.h"
 #include "python/bindings/Launch.h"
 
+#include "compiler/Abi.h"
 #include "runtime/Driver.h"
 #include "runtime/Stream.h"
 
@@ -42,6 +51,10 @@ namespace {
 constexpr int kMaxCells = 192;
 constexpr int kMaxKey = 128;
 constexpr int kMaxDims = 16;
+constexpr int kMaxArrays = 16; ///< past this many arrays a launch is not tested for disjointness
+/// A device array's `_pf` bytes: 8 of header (its 5 key bytes, then 3 of
+/// padding), its span's first and end bytes, then its cells.
+constexpr int kPfHeader = 24;
 
 /// Types and callbacks the Python package registers once. Leaked on
 /// purpose: they may be used while the interpreter shuts down.
@@ -66,10 +79,13 @@ Registry &registry() {
 /// The default target is the CPU (PTXFORGE_TARGET=cpu, or set by the package).
 std::atomic<bool> gDefaultCpu{false};
 
-/// The last byte of a key: the device, or 0xff for the CPU target.
+/// The last byte of a key for the CPU target.
+constexpr char kCpuByte = static_cast<char>(0xff);
+
+/// The last byte of a key: the device, or kCpuByte for the CPU target.
 char targetByte(int mode) {
   const bool cpu = mode == 2 || (mode == 0 && gDefaultCpu.load(std::memory_order_relaxed));
-  return cpu ? static_cast<char>(0xff) : static_cast<char>(runtime::currentDevice());
+  return cpu ? kCpuByte : static_cast<char>(runtime::currentDevice());
 }
 
 enum Name { kPfUnused, kData, kPtr, kShape, kStrides, kDtype };
@@ -117,6 +133,26 @@ struct Packed {
   /// current streams), read once per launch; 0 when unread or the legacy one.
   std::uintptr_t cupyStream = 0, torchStream = 0;
   bool cupyRead = false, torchRead = false;
+  /// Each array's span, for the disjointness test.
+  compiler::ArrayFacts spans[kMaxArrays];
+  int narrays = 0;
+
+  void addSpan(std::uint64_t lo, std::uint64_t hi) {
+    if (narrays < kMaxArrays)
+      spans[narrays] = {0, lo, hi};
+    ++narrays;
+  }
+  /// The key's end: disjointness, the coarsening the block allows, the
+  /// device (or kCpuByte: targetByte).
+  bool finish(int coarsen, char target) {
+    if (keyLen + 3 > kMaxKey)
+      return false;
+    const bool apart = narrays <= kMaxArrays && compiler::disjoint(spans, narrays);
+    key[keyLen++] = apart ? 'd' : 'o';
+    key[keyLen++] = static_cast<char>(coarsen);
+    key[keyLen++] = target;
+    return true;
+  }
 
   bool room(int keyBytes, int cellCount) const {
     return keyLen + keyBytes <= kMaxKey && ncells + cellCount <= kMaxCells;
@@ -160,12 +196,15 @@ bool packArray(Packed &p, int code, std::uint64_t ptr, int ndim, const std::int6
     f = f && strides[d] == step, step *= shape[d];
   const char layout = c ? 'C' : f ? 'F' : 'A';
   const int count = 1 + ndim + (layout == 'A' ? ndim : 0);
-  if (!p.room(4, count))
+  if (!p.room(5, count))
     return false;
+  const compiler::ArrayFacts facts = compiler::arrayFacts(ptr, ndim, shape, strides, static_cast<int>(itemsize), layout);
+  p.addSpan(facts.lo, facts.hi);
   p.key[p.keyLen++] = 'A';
   p.key[p.keyLen++] = static_cast<char>(code);
   p.key[p.keyLen++] = static_cast<char>(ndim);
   p.key[p.keyLen++] = layout;
+  p.key[p.keyLen++] = static_cast<char>(facts.bits);
   p.cells[p.ncells++] = ptr;
   for (int d = 0; d < ndim; ++d)
     p.cells[p.ncells++] = static_cast<std::uint64_t>(shape[d]);
@@ -306,7 +345,8 @@ bool packOne(Packed &p, PyObject *arg) {
     long long v = PyLong_AsLongLongAndOverflow(arg, &overflow);
     if (overflow || !p.room(1, 1))
       return false;
-    p.key[p.keyLen++] = 'i';
+    constexpr long long bound = 1ll << 62; // LaunchFacts::Bounded
+    p.key[p.keyLen++] = v >= -bound && v < bound ? 'j' : 'i';
     p.cells[p.ncells++] = static_cast<std::uint64_t>(v);
     return true;
   }
@@ -319,13 +359,16 @@ bool packOne(Packed &p, PyObject *arg) {
     if (!pf || !PyBytes_Check(pf))
       return false;
     const Py_ssize_t size = PyBytes_GET_SIZE(pf);
-    const int count = static_cast<int>((size - 4) / 8);
-    if (size < 4 || !p.room(4, count))
+    const int count = static_cast<int>((size - kPfHeader) / 8);
+    if (size < kPfHeader || !p.room(5, count))
       return false;
     const char *bytes = PyBytes_AS_STRING(pf);
-    std::memcpy(p.key + p.keyLen, bytes, 4);
-    p.keyLen += 4;
-    std::memcpy(p.cells + p.ncells, bytes + 4, static_cast<std::size_t>(count) * 8);
+    std::memcpy(p.key + p.keyLen, bytes, 5);
+    p.keyLen += 5;
+    std::uint64_t span[2];
+    std::memcpy(span, bytes + 8, 16);
+    p.addSpan(span[0], span[1]);
+    std::memcpy(p.cells + p.ncells, bytes + kPfHeader, static_cast<std::size_t>(count) * 8);
     p.ncells += count;
     return true;
   }
@@ -346,7 +389,7 @@ public:
   /// kernel's parameter types exactly (then the Python path keeps serving it).
   bool insert(py::bytes key, std::shared_ptr<LoadedKernel> kernel) {
     std::string k = key;
-    if (!describes(k, kernel->artifacts->params, kernel->artifacts->cpu != nullptr))
+    if (!describes(k, *kernel->artifacts))
       return false;
     for (Entry &e : entries_)
       if (e.key == k) {
@@ -357,30 +400,47 @@ public:
     return true;
   }
 
-  /// True when `key` (without its device byte) spells exactly these types,
-  /// arrays in device memory ('A') for the GPU, in host memory ('H') for the CPU.
-  static bool describes(const std::string &key, const std::vector<const frontend::Type *> &params, bool cpu) {
+  /// True when `key` spells exactly these types and the launch facts the
+  /// kernel was specialised for (its LaunchFacts), so that the kernel is
+  /// right for every launch with this key: arrays in device memory ('A') for
+  /// the GPU, in host memory ('H') for the CPU. The CPU target compiles the
+  /// general kernel, right whatever facts the key records.
+  static bool describes(const std::string &key, const compiler::KernelArtifacts &a) {
+    const std::vector<const frontend::Type *> &params = a.params;
+    const bool cpu = a.cpu != nullptr;
     const char array = cpu ? 'H' : 'A';
     std::size_t at = 0;
-    for (const frontend::Type *t : params) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const frontend::Type *t = params[i];
       if (at >= key.size())
         return false;
+      const std::uint8_t facts = a.facts.of(i);
       if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t)) {
-        const char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : 'c';
-        if (key[at++] != want)
+        char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : 'c';
+        if (want == 'i' && (facts & compiler::LaunchFacts::Bounded))
+          want = 'j';
+        const char got = key[at++];
+        if (got != want && !(cpu && want == 'i' && got == 'j'))
           return false;
         continue;
       }
-      auto *a = frontend::dyn_cast<frontend::ArrayType>(t);
-      if (a && frontend::isa<frontend::RecordType>(a->dtype))
+      auto *arr = frontend::dyn_cast<frontend::ArrayType>(t);
+      if (arr && frontend::isa<frontend::RecordType>(arr->dtype))
         return false; // record arrays have no dtype code: the Python path serves them
-      if (!a || at + 4 > key.size() || key[at] != array || key[at + 1] != dtypeCodeOf(a->dtype) ||
-          key[at + 2] != a->ndim ||
-          key[at + 3] != (a->layout == frontend::Layout::C ? 'C' : a->layout == frontend::Layout::F ? 'F' : 'A'))
+      if (!arr || at + 5 > key.size() || key[at] != array || key[at + 1] != dtypeCodeOf(arr->dtype) ||
+          key[at + 2] != arr->ndim ||
+          key[at + 3] != (arr->layout == frontend::Layout::C ? 'C' : arr->layout == frontend::Layout::F ? 'F' : 'A') ||
+          (!cpu && static_cast<std::uint8_t>(key[at + 4]) != facts))
         return false;
-      at += 4;
+      at += 5;
     }
-    return at + 1 == key.size();
+    if (at + 3 != key.size())
+      return false;
+    if (cpu)
+      return key[at + 2] == kCpuByte;
+    if (key[at] != (a.facts.disjoint ? 'd' : 'o') || key[at + 2] == kCpuByte)
+      return false;
+    return a.coarsen <= 1 || key[at + 1] == a.coarsen;
   }
 
   static int dtypeCodeOf(const frontend::ScalarType *s) {
@@ -459,7 +519,8 @@ public:
   BoundLaunch(std::shared_ptr<FastTable> table, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
               std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner)
       : table_(std::move(table)), grid_(grid), block_(block), stream_(stream), shared_(shared),
-        streamObject_(std::move(streamObject)), owner_(std::move(owner)) {}
+        streamObject_(std::move(streamObject)), owner_(std::move(owner)),
+        coarsen_(compiler::coarsenFor(block[0], block[1], block[2])) {}
 
   py::object call(const py::args &args) {
     Packed p;
@@ -467,8 +528,7 @@ public:
     const Py_ssize_t n = PyTuple_GET_SIZE(args.ptr());
     for (Py_ssize_t i = 0; i < n && understood; ++i)
       understood = packOne(p, PyTuple_GET_ITEM(args.ptr(), i));
-    if (understood && p.keyLen < kMaxKey) {
-      p.key[p.keyLen++] = targetByte(table_->mode());
+    if (understood && p.finish(coarsen_, targetByte(table_->mode()))) {
       if (const LoadedKernel *k = table_->find(p.key, p.keyLen)) {
         void *params[kMaxCells];
         for (int i = 0; i < p.ncells; ++i)
@@ -480,6 +540,7 @@ public:
         runtime::LaunchConfig cfg;
         std::memcpy(cfg.grid, grid_.data(), sizeof cfg.grid);
         std::memcpy(cfg.block, block_.data(), sizeof cfg.block);
+        cfg.block[0] /= k->coarsen; // the key says the block allows it
         cfg.sharedBytes = shared_;
         cfg.stream = reinterpret_cast<void *>(stream_);
         // Producers working on a stream of their own are waited for, on the device.
@@ -506,17 +567,21 @@ private:
   unsigned shared_;
   py::object streamObject_;
   py::object owner_; ///< the kernel, kept alive by a configuration handed to the user (None in the table)
+  int coarsen_;      ///< the coarsening this block allows (compiler::coarsenFor)
 };
 
-/// The key `args` would have, or None where the fast path cannot take them.
-py::object keyOf(const py::args &args) {
+/// The key `args` would have in a launch with blocks of `block` threads, or
+/// None where the fast path cannot take them.
+py::object keyOf(const py::args &args, const py::kwargs &kwargs) {
+  std::array<unsigned, 3> block{1, 1, 1};
+  if (kwargs.contains("block"))
+    block = kwargs["block"].cast<std::array<unsigned, 3>>();
   Packed p;
   for (py::handle a : args)
     if (!packOne(p, a.ptr()))
       return py::none();
-  if (p.keyLen >= kMaxKey)
+  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2]), targetByte(0)))
     return py::none();
-  p.key[p.keyLen++] = static_cast<char>(runtime::currentDevice());
   return py::bytes(p.key, p.keyLen);
 }
 
@@ -565,6 +630,15 @@ void defineFastLaunch(py::module_ &m) {
   m.def("fast_key", &keyOf, "The fast path's key for these launch arguments, or None.");
   m.def("set_default_target", [](bool cpu) { gDefaultCpu = cpu; },
         "Tells the fast path whether kernels without a target of their own run on the CPU.");
+  m.def(
+      "fast_key_fits",
+      [](py::bytes key, const std::shared_ptr<compiler::KernelArtifacts> &a) {
+        return FastTable::describes(std::string(key), *a);
+      },
+      py::arg("key"), py::arg("artifacts"),
+      "True when the fast path may launch these artifacts for this key (its types and launch facts).");
+  m.def("fast_key", &keyOf,
+        "The fast path's key for these launch arguments (block=(x, y, z) for the launch's block), or None.");
   m.def(
       "fast_register",
       [](py::object deviceArrayType, py::object cupyType, py::object torchType, py::object dtypeCode,

@@ -178,6 +178,7 @@ LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int dev
   module = runtime::Module::load(image, device);
   function = module->function(artifacts->entryName);
   function.cooperative = artifacts->cooperative; // pf.cg.this_grid().sync(): every launch is cooperative
+  coarsen = static_cast<unsigned>(artifacts->coarsen);
   setUpDebugRecord();
 }
 
@@ -201,6 +202,12 @@ std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &
   runtime::LaunchConfig cfg;
   std::copy(grid.begin(), grid.end(), cfg.grid);
   std::copy(block.begin(), block.end(), cfg.block);
+  if (coarsen > 1) {
+    if (block[0] % coarsen != 0)
+      throw py::value_error("kernel '" + artifacts->entryName + "' was specialised for blocks whose x size is a "
+                            "multiple of " + std::to_string(coarsen));
+    cfg.block[0] /= coarsen;
+  }
   cfg.sharedBytes = shared;
   cfg.stream = reinterpret_cast<void *>(stream);
   runtime::ensureContext(function.device);
@@ -212,7 +219,78 @@ std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &
   return readOnly;
 }
 
+namespace {
+
+/// Gathers the facts of every array in `value` (of type `t`): per top-level
+/// parameter its bits, and every array's span for the disjointness test.
+std::uint8_t gatherFacts(const Type *t, py::handle value, std::vector<compiler::ArrayFacts> &spans) {
+  if (auto *a = dyn_cast<ArrayType>(t)) {
+    auto parts = py::reinterpret_borrow<py::tuple>(value);
+    auto shape = parts[1].cast<std::vector<std::int64_t>>();
+    auto strides = parts[2].cast<std::vector<std::int64_t>>();
+    if (static_cast<int>(shape.size()) != a->ndim || strides.size() != shape.size())
+      throw py::value_error("an array argument's shape and strides do not match its type");
+    const char layout = a->layout == Layout::C ? 'C' : a->layout == Layout::F ? 'F' : 'A';
+    // A host array not yet copied in (its value holds the transfer, not a
+    // pointer) gets a fresh allocation: aligned, and overlapping nothing.
+    const bool fresh = !py::isinstance<py::int_>(parts[0]);
+    compiler::ArrayFacts f = compiler::arrayFacts(fresh ? 0 : parts[0].cast<std::uint64_t>(), a->ndim, shape.data(),
+                                                  strides.data(), a->dtype->byteSize(), layout);
+    if (!fresh)
+      spans.push_back(f);
+    return f.bits;
+  }
+  if (auto *s = dyn_cast<ScalarType>(t); s && s->isInt() && s->weak) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+    if (v == -1 && PyErr_Occurred())
+      PyErr_Clear();
+    constexpr long long bound = 1ll << 62;
+    return !overflow && v >= -bound && v < bound ? compiler::LaunchFacts::Bounded : 0;
+  }
+  if (auto *tt = dyn_cast<TupleType>(t)) {
+    auto items = py::reinterpret_borrow<py::tuple>(value);
+    for (std::size_t i = 0; i < tt->elts.size() && i < items.size(); ++i)
+      gatherFacts(tt->elts[i], items[i], spans);
+  }
+  return 0;
+}
+
+/// launch_facts(types, values, block): (bits per parameter, disjoint,
+/// coarsen), the LaunchFacts of a launch on the Python path, computed as the
+/// fast path (FastLaunch.cpp) computes its key.
+py::tuple launchFacts(const std::vector<std::string> &types, const py::tuple &values,
+                      const std::array<unsigned, 3> &block) {
+  std::vector<compiler::ArrayFacts> spans;
+  py::tuple bits(types.size());
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    std::string error;
+    const Type *t = frontend::parseType(types[i], error);
+    if (!t)
+      throw py::value_error("bad type '" + types[i] + "': " + error);
+    bits[i] = py::int_(gatherFacts(t, values[i], spans));
+  }
+  bool disjoint = compiler::disjoint(spans.data(), static_cast<int>(spans.size()));
+  return py::make_tuple(bits, disjoint, compiler::coarsenFor(block[0], block[1], block[2]));
+}
+
+} // namespace
+
 void defineLaunch(py::module_ &m) {
+  m.def("launch_facts", &launchFacts, py::arg("types"), py::arg("values"), py::arg("block"),
+        "The launch-time specialisation facts of a launch: (bits per parameter, disjoint, coarsen).");
+  m.def(
+      "array_facts",
+      [](std::uint64_t ptr, std::vector<std::int64_t> shape, std::vector<std::int64_t> strides, int itemsize,
+         const std::string &layout) {
+        if (shape.size() != strides.size() || layout.size() != 1)
+          throw py::value_error("shape and strides differ in length, or the layout is not one of C, F, A");
+        compiler::ArrayFacts f = compiler::arrayFacts(ptr, static_cast<int>(shape.size()), shape.data(),
+                                                      strides.data(), itemsize, layout[0]);
+        return py::make_tuple(f.bits, f.lo, f.hi);
+      },
+      py::arg("ptr"), py::arg("shape"), py::arg("strides"), py::arg("itemsize"), py::arg("layout"),
+      "(fact bits, first byte, end byte) of one array, as the launch fast path computes them.");
   py::class_<LoadedKernel, std::shared_ptr<LoadedKernel>>(m, "LoadedKernel")
       .def(py::init<std::shared_ptr<compiler::KernelArtifacts>, int>(), py::arg("artifacts"), py::arg("device"))
       .def("launch", &LoadedKernel::launch, py::arg("grid"), py::arg("block"), py::arg("shared"), py::arg("stream"),

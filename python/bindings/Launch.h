@@ -20,6 +20,8 @@ struct LoadedKernel {
   std::shared_ptr<compiler::KernelArtifacts> artifacts;
   std::shared_ptr<runtime::Module> module;
   runtime::Function function;
+  /// Logical threads per physical thread along x: launches divide block.x by it.
+  unsigned coarsen = 1;
 
   /// Debug mode: the record the kernel writes (mapped pinned host memory)
   /// and the device address of the module's kDebugGlobal.

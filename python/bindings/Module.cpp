@@ -11,6 +11,7 @@
 #include "compiler/KernelCache.h"
 #include "cpu/Abi.h"
 #include "cpu/Runtime.h"
+#include "frontend/Libdevice.h"
 #include "python/bindings/AstConvert.h"
 #include "python/bindings/Launch.h"
 #include "runtime/Driver.h"
@@ -162,6 +163,44 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
   return g;
 }
 
+/// compile_ptx(launch_facts="aligned,small,disjoint,coarsen=4"): the words
+/// hold for every array argument; bounded and small also bound Python ints.
+compiler::LaunchFacts factsFromWords(const std::string &text, const std::vector<const frontend::Type *> &types) {
+  std::uint8_t arrayBits = 0, intBits = 0;
+  compiler::LaunchFacts facts;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    std::size_t comma = text.find(',', at);
+    std::string word = text.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    word.erase(0, word.find_first_not_of(' '));
+    word.erase(word.find_last_not_of(' ') + 1);
+    if (word == "aligned")
+      arrayBits |= compiler::LaunchFacts::Aligned;
+    else if (word == "bounded")
+      arrayBits |= compiler::LaunchFacts::Bounded, intBits = compiler::LaunchFacts::Bounded;
+    else if (word == "small")
+      arrayBits |= compiler::LaunchFacts::Small | compiler::LaunchFacts::Bounded,
+          intBits = compiler::LaunchFacts::Bounded;
+    else if (word == "disjoint")
+      facts.disjoint = true;
+    else if (word.rfind("coarsen=", 0) == 0 && word.size() > 8 && word.find_first_not_of("0123456789", 8) == std::string::npos &&
+             word.size() < 11)
+      facts.coarsen = std::max(1, std::stoi(word.substr(8)));
+    else if (!word.empty())
+      throw py::value_error("unknown launch fact '" + word + "' (aligned, bounded, small, disjoint, coarsen=N)");
+    if (comma == std::string::npos)
+      break;
+    at = comma + 1;
+  }
+  for (const frontend::Type *t : types) {
+    auto *s = frontend::dyn_cast<frontend::ScalarType>(t);
+    facts.params.push_back(frontend::isa<frontend::ArrayType>(t) ? arrayBits
+                           : s && s->isInt() && s->weak          ? intBits
+                                                                 : 0);
+  }
+  return facts;
+}
+
 compiler::Stage stageByName(const std::string &s) {
   if (s == "typed")
     return compiler::Stage::Typed;
@@ -204,7 +243,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
                                                    const std::string &stage, bool keepIr, bool device, int maxThreads,
                                                    int minBlocks, const std::string &cacheDir,
                                                    std::uint64_t cacheBytes, const py::list &link, bool debug,
-                                                   const std::string &target) {
+                                                   const py::object &facts, const std::string &target) {
   if (target != "gpu" && target != "cpu")
     throw py::value_error("unknown target '" + target + "' (gpu, cpu)");
   std::vector<const frontend::Type *> types = parseTypes(argTypes);
@@ -215,6 +254,15 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   for (py::handle item : link)
     o.link.push_back(convertLinkItem(item));
   o.debug = debug;
+  if (py::isinstance<py::str>(facts)) {
+    o.facts = factsFromWords(facts.cast<std::string>(), types);
+  } else if (!facts.is_none()) { // (per-parameter fact bits, disjoint, coarsen): LaunchFacts
+    auto t = facts.cast<py::tuple>();
+    for (py::handle f : t[0].cast<py::tuple>())
+      o.facts.params.push_back(static_cast<std::uint8_t>(f.cast<int>()));
+    o.facts.disjoint = t[1].cast<bool>();
+    o.facts.coarsen = std::max(1, t[2].cast<int>());
+  }
   // The cubin must load on the driver present, if any: the runtime reads its
   // version, the compiler picks an assembler no newer (compiler::fitsDriver).
   o.driverVersion = runtime::driverVersion();
@@ -355,6 +403,10 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("entry_name", &compiler::KernelArtifacts::entryName)
       .def_readonly("signature", &compiler::KernelArtifacts::signature)
       .def_readonly("cooperative", &compiler::KernelArtifacts::cooperative)
+      .def_readonly("coarsen", &compiler::KernelArtifacts::coarsen)
+      .def_readonly("coarsenable", &compiler::KernelArtifacts::coarsenable)
+      .def_readonly("written", &compiler::KernelArtifacts::written)
+      .def_readonly("specialization", &compiler::KernelArtifacts::specialization)
       .def_readonly("from_cache", &compiler::KernelArtifacts::fromCache)
       .def_readonly("read_only_args", &compiler::KernelArtifacts::readOnlyArgs)
       .def_property_readonly("return_type",
@@ -413,7 +465,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
         py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
         py::arg("max_threads") = 0, py::arg("min_blocks") = 0, py::arg("cache_dir") = "",
-        py::arg("cache_bytes") = 0, py::arg("link") = py::list(), py::arg("debug") = false, py::arg("target") = "gpu");
+        py::arg("cache_bytes") = 0, py::arg("link") = py::list(), py::arg("debug") = false,
+        py::arg("facts") = py::none(), py::arg("target") = "gpu");
   py::class_<ModuleResult>(m, "ModuleArtifacts")
       .def_readonly("kernels", &ModuleResult::kernels)
       .def_readonly("llvm", &ModuleResult::llvm)
@@ -439,6 +492,16 @@ PYBIND11_MODULE(_core, m) {
       params.push_back(t->str());
     return py::make_tuple(sig.returnType->str(), params);
   });
+  m.def("libdevice_functions", [] {
+    py::list out;
+    for (const frontend::LibdeviceFunction &f : frontend::libdeviceFunctions()) {
+      std::vector<std::string> params;
+      for (const frontend::ScalarType *t : f.params)
+        params.push_back(t->str());
+      out.append(py::make_tuple(f.name, params, f.result->str()));
+    }
+    return out;
+  }, "(name, parameter types, result type) of every ptxforge.libdevice function.");
   m.def("compiler_version", &compiler::compilerVersion);
   m.def("compiler_identity", &compiler::compilerIdentity,
         "What the disk cache keys as the compiler: versions, build ID and toolchain files.");

@@ -22,6 +22,7 @@ from . import _core, _intrinsics, _runtime
 # sys.path's directories first; the C++ library knows no Python, so it is told.
 _core.set_package_roots([p for p in _sys.path if p and _os.path.isabs(p)])
 
+from . import libdevice
 from ._config import config, doctor
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
@@ -40,8 +41,9 @@ KernelError = _core.KernelError  # a kernel the CPU target stopped: a trap, a de
 
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "KernelError", "LinkError", "cmake_dir", "compile_ptx", "config", "declare_device", "doctor", "include_dir", "jit", "kernel",
-    "load_module", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
+    "KernelError", "LinkError", "Reduce", "cmake_dir", "compile_ptx", "config", "declare_device", "doctor", "guvectorize",
+    "include_dir", "jit", "kernel", "libdevice", "load_module", "reduce", "vectorize",
+    *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 
 
@@ -66,8 +68,16 @@ def include_dir():
     return path
 
 
+_VECTORIZE_NAMES = ("vectorize", "guvectorize", "Reduce", "reduce")
+
+
 def __getattr__(name):
-    """Device arrays (pf.to_device, pf.device_array, ...) load numpy on first use."""
+    """Device arrays (pf.to_device, pf.device_array, ...) and ufuncs (pf.vectorize, ...) load
+    numpy on first use."""
     if name in _runtime.ARRAY_NAMES:
         return getattr(_runtime, name)
+    if name in _VECTORIZE_NAMES:
+        from . import ufuncs
+
+        return getattr(ufuncs, name)
     raise AttributeError(f"module 'ptxforge' has no attribute {name!r}")

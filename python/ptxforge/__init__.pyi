@@ -3,6 +3,7 @@
 # _runtime.pyi and devicearray.pyi.
 from . import _core as _core
 from . import cache as cache
+from . import libdevice as libdevice
 from ._config import config as config
 from ._config import doctor as doctor
 from ._intrinsics import *
@@ -27,6 +28,10 @@ from .errors import LinkError as LinkError
 from .external import CUSource as CUSource
 from .external import declare_device as declare_device
 from .records import from_dtype as from_dtype
+from .ufuncs import Reduce as Reduce
+from .ufuncs import guvectorize as guvectorize
+from .ufuncs import reduce as reduce
+from .ufuncs import vectorize as vectorize
 
 __version__: str
 

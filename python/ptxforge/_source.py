@@ -23,7 +23,8 @@ from .errors import CompileError
 _KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex", "pow",
                     "print"}
 _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy",
-                 "cmath": "cmath", "operator": "operator"}
+                 "cmath": "cmath", "operator": "operator", "ptxforge.libdevice": "ptxforge.libdevice",
+                 "numba.cuda.libdevice": "ptxforge.libdevice"}
 
 
 class FunctionSource:
@@ -198,6 +199,8 @@ def _describe(value):
     module = getattr(value, "__module__", None) or ""
     if isinstance(value, type) and module == "numpy":
         return ("path", "numpy." + value.__name__)
+    if callable(value) and module == "numba.cuda.libdevice":  # numba-cuda's own stub, imported by name
+        return ("path", "ptxforge.libdevice." + value.__name__)
     if callable(value) and getattr(math, getattr(value, "__name__", ""), None) is value:
         return ("path", "math." + value.__name__)
     if callable(value) and getattr(cmath, getattr(value, "__name__", ""), None) is value:

@@ -4,7 +4,8 @@ A DeviceNDArray is a view (pointer, shape, byte strides, dtype) of memory it
 keeps alive through ``_owner``: a ``_core.DeviceMemory`` for arrays made
 here, or whatever object lent the memory (a CuPy array, a DLPack holder).
 Kernel launches take device arrays without copies; the launch fast path reads
-each array's ``_pf`` bytes (its signature key and ABI cells), made once.
+each array's ``_pf`` bytes (its signature key with its launch facts, the bytes
+it spans and its ABI cells), made once.
 
 Memory is freed when the last view of it is garbage-collected, stream-ordered
 on the legacy default stream (see docs/runtime.md): kernels queued earlier on
@@ -106,6 +107,8 @@ def _allocate(nbytes, stream):
 
 def _is_host_owner(owner):
     """Memory a view of `owner` lives in is host memory: ours, or a numpy array where no GPU exists."""
+    if isinstance(owner, DeviceNDArray):  # a view made from another device array: its memory
+        return owner._host
     return isinstance(owner, _core.HostAllocation) or (isinstance(owner, np.ndarray) and not _target.gpu_available())
 
 
@@ -160,10 +163,13 @@ class DeviceNDArray:
         if code < 0 or self.ndim > 16:
             return b""
         layout = _layout(self.shape, self.strides, self.dtype.itemsize)
-        cells = [self._ptr, *self.shape] + (list(self.strides) if layout == "A" else [])
+        ptr = self._ptr & 0xFFFFFFFFFFFFFFFF
+        facts, lo, hi = _core.array_facts(ptr, self.shape, self.strides, self.dtype.itemsize, layout)
+        cells = [ptr, *self.shape] + (list(self.strides) if layout == "A" else [])
+        # FastLaunch.cpp reads this: 5 key bytes and 3 of padding, the span, the cells.
         # 'A': device memory, for the GPU target's fast path; 'H': host memory, for the CPU target's.
-        return struct.pack(f"<cBB c{len(cells)}Q".replace(" ", ""), b"H" if self._host else b"A", code, self.ndim,
-                           layout.encode(),
+        return struct.pack(f"<cBBcB3xQQ{len(cells)}Q", b"H" if self._host else b"A", code, self.ndim,
+                           layout.encode(), facts, lo, hi,
                            *[c & 0xFFFFFFFFFFFFFFFF for c in cells])
 
     def _view(self, shape, strides, ptr):

@@ -1,10 +1,14 @@
 """The kernel object: ``@kernel``, ``kernel[grid, block](...)``, inspection.
 
-A Dispatcher compiles its function once per argument-type signature and
-keeps, per signature, the compiled artifacts and the module loaded on each
-device. A kernel runs on its own target (``target="cpu"``) or on the default
+A Dispatcher compiles its function once per argument-type signature and set
+of launch facts (what a launch proved about its arrays: alignment, sizes,
+disjointness, the block's coarsening; docs/performance.md) and keeps, per
+compilation, the artifacts and the module loaded on each device. Inspection
+shows the general kernel, right for every launch, unless a specialisation is
+named. A kernel runs on its own target (``target="cpu"``) or on the default
 one (ptxforge._target); the CPU target's compilations are kept under the key
-"cpu" where the GPU's are kept under the compute capability.
+"cpu" where the GPU's are kept under the compute capability. The CPU target
+compiles the general kernel only: launch facts are the GPU's specialisation.
 """
 
 import functools
@@ -105,8 +109,8 @@ class Dispatcher:
         self._source = None
         self._ast = None
         self._lock = threading.RLock()
-        self._overloads = {}  # (types, cc) -> _Compiled
-        self._compiling = {}  # (types, cc) -> the lock its compilation holds
+        self._overloads = {}  # (types, cc, facts) -> _Compiled; facts None: the general kernel
+        self._compiling = {}  # (types, cc, facts) -> the lock its compilation holds
         self._fast = None  # _core.FastTable: fast-path key -> loaded function
         self.signatures = []
         for sig in signatures:
@@ -139,8 +143,8 @@ class Dispatcher:
                       "cubin" if self.options["link"] else "typed")
         self.signatures.append(types)
 
-    def _compile(self, types, cc, stage, keep_ir=False):
-        key = (types, cc)
+    def _compile(self, types, cc, stage, keep_ir=False, facts=None):
+        key = (types, cc, facts)
         compiled = self._overloads.get(key)
         if compiled is not None and compiled.stage >= _STAGES[stage] and (not keep_ir or compiled.artifacts.llvm_opt):
             return compiled
@@ -163,13 +167,23 @@ class Dispatcher:
                 major, minor = _DEFAULT_CC if on_cpu else cc
                 artifacts = _core.compile(fa, list(types), globals_, major, minor, stage=stage, keep_ir=keep_ir,
                                           cache_dir=cache_dir, cache_bytes=cache_bytes,
-                                          target="cpu" if on_cpu else "gpu", **self.options)
+                                          facts=None if on_cpu else facts, target="cpu" if on_cpu else "gpu",
+                                          **self.options)
                 _issue_warnings(artifacts)
                 new = _Compiled(artifacts, _STAGES[stage])
                 if compiled is not None:
                     new.loaded = compiled.loaded
                 compiled = self._overloads[key] = new
             return compiled
+
+    def _launch_facts(self, types, values, blockdim, cc):
+        """The facts a launch specialises for ((bits per parameter, disjoint, coarsen)), or
+        None for the general kernel. Coarsening is asked for whenever the block allows it;
+        the compiler applies it where the kernel allows it (artifacts.coarsen)."""
+        bits, disjoint, coarsen = _core.launch_facts(list(types), values, blockdim)
+        if not any(bits) and not disjoint and coarsen == 1:
+            return None
+        return (tuple(bits), bool(disjoint), int(coarsen))
 
     def compile(self, sig):
         """Compiles for `sig` (a signature string or a tuple of types) to a cubin for the
@@ -244,7 +258,8 @@ class Dispatcher:
         if self._compiles:  # an AOT kernel (aot.AotKernel) has no source and compiles nothing
             self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
-        compiled = self._compile(types, cc, "cubin")
+        facts = self._launch_facts(types, values, blockdim, cc) if self._compiles else None
+        compiled = self._compile(types, cc, "cubin", facts=facts)
         if self._compiles and not compiled.artifacts.from_cache:
             _note_run_time_compile()
         values = upload(values, transfers)
@@ -299,22 +314,49 @@ class Dispatcher:
         """Inspection looks at `target`, else the kernel's own target, else the GPU."""
         return _target.parse(target) if target is not None else (self.target or "gpu")
 
-    def _entries(self, signature, stage, keep_ir=False, target="gpu"):
-        """{types: _Compiled} for one signature, or for every compiled and declared one, on `target`."""
+    def _entries(self, signature, stage, keep_ir=False, specialization=None, target="gpu"):
+        """{types: _Compiled} for one signature, or for every compiled and declared one, on
+        `target`: the general kernels, or the ones specialised as `specialization` spells it
+        (the GPU's alone: the CPU target compiles the general kernel only)."""
         cc = _CPU if target == "cpu" else self._target_cc()
+        if specialization is not None:
+            with self._lock:
+                keys = [k for k, c in self._overloads.items()
+                        if k[1] != _CPU and k[2] is not None and c.artifacts.specialization == specialization]
+            if signature is not None:
+                wanted = self._types_of_signature(signature)
+                keys = [k for k in keys if k[0] == wanted]
+            if not keys or cc == _CPU:
+                where = " on the CPU target, which compiles the general kernel only" if cc == _CPU else ""
+                raise KeyError(f"no launch has compiled kernel '{self.__name__}' specialised as "
+                               f"{specialization!r}{where}; see its .specializations")
+            return {types: self._compile(types, key_cc, stage, keep_ir, facts) for types, key_cc, facts in keys}
         if signature is not None:
             types = self._types_of_signature(signature)
             return {types: self._compile(types, cc, stage, keep_ir)}
         with self._lock:
-            keys = [k for k in self._overloads if (k[1] == _CPU) == (cc == _CPU)]
+            keys = list(dict.fromkeys((types, key_cc) for types, key_cc, _ in self._overloads
+                                      if (key_cc == _CPU) == (cc == _CPU)))
         keys += [(types, cc) for types in self.signatures if (types, cc) not in keys]
         entries = {}
         for types, key_cc in keys:
             entries.setdefault(types, self._compile(types, key_cc, stage, keep_ir))
         return entries
 
-    def _inspect(self, signature, stage, attr, target="gpu"):
-        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"), target=target)
+    @property
+    def specializations(self):
+        """{types: [spelling, ...]}: the launch-time specialisations compiled so far, each
+        spelt as inspect_*(specialization=...) takes it."""
+        out = {}
+        with self._lock:
+            for (types, _, facts), c in self._overloads.items():
+                if facts is not None:
+                    out.setdefault(types, []).append(c.artifacts.specialization)
+        return out
+
+    def _inspect(self, signature, stage, attr, specialization=None, target="gpu"):
+        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"), specialization=specialization,
+                                target=target)
         result = {types: getattr(c.artifacts, attr) for types, c in entries.items()}
         if signature is not None:
             return next(iter(result.values()))
@@ -329,29 +371,35 @@ class Dispatcher:
         result = {types: typed_source(self.py_func, c.artifacts) for types, c in entries.items()}
         return next(iter(result.values())) if signature is not None else result
 
-    def inspect_llvm(self, signature=None, optimized=True, target=None):
+    def inspect_llvm(self, signature=None, optimized=True, specialization=None, target=None):
         """The LLVM IR after optimisation (or before, with optimized=False) per signature
-        (a dict), or for one signature (a str): for `target` ("gpu" or "cpu"), else the
-        kernel's own target, else the GPU."""
-        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm", self._inspected_target(target))
+        (a dict), or for one signature (a str); of the general kernel, or of a launch-time
+        specialisation named as in .specializations; for `target` ("gpu" or "cpu"), else
+        the kernel's own target, else the GPU."""
+        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm", specialization,
+                             self._inspected_target(target))
 
-    def inspect_ptx(self, signature=None):
-        """The PTX per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "ptx", "ptx")
+    def inspect_ptx(self, signature=None, specialization=None):
+        """The PTX per signature (a dict), or for one signature (a str); of the general
+        kernel, or of a launch-time specialisation named as in .specializations."""
+        return self._inspect(signature, "ptx", "ptx", specialization)
 
-    def inspect_asm(self, signature=None, target=None):
+    def inspect_asm(self, signature=None, specialization=None, target=None):
         """The assembly per signature (a dict), or for one signature (a str): PTX for the
-        GPU, this machine's own for the CPU target (`target`, else the kernel's, else the GPU)."""
+        GPU (of the general kernel, or of a launch-time specialisation), this machine's own
+        for the CPU target (`target`, else the kernel's, else the GPU)."""
         target = self._inspected_target(target)
-        return self._inspect(signature, "ptx", "host_assembly" if target == "cpu" else "ptx", target)
+        return self._inspect(signature, "ptx", "host_assembly" if target == "cpu" else "ptx", specialization, target)
 
-    def inspect_sass(self, signature=None):
+    def inspect_sass(self, signature=None, specialization=None):
         """The SASS per signature (a dict), or for one signature (a str), through NVIDIA's
         nvdisasm (pip install nvidia-cuda-nvdisasm); with lineinfo=True each run of
-        instructions is headed by its Python file and line."""
+        instructions is headed by its Python file and line. Of the general kernel, or of a
+        launch-time specialisation named as in .specializations."""
         from .inspection import sass
 
-        result = {t: sass(c.artifacts.cubin) for t, c in self._entries(signature, "cubin").items()}
+        result = {t: sass(c.artifacts.cubin)
+                  for t, c in self._entries(signature, "cubin", specialization=specialization).items()}
         return next(iter(result.values())) if signature is not None else result
 
     def resources(self, signature=None, block_size=256, dynamic_shared=0):
@@ -374,9 +422,10 @@ class Dispatcher:
             result[types] = resources(c.artifacts, cc, block_size, dynamic_shared, loaded)
         return next(iter(result.values())) if signature is not None else result
 
-    def get_regs_per_thread(self, signature=None):
+    def get_regs_per_thread(self, signature=None, specialization=None):
         """Registers per thread, read from the cubin: per signature (a dict) or for one."""
-        result = {t: c.artifacts.resources().get("registers") for t, c in self._entries(signature, "cubin").items()}
+        result = {t: c.artifacts.resources().get("registers")
+                  for t, c in self._entries(signature, "cubin", specialization=specialization).items()}
         if signature is not None:
             return next(iter(result.values()))
         return result
@@ -408,7 +457,7 @@ class Dispatcher:
     @property
     def overloads(self):
         """{signature: entry name} of what has been compiled."""
-        return {types: c.artifacts.entry_name for (types, _), c in self._overloads.items()}
+        return {types: c.artifacts.entry_name for (types, _, _), c in self._overloads.items()}
 
     def __repr__(self):
         on = f" target={self.target}" if self.target else ""
@@ -480,13 +529,20 @@ jit = kernel
 
 
 def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None,
-                opt=True, fma=True, max_registers=None, launch_bounds=None):
+                opt=True, fma=True, max_registers=None, launch_bounds=None, launch_facts=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
     A kernel (the default) returns ``"void"``; with ``device=True`` the function
     becomes a ``.visible .func`` whose return type is inferred (or checked
     against the signature's) and returned as its numba spelling. `cc` defaults
     to (9, 0). The PTX symbol is named after the function.
+
+    `launch_facts` compiles the kernel a launch would specialise for these facts
+    instead of the general one (docs/performance.md): a string of comma-separated
+    words, each true of every array argument: ``aligned``, ``bounded`` or ``small``
+    (which also bound the Python int arguments), ``disjoint`` and ``coarsen=N``
+    (such a kernel runs N logical threads per physical thread along x: launch it
+    with block.x divided by N).
     """
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
@@ -503,7 +559,8 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     cc = tuple(cc or _DEFAULT_CC)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
-                              stage="ptx", device=bool(device), **d.options)
+                              stage="ptx", device=bool(device), facts=launch_facts,
+                              **d.options)
     _issue_warnings(artifacts)
     returned = artifacts.return_type
     if device and declared not in (None, "void", "none", returned):

@@ -39,7 +39,7 @@ TEST(ComplexPtx, Complex64MultiplyAddStaysFloat32) {
   auto out = compileOk(k, {"complex64[::1]", "complex64[::1]", "complex64[::1]", "complex64"});
   ASSERT_TRUE(out);
   EXPECT_TRUE(fileCheck(out->llvm, R"(
-    CHECK: define void @cmul(ptr align 4 %a.data, i64 noundef %a.shape
+    CHECK: define void @cmul(ptr readonly align 4 %a.data, i64 noundef range(i64 0, -9223372036854775808) %a.shape
     CHECK: float %z, float %z
     CHECK: load float, ptr
     CHECK: fmul contract float

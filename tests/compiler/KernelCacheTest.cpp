@@ -87,8 +87,39 @@ TEST(KernelCache, AnEntryGivesBackWhatALaunchNeeds) {
   EXPECT_EQ(loaded->cubin.cubin, compiled->cubin.cubin);
   EXPECT_EQ(loaded->cubin.by, compiled->cubin.by);
   EXPECT_EQ(loaded->cooperative, compiled->cooperative);
+  EXPECT_EQ(loaded->coarsen, compiled->coarsen);
+  EXPECT_EQ(loaded->coarsenable, compiled->coarsenable);
+  EXPECT_EQ(loaded->written, compiled->written);
+  EXPECT_EQ(loaded->facts.params, compiled->facts.params);
+  EXPECT_EQ(loaded->facts.disjoint, compiled->facts.disjoint);
+  EXPECT_EQ(loaded->specialization, compiled->specialization);
   EXPECT_FALSE(loadCacheEntry(dir.path, std::string(64, '0'), warning)); // a miss is not a warning
   EXPECT_TRUE(warning.empty());
+}
+
+TEST(KernelCache, ASpecialisedEntryKeepsItsLaunchFacts) {
+  Kernel k(kSource);
+  buildCopy(k);
+  Options o;
+  o.facts.params = {7, 7};
+  o.facts.disjoint = true;
+  o.facts.coarsen = 4;
+  auto compiled = compileOk(k, kSig, o, Stage::Ptx);
+  ASSERT_TRUE(compiled);
+  ASSERT_EQ(compiled->coarsen, 4);
+  compiled->cubin.cubin = "not looked at";
+  TempDir dir;
+  std::string key = cacheKey(k.ast(), tys(kSig), Kernel::env(), o), warning;
+  ASSERT_TRUE(storeCacheEntry(dir.path, 0, key, *compiled, warning)) << warning;
+  auto loaded = loadCacheEntry(dir.path, key, warning);
+  ASSERT_TRUE(loaded) << warning;
+  EXPECT_EQ(loaded->coarsen, 4);
+  EXPECT_TRUE(loaded->coarsenable);
+  EXPECT_EQ(loaded->written, (std::vector<bool>{false, true}));
+  EXPECT_EQ(loaded->facts.params, (std::vector<std::uint8_t>{7, 7}));
+  EXPECT_TRUE(loaded->facts.disjoint);
+  EXPECT_EQ(loaded->facts.coarsen, 4);
+  EXPECT_EQ(loaded->specialization, "src:aligned+small, dst:aligned+small; disjoint; coarsen 4");
 }
 
 TEST(KernelCache, DamagedEntriesAreReportedRemovedAndNeverLoaded) {
@@ -162,7 +193,11 @@ def copy(src, dst):  # a comment makes other text
   keys.insert(withOption([](Options &o) { o.maxThreadsPerBlock = 128; }));
   keys.insert(withOption([](Options &o) { o.minBlocksPerSm = 2; }));
   keys.insert(withOption([](Options &o) { o.device = true; }));
-  EXPECT_EQ(keys.size(), 11u);
+  keys.insert(withOption([](Options &o) { o.facts.params = {1, 0}; }));
+  keys.insert(withOption([](Options &o) { o.facts.params = {0, 1}; }));
+  keys.insert(withOption([](Options &o) { o.facts.disjoint = true; }));
+  keys.insert(withOption([](Options &o) { o.facts.coarsen = 4; }));
+  EXPECT_EQ(keys.size(), 15u);
   EXPECT_EQ(withOption([](Options &o) { o.keepIr = true; }), key); // what is kept, not what is made
 
   GlobalEnv env = Kernel::env();

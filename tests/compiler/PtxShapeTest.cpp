@@ -54,7 +54,7 @@ TEST(PtxShape, SaxpyFusesIntoOneFma) {
   EXPECT_EQ(countOf(out->ptx, "fma.rn.f32"), 1);
   // The IR before optimisation allows contraction on both operations.
   EXPECT_TRUE(fileCheck(out->llvm, R"(
-    CHECK: define void @saxpy(float %a, ptr align 4 %x.data, i64 noundef %x.shape
+    CHECK: define void @saxpy(float %a, ptr readonly align 4 %x.data, i64 noundef range(i64 0, -9223372036854775808) %x.shape
     CHECK: fmul contract float
     CHECK: fadd contract float
     CHECK: !nvvm.annotations

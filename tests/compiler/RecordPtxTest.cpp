@@ -41,7 +41,7 @@ def f(a):
   auto out = compileOk(k, {kAlignedArray});
   ASSERT_TRUE(out);
   EXPECT_TRUE(fileCheck(out->llvm, R"(
-    CHECK: define void @f(ptr align 16 %a.data, i64 noundef %a.shape)
+    CHECK: define void @f(ptr align 16 %a.data, i64 noundef range(i64 0, -9223372036854775808) %a.shape)
     CHECK: getelementptr inbounds i8, ptr {{.*}}, i64 8
     CHECK: load double, ptr {{.*}}, align 8
     CHECK: store float {{.*}}, align 4
@@ -110,7 +110,7 @@ def f(r, out):
   auto out = compileOk(k, {record.c_str(), "int32[::1]"});
   ASSERT_TRUE(out);
   EXPECT_TRUE(fileCheck(out->llvm, R"(
-    CHECK: define void @f(ptr align 16 %r.data, ptr align 4 %out.data, i64 noundef %out.shape)
+    CHECK: define void @f(ptr align 16 %r.data, ptr align 4 %out.data, i64 noundef range(i64 0, -9223372036854775808) %out.shape)
   )"));
   EXPECT_TRUE(fileCheck(out->ptx, R"(
     CHECK: .param .u64 f_param_0,

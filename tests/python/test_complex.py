@@ -307,7 +307,8 @@ def test_argument_types_and_fast_keys():
     e = DeviceNDArray((3, 4), None, np.complex128, 0, object(), FAKE)
     assert dtype_code(np.dtype(np.complex64)) == 12 and dtype_code(np.dtype(np.complex128)) == 13
     key = _core.fast_key(1 + 2j, d, e[:, ::2])
-    assert key[:1] == b"c" and key[1:5] == b"A\x0c\x01C" and key[5:9] == b"A\x0d\x02A"
+    # Each array: 'A', dtype code, ndim, layout, launch facts (aligned, small and bounded: 7).
+    assert key[:1] == b"c" and key[1:6] == b"A\x0c\x01C\x07" and key[6:11] == b"A\x0d\x02A\x07"
     types, values, _ = describe((1 + 2j, d, e[:, ::2], np.complex64(3 - 1j), np.complex128(1j)), "abcde")
     # np.complex128 is a Python complex (a subclass), weak like np.float64 here.
     assert types == ("complex", "complex64[::1]", "complex128[:, :]", "complex64", "complex")

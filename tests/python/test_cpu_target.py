@@ -203,3 +203,67 @@ def test_device_arrays_streams_and_events_live_in_host_memory(tmp_path):
                           env={**os.environ, "PTXFORGE_TARGET": "cpu"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{[2.0 * i for i in range(10)]} True"
+
+
+def test_vectorize_and_guvectorize_take_target_cpu(monkeypatch):
+    from ptxforge import _target
+
+    monkeypatch.setattr(_target, "host_memory", lambda: True)  # as with PTXFORGE_TARGET=cpu or no GPU
+
+    @pf.vectorize(["float32(float32, float32)"], target="cpu")
+    def add(a, b):
+        return a + b
+
+    x = np.arange(1000, dtype=np.float32)
+    np.testing.assert_array_equal(add(x, 2 * x), 3 * x)
+    assert add._kernel((False, False)).target == "cpu"  # pinned, whatever the default target
+
+    @pf.guvectorize(["void(float64[:], float64[:])"], "(n)->()", target="host")
+    def total(v, out):
+        s = 0.0
+        for k in range(v.shape[0]):
+            s += v[k]
+        out[0] = s
+
+    m = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(total(m), m.sum(axis=1))
+    assert total._kernel.target == "cpu"
+
+
+def test_vectorize_target_cpu_needs_host_memory(monkeypatch):
+    from ptxforge import _target
+
+    monkeypatch.setattr(_target, "host_memory", lambda: False)  # a GPU is the default target
+    with pytest.raises(ValueError, match=r"vectorize\(target='cpu'\) needs device arrays in host memory"):
+        pf.vectorize(["float32(float32)"], target="cpu")(lambda a: a)
+    with pytest.raises(ValueError, match="target='cuda' \\(or 'cpu'\\), not 'tpu'"):
+        pf.vectorize(["float32(float32)"], target="tpu")(lambda a: a)
+
+
+@pf.kernel(target="cpu")
+def _integer_libdevice(x, y, out):
+    i = pf.grid(1)
+    if i < x.size:
+        out[i, 0] = pf.libdevice.mulhi(x[i], y[i])
+        out[i, 1] = pf.libdevice.hadd(x[i], y[i])
+        out[i, 2] = pf.libdevice.rhadd(x[i], y[i])
+        out[i, 3] = pf.libdevice.ffs(x[i])
+        out[i, 4] = pf.libdevice.mul24(x[i], y[i])
+        out[i, 5] = pf.libdevice.min(x[i], y[i])
+        out[i, 6] = pf.libdevice.float_as_int(pf.libdevice.int_as_float(x[i]))
+        out[i, 7] = pf.libdevice.sad(x[i], y[i], 3)
+
+
+def test_libdevice_integer_functions_on_the_cpu():
+    x = np.array([0, 1, -7, 123456, 2**31 - 1, -2**31, 0x00800000, 96], np.int32)
+    y = np.array([5, -3, 9, -654321, 2**31 - 1, 7, 3, -96], np.int32)
+    out = np.zeros((x.size, 8), np.int64)
+    _integer_libdevice[1, 32](x, y, out)
+    a, b = x.astype(np.int64), y.astype(np.int64)
+    ffs = [0 if v == 0 else (int(v) & -int(v)).bit_length() for v in x]
+    sext24 = lambda v: ((v & 0xFFFFFF) ^ 0x800000) - 0x800000  # noqa: E731
+    mul24 = ((sext24(a) * sext24(b)) + 2**31) % 2**32 - 2**31
+    want = np.stack([(a * b) >> 32, (a + b) >> 1, (a + b + 1) >> 1, ffs, mul24, np.minimum(a, b), a,
+                     np.abs(a - b) + 3], axis=1)
+    want[:, 7] = (want[:, 7] + 2**31) % 2**32 - 2**31  # an int32 result
+    np.testing.assert_array_equal(out, want)

@@ -109,8 +109,10 @@ def test_fast_key_matches_python_types():
     register_interop_types()
     d = fake((10,))
     key = _core.fast_key(2.0, d, d[::2], fake((3, 4)).T, 7, True)
-    assert key[:1] == b"f" and key[-3:-1] == b"ib"
-    assert key[1:5] == b"A\x0a\x01C" and key[5:9] == b"A\x0a\x01A" and key[9:13] == b"A\x0a\x02F"
+    # Ends with: a bounded int ('j'), a bool, overlapping arrays ('o'), no coarsening, the device.
+    assert key[:1] == b"f" and key[-5:-1] == b"jbo\x01"
+    assert key[1:5] == b"A\x0a\x01C" and key[6:10] == b"A\x0a\x01A" and key[11:15] == b"A\x0a\x02F"
+    assert (key[5], key[10], key[15]) == (7, 6, 7)  # d[::2] (stride 8): not aligned; d.T: strides (4, 16)
     assert _core.fast_key(np.float32(1)) is None  # numpy scalars take the Python path
     assert _core.fast_key(np.zeros(3)) is None  # numpy arrays need copies
     assert _core.fast_key(2**70) is None

@@ -1,0 +1,222 @@
+//===- tests/compiler/SpecializePtxTest.cpp - PTX of launch-time facts -----===//
+//
+// The shape of the PTX that launch facts (LaunchFacts: alignment, extent
+// bounds, disjoint arrays, coarsening) buy, against the general kernel's:
+// the grid-stride sum unrolled four times with no index wrap, saxpy with
+// 128-bit loads and stores, ld.global.nc for arrays nothing writes. Every PTX
+// is assembled by ptxas for sm_90.
+//
+//===----------------------------------------------------------------------===//
+#include "../support/Compile.h"
+#include "../support/FileCheck.h"
+
+#include <gtest/gtest.h>
+
+using namespace pftest;
+using ptxforge::compiler::LaunchFacts;
+
+namespace {
+
+/// The text of each loop of `ptx`: from a label to the last branch back to it.
+std::vector<std::string> loops(const std::string &ptx) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while ((at = ptx.find("$L__BB", at)) != std::string::npos) {
+    std::size_t colon = ptx.find(':', at), eol = ptx.find('\n', at);
+    if (colon == std::string::npos || colon > eol) { // a branch target, not a label
+      at = eol;
+      continue;
+    }
+    std::string label = ptx.substr(at, colon - at);
+    std::size_t back = ptx.rfind("bra \t" + label + ";");
+    if (back == std::string::npos)
+      back = ptx.rfind("bra.uni \t" + label + ";");
+    if (back != std::string::npos && back > at)
+      out.push_back(ptx.substr(at, back - at));
+    at = eol;
+  }
+  return out;
+}
+
+// def gsum(x, out):
+//     i = pf.grid(1)
+//     stride = pf.gridsize(1)
+//     acc = pf.float32(0)
+//     while i < x.shape[0]:
+//         acc += x[i]
+//         i += stride
+//     pf.atomic.add(out, 0, acc)
+const char *kSumSource = R"(
+def gsum(x, out):
+    i = pf.grid(1)
+    stride = pf.gridsize(1)
+    acc = pf.float32(0)
+    while i < x.shape[0]:
+        acc += x[i]
+        i += stride
+    pf.atomic.add(out, 0, acc)
+)";
+
+void buildSum(Kernel &k) {
+  k.def("gsum", {"x", "out"},
+        {k.at(2).assign(k.name("i"), k.call("pf.grid", {k.num(1)})),
+         k.at(3).assign(k.name("stride"), k.call("pf.gridsize", {k.num(1)})),
+         k.at(4).assign(k.name("acc"), k.call("pf.float32", {k.num(0)})),
+         k.at(5)
+             .while_(k.cmp(k.name("i"), Lt, k.sub(k.attr(k.name("x"), "shape"), k.num(0))))
+             .then({k.at(6).aug(k.name("acc"), Add, k.elem("x", "i")),
+                    k.at(7).aug(k.name("i"), Add, k.name("stride"))}),
+         k.at(8).expr(k.call("pf.atomic.add", {k.name("out"), k.num(0), k.name("acc")}))});
+}
+
+const char *kSaxpySource = R"(
+def saxpy(a, x, y, out):
+    i = pf.grid(1)
+    if i < x.size:
+        out[i] = a * x[i] + y[i]
+)";
+void buildSaxpy(Kernel &k) {
+  k.def("saxpy", {"a", "x", "y", "out"},
+        {k.at(2).assign(k.name("i"), k.call("pf.grid", {k.num(1)})),
+         k.at(3).if_(k.cmp(k.name("i"), Lt, k.attr(k.name("x"), "size")))
+             .then({k.at(4).assign(k.elem("out", "i"),
+                                   k.bin(Add, k.bin(Mul, k.name("a"), k.elem("x", "i")), k.elem("y", "i")))})});
+}
+const std::initializer_list<const char *> kSaxpySig = {"float32", "float32[::1]", "float32[::1]", "float32[::1]"};
+
+ptxforge::compiler::Options withFacts(std::vector<std::uint8_t> params, bool disjoint, int coarsen = 1) {
+  ptxforge::compiler::Options o;
+  o.facts.params = std::move(params);
+  o.facts.disjoint = disjoint;
+  o.facts.coarsen = coarsen;
+  return o;
+}
+
+constexpr std::uint8_t kAll = LaunchFacts::Aligned | LaunchFacts::Bounded | LaunchFacts::Small;
+
+TEST(SpecializePtx, GeneralGridStrideSumKeepsTheWrapAndOneLoadPerIteration) {
+  // With no bound on the extent, `i += stride` may wrap past 2^63 (Python
+  // ints wrap like int64 here), so x[i] must keep Python's negative-index
+  // wrap and SCEV has no trip count: one load per iteration.
+  Kernel k(kSumSource);
+  buildSum(k);
+  auto out = compileOk(k, {"float32[::1]", "float32[::1]"});
+  ASSERT_TRUE(out);
+  std::vector<std::string> bodies = loops(out->ptx);
+  ASSERT_EQ(bodies.size(), 1u) << out->ptx;
+  EXPECT_EQ(countOf(bodies[0], "ld.global.f32"), 1) << bodies[0];
+  EXPECT_EQ(countOf(bodies[0], "shr.s64"), 1) << bodies[0]; // the wrap: i + (i >> 63 & extent)
+  PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+}
+
+TEST(SpecializePtx, BoundedExtentsUnrollTheGridStrideSumFourTimes) {
+  // Extents below 2^62 make `i += stride` provably free of overflow (CVP adds
+  // nsw), i provably non-negative (the wrap folds away) and the trip count
+  // computable; RuntimeUnrollHints asks for four, as nvcc unrolls.
+  Kernel k(kSumSource);
+  buildSum(k);
+  auto out = compileOk(k, {"float32[::1]", "float32[::1]"}, withFacts({LaunchFacts::Bounded, LaunchFacts::Bounded}, false));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->specialization, "x:bounded, out:bounded");
+  std::vector<std::string> bodies = loops(out->ptx);
+  ASSERT_EQ(bodies.size(), 2u) << out->ptx; // the remainder loop, then the unrolled one
+  EXPECT_EQ(countOf(bodies[1], "ld.global.f32"), 4) << bodies[1];
+  for (const std::string &body : bodies)
+    EXPECT_EQ(countOf(body, "shr.s64"), 0) << body;
+  EXPECT_TRUE(fileCheck(out->llvm, R"(
+    CHECK: i64 noundef range(i64 0, 4611686018427387904) %x.shape
+  )"));
+  PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+}
+
+TEST(SpecializePtx, DisjointArraysLoadThroughTheReadOnlyCache) {
+  // x is never written and no argument overlaps another: noalias readonly,
+  // so every load of x is ld.global.nc; out (written) gets no readonly.
+  Kernel k(kSumSource);
+  buildSum(k);
+  auto out = compileOk(k, {"float32[::1]", "float32[::1]"}, withFacts({kAll, kAll}, true));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->written, (std::vector<bool>{false, true}));
+  EXPECT_TRUE(fileCheck(out->llvm, R"(
+    CHECK: ptr noalias readonly align 16 %x.data, i64 noundef range(i64 0, 1073741824) %x.shape, ptr noalias align 16 %out.data
+  )"));
+  EXPECT_EQ(countOf(out->ptx, "ld.global.nc.f32"), 5) << out->ptx; // 1 in the remainder loop, 4 unrolled
+  EXPECT_EQ(countOf(out->ptx, "ld.global.f32"), 0);
+  PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+}
+
+TEST(SpecializePtx, AlignedCoarsenedSaxpyUses128BitLoadsAndStores) {
+  Kernel k(kSaxpySource);
+  buildSaxpy(k);
+  auto out = compileOk(k, kSaxpySig, withFacts({0, kAll, kAll, kAll}, true, 4));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->coarsen, 4);
+  EXPECT_EQ(out->specialization, "x:aligned+small, y:aligned+small, out:aligned+small; disjoint; coarsen 4");
+  // The version for four in-bounds threads: two vector loads, four fma, one
+  // vector store; then the one for the grid's ragged end, element by element.
+  EXPECT_TRUE(fileCheck(out->ptx, R"(
+    CHECK: .visible .entry saxpy(
+    CHECK: ld.global.nc.v4.f32
+    CHECK: ld.global.nc.v4.f32
+    CHECK: fma.rn.f32
+    CHECK: fma.rn.f32
+    CHECK: fma.rn.f32
+    CHECK: fma.rn.f32
+    CHECK: st.global.v4.f32
+    CHECK: ld.global.nc.f32
+    CHECK: st.global.f32
+  )"));
+  EXPECT_EQ(countOf(out->ptx, "ld.global.nc.v4.f32"), 2);
+  EXPECT_EQ(countOf(out->ptx, "st.global.v4.f32"), 1);
+  PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+}
+
+TEST(SpecializePtx, UnalignedArraysKeepScalarAccesses) {
+  // Without the alignment fact only 4 bytes are known: no vector access.
+  constexpr std::uint8_t small = LaunchFacts::Bounded | LaunchFacts::Small;
+  Kernel k(kSaxpySource);
+  buildSaxpy(k);
+  auto out = compileOk(k, kSaxpySig, withFacts({0, small, small, small}, true, 4));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(countOf(out->ptx, ".v2."), 0) << out->ptx;
+  EXPECT_EQ(countOf(out->ptx, ".v4."), 0);
+  PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+}
+
+TEST(SpecializePtx, GeneralSaxpyHasNoReadOnlyCacheLoads) {
+  // x and y may be out itself: no noalias, no .nc, one thread per element.
+  Kernel k(kSaxpySource);
+  buildSaxpy(k);
+  auto out = compileOk(k, kSaxpySig);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->coarsen, 1);
+  EXPECT_TRUE(out->coarsenable);
+  EXPECT_EQ(countOf(out->ptx, ".nc"), 0);
+  EXPECT_EQ(countOf(out->ptx, "ld.global.f32"), 2);
+}
+
+TEST(SpecializePtx, ABarrierOrALoopForbidsCoarsening) {
+  Kernel k(R"(
+def f(x):
+    i = pf.grid(1)
+    pf.syncthreads()
+    x[i] = 1
+)");
+  k.def("f", {"x"},
+        {k.at(2).assign(k.name("i"), k.call("pf.grid", {k.num(1)})), k.at(3).expr(k.call("pf.syncthreads", {})),
+         k.at(4).assign(k.elem("x", "i"), k.num(1))});
+  auto out = compileOk(k, {"float32[::1]"}, withFacts({kAll}, true, 4));
+  ASSERT_TRUE(out);
+  EXPECT_FALSE(out->coarsenable);
+  EXPECT_EQ(out->coarsen, 1);
+  EXPECT_EQ(out->specialization, "x:aligned+small; disjoint");
+
+  Kernel sum(kSumSource);
+  buildSum(sum);
+  auto loop = compileOk(sum, {"float32[::1]", "float32[::1]"}, withFacts({kAll, kAll}, true, 4));
+  ASSERT_TRUE(loop);
+  EXPECT_FALSE(loop->coarsenable);
+  EXPECT_EQ(loop->coarsen, 1);
+}
+
+} // namespace

@@ -1,0 +1,467 @@
+"""Launch-time specialisation (docs/performance.md): the facts a launch proves about its
+arrays (alignment, extent bounds, disjointness, the block's coarsening), the keys the fast
+path builds from them, the kernels compiled for them, and, on a GPU, that every path gives
+the same results.
+
+The tests without the ``gpu`` marker need no GPU: device arrays there wrap made-up
+addresses and nothing is dereferenced.
+"""
+
+import numpy as np
+import pytest
+
+import ptxforge as pf
+from ptxforge import _core
+from ptxforge._args import describe, register_interop_types
+from ptxforge.devicearray import DeviceNDArray
+
+FAKE = 0x7F0000000000
+ALIGNED, BOUNDED, SMALL = 1, 2, 4
+
+
+def fake(shape, dtype=np.float32, strides=None, ptr=FAKE):
+    return DeviceNDArray(shape, strides, dtype, 0, object(), ptr)
+
+
+def saxpy(a, x, y, out):
+    i = pf.grid(1)
+    if i < x.size:
+        out[i] = a * x[i] + y[i]
+
+
+def grid_stride_sum(x, out):
+    i = pf.grid(1)
+    stride = pf.gridsize(1)
+    acc = pf.float32(0)
+    while i < x.shape[0]:
+        acc += x[i]
+        i += stride
+    pf.atomic.add(out, 0, acc)
+
+
+SAXPY_SIG = "void(float32, float32[::1], float32[::1], float32[::1])"
+SUM_SIG = "void(float32[::1], float32[::1])"
+
+
+def loop_bodies(ptx):
+    """The text of each loop: from a label to the last branch back to it."""
+    lines = ptx.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if line.startswith("$L__BB") and line.rstrip().endswith(":"):
+            label = line.strip()[:-1]
+            back = [j for j in range(i + 1, len(lines)) if lines[j].strip().endswith(f"bra \t{label};")
+                    or lines[j].strip().endswith(f"bra.uni \t{label};")]
+            if back:
+                out.append("\n".join(lines[i:back[-1] + 1]))
+    return out
+
+
+# -- the PTX the facts buy --------------------------------------------------------------
+
+
+def test_grid_stride_sum_unrolls_only_with_bounded_extents():
+    general, _ = pf.compile_ptx(grid_stride_sum, SUM_SIG)
+    [loop] = loop_bodies(general)
+    assert loop.count("ld.global.f32") == 1 and "shr.s64" in loop  # the wrap of x[i] stays
+    fast, _ = pf.compile_ptx(grid_stride_sum, SUM_SIG, launch_facts="bounded")
+    remainder, unrolled = loop_bodies(fast)
+    assert unrolled.count("ld.global.f32") == 4
+    assert "shr.s64" not in remainder + unrolled
+
+
+def test_disjoint_read_only_arrays_use_the_read_only_cache():
+    ptx, _ = pf.compile_ptx(grid_stride_sum, SUM_SIG, launch_facts="aligned,small,disjoint")
+    assert ptx.count("ld.global.nc.f32") == 5 and "ld.global.f32" not in ptx
+    general, _ = pf.compile_ptx(grid_stride_sum, SUM_SIG, launch_facts="aligned,small")
+    assert ".nc" not in general  # out may be x itself
+
+
+def test_aligned_coarsened_saxpy_is_128_bit():
+    ptx, _ = pf.compile_ptx(saxpy, SAXPY_SIG, launch_facts="aligned, small, disjoint, coarsen=4")
+    assert ptx.count("ld.global.nc.v4.f32") == 2 and ptx.count("st.global.v4.f32") == 1
+    unaligned, _ = pf.compile_ptx(saxpy, SAXPY_SIG, launch_facts="small,disjoint,coarsen=4")
+    assert ".v4." not in unaligned and ".v2." not in unaligned
+
+
+def saxpy_returning_early(a, x, y, out):
+    i = pf.grid(1)
+    if i >= x.size:
+        return
+    out[i] = a * x[i] + y[i]
+
+
+def stencil(a, out):
+    x, y = pf.grid(2)
+    if 0 < y < a.shape[0] - 1 and 0 < x < a.shape[1] - 1:
+        out[y, x] = a[y, x] + 0.2 * (a[y - 1, x] + a[y + 1, x] + a[y, x - 1] + a[y, x + 1] - 4 * a[y, x])
+
+
+def test_coarsening_vectorises_early_returns_and_two_dimensional_guards():
+    ptx, _ = pf.compile_ptx(saxpy_returning_early, SAXPY_SIG, launch_facts="aligned,small,disjoint,coarsen=4")
+    assert ptx.count("ld.global.nc.v4.f32") == 2 and ptx.count("st.global.v4.f32") == 1
+    ptx, _ = pf.compile_ptx(stencil, "void(float32[:, ::1], float32[:, ::1])",
+                            launch_facts="aligned,small,disjoint,coarsen=4")
+    assert ptx.count("ld.global.nc.v4.f32") == 3 and ptx.count("st.global.v4.f32") == 1  # rows y-1, y, y+1
+
+
+def test_unknown_launch_fact_is_an_error():
+    with pytest.raises(ValueError, match="unknown launch fact 'alinged'"):
+        pf.compile_ptx(saxpy, SAXPY_SIG, launch_facts="alinged")
+
+
+# -- what the typed tree says -----------------------------------------------------------
+
+
+@pf.jit(device=True)
+def store_first(dst, src):
+    dst[0] = src[0]
+
+
+def through_device_function(a, b, c, out):
+    store_first(b, a)  # writes b
+    v = c[1:]  # a view of c, written below
+    v[0] = a[0]
+    out[0] = 1
+
+
+def atomic_target(a, hist):
+    pf.atomic.add(hist, 0, a[0])
+
+
+def compiled(fn, types, facts=None):
+    k = pf.kernel(fn)
+    return k._compile(tuple(types), (9, 0), "typed", facts=facts).artifacts
+
+
+def test_written_parameters_come_from_the_typed_tree():
+    arrays = ["float32[::1]"] * 4
+    assert compiled(through_device_function, arrays).written == [False, True, True, True]
+    assert compiled(atomic_target, arrays[:2]).written == [False, True]
+
+
+@pf.jit(device=True)
+def fill_down(dst, src, n):
+    if n > 0:
+        dst[n - 1] = src[n - 1]
+        fill_down(dst, src, n - 1)
+
+
+def through_recursion(a, out):
+    fill_down(out, a, 4)
+
+
+def through_spread_arguments(a, out):
+    t = (out, a)
+    store_first(*t)  # writes out, not a: the arguments are spread
+
+
+def through_starred_target(a, b, out):
+    first, *rest = (a, b, out)
+    rest[1][0] = first[0]
+
+
+poke = pf.declare_device("poke", "int32(float32[::1])", abi="c", link=pf.CUSource("""
+extern "C" __device__ int poke(void *a) { return 0; }
+"""))
+
+
+def through_foreign_code(a, b, out):
+    out[0] = poke(a) + b[0]
+
+
+def test_foreign_functions_write_what_they_are_given_and_forbid_coarsening():
+    arrays = ["float32[::1]"] * 3
+    facts = compiled(through_foreign_code, arrays)
+    assert facts.written == [True, False, True]
+    assert not facts.coarsenable
+    assert compiled(through_foreign_code, arrays, facts=((5, 5, 5), True, 4)).coarsen == 1
+
+
+def test_written_parameters_through_recursion_and_spreading():
+    # A recursive call counts as writing every argument (its analysis is under way);
+    # spread arguments and starred targets keep their roots.
+    arrays = ["float32[::1]"] * 3
+    assert compiled(through_recursion, arrays[:2]).written == [True, True]
+    assert compiled(through_spread_arguments, arrays[:2]).written == [True, True]
+    # a tuple's roots are those of all its elements, so `rest` may be any of them
+    assert compiled(through_starred_target, arrays).written == [True, True, True]
+    # the read-only slots a launch skips copying back follow the same analysis
+    assert compiled(through_device_function, ["float32[::1]"] * 4).read_only_args == [0]
+
+
+def test_threads_that_talk_to_each_other_are_not_coarsened():
+    def with_shared(x):
+        buf = pf.shared.array(32, pf.float32)
+        buf[pf.threadIdx.x] = x[pf.grid(1)]
+
+    def with_shuffle(x):
+        x[pf.grid(1)] = pf.shfl_down_sync(0xFFFFFFFF, x[pf.grid(1)], 1)
+
+    def with_lane(x):
+        x[pf.grid(1)] = pf.laneid
+
+    @pf.jit(device=True)
+    def my_index():
+        return pf.grid(1)
+
+    def through_callee(x):
+        x[my_index()] = 1
+
+    for fn in (with_shared, with_shuffle, with_lane, through_callee, grid_stride_sum):
+        types = ["float32[::1]"] * (2 if fn is grid_stride_sum else 1)
+        assert not compiled(fn, types).coarsenable, fn.__name__
+    assert compiled(saxpy, ["float32"] + ["float32[::1]"] * 3).coarsenable
+
+
+# -- the facts a launch proves, on both launch paths -------------------------------------
+
+
+def python_path_facts(args, block=(256, 1, 1)):
+    types, values, _ = describe(args, "abcdefgh")
+    return _core.launch_facts(list(types), values, block)
+
+
+def key_facts(key, n_arrays):
+    """The fact bytes of the first `n_arrays` arrays in a fast-path key, then its end."""
+    facts, at = [], 0
+    while len(facts) < n_arrays:
+        if key[at:at + 1] == b"A":
+            facts.append(key[at + 4])
+            at += 5
+        else:
+            at += 1
+    return facts, key[-3:-1]
+
+
+@pytest.mark.parametrize("case", ["aligned", "misaligned", "overlap", "strided", "huge", "broadcast", "two-d"])
+def test_fast_path_and_python_path_agree(case):
+    register_interop_types()
+    x, y = fake((1000,)), fake((1000,), ptr=FAKE + 8192)
+    if case == "misaligned":
+        x = x[1:]
+    elif case == "overlap":
+        y = x[10:20]
+    elif case == "strided":
+        x = x[::2]  # stride 8: not a multiple of 16
+    elif case == "huge":  # 2^29 + 1 floats: past 2^31 - 1 bytes, so not small
+        x = fake(((1 << 29) + 1,), ptr=FAKE + (1 << 33))
+    elif case == "broadcast":  # an extent past 2^62: nothing bounds it
+        x = fake((1 << 62,), strides=(0,), ptr=FAKE + (1 << 33))
+    elif case == "two-d":  # rows of 10 floats (40 bytes) are not 16-byte multiples
+        x = fake((100, 10), ptr=FAKE + (1 << 33))
+    bits, disjoint, coarsen = python_path_facts((2.0, x, y))
+    facts, end = key_facts(_core.fast_key(2.0, x, y, block=(256, 1, 1)), 2)
+    assert list(bits[1:]) == facts
+    assert end == (b"d" if disjoint else b"o") + bytes([coarsen])
+    expected = {"aligned": (7, True), "misaligned": (6, True), "overlap": (7, False), "strided": (6, True),
+                "huge": (3, True), "broadcast": (1, True), "two-d": (6, True)}[case]
+    assert (bits[1], disjoint) == expected
+    assert bits[0] == 0  # a Python float: only ints carry a bound
+    assert coarsen == 4
+
+
+def test_int_arguments_and_blocks():
+    bits, _, coarsen = python_path_facts((7, 2**62, fake((4,))), block=(98, 1, 1))
+    assert bits[:2] == (BOUNDED, 0) and coarsen == 1  # 98 threads are not a multiple of 4
+    assert python_path_facts((fake((4,)),), block=(256, 4, 2))[2] == 1  # 2048 threads: an invalid block
+    assert _core.fast_key(7, 2**62, fake((4,)))[:2] == b"ji"
+
+
+def test_dispatcher_facts_and_the_coarsening_applied():
+    types, values, _ = describe((fake((8,)), fake((1,), ptr=FAKE + 4096)), "ab")
+    k = pf.kernel(grid_stride_sum)
+    facts = k._launch_facts(types, values, (256, 1, 1), (9, 0))
+    assert facts == ((7, 7), True, 4)
+    assert k._compile(types, (9, 0), "typed", facts=facts).artifacts.coarsen == 1  # it has a loop
+    s = pf.kernel(saxpy)
+    args = (2.0, fake((8,)), fake((8,), ptr=FAKE + 4096), fake((8,), ptr=FAKE + 8192))
+    types, values, _ = describe(args, "axyo")
+    assert s._launch_facts(types, values, (256, 1, 1), (9, 0)) == ((0, 7, 7, 7), True, 4)
+    types, values, _ = describe((2.0, args[1], args[1], args[3]), "axyo")  # x passed twice
+    assert s._launch_facts(types, values, (128, 1, 1), (9, 0)) == ((0, 7, 7, 7), False, 4)
+
+
+@pytest.mark.parametrize("threads", [256, 98])
+@pytest.mark.parametrize("x_offset", [0, 4])
+def test_the_python_paths_kernel_fits_the_fast_paths_key(threads, x_offset):
+    # The Python path compiles for the facts it computes; the fast path then remembers the
+    # kernel under its own key only if that key spells the same facts.
+    register_interop_types()
+    s = pf.kernel(saxpy)
+    args = (2.0, fake((8,), ptr=FAKE + x_offset), fake((8,), ptr=FAKE + 4096), fake((8,), ptr=FAKE + 8192))
+    types, values, _ = describe(args, "axyo")
+    facts = s._launch_facts(types, values, (threads, 1, 1), (9, 0))
+    artifacts = s._compile(types, (9, 0), "typed", facts=facts).artifacts
+    assert _core.fast_key_fits(_core.fast_key(*args, block=(threads, 1, 1)), artifacts)
+    if threads == 256:  # a coarsened kernel never serves a block it cannot divide
+        assert artifacts.coarsen == 4
+        assert not _core.fast_key_fits(_core.fast_key(*args, block=(98, 1, 1)), artifacts)
+    aliased = (2.0, args[1], args[1], args[3])  # nor a kernel for disjoint arrays overlapping ones
+    assert not _core.fast_key_fits(_core.fast_key(*aliased, block=(threads, 1, 1)), artifacts)
+
+
+def test_specializations_are_inspectable():
+    s = pf.kernel(saxpy)
+    types = ("float", "float32[::1]", "float32[::1]", "float32[::1]")
+    facts = ((0, 7, 7, 7), True, 4)
+    s._compile(types, (9, 0), "ptx", facts=facts)
+    spelling = "x:aligned+small, y:aligned+small, out:aligned+small; disjoint; coarsen 4"
+    assert s.specializations == {types: [spelling]}
+    ptx = s.inspect_ptx("void(float, float32[::1], float32[::1], float32[::1])", specialization=spelling)
+    assert "ld.global.nc.v4.f32" in ptx
+    assert "ld.global.nc" not in s.inspect_ptx("void(float, float32[::1], float32[::1], float32[::1])")
+    with pytest.raises(KeyError, match="specializations"):
+        s.inspect_ptx(specialization="disjoint")
+
+
+# -- on a GPU: every path gives the same results -----------------------------------------
+
+saxpy_kernel = pf.kernel(saxpy)
+
+
+def _on_cpu(kernel):
+    """True when `kernel` launches on the CPU target, which compiles the general kernel only
+    (no launch-time specialisation: docs/cpu.md): its specialisations stay empty."""
+    if kernel._runs_on() == "cpu":
+        assert kernel.specializations == {}
+        return True
+    return False
+sum_kernel = pf.kernel(grid_stride_sum)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("n", [1, 5, 1000, 100_003])
+@pytest.mark.parametrize("threads", [256, 100])
+def test_specialised_and_general_saxpy_agree_bit_for_bit(rng, n, threads):
+    x = rng.standard_normal(n + 1).astype(np.float32)
+    y = rng.standard_normal(n + 1).astype(np.float32)
+    blocks = (n + threads - 1) // threads
+    dx, dy = pf.to_device(x), pf.to_device(y)
+    aligned = pf.device_array(n + 1, np.float32)
+    saxpy_kernel[blocks, threads](2.5, dx[:n], dy[:n], aligned[:n])  # aligned, disjoint (coarsened at 256)
+    shifted = pf.device_array(n + 1, np.float32)
+    saxpy_kernel[blocks, threads](2.5, dx[1:], dy[1:], shifted[1:])  # misaligned by 4 bytes
+    expected = np.float32(2.5) * x + y
+    np.testing.assert_allclose(aligned.copy_to_host()[:n], expected[:n], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(shifted.copy_to_host()[1:], expected[1:], rtol=1e-6, atol=1e-6)
+    general = pf.device_array(n + 1, np.float32)
+    general.copy_to_device(y)
+    saxpy_kernel[blocks, threads](2.5, dx[:n], general[:n], general[:n])  # y is out: overlapping
+    np.testing.assert_array_equal(general.copy_to_host()[:n], aligned.copy_to_host()[:n])
+    keys = sum(len(v) for v in saxpy_kernel.specializations.values())
+    assert keys == 0 if _on_cpu(saxpy_kernel) else keys >= 2
+
+
+@pytest.mark.gpu
+def test_grid_stride_sum_on_every_path(rng):
+    x = rng.standard_normal(1_000_003).astype(np.float32)
+    dx = pf.to_device(x)
+    expected = x.astype(np.float64).sum()
+    for view, ref in ((dx, expected), (dx[1:], expected - x[0]), (dx[::3], x[::3].astype(np.float64).sum())):
+        out = pf.to_device(np.zeros(1, np.float32))
+        sum_kernel[120, 256](view, out)
+        np.testing.assert_allclose(out.copy_to_host()[0], ref, rtol=1e-4, atol=1e-2)
+
+
+@pytest.mark.gpu
+def test_an_extent_past_two_to_the_62_takes_the_general_kernel():
+    @pf.kernel
+    def first(x, out):
+        i = pf.grid(1)
+        if i < out.size:
+            out[i] = x[i] + x[-1]  # x[-1]: Python's wrap on an extent of 2^62
+
+    base = pf.to_device(np.array([3.0], np.float32))
+    huge = DeviceNDArray((1 << 62,), (0,), np.float32, 0, base, base._ptr)
+    out = pf.device_array(64, np.float32)
+    first[1, 64](huge, out)
+    np.testing.assert_array_equal(out.copy_to_host(), np.full(64, 6.0, np.float32))
+    if _on_cpu(first):
+        return
+    assert first.specializations[("float32[:]", "float32[::1]")][0].startswith("x:aligned, ")  # no bound
+
+
+@pytest.mark.gpu
+def test_a_large_array_takes_the_bounded_kernel():
+    n = (1 << 29) + 7  # 2 GiB and a bit of float32: beyond 32-bit byte offsets
+    @pf.kernel
+    def copy(x, out):
+        i = pf.grid(1)
+        if i < x.size:
+            out[i] = x[i]
+
+    x = pf.device_array(n, np.float32)
+    x[:] = 1.5
+    x[n - 3:] = 2.5
+    out = pf.device_array(n, np.float32)
+    copy[(n + 255) // 256, 256](x, out)
+    tail = out[n - 5:].copy_to_host()
+    np.testing.assert_array_equal(tail, [1.5, 1.5, 2.5, 2.5, 2.5])
+    if _on_cpu(copy):
+        return
+    [spelling] = copy.specializations[("float32[::1]", "float32[::1]")]
+    assert spelling.startswith("x:aligned+bounded") and "coarsen 4" in spelling
+
+
+# -- every corpus kernel compiles with every fact ----------------------------------------
+
+
+def _corpus_ids():
+    """One corpus case in four (ptxas takes most of the time; the GPU run of the corpus
+    compiles every case for its launch's facts)."""
+    from corpus import runner
+
+    return [cid for cid, case in runner.cases("ptxforge") if not case.ptxforge_bug][::4]
+
+
+@pytest.mark.parametrize("case_id", _corpus_ids())
+def test_corpus_compiles_with_every_launch_fact(case_id):
+    from corpus import runner
+
+    case = runner.case("ptxforge", case_id)
+    sig = runner.signature(runner.arguments(case))
+    ptx, _ = pf.compile_ptx(case.kernel, list(sig), launch_facts="aligned,small,disjoint,coarsen=4")
+    assert ".entry" in ptx  # conftest runs ptxas on it
+
+
+@pytest.mark.gpu
+def test_coarsened_threads_see_their_own_identity():
+    @pf.kernel
+    def ids(out, count):
+        i = pf.grid(1)
+        if i >= out.shape[0]:
+            return
+        out[i, 0] = pf.threadIdx.x
+        out[i, 1] = pf.blockDim.x
+        out[i, 2] = pf.blockIdx.x
+        out[i, 3] = pf.gridsize(1)
+        pf.atomic.add(count, 0, 1)
+
+    n = 1000
+    out, count = np.zeros((n, 4), np.int64), np.zeros(1, np.int64)
+    ids[4, 256](out, count)
+    i = np.arange(n)
+    np.testing.assert_array_equal(out, np.stack([i % 256, np.full(n, 256), i // 256, np.full(n, 1024)], axis=1))
+    assert count[0] == n
+    if _on_cpu(ids):
+        return
+    [spelling] = ids.specializations[("int64[:, ::1]", "int64[::1]")]
+    assert spelling.endswith("coarsen 4")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("shape", [(37, 70), (64, 128)])
+def test_coarsened_stencil_matches_numpy(rng, shape):
+    a = rng.standard_normal(shape).astype(np.float32)
+    out = np.zeros_like(a)
+    k = pf.kernel(stencil)
+    k[((shape[1] + 31) // 32, (shape[0] + 7) // 8), (32, 8)](a, out)
+    want = np.zeros_like(a)
+    c = a[1:-1, 1:-1]
+    want[1:-1, 1:-1] = c + np.float32(0.2) * (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:] - 4 * c)
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
+    if _on_cpu(k):
+        return
+    [spelling] = k.specializations[("float32[:, ::1]", "float32[:, ::1]")]
+    assert spelling.endswith("coarsen 4") and ("aligned" in spelling) == (shape[1] % 4 == 0)
