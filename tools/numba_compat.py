@@ -107,7 +107,7 @@ class _Recorder:
     """A pytest plugin writing one JSON line per test outcome (and per start, for crashes)."""
 
     def __init__(self, path):
-        self.out = open(path, "a", buffering=1)
+        self.out = open(path, "a", buffering=1)  # noqa: SIM115 (open for the whole session)
 
     def _write(self, **rec):
         self.out.write(json.dumps(rec) + "\n")
@@ -149,16 +149,15 @@ def _short(report):
 
 
 def _worker(side, module, out_path):
-    import pytest
-
     import numpy as np
+    import pytest
 
     if not hasattr(np, "row_stack"):  # numba 0.68 with numpy >= 2.4
         np.row_stack = np.vstack
     _install_filecheck_stub()
     if side == "ptxforge":
         os.environ.pop("NUMBA_ENABLE_CUDASIM", None)
-        import numba.cuda  # noqa: F401
+        import numba.cuda
         import numba.cuda.testing  # noqa: F401
 
         rebind_numba_cuda()
@@ -184,7 +183,7 @@ def _test_files(python, env):
             "np.row_stack = getattr(np, 'row_stack', np.vstack)\n"
             "import numba.cuda.tests.cudapy as t\n"
             "print(os.path.dirname(t.__file__))")
-    where = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True)
+    where = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, check=False)
     if where.returncode != 0:
         sys.exit(f"cannot find numba-cuda's tests with {python}:\n{where.stderr[-2000:]}")
     folder = where.stdout.strip().splitlines()[-1]
@@ -241,8 +240,8 @@ def _summarise(side, name, out_path, log_path, rc, seconds):
     if ended != "ok" or collect_errors:
         with open(log_path, errors="replace") as f:
             tail = f.read()[-3000:]
-    return dict(side=side, file=name, ended=ended, seconds=round(seconds, 1), results=results,
-                collect_errors=collect_errors, log_tail=tail)
+    return {"side": side, "file": name, "ended": ended, "seconds": round(seconds, 1), "results": results,
+            "collect_errors": collect_errors, "log_tail": tail}
 
 
 def _signal_name(rc):
@@ -275,7 +274,7 @@ def _table(files, runs, sides):
         header += ["both pass", "numba-only"]
     totals = [0] * (len(header) - 1)
     for name in files:
-        row = [name[5:] if name.startswith("test_") else name]
+        row = [name.removeprefix("test_")]
         passed = {}
         for s in sides:
             run = runs.get((s, name))
@@ -295,7 +294,7 @@ def _table(files, runs, sides):
                 totals[i] += v
     total_row = ["TOTAL"] + [t if header[i + 1] != "end" else "" for i, t in enumerate(totals)]
     widths = [max(len(str(r[i])) for r in [header, total_row] + rows) for i in range(len(header))]
-    fmt = lambda r: "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)  # noqa: E731
+    fmt = lambda r: "  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
                               for i, (v, w) in enumerate(zip(r, widths)))
     lines = [fmt(header)] + [fmt(r) for r in rows] + [fmt(total_row)]
     return "\n".join(lines), dict(zip(header[1:], totals))
