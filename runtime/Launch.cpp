@@ -173,3 +173,29 @@ void launch(const Function &fn, const LaunchConfig &config, void **params) {
 }
 
 } // namespace ptxforge::runtime
+
+namespace ptxforge::runtime {
+
+int maxActiveBlocksPerMultiprocessor(const Function &fn, int threads, std::size_t sharedBytes) {
+  ensureContext(fn.device);
+  int perSm = 0;
+  PF_CHECK_CU(cuOccupancyMaxActiveBlocksPerMultiprocessor, &perSm, static_cast<CUfunction>(fn.handle), threads,
+              sharedBytes);
+  return perSm;
+}
+
+void setSharedCarveout(const Function &fn, int percent) {
+  ensureContext(fn.device);
+  PF_CHECK_CU(cuFuncSetAttribute, static_cast<CUfunction>(fn.handle),
+              CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, percent);
+}
+
+int suggestedBlockSize(const Function &fn, std::size_t sharedBytes, int limit) {
+  ensureContext(fn.device);
+  int minGrid = 0, block = 0;
+  PF_CHECK_CU(cuOccupancyMaxPotentialBlockSize, &minGrid, &block, static_cast<CUfunction>(fn.handle), nullptr,
+              sharedBytes, limit);
+  return block;
+}
+
+} // namespace ptxforge::runtime

@@ -87,7 +87,7 @@ def _cmd_compile(args):
         for name, d in kernels:
             if args.kernel and name != args.kernel:
                 continue
-            sigs = [d._types_of_signature(args.sig)] if args.sig else list(d.signatures)
+            sigs = [d._types_of_signature(args.sig)] if args.sig else list(d._declared)
             if not sigs:
                 print(f"kernel {name}: no signature declared; pass --sig", file=sys.stderr)
                 continue
