@@ -139,6 +139,8 @@ public:
   llvm::Value *rangeLength(const frontend::CallExpr *range);
   llvm::Value *bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
+  /// round(x) and round(x, ndigits), as CPython rounds (LowerRound.cpp).
+  llvm::Value *roundCall(const frontend::CallExpr *c);
 
   // LowerGpu.cpp: calls of BuiltinId::Gpu builtins (shared memory, atomics,
   // warp intrinsics, ...).
