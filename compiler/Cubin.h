@@ -7,9 +7,12 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "runtime/Cubin.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ptxforge::compiler {
 
@@ -21,6 +24,7 @@ struct CubinOptions {
   int ccMajor = 9, ccMinor = 0;
   int optLevel = 3;      ///< ptxas -O
   bool lineInfo = false; ///< keep .loc line tables (-lineinfo)
+  bool debugInfo = false; ///< full debug information (-g), which PTX with `.target ..., debug` needs
   int maxRegisters = 0;  ///< 0: no cap
   bool verbose = false;  ///< ask the assembler for its resource report in `log`
   /// Force one assembler (tests); None lets assembleCubin choose.
@@ -42,6 +46,19 @@ struct CubinResult {
 /// the driver's JIT instead. Thread-safe.
 CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options);
 
+/// One more input that nvJitLink links with a kernel's PTX. The kinds are
+/// nvJitLink's own input types.
+struct LinkData {
+  enum Kind { Cubin = 1, Ptx = 2, LtoIr = 3, Fatbin = 4, Object = 5, Library = 6 } kind;
+  std::string name;  ///< the file's name, for messages
+  std::string bytes; ///< its contents (PTX without a trailing NUL is fine)
+};
+
+/// Assembles `ptx` and links `inputs` into one cubin with nvJitLink (with
+/// link-time optimisation when an input is LTO-IR). Without nvJitLink the
+/// result is empty with `error` set: ptxas alone cannot link.
+CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs, const CubinOptions &options);
+
 /// Starts, once per process, a background thread that loads nvJitLink and
 /// assembles a one-instruction kernel with it, after which assembleCubin
 /// uses nvJitLink; until then it runs ptxas, so that no assembly waits for
@@ -50,16 +67,10 @@ CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options);
 /// nothing.
 void warmAssembler();
 
-/// Per-kernel resource use as recorded in a cubin.
-struct KernelResources {
-  int registers = 0;
-  int sharedBytes = 0; ///< static shared memory
-  int localBytes = 0;  ///< local memory (stack frame and spills)
-  int constBytes = 0;  ///< bank-0 parameter/constant space
-};
-/// Reads `kernel`'s resources out of the cubin's ELF sections; nullopt when
-/// the cubin is malformed or holds no such kernel.
-std::optional<KernelResources> cubinResources(std::string_view cubin, std::string_view kernel);
+/// A cubin's resources are read by the runtime library (runtime/Cubin.h),
+/// which needs no LLVM.
+using runtime::KernelResources;
+using runtime::cubinResources;
 
 /// Where the CUDA toolkit is: $CUDA_HOME, $CUDA_PATH, the directory of
 /// `ptxas` on PATH, /usr/local/cuda, then NVIDIA's pip packages. Empty when

@@ -11,6 +11,7 @@ import cmath
 import inspect
 import linecache
 import math
+import operator
 import textwrap
 import threading
 import weakref
@@ -19,10 +20,11 @@ from ._typeobjects import dtype_type_name, is_numpy_dtype, numba_scalar_name
 from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
-_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex"}
+_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex", "pow",
+                    "print"}
 _NUMBA_TYPE_MODULES = {"numba.types", "numba.core.types", "numba.cuda.types"}
 _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy",
-                 "cmath": "cmath"}
+                 "cmath": "cmath", "operator": "operator"}
 
 
 def _unreadable_source_message(pyfunc, exc):
@@ -117,6 +119,10 @@ def _describe(value):
         return frozen
     if getattr(value, "_pf_device_function", False):
         return ("devfunc", value)
+    if getattr(value, "_pf_external", False):
+        return value._describe()
+    if isinstance(value, type) and issubclass(value, BaseException):
+        return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
     if getattr(value, "_pf_kernel", False):
         return ("opaque", f"the kernel '{value.__name__}'; kernels cannot call kernels: make the callee "
                           "a device function with @ptxforge.jit(device=True)")
@@ -169,6 +175,8 @@ def _describe(value):
         return ("path", "math." + value.__name__)
     if callable(value) and getattr(cmath, getattr(value, "__name__", ""), None) is value:
         return ("path", "cmath." + value.__name__)
+    if callable(value) and getattr(operator, getattr(value, "__name__", ""), None) is value:
+        return ("path", "operator." + value.__name__)
     if callable(value) and getattr(builtins, getattr(value, "__name__", ""), None) is value:
         name = value.__name__
         if name in _KERNEL_BUILTINS:

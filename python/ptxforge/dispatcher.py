@@ -9,16 +9,18 @@ import functools
 import itertools
 import operator
 import threading
+import warnings
 import weakref
 
 from . import _core
 from . import cache as _cache
 from ._args import describe, register_interop_types, upload
+from ._debug import check_launch, debug_default
 from ._overloads import ForAll, Overload, SignatureDict, signature_key
 from ._signatures import select as _select_signature
 from ._source import parsed_function, resolve_globals
 from ._typeobjects import signature_parts, type_name
-from .errors import CompileError
+from .external import link_items
 
 _DEFAULT_CC = (9, 0)
 
@@ -99,17 +101,20 @@ class Dispatcher:
     """
 
     _pf_kernel = True
+    _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, launch_bounds=None, cache=None, specialized=False,
-                 shared_memory_carveout=None):
+                 max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None,
+                 specialized=False, shared_memory_carveout=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
         max_threads, min_blocks = _launch_bounds(launch_bounds)
+        # debug=None follows PTXFORGE_DEBUG; the debug mode is documented in docs/runtime.md.
+        debug = debug_default() if debug is None else bool(debug)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
-                            max_threads=max_threads, min_blocks=min_blocks)
+                            max_threads=max_threads, min_blocks=min_blocks, link=link_items(link), debug=debug)
         self._carveout = _carveout(shared_memory_carveout)
         self._source = None
         self._ast = None
@@ -150,7 +155,10 @@ class Dispatcher:
 
     def _check_signature(self, sig):
         types = self._types_of_signature(sig)
-        self._compile(types, _DEFAULT_CC, "typed")  # errors surface at decoration, as in numba
+        # Errors surface at decoration, as in numba; a kernel that links files is
+        # assembled and linked there too, so that its link errors do.
+        self._compile(types, self._target_cc() if self.options["link"] else _DEFAULT_CC,
+                      "cubin" if self.options["link"] else "typed")
         if types not in self._declared:
             self._declared.append(types)
 
@@ -176,6 +184,7 @@ class Dispatcher:
                 cache_dir, cache_bytes = _cache.settings(self._use_cache)
                 artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
                                           cache_dir=cache_dir, cache_bytes=cache_bytes, **self.options)
+                _issue_warnings(artifacts)
                 new = _Compiled(artifacts, _STAGES[stage])
                 if compiled is not None:
                     new.loaded = compiled.loaded
@@ -292,20 +301,23 @@ class Dispatcher:
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
         types = self._bind(types)
-        self._function_ast()  # the source is read and parsed while cuInit runs
+        if self._compiles:  # an AOT kernel (aot.AotKernel) has no source and compiles nothing
+            self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
         compiled = self._compile(types, cc, "cubin")
-        if not compiled.artifacts.from_cache:
+        if self._compiles and not compiled.artifacts.from_cache:
             _note_run_time_compile()
         values = upload(values, transfers)
         kernel = self._loaded(types)
         read_only = kernel.launch(griddim, blockdim, shared, stream, values)
+        if self.options["debug"]:  # waits, then raises what the kernel reported
+            check_launch(kernel, stream)
         if transfers:
             _core.synchronize()
             for t in transfers:  # an array the kernel never writes needs no copy back
                 if t.buffer.ptr not in read_only:
                     t.copy_back()
-        elif key is not None:
+        elif key is not None and not self.options["debug"]:  # debug launches are checked here, never fast
             # A declared signature's launch converts on the fast path too (FastLaunch.cpp).
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
@@ -408,24 +420,33 @@ class Dispatcher:
         return result
 
     def inspect_types(self, signature=None, file=None):
-        """The typed tree per signature (a dict), or for one signature (a str). With
-        ``file=`` (numba's form), each is written there instead, headed by the kernel's
-        name and argument types."""
+        """The typed source per signature (a dict), or for one signature (a str): each
+        source line with its variables' types, then the typed tree. With ``file=``
+        (numba's form), each is written there instead, headed by the kernel's name and
+        argument types."""
+        from .inspection import typed_source
+
         if hasattr(signature, "write") and file is None:
             signature, file = None, signature
-        result = self._inspect(signature, "typed", "typed")
+        entries = self._entries(signature, "typed")
+        result = SignatureDict((types, typed_source(self.py_func, c.artifacts)) for types, c in entries.items())
         if file is None:
-            return result
-        for types, text in ({signature_key(signature): result} if signature is not None else result).items():
+            return next(iter(result.values())) if signature is not None else result
+        for types, text in result.items():
             print(f"{self.__name__} ({', '.join(types)})", file=file)
             print("-" * 80, file=file)
             print(text, file=file)
             print("=" * 80, file=file)
         return None
 
-    def inspect_llvm(self, signature=None):
-        """The optimised LLVM IR per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "ptx", "llvm_opt")
+        entries = self._entries(signature, "typed")
+        result = {types: typed_source(self.py_func, c.artifacts) for types, c in entries.items()}
+        return next(iter(result.values())) if signature is not None else result
+
+    def inspect_llvm(self, signature=None, optimized=True):
+        """The LLVM IR after optimisation (or before, with optimized=False) per signature
+        (a dict), or for one signature (a str)."""
+        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm")
 
     def inspect_ptx(self, signature=None):
         """The PTX per signature (a dict), or for one signature (a str)."""
@@ -434,16 +455,46 @@ class Dispatcher:
     inspect_asm = inspect_ptx
 
     def inspect_sass(self, signature=None):
-        """The SASS (the GPU's own instructions) per signature (a dict), or for one signature,
-        disassembled from the cubin by nvdisasm (PyPI's nvidia-cuda-nvdisasm or the CUDA toolkit)."""
-        from ._sass import disassemble
+        """The SASS per signature (a dict), or for one signature (a str), through NVIDIA's
+        nvdisasm (pip install nvidia-cuda-nvdisasm); with lineinfo=True each run of
+        instructions is headed by its Python file and line."""
+        from .inspection import sass
 
-        entries = self._entries(signature, "cubin")
-        result = SignatureDict((types, disassemble(c.artifacts.cubin, self.__name__)) for types, c in entries.items())
+        result = SignatureDict((t, sass(c.artifacts.cubin)) for t, c in self._entries(signature, "cubin").items())
         if signature is not None:
             return next(iter(result.values()))
         return result
 
+    def resources(self, signature=None, block_size=256, dynamic_shared=0):
+        """Registers, static shared, local and constant memory, max threads per block
+        and the theoretical occupancy at `block_size` threads: the driver's on a GPU,
+        computed from the cubin and the architecture's limits without one. A dict per
+        signature, or one dict for a given signature."""
+        from .inspection import resources
+
+        cc = self._target_cc()
+        result = SignatureDict()
+        for types, c in self._entries(signature, "cubin").items():
+            loaded = None
+            if _core.is_available():
+                device = _core.current_device()
+                loaded = c.loaded.get(device)
+                if loaded is None:
+                    with self._lock:
+                        loaded = c.loaded.setdefault(device, _core.LoadedKernel(c.artifacts, device))
+            result[types] = resources(c.artifacts, cc, block_size, dynamic_shared, loaded)
+        if signature is not None:
+            return next(iter(result.values()))
+        return result
+
+    def inspect(self, signature=None, block_size=256, stages=None):
+        """One report of every stage for `signature` (default: each declared or compiled
+        one): typed source, resources and occupancy, the stages per Python line, LLVM IR,
+        PTX and SASS (docs/inspection.md). `stages` picks parts of it."""
+        from .inspection import report
+
+        sigs = [signature] if signature is not None else list(self._entries(None, "typed"))
+        return "".join(report(self, s, self._target_cc(), block_size, stages) for s in sigs)
     # -- travelling to other processes (ptxforge/_serialize.py) -------------------
 
     def __reduce__(self):
@@ -481,6 +532,12 @@ def _carveout(value):
     return value
 
 
+def _issue_warnings(artifacts):
+    """Issues the compiler's warnings about the user's code (print() of too many values, ...)."""
+    for text in artifacts.warnings:
+        warnings.warn(text, UserWarning, stacklevel=4)
+
+
 _run_time_compiles = itertools.count(1)
 
 
@@ -502,7 +559,7 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
-           max_registers=None, opt=True, debug=False, cache=None, link=None, inline=None,
+           max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
            launch_bounds=None, lto=None, forceinline=False, shared_memory_carveout=None, boundscheck=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
@@ -520,18 +577,17 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
         raise NotImplementedError("bounds checking is not supported for CUDA (boundscheck=True)")
     if lto is not None and not isinstance(lto, bool):
         raise TypeError(f"lto must be True, False or None, not {lto!r}")
-    if debug:
-        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
-    if link:
-        raise CompileError("link= (linking extra PTX or CUDA files) is not supported yet")
+    if link and device:
+        raise ValueError("link= belongs on a kernel or on declare_device, not on a device function: "
+                         "the kernels that call it link the files")
     options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt,
-                   launch_bounds=launch_bounds)
+                   launch_bounds=launch_bounds, link=link, debug=debug)
 
     def wrap(func, signatures=(), specialized=False):
         if device:
             from .devicefunc import DeviceFunction
 
-            return DeviceFunction(func, options)
+            return DeviceFunction(func, options, signatures)
         return Dispatcher(func, signatures, cache=cache, specialized=specialized,
                           shared_memory_carveout=shared_memory_carveout, **options)
 
@@ -550,7 +606,7 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
 jit = kernel
 
 
-def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=False,
+def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None,
                 opt=True, fma=True, max_registers=None, launch_bounds=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
@@ -559,11 +615,10 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     against the signature's) and returned as its numba spelling. `cc` defaults
     to (9, 0). The PTX symbol is named after the function.
     """
-    if debug:
-        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
-                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds)
+                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds, debug=debug)
+    declared = None
     if isinstance(sig, str):
         declared, params = _core.parse_signature(sig)
         types = tuple(params)
@@ -577,6 +632,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
                               stage="ptx", device=bool(device), **d.options)
+    _issue_warnings(artifacts)
     returned = artifacts.return_type
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")

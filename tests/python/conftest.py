@@ -64,7 +64,11 @@ def ptxas_check(ptx, where="<ptx>"):
         src = os.path.join(d, "kernel.ptx")
         with open(src, "w") as f:
             f.write(ptx)
-        proc = subprocess.run([PTXAS, f"-arch={PTXAS_ARCH}", src, "-o", os.path.join(d, "kernel.cubin")],
+        # PTX that calls a declare_device function is meant to be linked: assemble it
+        # as relocatable code (-c), which leaves the call to the linker.
+        externs = [ln for ln in ptx.splitlines() if ln.startswith(".extern .func") and "vprintf" not in ln]
+        relocatable = ["-c"] if externs else []
+        proc = subprocess.run([PTXAS, f"-arch={PTXAS_ARCH}", *relocatable, src, "-o", os.path.join(d, "kernel.cubin")],
                               capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise AssertionError(f"ptxas -arch={PTXAS_ARCH} rejected the PTX of {where} (exit {proc.returncode}):\n"
@@ -77,7 +81,8 @@ def _recording_compile(real):
         artifacts = real(*args, **kwargs)
         ptx = getattr(artifacts, "ptx", "")
         if ptx:
-            name = getattr(artifacts, "entry_name", "?")
+            name = getattr(artifacts, "entry_name", None) or ", ".join(
+                k.entry_name for k in getattr(artifacts, "kernels", ()))
             _made.append((name, ptx))
         return artifacts
 
@@ -87,8 +92,9 @@ def _recording_compile(real):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "gpu: launches kernels; needs an NVIDIA GPU and its driver")
-    if not hasattr(_core.compile, "__wrapped__"):
-        _core.compile = _recording_compile(_core.compile)
+    for name in ("compile", "compile_module"):  # kernels one by one, and AOT modules
+        if not hasattr(getattr(_core, name), "__wrapped__"):
+            setattr(_core, name, _recording_compile(getattr(_core, name)))
 
 
 def pytest_unconfigure(config):
