@@ -204,7 +204,7 @@ struct Table {
 const BuiltinInfo *lookupBuiltin(const std::string &path) {
   static const Table table;
   auto it = table.map.find(path);
-  return it == table.map.end() ? nullptr : &it->second;
+  return it == table.map.end() ? lookupTypeName(path) : &it->second;
 }
 
 } // namespace ptxforge::frontend

@@ -363,6 +363,9 @@ def main():
     table, totals = _table(files, runs, sides)
     print()
     print(table)
+    if len(sides) == 2:  # one line for tools/gpu-check's summary
+        print(f"\ntotals: numba-cuda {totals['numba pass']} passed, ptxforge {totals['ptxforge pass']} passed, "
+              f"{totals['both pass']} passed on both ({totals['numba-only']} numba passes and ptxforge does not)")
     slowest = sorted(runs.values(), key=lambda r: -r["seconds"])[:5]
     print(f"\n{wall:.0f} s wall; slowest: " + ", ".join(f"{r['side']}/{r['file']} {r['seconds']} s" for r in slowest))
     for s in sides:

@@ -155,9 +155,25 @@ def numba_spelling(types):
     return "(" + ", ".join(_WEAK.get(t, t) for t in types) + ")"
 
 
-def select(name, arg_types, signatures):
+def _numba_repr(text):
+    """One type as numba's messages print it: Array(float64, 1, 'C', False, aligned=True) ..."""
+    parsed = parse(text)
+    if parsed[0] == "array":
+        _, dtype, ndim, layout = parsed
+        return f"Array({dtype}, {ndim}, '{layout}', False, aligned=True)"
+    if parsed[0] == "scalar":
+        return "boolean" if parsed[1] == "bool" else parsed[1]
+    return _WEAK.get(text, text)
+
+
+def _numba_args(types):
+    return "(" + ", ".join(_numba_repr(t) for t in types) + ")"
+
+
+def select(name, arg_types, signatures, func=None):
     """The declared signature (a tuple of type texts) that `arg_types` bind to; TypeError when
-    none or two equally good ones do."""
+    none or two equally good ones do. `func` (the Python function) is named in numba's
+    words in the message for a tie."""
     rated = [(r, sig) for sig in signatures if (r := _rating(arg_types, sig)) is not None]
     if not rated:
         listed = "\n".join(f"  void{numba_spelling(s)}" for s in signatures)
@@ -169,10 +185,25 @@ def select(name, arg_types, signatures):
     best = min(r for r, _ in rated)
     winners = [sig for r, sig in rated if r == best]
     if len(winners) > 1:
-        listed = "\n".join(f"{numba_spelling(s)} -> none" for s in winners)
-        raise TypeError(f"Ambiguous overloading for kernel '{name}' {numba_spelling(arg_types)}:\n{listed}\n"
-                        "Pass arguments whose types pick one (np.float32(x), np.int64(n) ...).")
+        # numba's message first (numba code matches it), then what to do.
+        listed = "\n".join(f"{_numba_args(s)} -> none" for s in winners[:2])
+        raise TypeError(f"Ambiguous overloading for {func if func is not None else name!r} {_numba_args(arg_types)}:\n"
+                        f"{listed}\n(kernel '{name}': these signatures fit the arguments equally well; pass "
+                        "numpy scalars such as np.float32(x) to pick one)")
+    _check_values(name, arg_types, winners[0])
     return winners[0]
+
+
+_INTEGERS = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
+
+
+def _check_values(name, arg_types, sig):
+    """A float or complex argument never fills an integer parameter (numba's argument
+    preparation refuses it too, though its casting rules call it unsafe)."""
+    for i, (a, s) in enumerate(zip(arg_types, sig)):
+        if s in _INTEGERS and parse(a)[0] == "scalar" and _WEAK.get(a, a) not in _INTEGERS:
+            raise TypeError(f"kernel '{name}': argument {i + 1} is {_WEAK.get(a, a)}, but the signature it binds to "
+                            f"takes {s}: pass an integer (int(x), np.{s}(x)) for it")
 
 
 def equivalent_keys(types):

@@ -16,7 +16,7 @@ import textwrap
 import threading
 import weakref
 
-from ._typeobjects import dtype_type_name, is_numpy_dtype, numba_scalar_name
+from ._typeobjects import dtype_type_name, is_numba_type, is_numpy_dtype, numba_scalar_name, type_name
 from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
@@ -124,14 +124,24 @@ def _describe(value):
     if isinstance(value, type) and issubclass(value, BaseException):
         return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
     if getattr(value, "_pf_kernel", False):
+        twin = value._device_function() if getattr(value, "py_func", None) is not None else None
+        if twin is not None:  # numba-cuda lets a kernel call a kernel's function as a device function
+            return ("devfunc", twin)
         return ("opaque", f"the kernel '{value.__name__}'; kernels cannot call kernels: make the callee "
                           "a device function with @ptxforge.jit(device=True)")
+    record = _record_type_name(value)
+    if record is not None:  # numba.from_dtype(rec), numba's Record types, structured dtypes: dtypes
+        return ("path", "dtype:" + record)
+    if type(value).__name__ == "DtypeType" and type(value).__module__ == "ptxforge.records" and \
+            "[" not in value.name:  # from_dtype(np.float32)
+        return ("path", "ptxforge." + ("boolean" if value.name == "bool" else value.name))
     numba_scalar = numba_scalar_name(value)
     if numba_scalar is not None:  # numba's int32, float64 ...: casts and dtypes
         return ("path", "ptxforge." + ("boolean" if numba_scalar == "bool" else numba_scalar))
     if inspect.ismodule(value):
-        if value.__name__ in _NUMBA_TYPE_MODULES:  # numba.types.int32 ...
-            return ("path", "ptxforge")
+        if value.__name__ in _NUMBA_TYPE_MODULES or value.__name__ == "numba":
+            # numba.types.int32, numba.float32(x): numba's namespaces hold its types (and numba.cuda)
+            return ("path", "numba" if value.__name__ == "numba" else "numba.types")
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
     if type(value).__name__ == "ndarray" and type(value).__module__ == "numpy":
@@ -184,6 +194,24 @@ def _describe(value):
         return ("opaque", f"the Python builtin '{name}'")
     return ("opaque", f"a {type(value).__module__}.{type(value).__qualname__} object"
             if type(value).__module__ != "builtins" else f"a {type(value).__name__}")
+
+
+def _record_type_name(value):
+    """The spelling of a record type given as a value (pf/numba.from_dtype's result, numba's
+    Record type, a structured numpy dtype), or None for anything else."""
+    if isinstance(value, (str, type)):
+        return None
+    if type(value).__name__ == "DtypeType" and type(value).__module__ == "ptxforge.records":
+        name = value.name
+    elif (is_numba_type(value) and type(value).__name__ == "Record") or \
+            (is_numpy_dtype(value) and value.names is not None):
+        try:
+            name = type_name(value)
+        except TypeError:
+            return None
+    else:
+        return None
+    return name if name.startswith("Record(") and not name.endswith("]") else None
 
 
 def _dtype_string(text):

@@ -126,3 +126,15 @@ def signature_parts(sig):
         return None, [type_name(a) for a in sig]
     raise TypeError(f"a signature is a string ('void(int32[::1], float64)'), a signature built from types "
                     f"(void(int32[::1], float64)) or a tuple of types, not {sig!r}")
+
+
+def signature_string(sig, what="a signature"):
+    """A signature given as a string, a signature object (ours or numba's) or a tuple of
+    types, as the text the compiler parses ("float32(int32, float32[::1])")."""
+    if isinstance(sig, str):
+        return sig
+    try:
+        ret, params = signature_parts(sig)
+    except TypeError as exc:
+        raise TypeError(f"{what}: {exc}") from None
+    return (ret or "") + "(" + ", ".join(params) + ")"

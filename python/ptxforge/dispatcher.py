@@ -20,6 +20,7 @@ from ._overloads import ForAll, Overload, SignatureDict, signature_key
 from ._signatures import select as _select_signature
 from ._source import parsed_function, resolve_globals
 from ._typeobjects import signature_parts, type_name
+from .errors import MissingLaunchConfigurationError
 from .external import link_items
 
 _DEFAULT_CC = (9, 0)
@@ -58,11 +59,6 @@ def _stream_handle(stream):
 
 
 _STAGES = {"typed": 0, "ptx": 1, "cubin": 2}
-
-
-class LaunchConfigurationError(ValueError, TypeError):
-    """A kernel called without kernel[blocks, threads]: a ValueError as in numba, and a
-    TypeError as ptxforge raised before."""
 
 
 class _Compiled:
@@ -128,6 +124,17 @@ class Dispatcher:
         self.specializations = {}  # (cc, types) -> the Dispatcher specialize() made
         for sig in signatures:
             self._check_signature(sig)
+
+    def _device_function(self):
+        """The kernel's function as a device function, for kernels that call it (numba-cuda
+        allows that: a kernel's function called from another kernel is a device call)."""
+        with self._lock:
+            twin = self.__dict__.get("_twin")
+            if twin is None:
+                from .devicefunc import DeviceFunction
+
+                twin = self._twin = DeviceFunction(self.py_func, dict(self.options))
+            return twin
 
     # -- source and compilation ----------------------------------------------------
 
@@ -210,7 +217,7 @@ class Dispatcher:
             return types
         bound = self._bound.get(types)
         if bound is None:
-            bound = self._bound[types] = _select_signature(self.__name__, types, self._declared)
+            bound = self._bound[types] = _select_signature(self.__name__, types, self._declared, self.py_func)
         return bound
 
     def _bind_types(self, args):
@@ -285,9 +292,9 @@ class Dispatcher:
         return self._fast
 
     def __call__(self, *args, **kwargs):
-        raise LaunchConfigurationError(f"kernel '{self.__name__}' needs a launch configuration: "
-                                       f"{self.__name__}[blocks, threads](...) (the launch configuration was "
-                                       "not specified)")
+        raise MissingLaunchConfigurationError(f"kernel '{self.__name__}' needs a launch configuration: "
+                                              f"{self.__name__}[blocks, threads](...) (the launch configuration "
+                                              "was not specified)")
 
     def _launch(self, griddim, blockdim, stream, shared, args, key=None):
         """The Python launch path: types the arguments, compiles and loads on a miss,
@@ -637,3 +644,15 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
     return artifacts.ptx, returned
+
+
+def compile(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False, cc=None, opt=True, abi="c",
+            abi_info=None, output="ptx", forceinline=False, launch_bounds=None):
+    """numba-cuda's ``cuda.compile``: as :func:`compile_ptx` (``device=True`` by default, as
+    numba's), for ``output="ptx"``; returns ``(ptx, return_type)``. ptxforge emits PTX, not
+    LTO-IR: ``output="ltoir"`` is refused, saying so."""
+    if output != "ptx":
+        raise NotImplementedError(f"compile(output={output!r}): ptxforge compiles to PTX (output='ptx'); "
+                                  "it does not emit LTO-IR")
+    return compile_ptx(pyfunc, sig, device=device, cc=cc, fastmath=fastmath, lineinfo=lineinfo, debug=debug,
+                       opt=opt, launch_bounds=launch_bounds)
