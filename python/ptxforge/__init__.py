@@ -17,7 +17,7 @@ from . import _core, _intrinsics, _runtime
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
 from .aot import load_module
-from .dispatcher import Dispatcher, compile, compile_ptx, jit, kernel
+from .dispatcher import Dispatcher, compile, compile_for_current_device, compile_ptx, jit, kernel
 from .errors import CompileError, LaunchConfigurationError, LinkError
 from .external import CUSource, declare_device
 from .records import from_dtype
@@ -30,7 +30,7 @@ CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "LaunchConfigurationError", "LinkError", "cmake_dir", "compile_ptx", "declare_device", "include_dir", "jit", "kernel", "load_module",
+    "LaunchConfigurationError", "LinkError", "cmake_dir", "compile_for_current_device", "compile_ptx", "declare_device", "include_dir", "jit", "kernel", "load_module",
     *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 

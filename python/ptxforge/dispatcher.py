@@ -656,3 +656,12 @@ def compile(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False
                                   "it does not emit LTO-IR")
     return compile_ptx(pyfunc, sig, device=device, cc=cc, fastmath=fastmath, lineinfo=lineinfo, debug=debug,
                        opt=opt, launch_bounds=launch_bounds)
+
+
+def compile_for_current_device(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False, opt=True,
+                               abi="c", abi_info=None, output="ptx", forceinline=False, launch_bounds=None):
+    """numba-cuda's ``cuda.compile_for_current_device``: :func:`compile` for the current
+    GPU's compute capability (sm_90 where there is none)."""
+    cc = _core.compute_capability(_core.current_device()) if _core.is_available() else None
+    return compile(pyfunc, sig, debug=debug, lineinfo=lineinfo, device=device, fastmath=fastmath, cc=cc, opt=opt,
+                   abi=abi, abi_info=abi_info, output=output, forceinline=forceinline, launch_bounds=launch_bounds)

@@ -79,11 +79,19 @@ def compile_error_class(name="CompileError"):
     key = tuple(bases)
     made = _compile_error_classes.get(key)
     if made is None:
+        namespace = {"__module__": __name__, "__doc__": CompileError.__doc__, "__init__": _init_as_numba_error}
         try:
-            made = type("CompileError", (CompileError, *bases),
-                        {"__module__": __name__, "__doc__": CompileError.__doc__})
+            made = type("CompileError", (CompileError, *bases), namespace)
         except TypeError:  # no consistent order of the bases: numba's first alone
-            made = type("CompileError", (CompileError, bases[0]),
-                        {"__module__": __name__, "__doc__": CompileError.__doc__})
+            made = type("CompileError", (CompileError, bases[0]), namespace)
         _compile_error_classes[key] = made
     return made
+
+
+def _init_as_numba_error(self, rendered, filename="", lineno=0, col=0, msg=""):
+    """CompileError's fields, and numba's (msg, loc), without numba's __init__, which would
+    colour the message with terminal escapes."""
+    Exception.__init__(self, rendered)
+    self.filename, self.lineno, self.col = filename, lineno, col
+    self.msg = msg or rendered
+    self.loc = None

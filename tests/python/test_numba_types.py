@@ -396,7 +396,8 @@ def test_compile_errors_are_numbas_typing_errors_while_numba_is_imported():
             del sys.modules[fake.__name__]
         else:
             sys.modules[fake.__name__] = saved
-    assert isinstance(e.value, pf.CompileError)
+    assert isinstance(e.value, pf.CompileError) and str(e.value).startswith(bad_dtype_kernel.__code__.co_filename)
+    assert e.value.loc is None and "Invalid NumPy dtype specified: 'int33'" in e.value.msg
     assert e.value.lineno == bad_dtype_kernel.__code__.co_firstlineno + 1 and "int33" in str(e.value)
     with pytest.raises(pf.CompileError) as plain:
         pf.jit("void(int32[::1])")(bad_dtype_kernel)
@@ -420,3 +421,5 @@ def test_numbas_compile_gives_ptx_and_refuses_ltoir():
     assert ".entry" in ptx
     with pytest.raises(NotImplementedError, match="LTO-IR"):
         pf.compile(device_add, (pf.int32, pf.int32), output="ltoir")
+    ptx, _ = pf.compile_for_current_device(device_add, (pf.int32, pf.int32))
+    assert ".func" in ptx
