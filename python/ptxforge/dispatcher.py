@@ -125,17 +125,6 @@ class Dispatcher:
         for sig in signatures:
             self._check_signature(sig)
 
-    def _device_function(self):
-        """The kernel's function as a device function, for kernels that call it (numba-cuda
-        allows that: a kernel's function called from another kernel is a device call)."""
-        with self._lock:
-            twin = self.__dict__.get("_twin")
-            if twin is None:
-                from .devicefunc import DeviceFunction
-
-                twin = self._twin = DeviceFunction(self.py_func, dict(self.options))
-            return twin
-
     # -- source and compilation ----------------------------------------------------
 
     def _function_ast(self):
