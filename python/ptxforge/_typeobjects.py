@@ -38,14 +38,10 @@ def numba_scalar_name(t):
 
 
 def _dims(ndim, layout):
-    if ndim == 0:
-        return ""
-    parts = [":"] * ndim
-    if layout == "C":
-        parts[-1] = "::1"
-    elif layout == "F":
-        parts[0] = "::1"
-    return "[" + ", ".join(parts) + "]"
+    """"[:, ::1]" ... for an array's layout; "" for a 0-d one (a scalar)."""
+    from ._args import _dims as array_dims
+
+    return array_dims(ndim, layout) if ndim else ""
 
 
 def numba_type_name(t):
