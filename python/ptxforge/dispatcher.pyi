@@ -99,3 +99,12 @@ def compile_ptx(pyfunc: Callable[..., Any], sig: _Signature, device: bool = Fals
 
 # ptxforge's own helpers in this module, not part of the public API.
 def __getattr__(name: str) -> Any: ...
+
+def compile(pyfunc: Callable[..., Any], sig: _Signature, debug: bool | None = None, lineinfo: bool = False,
+            device: bool = True, fastmath: bool = False, cc: tuple[int, int] | None = None, opt: bool = True,
+            abi: str = "c", abi_info: Any = None, output: str = "ptx", forceinline: bool = False,
+            launch_bounds: int | tuple[int, ...] | None = None) -> tuple[str, str]: ...
+def compile_for_current_device(pyfunc: Callable[..., Any], sig: _Signature, debug: bool | None = None,
+                               lineinfo: bool = False, device: bool = True, fastmath: bool = False, opt: bool = True,
+                               abi: str = "c", abi_info: Any = None, output: str = "ptx", forceinline: bool = False,
+                               launch_bounds: int | tuple[int, ...] | None = None) -> tuple[str, str]: ...

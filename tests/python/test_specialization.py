@@ -307,11 +307,11 @@ def test_specializations_are_inspectable():
     facts = ((0, 7, 7, 7), True, 4)
     s._compile(types, (9, 0), "ptx", facts=facts)
     spelling = "x:aligned+small, y:aligned+small, out:aligned+small; disjoint; coarsen 4"
-    assert s.specializations == {types: [spelling]}
+    assert s.launch_specializations == {types: [spelling]}
     ptx = s.inspect_ptx("void(float, float32[::1], float32[::1], float32[::1])", specialization=spelling)
     assert "ld.global.nc.v4.f32" in ptx
     assert "ld.global.nc" not in s.inspect_ptx("void(float, float32[::1], float32[::1], float32[::1])")
-    with pytest.raises(KeyError, match="specializations"):
+    with pytest.raises(KeyError, match="launch_specializations"):
         s.inspect_ptx(specialization="disjoint")
 
 
@@ -340,7 +340,7 @@ def test_specialised_and_general_saxpy_agree_bit_for_bit(rng, n, threads):
     general.copy_to_device(y)
     saxpy_kernel[blocks, threads](2.5, dx[:n], general[:n], general[:n])  # y is out: overlapping
     np.testing.assert_array_equal(general.copy_to_host()[:n], aligned.copy_to_host()[:n])
-    keys = sum(len(v) for v in saxpy_kernel.specializations.values())
+    keys = sum(len(v) for v in saxpy_kernel.launch_specializations.values())
     assert keys >= 2
 
 
@@ -368,7 +368,7 @@ def test_an_extent_past_two_to_the_62_takes_the_general_kernel():
     out = pf.device_array(64, np.float32)
     first[1, 64](huge, out)
     np.testing.assert_array_equal(out.copy_to_host(), np.full(64, 6.0, np.float32))
-    assert first.specializations[("float32[:]", "float32[::1]")][0].startswith("x:aligned, ")  # no bound
+    assert first.launch_specializations[("float32[:]", "float32[::1]")][0].startswith("x:aligned, ")  # no bound
 
 
 @pytest.mark.gpu
@@ -387,7 +387,7 @@ def test_a_large_array_takes_the_bounded_kernel():
     copy[(n + 255) // 256, 256](x, out)
     tail = out[n - 5:].copy_to_host()
     np.testing.assert_array_equal(tail, [1.5, 1.5, 2.5, 2.5, 2.5])
-    [spelling] = copy.specializations[("float32[::1]", "float32[::1]")]
+    [spelling] = copy.launch_specializations[("float32[::1]", "float32[::1]")]
     assert spelling.startswith("x:aligned+bounded") and "coarsen 4" in spelling
 
 
@@ -431,7 +431,7 @@ def test_coarsened_threads_see_their_own_identity():
     i = np.arange(n)
     np.testing.assert_array_equal(out, np.stack([i % 256, np.full(n, 256), i // 256, np.full(n, 1024)], axis=1))
     assert count[0] == n
-    [spelling] = ids.specializations[("int64[:, ::1]", "int64[::1]")]
+    [spelling] = ids.launch_specializations[("int64[:, ::1]", "int64[::1]")]
     assert spelling.endswith("coarsen 4")
 
 
@@ -446,5 +446,5 @@ def test_coarsened_stencil_matches_numpy(rng, shape):
     c = a[1:-1, 1:-1]
     want[1:-1, 1:-1] = c + np.float32(0.2) * (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:] - 4 * c)
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
-    [spelling] = k.specializations[("float32[:, ::1]", "float32[:, ::1]")]
+    [spelling] = k.launch_specializations[("float32[:, ::1]", "float32[:, ::1]")]
     assert spelling.endswith("coarsen 4") and ("aligned" in spelling) == (shape[1] % 4 == 0)
