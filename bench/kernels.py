@@ -518,7 +518,7 @@ def main():
             row["impls"][impl] = figures
         if "ptxforge" in suites:
             spec = suites["ptxforge"]
-            row["specializations"] = [s for v in getattr(spec, name).specializations.values() for s in v]
+            row["specializations"] = [s for v in getattr(spec, name).launch_specializations.values() for s in v]
         results["kernels"][name] = row
         del inputs, outputs, want
         gc.collect()

@@ -336,29 +336,7 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
       return v;
     return b.CreateBinaryIntrinsic(llvm::Intrinsic::abs, v, b.getFalse());
   }
-  case BuiltinId::Round: {
-    // Halves round to even (cvt.rni), as Python's round does. round(x, n)
-    // scales by 10**n first, as numba does.
-    auto *at = cast<ScalarType>(typeOf(c->args[0]));
-    auto *rt = cast<ScalarType>(typeOf(c));
-    llvm::Value *x = expr(c->args[0]);
-    if (!at->isFloat() && c->args.size() == 1)
-      return convert(x, at, rt, c->span());
-    const ScalarType *ft = at->isFloat() ? types().strong(at) : types().floatType(64);
-    llvm::Value *v = convert(x, at, ft, c->span());
-    if (c->args.size() == 1)
-      return convert(b.CreateUnaryIntrinsic(llvm::Intrinsic::rint, v), ft, rt, c->span());
-    llvm::Value *n = convert(expr(c->args[1]), typeOf(c->args[1]), types().intType(32), c->span());
-    llvm::Value *absN = b.CreateBinaryIntrinsic(llvm::Intrinsic::abs, n, b.getFalse());
-    bool f32 = v->getType()->isFloatTy();
-    llvm::Value *scale = libdevice(f32 ? "__nv_powif" : "__nv_powi", v->getType(),
-                                   {llvm::ConstantFP::get(v->getType(), 10.0), absN});
-    llvm::Value *positive = b.CreateICmpSGE(n, b.getInt32(0));
-    llvm::Value *scaled = b.CreateSelect(positive, b.CreateFMul(v, scale), b.CreateFDiv(v, scale));
-    llvm::Value *rounded = b.CreateUnaryIntrinsic(llvm::Intrinsic::rint, scaled);
-    llvm::Value *back = b.CreateSelect(positive, b.CreateFDiv(rounded, scale), b.CreateFMul(rounded, scale));
-    return convert(back, ft, rt, c->span());
-  }
+  case BuiltinId::Round: return roundCall(c);
   case BuiltinId::Gpu:
     return gpuCall(c, *info);
   case BuiltinId::Cmath:

@@ -213,6 +213,8 @@ public:
   llvm::Value *bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f);
   llvm::Value *libdeviceCall(const frontend::CallExpr *c, const frontend::LibdeviceFunction &f);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
+  /// round(x) and round(x, ndigits), as CPython rounds (LowerRound.cpp).
+  llvm::Value *roundCall(const frontend::CallExpr *c);
   /// operator.add(a, b), pow(a, b), ... as the operators (LowerOperator.cpp).
   llvm::Value *operatorCall(const frontend::CallExpr *c, const frontend::OperatorFunction &f);
   /// print(...) through vprintf (LowerPrint.cpp).

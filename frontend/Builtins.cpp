@@ -142,6 +142,14 @@ struct Table {
       info.constant = value;
       map[name] = info;
     }
+    // numba's names of the same types, as numba.cuda has them (byte is uint8 there, int8 in NumPy).
+    for (auto [alias, n] : {std::pair<const char *, const char *>{"b1", "bool"}, {"bool", "bool"}, {"i1", "int8"},
+                            {"i2", "int16"}, {"i4", "int32"}, {"i8", "int64"}, {"u1", "uint8"}, {"u2", "uint16"},
+                            {"u4", "uint32"}, {"u8", "uint64"}, {"f4", "float32"}, {"f8", "float64"},
+                            {"c8", "complex64"}, {"c16", "complex128"}, {"byte", "uint8"}, {"char", "int8"},
+                            {"uchar", "uint8"}, {"int_", "int64"}, {"uint", "uint64"}, {"long_", "int64"},
+                            {"ulong", "uint64"}, {"size_t", "uint64"}, {"ssize_t", "int64"}})
+      dtype(std::string("ptxforge.") + alias, tc.scalarByName(n));
     dtype("ptxforge.boolean", tc.boolType());
     dtype("ptxforge.bfloat16", tc.bfloat16Type());
     ns("ptxforge.bf16"); // numba-cuda's cuda.bf16.bfloat16
@@ -199,7 +207,7 @@ struct Table {
 const BuiltinInfo *lookupBuiltin(const std::string &path) {
   static const Table table;
   auto it = table.map.find(path);
-  return it == table.map.end() ? nullptr : &it->second;
+  return it == table.map.end() ? lookupTypeName(path) : &it->second;
 }
 
 } // namespace ptxforge::frontend

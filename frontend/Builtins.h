@@ -113,6 +113,13 @@ void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 /// Adds the operator module, pow() and print() (frontend/OperatorBuiltins.cpp).
 void addOperatorBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 
+/// The paths that name types without an entry of their own
+/// (frontend/TypeNameBuiltins.cpp): "dtype:SPELLING" (a record dtype the
+/// Python side found as a global), numba's namespaces "numba" and
+/// "numba.types" with their scalar types ("numba.types.int32", "numba.f8"),
+/// and "numba.cuda.X", which is "ptxforge.X". nullptr for other paths.
+const BuiltinInfo *lookupTypeName(const std::string &path);
+
 /// What `path` names, or nullptr. Paths are canonical: "ptxforge.grid",
 /// "builtins.range", "math.sqrt", "numpy.float32".
 const BuiltinInfo *lookupBuiltin(const std::string &path);

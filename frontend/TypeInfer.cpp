@@ -446,7 +446,9 @@ const Type *Inferer::exprUncached(const Expr *e) {
     // A dtype may be written as its NumPy name: local.array(3, 'float32').
     if (const ScalarType *named = tc.scalarByName(cast<StrConstExpr>(e)->value))
       return tc.dtypeType(named);
-    fail(e->span(), "strings have no device representation; kernels work on numbers and arrays");
+    fail(e->span(), "Invalid NumPy dtype specified: '" + cast<StrConstExpr>(e)->value +
+                        "' (a string is a dtype's name here, such as 'float32'; strings have no device "
+                        "representation otherwise: kernels work on numbers and arrays)");
   case Expr::Kind::BinOp: {
     auto *b = cast<BinOpExpr>(e);
     const Type *l = expr(b->lhs), *r = expr(b->rhs);

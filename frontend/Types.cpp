@@ -611,14 +611,20 @@ bool parseSignature(const std::string &text, Signature &out, std::string &error)
   if (!p.eat('('))
     return failed("expected '('");
   if (!p.eat(')')) {
+    // A trailing comma is allowed, as in numba's "void(int64,)".
     do {
+      if (!out.params.empty() && p.eat(')'))
+        break;
       const Type *t = p.type();
       if (!t)
         return failed(nullptr);
       out.params.push_back(t);
-    } while (p.eat(','));
-    if (!p.eat(')'))
-      return failed("expected ')'");
+      if (!p.eat(',')) {
+        if (!p.eat(')'))
+          return failed("expected ')'");
+        break;
+      }
+    } while (true);
   }
   if (!p.atEnd())
     return failed("unexpected text after the signature");

@@ -21,6 +21,20 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// A launch configuration that the kernel or the device cannot take, caught
+/// before the launch (a zero dimension, a block past the kernel's limit, too
+/// much shared memory). driverError() names the CUresult the driver would have
+/// returned for it (CUDA_ERROR_INVALID_VALUE ...).
+class LaunchConfigError : public std::invalid_argument {
+public:
+  LaunchConfigError(const std::string &what, const char *driverError)
+      : std::invalid_argument(what), driverError_(driverError) {}
+  const char *driverError() const { return driverError_; }
+
+private:
+  const char *driverError_;
+};
+
 /// A driver call failed. what() reads "cuMemAlloc failed: CUDA_ERROR_... (text)".
 class CudaError : public std::runtime_error {
 public:

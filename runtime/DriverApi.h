@@ -48,6 +48,7 @@ namespace ptxforge::runtime::detail {
   X(cuLaunchKernel)                                                            \
   X(cuLaunchCooperativeKernel)                                                 \
   X(cuOccupancyMaxActiveBlocksPerMultiprocessor)                               \
+  X(cuOccupancyMaxPotentialBlockSize)                                          \
   X(cuStreamCreate)                                                            \
   X(cuStreamDestroy)                                                           \
   X(cuStreamSynchronize)                                                       \

@@ -23,8 +23,9 @@ std::string triple(const unsigned (&v)[3]) {
          std::to_string(v[2]) + ")";
 }
 
-[[noreturn]] void badLaunch(const std::string &what) {
-  throw std::invalid_argument(what);
+[[noreturn]] void badLaunch(const std::string &what,
+                            const char *driverError = "CUDA_ERROR_INVALID_VALUE") {
+  throw LaunchConfigError(what, driverError);
 }
 
 /// How far each kernel's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES has
@@ -74,7 +75,8 @@ void launchCooperative(const Function &fn, const LaunchConfig &config,
               std::to_string(device.multiprocessors) +
               " multiprocessors) fit with " + std::to_string(threads) +
               " threads and " + std::to_string(config.sharedBytes) +
-              " bytes of dynamic shared memory per block");
+              " bytes of dynamic shared memory per block",
+              "CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE");
   CUresult result = detail::gCu.cuLaunchCooperativeKernel(
       static_cast<CUfunction>(fn.handle), config.grid[0], config.grid[1],
       config.grid[2], config.block[0], config.block[1], config.block[2],
@@ -148,7 +150,8 @@ void forgetFunction(void *function) {
 void launch(const Function &fn, const LaunchConfig &config, void **params) {
   if (!fn.handle)
     badLaunch("launch of an empty Function: look the kernel up with "
-              "Module::function first");
+              "Module::function first",
+              "CUDA_ERROR_INVALID_HANDLE");
   const DeviceInfo &device = detail::cachedDeviceInfo(fn.device);
   const bool optIn = detail::validateLaunch(fn, config, device);
   ensureContext(fn.device);
@@ -170,6 +173,32 @@ void launch(const Function &fn, const LaunchConfig &config, void **params) {
     throw CudaError(result, "cuLaunchKernel",
                     "launching kernel '" + fn.name +
                         "' failed: " + errorText(result) + detail::faultNote(result));
+}
+
+} // namespace ptxforge::runtime
+
+namespace ptxforge::runtime {
+
+int maxActiveBlocksPerMultiprocessor(const Function &fn, int threads, std::size_t sharedBytes) {
+  ensureContext(fn.device);
+  int perSm = 0;
+  PF_CHECK_CU(cuOccupancyMaxActiveBlocksPerMultiprocessor, &perSm, static_cast<CUfunction>(fn.handle), threads,
+              sharedBytes);
+  return perSm;
+}
+
+void setSharedCarveout(const Function &fn, int percent) {
+  ensureContext(fn.device);
+  PF_CHECK_CU(cuFuncSetAttribute, static_cast<CUfunction>(fn.handle),
+              CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, percent);
+}
+
+int suggestedBlockSize(const Function &fn, std::size_t sharedBytes, int limit) {
+  ensureContext(fn.device);
+  int minGrid = 0, block = 0;
+  PF_CHECK_CU(cuOccupancyMaxPotentialBlockSize, &minGrid, &block, static_cast<CUfunction>(fn.handle), nullptr,
+              sharedBytes, limit);
+  return block;
 }
 
 } // namespace ptxforge::runtime

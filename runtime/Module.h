@@ -70,4 +70,17 @@ struct LaunchConfig {
 /// bad configuration, CudaError when the launch fails.
 void launch(const Function &fn, const LaunchConfig &config, void **params);
 
+/// How many blocks of `threads` threads with `sharedBytes` of dynamic shared
+/// memory can be resident on one multiprocessor at once (the occupancy
+/// calculator's answer for this function).
+int maxActiveBlocksPerMultiprocessor(const Function &fn, int threads, std::size_t sharedBytes);
+
+/// The block size, up to `limit` threads, that the occupancy calculator
+/// suggests for this function with `sharedBytes` of dynamic shared memory.
+int suggestedBlockSize(const Function &fn, std::size_t sharedBytes, int limit);
+
+/// Sets the function's preferred split of the unified L1/shared memory: the
+/// percentage given to shared memory, or -1 for the driver's default.
+void setSharedCarveout(const Function &fn, int percent);
+
 } // namespace ptxforge::runtime

@@ -379,25 +379,183 @@ bool packOne(Packed &p, PyObject *arg) {
   return false;
 }
 
+/// How one launch argument's cells become its parameter's cells when a
+/// kernel's declared signature differs from the arguments' own types (a
+/// Python int for an int32 parameter, a C array for an A one). The result is
+/// what the Python path's packing of the same value gives.
+struct Conversion {
+  enum Kind : std::uint8_t {
+    Copy,         ///< the cells as they are (same type; an int narrowed keeps its low bytes)
+    IntToBool,    ///< != 0
+    IntToFloat,   ///< int64 -> the float type
+    FloatToFloat, ///< double -> the float type
+    FloatToBool,  ///< != 0.0
+    ToComplex,    ///< a real (int64 or double) -> (re, 0) of the complex type's parts
+    ComplexParts, ///< two doubles -> two parts of the complex type
+    ArrayStrides, ///< a C or F array to an A parameter: pointer and shape, then derived strides
+  } kind = Copy;
+  std::uint8_t in = 1;       ///< cells read
+  char from = 0;             ///< the argument's key letter ('i', 'f', 'b', 'c', or the array's layout)
+  std::uint8_t ndim = 0;     ///< arrays
+  std::uint8_t itemsize = 0; ///< arrays
+  const frontend::ScalarType *to = nullptr;
+};
+
+/// Appends to `out` the cells of `in` converted by `c`; returns how many cells of `in` it read.
+int convertCells(const Conversion &c, const std::uint64_t *in, std::uint64_t *out, int &n) {
+  auto asDouble = [](std::uint64_t cell, char from) {
+    if (from == 'f') {
+      double d;
+      std::memcpy(&d, &cell, 8);
+      return d;
+    }
+    return static_cast<double>(static_cast<std::int64_t>(cell)); // 'i' and 'b'
+  };
+  switch (c.kind) {
+  case Conversion::Copy:
+    for (int i = 0; i < c.in; ++i)
+      out[n++] = in[i];
+    break;
+  case Conversion::IntToBool: out[n++] = in[0] != 0; break;
+  case Conversion::IntToFloat:
+  case Conversion::FloatToFloat: out[n++] = floatCell(c.to, asDouble(in[0], c.from)); break;
+  case Conversion::FloatToBool: out[n++] = asDouble(in[0], 'f') != 0.0; break;
+  case Conversion::ToComplex: {
+    const frontend::ScalarType *part = frontend::complexPart(c.to);
+    out[n++] = floatCell(part, asDouble(in[0], c.from));
+    out[n++] = floatCell(part, 0.0);
+    break;
+  }
+  case Conversion::ComplexParts: {
+    const frontend::ScalarType *part = frontend::complexPart(c.to);
+    out[n++] = floatCell(part, asDouble(in[0], 'f'));
+    out[n++] = floatCell(part, asDouble(in[1], 'f'));
+    break;
+  }
+  case Conversion::ArrayStrides: {
+    const int ndim = c.ndim;
+    for (int i = 0; i <= ndim; ++i)
+      out[n++] = in[i];
+    std::int64_t strides[kMaxDims], step = c.itemsize;
+    for (int k = 0; k < ndim; ++k) {
+      const int d = c.from == 'C' ? ndim - 1 - k : k;
+      strides[d] = step;
+      step *= static_cast<std::int64_t>(in[1 + d]);
+    }
+    for (int d = 0; d < ndim; ++d)
+      out[n++] = static_cast<std::uint64_t>(strides[d]);
+    break;
+  }
+  }
+  return c.in;
+}
+
 /// One loaded function per key, for one kernel.
 class FastTable {
 public:
   /// `mode`: 0 launches on the default target, 1 on the GPU, 2 on the CPU.
   FastTable(py::object miss, int mode) : miss_(std::move(miss)), mode_(mode) {}
 
-  /// Remembers `kernel` for `key`, unless the key does not describe the
-  /// kernel's parameter types exactly (then the Python path keeps serving it).
+  /// Remembers `kernel` for `key`: as it is when the key describes the
+  /// kernel's parameter types exactly, or with the conversions that turn the
+  /// key's arguments into its parameters (a kernel with declared signatures).
+  /// False when neither holds (the Python path keeps serving the key).
   bool insert(py::bytes key, std::shared_ptr<LoadedKernel> kernel) {
     std::string k = key;
-    if (!describes(k, *kernel->artifacts))
+    std::vector<Conversion> plan;
+    if (!describes(k, *kernel->artifacts) && !planFor(k, *kernel->artifacts, plan))
       return false;
     for (Entry &e : entries_)
       if (e.key == k) {
         e.kernel = std::move(kernel);
+        e.plan = std::move(plan);
         return true;
       }
-    entries_.push_back({std::move(k), std::move(kernel)});
+    entries_.push_back({std::move(k), std::move(kernel), std::move(plan)});
     return true;
+  }
+
+  /// The conversions from the arguments `key` spells to the kernel's
+  /// parameters (a kernel with declared signatures); false when some argument
+  /// does not convert on the fast path (the Python path decides), or when the
+  /// launch facts the key spells lack one the kernel was specialised for (a
+  /// launch that knows more may run a kernel that assumed less).
+  static bool planFor(const std::string &key, const compiler::KernelArtifacts &a, std::vector<Conversion> &plan) {
+    const bool cpu = a.cpu != nullptr; // its arrays in host memory ('H'), its key's last byte kCpuByte
+    if (key.empty() || (key.back() == kCpuByte) != cpu)
+      return false;
+    const char array = cpu ? 'H' : 'A';
+    const std::vector<const frontend::Type *> &params = a.params;
+    std::size_t at = 0;
+    int cellsOut = 0;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const frontend::Type *t = params[i];
+      if (at >= key.size())
+        return false;
+      const std::uint8_t facts = a.facts.of(i);
+      Conversion c;
+      char k = key[at];
+      if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t); s && !frontend::isa<frontend::RecordType>(t)) {
+        if (k == 'A' || k == 'H')
+          return false;
+        if ((facts & compiler::LaunchFacts::Bounded) && k != 'j')
+          return false;
+        if (k == 'j') // an int within the bound is an int
+          k = 'i';
+        ++at;
+        c.from = k;
+        c.to = s;
+        c.in = k == 'c' ? 2 : 1;
+        if (s->isComplex()) {
+          c.kind = k == 'c' ? Conversion::ComplexParts : Conversion::ToComplex;
+          cellsOut += 2;
+        } else if (k == 'c') {
+          return false; // complex never becomes real
+        } else if (s->isBool()) {
+          c.kind = k == 'f' ? Conversion::FloatToBool : k == 'b' ? Conversion::Copy : Conversion::IntToBool;
+          ++cellsOut;
+        } else if (s->isInt()) {
+          if (k == 'f')
+            return false; // the Python path says why (numba's launch refuses it too)
+          c.kind = Conversion::Copy; // little-endian: the low bytes are the narrowed value
+          ++cellsOut;
+        } else if (s->isFloat()) {
+          c.kind = k == 'f' ? Conversion::FloatToFloat : Conversion::IntToFloat;
+          ++cellsOut;
+        } else {
+          return false;
+        }
+        plan.push_back(c);
+        continue;
+      }
+      auto *arr = frontend::dyn_cast<frontend::ArrayType>(t);
+      if (!arr || frontend::isa<frontend::RecordType>(arr->dtype) || at + 5 > key.size() || k != array ||
+          key[at + 1] != dtypeCodeOf(arr->dtype) || key[at + 2] != arr->ndim)
+        return false;
+      const char layout = key[at + 3];
+      const std::uint8_t known = static_cast<std::uint8_t>(key[at + 4]);
+      const char want = arr->layout == frontend::Layout::C ? 'C' : arr->layout == frontend::Layout::F ? 'F' : 'A';
+      at += 5;
+      c.from = layout;
+      c.ndim = static_cast<std::uint8_t>(arr->ndim);
+      c.itemsize = static_cast<std::uint8_t>(kItemsize[static_cast<int>(dtypeCodeOf(arr->dtype))]);
+      c.in = static_cast<std::uint8_t>(1 + arr->ndim + (layout == 'A' ? arr->ndim : 0));
+      if (layout == want) {
+        if ((known & facts) != facts)
+          return false;
+        c.kind = Conversion::Copy;
+      } else if (want == 'A' && facts == 0) {
+        c.kind = Conversion::ArrayStrides;
+      } else {
+        return false;
+      }
+      cellsOut += 1 + arr->ndim + (want == 'A' ? arr->ndim : 0);
+      plan.push_back(c);
+    }
+    // The key's end: disjointness, the coarsening the block allows, the device.
+    if (at + 3 != key.size() || (a.facts.disjoint && key[at] != 'd'))
+      return false;
+    return (a.coarsen <= 1 || key[at + 1] == a.coarsen) && cellsOut <= kMaxCells;
   }
 
   /// True when `key` spells exactly these types and the launch facts the
@@ -456,10 +614,16 @@ public:
     return base + (s->isSigned ? 0 : 1);
   }
 
-  const LoadedKernel *find(const char *key, int len) const {
+  struct Entry {
+    std::string key;
+    std::shared_ptr<LoadedKernel> kernel;
+    std::vector<Conversion> plan; ///< empty when the arguments are the parameters
+  };
+
+  const Entry *find(const char *key, int len) const {
     for (const Entry &e : entries_)
       if (e.key.size() == static_cast<std::size_t>(len) && std::memcmp(e.key.data(), key, len) == 0)
-        return e.kernel.get();
+        return &e;
     return nullptr;
   }
 
@@ -504,10 +668,6 @@ public:
 private:
   static constexpr std::size_t kMaxConfigs = 64;
   std::vector<std::pair<py::object, py::object>> configs_;
-  struct Entry {
-    std::string key;
-    std::shared_ptr<LoadedKernel> kernel;
-  };
   std::vector<Entry> entries_;
   py::object miss_;
   int mode_;
@@ -529,10 +689,21 @@ public:
     for (Py_ssize_t i = 0; i < n && understood; ++i)
       understood = packOne(p, PyTuple_GET_ITEM(args.ptr(), i));
     if (understood && p.finish(coarsen_, targetByte(table_->mode()))) {
-      if (const LoadedKernel *k = table_->find(p.key, p.keyLen)) {
+      if (const FastTable::Entry *e = table_->find(p.key, p.keyLen)) {
+        const LoadedKernel *k = e->kernel.get();
+        std::uint64_t converted[kMaxCells];
+        std::uint64_t *cells = p.cells;
+        int ncells = p.ncells;
+        if (!e->plan.empty()) { // a declared signature: the arguments converted to its parameters
+          int read = 0;
+          ncells = 0;
+          for (const Conversion &c : e->plan)
+            read += convertCells(c, p.cells + read, converted, ncells);
+          cells = converted;
+        }
         void *params[kMaxCells];
-        for (int i = 0; i < p.ncells; ++i)
-          params[i] = &p.cells[i];
+        for (int i = 0; i < ncells; ++i)
+          params[i] = &cells[i];
         if (k->artifacts->cpu) {
           launchCpu(*k->artifacts->cpu, grid_, block_, shared_, params);
           return py::none();

@@ -24,8 +24,6 @@ namespace ptxforge::bindings {
 
 using namespace frontend;
 
-namespace {
-
 // IEEE binary16 bits of `f`, rounding to nearest even.
 std::uint16_t toHalf(float f) {
   std::uint32_t x;
@@ -63,6 +61,22 @@ std::uint16_t toBFloat16(float f) {
   return static_cast<std::uint16_t>((x + 0x7fff + ((x >> 16) & 1)) >> 16);
 }
 
+std::uint64_t floatCell(const ScalarType *t, double d) {
+  std::uint64_t cell = 0;
+  if (t->bits == 64) {
+    std::memcpy(&cell, &d, 8);
+  } else if (t->bits == 32) {
+    float f = static_cast<float>(d);
+    std::memcpy(&cell, &f, 4);
+  } else {
+    std::uint16_t h = t->isBFloat16() ? toBFloat16(static_cast<float>(d)) : toHalf(static_cast<float>(d));
+    std::memcpy(&cell, &h, 2);
+  }
+  return cell;
+}
+
+namespace {
+
 class Packer {
 public:
   std::vector<std::uint64_t> cells;
@@ -87,15 +101,7 @@ public:
       double d = PyFloat_AsDouble(v.ptr());
       if (d == -1.0 && PyErr_Occurred())
         throw py::error_already_set();
-      if (t->bits == 64) {
-        std::memcpy(&cell, &d, 8);
-      } else if (t->bits == 32) {
-        float f = static_cast<float>(d);
-        std::memcpy(&cell, &f, 4);
-      } else {
-        std::uint16_t h = t->isBFloat16() ? toBFloat16(static_cast<float>(d)) : toHalf(static_cast<float>(d));
-        std::memcpy(&cell, &h, 2);
-      }
+      cell = floatCell(t, d);
     }
     // Little-endian: the low bytes of the cell are the parameter.
     cells.push_back(cell);
@@ -161,7 +167,11 @@ void launchCpu(const cpu::KernelCode &code, const std::array<unsigned, 3> &grid,
   }
   switch (result.status) {
   case cpu::LaunchResult::Ok: return;
-  case cpu::LaunchResult::BadLaunch: throw py::value_error(result.message);
+  case cpu::LaunchResult::BadLaunch: // as the GPU refuses it: LaunchConfigurationError, the driver's error named
+    throw runtime::LaunchConfigError(result.message, result.message.find("synchronizes the whole grid") !=
+                                                             std::string::npos
+                                                         ? "CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE"
+                                                         : "CUDA_ERROR_INVALID_VALUE");
   case cpu::LaunchResult::OutOfMemory: throw std::bad_alloc();
   default: throw KernelFailed(result.message);
   }
@@ -299,7 +309,30 @@ void defineLaunch(py::module_ &m) {
       .def_property_readonly("registers", [](const LoadedKernel &k) { return k.function.numRegs; })
       .def_property_readonly("max_threads_per_block", [](const LoadedKernel &k) { return k.function.maxThreadsPerBlock; })
       .def_property_readonly("local_bytes", [](const LoadedKernel &k) { return k.function.localBytes; })
-      .def_property_readonly("shared_bytes", [](const LoadedKernel &k) { return k.function.staticSharedBytes; });
+      .def_property_readonly("shared_bytes", [](const LoadedKernel &k) { return k.function.staticSharedBytes; })
+      .def(
+          "max_active_blocks",
+          [](const LoadedKernel &k, int threads, std::size_t shared) {
+            py::gil_scoped_release release;
+            return runtime::maxActiveBlocksPerMultiprocessor(k.function, threads, shared);
+          },
+          py::arg("threads"), py::arg("shared") = 0,
+          "Blocks of `threads` threads resident at once per multiprocessor (the occupancy calculator).")
+      .def(
+          "suggested_block_size",
+          [](const LoadedKernel &k, std::size_t shared, int limit) {
+            py::gil_scoped_release release;
+            return runtime::suggestedBlockSize(k.function, shared, limit);
+          },
+          py::arg("shared") = 0, py::arg("limit") = 1024,
+          "The block size the occupancy calculator suggests, up to `limit` threads.")
+      .def(
+          "set_shared_carveout",
+          [](const LoadedKernel &k, int percent) {
+            py::gil_scoped_release release;
+            runtime::setSharedCarveout(k.function, percent);
+          },
+          py::arg("percent"), "The preferred share of L1/shared memory for shared memory (-1: the default).");
   defineRuntime(m);
   defineFastLaunch(m);
 }

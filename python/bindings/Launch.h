@@ -55,6 +55,14 @@ struct KernelFailed : std::runtime_error {
 void launchCpu(const cpu::KernelCode &code, const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block,
                unsigned shared, void **params);
 
+/// IEEE binary16 and bfloat16 bits of `f`, rounding to nearest even.
+std::uint16_t toHalf(float f);
+std::uint16_t toBFloat16(float f);
+
+/// A parameter cell holding `d` as the float type `t` (16, 32 or 64 bits, or
+/// bfloat16), rounded as a Python float converted by the launch would be.
+std::uint64_t floatCell(const frontend::ScalarType *t, double d);
+
 /// Defines the runtime's classes and functions: streams, events, graphs,
 /// device and host memory, DLPack, and the launch fast path (Runtime.cpp,
 /// FastLaunch.cpp).

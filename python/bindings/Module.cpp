@@ -27,8 +27,8 @@ namespace {
 
 /// Raises ptxforge.CompileError for `d`.
 [[noreturn]] void raiseCompileError(const frontend::Diagnostic &d) {
-  py::object cls = py::module_::import("ptxforge.errors").attr(d.errorClass.empty() ? "CompileError"
-                                                                                    : d.errorClass.c_str());
+  py::object cls = py::module_::import("ptxforge.errors")
+                      .attr("compile_error_class")(d.errorClass.empty() ? "CompileError" : d.errorClass);
   py::object err = cls(d.render(), d.span.file ? d.span.file->name : "", d.span.line, d.column(), d.message);
   PyErr_SetObject(cls.ptr(), err.ptr());
   throw py::error_already_set();
@@ -388,6 +388,12 @@ PYBIND11_MODULE(_core, m) {
       PyErr_SetString(cls.ptr(), e.what());
     } catch (const runtime::CudaError &e) {
       PyErr_SetString(driverError.ptr(), e.what());
+    } catch (const runtime::LaunchConfigError &e) {
+      // ptxforge.errors picks the class: a ValueError, and cuda.core's CUDAError
+      // too when that is loaded (numba-cuda raises CUDAError for these).
+      py::object cls = py::module_::import("ptxforge.errors").attr("launch_error_class")();
+      std::string text = std::string(e.what()) + " [" + e.driverError() + "]";
+      PyErr_SetString(cls.ptr(), text.c_str());
     }
   });
   m.attr("CudaOutOfMemoryError") = py::reinterpret_steal<py::object>(

@@ -20,10 +20,13 @@ from .devicearray import mapped_array as mapped_array
 from .devicearray import pinned_array as pinned_array
 from .devicearray import to_device as to_device
 from .dispatcher import Dispatcher as Dispatcher
+from .dispatcher import compile as compile
+from .dispatcher import compile_for_current_device as compile_for_current_device
 from .dispatcher import compile_ptx as compile_ptx
 from .dispatcher import jit as jit
 from .dispatcher import kernel as kernel
 from .errors import CompileError as CompileError
+from .errors import LaunchConfigurationError as LaunchConfigurationError
 from .errors import LinkError as LinkError
 from .external import CUSource as CUSource
 from .external import declare_device as declare_device

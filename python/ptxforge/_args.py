@@ -294,9 +294,11 @@ def _scalar(value, where):
     if isinstance(value, bool):
         return "bool", value
     if isinstance(value, int):
-        if not -(2**63) <= value < 2**63:
-            raise OverflowError(f"{where} is {value}, which does not fit in int64")
-        return "int", value
+        if -(2**63) <= value < 2**63:
+            return "int", value
+        if 2**63 <= value < 2**64:  # numba types it uint64
+            return "uint64", value
+        raise OverflowError(f"{where} is {value}, which fits neither int64 nor uint64")
     if isinstance(value, float):
         return "float", value
     if isinstance(value, complex):

@@ -131,8 +131,52 @@ _GPU_FUNCTIONS = {
 globals().update({name: _Intrinsic("ptxforge." + name, doc) for name, doc in _GPU_FUNCTIONS.items()})
 
 
+def _is_type_object(t):
+    """A type usable in a signature: ours, numba's, or a type spelled as a string."""
+    from ._typeobjects import is_numba_type
+
+    return isinstance(t, (str, _ScalarType, _VoidType)) or is_numba_type(t)
+
+
+class Signature:
+    """A kernel or device function signature built from type objects: ``void(int32[::1], float64)``."""
+
+    __slots__ = ("args", "return_type")
+    _pf_signature = True
+
+    def __init__(self, return_type, args):
+        self.return_type = return_type
+        self.args = tuple(args)
+
+    def __str__(self):
+        from ._typeobjects import type_name
+
+        return f"{type_name(self.return_type)}({', '.join(type_name(a) for a in self.args)})"
+
+    def __repr__(self):
+        return f"Signature({self})"
+
+    def __eq__(self, other):
+        return isinstance(other, Signature) and str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+
+class _ArrayTypeName(str):
+    """``float32[:, ::1]``: the text of an array type, usable wherever a type goes."""
+
+    __slots__ = ()
+
+    @property
+    def _pf_type_name(self):
+        return str(self)
+
+
 class _ScalarType:
-    """A scalar type usable in kernels as a cast, ``pf.float32(x)``, and in signatures."""
+    """A scalar type: a cast inside kernels (``pf.float32(x)``), a dtype, and in signatures
+    an argument type (``float32[::1]`` for arrays) or, called with types, a signature
+    returning it (``float32(int32, int32)``)."""
 
     __slots__ = ("_pf_path", "name")
 
@@ -140,10 +184,33 @@ class _ScalarType:
         self.name = name
         self._pf_path = "ptxforge." + name
 
+    @property
+    def _pf_type_name(self):
+        return self.name
+
     def __repr__(self):
         return self.name
 
     __str__ = __repr__
+
+    def __eq__(self, other):
+        return isinstance(other, _ScalarType) and other.name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __call__(self, *args):
+        """With types: the signature of a function returning this type. With one value
+        (outside kernels): the value converted to this type, as a numpy scalar."""
+        if not args or all(_is_type_object(a) for a in args):
+            return Signature(self, args)
+        if len(args) != 1:
+            raise TypeError(f"{self.name}(value) converts one value; {self.name}(type, ...) makes a signature")
+        if self.name == "bfloat16":
+            raise TypeError("bfloat16 values outside kernels need ml_dtypes or a torch tensor")
+        import numpy as np
+
+        return getattr(np, {"boolean": "bool_"}.get(self.name, self.name))(args[0])
 
     def __getitem__(self, dims):
         """``float32[:, ::1]`` spells an array type in a signature, as in numba."""
@@ -154,7 +221,25 @@ class _ScalarType:
             if not isinstance(d, slice) or d.start is not None or d.stop is not None or d.step not in (None, 1):
                 raise TypeError("array types are written like float32[:, ::1]")
             parts.append("::1" if d.step == 1 else ":")
-        return f"{self.name}[{', '.join(parts)}]"
+        return _ArrayTypeName(f"{self.name}[{', '.join(parts)}]")
+
+
+class _VoidType:
+    """``void``: the return type of kernels; ``void(int32[::1], float64)`` is a kernel signature."""
+
+    __slots__ = ()
+    _pf_type_name = "void"
+
+    def __repr__(self):
+        return "void"
+
+    __str__ = __repr__
+
+    def __call__(self, *args):
+        bad = next((a for a in args if not _is_type_object(a)), None)
+        if bad is not None:
+            raise TypeError(f"void(...) takes the argument types of a signature, not {bad!r}")
+        return Signature(self, args)
 
 
 _SCALARS = [
@@ -163,6 +248,17 @@ _SCALARS = [
 ]
 _SCALARS += ["complex64", "complex128", "bfloat16"]
 scalar_types = {n: _ScalarType(n) for n in _SCALARS}
+void = none = _VoidType()
+# numba's other names for the same types (numba.core.types: note that byte is uint8 there).
+NUMBA_ALIASES = {
+    "b1": "boolean", "bool": "boolean", "i1": "int8", "i2": "int16", "i4": "int32", "i8": "int64",
+    "u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64", "f4": "float32", "f8": "float64",
+    "c8": "complex64", "c16": "complex128", "byte": "uint8", "char": "int8", "uchar": "uint8",
+    "short": "int16", "ushort": "uint16", "intc": "int32", "uintc": "uint32", "int_": "int64",
+    "uint": "uint64", "long_": "int64", "ulong": "uint64", "longlong": "int64", "ulonglong": "uint64",
+    "size_t": "uint64", "ssize_t": "int64", "double": "float64",
+}
+type_aliases = {alias: scalar_types[name] for alias, name in NUMBA_ALIASES.items()}
 
 
 _BF16_FUNCTIONS = {
@@ -193,7 +289,9 @@ bf16 = _BF16()
 __all__ = [
     "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
     "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS,
-    *scalar_types, "bool_", "bf16",
+    *scalar_types, "bool_", "bf16", "void", "none", "Signature", *(a for a in type_aliases if a != "bool"),
 ]
 bool_ = scalar_types["boolean"]
 globals().update(scalar_types)
+globals().update(type_aliases)  # 'bool' too, as numba.cuda.bool, though not exported by '*'
+

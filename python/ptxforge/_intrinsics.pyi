@@ -11,7 +11,8 @@ __all__ = [
     "match_all_sync", "activemask", "lanemask_lt", "popc", "brev", "clz", "ffs", "fma", "cbrt", "selp",
     "nanosleep", "clock64", "boolean", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
     "uint64", "float16", "float32", "float64", "intp", "uintp", "complex64", "complex128", "bfloat16",
-    "bool_", "bf16",
+    "bool_", "bf16", "void", "none", "Signature",
+    "b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f4", "f8", "c8", "c16", "char", "uchar", "short", "ushort", "intc", "uintc", "int_", "uint", "long_", "ulong", "longlong", "ulonglong", "size_t", "ssize_t", "double",
 ]
 
 class KernelArray(Protocol):
@@ -142,6 +143,49 @@ uintp: ScalarType
 complex64: ScalarType
 complex128: ScalarType
 bfloat16: ScalarType
+# numba's names of the same types (numba.cuda has them too).
+b1: ScalarType
+i1: ScalarType
+i2: ScalarType
+i4: ScalarType
+i8: ScalarType
+u1: ScalarType
+u2: ScalarType
+u4: ScalarType
+u8: ScalarType
+f4: ScalarType
+f8: ScalarType
+c8: ScalarType
+c16: ScalarType
+char: ScalarType
+uchar: ScalarType
+short: ScalarType
+ushort: ScalarType
+intc: ScalarType
+uintc: ScalarType
+int_: ScalarType
+uint: ScalarType
+long_: ScalarType
+ulong: ScalarType
+longlong: ScalarType
+ulonglong: ScalarType
+size_t: ScalarType
+ssize_t: ScalarType
+double: ScalarType
+
+class Signature:
+    """A signature built from types: ``void(float32[::1], int32)``."""
+
+    return_type: Any
+    args: tuple[Any, ...]
+
+class _VoidType:
+    """numba's ``void`` (also ``none``): the return type of a kernel's signature."""
+
+    def __call__(self, *args: Any) -> Signature: ...
+
+void: _VoidType
+none: _VoidType
 
 class _BF16:
     bfloat16: ScalarType

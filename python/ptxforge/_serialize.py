@@ -93,7 +93,7 @@ def reduce_kernel(dispatcher):
         return rebuild_by_reference, ref
     dispatcher._function_ast()
     frozen = freeze(dispatcher.py_func, dispatcher._source)
-    return rebuild_kernel, (frozen, tuple(dispatcher.signatures), dict(dispatcher.options), dispatcher._use_cache)
+    return rebuild_kernel, (frozen, tuple(dispatcher._declared), dict(dispatcher.options), dispatcher._use_cache)
 
 
 def rebuild_kernel(frozen, signatures, options, use_cache):

@@ -17,14 +17,35 @@ import textwrap
 import threading
 import weakref
 
+from ._typeobjects import dtype_type_name, is_numba_type, is_numpy_dtype, numba_scalar_name, type_name
 from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
 _KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex", "pow",
                     "print"}
+_NUMBA_TYPE_MODULES = {"numba.types", "numba.core.types", "numba.cuda.types"}
 _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy",
                  "cmath": "cmath", "operator": "operator", "ptxforge.libdevice": "ptxforge.libdevice",
                  "numba.cuda.libdevice": "ptxforge.libdevice"}
+
+
+def _unreadable_source_message(pyfunc, exc):
+    """What to do when a function's source cannot be read: ptxforge compiles source, not bytecode."""
+    filename = getattr(getattr(pyfunc, "__code__", None), "co_filename", "?")
+    return (
+        f"cannot read the source of {getattr(pyfunc, '__qualname__', pyfunc)!r} (defined in {filename}: {exc}). "
+        "ptxforge compiles a kernel from its Python source, which Python keeps only for functions defined in "
+        "files and notebook cells. Do one of these instead:\n"
+        "  - define the kernel in a .py file (or a notebook cell) and import it, rather than typing it at "
+        "the plain 'python' prompt;\n"
+        "  - for a kernel built from a string with exec(), give the string a file name and register its text "
+        "with linecache before exec, so that its source can be read:\n"
+        "        import linecache\n"
+        "        name = '<my kernels>'\n"
+        "        linecache.cache[name] = (len(src), None, src.splitlines(True), name)\n"
+        "        exec(compile(src, name, 'exec'), namespace)\n"
+        "    (or write the string to a .py file and import that)."
+    )
 
 
 class FunctionSource:
@@ -40,10 +61,7 @@ class FunctionSource:
             try:
                 lines, first_line = _command_line_source(pyfunc) or inspect.getsourcelines(pyfunc)
             except (OSError, TypeError) as exc:
-                raise CompileError(
-                    f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
-                    "defined in files or notebooks, not ones built with exec() or at the prompt"
-                ) from None
+                raise CompileError(_unreadable_source_message(pyfunc, exc)) from None
             filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
         snippet = "".join(lines)
         dedented = textwrap.dedent(snippet)
@@ -73,9 +91,27 @@ class FunctionSource:
         module = ast.parse(textwrap.dedent(snippet))
         tree = next((n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         if tree is None:
+            tree = _lambda_as_function(module)
+        if tree is None:
             raise CompileError(f"{self.filename}: no function definition found for {name or 'the function'}")
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _lambda_as_function(module):
+    """The first lambda of a line (``cuda.jit("void()")(lambda: None)``) as the function
+    ``def lambda_(args): return body``, at the lambda's place in the file."""
+    lam = next((n for n in ast.walk(module) if isinstance(n, ast.Lambda)), None)
+    if lam is None:
+        return None
+    body = ast.copy_location(ast.Return(value=lam.body), lam.body)
+    fields = {"name": "lambda_", "args": lam.args, "body": [body], "decorator_list": [], "returns": None,
+              "type_comment": None}
+    if "type_params" in ast.FunctionDef._fields:
+        fields["type_params"] = []
+    tree = ast.copy_location(ast.FunctionDef(**fields), lam)
+    tree.end_lineno, tree.end_col_offset = lam.end_lineno, lam.end_col_offset
+    return ast.fix_missing_locations(tree)
 
 
 # Each source file's tree, parsed once, with the file's lines it was parsed from:
@@ -166,7 +202,19 @@ def _describe(value):
             return ("devfunc", callee)
         return ("opaque", (f"the ahead-of-time kernel '{value.__name__}' (it has no Python source to compile "
                            "into the caller: call a @ptxforge.jit(device=True) function instead)"))
+    record = _record_type_name(value)
+    if record is not None:  # numba.from_dtype(rec), numba's Record types, structured dtypes: dtypes
+        return ("path", "dtype:" + record)
+    if type(value).__name__ == "DtypeType" and type(value).__module__ == "ptxforge.records" and \
+            "[" not in value.name:  # from_dtype(np.float32)
+        return ("path", "ptxforge." + ("boolean" if value.name == "bool" else value.name))
+    numba_scalar = numba_scalar_name(value)
+    if numba_scalar is not None:  # numba's int32, float64 ...: casts and dtypes
+        return ("path", "ptxforge." + ("boolean" if numba_scalar == "bool" else numba_scalar))
     if inspect.ismodule(value):
+        if value.__name__ in _NUMBA_TYPE_MODULES or value.__name__ == "numba":
+            # numba.types.int32, numba.float32(x): numba's namespaces hold its types (and numba.cuda)
+            return ("path", "numba" if value.__name__ == "numba" else "numba.types")
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
     if type(value).__name__ == "ndarray" and type(value).__module__ == "numpy":
@@ -201,6 +249,13 @@ def _describe(value):
         return ("path", "numpy." + value.__name__)
     if callable(value) and module == "numba.cuda.libdevice":  # numba-cuda's own stub, imported by name
         return ("path", "ptxforge.libdevice." + value.__name__)
+    if isinstance(value, str) or is_numpy_dtype(value):
+        name = dtype_type_name(value) if not isinstance(value, str) else _dtype_string(value)
+        if name is not None and "[" not in name and not name.startswith("Record"):
+            return ("path", "ptxforge." + ("boolean" if name == "bool" else name))  # a dtype: np.dtype('f4'), 'int32'
+        if isinstance(value, str):
+            return ("opaque", f"the string {value!r}; strings have no device representation (as a dtype, "
+                              "name a numeric type such as 'float32')")
     if callable(value) and getattr(math, getattr(value, "__name__", ""), None) is value:
         return ("path", "math." + value.__name__)
     if callable(value) and getattr(cmath, getattr(value, "__name__", ""), None) is value:
@@ -214,6 +269,34 @@ def _describe(value):
         return ("opaque", f"the Python builtin '{name}'")
     return ("opaque", f"a {type(value).__module__}.{type(value).__qualname__} object"
             if type(value).__module__ != "builtins" else f"a {type(value).__name__}")
+
+
+def _record_type_name(value):
+    """The spelling of a record type given as a value (pf/numba.from_dtype's result, numba's
+    Record type, a structured numpy dtype), or None for anything else."""
+    if isinstance(value, (str, type)):
+        return None
+    if type(value).__name__ == "DtypeType" and type(value).__module__ == "ptxforge.records":
+        name = value.name
+    elif (is_numba_type(value) and type(value).__name__ == "Record") or \
+            (is_numpy_dtype(value) and value.names is not None):
+        try:
+            name = type_name(value)
+        except TypeError:
+            return None
+    else:
+        return None
+    return name if name.startswith("Record(") and not name.endswith("]") else None
+
+
+def _dtype_string(text):
+    """ptxforge's name of the numpy dtype a string names ('float32', 'f4', 'int'), or None."""
+    try:
+        import numpy as np
+
+        return dtype_type_name(np.dtype(text))
+    except (TypeError, ValueError, ImportError):
+        return None
 
 
 def _describe_array(a):

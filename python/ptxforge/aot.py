@@ -276,7 +276,16 @@ class AotKernel(Dispatcher):
         for entry, cooperative, signature in entries:
             ret, params = _core.parse_signature(signature)
             self._entries.append((entry, cooperative, tuple(params)))
-        self.signatures = [types for _, _, types in self._entries]
+        self._declared = []  # launches pick among the entries (_pick), not by the dispatcher's binding
+        self._bound = {}
+        self._carveout = None
+        self._specialized = False
+        self.specializations = {}
+
+    @property
+    def signatures(self):
+        """The argument types of each compiled entry."""
+        return [types for _, _, types in self._entries]
 
     def _param_names(self):
         return ()

@@ -7,6 +7,7 @@ per argument-type signature of its calls; LLVM decides whether to inline it.
 import functools
 
 from ._source import parsed_function, resolve_globals
+from ._typeobjects import signature_string
 
 
 class DeviceFunction:
@@ -19,7 +20,7 @@ class DeviceFunction:
         self.py_func = pyfunc
         self.options = options
         # Declared signatures: a call converts its arguments to the best match.
-        self._pf_signatures = [s if isinstance(s, str) else str(s) for s in signatures]
+        self._pf_signatures = [signature_string(s, f"a signature of {pyfunc.__name__}") for s in signatures]
         self._source = None
         self._ast = None
 
@@ -36,6 +37,23 @@ class DeviceFunction:
     def __call__(self, *args, **kwargs):
         raise TypeError(f"device function '{self.__name__}' can only be called from a kernel "
                         "or another device function")
+
+    def __getitem__(self, config):
+        raise RuntimeError(f"Cannot compile a device function as a kernel: '{self.__name__}' is a device function "
+                           "(device=True); launch a kernel that calls it")
+
+    def inspect_asm(self, signature):
+        """The PTX of this function compiled alone for `signature` (a string, signature object
+        or tuple of argument types), as numba's device functions give it."""
+        from .dispatcher import compile_ptx
+
+        return compile_ptx(self.py_func, signature, device=True)[0]
+
+    inspect_ptx = inspect_asm
+
+    def inspect_sass(self, signature=None):
+        raise RuntimeError(f"Cannot inspect SASS of a device function: '{self.__name__}' has no code of its own "
+                           "until a kernel calls it; inspect the kernel's SASS")
 
     def __reduce__(self):
         from ._serialize import reduce_device_function

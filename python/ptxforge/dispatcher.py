@@ -22,21 +22,29 @@ from . import _core, _target
 from . import cache as _cache
 from ._args import describe, register_interop_types, upload
 from ._debug import check_cpu_launch, check_launch, debug_default
+from ._overloads import ForAll, Overload, SignatureDict, signature_key
+from ._signatures import select as _select_signature
 from ._source import parsed_function, resolve_globals
+from ._typeobjects import signature_parts, type_name
+from .errors import MissingLaunchConfigurationError
 from .external import link_items
 
 _DEFAULT_CC = (9, 0)
 
 
 def _dim3(value, what):
-    if not isinstance(value, (tuple, list)):
-        value = (value,)
+    """A grid or block (`what`: "the grid" or "the block") as three ints. Messages start as
+    numba's (griddim/blockdim ...) and go on to say what to write."""
+    numba_name = "griddim" if what == "the grid" else "blockdim"
+    items = list(value) if isinstance(value, (tuple, list)) else [value]
     try:
-        dims = tuple(operator.index(v) for v in value)  # ints only: no floats, no strings
+        dims = tuple(operator.index(v) for v in items)  # ints only: no floats, no strings
     except TypeError:
-        raise TypeError(f"{what} must be an int or a tuple of up to 3 ints, not {value!r}") from None
+        raise TypeError(f"{numba_name} must be a sequence of integers, got {items!r}: "
+                        f"{what} must be an int or a tuple of up to 3 ints, not {value!r}") from None
     if not 1 <= len(dims) <= 3:
-        raise ValueError(f"{what} must have 1 to 3 dimensions, got {len(dims)}")
+        raise ValueError(f"{numba_name} must be a sequence of 1, 2 or 3 integers, got {items!r}: "
+                         f"{what} must have 1 to 3 dimensions, got {len(dims)}")
     if any(d < 0 for d in dims):
         raise ValueError(f"{what} {dims} has a negative dimension")
     return dims + (1,) * (3 - len(dims))
@@ -83,19 +91,26 @@ def _launch_bounds(bounds):
         bounds = (bounds,)
     bounds = tuple(operator.index(b) for b in bounds)
     if not 1 <= len(bounds) <= 3 or any(b <= 0 for b in bounds):
-        raise ValueError(f"launch_bounds takes 1 to 3 positive ints, got {bounds!r}")
+        raise ValueError(f"Got {len(bounds)} launch bounds: {bounds!r}; launch_bounds takes 1 to 3 positive ints "
+                         "(max threads per block, min blocks per multiprocessor, max blocks per cluster)")
     return bounds[0], (bounds[1] if len(bounds) > 1 else 0)
 
 
 class Dispatcher:
-    """A Python function compiled to a CUDA kernel per argument-type signature."""
+    """A Python function compiled to a CUDA kernel per argument-type signature.
+
+    Declared with signatures, it is compiled for those and no others, and a
+    launch's arguments are converted to the one they bind to (numba's rules,
+    _signatures.py); otherwise every new argument-type signature compiles.
+    """
 
     _pf_kernel = True
     target = None  # the kernel's own target; None: the default one
     _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None, target=None):
+                 max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None,
+                 specialized=False, shared_memory_carveout=None, target=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         self.target = None if target is None else _target.parse(target)  # None: the default target
@@ -106,13 +121,17 @@ class Dispatcher:
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
                             max_threads=max_threads, min_blocks=min_blocks, link=link_items(link), debug=debug)
+        self._carveout = _carveout(shared_memory_carveout)
         self._source = None
         self._ast = None
         self._lock = threading.RLock()
         self._overloads = {}  # (types, cc, facts) -> _Compiled; facts None: the general kernel
         self._compiling = {}  # (types, cc, facts) -> the lock its compilation holds
         self._fast = None  # _core.FastTable: fast-path key -> loaded function
-        self.signatures = []
+        self._declared = []  # the declared signatures, in order: launches bind to these alone
+        self._bound = {}  # a launch's argument types -> the declared signature they bind to
+        self._specialized = bool(specialized)
+        self.specializations = {}  # (cc, types) -> the Dispatcher specialize() made
         for sig in signatures:
             self._check_signature(sig)
 
@@ -128,12 +147,17 @@ class Dispatcher:
         return code.co_varnames[: code.co_argcount]
 
     def _types_of_signature(self, sig):
+        """The argument types of a signature given as a string, a signature object (ours or
+        numba's: ``void(int32[::1], float64)``) or a tuple of types."""
         if isinstance(sig, str):
             ret, params = _core.parse_signature(sig)
-            if ret not in ("void", "none"):
-                raise TypeError(f"a kernel returns void, not {ret} (signature '{sig}')")
-            return tuple(params)
-        return tuple(_core.check_type(str(t)) for t in sig)
+        else:
+            ret, params = signature_parts(sig)
+            params = [_core.check_type(p) for p in params]
+        if ret not in (None, "void", "none"):
+            raise TypeError(f"CUDA kernel must have void return type: a kernel returns void, not {ret} "
+                            f"(signature '{sig}')")
+        return tuple(params)
 
     def _check_signature(self, sig):
         types = self._types_of_signature(sig)
@@ -141,7 +165,8 @@ class Dispatcher:
         # assembled and linked there too, so that its link errors do.
         self._compile(types, self._target_cc() if self.options["link"] else _DEFAULT_CC,
                       "cubin" if self.options["link"] else "typed")
-        self.signatures.append(types)
+        if types not in self._declared:
+            self._declared.append(types)
 
     def _compile(self, types, cc, stage, keep_ir=False, facts=None):
         key = (types, cc, facts)
@@ -201,6 +226,50 @@ class Dispatcher:
         """The target a launch runs on now: the kernel's own, else the default."""
         return self.target or _target.default()
 
+    def _bind(self, types):
+        """The signature a launch with argument types `types` runs: itself, or for a kernel
+        with declared signatures the declared one they bind to (TypeError when none)."""
+        if not self._declared:
+            return types
+        bound = self._bound.get(types)
+        if bound is None:
+            bound = self._bound[types] = _select_signature(self.__name__, types, self._declared, self.py_func)
+        return bound
+
+    def _bind_types(self, args):
+        """The signature a launch with `args` would run (type objects stand for themselves)."""
+        types = []
+        for i, a in enumerate(args):
+            if isinstance(a, str) or getattr(a, "_pf_type_name", None) is not None or \
+                    type(a).__module__.startswith(("numba.core.types", "numba.cuda.types")):
+                types.append(_core.check_type(type_name(a)))
+            else:
+                types.append(describe((a,), self._param_names()[i:i + 1])[0][0])
+        return self._bind(tuple(types))
+
+    def _loaded(self, types):
+        """The general kernel for `types` compiled and loaded where launches run now (the
+        current device, or the CPU target)."""
+        if self._runs_on() == "cpu":
+            return self._load(self._compile(types, _CPU, "cubin"), -1, _CPU)
+        device = _core.current_device()
+        return self._load(self._compile(types, _core.compute_capability(device), "cubin"), device)
+
+    def _load(self, compiled, device, where=None):
+        """`compiled` loaded on `device`, kept under `where` (the device, or "cpu" for the
+        CPU target, whose code is in the JIT already), once."""
+        where = device if where is None else where
+        kernel = compiled.loaded.get(where)
+        if kernel is None:
+            with self._lock:
+                kernel = compiled.loaded.get(where)
+                if kernel is None:
+                    kernel = _core.LoadedKernel(compiled.artifacts, device)
+                    if self._carveout is not None and where != _CPU:  # the GPU's L1/shared split
+                        kernel.set_shared_carveout(self._carveout)
+                    compiled.loaded[where] = kernel
+        return kernel
+
     # -- launching -----------------------------------------------------------------
 
     # kernel[grid, block, stream, shared]: a configuration seen before is answered
@@ -230,6 +299,16 @@ class Dispatcher:
         # works in one expression; the remembered one must not (the table belongs to the kernel).
         return table.bind(griddim, blockdim, stream, shared, stream_object, owner=self)
 
+    def configure(self, griddim, blockdim, stream=0, sharedmem=0):
+        """numba's spelling of kernel[griddim, blockdim, stream, sharedmem]."""
+        return self[griddim, blockdim, stream, sharedmem]
+
+    def forall(self, ntasks, tpb=0, stream=0, sharedmem=0):
+        """A 1-d launch of `ntasks` threads (the kernel checks its index against the size):
+        ``kernel.forall(n)(args)``. The block size is `tpb`, or the occupancy calculator's
+        suggestion for this kernel when 0."""
+        return ForAll(self, ntasks, tpb=tpb, stream=stream, sharedmem=sharedmem)
+
     def _fast_table(self):
         if self._fast is None:
             with self._lock:
@@ -239,8 +318,9 @@ class Dispatcher:
         return self._fast
 
     def __call__(self, *args, **kwargs):
-        raise TypeError(f"kernel '{self.__name__}' needs a launch configuration: "
-                        f"{self.__name__}[blocks, threads](...)")
+        raise MissingLaunchConfigurationError(f"kernel '{self.__name__}' needs a launch configuration: "
+                                              f"{self.__name__}[blocks, threads](...) (the launch configuration "
+                                              "was not specified)")
 
     def _launch(self, griddim, blockdim, stream, shared, args, key=None):
         """The Python launch path: types the arguments, compiles and loads on a miss,
@@ -255,6 +335,7 @@ class Dispatcher:
         _core.start_init(device)
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
+        types = self._bind(types)
         if self._compiles:  # an AOT kernel (aot.AotKernel) has no source and compiles nothing
             self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
@@ -263,7 +344,7 @@ class Dispatcher:
         if self._compiles and not compiled.artifacts.from_cache:
             _note_run_time_compile()
         values = upload(values, transfers)
-        kernel = self._loaded(compiled, device, device)
+        kernel = self._load(compiled, device)
         read_only = kernel.launch(griddim, blockdim, shared, stream, values)
         if self.options["debug"]:  # waits, then raises what the kernel reported
             check_launch(kernel, stream)
@@ -273,18 +354,9 @@ class Dispatcher:
                 if t.buffer.ptr not in read_only:
                     t.copy_back()
         elif key is not None and not self.options["debug"]:  # debug launches are checked here, never fast
+            # A declared signature's launch converts on the fast path too (FastLaunch.cpp).
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
-        return kernel
-
-    def _loaded(self, compiled, where, device):
-        """The LoadedKernel of `compiled` kept under `where` (a device, or "cpu"), made once."""
-        kernel = compiled.loaded.get(where)
-        if kernel is None:
-            with self._lock:
-                kernel = compiled.loaded.get(where)
-                if kernel is None:
-                    kernel = compiled.loaded[where] = _core.LoadedKernel(compiled.artifacts, device)
         return kernel
 
     def _launch_cpu(self, griddim, blockdim, shared, args, key=None):
@@ -294,9 +366,10 @@ class Dispatcher:
                                          "the CPU target compiles kernels from their source")
         keep = []
         types, values, transfers = describe(args, self._param_names(), 0, keep, host=True)
+        types = self._bind(types)
         compiled = self._compile(types, _CPU, "cubin")
         values = upload(values, transfers)
-        kernel = self._loaded(compiled, _CPU, -1)  # the CPU target's code is in the JIT already
+        kernel = self._load(compiled, -1, _CPU)  # the CPU target's code is in the JIT already
         if self.options["debug"]:  # raises what the kernel reported
             check_cpu_launch(kernel, lambda: kernel.launch(griddim, blockdim, shared, 0, values))
         else:
@@ -307,6 +380,88 @@ class Dispatcher:
             self._fast_table().insert(key, kernel)
         del keep
         return kernel
+
+    # -- numba's dispatcher API ----------------------------------------------------
+
+    @property
+    def specialized(self):
+        """True for a kernel declared with one signature (not a list) or made by specialize()."""
+        return self._specialized
+
+    def specialize(self, *args):
+        """A kernel compiled for these arguments' types (or these types) alone, made once per
+        types and device generation."""
+        if self._specialized:
+            raise RuntimeError("Dispatcher already specialized: this kernel was declared with one signature "
+                               "or made by specialize(), so it has no other signatures to specialize")
+        types = self._bind_types(args)
+        key = (self._target_cc(), types)
+        with self._lock:
+            found = self.specializations.get(key)
+            if found is None:
+                found = Dispatcher(self.py_func, [types], specialized=True, cache=self._use_cache, target=self.target)
+                found.options = dict(self.options)
+                found._carveout = self._carveout
+                self.specializations[key] = found
+        return found
+
+    @property
+    def signatures(self):
+        """The signatures compiled so far (declared ones first), as tuples of argument types."""
+        with self._lock:
+            keys = list(self._declared)
+            keys += [t for t, _, _ in self._overloads if t not in keys]
+        return keys
+
+    @property
+    def overloads(self):
+        """{signature: Overload} of what has been compiled (numba's kernel.overloads); an
+        Overload tells its resources and code."""
+        with self._lock:
+            compiled = {}
+            for (t, _, facts), c in self._overloads.items():  # the general kernel, else a specialisation
+                if facts is None or t not in compiled:
+                    compiled[t] = c
+        return SignatureDict((t, Overload(self, t, compiled[t])) for t in self.signatures)
+
+    def _per_signature(self, signature, value):
+        """value(types) for one signature, or a dict over every compiled one (for a specialized
+        kernel with no signature given, its one value)."""
+        if signature is not None:
+            return value(signature_key(signature))
+        if self._specialized:
+            return value(self.signatures[0])
+        return SignatureDict((t, value(t)) for t in self.signatures)
+
+    def _resource(self, signature, name):
+        return self._per_signature(signature, lambda t: self._compile(t, self._target_cc(), "cubin")
+                                   .artifacts.resources().get(name))
+
+    def get_regs_per_thread(self, signature=None, specialization=None):
+        """Registers per thread, read from the cubin: for one signature, or a dict per signature;
+        of the general kernel, or of a launch-time specialisation named as in
+        .launch_specializations."""
+        if specialization is None:
+            return self._resource(signature, "registers")
+        result = SignatureDict((t, c.artifacts.resources().get("registers"))
+                               for t, c in self._entries(signature, "cubin", specialization=specialization).items())
+        return next(iter(result.values())) if signature is not None else result
+
+    def get_shared_mem_per_block(self, signature=None):
+        """Static shared memory per block in bytes, per signature."""
+        return self._resource(signature, "shared_bytes")
+
+    def get_local_mem_per_thread(self, signature=None):
+        """Local memory per thread in bytes, per signature."""
+        return self._resource(signature, "local_bytes")
+
+    def get_const_mem_size(self, signature=None):
+        """Constant memory the kernel's module uses, in bytes, per signature."""
+        return self._resource(signature, "const_bytes")
+
+    def get_max_threads_per_block(self, signature=None):
+        """The largest block this kernel can be launched with on the current device, per signature."""
+        return self._per_signature(signature, lambda t: self._loaded(t).max_threads_per_block)
 
     # -- inspection ----------------------------------------------------------------
 
@@ -329,7 +484,7 @@ class Dispatcher:
             if not keys or cc == _CPU:
                 where = " on the CPU target, which compiles the general kernel only" if cc == _CPU else ""
                 raise KeyError(f"no launch has compiled kernel '{self.__name__}' specialised as "
-                               f"{specialization!r}{where}; see its .specializations")
+                               f"{specialization!r}{where}; see its .launch_specializations")
             return {types: self._compile(types, key_cc, stage, keep_ir, facts) for types, key_cc, facts in keys}
         if signature is not None:
             types = self._types_of_signature(signature)
@@ -337,16 +492,17 @@ class Dispatcher:
         with self._lock:
             keys = list(dict.fromkeys((types, key_cc) for types, key_cc, _ in self._overloads
                                       if (key_cc == _CPU) == (cc == _CPU)))
-        keys += [(types, cc) for types in self.signatures if (types, cc) not in keys]
-        entries = {}
+        keys += [(types, cc) for types in self._declared if (types, cc) not in keys]
+        entries = SignatureDict()
         for types, key_cc in keys:
             entries.setdefault(types, self._compile(types, key_cc, stage, keep_ir))
         return entries
 
     @property
-    def specializations(self):
+    def launch_specializations(self):
         """{types: [spelling, ...]}: the launch-time specialisations compiled so far, each
-        spelt as inspect_*(specialization=...) takes it."""
+        spelt as inspect_*(specialization=...) takes it (``specializations`` is numba's:
+        the kernels specialize() made)."""
         out = {}
         with self._lock:
             for (types, _, facts), c in self._overloads.items():
@@ -357,15 +513,30 @@ class Dispatcher:
     def _inspect(self, signature, stage, attr, specialization=None, target="gpu"):
         entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"), specialization=specialization,
                                 target=target)
-        result = {types: getattr(c.artifacts, attr) for types, c in entries.items()}
+        result = SignatureDict((types, getattr(c.artifacts, attr)) for types, c in entries.items())
         if signature is not None:
             return next(iter(result.values()))
         return result
 
-    def inspect_types(self, signature=None):
+    def inspect_types(self, signature=None, file=None):
         """The typed source per signature (a dict), or for one signature (a str): each
-        source line with its variables' types, then the typed tree."""
+        source line with its variables' types, then the typed tree. With ``file=``
+        (numba's form), each is written there instead, headed by the kernel's name and
+        argument types."""
         from .inspection import typed_source
+
+        if hasattr(signature, "write") and file is None:
+            signature, file = None, signature
+        entries = self._entries(signature, "typed")
+        result = SignatureDict((types, typed_source(self.py_func, c.artifacts)) for types, c in entries.items())
+        if file is None:
+            return next(iter(result.values())) if signature is not None else result
+        for types, text in result.items():
+            print(f"{self.__name__} ({', '.join(types)})", file=file)
+            print("-" * 80, file=file)
+            print(text, file=file)
+            print("=" * 80, file=file)
+        return None
 
         entries = self._entries(signature, "typed")
         result = {types: typed_source(self.py_func, c.artifacts) for types, c in entries.items()}
@@ -398,8 +569,8 @@ class Dispatcher:
         launch-time specialisation named as in .specializations."""
         from .inspection import sass
 
-        result = {t: sass(c.artifacts.cubin)
-                  for t, c in self._entries(signature, "cubin", specialization=specialization).items()}
+        result = SignatureDict((t, sass(c.artifacts.cubin))
+                               for t, c in self._entries(signature, "cubin", specialization=specialization).items())
         return next(iter(result.values())) if signature is not None else result
 
     def resources(self, signature=None, block_size=256, dynamic_shared=0):
@@ -410,7 +581,7 @@ class Dispatcher:
         from .inspection import resources
 
         cc = self._target_cc()
-        result = {}
+        result = SignatureDict()
         for types, c in self._entries(signature, "cubin").items():
             loaded = None
             if _core.is_available():
@@ -420,12 +591,6 @@ class Dispatcher:
                     with self._lock:
                         loaded = c.loaded.setdefault(device, _core.LoadedKernel(c.artifacts, device))
             result[types] = resources(c.artifacts, cc, block_size, dynamic_shared, loaded)
-        return next(iter(result.values())) if signature is not None else result
-
-    def get_regs_per_thread(self, signature=None, specialization=None):
-        """Registers per thread, read from the cubin: per signature (a dict) or for one."""
-        result = {t: c.artifacts.resources().get("registers")
-                  for t, c in self._entries(signature, "cubin", specialization=specialization).items()}
         if signature is not None:
             return next(iter(result.values()))
         return result
@@ -454,14 +619,26 @@ class Dispatcher:
             d._check_signature(types)
         return d
 
-    @property
-    def overloads(self):
-        """{signature: entry name} of what has been compiled."""
-        return {types: c.artifacts.entry_name for (types, _, _), c in self._overloads.items()}
-
     def __repr__(self):
         on = f" target={self.target}" if self.target else ""
         return f"<ptxforge kernel {self.__name__}{on}>"
+
+
+def _carveout(value):
+    """numba's shared_memory_carveout as a percentage of the unified L1/shared memory (-1: the
+    driver's default), or None when not given."""
+    if value is None:
+        return None
+    named = {"maxl1": 0, "maxshared": 100, "default": -1}
+    if isinstance(value, str):
+        if value.lower() not in named:
+            raise ValueError(f"Invalid carveout value: {value!r}; use 'MaxL1', 'MaxShared', 'default' "
+                             "or a percentage from -1 to 100")
+        return named[value.lower()]
+    value = operator.index(value)
+    if not -1 <= value <= 100:
+        raise ValueError(f"Carveout value must be between -1 and 100, got {value}")
+    return value
 
 
 def _issue_warnings(artifacts):
@@ -492,37 +669,53 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
            max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
-           launch_bounds=None, target=None):
+           launch_bounds=None, lto=None, forceinline=False, shared_memory_carveout=None, boundscheck=None,
+           target=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
-    signatures for eager type checking (``@kernel("void(float32[::1])")``).
-    Compiled kernels are kept in the disk cache (ptxforge.cache) unless
-    ``cache=False``; numba's ``cache=True`` is the default here.
+    signatures (``@kernel("void(float32[::1])")``, ``@kernel(void(float32[::1]))``
+    or a list of them): the kernel is then compiled for those alone, at
+    decoration, and each launch's arguments are converted to the signature they
+    bind to, as in numba. Compiled kernels are kept in the disk cache
+    (ptxforge.cache) unless ``cache=False``; numba's ``cache=True`` is the
+    default here. numba's ``lto`` and ``forceinline`` are accepted: LLVM sees
+    the whole kernel at once (every device function is in its module), so there
+    is nothing left to link-time optimise, and it inlines as it sees fit.
     ``target="cpu"`` runs it on the CPU with CUDA's semantics (docs/cpu.md);
     without a target it runs on the default one (``PTXFORGE_TARGET``, else the GPU).
     """
+    if boundscheck:
+        raise NotImplementedError("bounds checking is not supported for CUDA (boundscheck=True)")
+    if lto is not None and not isinstance(lto, bool):
+        raise TypeError(f"lto must be True, False or None, not {lto!r}")
     if link and device:
         raise ValueError("link= belongs on a kernel or on declare_device, not on a device function: "
                          "the kernels that call it link the files")
     options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt,
                    launch_bounds=launch_bounds, link=link, debug=debug)
 
-    def wrap(func, signatures=()):
+    def wrap(func, signatures=(), specialized=False):
         if device:
             from .devicefunc import DeviceFunction
 
             return DeviceFunction(func, options, signatures)
-        return Dispatcher(func, signatures, cache=cache, target=target, **options)
+        return Dispatcher(func, signatures, cache=cache, specialized=specialized,
+                          shared_memory_carveout=shared_memory_carveout, target=target, **options)
 
     if target is not None:
         _target.parse(target)  # a bad target fails at decoration
-    if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
+
+    _carveout(shared_memory_carveout)  # a bad value fails here, with or without signatures
+    if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)) and \
+            not getattr(func_or_sig, "_pf_signature", False):
         return wrap(func_or_sig)
-    sigs = ()
-    if func_or_sig is not None:
-        sigs = func_or_sig if isinstance(func_or_sig, list) else [func_or_sig]
-    return lambda func: wrap(func, sigs)
+    if func_or_sig is None:
+        return wrap
+    # One signature makes a specialized kernel; a list, a kernel with several (numba's rule).
+    if isinstance(func_or_sig, list):
+        return lambda func: wrap(func, func_or_sig)
+    return lambda func: wrap(func, [func_or_sig], specialized=True)
 
 
 jit = kernel
@@ -552,7 +745,8 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
         declared, params = _core.parse_signature(sig)
         types = tuple(params)
     else:
-        types = tuple(_core.check_type(str(t)) for t in sig)
+        declared, params = signature_parts(sig)
+        types = tuple(_core.check_type(p) for p in params)
     if not device and declared not in (None, "void", "none"):
         raise TypeError(f"a kernel returns void, not {declared} (signature '{sig}'); "
                         "pass device=True for a device function")
@@ -566,3 +760,24 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
     return artifacts.ptx, returned
+
+
+def compile(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False, cc=None, opt=True, abi="c",
+            abi_info=None, output="ptx", forceinline=False, launch_bounds=None):
+    """numba-cuda's ``cuda.compile``: as :func:`compile_ptx` (``device=True`` by default, as
+    numba's), for ``output="ptx"``; returns ``(ptx, return_type)``. ptxforge emits PTX, not
+    LTO-IR: ``output="ltoir"`` is refused, saying so."""
+    if output != "ptx":
+        raise NotImplementedError(f"compile(output={output!r}): ptxforge compiles to PTX (output='ptx'); "
+                                  "it does not emit LTO-IR")
+    return compile_ptx(pyfunc, sig, device=device, cc=cc, fastmath=fastmath, lineinfo=lineinfo, debug=debug,
+                       opt=opt, launch_bounds=launch_bounds)
+
+
+def compile_for_current_device(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False, opt=True,
+                               abi="c", abi_info=None, output="ptx", forceinline=False, launch_bounds=None):
+    """numba-cuda's ``cuda.compile_for_current_device``: :func:`compile` for the current
+    GPU's compute capability (sm_90 where there is none)."""
+    cc = _core.compute_capability(_core.current_device()) if _core.is_available() else None
+    return compile(pyfunc, sig, debug=debug, lineinfo=lineinfo, device=device, fastmath=fastmath, cc=cc, opt=opt,
+                   abi=abi, abi_info=abi_info, output=output, forceinline=forceinline, launch_bounds=launch_bounds)

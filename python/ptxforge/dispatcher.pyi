@@ -59,7 +59,7 @@ class Dispatcher:
     @property
     def overloads(self) -> dict[tuple[str, ...], str]: ...
     @property
-    def specializations(self) -> dict[tuple[str, ...], list[str]]: ...
+    def launch_specializations(self) -> dict[tuple[str, ...], list[str]]: ...
 
 
 @overload
@@ -106,3 +106,12 @@ def compile_ptx(pyfunc: Callable[..., Any], sig: _Signature, device: bool = Fals
 
 # ptxforge's own helpers in this module, not part of the public API.
 def __getattr__(name: str) -> Any: ...
+
+def compile(pyfunc: Callable[..., Any], sig: _Signature, debug: bool | None = None, lineinfo: bool = False,
+            device: bool = True, fastmath: bool = False, cc: tuple[int, int] | None = None, opt: bool = True,
+            abi: str = "c", abi_info: Any = None, output: str = "ptx", forceinline: bool = False,
+            launch_bounds: int | tuple[int, ...] | None = None) -> tuple[str, str]: ...
+def compile_for_current_device(pyfunc: Callable[..., Any], sig: _Signature, debug: bool | None = None,
+                               lineinfo: bool = False, device: bool = True, fastmath: bool = False, opt: bool = True,
+                               abi: str = "c", abi_info: Any = None, output: str = "ptx", forceinline: bool = False,
+                               launch_bounds: int | tuple[int, ...] | None = None) -> tuple[str, str]: ...

@@ -71,8 +71,10 @@ def link_items(link, where="link"):
 
 
 def _signature_text(sig):
-    """A signature as the compiler parses it: a string, or numba-like objects spelled by str()."""
-    return sig if isinstance(sig, str) else str(sig)
+    """A signature as the compiler parses it: a string, or a signature object (ours or numba's)."""
+    from ._typeobjects import signature_string
+
+    return signature_string(sig, "declare_device's signature")
 
 
 class ExternalFunction:

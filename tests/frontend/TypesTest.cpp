@@ -153,6 +153,17 @@ TEST(ParseSignature, BareParameterListDefaultsToVoid) {
   EXPECT_TRUE(sig.params.empty());
 }
 
+TEST(ParseSignature, TrailingCommaAsInNumba) {
+  Signature sig;
+  std::string error;
+  ASSERT_TRUE(parseSignature("void(int64,)", sig, error)) << error;
+  EXPECT_EQ(sig.str(), "(int64)");
+  ASSERT_TRUE(parseSignature("(float32[::1], int32, )", sig, error)) << error;
+  EXPECT_EQ(sig.params.size(), 2u);
+  EXPECT_FALSE(parseSignature("void(,)", sig, error));
+  EXPECT_FALSE(parseSignature("void(int64,,)", sig, error));
+}
+
 TEST(ParseSignature, ErrorsNameTheColumn) {
   Signature sig;
   std::string error;

@@ -307,11 +307,11 @@ def test_specializations_are_inspectable():
     facts = ((0, 7, 7, 7), True, 4)
     s._compile(types, (9, 0), "ptx", facts=facts)
     spelling = "x:aligned+small, y:aligned+small, out:aligned+small; disjoint; coarsen 4"
-    assert s.specializations == {types: [spelling]}
+    assert s.launch_specializations == {types: [spelling]}
     ptx = s.inspect_ptx("void(float, float32[::1], float32[::1], float32[::1])", specialization=spelling)
     assert "ld.global.nc.v4.f32" in ptx
     assert "ld.global.nc" not in s.inspect_ptx("void(float, float32[::1], float32[::1], float32[::1])")
-    with pytest.raises(KeyError, match="specializations"):
+    with pytest.raises(KeyError, match="launch_specializations"):
         s.inspect_ptx(specialization="disjoint")
 
 
@@ -322,9 +322,9 @@ saxpy_kernel = pf.kernel(saxpy)
 
 def _on_cpu(kernel):
     """True when `kernel` launches on the CPU target, which compiles the general kernel only
-    (no launch-time specialisation: docs/cpu.md): its specialisations stay empty."""
+    (no launch-time specialisation: docs/cpu.md): its launch_specializations stay empty."""
     if kernel._runs_on() == "cpu":
-        assert kernel.specializations == {}
+        assert kernel.launch_specializations == {}
         return True
     return False
 sum_kernel = pf.kernel(grid_stride_sum)
@@ -349,7 +349,7 @@ def test_specialised_and_general_saxpy_agree_bit_for_bit(rng, n, threads):
     general.copy_to_device(y)
     saxpy_kernel[blocks, threads](2.5, dx[:n], general[:n], general[:n])  # y is out: overlapping
     np.testing.assert_array_equal(general.copy_to_host()[:n], aligned.copy_to_host()[:n])
-    keys = sum(len(v) for v in saxpy_kernel.specializations.values())
+    keys = sum(len(v) for v in saxpy_kernel.launch_specializations.values())
     assert keys == 0 if _on_cpu(saxpy_kernel) else keys >= 2
 
 
@@ -379,7 +379,7 @@ def test_an_extent_past_two_to_the_62_takes_the_general_kernel():
     np.testing.assert_array_equal(out.copy_to_host(), np.full(64, 6.0, np.float32))
     if _on_cpu(first):
         return
-    assert first.specializations[("float32[:]", "float32[::1]")][0].startswith("x:aligned, ")  # no bound
+    assert first.launch_specializations[("float32[:]", "float32[::1]")][0].startswith("x:aligned, ")  # no bound
 
 
 @pytest.mark.gpu
@@ -400,7 +400,7 @@ def test_a_large_array_takes_the_bounded_kernel():
     np.testing.assert_array_equal(tail, [1.5, 1.5, 2.5, 2.5, 2.5])
     if _on_cpu(copy):
         return
-    [spelling] = copy.specializations[("float32[::1]", "float32[::1]")]
+    [spelling] = copy.launch_specializations[("float32[::1]", "float32[::1]")]
     assert spelling.startswith("x:aligned+bounded") and "coarsen 4" in spelling
 
 
@@ -446,7 +446,7 @@ def test_coarsened_threads_see_their_own_identity():
     assert count[0] == n
     if _on_cpu(ids):
         return
-    [spelling] = ids.specializations[("int64[:, ::1]", "int64[::1]")]
+    [spelling] = ids.launch_specializations[("int64[:, ::1]", "int64[::1]")]
     assert spelling.endswith("coarsen 4")
 
 
@@ -463,5 +463,5 @@ def test_coarsened_stencil_matches_numpy(rng, shape):
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
     if _on_cpu(k):
         return
-    [spelling] = k.specializations[("float32[:, ::1]", "float32[:, ::1]")]
+    [spelling] = k.launch_specializations[("float32[:, ::1]", "float32[:, ::1]")]
     assert spelling.endswith("coarsen 4") and ("aligned" in spelling) == (shape[1] % 4 == 0)
