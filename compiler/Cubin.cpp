@@ -21,6 +21,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -115,10 +116,12 @@ NvJitLink loadNvJitLink() {
   return api;
 }
 
-/// The process-wide nvJitLink, opened on first use and never closed.
+/// The process-wide nvJitLink, opened on first use and never closed. The
+/// table is never destroyed either: the assembler's warm-up thread may use it
+/// while the process exits.
 const NvJitLink &nvJitLink() {
-  static const NvJitLink api = loadNvJitLink();
-  return api;
+  static const NvJitLink *api = new NvJitLink(loadNvJitLink());
+  return *api;
 }
 
 const char *nvJitLinkResultName(int result) {
@@ -350,21 +353,49 @@ CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options) {
   return result;
 }
 
+namespace {
+
+/// The warm-up thread, never destroyed, and whether it has been joined.
+struct WarmUp {
+  std::once_flag started;
+  std::mutex joinMutex;
+  std::thread *thread = nullptr;
+};
+
+WarmUp &warmUp() {
+  static WarmUp *w = new WarmUp;
+  return *w;
+}
+
+} // namespace
+
 void warmAssembler() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    static std::thread warmer([] {
-      static const char kPtx[] = ".version 7.8\n.target sm_90\n.address_size 64\n"
-                                 ".visible .entry ptxforge_warm_up()\n{\n\tret;\n}\n";
-      CubinOptions options;
-      assembleCubin(kPtx, options);
-    });
-    // Join before exit so that the library is not unloaded under the thread.
-    std::atexit([] {
-      if (warmer.joinable())
-        warmer.join();
-    });
+  WarmUp &w = warmUp();
+  std::call_once(w.started, [&w] {
+    // Everything the thread touches exists before the exit handler below is
+    // registered: the library's own static destructors (registered when
+    // dlopen runs its constructors) are then ordered after the join, and
+    // ours are never destroyed. exit() runs handlers newest first.
+    nvJitLink();
+    findPtxas();
+    std::atexit(joinAssemblerWarmUp);
+    try {
+      w.thread = new std::thread([] {
+        static const char kPtx[] = ".version 7.8\n.target sm_90\n.address_size 64\n"
+                                   ".visible .entry ptxforge_warm_up()\n{\n\tret;\n}\n";
+        assembleCubin(kPtx, CubinOptions());
+      });
+    } catch (const std::system_error &) {
+      // No thread to be had: the first assembly pays the start-up itself.
+    }
   });
+}
+
+void joinAssemblerWarmUp() {
+  WarmUp &w = warmUp();
+  std::lock_guard<std::mutex> lock(w.joinMutex);
+  if (w.thread && w.thread->joinable() && w.thread->get_id() != std::this_thread::get_id())
+    w.thread->join();
 }
 
 } // namespace ptxforge::compiler

@@ -43,8 +43,14 @@ CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options);
 /// Starts, once per process, a background thread that loads the assembler
 /// and assembles a one-instruction kernel, so that the first real assembly
 /// does not pay nvJitLink's start-up (100-300 ms on the GPU machine). Returns
-/// at once; later calls do nothing.
+/// once the library is loaded (a few ms); later calls do nothing. The thread
+/// is joined by joinAssemblerWarmUp, which an exit handler also calls.
 void warmAssembler();
+
+/// Waits for warmAssembler's thread, if one runs. Call it before the process
+/// exits (the Python package does, from an atexit hook): exit handlers that
+/// other libraries register later run before the one warmAssembler installs.
+void joinAssemblerWarmUp();
 
 /// Per-kernel resource use as recorded in a cubin.
 struct KernelResources {

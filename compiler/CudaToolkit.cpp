@@ -128,8 +128,11 @@ std::vector<std::string> pipSitePackages() {
   return unique;
 }
 
+// The lookups below are computed once and never destroyed, since background
+// threads (the assembler's warm-up) may read them while the process exits.
+
 const std::vector<std::string> &toolkitRoots() {
-  static const std::vector<std::string> roots = [] {
+  static const std::vector<std::string> &roots = *new std::vector<std::string>([] {
     std::vector<std::string> out;
     appendUnique(out, env("CUDA_HOME"));
     appendUnique(out, env("CUDA_PATH"));
@@ -141,39 +144,40 @@ const std::vector<std::string> &toolkitRoots() {
       for (const char *package : {"cu13", "cuda_nvcc", "nvjitlink"})
         appendUnique(out, site + "/nvidia/" + package);
     return out;
-  }();
+  }());
   return roots;
 }
 
 std::string findCudaHome() {
-  static const std::string home = [] {
+  static const std::string &home = *new std::string([] {
     for (const std::string &root : toolkitRoots())
       if (looksLikeToolkit(root))
         return root;
     return std::string();
-  }();
+  }());
   return home;
 }
 
 std::optional<std::string> findLibdevice() {
-  static const std::optional<std::string> libdevice = []() -> std::optional<std::string> {
-    for (const std::string &root : toolkitRoots()) {
-      std::string path = root + "/nvvm/libdevice/libdevice.10.bc";
-      if (isFile(path))
-        return path;
-    }
-    return std::nullopt;
-  }();
+  static const std::optional<std::string> &libdevice = *new std::optional<std::string>(
+      []() -> std::optional<std::string> {
+        for (const std::string &root : toolkitRoots()) {
+          std::string path = root + "/nvvm/libdevice/libdevice.10.bc";
+          if (isFile(path))
+            return path;
+        }
+        return std::nullopt;
+      }());
   return libdevice;
 }
 
 const std::string &findPtxas() {
-  static const std::string ptxas = [] {
+  static const std::string &ptxas = *new std::string([] {
     for (const std::string &root : toolkitRoots())
       if (isExecutable(root + "/bin/ptxas"))
         return root + "/bin/ptxas";
     return std::string();
-  }();
+  }());
   return ptxas;
 }
 

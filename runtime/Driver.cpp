@@ -63,6 +63,7 @@ struct State {
   std::unique_ptr<DeviceSlot[]> slots;
 
   std::once_flag asyncOnce;
+  std::mutex joinMutex;
   std::thread initThread;
 
   std::atomic<int> currentDevice{0};
@@ -238,17 +239,6 @@ void warmUp(int ordinal) noexcept {
   }
 }
 
-/// Runs at exit: a process that ends while the driver is still starting
-/// waits for it rather than tearing the process down under it.
-void joinInitThread() {
-  State &s = state();
-  try {
-    if (s.initThread.joinable())
-      s.initThread.join();
-  } catch (...) {
-  }
-}
-
 } // namespace
 
 void loadDriver() {
@@ -378,6 +368,14 @@ void startInitAsync(int ordinal) {
   std::call_once(s.asyncOnce, [&s, ordinal] {
     if (s.initDone.load(std::memory_order_acquire) && s.initError)
       return;
+    // libcuda is opened here, not on the thread: its static destructors are
+    // then registered before the join below and run after it (exit() runs
+    // handlers newest first), so the driver is not torn down under cuInit.
+    try {
+      loadDriver();
+    } catch (...) {
+      return; // no driver: waitInit reports it to whoever asks
+    }
     std::atexit(joinInitThread);
     try {
       s.initThread = std::thread(warmUp, ordinal);
@@ -385,6 +383,16 @@ void startInitAsync(int ordinal) {
       // No thread to be had: the first caller that needs the driver starts it.
     }
   });
+}
+
+void joinInitThread() {
+  State &s = state();
+  std::lock_guard<std::mutex> lock(s.joinMutex);
+  try {
+    if (s.initThread.joinable() && s.initThread.get_id() != std::this_thread::get_id())
+      s.initThread.join();
+  } catch (...) {
+  }
 }
 
 std::pair<int, int> computeCapability(int ordinal) {

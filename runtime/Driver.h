@@ -70,8 +70,12 @@ int deviceCount();
 
 /// Starts cuInit and the creation of device `ordinal`'s primary context on a
 /// background thread and returns at once, so that the caller can compile
-/// meanwhile. Calling it again is harmless.
+/// meanwhile. Calling it again is harmless. An exit handler joins the thread;
+/// call joinInitThread before exit to be sure no other library's exit-time
+/// destructors run first (the Python package does).
 void startInitAsync(int ordinal = 0);
+/// Waits for startInitAsync's thread, if one runs. Never throws.
+void joinInitThread();
 /// Waits for cuInit and returns the compute capability of the device.
 /// Throws CudaUnavailable.
 std::pair<int, int> computeCapability(int ordinal = 0);

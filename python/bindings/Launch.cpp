@@ -149,7 +149,7 @@ public:
 } // namespace
 
 LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device) : artifacts(std::move(a)) {
-  py::gil_scoped_release release;
+  bindings::GilRelease release;
   runtime::ensureContext(device);
   const std::string &image = artifacts->cubin.ok() ? artifacts->cubin.cubin : artifacts->ptx;
   module = runtime::Module::load(image, device);

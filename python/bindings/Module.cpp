@@ -156,7 +156,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   frontend::Diagnostic error;
   std::unique_ptr<compiler::KernelArtifacts> out;
   {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     out = compiler::compileKernel(*fa.ast, types, env, o, upTo, error);
   }
   if (!out)
@@ -257,6 +257,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("compiler_version", &compiler::compilerVersion);
   m.def("warm_assembler", &compiler::warmAssembler,
         "Loads the PTX assembler on a background thread (once per process).");
+  m.def("join_background_work", [] {
+    bindings::closeExitGate();
+    py::gil_scoped_release release;
+    compiler::joinAssemblerWarmUp();
+    runtime::joinInitThread();
+  }, "Waits for the background threads and for every call in flight, and refuses new ones: "
+     "ptxforge's atexit hook, so that nothing runs in libptxforge while C's exit handlers do.");
 
   // Runtime.
   m.def("is_available", &runtime::isAvailable);
@@ -264,13 +271,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("device_count", &runtime::deviceCount);
   m.def("start_init", &runtime::startInitAsync, py::arg("device") = 0);
   m.def("compute_capability", [](int device) {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     return runtime::computeCapability(device);
   }, py::arg("device") = 0);
   m.def("current_device", &runtime::currentDevice);
   m.def("select_device", &runtime::selectDevice);
   m.def("synchronize", [] {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     runtime::synchronize();
   });
   m.def("memory_info", [] { return runtime::memoryInfo(); });

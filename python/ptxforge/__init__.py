@@ -13,6 +13,8 @@
 The kernel language is numba-cuda's dialect; see docs/language.md.
 """
 
+import atexit
+
 from . import _core, _intrinsics, _runtime
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
@@ -21,6 +23,11 @@ from .errors import CompileError
 from .records import from_dtype
 
 __version__ = "0.1.0"
+
+# Python's exit hooks run before C's exit handlers, which destroy the statics
+# of LLVM, libnvJitLink and libcuda: the background start-up threads and any
+# daemon thread's compile or copy must be done by then.
+atexit.register(_core.join_background_work)
 
 CudaSupportError = _core.CudaSupportError
 CudaDriverError = _core.CudaDriverError

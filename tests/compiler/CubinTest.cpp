@@ -432,3 +432,29 @@ TEST(CudaToolkit, AssemblerNames) {
 }
 
 } // namespace
+
+// A process that exits while the warm-up thread assembles must exit cleanly:
+// exit handlers registered after warmAssembler's (nvJitLink's own, the
+// toolkit lookups') once ran first and freed what the thread was using.
+// Each try runs in a fresh process (the "threadsafe" death-test style
+// re-executes this binary), exits at once, and must leave nothing on stderr.
+TEST(WarmAssembler, ExitDuringWarmUpIsClean) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EXIT(
+        {
+          warmAssembler();
+          std::exit(0);
+        },
+        ::testing::ExitedWithCode(0), "^$");
+}
+
+TEST(WarmAssembler, JoinIsIdempotentAndAssemblyStillWorks) {
+  warmAssembler();
+  joinAssemblerWarmUp();
+  joinAssemblerWarmUp();
+  CubinResult r = assembleCubin(kScale, CubinOptions());
+  if (r.by == Assembler::None)
+    GTEST_SKIP() << "no PTX assembler here: " << r.error;
+  EXPECT_TRUE(r.ok()) << r.error;
+}
