@@ -4,6 +4,7 @@
 #include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 #include "compiler/Pipeline.h"
+#include "compiler/Target.h"
 
 #include <llvm/Config/llvm-config.h>
 #include <llvm/IR/Verifier.h>
@@ -60,6 +61,11 @@ std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LL
 std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
                                                const GlobalEnv &globals, const Options &options, Stage upTo,
                                                Diagnostic &error) {
+  if (std::string why = capabilityError(options.ccMajor, options.ccMinor); !why.empty()) {
+    error.span = ast.function().span;
+    error.message = why;
+    return nullptr;
+  }
   auto out = std::make_unique<KernelArtifacts>();
   Stopwatch clock;
   std::unique_ptr<TypedFunction> typed = inferTypes(ast, argTypes, globals, /*isKernel=*/!options.device, error);

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Cubin.h"
 #include "compiler/CudaToolkit.h"
+#include "compiler/Target.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -61,11 +63,39 @@ struct NvJitLink {
   int (*errorLog)(Handle, char *) = nullptr;
   int (*infoLogSize)(Handle, size_t *) = nullptr;
   int (*infoLog)(Handle, char *) = nullptr;
+  int (*version)(unsigned *, unsigned *) = nullptr; ///< nvJitLinkVersion, CUDA 12.3 and newer
   std::string path;  ///< what dlopen opened
   std::string error; ///< why nothing was opened, when `path` is empty
 };
 
 constexpr int kInputPtx = 2; ///< NVJITLINK_INPUT_PTX
+constexpr int kUnrecognizedArch = 16, kUnsupportedArch = 17; ///< NVJITLINK_ERROR_*_ARCH
+
+/// The capabilities CUDA <major>.<minor>'s assemblers take, as "7.5, 8.0, ...";
+/// empty for a release this table does not know.
+std::string assemblerCapabilities(int major, int minor) {
+  if (major >= 13)
+    return "7.5, 8.0, 8.6, 8.7, 8.8, 8.9, 9.0, 10.0, 10.3, 11.0, 12.0, 12.1";
+  if (major == 12) {
+    std::string out = "5.0, 5.2, 5.3, 6.0, 6.1, 6.2, 7.0, 7.2, 7.5, 8.0, 8.6, 8.7, 8.9, 9.0";
+    if (minor >= 8)
+      out += minor >= 9 ? ", 10.0, 10.1, 10.3, 12.0, 12.1" : ", 10.0, 10.1, 12.0";
+    return out;
+  }
+  return {};
+}
+
+/// Why `who` (CUDA <major>.<minor>'s nvJitLink or ptxas; major 0 when the
+/// version is unknown) cannot assemble for the capability in `o`.
+std::string archError(const char *who, int major, int minor, const CubinOptions &o) {
+  std::string cc = std::to_string(o.ccMajor) + "." + std::to_string(o.ccMinor);
+  std::string text = realArch(o.ccMajor, o.ccMinor) + " (compute capability " + cc + ") cannot be assembled by ";
+  std::string supported = major > 0 ? assemblerCapabilities(major, minor) : "";
+  text += major > 0 ? "CUDA " + std::to_string(major) + "." + std::to_string(minor) + "'s " + who : std::string(who);
+  if (!supported.empty())
+    text += ", which assembles compute capabilities " + supported;
+  return text + "; use a CUDA toolkit that supports it (CUDA 12 for 5.0 to 7.2), or let the driver JIT the PTX";
+}
 
 /// Resolves `name`. nvJitLink.h maps each API name to a versioned symbol
 /// (nvJitLinkCreate -> __nvJitLinkCreate_13_0); prefer that, the ABI this
@@ -104,6 +134,7 @@ NvJitLink loadNvJitLink() {
         resolve(lib, "nvJitLinkGetInfoLogSize", api.infoLogSize) &&
         resolve(lib, "nvJitLinkGetInfoLog", api.infoLog);
     if (complete) {
+      api.version = reinterpret_cast<decltype(api.version)>(dlsym(lib, "nvJitLinkVersion"));
       api.path = candidate;
       return api;
     }
@@ -164,7 +195,7 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
   CubinResult result;
   result.by = Assembler::NvJitLink;
   // nvJitLink's own -O takes 0 or 3 alone; other levels go to its ptxas.
-  std::vector<std::string> flags = {"-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
+  std::vector<std::string> flags = {"-arch=" + realArch(o.ccMajor, o.ccMinor),
                                     o.optLevel == 0 ? "-O0" : "-O3"};
   if (o.optLevel != 0 && o.optLevel != 3)
     flags.push_back("-Xptxas=-O" + std::to_string(o.optLevel));
@@ -180,6 +211,15 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
 
   NvJitLink::Handle handle = nullptr;
   int status = api.create(&handle, static_cast<uint32_t>(argv.size()), argv.data());
+  if (status == kUnrecognizedArch || status == kUnsupportedArch) {
+    unsigned major = 0, minor = 0;
+    if (api.version)
+      api.version(&major, &minor);
+    result.error = archError("nvJitLink", static_cast<int>(major), static_cast<int>(minor), o);
+    if (handle)
+      api.destroy(&handle);
+    return result;
+  }
   if (status != 0 || !handle) {
     result.error = std::string("nvJitLink: cannot create a linker (") + nvJitLinkResultName(status) + ")";
     if (handle) {
@@ -294,6 +334,19 @@ int runProcess(const std::vector<std::string> &args, std::string &output) {
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
 }
 
+/// The CUDA release of `ptxas` ("Cuda compilation tools, release 13.0"),
+/// {0, 0} when it cannot be read.
+std::pair<int, int> ptxasVersion(const std::string &ptxas) {
+  std::string out;
+  if (runProcess({ptxas, "--version"}, out) != 0)
+    return {0, 0};
+  int major = 0, minor = 0;
+  size_t at = out.find("release ");
+  if (at == std::string::npos || std::sscanf(out.c_str() + at, "release %d.%d", &major, &minor) != 2)
+    return {0, 0};
+  return {major, minor};
+}
+
 CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, const CubinOptions &o) {
   CubinResult result;
   result.by = Assembler::Ptxas;
@@ -302,7 +355,7 @@ CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, co
     result.error = std::string("ptxas: cannot write a temporary file: ") + std::strerror(errno);
     return result;
   }
-  std::vector<std::string> args = {ptxas, "-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
+  std::vector<std::string> args = {ptxas, "-arch=" + realArch(o.ccMajor, o.ccMinor),
                                    "-O" + std::to_string(o.optLevel)};
   if (o.lineInfo)
     args.push_back("-lineinfo");
@@ -319,8 +372,13 @@ CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, co
   if (status == 0)
     result.cubin = readFile(output.path);
   if (result.cubin.empty()) {
-    result.error =
-        status < 0 ? "ptxas: " + log : "ptxas failed (exit status " + std::to_string(status) + "):\n" + log;
+    if (log.find("is not defined for option 'gpu-name'") != std::string::npos) {
+      auto [major, minor] = ptxasVersion(ptxas);
+      result.error = archError("ptxas", major, minor, o);
+    } else {
+      result.error =
+          status < 0 ? "ptxas: " + log : "ptxas failed (exit status " + std::to_string(status) + "):\n" + log;
+    }
     return result;
   }
   result.log = std::move(log);

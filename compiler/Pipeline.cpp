@@ -1,6 +1,7 @@
 //===- compiler/Pipeline.cpp - Target machine, O3, PTX --------------------===//
 
 #include "compiler/Pipeline.h"
+#include "compiler/Target.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
@@ -38,15 +39,17 @@ static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options &o
     to.NoInfsFPMath = false;
     to.NoNaNsFPMath = false;
   }
-  // With no PTX feature named, LLVM writes the lowest PTX ISA the target
-  // needs (7.8 for sm_90), which every CUDA 12+ driver accepts.
-  std::string cpu = "sm_" + std::to_string(options.ccMajor * 10 + options.ccMinor);
+  // The processor LLVM knows (sm_90 for newer GPUs) at one explicit PTX ISA
+  // version, so that intrinsics that need a newer ISA than a processor's
+  // minimum (shfl.sync on sm_50) still select (Target.h).
+  std::string cpu = ptxProcessor(options.ccMajor, options.ccMinor);
+  std::string features = "+ptx" + std::to_string(kPtxIsaMajor) + std::to_string(kPtxIsaMinor);
   auto level = options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
                : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
                : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
                                        : llvm::CodeGenOptLevel::None;
   return std::unique_ptr<llvm::TargetMachine>(
-      target->createTargetMachine(kTriple, cpu, "", to, llvm::Reloc::PIC_, std::nullopt, level));
+      target->createTargetMachine(kTriple, cpu, features, to, llvm::Reloc::PIC_, std::nullopt, level));
 }
 
 llvm::TargetMachine *targetMachine(const Options &options) {

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Compiler.h"
+#include "compiler/Target.h"
 #include "python/bindings/AstConvert.h"
 #include "python/bindings/Launch.h"
 #include "runtime/Driver.h"
@@ -255,6 +256,8 @@ PYBIND11_MODULE(_core, m) {
     return py::make_tuple(sig.returnType->str(), params);
   });
   m.def("compiler_version", &compiler::compilerVersion);
+  m.def("capability_error", &compiler::capabilityError, py::arg("major"), py::arg("minor"),
+        "Empty when ptxforge compiles for this compute capability, else why not.");
   m.def("warm_assembler", &compiler::warmAssembler,
         "Loads the PTX assembler on a background thread (once per process).");
   m.def("join_background_work", [] {

@@ -16,7 +16,7 @@ import sys
 import time
 
 from . import _core
-from .dispatcher import Dispatcher
+from .dispatcher import Dispatcher, check_cc
 
 _EMIT_ATTR = {"typed": "typed", "llvm": "llvm", "llvm-opt": "llvm_opt", "ptx": "ptx"}
 
@@ -32,7 +32,14 @@ def _kernels_in(path):
 
 def _parse_cc(text):
     major, _, minor = text.partition(".")
-    return int(major), int(minor or 0)
+    try:
+        cc = int(major), int(minor or 0)
+    except ValueError:
+        raise SystemExit(f"ptxforge compile: --cc takes a compute capability such as 9.0, not {text!r}") from None
+    try:
+        return check_cc(cc)
+    except ValueError as e:
+        raise SystemExit(f"ptxforge compile: --cc {text}: {e}") from None
 
 
 def _compile_one(dispatcher, types, cc, args):

@@ -310,6 +310,21 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
 jit = kernel
 
 
+def check_cc(cc):
+    """`cc` as a (major, minor) tuple of ints, or ValueError/TypeError naming what is supported."""
+    if isinstance(cc, (str, bytes)) or not hasattr(cc, "__len__") or len(cc) != 2:
+        raise ValueError(f"cc must be a (major, minor) pair such as (9, 0), got {cc!r}")
+    try:
+        major, minor = (operator.index(c) for c in cc)
+    except TypeError:
+        raise TypeError(f"cc must be a pair of ints such as (9, 0), got {cc!r}") from None
+    bound = 1 << 62  # the check takes 64-bit ints; anything past that is nonsense all the same
+    why = _core.capability_error(max(-bound, min(major, bound)), max(-bound, min(minor, bound)))
+    if why:
+        raise ValueError(why)
+    return (major, minor)
+
+
 def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=False,
                 opt=True, fma=True, max_registers=None, launch_bounds=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
@@ -317,7 +332,8 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     A kernel (the default) returns ``"void"``; with ``device=True`` the function
     becomes a ``.visible .func`` whose return type is inferred (or checked
     against the signature's) and returned as its numba spelling. `cc` defaults
-    to (9, 0). The PTX symbol is named after the function.
+    to (9, 0); for 10.0 and newer the PTX is written for sm_90, which those GPUs
+    run (assembled for their own arch). The PTX symbol is named after the function.
     """
     if debug:
         raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
@@ -333,7 +349,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     if not device and declared not in (None, "void", "none"):
         raise TypeError(f"a kernel returns void, not {declared} (signature '{sig}'); "
                         "pass device=True for a device function")
-    cc = tuple(cc or _DEFAULT_CC)
+    cc = check_cc(_DEFAULT_CC if cc is None else cc)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
                               stage="ptx", device=bool(device), **d.options)
