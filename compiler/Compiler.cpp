@@ -4,7 +4,7 @@
 #include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 #include "compiler/Pipeline.h"
-#include "compiler/Target.h"
+#include "compiler/Capability.h"
 
 #include <llvm/Config/llvm-config.h>
 #include <llvm/IR/Verifier.h>

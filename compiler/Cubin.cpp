@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Cubin.h"
 #include "compiler/CudaToolkit.h"
-#include "compiler/Target.h"
+#include "compiler/Capability.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>

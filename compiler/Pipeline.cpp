@@ -1,7 +1,7 @@
 //===- compiler/Pipeline.cpp - Target machine, O3, PTX --------------------===//
 
 #include "compiler/Pipeline.h"
-#include "compiler/Target.h"
+#include "compiler/Capability.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
@@ -41,7 +41,7 @@ static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options &o
   }
   // The processor LLVM knows (sm_90 for newer GPUs) at one explicit PTX ISA
   // version, so that intrinsics that need a newer ISA than a processor's
-  // minimum (shfl.sync on sm_50) still select (Target.h).
+  // minimum (shfl.sync on sm_50) still select (Capability.h).
   std::string cpu = ptxProcessor(options.ccMajor, options.ccMinor);
   std::string features = "+ptx" + std::to_string(kPtxIsaMajor) + std::to_string(kPtxIsaMinor);
   auto level = options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive

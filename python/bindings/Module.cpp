@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Compiler.h"
-#include "compiler/Target.h"
+#include "compiler/Capability.h"
 #include "python/bindings/AstConvert.h"
 #include "python/bindings/Launch.h"
 #include "runtime/Driver.h"

@@ -1,17 +1,17 @@
-//===- tests/compiler/TargetTest.cpp - Capabilities and their PTX targets -===//
-#include "compiler/Target.h"
+//===- tests/compiler/CapabilityTest.cpp - Capabilities and PTX targets ---===//
+#include "compiler/Capability.h"
 
 #include <gtest/gtest.h>
 
 using namespace ptxforge::compiler;
 
-TEST(Target, RealCapabilitiesAreAccepted) {
+TEST(Capability, RealCapabilitiesAreAccepted) {
   for (auto [major, minor] : {std::pair{5, 0}, {6, 1}, {7, 0}, {7, 5}, {8, 0}, {8, 6}, {8, 8}, {8, 9}, {9, 0},
                               {10, 0}, {10, 3}, {11, 0}, {12, 0}, {12, 1}})
     EXPECT_EQ(capabilityError(major, minor), "") << major << "." << minor;
 }
 
-TEST(Target, NonsenseCapabilitiesNameTheSupportedOnes) {
+TEST(Capability, NonsenseCapabilitiesNameTheSupportedOnes) {
   for (auto [major, minor] : {std::pair{0LL, 0LL}, {9, 9}, {99, 0}, {-1, 0}, {3, 5}, {1LL << 40, 0}}) {
     std::string why = capabilityError(major, minor);
     EXPECT_NE(why.find("is not one ptxforge compiles for"), std::string::npos) << why;
@@ -20,7 +20,7 @@ TEST(Target, NonsenseCapabilitiesNameTheSupportedOnes) {
   }
 }
 
-TEST(Target, NewerGpusGetTheNewestProcessorLlvmKnows) {
+TEST(Capability, NewerGpusGetTheNewestProcessorLlvmKnows) {
   EXPECT_EQ(ptxProcessor(5, 0), "sm_50");
   EXPECT_EQ(ptxProcessor(8, 6), "sm_86");
   EXPECT_EQ(ptxProcessor(8, 8), "sm_87");

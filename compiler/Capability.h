@@ -1,4 +1,4 @@
-//===- compiler/Target.h - Compute capabilities and the PTX written for them -===//
+//===- compiler/Capability.h - Compute capabilities and the PTX for them ---===//
 //
 // Which capabilities exist, which NVPTX processor and PTX ISA version LLVM
 // writes for each (LLVM 19 knows nothing past sm_90: newer GPUs get sm_90

@@ -1,6 +1,6 @@
-//===- compiler/Target.cpp - Compute capabilities and their PTX targets ---===//
+//===- compiler/Capability.cpp - Compute capabilities and their PTX targets ===//
 
-#include "compiler/Target.h"
+#include "compiler/Capability.h"
 
 #include <utility>
 
