@@ -7,7 +7,11 @@
 #include "compiler/Capability.h"
 
 #include <llvm/Config/llvm-config.h>
+#include <llvm/IR/DiagnosticInfo.h>
+#include <llvm/IR/DiagnosticPrinter.h>
+#include <llvm/AsmParser/Parser.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <chrono>
@@ -54,6 +58,82 @@ void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Op
   annotate("minctasm", options.maxThreadsPerBlock > 0 ? options.minBlocksPerSm : 0);
   annotate("maxnreg", options.maxRegisters);
 }
+
+/// Lowering, libdevice, O3 and PTX, into `module`. False with `error` set on
+/// a user error; LLVM's fatal errors come out as LlvmFatalError.
+bool lowerToPtx(const AstContext &ast, const TypedFunction &typed, llvm::Module &module, const Options &options,
+                KernelArtifacts &out, Stopwatch &clock, Diagnostic &error) {
+  llvm::TargetMachine *tm = targetMachine(options);
+  module.setTargetTriple(kTriple);
+  module.setDataLayout(tm->createDataLayout());
+  LowerOptions lo;
+  lo.fastmath = options.fastmath;
+  lo.fmaContraction = options.fmaContraction;
+  lo.lineinfo = options.lineinfo;
+  lo.ccMajor = options.ccMajor;
+  lo.ccMinor = options.ccMinor;
+  LowerSession session;
+  Lowerer lowerer(typed, module, lo, session);
+  llvm::Function *kernel = nullptr;
+  try {
+    kernel = lowerer.lowerFunction(options.device ? Linkage::Exported : Linkage::Kernel, out.entryName);
+  } catch (const DiagnosticError &e) {
+    error = e.diagnostic();
+    return false;
+  }
+  std::string verifyErrors;
+  llvm::raw_string_ostream vos(verifyErrors);
+  if (llvm::verifyModule(module, &vos)) {
+    error.span = ast.function().span;
+    error.message = "internal compiler error: invalid LLVM IR was generated for '" + ast.function().name +
+                    "'; please report it with this kernel.\n" + verifyErrors;
+    return false;
+  }
+  if (options.keepIr)
+    out.llvm = print(module);
+  out.msLowering = clock.lap();
+
+  if (lowerer.needsLibdevice()) {
+    std::string linkError;
+    if (!linkLibdevice(module, options.fastmath, linkError)) {
+      error.span = ast.function().span;
+      error.message = linkError;
+      return false;
+    }
+  }
+  for (llvm::Function &f : module) {
+    if (&f != kernel && !f.isDeclaration())
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    // The inliner keeps "unsafe-fp-math" only where every inlined callee has
+    // it: libdevice's functions need it too, or fastmath loses div.approx.
+    if (options.fastmath && !f.isDeclaration())
+      f.addFnAttr("unsafe-fp-math", "true");
+  }
+  addKernelAnnotations(module, kernel, options);
+  out.cooperative = module.getNamedMetadata(kCooperativeMetadata) != nullptr;
+  optimize(module, *tm, options.optLevel);
+  if (options.keepIr)
+    out.llvmOpt = print(module);
+  out.msOptimizing = clock.lap();
+
+  out.ptx = emitPtx(module, *tm);
+  out.msPtx = clock.lap();
+  return true;
+}
+
+/// Keeps the first error LLVM reports through its context (without a
+/// handler, LLVM prints it and exits the process).
+void collectLlvmError(const llvm::DiagnosticInfo *info, void *context) {
+  if (info->getSeverity() != llvm::DS_Error)
+    return;
+  auto &first = *static_cast<std::string *>(context);
+  if (!first.empty())
+    return;
+  llvm::raw_string_ostream os(first);
+  llvm::DiagnosticPrinterRawOStream printer(os);
+  info->print(printer);
+}
+
 } // namespace
 
 std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
@@ -85,63 +165,32 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   if (upTo == Stage::Typed)
     return out;
 
-  llvm::LLVMContext ctx;
-  auto module = std::make_unique<llvm::Module>(ast.function().name, ctx);
-  llvm::TargetMachine *tm = targetMachine(options);
-  module->setTargetTriple(kTriple);
-  module->setDataLayout(tm->createDataLayout());
-  LowerOptions lo;
-  lo.fastmath = options.fastmath;
-  lo.fmaContraction = options.fmaContraction;
-  lo.lineinfo = options.lineinfo;
-  lo.ccMajor = options.ccMajor;
-  lo.ccMinor = options.ccMinor;
-  LowerSession session;
-  Lowerer lowerer(*typed, *module, lo, session);
-  llvm::Function *kernel = nullptr;
-  try {
-    kernel = lowerer.lowerFunction(options.device ? Linkage::Exported : Linkage::Kernel, out->entryName);
-  } catch (const DiagnosticError &e) {
-    error = e.diagnostic();
-    return nullptr;
-  }
-  std::string verifyErrors;
-  llvm::raw_string_ostream vos(verifyErrors);
-  if (llvm::verifyModule(*module, &vos)) {
+  // LLVM state that a fatal error leaves behind is leaked, never reused.
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  std::string llvmError;
+  ctx->setDiagnosticHandlerCallBack(collectLlvmError, &llvmError);
+  auto module = std::make_unique<llvm::Module>(ast.function().name, *ctx);
+  installLlvmErrorHandler();
+  auto internalError = [&](const std::string &why) {
     error.span = ast.function().span;
-    error.message = "internal compiler error: invalid LLVM IR was generated for '" + ast.function().name +
-                    "'; please report it with this kernel.\n" + verifyErrors;
+    error.message = "internal compiler error: LLVM failed on '" + ast.function().name + "' (compute capability " +
+                    std::to_string(options.ccMajor) + "." + std::to_string(options.ccMinor) + "): " + why +
+                    "; please report it with this kernel";
+  };
+  try {
+    if (!lowerToPtx(ast, *typed, *module, options, *out, clock, error))
+      return nullptr;
+  } catch (const LlvmFatalError &e) {
+    (void)module.release();
+    (void)ctx.release();
+    forgetTargetMachines();
+    internalError(e.what());
     return nullptr;
   }
-  if (options.keepIr)
-    out->llvm = print(*module);
-  out->msLowering = clock.lap();
-
-  if (lowerer.needsLibdevice()) {
-    std::string linkError;
-    if (!linkLibdevice(*module, options.fastmath, linkError)) {
-      error.span = ast.function().span;
-      error.message = linkError;
-      return nullptr;
-    }
+  if (!llvmError.empty()) {
+    internalError(llvmError);
+    return nullptr;
   }
-  for (llvm::Function &f : *module) {
-    if (&f != kernel && !f.isDeclaration())
-      f.setLinkage(llvm::GlobalValue::InternalLinkage);
-    // The inliner keeps "unsafe-fp-math" only where every inlined callee has
-    // it: libdevice's functions need it too, or fastmath loses div.approx.
-    if (options.fastmath && !f.isDeclaration())
-      f.addFnAttr("unsafe-fp-math", "true");
-  }
-  addKernelAnnotations(*module, kernel, options);
-  out->cooperative = module->getNamedMetadata(kCooperativeMetadata) != nullptr;
-  optimize(*module, *tm, options.optLevel);
-  if (options.keepIr)
-    out->llvmOpt = print(*module);
-  out->msOptimizing = clock.lap();
-
-  out->ptx = emitPtx(*module, *tm);
-  out->msPtx = clock.lap();
   if (upTo == Stage::Ptx || upTo == Stage::Llvm)
     return out;
 
@@ -153,6 +202,43 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   out->cubin = assembleCubin(out->ptx, co);
   out->msCubin = clock.lap();
   return out;
+}
+
+
+std::string ptxFromLlvmIr(const std::string &ir, const Options &options, std::string &error) {
+  if (std::string why = capabilityError(options.ccMajor, options.ccMinor); !why.empty()) {
+    error = why;
+    return {};
+  }
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  std::string llvmError;
+  ctx->setDiagnosticHandlerCallBack(collectLlvmError, &llvmError);
+  installLlvmErrorHandler();
+  llvm::SMDiagnostic parseError;
+  std::unique_ptr<llvm::Module> module = llvm::parseAssemblyString(ir, parseError, *ctx);
+  if (!module) {
+    error = "the LLVM IR does not parse: " + parseError.getMessage().str();
+    return {};
+  }
+  std::string ptx;
+  try {
+    llvm::TargetMachine *tm = targetMachine(options);
+    module->setTargetTriple(kTriple);
+    module->setDataLayout(tm->createDataLayout());
+    optimize(*module, *tm, options.optLevel);
+    ptx = emitPtx(*module, *tm);
+  } catch (const LlvmFatalError &e) {
+    (void)module.release();
+    (void)ctx.release();
+    forgetTargetMachines();
+    error = std::string("LLVM failed: ") + e.what();
+    return {};
+  }
+  if (!llvmError.empty()) {
+    error = "LLVM failed: " + llvmError;
+    return {};
+  }
+  return ptx;
 }
 
 } // namespace ptxforge::compiler

@@ -8,6 +8,7 @@
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/ErrorHandling.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetOptions.h>
@@ -52,10 +53,29 @@ static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options &o
       target->createTargetMachine(kTriple, cpu, features, to, llvm::Reloc::PIC_, std::nullopt, level));
 }
 
+namespace {
+using MachineKey = std::tuple<int, int, bool, bool, int>;
+thread_local std::map<MachineKey, std::unique_ptr<llvm::TargetMachine>> machines;
+} // namespace
+
+void forgetTargetMachines() {
+  for (auto &[key, tm] : machines)
+    (void)tm.release();
+  machines.clear();
+}
+
+[[noreturn]] static void throwFatalError(void *, const char *reason, bool) { throw LlvmFatalError(reason); }
+
+void installLlvmErrorHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::install_fatal_error_handler(throwFatalError, nullptr);
+    llvm::install_bad_alloc_error_handler(throwFatalError, nullptr);
+  });
+}
+
 llvm::TargetMachine *targetMachine(const Options &options) {
-  using Key = std::tuple<int, int, bool, bool, int>;
-  thread_local std::map<Key, std::unique_ptr<llvm::TargetMachine>> machines;
-  Key key{options.ccMajor, options.ccMinor, options.fastmath, options.fmaContraction, options.optLevel};
+  MachineKey key{options.ccMajor, options.ccMinor, options.fastmath, options.fmaContraction, options.optLevel};
   auto &tm = machines[key];
   if (!tm)
     tm = createTargetMachine(options);
@@ -85,11 +105,18 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
 std::string emitPtx(llvm::Module &module, llvm::TargetMachine &tm) {
   llvm::SmallString<8192> text;
   llvm::raw_svector_ostream os(text);
-  llvm::legacy::PassManager pm;
-  bool failed = tm.addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::AssemblyFile);
+  // Owned by hand: if LLVM fails while it runs, the pass manager (and the
+  // machine functions it holds) is leaked, not destroyed half-way.
+  auto pm = std::make_unique<llvm::legacy::PassManager>();
+  bool failed = tm.addPassesToEmitFile(*pm, os, nullptr, llvm::CodeGenFileType::AssemblyFile);
   assert(!failed && "NVPTX cannot emit assembly");
   (void)failed;
-  pm.run(module);
+  try {
+    pm->run(module);
+  } catch (const LlvmFatalError &) {
+    (void)pm.release();
+    throw;
+  }
   return std::string(text.str());
 }
 

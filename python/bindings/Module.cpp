@@ -256,6 +256,18 @@ PYBIND11_MODULE(_core, m) {
     return py::make_tuple(sig.returnType->str(), params);
   });
   m.def("compiler_version", &compiler::compilerVersion);
+  m.def("assemble", [](const std::string &ptx, int ccMajor, int ccMinor) {
+    compiler::CubinOptions o;
+    o.ccMajor = ccMajor;
+    o.ccMinor = ccMinor;
+    compiler::CubinResult r;
+    {
+      bindings::GilRelease release;
+      r = compiler::assembleCubin(ptx, o);
+    }
+    return py::make_tuple(py::bytes(r.cubin), compiler::assemblerName(r.by), r.error);
+  }, py::arg("ptx"), py::arg("cc_major"), py::arg("cc_minor"),
+     "Assembles PTX for sm_<major><minor> as compiles do: (cubin, assembler, error); tests and the fuzzer use it.");
   m.def("capability_error", &compiler::capabilityError, py::arg("major"), py::arg("minor"),
         "Empty when ptxforge compiles for this compute capability, else why not.");
   m.def("warm_assembler", &compiler::warmAssembler,
