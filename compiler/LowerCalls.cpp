@@ -300,7 +300,11 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     llvm::Value *x = expr(c->args[0]);
     if (!at->isFloat() && c->args.size() == 1)
       return convert(x, at, rt, c->span());
-    const ScalarType *ft = at->isFloat() ? types().strong(at) : types().floatType(64);
+    // float16 and bfloat16 are scaled in float32 (libdevice's powi has no
+    // 16-bit form) and rounded back once.
+    const ScalarType *ft = !at->isFloat() ? types().floatType(64)
+                           : at->bits == 16 && c->args.size() > 1 ? types().floatType(32)
+                                                                  : types().strong(at);
     llvm::Value *v = convert(x, at, ft, c->span());
     if (c->args.size() == 1)
       return convert(b.CreateUnaryIntrinsic(llvm::Intrinsic::rint, v), ft, rt, c->span());

@@ -103,6 +103,7 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
 }
 
 std::string emitPtx(llvm::Module &module, llvm::TargetMachine &tm) {
+  workAroundNvptxBugs(module);
   llvm::SmallString<8192> text;
   llvm::raw_svector_ostream os(text);
   // Owned by hand: if LLVM fails while it runs, the pass manager (and the

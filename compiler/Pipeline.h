@@ -31,6 +31,11 @@ bool linkLibdevice(llvm::Module &module, bool flushDenormals, std::string &error
 /// Runs LLVM's O<level> pipeline with the NVPTX target's own passes.
 void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
 
+/// Rewrites IR that LLVM 19's NVPTX back end mishandles (bfloat16 constants
+/// as call arguments, .ftz on bfloat16 instructions): NvptxWorkarounds.cpp.
+/// emitPtx runs it, after every optimisation.
+void workAroundNvptxBugs(llvm::Module &module);
+
 /// Emits PTX text.
 std::string emitPtx(llvm::Module &module, llvm::TargetMachine &tm);
 

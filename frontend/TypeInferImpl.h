@@ -9,6 +9,7 @@
 #include "frontend/TypeInfer.h"
 
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ptxforge::frontend {
 
@@ -67,6 +68,9 @@ public:
   TypeContext &tc;
   TypingSession &session;
   std::unordered_map<std::string, Local *> localByName;
+  /// Locals assigned so far in the walk, in source order (the final walk
+  /// reports a read of any other local).
+  std::unordered_set<const Local *> assignedSoFar;
   int loopDepth = 0;
   const Type *returned = nullptr; ///< the join of the values returned so far
   bool changed = false;

@@ -1,0 +1,122 @@
+"""One test per class of bug that fuzzing found (issue 10), each at its cause.
+
+Every PTX made here is also assembled for the capability it was made for
+(``_core.assemble``: nvJitLink, else ptxas), besides conftest's ptxas -arch=sm_90.
+"""
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import ptxforge as pf
+from ptxforge import _core
+
+
+def assembles(ptx, cc=(9, 0)):
+    arch = max(cc, (7, 5))
+    cubin, assembler, error = _core.assemble(ptx, *arch)
+    assert cubin or assembler == "none", error
+    return ptx
+
+
+# -- bfloat16 constants passed to calls that are not inlined (SIGSEGV in LLVM 19's NVPTX) --
+
+BF16_CALLS = """
+import ptxforge as pf
+
+@pf.jit(device=True)
+def square(v):
+    return v * v
+
+@pf.jit(device=True)
+def first(t):
+    return t[0]
+
+def const_arg(x, out):
+    out[0] = square(pf.bfloat16(1.5))
+
+def const_tuple_arg(x, out):
+    out[0] = first((pf.bfloat16(2.0), 3))
+
+def rounded(x, out):
+    out[0] = round(pf.bfloat16(x[0]), 1)
+"""
+
+
+@pytest.mark.parametrize("kernel", ["const_arg", "const_tuple_arg", "rounded"])
+@pytest.mark.parametrize("opt", [True, False])
+def test_bfloat16_constant_passed_to_a_call(kernel, opt, make_module):
+    mod = make_module(BF16_CALLS)
+    ptx, _ = pf.compile_ptx(getattr(mod, kernel), "void(float32[::1], bfloat16[::1])", opt=opt)
+    assembles(ptx)
+
+
+# -- round(float16 or bfloat16, n): no half ever reaches __nv_powi(double, int) --
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("cc", [(8, 0), (9, 0)])
+def test_round_of_a_half_to_n_digits(dtype, cc, make_module):
+    mod = make_module("""
+        def k(x, out):
+            out[0] = round(x[0], 2)
+            out[1] = round(x[1], -1)
+    """)
+    ptx, _ = pf.compile_ptx(mod.k, f"void({dtype}[::1], {dtype}[::1])", cc=cc)
+    assert "__nv_powi(" not in ptx.replace("__nv_powif", "")
+    assembles(ptx, cc)
+    assert f"round((x[0] : {dtype}), 2) : {dtype})" in pf.kernel(mod.k).inspect_types(
+        f"void({dtype}[::1], {dtype}[::1])")
+
+
+# -- bfloat16 under fastmath: no .ftz on bf16 instructions --
+
+@pytest.mark.parametrize("cc", [(8, 0), (8, 6), (9, 0), (12, 0)])
+def test_bfloat16_fastmath_has_no_ftz_on_bf16(cc, make_module):
+    mod = make_module("""
+        import ptxforge as pf
+
+        def k(x, out):
+            a = pf.bfloat16(x[0])
+            b = pf.bfloat16(x[1])
+            out[0] = pf.float32(a * b + a - b if a < b else a)
+            out[1] = x[2] / x[3]
+    """)
+    ptx, _ = pf.compile_ptx(mod.k, "void(float32[::1], float32[::1])", cc=cc, fastmath=True)
+    for line in ptx.splitlines():
+        if "bf16" in line:
+            assert ".ftz" not in line, line
+    assembles(ptx, cc)
+
+
+# -- a variable read before its first assignment --
+
+@pytest.mark.parametrize("body,line,col", [
+    ("out[0] = v\n    v = 1", 2, 14),
+    ("for i in range(3):\n        if i > 0:\n            out[0] = u\n        u = i", 4, 22),
+    ("w += 1\n    w = 0", 2, 5),
+    ("z = z + 1", 2, 9),
+])
+def test_variable_used_before_assignment(body, line, col, make_module):
+    mod = make_module(f"def k(out):\n    {body}\n".replace("\n    ", "\n    ", 1))
+    with pytest.raises(pf.CompileError) as info:
+        pf.compile_ptx(mod.k, "void(int64[::1])")
+    assert (info.value.lineno, info.value.col) == (line, col), str(info.value)
+    assert "is used before it is assigned" in info.value.msg
+
+
+def test_variable_assigned_on_some_paths_is_accepted(make_module):
+    """numba's rule: an assignment earlier in the source counts, whichever branch it is in."""
+    mod = make_module("""
+        def k(out):
+            if out[1] > 0:
+                w = 1
+            else:
+                w = 2
+            if out[2] > 0:
+                v = 3
+            out[0] = w + v
+    """)
+    assembles(pf.compile_ptx(mod.k, "void(int64[::1])")[0])
