@@ -11,7 +11,6 @@ import cmath
 import inspect
 import linecache
 import math
-import textwrap
 import threading
 import weakref
 
@@ -38,17 +37,24 @@ class FunctionSource:
             ) from None
         self.filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
         snippet = "".join(lines)
-        dedented = textwrap.dedent(snippet)
-        first = next((ln for ln in lines if ln.strip()), "")
-        self.col_offset = len(first) - len(first.lstrip()) if dedented != snippet else 0
         self.line_offset = max(first_line - 1, 0)
+        self.col_offset = 0
         file_lines = linecache.getlines(self.filename)
         if file_lines:
             self.file_text = "".join(file_lines)
         else:  # keep line numbers right even without the whole file
             self.file_text = "\n" * self.line_offset + snippet
-        module = ast.parse(dedented)
-        tree = next((n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        if snippet[:1] in (" ", "\t"):
+            # A function defined in an indented block is parsed in place, under
+            # a dummy block, rather than dedented: its continuation lines and
+            # multi-line strings may sit at any column, even column 0, which
+            # defeats textwrap.dedent. Columns are then the file's own.
+            module = ast.parse("if 1:\n" + snippet)
+            body = module.body[0].body
+            self.line_offset -= 1
+        else:
+            body = ast.parse(snippet).body
+        tree = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         if tree is None:
             raise CompileError(f"{self.filename}: no function definition found for {pyfunc.__name__}")
         self.tree = tree

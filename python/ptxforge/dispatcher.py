@@ -63,16 +63,41 @@ class _Compiled:
         return next(name for name, rank in _STAGES.items() if rank == self.stage)
 
 
+_MAX_THREADS_PER_BLOCK = 1024
+_MAX_REGISTERS = 255
+
+
 def _launch_bounds(bounds):
     """numba's launch_bounds: max threads per block, or (max threads, min blocks per SM[, cluster])."""
     if bounds is None:
         return 0, 0
     if isinstance(bounds, int):
         bounds = (bounds,)
-    bounds = tuple(operator.index(b) for b in bounds)
+    try:
+        bounds = tuple(operator.index(b) for b in bounds)
+    except TypeError:
+        raise TypeError(f"launch_bounds takes 1 to 3 positive ints, got {bounds!r}") from None
     if not 1 <= len(bounds) <= 3 or any(b <= 0 for b in bounds):
         raise ValueError(f"launch_bounds takes 1 to 3 positive ints, got {bounds!r}")
+    if bounds[0] > _MAX_THREADS_PER_BLOCK:
+        raise ValueError(f"launch_bounds: a block has at most {_MAX_THREADS_PER_BLOCK} threads, got {bounds[0]}")
+    if any(b >= 2**31 for b in bounds[1:]):
+        raise ValueError(f"launch_bounds: {bounds[1:]} are not below 2**31")
     return bounds[0], (bounds[1] if len(bounds) > 1 else 0)
+
+
+def _max_registers(n):
+    """numba's max_registers: None or 0 for no cap, else 1 to 255 registers per thread."""
+    if n is None:
+        return 0
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"max_registers takes an int (registers per thread), got {n!r}") from None
+    if not 0 <= n <= _MAX_REGISTERS:
+        raise ValueError(f"max_registers must be 1 to {_MAX_REGISTERS} (a thread has at most {_MAX_REGISTERS} "
+                         f"registers), or 0 or None for no cap; got {n}")
+    return n
 
 
 class Dispatcher:
@@ -86,7 +111,7 @@ class Dispatcher:
         self.py_func = pyfunc
         max_threads, min_blocks = _launch_bounds(launch_bounds)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
-                            max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
+                            max_registers=_max_registers(max_registers), opt_level=3 if opt else 0,
                             max_threads=max_threads, min_blocks=min_blocks)
         self._source = None
         self._ast = None

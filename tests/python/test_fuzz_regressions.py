@@ -120,3 +120,81 @@ def test_variable_assigned_on_some_paths_is_accepted(make_module):
             out[0] = w + v
     """)
     assembles(pf.compile_ptx(mod.k, "void(int64[::1])")[0])
+
+
+# -- lineinfo with device functions: the debug-info module flags were added once per function --
+
+def test_lineinfo_with_device_functions(make_module):
+    mod = make_module("""
+        import ptxforge as pf
+
+        @pf.jit(device=True)
+        def twice(v):
+            return v * 2
+
+        @pf.jit(device=True)
+        def thrice(v):
+            return twice(v) + v
+
+        def k(x):
+            x[0] = thrice(x[1]) + twice(x[2])
+    """)
+    for opt in (True, False):
+        ptx, _ = pf.compile_ptx(mod.k, "void(float32[::1])", lineinfo=True, opt=opt)
+        assert ".loc" in ptx
+        assembles(ptx)
+
+
+# -- a kernel in an indented block whose lines go below the def's indent --
+
+@pytest.mark.parametrize("body", [
+    '        v = x[0] + \\\n1.0\n        x[0] = v\n',
+    '        """doc\nstring at column 0\n"""\n        x[0] = 1.0\n',
+    '        v = (x[0] +\n  2.0)\n        x[0] = v\n',
+])
+def test_kernel_in_an_indented_block(body, tmp_path):
+    import importlib.util
+
+    path = tmp_path / "indented.py"
+    path.write_text("import ptxforge as pf\n\nif True:\n    def k(x):\n" + body + "        x[1] = oops\n")
+    spec = importlib.util.spec_from_file_location("indented", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with pytest.raises(pf.CompileError) as info:  # the last line names an undefined variable
+        pf.compile_ptx(mod.k, "void(float64[::1])")
+    last = len(path.read_text().splitlines())
+    assert (info.value.lineno, info.value.col) == (last, 16), str(info.value)
+    assert "x[1] = oops" in str(info.value)
+
+
+def test_kernel_in_an_indented_block_compiles(tmp_path):
+    import importlib.util
+
+    path = tmp_path / "indented_ok.py"
+    path.write_text('import ptxforge as pf\n\nif True:\n    def k(x):\n        """doc\nat column 0\n"""\n'
+                    '        v = x[0] + \\\n1.0\n        x[0] = v\n')
+    spec = importlib.util.spec_from_file_location("indented_ok", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assembles(pf.compile_ptx(mod.k, "void(float64[::1])")[0])
+
+
+# -- max_registers and launch_bounds out of range: ValueError, not pybind11's "incompatible arguments" --
+
+@pytest.mark.parametrize("options,exc,message", [
+    ({"max_registers": 2**31}, ValueError, "max_registers must be 1 to 255"),
+    ({"max_registers": 256}, ValueError, "max_registers must be 1 to 255"),
+    ({"max_registers": -1}, ValueError, "max_registers must be 1 to 255"),
+    ({"max_registers": 1.5}, TypeError, "max_registers takes an int"),
+    ({"launch_bounds": 2**31}, ValueError, "a block has at most 1024 threads"),
+    ({"launch_bounds": (128, 2**31)}, ValueError, "are not below 2**31"),
+    ({"launch_bounds": (128, 2, 2**40)}, ValueError, "are not below 2**31"),
+    ({"launch_bounds": "x"}, TypeError, "launch_bounds takes 1 to 3 positive ints"),
+])
+def test_register_and_bounds_limits(options, exc, message, make_module):
+    mod = make_module("def k(x):\n    x[0] = 1\n")
+    with pytest.raises(exc) as info:
+        pf.compile_ptx(mod.k, "void(int32[::1])", **options)
+    assert message in str(info.value)
+    with pytest.raises(exc):
+        pf.kernel(**options)(mod.k)
