@@ -198,3 +198,52 @@ def test_register_and_bounds_limits(options, exc, message, make_module):
     assert message in str(info.value)
     with pytest.raises(exc):
         pf.kernel(**options)(mod.k)
+
+
+# -- atomics on global arrays, which are frozen read-only (constant memory up to 64 KiB) --
+
+ATOMICS_ON_GLOBALS = """
+import numpy as np
+import ptxforge as pf
+
+LUT = np.arange(8).astype(np.int32)
+FLUT = np.zeros(8, np.float32)
+BIG = np.zeros(20000, np.uint32)  # 80 KB: read-only global memory, not constant memory
+GRID = np.zeros((4, 4), np.int64)
+
+def add(out):
+    out[0] = pf.atomic.add(LUT, 0, 1)
+
+def cas(out):
+    out[0] = pf.atomic.cas(LUT, 0, 1, 2)
+
+def exch(out):
+    out[0] = pf.atomic.exch(LUT, 1, 5)
+
+def inc(out):
+    out[0] = pf.atomic.inc(BIG, 3, 10)
+
+def nanmax(out):
+    out[0] = pf.atomic.nanmax(FLUT, 0, 1.0)
+
+def array_like(out):
+    c = pf.const.array_like(LUT)
+    out[0] = pf.atomic.max(c, 0, 1)
+
+def two_d(out):
+    out[0] = pf.atomic.sub(GRID, (1, 2), 1)
+
+def compare_and_swap(out):
+    out[0] = pf.atomic.compare_and_swap(LUT, 0, 1)
+"""
+
+
+@pytest.mark.parametrize("name", ["add", "cas", "exch", "inc", "nanmax", "array_like", "two_d", "compare_and_swap"])
+def test_atomic_on_a_global_array_is_a_compile_error(name, make_module):
+    mod = make_module(ATOMICS_ON_GLOBALS)
+    with pytest.raises(pf.CompileError) as info:
+        pf.compile_ptx(getattr(mod, name), "void(float64[::1])")
+    e = info.value
+    assert "needs an array it can write; this one is read-only" in e.msg
+    line = ATOMICS_ON_GLOBALS.lstrip("\n").splitlines()[e.lineno - 1]
+    assert line[e.col - 1:].startswith(("LUT", "FLUT", "BIG", "GRID", "c,")), line
