@@ -136,6 +136,9 @@ void collectLlvmError(const llvm::DiagnosticInfo *info, void *context) {
 
 } // namespace
 
+/// The parameter space of a kernel under PTX ISA 7.8 (0x1100 bytes).
+constexpr std::int64_t kMaxParamBytes = 4352;
+
 std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
 
 std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
@@ -157,8 +160,26 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   sig.params = typed->paramTypes;
   sig.returnType = typed->returnType;
   out->signature = sig.str();
-  for (const Type *t : out->params)
-    appendAbi(t, out->abi);
+  // PTX ISA 7.8 gives a kernel 4352 bytes of parameters (ptxas rejects more):
+  // say so at the parameter that goes past them.
+  std::int64_t paramBytes = 0;
+  for (std::size_t i = 0; i < out->params.size(); ++i) {
+    std::size_t first = out->abi.size();
+    appendAbi(out->params[i], out->abi);
+    for (std::size_t j = first; j < out->abi.size(); ++j) {
+      int size = out->abi[j].size();
+      paramBytes = (paramBytes + size - 1) / size * size + size;
+    }
+    if (!options.device && paramBytes > kMaxParamBytes) {
+      error.span = ast.function().params[i].span;
+      error.message = "kernel '" + ast.function().name + "' takes too many parameter bytes: " +
+                      std::to_string(paramBytes) + " up to '" + ast.function().params[i].name + "', where a kernel " +
+                      "has " + std::to_string(kMaxParamBytes) + " (an array takes 8 bytes plus 8 per dimension, 16 "
+                      "per dimension if it is not contiguous); pass fewer, larger arrays (stack them in one "
+                      "n-d array)";
+      return nullptr;
+    }
+  }
   out->entryName = ast.function().name;
   out->typed = typed->str();
   out->msTyping = clock.lap();

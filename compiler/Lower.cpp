@@ -12,6 +12,8 @@
 
 #include <llvm/IR/Metadata.h>
 
+#include <algorithm>
+
 namespace ptxforge::compiler {
 
 using namespace frontend;
@@ -38,6 +40,11 @@ llvm::Type *Lowerer::memoryType(const ScalarType *t) {
   if (t->isBool())
     return b.getInt8Ty();
   return valueType(t);
+}
+
+bool holdsNothing(const Type *t) {
+  auto *tt = dyn_cast<TupleType>(t);
+  return tt && std::all_of(tt->elts.begin(), tt->elts.end(), holdsNothing);
 }
 
 llvm::Type *Lowerer::valueType(const Type *t) {
@@ -155,7 +162,8 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
   std::vector<llvm::Type *> params;
   if (internal) {
     for (const Type *t : tf.paramTypes)
-      params.push_back(valueType(t));
+      if (!holdsNothing(t)) // NVPTX rejects empty parameters: () is passed as nothing
+        params.push_back(valueType(t));
   } else {
     for (const Type *t : tf.paramTypes)
       appendAbi(t, abi);
@@ -163,7 +171,7 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
       params.push_back(abiType(b, s));
   }
   const Type *rt = tf.returnType;
-  bool returnsValue = rt && rt->kind() != Type::Kind::Void;
+  bool returnsValue = rt && rt->kind() != Type::Kind::Void && !holdsNothing(rt); // () comes back as nothing
   auto *fnType = llvm::FunctionType::get(returnsValue ? valueType(rt) : b.getVoidTy(), params, false);
   fn = llvm::Function::Create(fnType, internal ? llvm::GlobalValue::InternalLinkage : llvm::GlobalValue::ExternalLinkage,
                               name, module);
@@ -184,8 +192,9 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
   // the parameter space and are aligned to their element size.
   if (internal) {
     auto arg = fn->arg_begin();
-    for (std::size_t i = 0; i < tf.paramTypes.size(); ++i, ++arg)
-      arg->setName(tf.fn->params[i].name);
+    for (std::size_t i = 0; i < tf.paramTypes.size(); ++i)
+      if (!holdsNothing(tf.paramTypes[i]))
+        (arg++)->setName(tf.fn->params[i].name);
   } else {
     auto arg = fn->arg_begin();
     for (std::size_t i = 0; i < tf.paramTypes.size(); ++i) {
@@ -253,7 +262,9 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     if (local->paramIndex < 0)
       continue;
     const Type *pt = tf.paramTypes[local->paramIndex];
-    llvm::Value *v = internal ? static_cast<llvm::Value *>(&*next++) : rebuildArgument(*this, pt, next);
+    llvm::Value *v = internal && holdsNothing(pt) ? llvm::Constant::getNullValue(valueType(pt))
+                     : internal                   ? static_cast<llvm::Value *>(&*next++)
+                                                  : rebuildArgument(*this, pt, next);
     b.CreateStore(convert(v, pt, local->type, local->firstAssign), slots.at(local.get()));
   }
 
@@ -384,6 +395,8 @@ void Lowerer::stmt(const Stmt *s) {
     auto *r = cast<ReturnStmt>(s);
     if (returnSlot && r->value)
       b.CreateStore(convert(expr(r->value), typeOf(r->value), tf.returnType, r->span()), returnSlot);
+    else if (r->value && holdsNothing(tf.returnType))
+      expr(r->value); // returns (): only its side effects matter
     b.CreateBr(returnBlock);
     startDeadBlock();
     return;

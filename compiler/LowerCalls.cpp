@@ -242,9 +242,14 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
     needsLibdevice_ |= inner.needsLibdevice(); // the module links libdevice for the callee's math too
   }
   std::vector<llvm::Value *> args;
-  for (std::size_t i = 0; i < c->args.size(); ++i)
-    args.push_back(convert(expr(c->args[i]), typeOf(c->args[i]), callee.paramTypes[i], c->args[i]->span()));
+  for (std::size_t i = 0; i < c->args.size(); ++i) {
+    llvm::Value *v = convert(expr(c->args[i]), typeOf(c->args[i]), callee.paramTypes[i], c->args[i]->span());
+    if (!holdsNothing(callee.paramTypes[i])) // () is passed as nothing (lowerFunction)
+      args.push_back(v);
+  }
   llvm::CallInst *call = b.CreateCall(f, args);
+  if (holdsNothing(callee.returnType))
+    return llvm::Constant::getNullValue(valueType(callee.returnType));
   return f->getReturnType()->isVoidTy() ? nullptr : call;
 }
 

@@ -56,6 +56,11 @@ struct LowerSession {
   std::unordered_map<const frontend::TypedFunction *, llvm::Function *> functions;
 };
 
+/// True for (), and tuples of nothing but (): values with no bits, which
+/// device functions take and return as nothing (NVPTX rejects empty
+/// parameters and returns them wrongly).
+bool holdsNothing(const frontend::Type *t);
+
 /// The alignment of an array element: its size, but a complex number's part
 /// size, as NumPy aligns complex arrays.
 inline int elementAlign(const ScalarType *t) { return t->isComplex() ? t->byteSize() / 2 : t->byteSize(); }

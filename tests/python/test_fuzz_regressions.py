@@ -247,3 +247,74 @@ def test_atomic_on_a_global_array_is_a_compile_error(name, make_module):
     assert "needs an array it can write; this one is read-only" in e.msg
     line = ATOMICS_ON_GLOBALS.lstrip("\n").splitlines()[e.lineno - 1]
     assert line[e.col - 1:].startswith(("LUT", "FLUT", "BIG", "GRID", "c,")), line
+
+
+# -- () as a device function's argument or result (NVPTX: "Empty parameter types are not supported") --
+
+EMPTY_TUPLES = """
+import ptxforge as pf
+
+@pf.jit(device=True)
+def takes(t, v):
+    return v + len(t)
+
+@pf.jit(device=True)
+def gives(x):
+    x[1] = 7
+    return ()
+
+@pf.jit(device=True)
+def nested(t):
+    return t
+
+def pass_empty(x):
+    x[0] = takes((), 1)
+
+def pass_nested(x):
+    x[0] = takes(((), ()), 2)
+
+def return_empty(x):
+    r = gives(x)
+    x[0] = len(r)
+
+def return_nested(x):
+    r = nested(((),))
+    x[0] = len(r)
+"""
+
+
+@pytest.mark.parametrize("name", ["pass_empty", "pass_nested", "return_empty", "return_nested"])
+@pytest.mark.parametrize("opt", [True, False])
+def test_empty_tuples_through_device_functions(name, opt, make_module):
+    mod = make_module(EMPTY_TUPLES)
+    ptx, _ = pf.compile_ptx(getattr(mod, name), "void(int64[::1])", opt=opt)
+    assembles(ptx)
+    if name == "return_empty":
+        assert "st.global.u64" in ptx or "st.u64" in ptx  # gives() still stores x[1]
+
+
+def test_device_function_returning_empty_tuple_alone(make_module):
+    mod = make_module(EMPTY_TUPLES)
+    ptx, returned = pf.compile_ptx(mod.gives, "(int64[::1])", device=True)
+    assert returned == "Tuple()"
+    assembles(ptx)
+
+
+# -- more parameter bytes than a kernel has (4352 under PTX ISA 7.8) --
+
+@pytest.mark.parametrize("count,type_", [
+    (272, "float64[:, ::1]"), (181, "float64[:, ::1]"), (182, "float64[:, ::1]"), (1000, "int8"),
+    (272, "Tuple(int8, float64)"), (273, "Tuple(int8, float64)"), (272, "float32[::1]"), (600, "float32[::1]"),
+])
+def test_parameter_space(count, type_, make_module):
+    fits = count * {"float64[:, ::1]": 24, "int8": 1, "Tuple(int8, float64)": 16, "float32[::1]": 16}[type_] <= 4352
+    params = ", ".join(f"p{n}" for n in range(count))
+    mod = make_module(f"def k({params}):\n    pass\n")
+    sig = f"void({', '.join([type_] * count)})"
+    if fits:
+        assembles(pf.compile_ptx(mod.k, sig)[0])
+        return
+    with pytest.raises(pf.CompileError) as info:
+        pf.compile_ptx(mod.k, sig)
+    assert "takes too many parameter bytes" in info.value.msg and "a kernel has 4352" in info.value.msg
+    assert info.value.lineno == 1 and info.value.col > 6
