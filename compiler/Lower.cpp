@@ -155,6 +155,20 @@ static llvm::Type *abiType(llvm::IRBuilder<> &b, const AbiSlot &slot) {
   return nullptr;
 }
 
+/// Stores a kernel argument of type `t` at `ptr`, a tuple element by
+/// element: building a large tuple as one value (an insertvalue chain) makes
+/// LLVM's IPSCCP take time cubic in its length (20 s for 500 float64s).
+static void storeArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next, llvm::Value *ptr) {
+  auto *tt = dyn_cast<TupleType>(t);
+  if (!tt) {
+    L.b.CreateStore(rebuildArgument(L, t, next), ptr);
+    return;
+  }
+  llvm::Type *st = L.valueType(tt);
+  for (unsigned i = 0; i < tt->elts.size(); ++i)
+    storeArgument(L, tt->elts[i], next, L.b.CreateStructGEP(st, ptr, i));
+}
+
 llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name) {
   bool isKernel = linkage == Linkage::Kernel;
   bool internal = linkage == Linkage::Internal;
@@ -262,6 +276,10 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     if (local->paramIndex < 0)
       continue;
     const Type *pt = tf.paramTypes[local->paramIndex];
+    if (!internal && pt == local->type && isa<TupleType>(pt)) {
+      storeArgument(*this, pt, next, slots.at(local.get()));
+      continue;
+    }
     llvm::Value *v = internal && holdsNothing(pt) ? llvm::Constant::getNullValue(valueType(pt))
                      : internal                   ? static_cast<llvm::Value *>(&*next++)
                                                   : rebuildArgument(*this, pt, next);
@@ -299,6 +317,8 @@ void Lowerer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::Assign: {
     auto *a = cast<AssignStmt>(s);
+    if (copyTupleVariable(a))
+      return;
     llvm::Value *v = expr(a->value);
     for (const Expr *t : a->targets)
       store(t, v, typeOf(a->value));
@@ -503,17 +523,60 @@ void Lowerer::forArray(const ForStmt *f) {
   countedLoop(f, b.getInt64(0), b.getInt64(1), [&](llvm::Value *i) { return b.CreateICmpSLT(i, extent); }, bind);
 }
 
+// `a = t` between tuple variables of one type copies memory: a whole-tuple
+// load and store would make IPSCCP slow on long tuples (see tupleElement).
+bool Lowerer::copyTupleVariable(const AssignStmt *a) {
+  if (auto *literal = dyn_cast<TupleExpr>(a->value); literal && a->targets.size() == 1) {
+    // `t = (x, y, ...)`: each element is stored into the variable's slot.
+    const NameRef *to = isa<NameExpr>(a->targets[0]) ? tf.refOf(a->targets[0]) : nullptr;
+    if (!to || !to->local)
+      return false;
+    return storeTupleLiteral(literal, to->local->type, slots.at(to->local));
+  }
+  const NameRef *from = tf.refOf(a->value);
+  if (!from || !from->local || !isa<TupleType>(from->local->type))
+    return false;
+  for (const Expr *t : a->targets) {
+    const NameRef *to = isa<NameExpr>(t) ? tf.refOf(t) : nullptr;
+    if (!to || !to->local || to->local->type != from->local->type)
+      return false;
+  }
+  llvm::AllocaInst *src = slots.at(from->local);
+  std::uint64_t bytes = module.getDataLayout().getTypeAllocSize(src->getAllocatedType());
+  for (const Expr *t : a->targets) {
+    llvm::AllocaInst *dst = slots.at(tf.refOf(t)->local);
+    if (dst != src)
+      b.CreateMemCpy(dst, dst->getAlign(), src, src->getAlign(), bytes);
+  }
+  return true;
+}
+
+bool Lowerer::storeTupleLiteral(const TupleExpr *literal, const Type *to, llvm::Value *ptr) {
+  auto *tt = dyn_cast<TupleType>(to);
+  if (!tt || tt->elts.size() != literal->elts.size())
+    return false;
+  llvm::Type *st = valueType(tt);
+  for (unsigned i = 0; i < tt->elts.size(); ++i) {
+    const Expr *e = literal->elts[i];
+    llvm::Value *field = b.CreateStructGEP(st, ptr, i);
+    if (auto *inner = dyn_cast<TupleExpr>(e); inner && storeTupleLiteral(inner, tt->elts[i], field))
+      continue;
+    b.CreateStore(convert(expr(e), typeOf(e), tt->elts[i], e->span()), field);
+  }
+  return true;
+}
+
 // `for v in (a, b, c)`: the elements, converted to the loop variable's type,
 // go into a small local array that a counted loop reads; LLVM unrolls it.
 void Lowerer::forTuple(const ForStmt *f) {
   auto *tt = cast<TupleType>(typeOf(f->iter));
   const Type *et = tf.refOf(f->target)->local->type; // typing allows only a name here
-  llvm::Value *tuple = expr(f->iter);
+  llvm::Value *tuple = nullptr;
   llvm::Type *elementType = valueType(et);
   const auto n = static_cast<unsigned>(tt->elts.size());
   llvm::AllocaInst *items = entryAlloca(llvm::ArrayType::get(elementType, n), "for.items");
   for (unsigned k = 0; k < n; ++k)
-    b.CreateStore(convert(b.CreateExtractValue(tuple, {k}), tt->elts[k], et, f->iter->span()),
+    b.CreateStore(convert(tupleElement(f->iter, k, tuple), tt->elts[k], et, f->iter->span()),
                   b.CreateConstInBoundsGEP2_32(items->getAllocatedType(), items, 0, k));
   auto bind = [&](llvm::Value *i) {
     llvm::Value *ptr = b.CreateInBoundsGEP(items->getAllocatedType(), items, {b.getInt64(0), i});

@@ -318,3 +318,57 @@ def test_parameter_space(count, type_, make_module):
         pf.compile_ptx(mod.k, sig)
     assert "takes too many parameter bytes" in info.value.msg and "a kernel has 4352" in info.value.msg
     assert info.value.lineno == 1 and info.value.col > 6
+
+
+# -- ordered comparisons of bools, left unoptimised (NVPTX cannot select setcc ult on i1) --
+
+@pytest.mark.parametrize("opt", [True, False])
+def test_ordered_comparison_of_bools(opt, make_module):
+    mod = make_module("""
+        def k(b, out):
+            out[0] = b[0] < b[1]
+            out[1] = b[0] >= b[1] > b[2]
+            out[2] = (b[1] <= True) + (False > b[2])
+    """)
+    assembles(pf.compile_ptx(mod.k, "void(bool[::1], int32[::1])", opt=opt)[0])
+
+
+# -- long tuples: compile time grew as n**3 (LLVM's IPSCCP on first-class aggregates) --
+# Tuples are now built and read element by element in memory; the IR before
+# optimisation must hold no whole-tuple value. (Timings: bench/compile_edges.py.)
+
+LONG_TUPLES = """
+def param(x, t):
+    x[0] = t[0] + t[-1]
+
+def param_loop(x, t):
+    s = 0.0
+    for v in t:
+        s += v
+    a = t
+    b = c = a
+    x[0] = s + b[3] + c[4]
+
+def literal(x):
+    t = (LITERAL,)
+    x[0] = t[3] + t[-1] + len(t)
+"""
+
+
+def _ir_before_optimisation(func, sig):
+    d = pf.kernel(func)
+    types = d._types_of_signature(sig)
+    return d._compile(types, (9, 0), "ptx", keep_ir=True).artifacts.llvm
+
+
+@pytest.mark.parametrize("name", ["param", "param_loop", "literal"])
+def test_long_tuples_are_never_whole_values(name, make_module):
+    n = 400
+    mod = make_module(LONG_TUPLES.replace("LITERAL", ", ".join(f"x[{i}]" for i in range(n))))
+    sig = ("void(float64[::1])" if name == "literal"
+           else f"void(float64[::1], Tuple({', '.join(['float64'] * n)}))")
+    ir = _ir_before_optimisation(getattr(mod, name), sig)
+    whole = [ln for ln in ir.splitlines() if ("insertvalue {" in ln or "load {" in ln or "store {" in ln)
+             and ln.count("double") > 10]
+    assert not whole, whole[0][:300]
+    assembles(pf.compile_ptx(getattr(mod, name), sig)[0])
