@@ -7,9 +7,12 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "runtime/Cubin.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ptxforge::compiler {
 
@@ -21,6 +24,7 @@ struct CubinOptions {
   int ccMajor = 9, ccMinor = 0;
   int optLevel = 3;      ///< ptxas -O
   bool lineInfo = false; ///< keep .loc line tables (-lineinfo)
+  bool debugInfo = false; ///< full debug information (-g), which PTX with `.target ..., debug` needs
   int maxRegisters = 0;  ///< 0: no cap
   bool verbose = false;  ///< ask the assembler for its resource report in `log`
   /// Force one assembler (tests); None lets assembleCubin choose.
@@ -35,16 +39,35 @@ struct CubinResult {
   bool ok() const { return !cubin.empty(); }
 };
 
-/// Assembles `ptx` for sm_<ccMajor><ccMinor>: nvJitLink first, then ptxas.
-/// When neither is found the result is empty with `error` set, and the
-/// caller may hand the PTX to the driver's JIT instead. Thread-safe.
+/// Assembles `ptx` for sm_<ccMajor><ccMinor>: with nvJitLink once
+/// warmAssembler has warmed it, with a ptxas process before that (or when
+/// nvJitLink is missing; nvJitLink when ptxas is). When neither is found
+/// the result is empty with `error` set, and the caller may hand the PTX to
+/// the driver's JIT instead. Thread-safe.
 CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options);
 
-/// Starts, once per process, a background thread that loads the assembler
-/// and assembles a one-instruction kernel, so that the first real assembly
-/// does not pay nvJitLink's start-up (100-300 ms on the GPU machine). Returns
-/// once the library is loaded (a few ms); later calls do nothing. The thread
-/// is joined by joinAssemblerWarmUp, which an exit handler also calls.
+/// One more input that nvJitLink links with a kernel's PTX. The kinds are
+/// nvJitLink's own input types.
+struct LinkData {
+  enum Kind { Cubin = 1, Ptx = 2, LtoIr = 3, Fatbin = 4, Object = 5, Library = 6 } kind;
+  std::string name;  ///< the file's name, for messages
+  std::string bytes; ///< its contents (PTX without a trailing NUL is fine)
+};
+
+/// Assembles `ptx` and links `inputs` into one cubin with nvJitLink (with
+/// link-time optimisation when an input is LTO-IR). Without nvJitLink the
+/// result is empty with `error` set: ptxas alone cannot link.
+CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs, const CubinOptions &options);
+
+/// Starts, once per process, a background thread that loads nvJitLink and
+/// assembles a one-instruction kernel with it, after which assembleCubin
+/// uses nvJitLink; until then it runs ptxas, so that no assembly waits for
+/// nvJitLink's start-up (100-300 ms on the GPU machine). The launch path
+/// calls it after its first compilation. Returns once the library is loaded
+/// (a few ms, on the caller's thread, so that its static destructors run
+/// after the exit handler that joins the thread); later calls do nothing.
+/// The thread is joined by joinAssemblerWarmUp, which an exit handler also
+/// calls.
 void warmAssembler();
 
 /// Waits for warmAssembler's thread, if one runs. Call it before the process
@@ -52,16 +75,10 @@ void warmAssembler();
 /// other libraries register later run before the one warmAssembler installs.
 void joinAssemblerWarmUp();
 
-/// Per-kernel resource use as recorded in a cubin.
-struct KernelResources {
-  int registers = 0;
-  int sharedBytes = 0; ///< static shared memory
-  int localBytes = 0;  ///< local memory (stack frame and spills)
-  int constBytes = 0;  ///< bank-0 parameter/constant space
-};
-/// Reads `kernel`'s resources out of the cubin's ELF sections; nullopt when
-/// the cubin is malformed or holds no such kernel.
-std::optional<KernelResources> cubinResources(std::string_view cubin, std::string_view kernel);
+/// A cubin's resources are read by the runtime library (runtime/Cubin.h),
+/// which needs no LLVM.
+using runtime::KernelResources;
+using runtime::cubinResources;
 
 /// Where the CUDA toolkit is: $CUDA_HOME, $CUDA_PATH, the directory of
 /// `ptxas` on PATH, /usr/local/cuda, then NVIDIA's pip packages. Empty when

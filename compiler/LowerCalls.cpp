@@ -230,6 +230,8 @@ llvm::Value *Lowerer::intPow(llvm::Value *base, llvm::Value *exp, const ScalarTy
 }
 
 llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee) {
+  if (callee.external)
+    return externalCall(c, callee);
   llvm::Function *f = nullptr;
   auto found = session.functions.find(&callee);
   if (found != session.functions.end()) {
@@ -243,8 +245,11 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
   }
   std::vector<llvm::Value *> args;
   for (std::size_t i = 0; i < c->args.size(); ++i) {
-    llvm::Value *v = convert(expr(c->args[i]), typeOf(c->args[i]), callee.paramTypes[i], c->args[i]->span());
-    if (!holdsNothing(callee.paramTypes[i])) // () is passed as nothing (lowerFunction)
+    const Type *pt = callee.paramTypes[i];
+    if (frontend::isStaticValue(pt)) // a function, builtin or dtype: the callee is specialised on it
+      continue;                       // and takes it as nothing (holdsNothing)
+    llvm::Value *v = convert(expr(c->args[i]), typeOf(c->args[i]), pt, c->args[i]->span());
+    if (!holdsNothing(pt)) // () is passed as nothing (lowerFunction)
       args.push_back(v);
   }
   llvm::CallInst *call = b.CreateCall(f, args);
@@ -332,6 +337,10 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     return complexCall(c, *info);
   case BuiltinId::Bf16:
     return bf16Call(c, *info->bf16);
+  case BuiltinId::Operator:
+    return operatorCall(c, *info->op);
+  case BuiltinId::Print:
+    return printCall(c);
   case BuiltinId::Math: {
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;

@@ -10,6 +10,9 @@
 
 #include "compiler/LowerImpl.h"
 
+#include <llvm/ADT/StringExtras.h>
+#include <llvm/Support/xxhash.h>
+
 namespace ptxforge::compiler {
 
 using namespace frontend;
@@ -104,6 +107,10 @@ llvm::Value *Lowerer::tupleElement(const Expr *e, unsigned k, llvm::Value *&whol
 }
 
 llvm::Value *Lowerer::expr(const Expr *e) {
+  if (auto pin = pinned.find(e); pin != pinned.end()) // a `*` operand, evaluated once
+    return pin->second;
+  if (auto spread = tf.rewrites.find(e); spread != tf.rewrites.end())
+    return spreadExpr(e, spread->second);
   switch (e->kind()) {
   case Expr::Kind::Name: {
     const NameRef *ref = tf.refOf(e);
@@ -139,22 +146,7 @@ llvm::Value *Lowerer::expr(const Expr *e) {
   }
   case Expr::Kind::UnaryOp: {
     auto *u = cast<UnaryOpExpr>(e);
-    const Type *ot = typeOf(u->operand), *rt = typeOf(e);
-    llvm::Value *v = expr(u->operand);
-    switch (u->op) {
-    case UnaryOpKind::Not: return b.CreateNot(truthy(v, ot));
-    case UnaryOpKind::Plus: return convert(v, ot, rt, e->span());
-    case UnaryOpKind::Minus: {
-      v = convert(v, ot, rt, e->span());
-      if (cast<ScalarType>(rt)->isComplex())
-        return complexNegate(v);
-      if (cast<ScalarType>(rt)->isFloat())
-        return b.CreateFNeg(v);
-      return b.CreateNeg(v);
-    }
-    case UnaryOpKind::Invert: return b.CreateNot(convert(v, ot, rt, e->span()));
-    }
-    return nullptr;
+    return unaryOp(u->op, expr(u->operand), typeOf(u->operand), typeOf(e), e->span());
   }
   case Expr::Kind::BoolOp: return boolOp(cast<BoolOpExpr>(e));
   case Expr::Kind::Compare: return compare(cast<CompareExpr>(e));
@@ -177,6 +169,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
       return arrayAttribute(expr(a->value), at, a->attr);
     if (isa<ScalarType>(bt))
       return scalarAttribute(a);
+    if (auto *tt = dyn_cast<TupleType>(bt); tt && !tt->fields.empty()) // a namedtuple's field
+      return b.CreateExtractValue(expr(a->value), {static_cast<unsigned>(tt->fieldIndex(a->attr))});
     fail(e->span(), "unsupported attribute");
   }
   case Expr::Kind::Subscript: {
@@ -184,6 +178,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     if (fieldOf(e))
       return fieldValue(e);
     if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
+      if (!isConstantTupleIndex(s->index))
+        return tupleElementAtRunTime(s, tt);
       std::int64_t i = 0;
       if (auto *ic = dyn_cast<IntConstExpr>(s->index))
         i = ic->value;
@@ -217,10 +213,15 @@ llvm::Value *Lowerer::expr(const Expr *e) {
 }
 
 // A global numpy array: its bytes in constant memory (addrspace 4) when they
-// fit its 64 KiB, else in read-only global memory, once per module.
+// fit its 64 KiB, else in read-only global memory, once per module. It is
+// named by its contents, so that the same kernel gives the same PTX in
+// every compilation.
 llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
   const ScalarType *dtype = types().strong(g.type);
-  std::string name = "ptxforge.global." + std::to_string(reinterpret_cast<std::uintptr_t>(&g));
+  std::string shape;
+  for (std::int64_t d : g.shape)
+    shape += "_" + std::to_string(d);
+  std::string name = "ptxforge.global." + dtype->str() + shape + "." + llvm::utohexstr(llvm::xxh3_64bits(g.data));
   llvm::GlobalVariable *gv = module.getNamedGlobal(name);
   std::size_t count = g.data.size() / dtype->byteSize();
   if (!gv) {
@@ -294,12 +295,16 @@ llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&a
   llvm::Value *array = expr(s->value);
   std::vector<Index> indices = indexValues(s);
   llvm::Value *offset = b.getInt64(0);
+  std::vector<CheckedIndex> checked;
   for (unsigned d = 0; d < indices.size(); ++d) {
     llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
     llvm::Value *i = wrapIndex(indices[d].value, indices[d].type, extent);
+    if (options.debug)
+      checked.push_back({d, wrapIndex(indices[d].value, indices[d].type, nullptr), i});
     llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
     offset = b.CreateAdd(offset, b.CreateMul(i, stride, "", false, true), "", false, true);
   }
+  checkIndices(s->span(), at, array, checked);
   llvm::Value *data = b.CreateExtractValue(array, {0});
   return b.CreateInBoundsGEP(b.getInt8Ty(), data, offset);
 }
@@ -307,7 +312,7 @@ llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&a
 // A signed index counts from the end when negative, as in Python and numba.
 llvm::Value *Lowerer::wrapIndex(llvm::Value *i, const ScalarType *t, llvm::Value *extent) {
   i = t->isBool() ? b.CreateZExt(i, b.getInt64Ty()) : b.CreateIntCast(i, b.getInt64Ty(), t->isSigned);
-  if (t->isSigned && !t->isBool())
+  if (t->isSigned && !t->isBool() && extent) // no extent: the index as written, in int64
     i = b.CreateSelect(b.CreateICmpSLT(i, b.getInt64(0)), b.CreateAdd(i, extent), i);
   return i;
 }
@@ -323,6 +328,7 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
   llvm::Value *zero = b.getInt64(0), *one = b.getInt64(1), *minusOne = b.getInt64(-1);
   llvm::Value *offset = zero;
   std::vector<llvm::Value *> shape, strides;
+  std::vector<CheckedIndex> checked;
   for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d) {
     llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
     llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
@@ -330,6 +336,8 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
     const SliceExpr *slice = index ? index->slice : nullptr;
     if (index && !slice) {
       llvm::Value *i = wrapIndex(index->value, index->type, extent);
+      if (options.debug)
+        checked.push_back({d, wrapIndex(index->value, index->type, nullptr), i});
       offset = b.CreateAdd(offset, b.CreateMul(i, stride));
       continue;
     }
@@ -368,6 +376,7 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
     shape.push_back(length);
     strides.push_back(b.CreateMul(stride, step));
   }
+  checkIndices(s->span(), at, array, checked);
   llvm::Value *view = llvm::UndefValue::get(valueType(vt));
   llvm::Value *data = b.CreateGEP(b.getInt8Ty(), b.CreateExtractValue(array, {0}), offset);
   view = b.CreateInsertValue(view, data, {0});
@@ -403,6 +412,7 @@ void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *d
 llvm::Value *Lowerer::binOp(BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
                             const Type *resultType, const Span &at) {
   auto *result = cast<ScalarType>(resultType);
+  checkDivisor(op, lt, r, rt, result, at); // debug mode only
   if (result->isComplex())
     return complexBinOp(op, l, lt, r, rt, result, at);
   if (op == BinOpKind::LShift || op == BinOpKind::RShift || result->isInt() || result->isBool()) {
@@ -415,6 +425,23 @@ llvm::Value *Lowerer::binOp(BinOpKind op, llvm::Value *l, const Type *lt, llvm::
   l = convert(l, lt, result, at);
   r = convert(r, rt, result, at);
   return floatBinOp(op, l, r, result);
+}
+
+llvm::Value *Lowerer::unaryOp(UnaryOpKind op, llvm::Value *v, const Type *ot, const Type *rt, const Span &at) {
+  switch (op) {
+  case UnaryOpKind::Not: return b.CreateNot(truthy(v, ot));
+  case UnaryOpKind::Plus: return convert(v, ot, rt, at);
+  case UnaryOpKind::Minus: {
+    v = convert(v, ot, rt, at);
+    if (cast<ScalarType>(rt)->isComplex())
+      return complexNegate(v);
+    if (cast<ScalarType>(rt)->isFloat())
+      return b.CreateFNeg(v);
+    return b.CreateNeg(v);
+  }
+  case UnaryOpKind::Invert: return b.CreateNot(convert(v, ot, rt, at));
+  }
+  return nullptr;
 }
 
 llvm::Value *Lowerer::intBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, const ScalarType *t) {

@@ -17,6 +17,10 @@ namespace ptxforge::compiler {
 /// global integer constant (what the type checker accepted as constant).
 std::optional<std::int64_t> gpuConstInt(const Lowerer &L, const frontend::Expr *e);
 
+/// The extents of a constant shape that typing accepted: an int, a tuple of
+/// ints written out, or a name bound to a constant tuple.
+std::vector<std::int64_t> gpuConstShape(const Lowerer &L, const frontend::Expr *e);
+
 /// True when the target is at least sm_<major><minor>.
 inline bool targetAtLeast(const Lowerer &L, int major, int minor = 0) {
   return L.options.ccMajor > major || (L.options.ccMajor == major && L.options.ccMinor >= minor);

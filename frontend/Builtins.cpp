@@ -152,6 +152,7 @@ struct Table {
     addComplex();
     addBf16();
     addGpuBuiltins(map);
+    addOperatorBuiltins(map);
   }
 
   void addBf16() {

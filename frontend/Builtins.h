@@ -39,6 +39,11 @@ enum class BuiltinId {
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):
   // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
   Gpu,
+  // The operator module's functions and the builtin pow(), as functions
+  // (operator.add(a, b) is a + b); see OperatorFunction.
+  Operator,
+  // print(...): formatted on the device through vprintf.
+  Print,
 };
 
 /// How a math function maps onto libdevice: `__nv_<name>` for float64 and
@@ -73,6 +78,15 @@ struct Bf16Function {
   const char *libdevice = nullptr; ///< Math: the float32 function, the result rounded to bfloat16
 };
 
+/// One of the `operator` module's functions (or the builtin pow): `op` is
+/// the BinOpKind of Binary, the CmpOpKind of Compare, the UnaryOpKind of
+/// Unary; Truth is operator.truth (bool(x)).
+struct OperatorFunction {
+  enum Kind { Binary, Compare, Unary, Truth } kind;
+  const char *path; ///< "operator.add"
+  int op = 0;
+};
+
 struct BuiltinInfo {
   /// ComplexConstant: cmath.infj and cmath.nanj, Python complex numbers
   /// 0 + `constant` j.
@@ -84,10 +98,13 @@ struct BuiltinInfo {
   int gpu = 0;                              ///< for BuiltinId::Gpu: a GpuIntrinsic (GpuBuiltins.h)
   const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
   const Bf16Function *bf16 = nullptr;       ///< for BuiltinId::Bf16
+  const OperatorFunction *op = nullptr;     ///< for BuiltinId::Operator
 };
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).
 void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds the operator module, pow() and print() (frontend/OperatorBuiltins.cpp).
+void addOperatorBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 
 /// What `path` names, or nullptr. Paths are canonical: "ptxforge.grid",
 /// "builtins.range", "math.sqrt", "numpy.float32".
@@ -104,6 +121,7 @@ struct GlobalValue {
     DeviceFunction, ///< a @jit(device=True) function
     Array,          ///< a numpy array frozen into the kernel as a read-only constant
     Tuple,          ///< a tuple of frozen values
+    ExceptionClass, ///< an exception class, for `raise`: `path` its name, `intValue` the host's id for it
     Opaque,         ///< something with no device meaning; an error if used
   } kind = Opaque;
   std::string path;                 ///< Path
@@ -121,6 +139,19 @@ struct GlobalValue {
 /// The kernel's global names.
 using GlobalEnv = std::map<std::string, GlobalValue>;
 
+/// A file to link into a kernel (`link=[...]`, declare_device's `link=`):
+/// a path whose extension says what it holds (.ptx, .cubin, .fatbin, .o,
+/// .a, .ltoir, .cu), or CUDA C source text (`source`, named `path` in
+/// messages), which NVRTC compiles.
+struct LinkItem {
+  std::string path;
+  std::string source;
+  bool isSource = false;
+  bool operator==(const LinkItem &o) const {
+    return path == o.path && source == o.source && isSource == o.isSource;
+  }
+};
+
 /// A device function as its callers see it: its tree and its own globals.
 /// A function that reaches itself through its globals holds a cycle of
 /// references; recursion is rejected when typing, and the cycle is small.
@@ -128,6 +159,16 @@ struct DeviceFunctionRef {
   std::string name;
   std::shared_ptr<const AstContext> ast;
   GlobalEnv globals;
+  /// Declared signatures (`@jit("int32(int32)", device=True)`): a call
+  /// converts its arguments to the best-matching one and gets its return
+  /// type. Empty: typed from each call's argument types.
+  std::vector<Signature> signatures;
+  /// Declared with declare_device(name, signature, link=...): defined in a
+  /// linked file (no `ast`), called with numba's ABI (int status(ret *,
+  /// args...)) or, with `cAbi`, the C one (ret (args...)).
+  bool external = false;
+  bool cAbi = false;
+  std::vector<LinkItem> link;
 };
 
 } // namespace ptxforge::frontend

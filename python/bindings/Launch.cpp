@@ -168,10 +168,12 @@ LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int dev
   }
   function = module->function(artifacts->entryName);
   function.cooperative = artifacts->cooperative; // pf.cg.this_grid().sync(): every launch is cooperative
+  setUpDebugRecord();
 }
 
-void LoadedKernel::launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
-                          std::uintptr_t stream, const py::tuple &args) {
+std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &grid,
+                                                 const std::array<unsigned, 3> &block, unsigned shared,
+                                                 std::uintptr_t stream, const py::tuple &args) {
   if (args.size() != artifacts->params.size())
     throw py::type_error("kernel '" + artifacts->entryName + "' takes " + std::to_string(artifacts->params.size()) +
                          " arguments, got " + std::to_string(args.size()));
@@ -189,6 +191,11 @@ void LoadedKernel::launch(const std::array<unsigned, 3> &grid, const std::array<
   cfg.stream = reinterpret_cast<void *>(stream);
   runtime::ensureContext(function.device);
   runtime::launch(function, cfg, params.data());
+  std::vector<std::uintptr_t> readOnly;
+  for (int slot : artifacts->readOnlyArgs)
+    if (slot >= 0 && static_cast<std::size_t>(slot) < p.cells.size())
+      readOnly.push_back(static_cast<std::uintptr_t>(p.cells[slot]));
+  return readOnly;
 }
 
 void defineLaunch(py::module_ &m) {
@@ -196,6 +203,7 @@ void defineLaunch(py::module_ &m) {
       .def(py::init<std::shared_ptr<compiler::KernelArtifacts>, int>(), py::arg("artifacts"), py::arg("device"))
       .def("launch", &LoadedKernel::launch, py::arg("grid"), py::arg("block"), py::arg("shared"), py::arg("stream"),
            py::arg("args"))
+      .def("debug_report", &LoadedKernel::debugReport)
       .def_property_readonly("registers", [](const LoadedKernel &k) { return k.function.numRegs; })
       .def_property_readonly("max_threads_per_block", [](const LoadedKernel &k) { return k.function.maxThreadsPerBlock; })
       .def_property_readonly("local_bytes", [](const LoadedKernel &k) { return k.function.localBytes; })

@@ -3,6 +3,7 @@
 
 #include "compiler/Compiler.h"
 #include "python/bindings/ExitGate.h"
+#include "runtime/Memory.h"
 #include "runtime/Module.h"
 
 #include <pybind11/pybind11.h>
@@ -10,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace ptxforge::bindings {
 
@@ -19,10 +21,22 @@ struct LoadedKernel {
   std::shared_ptr<runtime::Module> module;
   runtime::Function function;
 
+  /// Debug mode: the record the kernel writes (mapped pinned host memory)
+  /// and the device address of the module's kDebugGlobal.
+  std::shared_ptr<runtime::HostBuffer> debugRecord;
+  std::uint64_t debugGlobal = 0;
+
   LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device);
+  /// Debug mode: allocates the record and points the module's global at it
+  /// (DebugReport.cpp); nothing for a kernel that reports nothing.
+  void setUpDebugRecord();
+  /// Debug mode: the record's report as (kind, exception name, exception id,
+  /// message, args), or None; clears the record (DebugReport.cpp).
+  pybind11::object debugReport();
   /// Packs plain Python values (an array as (pointer, shape, byte strides))
-  /// by the kernel's ABI and launches.
-  void launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
+  /// by the kernel's ABI and launches. Returns the data pointers passed
+  /// where the kernel never writes (KernelArtifacts::readOnlyArgs).
+  std::vector<std::uintptr_t> launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
               std::uintptr_t stream, const pybind11::tuple &args);
 };
 
@@ -30,6 +44,9 @@ struct LoadedKernel {
 /// device and host memory, DLPack, and the launch fast path (Runtime.cpp,
 /// FastLaunch.cpp).
 void defineRuntime(pybind11::module_ &m);
+/// Module images (cubin, fatbin, PTX) read and written without a GPU, and
+/// occupancy (Images.cpp).
+void defineImages(pybind11::module_ &m);
 void defineFastLaunch(pybind11::module_ &m);
 
 /// Defines _core.LoadedKernel: a compiled kernel loaded on one device, whose

@@ -11,6 +11,10 @@ interface names (CAI v3 'stream'; DLPack's ``__dlpack__(stream=...)``).
 This is the Python launch path, taken on the first launch of a signature and
 for arguments the C++ fast path (python/bindings/FastLaunch.cpp) does not
 read; both must give the same types for the same arguments.
+
+Typing touches no device: a host array's value is a placeholder (its
+_Transfer) until ``upload`` allocates and copies, so that the first launch
+of a process compiles while the driver is still creating its context.
 """
 
 import sys
@@ -102,12 +106,20 @@ def _contiguous_strides(shape, itemsize, layout):
 
 
 class _Transfer:
-    """One host array copied in for a launch and back out after it."""
+    """One host array copied in for a launch and back out after it. Until upload()
+    it stands in the launch's values for the device pointer it will have."""
 
     __slots__ = ("host", "staging", "buffer")
 
-    def __init__(self, host, staging, buffer):
-        self.host, self.staging, self.buffer = host, staging, buffer
+    def __init__(self, host, staging):
+        self.host, self.staging, self.buffer = host, staging, None
+
+    def upload(self):
+        """Allocates the device copy and copies the host data in; returns its pointer."""
+        self.buffer = _core.DeviceMemory(max(self.staging.nbytes, 1))
+        if self.staging.nbytes:
+            _core.copy_htod(self.buffer.ptr, self.staging, self.staging.nbytes, 0)
+        return self.buffer.ptr
 
     def copy_back(self):
         if not self.host.flags.writeable:
@@ -134,6 +146,22 @@ class _RecordTransfer(_Transfer):
             self.host[name] = self.staging[name]
 
 
+def upload(values, transfers):
+    """The launch's values with every host array copied to the device (in argument order)."""
+    if not transfers:
+        return values
+    pointers = {id(t): t.upload() for t in transfers}
+
+    def place(v):
+        if isinstance(v, _Transfer):
+            return pointers[id(v)]
+        if type(v) is tuple:
+            return tuple(place(x) for x in v)
+        return v
+
+    return place(values)
+
+
 def _record(rec, where, transfers):
     """A record passed by reference, as numba does: a device copy, written back after the launch."""
     import numpy as np
@@ -142,10 +170,9 @@ def _record(rec, where, transfers):
     staging = np.array(rec)
     if not staging.dtype.isnative:
         staging = staging.astype(staging.dtype.newbyteorder("="))
-    buffer = _core.DeviceMemory(staging.nbytes)
-    _core.copy_htod(buffer.ptr, staging, staging.nbytes, 0)
-    transfers.append(_RecordTransfer(rec, staging, buffer))
-    return name, buffer.ptr
+    transfer = _RecordTransfer(rec, staging)
+    transfers.append(transfer)
+    return name, transfer
 
 
 def _numpy_array(a, where, transfers):
@@ -161,12 +188,10 @@ def _numpy_array(a, where, transfers):
         staging, layout = a, "F"
     else:
         staging, layout = np.ascontiguousarray(a), "C"
-    buffer = _core.DeviceMemory(max(staging.nbytes, 1))
-    if staging.nbytes:
-        _core.copy_htod(buffer.ptr, staging, staging.nbytes, 0)
-    transfers.append(_Transfer(a, staging, buffer))
+    transfer = _Transfer(a, staging)
+    transfers.append(transfer)
     strides = _contiguous_strides(staging.shape, staging.itemsize, layout)
-    return name + _dims(a.ndim, layout), (buffer.ptr, staging.shape, strides)
+    return name + _dims(a.ndim, layout), (transfer, staging.shape, strides)
 
 
 def _device_array(a, where):
@@ -223,7 +248,8 @@ def _scalar(value, where):
 
 def describe(args, names, stream=0, keep=None):
     """(types, values, transfers) for one launch's arguments on `stream`; what must
-    live until the launch is queued (DLPack imports) is appended to `keep`."""
+    live until the launch is queued (DLPack imports) is appended to `keep`. Host
+    arrays are not on the device yet: pass the values through upload()."""
     types, values, transfers = [], [], []
     keep = [] if keep is None else keep
     for i, arg in enumerate(args):
@@ -261,6 +287,13 @@ def _one(arg, where, transfers, stream, keep):
         return _device_array(a, where)
     if isinstance(arg, tuple):
         parts = [_one(x, f"{where}[{j}]", transfers, stream, keep) for j, x in enumerate(arg)]
+        fields = getattr(type(arg), "_fields", None)
+        if isinstance(fields, tuple) and len(fields) == len(arg) and all(
+                isinstance(f, str) and f.isidentifier() for f in fields):
+            # A namedtuple: its fields are read by name in the kernel.
+            spelled = ", ".join(f"{f}={p[0]}" for f, p in zip(fields, parts))
+            name = type(arg).__name__ if type(arg).__name__.isidentifier() else "namedtuple"
+            return f"NamedTuple({name}{', ' if parts else ''}{spelled})", tuple(p[1] for p in parts)
         return "Tuple(" + ", ".join(p[0] for p in parts) + ")", tuple(p[1] for p in parts)
     if hasattr(arg, "__array_interface__") or type(arg).__name__ == "ndarray":
         import numpy as np

@@ -11,21 +11,47 @@ import cmath
 import inspect
 import linecache
 import math
+import operator
+import textwrap
 import threading
 import weakref
 
 from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
-_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex"}
+_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex", "pow",
+                    "print"}
 _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy",
-                 "cmath": "cmath"}
+                 "cmath": "cmath", "operator": "operator"}
+
+
+def parse_snippet(snippet):
+    """(an ast.Module whose line 1 is the snippet's first line, the columns dedent took off).
+
+    The snippet is dedented where that leaves valid Python. A function defined
+    in an indented block whose continuation lines or multi-line strings sit
+    below its indent (even at column 0) defeats dedent, and is parsed in place
+    under a dummy block instead, its columns the file's own (0 taken off)."""
+    if not snippet[:1].isspace():
+        return ast.parse(snippet), 0
+    dedented = textwrap.dedent(snippet)
+    if dedented != snippet:
+        try:
+            module = ast.parse(dedented)
+        except SyntaxError:
+            pass
+        else:
+            first = next(ln for ln in snippet.splitlines() if ln.strip())
+            return module, len(first) - len(first.lstrip())
+    module = ast.Module(body=ast.parse("if 1:\n" + snippet).body[0].body, type_ignores=[])
+    ast.increment_lineno(module, -1)
+    return module, 0
 
 
 class FunctionSource:
     """A function's tree, its file, and where its snippet sits in the file."""
 
-    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names")
+    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines")
 
     def __init__(self, pyfunc):
         try:
@@ -35,28 +61,33 @@ class FunctionSource:
                 f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
                 "defined in files or notebooks, not ones built with exec() or at the prompt"
             ) from None
-        self.filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
+        filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
+        self._setup(lines, filename, max(first_line - 1, 0), None, linecache.getlines(filename),
+                    pyfunc.__name__)
+
+    @classmethod
+    def from_lines(cls, lines, filename, line_offset, col_offset):
+        """The source of a function carried elsewhere (a kernel pickled by value): its lines
+        and their place in their file, with no file to read."""
+        self = cls.__new__(cls)
+        self._setup(list(lines), filename, line_offset, col_offset, None, None)
+        return self
+
+    def _setup(self, lines, filename, line_offset, col_offset, file_lines, name):
+        self.lines = lines
+        self.filename = filename
+        self.line_offset = line_offset
         snippet = "".join(lines)
-        self.line_offset = max(first_line - 1, 0)
-        self.col_offset = 0
-        file_lines = linecache.getlines(self.filename)
         if file_lines:
             self.file_text = "".join(file_lines)
         else:  # keep line numbers right even without the whole file
             self.file_text = "\n" * self.line_offset + snippet
-        if snippet[:1] in (" ", "\t"):
-            # A function defined in an indented block is parsed in place, under
-            # a dummy block, rather than dedented: its continuation lines and
-            # multi-line strings may sit at any column, even column 0, which
-            # defeats textwrap.dedent. Columns are then the file's own.
-            module = ast.parse("if 1:\n" + snippet)
-            body = module.body[0].body
-            self.line_offset -= 1
-        else:
-            body = ast.parse(snippet).body
+        module, dedent = parse_snippet(snippet)
+        body = module.body
+        self.col_offset = dedent if col_offset is None else col_offset
         tree = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         if tree is None:
-            raise CompileError(f"{self.filename}: no function definition found for {pyfunc.__name__}")
+            raise CompileError(f"{self.filename}: no function definition found for {name or 'the function'}")
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
@@ -67,8 +98,15 @@ def _describe(value):
     path = getattr(value, "_pf_path", None)
     if isinstance(path, str):
         return ("path", path)
+    frozen = getattr(value, "_pf_frozen", None)  # a global that travelled with a pickled kernel
+    if isinstance(frozen, tuple):
+        return frozen
     if getattr(value, "_pf_device_function", False):
         return ("devfunc", value)
+    if getattr(value, "_pf_external", False):
+        return value._describe()
+    if isinstance(value, type) and issubclass(value, BaseException):
+        return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
     if getattr(value, "_pf_kernel", False):
         return ("opaque", f"the kernel '{value.__name__}'; kernels cannot call kernels: make the callee "
                           "a device function with @ptxforge.jit(device=True)")
@@ -109,6 +147,8 @@ def _describe(value):
         return ("path", "math." + value.__name__)
     if callable(value) and getattr(cmath, getattr(value, "__name__", ""), None) is value:
         return ("path", "cmath." + value.__name__)
+    if callable(value) and getattr(operator, getattr(value, "__name__", ""), None) is value:
+        return ("path", "operator." + value.__name__)
     if callable(value) and getattr(builtins, getattr(value, "__name__", ""), None) is value:
         name = value.__name__
         if name in _KERNEL_BUILTINS:
@@ -158,14 +198,23 @@ _parsed = weakref.WeakKeyDictionary()
 _parsed_lock = threading.Lock()
 
 
-def parsed_function(pyfunc):
-    """(FunctionSource, the C++ tree) of `pyfunc`, parsed once per function."""
+def _parse(src):
     from . import _core
 
+    return src, _core.parse_function(src.tree, src.filename, src.file_text, src.line_offset, src.col_offset)
+
+
+def parsed_function(pyfunc):
+    """(FunctionSource, the C++ tree) of `pyfunc`, parsed once per function."""
     with _parsed_lock:
         entry = _parsed.get(pyfunc)
         if entry is None:
-            src = FunctionSource(pyfunc)
-            fa = _core.parse_function(src.tree, src.filename, src.file_text, src.line_offset, src.col_offset)
-            entry = _parsed[pyfunc] = (src, fa)
+            entry = _parsed[pyfunc] = _parse(FunctionSource(pyfunc))
     return entry
+
+
+def register_source(pyfunc, src):
+    """Gives `pyfunc` the source `src` (a function rebuilt from carried lines)."""
+    entry = _parse(src)
+    with _parsed_lock:
+        _parsed[pyfunc] = entry

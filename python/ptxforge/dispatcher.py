@@ -6,14 +6,18 @@ device.
 """
 
 import functools
+import itertools
 import operator
 import threading
+import warnings
 import weakref
 
 from . import _core
-from ._args import describe, register_interop_types
+from . import cache as _cache
+from ._args import describe, register_interop_types, upload
+from ._debug import check_launch, debug_default
 from ._source import parsed_function, resolve_globals
-from .errors import CompileError
+from .external import link_items
 
 _DEFAULT_CC = (9, 0)
 
@@ -104,19 +108,24 @@ class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature."""
 
     _pf_kernel = True
+    _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, launch_bounds=None):
+                 max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
+        self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
         max_threads, min_blocks = _launch_bounds(launch_bounds)
+        # debug=None follows PTXFORGE_DEBUG; the debug mode is documented in docs/runtime.md.
+        debug = debug_default() if debug is None else bool(debug)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=_max_registers(max_registers), opt_level=3 if opt else 0,
-                            max_threads=max_threads, min_blocks=min_blocks)
+                            max_threads=max_threads, min_blocks=min_blocks, link=link_items(link), debug=debug)
         self._source = None
         self._ast = None
         self._lock = threading.RLock()
         self._overloads = {}  # (types, cc) -> _Compiled
+        self._compiling = {}  # (types, cc) -> the lock its compilation holds
         self._fast = None  # _core.FastTable: fast-path key -> loaded function
         self.signatures = []
         for sig in signatures:
@@ -143,12 +152,24 @@ class Dispatcher:
 
     def _check_signature(self, sig):
         types = self._types_of_signature(sig)
-        self._compile(types, _DEFAULT_CC, "typed")  # errors surface at decoration, as in numba
+        # Errors surface at decoration, as in numba; a kernel that links files is
+        # assembled and linked there too, so that its link errors do.
+        self._compile(types, self._target_cc() if self.options["link"] else _DEFAULT_CC,
+                      "cubin" if self.options["link"] else "typed")
         self.signatures.append(types)
 
     def _compile(self, types, cc, stage, keep_ir=False):
         key = (types, cc)
+        compiled = self._overloads.get(key)
+        if compiled is not None and compiled.stage >= _STAGES[stage] and (not keep_ir or compiled.artifacts.llvm_opt):
+            return compiled
+        # One compilation per signature: threads that want the same one wait for it;
+        # other signatures of this kernel compile meanwhile (the GIL is released).
         with self._lock:
+            key_lock = self._compiling.get(key)
+            if key_lock is None:
+                key_lock = self._compiling[key] = threading.RLock()
+        with key_lock:
             compiled = self._overloads.get(key)
             if compiled is None or compiled.stage < _STAGES[stage] or (keep_ir and not compiled.artifacts.llvm_opt):
                 if compiled is not None:  # never lose what an earlier compile kept
@@ -156,10 +177,14 @@ class Dispatcher:
                     keep_ir = keep_ir or bool(compiled.artifacts.llvm_opt)
                 fa = self._function_ast()
                 globals_ = resolve_globals(self.py_func, self._source.names)
+                cache_dir, cache_bytes = _cache.settings(self._use_cache)
                 artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
-                                          **self.options)
-                compiled = _Compiled(artifacts, _STAGES[stage])
-                self._overloads[key] = compiled
+                                          cache_dir=cache_dir, cache_bytes=cache_bytes, **self.options)
+                _issue_warnings(artifacts)
+                new = _Compiled(artifacts, _STAGES[stage])
+                if compiled is not None:
+                    new.loaded = compiled.loaded
+                compiled = self._overloads[key] = new
             return compiled
 
     def compile(self, sig):
@@ -181,6 +206,7 @@ class Dispatcher:
     __getitem__ = _core.dispatcher_getitem
 
     def _configure(self, config):
+        _core.start_init(_core.current_device())  # a launch is coming: start the driver now
         if not isinstance(config, tuple):
             raise TypeError("launch as kernel[blocks, threads](...) or kernel[blocks, threads, stream, shared_bytes](...)")
         if not 2 <= len(config) <= 4:
@@ -216,14 +242,20 @@ class Dispatcher:
         """The Python launch path: types the arguments, compiles and loads on a miss,
         copies numpy arrays in and back. Returns the LoadedKernel used."""
         device = _core.current_device()
-        # Driver start-up and the assembler's own start-up run on background
-        # threads while the arguments are typed and the kernel compiled.
+        # The driver starts on a background thread (cuInit, then the primary
+        # context). Typing the arguments touches no device; the compile (or the
+        # disk cache's load) needs only cuInit's answer, the compute capability,
+        # and runs while the context is being made. Host arrays are copied in after.
         _core.start_init(device)
-        _core.warm_assembler()
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
+        if self._compiles:  # an AOT kernel (aot.AotKernel) has no source and compiles nothing
+            self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
         compiled = self._compile(types, cc, "cubin")
+        if self._compiles and not compiled.artifacts.from_cache:
+            _note_run_time_compile()
+        values = upload(values, transfers)
         kernel = compiled.loaded.get(device)
         if kernel is None:
             with self._lock:
@@ -231,12 +263,15 @@ class Dispatcher:
                 if kernel is None:
                     kernel = _core.LoadedKernel(compiled.artifacts, device)
                     compiled.loaded[device] = kernel
-        kernel.launch(griddim, blockdim, shared, stream, values)
+        read_only = kernel.launch(griddim, blockdim, shared, stream, values)
+        if self.options["debug"]:  # waits, then raises what the kernel reported
+            check_launch(kernel, stream)
         if transfers:
             _core.synchronize()
-            for t in transfers:
-                t.copy_back()
-        elif key is not None:
+            for t in transfers:  # an array the kernel never writes needs no copy back
+                if t.buffer.ptr not in read_only:
+                    t.copy_back()
+        elif key is not None and not self.options["debug"]:  # debug launches are checked here, never fast
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
         return kernel
@@ -265,18 +300,53 @@ class Dispatcher:
         return result
 
     def inspect_types(self, signature=None):
-        """The typed tree per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "typed", "typed")
+        """The typed source per signature (a dict), or for one signature (a str): each
+        source line with its variables' types, then the typed tree."""
+        from .inspection import typed_source
 
-    def inspect_llvm(self, signature=None):
-        """The optimised LLVM IR per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "ptx", "llvm_opt")
+        entries = self._entries(signature, "typed")
+        result = {types: typed_source(self.py_func, c.artifacts) for types, c in entries.items()}
+        return next(iter(result.values())) if signature is not None else result
+
+    def inspect_llvm(self, signature=None, optimized=True):
+        """The LLVM IR after optimisation (or before, with optimized=False) per signature
+        (a dict), or for one signature (a str)."""
+        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm")
 
     def inspect_ptx(self, signature=None):
         """The PTX per signature (a dict), or for one signature (a str)."""
         return self._inspect(signature, "ptx", "ptx")
 
     inspect_asm = inspect_ptx
+
+    def inspect_sass(self, signature=None):
+        """The SASS per signature (a dict), or for one signature (a str), through NVIDIA's
+        nvdisasm (pip install nvidia-cuda-nvdisasm); with lineinfo=True each run of
+        instructions is headed by its Python file and line."""
+        from .inspection import sass
+
+        result = {t: sass(c.artifacts.cubin) for t, c in self._entries(signature, "cubin").items()}
+        return next(iter(result.values())) if signature is not None else result
+
+    def resources(self, signature=None, block_size=256, dynamic_shared=0):
+        """Registers, static shared, local and constant memory, max threads per block
+        and the theoretical occupancy at `block_size` threads: the driver's on a GPU,
+        computed from the cubin and the architecture's limits without one. A dict per
+        signature, or one dict for a given signature."""
+        from .inspection import resources
+
+        cc = self._target_cc()
+        result = {}
+        for types, c in self._entries(signature, "cubin").items():
+            loaded = None
+            if _core.is_available():
+                device = _core.current_device()
+                loaded = c.loaded.get(device)
+                if loaded is None:
+                    with self._lock:
+                        loaded = c.loaded.setdefault(device, _core.LoadedKernel(c.artifacts, device))
+            result[types] = resources(c.artifacts, cc, block_size, dynamic_shared, loaded)
+        return next(iter(result.values())) if signature is not None else result
 
     def get_regs_per_thread(self, signature=None):
         """Registers per thread, read from the cubin: per signature (a dict) or for one."""
@@ -285,6 +355,30 @@ class Dispatcher:
             return next(iter(result.values()))
         return result
 
+    def inspect(self, signature=None, block_size=256, stages=None):
+        """One report of every stage for `signature` (default: each declared or compiled
+        one): typed source, resources and occupancy, the stages per Python line, LLVM IR,
+        PTX and SASS (docs/inspection.md). `stages` picks parts of it."""
+        from .inspection import report
+
+        sigs = [signature] if signature is not None else list(self._entries(None, "typed"))
+        return "".join(report(self, s, self._target_cc(), block_size, stages) for s in sigs)
+    # -- travelling to other processes (ptxforge/_serialize.py) -------------------
+
+    def __reduce__(self):
+        from ._serialize import reduce_kernel
+
+        return reduce_kernel(self)
+
+    @classmethod
+    def _rebuild(cls, pyfunc, signatures, options, use_cache):
+        """A kernel object for `pyfunc` with the options and signatures of one that travelled."""
+        d = cls(pyfunc, (), cache=use_cache)
+        d.options = dict(options)
+        for types in signatures:
+            d._check_signature(types)
+        return d
+
     @property
     def overloads(self):
         """{signature: entry name} of what has been compiled."""
@@ -292,6 +386,24 @@ class Dispatcher:
 
     def __repr__(self):
         return f"<ptxforge kernel {self.__name__}>"
+
+
+def _issue_warnings(artifacts):
+    """Issues the compiler's warnings about the user's code (print() of too many values, ...)."""
+    for text in artifacts.warnings:
+        warnings.warn(text, UserWarning, stacklevel=4)
+
+
+_run_time_compiles = itertools.count(1)
+
+
+def _note_run_time_compile():
+    """A process that compiles a second kernel at run time will likely compile more: nvJitLink
+    (0.3 ms a kernel on the GPU machine, against 17 ms for a ptxas process) is warmed on a
+    background thread from then on. Until then, and in processes that compile one kernel,
+    ptxas assembles and nvJitLink's costly start-up is never paid."""
+    if next(_run_time_compiles) == 2:
+        _core.warm_assembler()
 
 
 def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key):
@@ -303,26 +415,27 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
-           max_registers=None, opt=True, debug=False, cache=False, link=None, inline=None,
+           max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
            launch_bounds=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
     signatures for eager type checking (``@kernel("void(float32[::1])")``).
+    Compiled kernels are kept in the disk cache (ptxforge.cache) unless
+    ``cache=False``; numba's ``cache=True`` is the default here.
     """
-    if debug:
-        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
-    if link:
-        raise CompileError("link= (linking extra PTX or CUDA files) is not supported yet")
+    if link and device:
+        raise ValueError("link= belongs on a kernel or on declare_device, not on a device function: "
+                         "the kernels that call it link the files")
     options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt,
-                   launch_bounds=launch_bounds)
+                   launch_bounds=launch_bounds, link=link, debug=debug)
 
     def wrap(func, signatures=()):
         if device:
             from .devicefunc import DeviceFunction
 
-            return DeviceFunction(func, options)
-        return Dispatcher(func, signatures, **options)
+            return DeviceFunction(func, options, signatures)
+        return Dispatcher(func, signatures, cache=cache, **options)
 
     if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
         return wrap(func_or_sig)
@@ -350,7 +463,7 @@ def check_cc(cc):
     return (major, minor)
 
 
-def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=False,
+def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None,
                 opt=True, fma=True, max_registers=None, launch_bounds=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
@@ -360,11 +473,9 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     to (9, 0); for 10.0 and newer the PTX is written for sm_90, which those GPUs
     run (assembled for their own arch). The PTX symbol is named after the function.
     """
-    if debug:
-        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
-                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds)
+                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds, debug=debug)
     declared = None
     if isinstance(sig, str):
         declared, params = _core.parse_signature(sig)
@@ -378,6 +489,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
                               stage="ptx", device=bool(device), **d.options)
+    _issue_warnings(artifacts)
     returned = artifacts.return_type
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")

@@ -8,6 +8,9 @@
   text explicitly (the robustness test uses it for PTX made in a subprocess).
 - ``make_module`` writes kernel source to a file and imports it, so that tests
   know the exact line and column of every node.
+- The disk cache lives in a temporary directory for the whole session (and
+  the subprocesses tests start), never in ~/.cache; ``cache_dir`` gives a test
+  a fresh one of its own.
 """
 
 import hashlib
@@ -21,8 +24,13 @@ import textwrap
 
 import pytest
 
-import ptxforge
-from ptxforge import _core
+# Before anything compiles: the suite's disk cache is private to this session.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="pf-test-cache-")
+os.environ["PTXFORGE_CACHE_DIR"] = _SESSION_CACHE
+os.environ.pop("PTXFORGE_CACHE", None)
+
+import ptxforge  # noqa: E402
+from ptxforge import _core  # noqa: E402
 
 PTXAS_ARCH = "sm_90"
 
@@ -56,7 +64,11 @@ def ptxas_check(ptx, where="<ptx>"):
         src = os.path.join(d, "kernel.ptx")
         with open(src, "w") as f:
             f.write(ptx)
-        proc = subprocess.run([PTXAS, f"-arch={PTXAS_ARCH}", src, "-o", os.path.join(d, "kernel.cubin")],
+        # PTX that calls a declare_device function is meant to be linked: assemble it
+        # as relocatable code (-c), which leaves the call to the linker.
+        externs = [ln for ln in ptx.splitlines() if ln.startswith(".extern .func") and "vprintf" not in ln]
+        relocatable = ["-c"] if externs else []
+        proc = subprocess.run([PTXAS, f"-arch={PTXAS_ARCH}", *relocatable, src, "-o", os.path.join(d, "kernel.cubin")],
                               capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise AssertionError(f"ptxas -arch={PTXAS_ARCH} rejected the PTX of {where} (exit {proc.returncode}):\n"
@@ -69,7 +81,8 @@ def _recording_compile(real):
         artifacts = real(*args, **kwargs)
         ptx = getattr(artifacts, "ptx", "")
         if ptx:
-            name = getattr(artifacts, "entry_name", "?")
+            name = getattr(artifacts, "entry_name", None) or ", ".join(
+                k.entry_name for k in getattr(artifacts, "kernels", ()))
             _made.append((name, ptx))
         return artifacts
 
@@ -79,8 +92,13 @@ def _recording_compile(real):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "gpu: launches kernels; needs an NVIDIA GPU and its driver")
-    if not hasattr(_core.compile, "__wrapped__"):
-        _core.compile = _recording_compile(_core.compile)
+    for name in ("compile", "compile_module"):  # kernels one by one, and AOT modules
+        if not hasattr(getattr(_core, name), "__wrapped__"):
+            setattr(_core, name, _recording_compile(getattr(_core, name)))
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 def pytest_report_header(config):
@@ -140,6 +158,16 @@ def make_module(tmp_path):
         return module
 
     return make
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A fresh, empty disk cache for this test (and its subprocesses), as a pathlib.Path."""
+    path = tmp_path / "kernel-cache"
+    monkeypatch.setenv("PTXFORGE_CACHE_DIR", str(path))
+    monkeypatch.delenv("PTXFORGE_CACHE", raising=False)
+    monkeypatch.delenv("PTXFORGE_CACHE_SIZE", raising=False)
+    return path
 
 
 @pytest.fixture
