@@ -87,7 +87,13 @@ class FunctionSource:
         self.col_offset = dedent if col_offset is None else col_offset
         tree = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         if tree is None:
-            raise CompileError(f"{self.filename}: no function definition found for {name or 'the function'}")
+            first = next((ln for ln in lines if ln.strip()), "").rstrip("\n")
+            col = first.find("lambda") + 1 if name == "<lambda>" and "lambda" in first else 1
+            msg = ("a lambda cannot be compiled: define the kernel or device function with def"
+                   if name == "<lambda>" else f"no function definition found for {name or 'the function'}")
+            line = self.line_offset + 1
+            raise CompileError(f"{self.filename}:{line}:{col}: error: {msg}\n    {first}\n    {' ' * (col - 1)}^",
+                               self.filename, line, col, msg)
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 

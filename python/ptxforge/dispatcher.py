@@ -6,6 +6,7 @@ device.
 """
 
 import functools
+import inspect
 import itertools
 import operator
 import threading
@@ -14,12 +15,15 @@ import weakref
 
 from . import _core
 from . import cache as _cache
-from ._args import describe, register_interop_types, upload
+from ._args import copy_back, describe, register_interop_types, upload
 from ._debug import check_launch, debug_default
 from ._source import parsed_function, resolve_globals
 from .external import link_items
 
 _DEFAULT_CC = (9, 0)
+
+
+_MAX_DIM = 2**31 - 1
 
 
 def _dim3(value, what):
@@ -33,6 +37,9 @@ def _dim3(value, what):
         raise ValueError(f"{what} must have 1 to 3 dimensions, got {len(dims)}")
     if any(d < 0 for d in dims):
         raise ValueError(f"{what} {dims} has a negative dimension")
+    if any(d > _MAX_DIM for d in dims):
+        raise ValueError(f"{what} {dims} has a dimension above 2**31 - 1, which no GPU allows "
+                         "(a grid's x is at most 2**31 - 1, its y and z 65535; a block has at most 1024 threads)")
     return dims + (1,) * (3 - len(dims))
 
 
@@ -148,6 +155,9 @@ class Dispatcher:
             if ret not in ("void", "none"):
                 raise TypeError(f"a kernel returns void, not {ret} (signature '{sig}')")
             return tuple(params)
+        if not isinstance(sig, (tuple, list)):
+            raise TypeError(f"a signature is a string such as 'void(float32[::1])' or a tuple of "
+                            f"argument types, not {type(sig).__name__} {sig!r}")
         return tuple(_core.check_type(str(t)) for t in sig)
 
     def _check_signature(self, sig):
@@ -218,6 +228,9 @@ class Dispatcher:
         shared = operator.index(config[3]) if len(config) > 3 else 0
         if shared < 0:
             raise ValueError(f"dynamic shared memory of {shared} bytes is negative")
+        if shared > _MAX_DIM:
+            raise ValueError(f"dynamic shared memory of {shared} bytes is more than any GPU has "
+                             "(at most 227 KiB a block)")
         table = self._fast_table()
         bound = table.bind(griddim, blockdim, stream, shared, stream_object)
         if all(type(c) is int or (type(c) is tuple and all(type(d) is int for d in c))
@@ -268,9 +281,7 @@ class Dispatcher:
             check_launch(kernel, stream)
         if transfers:
             _core.synchronize()
-            for t in transfers:  # an array the kernel never writes needs no copy back
-                if t.buffer.ptr not in read_only:
-                    t.copy_back()
+            copy_back(transfers, read_only, self.__name__)  # not the arrays the kernel never writes
         elif key is not None and not self.options["debug"]:  # debug launches are checked here, never fast
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
@@ -431,6 +442,9 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
                    launch_bounds=launch_bounds, link=link, debug=debug)
 
     def wrap(func, signatures=()):
+        if not inspect.isfunction(func):
+            raise TypeError(f"ptxforge.kernel compiles Python functions (def ...), not {type(func).__name__} "
+                            f"{func!r}")
         if device:
             from .devicefunc import DeviceFunction
 
