@@ -29,7 +29,7 @@ struct LoadedKernel {
   LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device);
   /// Debug mode: allocates the record and points the module's global at it
   /// (DebugReport.cpp); nothing for a kernel that reports nothing.
-  void setUpDebugRecord();
+  void setUpDebugRecord(); ///< called with the GIL released
   /// Debug mode: the record's report as (kind, exception name, exception id,
   /// message, args), or None; clears the record (DebugReport.cpp).
   pybind11::object debugReport();

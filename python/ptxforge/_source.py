@@ -54,14 +54,18 @@ class FunctionSource:
     __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines")
 
     def __init__(self, pyfunc):
-        try:
-            lines, first_line = inspect.getsourcelines(pyfunc)
-        except (OSError, TypeError) as exc:
-            raise CompileError(
-                f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
-                "defined in files or notebooks, not ones built with exec() or at the prompt"
-            ) from None
-        filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
+        found = _lines_from_file_tree(pyfunc)
+        if found is not None:
+            lines, first_line, filename = found
+        else:
+            try:
+                lines, first_line = inspect.getsourcelines(pyfunc)
+            except (OSError, TypeError) as exc:
+                raise CompileError(
+                    f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
+                    "defined in files or notebooks, not ones built with exec() or at the prompt"
+                ) from None
+            filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
         self._setup(lines, filename, max(first_line - 1, 0), None, linecache.getlines(filename),
                     pyfunc.__name__)
 
@@ -96,6 +100,46 @@ class FunctionSource:
                                self.filename, line, col, msg)
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+# Each source file's tree, parsed once, with the file's lines it was parsed from:
+# finding a function's lines in it is much cheaper in a fresh process than
+# inspect.getsourcelines, whose tokenizer compiles large regular expressions.
+_file_trees = {}
+_file_trees_lock = threading.Lock()
+
+
+def _lines_from_file_tree(pyfunc):
+    """(lines, first line, file name) of a plain function, found in its file's tree; None when
+    the fast way does not apply (lambdas, no file, a file that does not parse), and
+    inspect.getsourcelines is asked instead."""
+    code = getattr(pyfunc, "__code__", None)
+    if code is None or pyfunc.__name__ == "<lambda>":
+        return None
+    filename = code.co_filename
+    linecache.checkcache(filename)  # as inspect does: a file edited since it was read is read again
+    file_lines = linecache.getlines(filename)
+    if not file_lines:
+        return None
+    with _file_trees_lock:
+        cached = _file_trees.get(filename)
+    if cached is None or cached[0] is not file_lines:
+        try:
+            tree = ast.parse("".join(file_lines))
+        except (SyntaxError, ValueError):
+            return None
+        starts = {}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                starts.setdefault((first, node.name), node.end_lineno)
+        cached = (file_lines, starts)
+        with _file_trees_lock:
+            _file_trees[filename] = cached
+    end = cached[1].get((code.co_firstlineno, pyfunc.__name__))
+    if end is None:
+        return None
+    return file_lines[code.co_firstlineno - 1:end], code.co_firstlineno, filename
 
 
 def _describe(value):
@@ -188,7 +232,13 @@ def resolve_globals(pyfunc, names):
             except ValueError:  # an empty cell: assigned later in the enclosing function
                 pass
     scope = pyfunc.__globals__
+    # Parameters and locals are the function's own, whatever a global of the
+    # same name holds (describing it would freeze, and key the cache on, a
+    # module array that merely shares a parameter's name).
+    local = set(code.co_varnames) | set(code.co_cellvars)
     for name in names:
+        if name in local:
+            continue
         if name in closure:
             out[name] = _describe(closure[name])
         elif name in scope:
