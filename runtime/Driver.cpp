@@ -306,6 +306,14 @@ void noteLaunch(const Function &fn) {
   last.handle.store(fn.handle, std::memory_order_relaxed);
 }
 
+std::string lastLaunchedKernelName(int device) {
+  if (device < 0 || device >= kTrackedDevices)
+    return {};
+  LastLaunch &last = lastLaunches()[device];
+  std::lock_guard<std::mutex> lock(last.mutex);
+  return last.name;
+}
+
 std::string faultNote(int code) {
   if (!isKernelFault(code))
     return {};
@@ -340,6 +348,8 @@ const DeviceInfo &cachedDeviceInfo(int ordinal) {
 } // namespace detail
 
 using namespace detail;
+
+std::string lastLaunchedKernel(int device) { return lastLaunchedKernelName(device); }
 
 bool isAvailable() {
   try {

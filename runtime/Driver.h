@@ -90,6 +90,9 @@ DeviceInfo deviceInfo(int ordinal);
 std::pair<std::size_t, std::size_t> memoryInfo();
 /// Waits for all work on the current device (cuCtxSynchronize).
 void synchronize();
+/// The name of the last kernel launched on `device` in this process; empty
+/// when none was (what a fault or a timed-out wait names).
+std::string lastLaunchedKernel(int device);
 /// The text of a CUresult: "CUDA_ERROR_ILLEGAL_ADDRESS (an illegal memory access ...)".
 std::string errorText(int code);
 

@@ -232,6 +232,8 @@ void defineRuntime(py::module_ &m) {
       .def("query", &runtime::Event::query)
       .def("wait", [](const runtime::Event &e, std::uintptr_t s) { e.waitOn(asStream(s)); });
   m.def("event_elapsed_time", &runtime::Event::elapsedMs);
+  m.def("last_launched_kernel", &runtime::lastLaunchedKernel, py::arg("device"),
+        "The name of the last kernel launched on `device` in this process ('' when none was).");
 
   py::class_<runtime::Graph>(m, "Graph")
       .def("launch", [](const runtime::Graph &g, std::uintptr_t s) { g.launch(asStream(s)); })
