@@ -52,5 +52,7 @@ void defineFastLaunch(pybind11::module_ &m);
 /// Defines _core.LoadedKernel: a compiled kernel loaded on one device, whose
 /// launch() packs Python values into parameters by the kernel's ABI.
 void defineLaunch(pybind11::module_ &m);
+/// set_package_roots, driver_version, choose_assembler ... (Toolkit.cpp).
+void defineToolkit(pybind11::module_ &m);
 
 } // namespace ptxforge::bindings

@@ -211,6 +211,9 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   for (py::handle item : link)
     o.link.push_back(convertLinkItem(item));
   o.debug = debug;
+  // The cubin must load on the driver present, if any: the runtime reads its
+  // version, the compiler picks an assembler no newer (compiler::fitsDriver).
+  o.driverVersion = runtime::driverVersion();
   compiler::Stage upTo = stageByName(stage);
   compiler::CacheSettings cache{cacheDir, cacheBytes};
   compiler::CacheReport report;
@@ -462,8 +465,6 @@ PYBIND11_MODULE(_core, m) {
     d["compiles"] = s.compiles;
     return d;
   });
-  m.def("warm_assembler", &compiler::warmAssembler,
-        "Loads the PTX assembler on a background thread (once per process).");
   m.def("join_background_work", [] {
     bindings::closeExitGate();
     py::gil_scoped_release release;
@@ -538,4 +539,5 @@ PYBIND11_MODULE(_core, m) {
 
   bindings::defineLaunch(m);
   bindings::defineImages(m);
+  bindings::defineToolkit(m);
 }

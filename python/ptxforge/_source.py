@@ -12,6 +12,7 @@ import inspect
 import linecache
 import math
 import operator
+import sys
 import textwrap
 import threading
 import weakref
@@ -59,7 +60,7 @@ class FunctionSource:
             lines, first_line, filename = found
         else:
             try:
-                lines, first_line = inspect.getsourcelines(pyfunc)
+                lines, first_line = _command_line_source(pyfunc) or inspect.getsourcelines(pyfunc)
             except (OSError, TypeError) as exc:
                 raise CompileError(
                     f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
@@ -105,7 +106,7 @@ class FunctionSource:
 # Each source file's tree, parsed once, with the file's lines it was parsed from:
 # finding a function's lines in it is much cheaper in a fresh process than
 # inspect.getsourcelines, whose tokenizer compiles large regular expressions.
-_file_trees = {}
+_file_trees: dict = {}
 _file_trees_lock = threading.Lock()
 
 
@@ -142,6 +143,31 @@ def _lines_from_file_tree(pyfunc):
     return file_lines[code.co_firstlineno - 1:end], code.co_firstlineno, filename
 
 
+def _command_line_source(pyfunc):
+    """(lines, first line) of a function defined in the code of ``python -c CODE``, which Python
+    keeps in sys.orig_argv but not where inspect looks; None for any other function. The code
+    is compiled again and must hold this very function (its name, first line and bytecode), so
+    that a function exec()'d from another string (also in '<string>') is never mistaken for it."""
+    code = getattr(pyfunc, "__code__", None)
+    if code is None or code.co_filename != "<string>":
+        return None
+    argv = getattr(sys, "orig_argv", ())
+    source = next((argv[i + 1] for i in range(1, len(argv) - 1) if argv[i] == "-c"), None)
+    if source is None:
+        return None
+    try:
+        top = compile(source, "<string>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    pending = [top]
+    while pending:
+        c = pending.pop()
+        if (c.co_name, c.co_firstlineno, c.co_code) == (code.co_name, code.co_firstlineno, code.co_code):
+            return inspect.getblock(source.splitlines(True)[code.co_firstlineno - 1:]), code.co_firstlineno
+        pending.extend(k for k in c.co_consts if inspect.iscode(k))
+    return None
+
+
 def _describe(value):
     """A global's meaning for the compiler: ("path", p), ("const", type, v), ("array", dtype, shape,
     bytes), ("tuple", [...]), ("devfunc", f) or ("opaque", what)."""
@@ -157,9 +183,14 @@ def _describe(value):
         return value._describe()
     if isinstance(value, type) and issubclass(value, BaseException):
         return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
-    if getattr(value, "_pf_kernel", False):
-        return ("opaque", f"the kernel '{value.__name__}'; kernels cannot call kernels: make the callee "
-                          "a device function with @ptxforge.jit(device=True)")
+    if getattr(value, "_pf_kernel", False):  # called from a kernel, a kernel is a device function (numba)
+        from .devicefunc import kernel_as_device_function
+
+        callee = kernel_as_device_function(value)
+        if callee is not None:
+            return ("devfunc", callee)
+        return ("opaque", (f"the ahead-of-time kernel '{value.__name__}' (it has no Python source to compile "
+                           "into the caller: call a @ptxforge.jit(device=True) function instead)"))
     if inspect.ismodule(value):
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
@@ -250,7 +281,7 @@ def resolve_globals(pyfunc, names):
 
 # Parsed source per Python function, shared by every kernel and device
 # function object made from it (compile_ptx makes a fresh one per call).
-_parsed = weakref.WeakKeyDictionary()
+_parsed: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 _parsed_lock = threading.Lock()
 
 
