@@ -109,10 +109,10 @@ class _Transfer:
     """One host array copied in for a launch and back out after it. Until upload()
     it stands in the launch's values for the device pointer it will have."""
 
-    __slots__ = ("host", "staging", "buffer")
+    __slots__ = ("host", "staging", "buffer", "where")
 
-    def __init__(self, host, staging):
-        self.host, self.staging, self.buffer = host, staging, None
+    def __init__(self, host, staging, where):
+        self.host, self.staging, self.buffer, self.where = host, staging, None, where
 
     def upload(self):
         """Allocates the device copy and copies the host data in; returns its pointer."""
@@ -146,6 +146,25 @@ class _RecordTransfer(_Transfer):
             self.host[name] = self.staging[name]
 
 
+def copy_back(transfers, read_only, kernel_name):
+    """Copies the launch's host arrays back, but those at pointers in `read_only` (the
+    kernel never writes them). A read-only numpy array (writeable=False) that the kernel
+    may write is left as it was, and is a ValueError once the others are copied back."""
+    refused = []
+    for t in transfers:
+        if t.buffer.ptr in read_only:
+            continue
+        if not t.host.flags.writeable:
+            refused.append(t.where)
+            continue
+        t.copy_back()
+    if refused:
+        raise ValueError(
+            f"kernel '{kernel_name}' may write {' and '.join(refused)}, a read-only numpy array "
+            "(writeable=False): the array was left unchanged and the launch's writes to it dropped; "
+            "pass a writeable copy (arr.copy()), or a device array")
+
+
 def upload(values, transfers):
     """The launch's values with every host array copied to the device (in argument order)."""
     if not transfers:
@@ -170,7 +189,7 @@ def _record(rec, where, transfers):
     staging = np.array(rec)
     if not staging.dtype.isnative:
         staging = staging.astype(staging.dtype.newbyteorder("="))
-    transfer = _RecordTransfer(rec, staging)
+    transfer = _RecordTransfer(rec, staging, where)
     transfers.append(transfer)
     return name, transfer
 
@@ -188,7 +207,7 @@ def _numpy_array(a, where, transfers):
         staging, layout = a, "F"
     else:
         staging, layout = np.ascontiguousarray(a), "C"
-    transfer = _Transfer(a, staging)
+    transfer = _Transfer(a, staging, where)
     transfers.append(transfer)
     strides = _contiguous_strides(staging.shape, staging.itemsize, layout)
     return name + _dims(a.ndim, layout), (transfer, staging.shape, strides)
