@@ -1,6 +1,7 @@
 //===- compiler/Compiler.cpp - Driving one kernel through every stage -----===//
 
 #include "compiler/Compiler.h"
+#include "compiler/Capability.h"
 #include "compiler/CpuJit.h"
 #include "compiler/KernelFacts.h"
 #include "compiler/Link.h"
@@ -8,9 +9,13 @@
 #include "compiler/LowerImpl.h"
 #include "compiler/Pipeline.h"
 
+#include <llvm/AsmParser/Parser.h>
 #include <llvm/Config/llvm-config.h>
+#include <llvm/IR/DiagnosticInfo.h>
+#include <llvm/IR/DiagnosticPrinter.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Linker/Linker.h>
+#include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
@@ -115,6 +120,48 @@ void collectVariables(const AstContext &ast, const TypedFunction &typed, std::ve
   out = std::move(once);
 }
 
+/// The parameter space of a kernel under PTX ISA 7.8 (0x1100 bytes).
+constexpr std::int64_t kMaxParamBytes = 4352;
+
+/// Keeps the first error LLVM reports through its context (without a
+/// handler, LLVM prints it and exits the process).
+void collectLlvmError(const llvm::DiagnosticInfo *info, void *context) {
+  if (info->getSeverity() != llvm::DS_Error)
+    return;
+  auto &first = *static_cast<std::string *>(context);
+  if (!first.empty())
+    return;
+  llvm::raw_string_ostream os(first);
+  llvm::DiagnosticPrinterRawOStream printer(os);
+  info->print(printer);
+}
+
+/// A compilation's LLVM context, with LLVM's error reports kept in `error`.
+/// After a fatal error (LlvmFatalError) call abandon(): the context and its
+/// modules are leaked, never destroyed or reused, and the thread's target
+/// machines are dropped.
+struct GuardedContext {
+  std::unique_ptr<llvm::LLVMContext> ctx = std::make_unique<llvm::LLVMContext>();
+  std::string error;
+  GuardedContext() {
+    ctx->setDiagnosticHandlerCallBack(collectLlvmError, &error);
+    installLlvmErrorHandler();
+  }
+  void abandon(std::unique_ptr<llvm::Module> &module) {
+    (void)module.release();
+    (void)ctx.release();
+    forgetTargetMachines();
+  }
+};
+
+/// The CompileError for a failure that LLVM, not the front end, reported.
+void llvmFailed(const AstContext &ast, const Options &options, const std::string &why, Diagnostic &error) {
+  error.span = ast.function().span;
+  error.message = "internal compiler error: LLVM failed on '" + ast.function().name + "' (compute capability " +
+                  std::to_string(options.ccMajor) + "." + std::to_string(options.ccMinor) + "): " + why +
+                  "; please report it with this kernel";
+}
+
 /// One kernel typed, and lowered into its own module of `ctx` when `upTo`
 /// asks for more than the typed tree.
 struct Lowered {
@@ -140,8 +187,26 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   sig.params = typed->paramTypes;
   sig.returnType = typed->returnType;
   out.signature = sig.str();
-  for (const Type *t : out.params)
-    appendAbi(t, out.abi);
+  // PTX ISA 7.8 gives a kernel 4352 bytes of parameters (ptxas rejects more):
+  // say so at the parameter that goes past them.
+  std::int64_t paramBytes = 0;
+  for (std::size_t i = 0; i < out.params.size(); ++i) {
+    std::size_t first = out.abi.size();
+    appendAbi(out.params[i], out.abi);
+    for (std::size_t j = first; j < out.abi.size(); ++j) {
+      int size = out.abi[j].size();
+      paramBytes = (paramBytes + size - 1) / size * size + size;
+    }
+    if (!options.device && paramBytes > kMaxParamBytes && i < ast.function().params.size()) {
+      error.span = ast.function().params[i].span;
+      error.message = "kernel '" + ast.function().name + "' takes too many parameter bytes: " +
+                      std::to_string(paramBytes) + " up to '" + ast.function().params[i].name + "', where a kernel " +
+                      "has " + std::to_string(kMaxParamBytes) + " (an array takes 8 bytes plus 8 per dimension, 16 "
+                      "per dimension if it is not contiguous); pass fewer, larger arrays (stack them in one "
+                      "n-d array)";
+      return false;
+    }
+  }
   out.entryName = options.entryName.empty() ? ast.function().name : options.entryName;
   out.typed = typed->str();
   collectVariables(ast, *typed, out.variables);
@@ -365,33 +430,48 @@ bool optimizeAndJit(llvm::Module &module, const Options &options, Stage upTo, co
 std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
                                                const GlobalEnv &globals, const Options &options, Stage upTo,
                                                Diagnostic &error) {
+  if (std::string why = options.host ? "" : capabilityError(options.ccMajor, options.ccMinor); !why.empty()) {
+    error.span = ast.function().span;
+    error.message = why;
+    return nullptr;
+  }
   auto out = std::make_unique<KernelArtifacts>();
   Stopwatch clock;
-  llvm::LLVMContext ctx;
+  GuardedContext guard;
   Lowered lowered;
-  if (!typeAndLower(ast, argTypes, globals, options, upTo, ctx, *out, lowered, error, clock))
-    return nullptr;
-  if (upTo == Stage::Typed)
-    return out;
-  if (!prepareModule(lowered, ast, options, error))
-    return nullptr;
-  if (options.host) {
-    std::string jitError;
-    if (!optimizeAndJit(*lowered.module, options, upTo, lowered.hostInfo, *out, jitError, clock)) {
+  try {
+    if (!typeAndLower(ast, argTypes, globals, options, upTo, *guard.ctx, *out, lowered, error, clock))
+      return nullptr;
+    if (upTo == Stage::Typed)
+      return out;
+    if (!prepareModule(lowered, ast, options, error))
+      return nullptr;
+    if (options.host) {
+      std::string jitError;
+      if (!optimizeAndJit(*lowered.module, options, upTo, lowered.hostInfo, *out, jitError, clock)) {
+        error.span = ast.function().span;
+        error.message = "internal compiler error: the CPU target could not load '" + ast.function().name +
+                        "': " + jitError;
+        return nullptr;
+      }
+      return out;
+    }
+    std::string linkError;
+    if (!optimizeAndEmit(*lowered.module, options, upTo, out->linked,
+                         options.keepIr ? &out->llvmOpt : nullptr, out->ptx, out->cubin, out->warnings, linkError,
+                         out->msOptimizing, out->msPtx, out->msCubin, clock)) {
       error.span = ast.function().span;
-      error.message = "internal compiler error: the CPU target could not load '" + ast.function().name +
-                      "': " + jitError;
+      error.errorClass = "LinkError";
+      error.message = "cannot link '" + ast.function().name + "': " + linkError;
       return nullptr;
     }
-    return out;
+  } catch (const LlvmFatalError &e) {
+    guard.abandon(lowered.module);
+    llvmFailed(ast, options, e.what(), error);
+    return nullptr;
   }
-  std::string linkError;
-  if (!optimizeAndEmit(*lowered.module, options, upTo, out->linked, options.keepIr ? &out->llvmOpt : nullptr,
-                       out->ptx, out->cubin, out->warnings, linkError, out->msOptimizing, out->msPtx, out->msCubin,
-                       clock)) {
-    error.span = ast.function().span;
-    error.errorClass = "LinkError";
-    error.message = "cannot link '" + ast.function().name + "': " + linkError;
+  if (!guard.error.empty()) {
+    llvmFailed(ast, options, guard.error, error);
     return nullptr;
   }
   return out;
@@ -399,65 +479,114 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
 
 std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &kernels, const Options &options,
                                                Stage upTo, Diagnostic &error) {
-  auto out = std::make_unique<ModuleArtifacts>();
   if (options.host) {
     error.span = kernels.empty() ? Span{} : kernels.front().ast->function().span;
     error.message = "the CPU target compiles kernels when they are launched; ahead-of-time modules are for the GPU";
     return nullptr;
   }
-  Stopwatch clock;
-  llvm::LLVMContext ctx;
-  std::unique_ptr<llvm::Module> linked;
-  for (const ModuleKernel &k : kernels) {
-    Options o = options;
-    o.entryName = k.entryName;
-    o.device = false;
-    auto artifacts = std::make_unique<KernelArtifacts>();
-    Lowered lowered;
-    if (!typeAndLower(*k.ast, k.argTypes, *k.globals, o, upTo, ctx, *artifacts, lowered, error, clock))
-      return nullptr;
-    out->kernels.push_back(std::move(artifacts));
-    if (upTo == Stage::Typed)
-      continue;
-    if (!prepareModule(lowered, *k.ast, o, error))
-      return nullptr;
-    // Each kernel's globals (constant arrays, libdevice's tables) are its own.
-    for (llvm::GlobalVariable &g : lowered.module->globals())
-      if (!g.isDeclaration())
-        g.setLinkage(llvm::GlobalValue::InternalLinkage);
-    if (!linked) {
-      linked = std::move(lowered.module);
-      linked->setModuleIdentifier(options.entryName.empty() ? k.entryName : options.entryName);
-    } else if (llvm::Linker::linkModules(*linked, std::move(lowered.module))) {
-      // Every symbol but the kernels is internal and the entry names are
-      // distinct, so linking cannot clash.
-      error.span = k.ast->function().span;
-      error.message = "internal compiler error: linking kernel '" + k.entryName + "' into its module failed";
-      return nullptr;
-    }
-  }
-  if (!linked)
-    return out;
-  if (options.keepIr)
-    out->llvm = print(*linked);
-  double msOptimizing = 0, msPtx = 0, msCubin = 0;
-  std::vector<LinkItem> files; // every kernel's, once
-  std::vector<std::string> warnings;
-  for (auto &k : out->kernels)
-    for (const LinkItem &item : k->linked)
-      if (std::find(files.begin(), files.end(), item) == files.end())
-        files.push_back(item);
-  std::string linkError;
-  if (!optimizeAndEmit(*linked, options, upTo, files, options.keepIr ? &out->llvmOpt : nullptr, out->ptx,
-                       out->cubin, warnings, linkError, msOptimizing, msPtx, msCubin, clock)) {
+  if (std::string why = capabilityError(options.ccMajor, options.ccMinor); !why.empty() && !kernels.empty()) {
     error.span = kernels.front().ast->function().span;
-    error.errorClass = "LinkError";
-    error.message = "cannot link the module of '" + kernels.front().ast->function().name + "': " + linkError;
+    error.message = why;
     return nullptr;
   }
-  for (auto &k : out->kernels)
-    k->warnings.insert(k->warnings.end(), warnings.begin(), warnings.end());
+  auto out = std::make_unique<ModuleArtifacts>();
+  Stopwatch clock;
+  GuardedContext guard;
+  llvm::LLVMContext &ctx = *guard.ctx;
+  std::unique_ptr<llvm::Module> linked;
+  const AstContext *current = kernels.empty() ? nullptr : kernels.front().ast;
+  try {
+    for (const ModuleKernel &k : kernels) {
+      current = k.ast;
+      Options o = options;
+      o.entryName = k.entryName;
+      o.device = false;
+      auto artifacts = std::make_unique<KernelArtifacts>();
+      Lowered lowered;
+      if (!typeAndLower(*k.ast, k.argTypes, *k.globals, o, upTo, ctx, *artifacts, lowered, error, clock))
+        return nullptr;
+      out->kernels.push_back(std::move(artifacts));
+      if (upTo == Stage::Typed)
+        continue;
+      if (!prepareModule(lowered, *k.ast, o, error))
+        return nullptr;
+      // Each kernel's globals (constant arrays, libdevice's tables) are its own.
+      for (llvm::GlobalVariable &g : lowered.module->globals())
+        if (!g.isDeclaration())
+          g.setLinkage(llvm::GlobalValue::InternalLinkage);
+      if (!linked) {
+        linked = std::move(lowered.module);
+        linked->setModuleIdentifier(options.entryName.empty() ? k.entryName : options.entryName);
+      } else if (llvm::Linker::linkModules(*linked, std::move(lowered.module))) {
+        // Every symbol but the kernels is internal and the entry names are
+        // distinct, so linking cannot clash.
+        error.span = k.ast->function().span;
+        error.message = "internal compiler error: linking kernel '" + k.entryName + "' into its module failed";
+        return nullptr;
+      }
+    }
+    if (!linked)
+      return out;
+    if (options.keepIr)
+      out->llvm = print(*linked);
+    double msOptimizing = 0, msPtx = 0, msCubin = 0;
+    std::vector<LinkItem> files; // every kernel's, once
+    std::vector<std::string> warnings;
+    for (auto &k : out->kernels)
+      for (const LinkItem &item : k->linked)
+        if (std::find(files.begin(), files.end(), item) == files.end())
+          files.push_back(item);
+    std::string linkError;
+    if (!optimizeAndEmit(*linked, options, upTo, files, options.keepIr ? &out->llvmOpt : nullptr, out->ptx,
+                         out->cubin, warnings, linkError, msOptimizing, msPtx, msCubin, clock)) {
+      error.span = kernels.front().ast->function().span;
+      error.errorClass = "LinkError";
+      error.message = "cannot link the module of '" + kernels.front().ast->function().name + "': " + linkError;
+      return nullptr;
+    }
+    for (auto &k : out->kernels)
+      k->warnings.insert(k->warnings.end(), warnings.begin(), warnings.end());
+  } catch (const LlvmFatalError &e) {
+    guard.abandon(linked);
+    llvmFailed(*current, options, e.what(), error);
+    return nullptr;
+  }
+  if (!guard.error.empty() && current) {
+    llvmFailed(*current, options, guard.error, error);
+    return nullptr;
+  }
   return out;
+}
+
+std::string ptxFromLlvmIr(const std::string &ir, const Options &options, std::string &error) {
+  if (std::string why = capabilityError(options.ccMajor, options.ccMinor); !why.empty()) {
+    error = why;
+    return {};
+  }
+  GuardedContext guard;
+  llvm::SMDiagnostic parseError;
+  std::unique_ptr<llvm::Module> module = llvm::parseAssemblyString(ir, parseError, *guard.ctx);
+  if (!module) {
+    error = "the LLVM IR does not parse: " + parseError.getMessage().str();
+    return {};
+  }
+  std::string ptx;
+  try {
+    llvm::TargetMachine *tm = targetMachine(options);
+    module->setTargetTriple(kTriple);
+    module->setDataLayout(tm->createDataLayout());
+    optimize(*module, *tm, options.optLevel);
+    ptx = emitPtx(*module, *tm);
+  } catch (const LlvmFatalError &e) {
+    guard.abandon(module);
+    error = std::string("LLVM failed: ") + e.what();
+    return {};
+  }
+  if (!guard.error.empty()) {
+    error = "LLVM failed: " + guard.error;
+    return {};
+  }
+  return ptx;
 }
 
 } // namespace ptxforge::compiler

@@ -159,6 +159,12 @@ std::unique_ptr<KernelArtifacts> compileKernel(const frontend::AstContext &ast,
                                                const frontend::GlobalEnv &globals, const Options &options,
                                                Stage upTo, frontend::Diagnostic &error);
 
+/// Optimises `ir` (LLVM IR text) and emits PTX for it, under the same guard
+/// as compileKernel: a failure LLVM reports, fatal or not, comes back as
+/// `error` (and an empty result) with the process alive and later compiles
+/// unaffected. For tests and for reproducing back-end failures.
+std::string ptxFromLlvmIr(const std::string &ir, const Options &options, std::string &error);
+
 /// One kernel signature of a module that compileModule builds.
 struct ModuleKernel {
   const frontend::AstContext *ast = nullptr;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Cubin.h"
 #include "compiler/CudaToolkit.h"
+#include "compiler/Capability.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -21,13 +22,14 @@
 #include <memory>
 #include <cerrno>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <tuple>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -67,6 +69,7 @@ struct NvJitLink {
   int (*errorLog)(Handle, char *) = nullptr;
   int (*infoLogSize)(Handle, size_t *) = nullptr;
   int (*infoLog)(Handle, char *) = nullptr;
+  int (*version)(unsigned *, unsigned *) = nullptr; ///< nvJitLinkVersion, CUDA 12.3 and newer
   std::string path;  ///< what dlopen opened
   std::string error; ///< why nothing was opened, when `path` is empty
   int major = 0, minor = 0; ///< nvJitLinkVersion (12.3 on), else the soname's major
@@ -78,6 +81,33 @@ struct NvJitLink {
 std::atomic<int> gWarmFor{-1};
 
 constexpr int kInputPtx = 2; ///< NVJITLINK_INPUT_PTX
+constexpr int kUnrecognizedArch = 16, kUnsupportedArch = 17; ///< NVJITLINK_ERROR_*_ARCH
+
+/// The capabilities CUDA <major>.<minor>'s assemblers take, as "7.5, 8.0, ...";
+/// empty for a release this table does not know.
+std::string assemblerCapabilities(int major, int minor) {
+  if (major >= 13)
+    return "7.5, 8.0, 8.6, 8.7, 8.8, 8.9, 9.0, 10.0, 10.3, 11.0, 12.0, 12.1";
+  if (major == 12) {
+    std::string out = "5.0, 5.2, 5.3, 6.0, 6.1, 6.2, 7.0, 7.2, 7.5, 8.0, 8.6, 8.7, 8.9, 9.0";
+    if (minor >= 8)
+      out += minor >= 9 ? ", 10.0, 10.1, 10.3, 12.0, 12.1" : ", 10.0, 10.1, 12.0";
+    return out;
+  }
+  return {};
+}
+
+/// Why `who` (CUDA <major>.<minor>'s nvJitLink or ptxas; major 0 when the
+/// version is unknown) cannot assemble for the capability in `o`.
+std::string archError(const char *who, int major, int minor, const CubinOptions &o) {
+  std::string cc = std::to_string(o.ccMajor) + "." + std::to_string(o.ccMinor);
+  std::string text = realArch(o.ccMajor, o.ccMinor) + " (compute capability " + cc + ") cannot be assembled by ";
+  std::string supported = major > 0 ? assemblerCapabilities(major, minor) : "";
+  text += major > 0 ? "CUDA " + std::to_string(major) + "." + std::to_string(minor) + "'s " + who : std::string(who);
+  if (!supported.empty())
+    text += ", which assembles compute capabilities " + supported;
+  return text + "; use a CUDA toolkit that supports it (CUDA 12 for 5.0 to 7.2), or let the driver JIT the PTX";
+}
 
 /// Resolves `name`. nvJitLink.h maps each API name to a versioned symbol
 /// (nvJitLinkCreate -> __nvJitLinkCreate_13_0); prefer that, the ABI this
@@ -208,7 +238,7 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
   CubinResult result;
   result.by = Assembler::NvJitLink;
   // nvJitLink's own -O takes 0 or 3 alone; other levels go to its ptxas.
-  std::vector<std::string> flags = {"-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
+  std::vector<std::string> flags = {"-arch=" + realArch(o.ccMajor, o.ccMinor),
                                     o.optLevel == 0 ? "-O0" : "-O3"};
   if (lto) // link-time optimisation of the LTO-IR inputs
     flags.push_back("-lto");
@@ -228,6 +258,12 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
 
   NvJitLink::Handle handle = nullptr;
   int status = api.create(&handle, static_cast<uint32_t>(argv.size()), argv.data());
+  if (status == kUnrecognizedArch || status == kUnsupportedArch) {
+    result.error = archError("nvJitLink", api.major, api.minor, o);
+    if (handle)
+      api.destroy(&handle);
+    return result;
+  }
   if (status != 0 || !handle) {
     result.error = std::string("nvJitLink: cannot create a linker (") + nvJitLinkResultName(status) + ")";
     if (handle) {
@@ -350,6 +386,8 @@ int runProcess(const std::vector<std::string> &args, std::string &output) {
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
 }
 
+std::pair<int, int> ptxasVersion(const std::string &ptxas); // below
+
 CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, const CubinOptions &o) {
   CubinResult result;
   result.by = Assembler::Ptxas;
@@ -358,7 +396,7 @@ CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, co
     result.error = std::string("ptxas: cannot write a temporary file: ") + std::strerror(errno);
     return result;
   }
-  std::vector<std::string> args = {ptxas, "-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
+  std::vector<std::string> args = {ptxas, "-arch=" + realArch(o.ccMajor, o.ccMinor),
                                    "-O" + std::to_string(o.optLevel)};
   if (o.lineInfo)
     args.push_back("-lineinfo");
@@ -377,8 +415,13 @@ CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, co
   if (status == 0)
     result.cubin = readFile(output.path);
   if (result.cubin.empty()) {
-    result.error =
-        status < 0 ? "ptxas: " + log : "ptxas failed (exit status " + std::to_string(status) + "):\n" + log;
+    if (log.find("is not defined for option 'gpu-name'") != std::string::npos) {
+      auto [major, minor] = ptxasVersion(ptxas);
+      result.error = archError("ptxas", major, minor, o);
+    } else {
+      result.error =
+          status < 0 ? "ptxas: " + log : "ptxas failed (exit status " + std::to_string(status) + "):\n" + log;
+    }
     return result;
   }
   result.log = std::move(log);
@@ -515,25 +558,56 @@ CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs,
   return result;
 }
 
+namespace {
+
+/// The warm-up thread, never destroyed, and whether it has been joined.
+struct WarmUp {
+  std::once_flag started;
+  std::mutex joinMutex;
+  std::thread *thread = nullptr;
+};
+
+WarmUp &warmUp() {
+  static WarmUp *w = new WarmUp;
+  return *w;
+}
+
+} // namespace
+
 void warmAssembler(int driverVersion) {
-  static std::once_flag once;
-  std::call_once(once, [driverVersion] {
-    static std::thread warmer([driverVersion] {
-      static const char kPtx[] = ".version 7.8\n.target sm_90\n.address_size 64\n"
-                                 ".visible .entry ptxforge_warm_up()\n{\n\tret;\n}\n";
-      CubinOptions options;
-      options.only = Assembler::NvJitLink;
-      options.driverVersion = driverVersion;
-      assembleCubin(kPtx, options);
-      // Warm, or known to be missing: either way nothing lies ahead.
+  WarmUp &w = warmUp();
+  std::call_once(w.started, [&w, driverVersion] {
+    // Everything the thread touches exists before the exit handler below is
+    // registered: the library's own static destructors (registered when
+    // dlopen runs its constructors) are then ordered after the join, and
+    // ours are never destroyed. exit() runs handlers newest first.
+    nvJitLink(driverVersion);
+    toolkit();
+    fittingPtxas(driverVersion);
+    std::atexit(joinAssemblerWarmUp);
+    try {
+      w.thread = new std::thread([driverVersion] {
+        static const char kPtx[] = ".version 7.8\n.target sm_90\n.address_size 64\n"
+                                   ".visible .entry ptxforge_warm_up()\n{\n\tret;\n}\n";
+        CubinOptions options;
+        options.only = Assembler::NvJitLink;
+        options.driverVersion = driverVersion;
+        assembleCubin(kPtx, options);
+        // Warm, or known to be missing: either way nothing lies ahead.
+        gWarmFor.store(driverVersion / 1000, std::memory_order_release);
+      });
+    } catch (const std::system_error &) {
+      // No thread to be had: the first nvJitLink assembly pays the start-up.
       gWarmFor.store(driverVersion / 1000, std::memory_order_release);
-    });
-    // Join before exit so that the library is not unloaded under the thread.
-    std::atexit([] {
-      if (warmer.joinable())
-        warmer.join();
-    });
+    }
   });
+}
+
+void joinAssemblerWarmUp() {
+  WarmUp &w = warmUp();
+  std::lock_guard<std::mutex> lock(w.joinMutex);
+  if (w.thread && w.thread->joinable() && w.thread->get_id() != std::this_thread::get_id())
+    w.thread->join();
 }
 
 AssemblerChoice chooseAssembler(int driverVersion) {

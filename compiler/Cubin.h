@@ -99,9 +99,17 @@ CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs,
 /// uses nvJitLink; until then it runs ptxas, so that no assembly waits for
 /// nvJitLink's start-up (100-300 ms on the GPU machine). The launch path
 /// calls it after its first compilation, with the driver's version (the
-/// nvJitLink that fits it is the one warmed). Returns at once; later calls
-/// do nothing.
+/// nvJitLink that fits it is the one warmed). Returns once the library is
+/// loaded (a few ms, on the caller's thread, so that its static destructors
+/// run after the exit handler that joins the thread); later calls do
+/// nothing. The thread is joined by joinAssemblerWarmUp, which an exit
+/// handler also calls.
 void warmAssembler(int driverVersion = 0);
+
+/// Waits for warmAssembler's thread, if one runs. Call it before the process
+/// exits (the Python package does, from an atexit hook): exit handlers that
+/// other libraries register later run before the one warmAssembler installs.
+void joinAssemblerWarmUp();
 
 /// A cubin's resources are read by the runtime library (runtime/Cubin.h),
 /// which needs no LLVM.

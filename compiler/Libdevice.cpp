@@ -19,9 +19,10 @@
 
 namespace ptxforge::compiler {
 
-// The file's bytes, or an error, read once.
+// The file's bytes, or an error, read once and never freed (a compile on
+// another thread may still read them while the process exits).
 static const std::string &libdeviceBytes(std::string &error) {
-  static std::string bytes, loadError;
+  static std::string &bytes = *new std::string, &loadError = *new std::string;
   static std::once_flag once;
   std::call_once(once, [] {
     std::optional<std::string> path = findLibdevice();

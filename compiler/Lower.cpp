@@ -13,6 +13,8 @@
 
 #include <llvm/IR/Metadata.h>
 
+#include <algorithm>
+
 namespace ptxforge::compiler {
 
 using namespace frontend;
@@ -40,6 +42,13 @@ llvm::Type *Lowerer::memoryType(const ScalarType *t) {
   if (t->isBool())
     return b.getInt8Ty();
   return valueType(t);
+}
+
+bool holdsNothing(const Type *t) {
+  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t))
+    return true; // no run-time content (valueType)
+  auto *tt = dyn_cast<TupleType>(t);
+  return tt && std::all_of(tt->elts.begin(), tt->elts.end(), holdsNothing);
 }
 
 llvm::Type *Lowerer::valueType(const Type *t) {
@@ -189,6 +198,20 @@ static llvm::Type *abiType(llvm::IRBuilder<> &b, const AbiSlot &slot) {
   return nullptr;
 }
 
+/// Stores a kernel argument of type `t` at `ptr`, a tuple element by
+/// element: building a large tuple as one value (an insertvalue chain) makes
+/// LLVM's IPSCCP take time cubic in its length (20 s for 500 float64s).
+static void storeArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next, llvm::Value *ptr) {
+  auto *tt = dyn_cast<TupleType>(t);
+  if (!tt) {
+    L.b.CreateStore(rebuildArgument(L, t, next), ptr);
+    return;
+  }
+  llvm::Type *st = L.valueType(tt);
+  for (unsigned i = 0; i < tt->elts.size(); ++i)
+    storeArgument(L, tt->elts[i], next, L.b.CreateStructGEP(st, ptr, i));
+}
+
 llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name) {
   bool isKernel = linkage == Linkage::Kernel;
   bool internal = linkage == Linkage::Internal;
@@ -196,7 +219,8 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
   std::vector<llvm::Type *> params;
   if (internal) {
     for (const Type *t : tf.paramTypes)
-      params.push_back(valueType(t));
+      if (!holdsNothing(t)) // NVPTX rejects empty parameters: () is passed as nothing
+        params.push_back(valueType(t));
   } else {
     for (const Type *t : tf.paramTypes)
       appendAbi(t, abi);
@@ -204,7 +228,7 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
       params.push_back(abiType(b, s));
   }
   const Type *rt = tf.returnType;
-  bool returnsValue = rt && rt->kind() != Type::Kind::Void;
+  bool returnsValue = rt && rt->kind() != Type::Kind::Void && !holdsNothing(rt); // () comes back as nothing
   auto *fnType = llvm::FunctionType::get(returnsValue ? valueType(rt) : b.getVoidTy(), params, false);
   fn = llvm::Function::Create(fnType, internal ? llvm::GlobalValue::InternalLinkage : llvm::GlobalValue::ExternalLinkage,
                               name, module);
@@ -219,8 +243,9 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
 
   if (internal) {
     auto arg = fn->arg_begin();
-    for (std::size_t i = 0; i < tf.paramTypes.size(); ++i, ++arg)
-      arg->setName(tf.fn->params[i].name);
+    for (std::size_t i = 0; i < tf.paramTypes.size(); ++i)
+      if (!holdsNothing(tf.paramTypes[i]))
+        (arg++)->setName(tf.fn->params[i].name);
   } else {
     parameterAttributes();
   }
@@ -253,7 +278,16 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
       continue;
     const Type *pt = tf.paramTypes[local->paramIndex];
     std::uint8_t facts = options.facts ? options.facts->of(static_cast<std::size_t>(local->paramIndex)) : 0;
-    llvm::Value *v = internal ? static_cast<llvm::Value *>(&*next++) : rebuildArgument(*this, pt, next, facts);
+    if (!internal && pt == local->type && isa<TupleType>(pt)) {
+      llvm::Value *slot = slots.at(local.get());
+      storeArgument(*this, pt, next, slot);
+      if (isKernel && options.coarsen > 1 && options.kernelFacts) // each coarsened lane starts from it
+        paramValues.push_back({local.get(), b.CreateLoad(valueType(pt), slot)});
+      continue;
+    }
+    llvm::Value *v = internal && holdsNothing(pt) ? llvm::Constant::getNullValue(valueType(pt))
+                     : internal                   ? static_cast<llvm::Value *>(&*next++)
+                                                  : rebuildArgument(*this, pt, next, facts);
     paramValues.push_back({local.get(), convert(v, pt, local->type, local->firstAssign)});
     b.CreateStore(paramValues.back().second, slots.at(local.get()));
   }
@@ -426,6 +460,8 @@ void Lowerer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::Assign: {
     auto *a = cast<AssignStmt>(s);
+    if (copyTupleVariable(a))
+      return;
     llvm::Value *v = expr(a->value);
     for (const Expr *t : a->targets)
       store(t, v, typeOf(a->value));
@@ -526,6 +562,8 @@ void Lowerer::stmt(const Stmt *s) {
     auto *r = cast<ReturnStmt>(s);
     if (returnSlot && r->value)
       b.CreateStore(convert(expr(r->value), typeOf(r->value), tf.returnType, r->span()), returnSlot);
+    else if (r->value && holdsNothing(tf.returnType))
+      expr(r->value); // returns (): only its side effects matter
     b.CreateBr(returnBlock);
     startDeadBlock();
     return;
@@ -640,17 +678,60 @@ void Lowerer::forArray(const ForStmt *f) {
   countedLoop(f, b.getInt64(0), b.getInt64(1), [&](llvm::Value *i) { return b.CreateICmpSLT(i, extent); }, bind);
 }
 
+// `a = t` between tuple variables of one type copies memory: a whole-tuple
+// load and store would make IPSCCP slow on long tuples (see tupleElement).
+bool Lowerer::copyTupleVariable(const AssignStmt *a) {
+  if (auto *literal = dyn_cast<TupleExpr>(a->value); literal && a->targets.size() == 1) {
+    // `t = (x, y, ...)`: each element is stored into the variable's slot.
+    const NameRef *to = isa<NameExpr>(a->targets[0]) ? tf.refOf(a->targets[0]) : nullptr;
+    if (!to || !to->local)
+      return false;
+    return storeTupleLiteral(literal, to->local->type, slots.at(to->local));
+  }
+  const NameRef *from = tf.refOf(a->value);
+  if (!from || !from->local || !isa<TupleType>(from->local->type))
+    return false;
+  for (const Expr *t : a->targets) {
+    const NameRef *to = isa<NameExpr>(t) ? tf.refOf(t) : nullptr;
+    if (!to || !to->local || to->local->type != from->local->type)
+      return false;
+  }
+  llvm::AllocaInst *src = slots.at(from->local);
+  std::uint64_t bytes = module.getDataLayout().getTypeAllocSize(src->getAllocatedType());
+  for (const Expr *t : a->targets) {
+    llvm::AllocaInst *dst = slots.at(tf.refOf(t)->local);
+    if (dst != src)
+      b.CreateMemCpy(dst, dst->getAlign(), src, src->getAlign(), bytes);
+  }
+  return true;
+}
+
+bool Lowerer::storeTupleLiteral(const TupleExpr *literal, const Type *to, llvm::Value *ptr) {
+  auto *tt = dyn_cast<TupleType>(to);
+  if (!tt || tt->elts.size() != literal->elts.size())
+    return false;
+  llvm::Type *st = valueType(tt);
+  for (unsigned i = 0; i < tt->elts.size(); ++i) {
+    const Expr *e = literal->elts[i];
+    llvm::Value *field = b.CreateStructGEP(st, ptr, i);
+    if (auto *inner = dyn_cast<TupleExpr>(e); inner && storeTupleLiteral(inner, tt->elts[i], field))
+      continue;
+    b.CreateStore(convert(expr(e), typeOf(e), tt->elts[i], e->span()), field);
+  }
+  return true;
+}
+
 // `for v in (a, b, c)`: the elements, converted to the loop variable's type,
 // go into a small local array that a counted loop reads; LLVM unrolls it.
 void Lowerer::forTuple(const ForStmt *f) {
   auto *tt = cast<TupleType>(typeOf(f->iter));
   const Type *et = tf.refOf(f->target)->local->type; // typing allows only a name here
-  llvm::Value *tuple = expr(f->iter);
+  llvm::Value *tuple = nullptr;
   llvm::Type *elementType = valueType(et);
   const auto n = static_cast<unsigned>(tt->elts.size());
   llvm::AllocaInst *items = entryAlloca(llvm::ArrayType::get(elementType, n), "for.items");
   for (unsigned k = 0; k < n; ++k)
-    b.CreateStore(convert(b.CreateExtractValue(tuple, {k}), tt->elts[k], et, f->iter->span()),
+    b.CreateStore(convert(tupleElement(f->iter, k, tuple), tt->elts[k], et, f->iter->span()),
                   b.CreateConstInBoundsGEP2_32(items->getAllocatedType(), items, 0, k));
   auto bind = [&](llvm::Value *i) {
     llvm::Value *ptr = b.CreateInBoundsGEP(items->getAllocatedType(), items, {b.getInt64(0), i});

@@ -284,11 +284,14 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
   for (std::size_t i = 0; i < c->args.size(); ++i) {
     const Type *pt = callee.paramTypes[i];
     if (frontend::isStaticValue(pt)) // a function, builtin or dtype: the callee is specialised on it
-      args.push_back(llvm::Constant::getNullValue(valueType(pt)));
-    else
-      args.push_back(convert(expr(c->args[i]), typeOf(c->args[i]), pt, c->args[i]->span()));
+      continue;                       // and takes it as nothing (holdsNothing)
+    llvm::Value *v = convert(expr(c->args[i]), typeOf(c->args[i]), pt, c->args[i]->span());
+    if (!holdsNothing(pt)) // () is passed as nothing (lowerFunction)
+      args.push_back(v);
   }
   llvm::CallInst *call = b.CreateCall(f, args);
+  if (holdsNothing(callee.returnType))
+    return llvm::Constant::getNullValue(valueType(callee.returnType));
   return f->getReturnType()->isVoidTy() ? nullptr : call;
 }
 

@@ -92,6 +92,20 @@ llvm::Value *Lowerer::constant(const GlobalValue &g) {
   return llvm::ConstantFP::get(lt, g.floatValue);
 }
 
+llvm::Value *Lowerer::tupleElement(const Expr *e, unsigned k, llvm::Value *&whole) {
+  // An element of a tuple variable is loaded alone: loading the whole tuple
+  // and extracting from it makes LLVM's IPSCCP take time cubic in the
+  // tuple's length (seconds for a few hundred elements).
+  auto *tt = cast<TupleType>(typeOf(e));
+  if (const NameRef *ref = tf.refOf(e); ref && ref->local && ref->local->type == tt) {
+    llvm::AllocaInst *slot = slots.at(ref->local);
+    return b.CreateLoad(valueType(tt->elts[k]), b.CreateStructGEP(slot->getAllocatedType(), slot, k));
+  }
+  if (!whole)
+    whole = expr(e);
+  return b.CreateExtractValue(whole, {k});
+}
+
 llvm::Value *Lowerer::expr(const Expr *e) {
   if (auto pin = pinned.find(e); pin != pinned.end()) // a `*` operand, evaluated once
     return pin->second;
@@ -166,7 +180,6 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
       if (!isConstantTupleIndex(s->index))
         return tupleElementAtRunTime(s, tt);
-      llvm::Value *tuple = expr(s->value);
       std::int64_t i = 0;
       if (auto *ic = dyn_cast<IntConstExpr>(s->index))
         i = ic->value;
@@ -176,7 +189,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
         i = tf.refOf(n)->global->intValue;
       if (i < 0)
         i += static_cast<std::int64_t>(tt->elts.size());
-      return b.CreateExtractValue(tuple, {static_cast<unsigned>(i)});
+      llvm::Value *whole = nullptr;
+      return tupleElement(s->value, static_cast<unsigned>(i), whole);
     }
     if (isa<ArrayType>(typeOf(e)))
       return arrayView(s);
@@ -557,6 +571,12 @@ llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, l
   using P = llvm::CmpInst::Predicate;
   static const P sp[] = {P::ICMP_EQ, P::ICMP_NE, P::ICMP_SLT, P::ICMP_SLE, P::ICMP_SGT, P::ICMP_SGE};
   static const P up[] = {P::ICMP_EQ, P::ICMP_NE, P::ICMP_ULT, P::ICMP_ULE, P::ICMP_UGT, P::ICMP_UGE};
+  if (l->getType()->isIntegerTy(1) && op != CmpOpKind::Eq && op != CmpOpKind::NotEq) {
+    // NVPTX cannot select an ordered compare of i1 (left unoptimised, as
+    // under opt=False): compare the bools as bytes.
+    l = b.CreateZExt(l, b.getInt8Ty());
+    r = b.CreateZExt(r, b.getInt8Ty());
+  }
   return b.CreateICmp((ct->isSigned && !ct->isBool() ? sp : up)[static_cast<int>(op)], l, r);
 }
 

@@ -84,6 +84,12 @@ struct LowerSession {
   std::unordered_map<std::string, llvm::DIFile *> diFiles;
 };
 
+/// True for (), handles, functions and dtypes passed as values, and tuples
+/// of nothing else: values with no bits, which device functions take and
+/// return as nothing (NVPTX rejects empty parameters and returns them
+/// wrongly).
+bool holdsNothing(const frontend::Type *t);
+
 /// The alignment of an array element: its size, but a complex number's part
 /// size, as NumPy aligns complex arrays.
 inline int elementAlign(const ScalarType *t) { return t->isComplex() ? t->byteSize() / 2 : t->byteSize(); }
@@ -250,6 +256,16 @@ public:
   llvm::Value *complexCall(const frontend::CallExpr *c, const frontend::BuiltinInfo &info);
 
   // Types.
+  /// Lowers `a = t` between tuple variables of one type as a copy of memory,
+  /// and `t = (x, y, ...)` element by element; false (nothing done) for any
+  /// other assignment.
+  bool copyTupleVariable(const frontend::AssignStmt *a);
+  /// Stores the tuple literal element by element at `ptr`, a `to` in memory;
+  /// false (nothing stored) when `to` is not a tuple of its length.
+  bool storeTupleLiteral(const frontend::TupleExpr *literal, const Type *to, llvm::Value *ptr);
+  /// Element `k` of the tuple `e`: loaded alone from a tuple variable, else
+  /// extracted from `whole`, which is evaluated on first use.
+  llvm::Value *tupleElement(const Expr *e, unsigned k, llvm::Value *&whole);
   llvm::Type *valueType(const Type *t);  ///< in registers
   llvm::Type *memoryType(const ScalarType *t); ///< in memory (bool: i8)
   const Type *typeOf(const Expr *e) const;

@@ -1,18 +1,23 @@
 //===- compiler/Pipeline.cpp - Target machine, O3, PTX --------------------===//
 
 #include "compiler/Pipeline.h"
+#include "compiler/Capability.h"
 #include "compiler/RuntimeUnroll.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
+#include <llvm/IR/DebugInfoMetadata.h>
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/ErrorHandling.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetOptions.h>
 #include <llvm/Transforms/Scalar/InferAlignment.h>
 #include <llvm/Transforms/Vectorize/LoadStoreVectorizer.h>
+#include <llvm/Transforms/Utils/Mem2Reg.h>
 
 #include <atomic>
 #include <map>
@@ -47,21 +52,42 @@ static std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options &o
     to.NoInfsFPMath = false;
     to.NoNaNsFPMath = false;
   }
-  // With no PTX feature named, LLVM writes the lowest PTX ISA the target
-  // needs (7.8 for sm_90), which every CUDA 12+ driver accepts.
-  std::string cpu = "sm_" + std::to_string(options.ccMajor * 10 + options.ccMinor);
+  // The processor LLVM knows (sm_90 for newer GPUs) at one explicit PTX ISA
+  // version, so that intrinsics that need a newer ISA than a processor's
+  // minimum (shfl.sync on sm_50) still select (Capability.h).
+  std::string cpu = ptxProcessor(options.ccMajor, options.ccMinor);
+  std::string features = "+ptx" + std::to_string(kPtxIsaMajor) + std::to_string(kPtxIsaMinor);
   auto level = options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
                : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
                : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
                                        : llvm::CodeGenOptLevel::None;
   return std::unique_ptr<llvm::TargetMachine>(
-      target->createTargetMachine(kTriple, cpu, "", to, llvm::Reloc::PIC_, std::nullopt, level));
+      target->createTargetMachine(kTriple, cpu, features, to, llvm::Reloc::PIC_, std::nullopt, level));
+}
+
+namespace {
+using MachineKey = std::tuple<int, int, bool, bool, int>;
+thread_local std::map<MachineKey, std::unique_ptr<llvm::TargetMachine>> machines;
+} // namespace
+
+void forgetTargetMachines() {
+  for (auto &[key, tm] : machines)
+    (void)tm.release();
+  machines.clear();
+}
+
+[[noreturn]] static void throwFatalError(void *, const char *reason, bool) { throw LlvmFatalError(reason); }
+
+void installLlvmErrorHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::install_fatal_error_handler(throwFatalError, nullptr);
+    llvm::install_bad_alloc_error_handler(throwFatalError, nullptr);
+  });
 }
 
 llvm::TargetMachine *targetMachine(const Options &options) {
-  using Key = std::tuple<int, int, bool, bool, int>;
-  thread_local std::map<Key, std::unique_ptr<llvm::TargetMachine>> machines;
-  Key key{options.ccMajor, options.ccMinor, options.fastmath, options.fmaContraction, options.optLevel};
+  MachineKey key{options.ccMajor, options.ccMinor, options.fastmath, options.fmaContraction, options.optLevel};
   auto &tm = machines[key];
   if (!tm)
     tm = createTargetMachine(options);
@@ -96,17 +122,33 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
                                                   : llvm::OptimizationLevel::O0;
   llvm::ModulePassManager mpm = optLevel == 0 ? pb.buildO0DefaultPipeline(level)
                                               : pb.buildPerModuleDefaultPipeline(level);
+  // opt=False still puts locals in registers (mem2reg), but under full debug
+  // information, whose variables live in their stack slots: a kernel of 2000
+  // locals in local memory took ptxas 19 s to assemble, 0.3 s from registers.
+  bool fullDebug = false;
+  for (const llvm::DICompileUnit *cu : module.debug_compile_units())
+    fullDebug |= cu->getEmissionKind() == llvm::DICompileUnit::FullDebug;
+  if (optLevel == 0 && !fullDebug)
+    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(llvm::PromotePass()));
   mpm.run(module, mam);
 }
 
 std::string emitPtx(llvm::Module &module, llvm::TargetMachine &tm) {
+  workAroundNvptxBugs(module);
   llvm::SmallString<8192> text;
   llvm::raw_svector_ostream os(text);
-  llvm::legacy::PassManager pm;
-  bool failed = tm.addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::AssemblyFile);
+  // Owned by hand: if LLVM fails while it runs, the pass manager (and the
+  // machine functions it holds) is leaked, not destroyed half-way.
+  auto pm = std::make_unique<llvm::legacy::PassManager>();
+  bool failed = tm.addPassesToEmitFile(*pm, os, nullptr, llvm::CodeGenFileType::AssemblyFile);
   assert(!failed && "NVPTX cannot emit assembly");
   (void)failed;
-  pm.run(module);
+  try {
+    pm->run(module);
+  } catch (const LlvmFatalError &) {
+    (void)pm.release();
+    throw;
+  }
   return std::string(text.str());
 }
 

@@ -11,6 +11,7 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <memory>
+#include <stdexcept>
 
 namespace ptxforge::compiler {
 
@@ -30,7 +31,30 @@ bool linkLibdevice(llvm::Module &module, bool flushDenormals, std::string &error
 /// Runs LLVM's O<level> pipeline with the NVPTX target's own passes.
 void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
 
+/// Rewrites IR that LLVM 19's NVPTX back end mishandles (bfloat16 constants
+/// as call arguments, .ftz on bfloat16 instructions): NvptxWorkarounds.cpp.
+/// emitPtx runs it, after every optimisation.
+void workAroundNvptxBugs(llvm::Module &module);
+
 /// Emits PTX text.
 std::string emitPtx(llvm::Module &module, llvm::TargetMachine &tm);
+
+/// What LLVM's fatal-error handler throws instead of ending the process
+/// (report_fatal_error, "Cannot select", LLVM running out of memory). LLVM
+/// stops half-way through: the module, its context and the pass managers it
+/// was running are left to leak, never reused or destroyed.
+class LlvmFatalError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Installs, once per process, the fatal-error handler that throws
+/// LlvmFatalError. LLVM's own frames have no cleanups, so nothing they own
+/// is freed on the way out.
+void installLlvmErrorHandler();
+
+/// Drops the calling thread's cached target machines (leaking them), so that
+/// a target machine that was in use when LLVM failed is never used again.
+void forgetTargetMachines();
 
 } // namespace ptxforge::compiler

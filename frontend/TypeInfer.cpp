@@ -5,7 +5,8 @@
 // again, joining each assigned value's type into its local, until a walk
 // changes nothing. An expression that reads a local not yet typed is
 // "unknown" in that walk; the last walk, after the fixpoint, reports any
-// local still unknown as used before assignment.
+// local read before its first assignment in source order (numba's rule: a
+// later assignment in a loop does not count) as used before assignment.
 //
 //===----------------------------------------------------------------------===//
 
@@ -109,6 +110,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
   finalPass = true;
   out.exprTypes.clear();
   out.calls.clear();
+  assignedSoFar.clear();
   block(fn.body);
   if (declaredReturn && declaredReturn->kind() == Type::Kind::Void && returned &&
       returned->kind() != Type::Kind::Void)
@@ -279,6 +281,7 @@ const Type *Inferer::join(const Type *a, const Type *b) const {
 void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueSpan) {
   if (auto *n = dyn_cast<NameExpr>(target)) {
     Local *local = localByName.at(n->id);
+    assignedSoFar.insert(local);
     if (!value)
       return;
     // A grid group (pf.cg.this_grid()) has no run-time content but may be

@@ -31,7 +31,8 @@ const Type *Inferer::name(const NameExpr *n) {
   auto local = localByName.find(n->id);
   if (local != localByName.end()) {
     out.refs[n] = NameRef{local->second, nullptr, nullptr};
-    if (!local->second->type && finalPass)
+    if (finalPass && local->second->paramIndex < 0 &&
+        (!local->second->type || !assignedSoFar.count(local->second)))
       fail(n->span(), "variable '" + n->id + "' is used before it is assigned");
     return local->second->type;
   }

@@ -193,6 +193,9 @@ const Type *Inferer::gpuCall(const CallExpr *c, const BuiltinInfo &b, const std:
   auto *at = dyn_cast<ArrayType>(t[0]);
   if (!at)
     fail(a[0]->span(), name + " needs an array as its first argument, not " + t[0]->str());
+  if (at->readonly)
+    fail(a[0]->span(), name + " needs an array it can write; this one is read-only: a global array is frozen "
+                              "into the kernel as a constant. Pass the array as an argument to update it");
   const ScalarType *dt = at->dtype;
   std::vector<const ScalarType *> allowed;
   std::vector<const ScalarType *> ints = {i32, i64, u32, u64};

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ptxforge::frontend {
 
@@ -107,6 +108,9 @@ public:
   TypeContext &tc;
   TypingSession &session;
   std::unordered_map<std::string, Local *> localByName;
+  /// Locals assigned so far in the walk, in source order (the final walk
+  /// reports a read of any other local).
+  std::unordered_set<const Local *> assignedSoFar;
   int loopDepth = 0;
   const Type *returned = nullptr; ///< the join of the values returned so far
   const Type *declaredReturn = nullptr; ///< a device function's declared return type

@@ -66,6 +66,7 @@ struct State {
   std::unique_ptr<DeviceSlot[]> slots;
 
   std::once_flag asyncOnce;
+  std::mutex joinMutex;
   std::thread initThread;
 
   std::atomic<int> currentDevice{0};
@@ -246,17 +247,6 @@ void warmUp(int ordinal) noexcept {
   }
 }
 
-/// Runs at exit: a process that ends while the driver is still starting
-/// waits for it rather than tearing the process down under it.
-void joinInitThread() {
-  State &s = state();
-  try {
-    if (s.initThread.joinable())
-      s.initThread.join();
-  } catch (...) {
-  }
-}
-
 } // namespace
 
 void loadDriver() {
@@ -318,6 +308,14 @@ void noteLaunch(const Function &fn) {
   last.handle.store(fn.handle, std::memory_order_relaxed);
 }
 
+std::string lastLaunchedKernelName(int device) {
+  if (device < 0 || device >= kTrackedDevices)
+    return {};
+  LastLaunch &last = lastLaunches()[device];
+  std::lock_guard<std::mutex> lock(last.mutex);
+  return last.name;
+}
+
 std::string faultNote(int code) {
   if (!isKernelFault(code))
     return {};
@@ -364,6 +362,8 @@ std::string driverPath() {
 
 using namespace detail;
 
+std::string lastLaunchedKernel(int device) { return lastLaunchedKernelName(device); }
+
 bool isAvailable() {
   try {
     waitInit();
@@ -398,6 +398,14 @@ void startInitAsync(int ordinal) {
   std::call_once(s.asyncOnce, [&s, ordinal] {
     if (s.initDone.load(std::memory_order_acquire) && s.initError)
       return;
+    // libcuda is opened here, not on the thread: its static destructors are
+    // then registered before the join below and run after it (exit() runs
+    // handlers newest first), so the driver is not torn down under cuInit.
+    try {
+      loadDriver();
+    } catch (...) {
+      return; // no driver: waitInit reports it to whoever asks
+    }
     std::atexit(joinInitThread);
     try {
       s.initThread = std::thread(warmUp, ordinal);
@@ -405,6 +413,16 @@ void startInitAsync(int ordinal) {
       // No thread to be had: the first caller that needs the driver starts it.
     }
   });
+}
+
+void joinInitThread() {
+  State &s = state();
+  std::lock_guard<std::mutex> lock(s.joinMutex);
+  try {
+    if (s.initThread.joinable() && s.initThread.get_id() != std::this_thread::get_id())
+      s.initThread.join();
+  } catch (...) {
+  }
 }
 
 std::pair<int, int> computeCapability(int ordinal) {

@@ -90,8 +90,12 @@ std::string driverPath();
 
 /// Starts cuInit and the creation of device `ordinal`'s primary context on a
 /// background thread and returns at once, so that the caller can compile
-/// meanwhile. Calling it again is harmless.
+/// meanwhile. Calling it again is harmless. An exit handler joins the thread;
+/// call joinInitThread before exit to be sure no other library's exit-time
+/// destructors run first (the Python package does).
 void startInitAsync(int ordinal = 0);
+/// Waits for startInitAsync's thread, if one runs. Never throws.
+void joinInitThread();
 /// Waits for cuInit and returns the compute capability of the device.
 /// Throws CudaUnavailable.
 std::pair<int, int> computeCapability(int ordinal = 0);
@@ -106,6 +110,9 @@ DeviceInfo deviceInfo(int ordinal);
 std::pair<std::size_t, std::size_t> memoryInfo();
 /// Waits for all work on the current device (cuCtxSynchronize).
 void synchronize();
+/// The name of the last kernel launched on `device` in this process; empty
+/// when none was (what a fault or a timed-out wait names).
+std::string lastLaunchedKernel(int device);
 /// The text of a CUresult: "CUDA_ERROR_ILLEGAL_ADDRESS (an illegal memory access ...)".
 std::string errorText(int code);
 

@@ -116,7 +116,7 @@ void defineImages(py::module_ &m) {
   m.def("device_occupancy", [](const LoadedKernel &k, int blockSize, int dynamicShared) {
     runtime::Occupancy o;
     {
-      py::gil_scoped_release release;
+      bindings::GilRelease release;
       o = runtime::deviceOccupancy(k.function, blockSize, dynamicShared);
     }
     return occupancyDict(o);

@@ -182,10 +182,23 @@ LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int dev
     setUpDebugRecord();
     return;
   }
-  py::gil_scoped_release release;
+  bindings::GilRelease release;
   runtime::ensureContext(device);
-  const std::string &image = artifacts->cubin.ok() ? artifacts->cubin.cubin : artifacts->ptx;
-  module = runtime::Module::load(image, device);
+  if (artifacts->cubin.ok()) {
+    module = runtime::Module::load(artifacts->cubin.cubin, device);
+  } else {
+    // No cubin: the driver's JIT assembles the PTX. If it cannot either, say
+    // why both failed.
+    try {
+      module = runtime::Module::load(artifacts->ptx, device);
+    } catch (const runtime::OutOfMemory &) {
+      throw;
+    } catch (const runtime::CudaError &e) {
+      throw runtime::CudaError(e.code(), e.call(),
+                               std::string(e.what()) + "\n(the PTX went to the driver's JIT because the "
+                                                       "assembler failed: " + artifacts->cubin.error + ")");
+    }
+  }
   function = module->function(artifacts->entryName);
   function.cooperative = artifacts->cooperative; // pf.cg.this_grid().sync(): every launch is cooperative
   coarsen = static_cast<unsigned>(artifacts->coarsen);

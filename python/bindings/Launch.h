@@ -2,6 +2,7 @@
 #pragma once
 
 #include "compiler/Compiler.h"
+#include "python/bindings/ExitGate.h"
 #include "runtime/Memory.h"
 #include "runtime/Module.h"
 

@@ -8,6 +8,7 @@
 
 #include "compiler/AotHeader.h"
 #include "compiler/Compiler.h"
+#include "compiler/Capability.h"
 #include "compiler/KernelCache.h"
 #include "cpu/Abi.h"
 #include "cpu/Runtime.h"
@@ -273,7 +274,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   frontend::Diagnostic error;
   std::unique_ptr<compiler::KernelArtifacts> out;
   {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     out = compiler::compileKernelCached(*fa.ast, types, env, o, upTo, cache, error, report);
   }
   if (!report.warning.empty()) {
@@ -324,7 +325,7 @@ ModuleResult compileModule(const py::list &kernels, int ccMajor, int ccMinor, bo
   frontend::Diagnostic error;
   std::unique_ptr<compiler::ModuleArtifacts> out;
   {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     out = compiler::compileModule(requests, o, upTo, error);
   }
   if (!out)
@@ -509,6 +510,20 @@ PYBIND11_MODULE(_core, m) {
     return out;
   }, "(name, parameter types, result type) of every ptxforge.libdevice function.");
   m.def("compiler_version", &compiler::compilerVersion);
+  m.def("assemble", [](const std::string &ptx, int ccMajor, int ccMinor) {
+    compiler::CubinOptions o;
+    o.ccMajor = ccMajor;
+    o.ccMinor = ccMinor;
+    compiler::CubinResult r;
+    {
+      bindings::GilRelease release;
+      r = compiler::assembleCubin(ptx, o);
+    }
+    return py::make_tuple(py::bytes(r.cubin), compiler::assemblerName(r.by), r.error);
+  }, py::arg("ptx"), py::arg("cc_major"), py::arg("cc_minor"),
+     "Assembles PTX for sm_<major><minor> as compiles do: (cubin, assembler, error); tests and the fuzzer use it.");
+  m.def("capability_error", &compiler::capabilityError, py::arg("major"), py::arg("minor"),
+        "Empty when ptxforge compiles for this compute capability, else why not.");
   m.def("compiler_identity", &compiler::compilerIdentity,
         "What the disk cache keys as the compiler: versions, build ID and toolchain files.");
 
@@ -516,7 +531,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("cache_info", [](const std::string &dir) {
     compiler::CacheInfo info;
     {
-      py::gil_scoped_release release;
+      bindings::GilRelease release;
       info = compiler::cacheInfo(dir);
     }
     py::dict d;
@@ -526,7 +541,7 @@ PYBIND11_MODULE(_core, m) {
     return d;
   });
   m.def("cache_clear", [](const std::string &dir) {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     return compiler::clearCache(dir);
   });
   m.def("cache_stats", [] {
@@ -540,6 +555,13 @@ PYBIND11_MODULE(_core, m) {
     return d;
   });
   m.def("cpu_workers", &cpu::workerCount, "The worker threads the CPU target runs blocks on.");
+  m.def("join_background_work", [] {
+    bindings::closeExitGate();
+    py::gil_scoped_release release;
+    compiler::joinAssemblerWarmUp();
+    runtime::joinInitThread();
+  }, "Waits for the background threads and for every call in flight, and refuses new ones: "
+     "ptxforge's atexit hook, so that nothing runs in libptxforge while C's exit handlers do.");
 
   // Runtime.
   m.def("is_available", &runtime::isAvailable);
@@ -547,13 +569,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("device_count", &runtime::deviceCount);
   m.def("start_init", &runtime::startInitAsync, py::arg("device") = 0);
   m.def("compute_capability", [](int device) {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     return runtime::computeCapability(device);
   }, py::arg("device") = 0);
   m.def("current_device", &runtime::currentDevice);
   m.def("select_device", &runtime::selectDevice);
   m.def("synchronize", [] {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     runtime::synchronize();
   });
   m.def("memory_info", [] { return runtime::memoryInfo(); });

@@ -240,10 +240,10 @@ void defineRuntime(py::module_ &m) {
       .def(py::init<bool>(), py::arg("non_blocking") = false)
       .def_property_readonly("handle", [](const runtime::Stream &s) { return reinterpret_cast<std::uintptr_t>(s.handle()); })
       .def_property_readonly("device", &runtime::Stream::device)
-      .def("synchronize", &runtime::Stream::synchronize, py::call_guard<py::gil_scoped_release>())
+      .def("synchronize", &runtime::Stream::synchronize, py::call_guard<bindings::GilRelease>())
       .def("query", &runtime::Stream::query);
   m.def("stream_synchronize", [](std::uintptr_t s) { runtime::synchronizeStream(asStream(s)); },
-        py::call_guard<py::gil_scoped_release>());
+        py::call_guard<bindings::GilRelease>());
   m.def("stream_wait_stream",
         [](std::uintptr_t consumer, std::uintptr_t producer) {
           runtime::streamWaitStream(asStream(consumer), asStream(producer));
@@ -253,10 +253,12 @@ void defineRuntime(py::module_ &m) {
       .def(py::init<bool>(), py::arg("timing") = true)
       .def_property_readonly("handle", [](const runtime::Event &e) { return reinterpret_cast<std::uintptr_t>(e.handle()); })
       .def("record", [](runtime::Event &e, std::uintptr_t s) { e.record(asStream(s)); })
-      .def("synchronize", &runtime::Event::synchronize, py::call_guard<py::gil_scoped_release>())
+      .def("synchronize", &runtime::Event::synchronize, py::call_guard<bindings::GilRelease>())
       .def("query", &runtime::Event::query)
       .def("wait", [](const runtime::Event &e, std::uintptr_t s) { e.waitOn(asStream(s)); });
   m.def("event_elapsed_time", &runtime::Event::elapsedMs);
+  m.def("last_launched_kernel", &runtime::lastLaunchedKernel, py::arg("device"),
+        "The name of the last kernel launched on `device` in this process ('' when none was).");
 
   py::class_<runtime::Graph>(m, "Graph")
       .def("launch", [](const runtime::Graph &g, std::uintptr_t s) { g.launch(asStream(s)); })
@@ -267,7 +269,7 @@ void defineRuntime(py::module_ &m) {
 
   py::class_<DeviceMemory, std::shared_ptr<DeviceMemory>>(m, "DeviceMemory")
       .def(py::init([](std::size_t nbytes, std::uintptr_t stream) {
-             py::gil_scoped_release release;
+             bindings::GilRelease release;
              return std::make_shared<DeviceMemory>(nbytes, asStream(stream));
            }),
            py::arg("nbytes"), py::arg("stream") = 0)
@@ -292,17 +294,17 @@ void defineRuntime(py::module_ &m) {
   m.def("copy_htod", [](std::uint64_t dst, py::handle src, std::size_t nbytes, std::uintptr_t stream) {
     HostView view(src, false);
     checkSize(view.size(), nbytes, "the source");
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     runtime::copyHostToDevice(dst, view.data(), nbytes, asStream(stream));
   });
   m.def("copy_dtoh", [](py::handle dst, std::uint64_t src, std::size_t nbytes, std::uintptr_t stream) {
     HostView view(dst, true);
     checkSize(view.size(), nbytes, "the destination");
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     runtime::copyDeviceToHost(view.data(), src, nbytes, asStream(stream));
   });
   m.def("copy_dtod", [](std::uint64_t dst, std::uint64_t src, std::size_t nbytes, std::uintptr_t stream) {
-    py::gil_scoped_release release;
+    bindings::GilRelease release;
     runtime::copyDeviceToDevice(dst, src, nbytes, asStream(stream));
   });
   m.def("memset", [](std::uint64_t dst, unsigned char value, std::size_t nbytes, std::uintptr_t stream) {

@@ -12,6 +12,7 @@
 #include "compiler/CudaToolkit.h"
 #include "compiler/Cubin.h"
 #include "compiler/Link.h"
+#include "python/bindings/ExitGate.h"
 #include "python/bindings/Launch.h"
 #include "runtime/Driver.h"
 
@@ -44,7 +45,7 @@ void defineToolkit(py::module_ &m) {
   m.def("nvrtc", [] {
     std::string error, path;
     {
-      py::gil_scoped_release release; // opens the library
+      GilRelease release; // opens the library
       path = compiler::nvrtcPath(error);
     }
     return py::make_tuple(path, error);
@@ -65,7 +66,7 @@ void defineToolkit(py::module_ &m) {
   m.def("choose_assembler", [](int driverVersion) {
     compiler::AssemblerChoice c;
     {
-      py::gil_scoped_release release; // may open nvJitLink or run `ptxas --version`
+      GilRelease release; // may open nvJitLink or run `ptxas --version`
       c = compiler::chooseAssembler(driverVersion);
     }
     py::dict d;
@@ -77,7 +78,10 @@ void defineToolkit(py::module_ &m) {
   }, py::arg("driver_version"),
         "What assembles PTX for a driver of this version (0: none): 'nvJitLink', 'ptxas' or 'none' (the "
         "driver's JIT), with the reason and what was found.");
-  m.def("warm_assembler", [] { compiler::warmAssembler(runtime::driverVersion()); },
+  m.def("warm_assembler", [] {
+    GilRelease release; // loads nvJitLink on this thread before the background one starts
+    compiler::warmAssembler(runtime::driverVersion());
+  },
         "Loads the PTX assembler that fits the driver on a background thread (once per process).");
 }
 

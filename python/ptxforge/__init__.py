@@ -13,6 +13,7 @@
 The kernel language is numba-cuda's dialect; see docs/language.md.
 """
 
+import atexit
 import os as _os
 import sys as _sys
 
@@ -33,6 +34,11 @@ from .external import CUSource, declare_device
 from .records import from_dtype
 
 __version__ = "0.1.0"
+
+# Python's exit hooks run before C's exit handlers, which destroy the statics
+# of LLVM, libnvJitLink and libcuda: the background start-up threads and any
+# daemon thread's compile or copy must be done by then.
+atexit.register(_core.join_background_work)
 
 CudaSupportError = _core.CudaSupportError
 CudaDriverError = _core.CudaDriverError

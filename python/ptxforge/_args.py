@@ -115,10 +115,10 @@ class _Transfer:
     """One host array copied in for a launch and back out after it. Until upload()
     it stands in the launch's values for the device pointer it will have."""
 
-    __slots__ = ("host", "staging", "buffer")
+    __slots__ = ("host", "staging", "buffer", "where")
 
-    def __init__(self, host, staging):
-        self.host, self.staging, self.buffer = host, staging, None
+    def __init__(self, host, staging, where):
+        self.host, self.staging, self.buffer, self.where = host, staging, None, where
 
     def upload(self):
         """Allocates the device copy and copies the host data in; returns its pointer."""
@@ -185,6 +185,30 @@ class _DeviceArrayTransfer(_HostTransfer):
         self.host.copy_to_device(self.staging)
 
 
+def copy_back(transfers, read_only, kernel_name):
+    """Copies the launch's host arrays back, but those at pointers in `read_only` (the
+    kernel never writes them). A read-only numpy array (writeable=False) that the kernel
+    may write is left as it was, and is a ValueError once the others are copied back."""
+    refused = []
+    for t in transfers:
+        if t.buffer.ptr in read_only:
+            continue
+        if not t.host.flags.writeable:
+            refused.append(t.where)
+            continue
+        t.copy_back()
+    refuse_read_only(refused, kernel_name)
+
+
+def refuse_read_only(refused, kernel_name):
+    """The ValueError for read-only numpy arrays (their `where`s) that the kernel may write."""
+    if refused:
+        raise ValueError(
+            f"kernel '{kernel_name}' may write {' and '.join(refused)}, a read-only numpy array "
+            "(writeable=False): the array was left unchanged and the launch's writes to it dropped; "
+            "pass a writeable copy (arr.copy()), or a device array")
+
+
 def upload(values, transfers):
     """The launch's values with every host array copied to the device (in argument order)."""
     if not transfers:
@@ -209,7 +233,7 @@ def _record(rec, where, transfers, host=False):
     staging = np.array(rec)
     if not staging.dtype.isnative:
         staging = staging.astype(staging.dtype.newbyteorder("="))
-    transfer = (_HostRecordTransfer if host else _RecordTransfer)(rec, staging)
+    transfer = (_HostRecordTransfer if host else _RecordTransfer)(rec, staging, where)
     transfers.append(transfer)
     return name, transfer
 
@@ -225,7 +249,7 @@ def _numpy_array(a, where, transfers, host=False):
                                               _contiguous_strides(a.shape, a.itemsize, layout))
     if host:  # a contiguous, aligned, native copy, written back after the launch
         staging = np.array(a, dtype=a.dtype.newbyteorder("="), order="C", copy=True)
-        transfer = _HostTransfer(a, staging)
+        transfer = _HostTransfer(a, staging, where)
         transfers.append(transfer)
         return name + _dims(a.ndim, "C"), (transfer, staging.shape,
                                            _contiguous_strides(staging.shape, staging.itemsize, "C"))
@@ -238,7 +262,7 @@ def _numpy_array(a, where, transfers, host=False):
         staging, layout = a, "F"
     else:
         staging, layout = np.ascontiguousarray(a), "C"
-    transfer = _Transfer(a, staging)
+    transfer = _Transfer(a, staging, where)
     transfers.append(transfer)
     strides = _contiguous_strides(staging.shape, staging.itemsize, layout)
     return name + _dims(a.ndim, layout), (transfer, staging.shape, strides)
@@ -248,7 +272,7 @@ def _device_array(a, where, transfers=None, host=False):
     if a._host != host:  # memory of the other kind: staged through a copy
         if host:
             staging = a.copy_to_host()
-            transfer = _DeviceArrayTransfer(a, staging)
+            transfer = _DeviceArrayTransfer(a, staging, where)
             transfers.append(transfer)
             return _dtype_name(a.dtype, where) + _dims(a.ndim, "C"), (
                 transfer, staging.shape, _contiguous_strides(staging.shape, staging.itemsize, "C"))

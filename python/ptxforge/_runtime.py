@@ -44,10 +44,40 @@ def is_available():
     return _core.is_available()
 
 
-def synchronize():
-    """Waits for all work on the current device (nothing to wait for on the CPU target)."""
-    if _target.gpu_available():
+def synchronize(timeout=None):
+    """Waits for all work on the current device. With `timeout` (seconds), raises
+    TimeoutError, naming the last kernel launched, if the work on the legacy default
+    stream and every blocking stream has not finished by then (non-blocking streams
+    are not waited for then). Nothing to wait for on the CPU target."""
+    if not _target.gpu_available():
+        return
+    if timeout is None:
         _core.synchronize()
+        return
+    event = Event(timing=False)
+    event.record(0)
+    _wait(event, timeout, "the device's work")
+
+
+def _wait(event, timeout, what):
+    """Polls `event` until it completes, or raises TimeoutError after `timeout` seconds.
+    A kernel fault is raised by the query, as by a synchronize."""
+    timeout = float(timeout)
+    if not timeout >= 0:  # NaN too
+        raise ValueError(f"timeout must be a number of seconds >= 0, got {timeout}")
+    deadline = time.monotonic() + timeout
+    delay = 1e-4
+    while not event.query():
+        if time.monotonic() >= deadline:
+            device = _core.current_device()
+            name = _core.last_launched_kernel(device)
+            last = f"; the last kernel launched on device {device} is '{name}'" if name else ""
+            raise TimeoutError(
+                f"{what} did not finish within {timeout:g} s{last}. A running kernel cannot be stopped: "
+                "it holds the GPU until it ends, and only the end of this process (os._exit) or a "
+                "device reset ends it sooner; results it writes are not ready")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.01)
 
 
 # -- streams ----------------------------------------------------------------------------
@@ -63,7 +93,7 @@ class _HostStream:
     def __init__(self):
         self.handle = next(_host_handles)
 
-    def synchronize(self):
+    def synchronize(self, timeout=None):  # the CPU target's work is done when queued
         pass
 
     def query(self):
@@ -115,9 +145,14 @@ class Stream:
         names = {0: "legacy default", 2: "per-thread default"}
         return f"<ptxforge Stream {names.get(self.handle, hex(self.handle))}>"
 
-    def synchronize(self):
-        """Waits for all work queued on this stream."""
-        if self._stream is not None:
+    def synchronize(self, timeout=None):
+        """Waits for all work queued on this stream; with `timeout` (seconds), raises
+        TimeoutError, naming the last kernel launched, if it has not finished by then."""
+        if timeout is not None:
+            event = Event(timing=False)
+            event.record(self)
+            _wait(event, timeout, f"the work on {self!r}")
+        elif self._stream is not None:
             self._stream.synchronize()
         elif _target.gpu_available():
             _core.stream_synchronize(self.handle)

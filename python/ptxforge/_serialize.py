@@ -16,7 +16,6 @@ so it needs neither the file nor the defining module.
 import ast
 import importlib
 import sys
-import textwrap
 
 from . import _source
 
@@ -73,7 +72,7 @@ def freeze(pyfunc, source):
 def thaw(frozen):
     """A Python function made from frozen source, its parsed tree already registered."""
     lines = frozen["lines"]
-    module = ast.parse(textwrap.dedent("".join(lines)))
+    module, _ = _source.parse_snippet("".join(lines))
     tree = next(n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
     tree.decorator_list = []
     ast.increment_lineno(module, frozen["line_offset"])

@@ -48,6 +48,29 @@ def _unreadable_source_message(pyfunc, exc):
     )
 
 
+def parse_snippet(snippet):
+    """(an ast.Module whose line 1 is the snippet's first line, the columns dedent took off).
+
+    The snippet is dedented where that leaves valid Python. A function defined
+    in an indented block whose continuation lines or multi-line strings sit
+    below its indent (even at column 0) defeats dedent, and is parsed in place
+    under a dummy block instead, its columns the file's own (0 taken off)."""
+    if not snippet[:1].isspace():
+        return ast.parse(snippet), 0
+    dedented = textwrap.dedent(snippet)
+    if dedented != snippet:
+        try:
+            module = ast.parse(dedented)
+        except SyntaxError:
+            pass
+        else:
+            first = next(ln for ln in snippet.splitlines() if ln.strip())
+            return module, len(first) - len(first.lstrip())
+    module = ast.Module(body=ast.parse("if 1:\n" + snippet).body[0].body, type_ignores=[])
+    ast.increment_lineno(module, -1)
+    return module, 0
+
+
 class FunctionSource:
     """A function's tree, its file, and where its snippet sits in the file."""
 
@@ -63,11 +86,7 @@ class FunctionSource:
             except (OSError, TypeError) as exc:
                 raise CompileError(_unreadable_source_message(pyfunc, exc)) from None
             filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
-        snippet = "".join(lines)
-        dedented = textwrap.dedent(snippet)
-        first = next((ln for ln in lines if ln.strip()), "")
-        col_offset = len(first) - len(first.lstrip()) if dedented != snippet else 0
-        self._setup(lines, filename, max(first_line - 1, 0), col_offset, linecache.getlines(filename),
+        self._setup(lines, filename, max(first_line - 1, 0), None, linecache.getlines(filename),
                     pyfunc.__name__)
 
     @classmethod
@@ -82,18 +101,26 @@ class FunctionSource:
         self.lines = lines
         self.filename = filename
         self.line_offset = line_offset
-        self.col_offset = col_offset
         snippet = "".join(lines)
         if file_lines:
             self.file_text = "".join(file_lines)
         else:  # keep line numbers right even without the whole file
             self.file_text = "\n" * self.line_offset + snippet
-        module = ast.parse(textwrap.dedent(snippet))
-        tree = next((n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        module, dedent = parse_snippet(snippet)
+        body = module.body
+        self.col_offset = dedent if col_offset is None else col_offset
+        tree = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         if tree is None:
             tree = _lambda_as_function(module)
         if tree is None:
-            raise CompileError(f"{self.filename}: no function definition found for {name or 'the function'}")
+            first = next((ln for ln in lines if ln.strip()), "").rstrip("\n")
+            col = first.find("lambda") + 1 if name == "<lambda>" and "lambda" in first else 1
+            msg = ("this lambda's source cannot be told apart from the code around it: define the kernel or "
+                   "device function with def" if name == "<lambda>"
+                   else f"no function definition found for {name or 'the function'}")
+            line = self.line_offset + 1
+            raise CompileError(f"{self.filename}:{line}:{col}: error: {msg}\n    {first}\n    {' ' * (col - 1)}^",
+                               self.filename, line, col, msg)
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 

@@ -14,7 +14,7 @@ import os
 import re
 
 from . import _core
-from .dispatcher import Dispatcher, _Compiled
+from .dispatcher import Dispatcher, _Compiled, check_cc
 from .errors import CompileError
 
 __all__ = ["load_module", "AotModule", "AotKernel"]
@@ -22,16 +22,17 @@ __all__ = ["load_module", "AotModule", "AotKernel"]
 # One line per signature in a generated header (compiler/AotHeader.cpp writes it).
 _HEADER_LINE = re.compile(r"/\* ptxforge-kernel: (\S+) (\S+) (\S+) (.*?) \*/")
 
-_ARCH = re.compile(r"^(?:sm_|compute_)?(\d)(\d)$|^(\d+)\.(\d+)$")
+_ARCH = re.compile(r"^(?:sm_|compute_)?(\d+)(\d)$|^(\d+)\.(\d+)$")
 
 
 def parse_arch(text):
-    """(major, minor) of 'sm_90', '90' or '9.0'."""
+    """(major, minor) of 'sm_90', 'sm_120', '90' or '9.0'; ValueError for text that is none of
+    these or a capability ptxforge does not compile for."""
     m = _ARCH.match(text.strip())
     if not m:
         raise ValueError(f"bad architecture '{text}': write sm_XY, e.g. sm_90 or sm_80")
     major, minor = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    return int(major), int(minor)
+    return check_cc((int(major), int(minor)))
 
 
 def arch_name(cc):

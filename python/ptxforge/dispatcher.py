@@ -12,6 +12,7 @@ compiles the general kernel only: launch facts are the GPU's specialisation.
 """
 
 import functools
+import inspect
 import itertools
 import operator
 import threading
@@ -20,7 +21,7 @@ import weakref
 
 from . import _core, _target
 from . import cache as _cache
-from ._args import describe, register_interop_types, upload
+from ._args import copy_back, describe, refuse_read_only, register_interop_types, upload
 from ._debug import check_cpu_launch, check_launch, debug_default
 from ._overloads import ForAll, Overload, SignatureDict, signature_key
 from ._signatures import select as _select_signature
@@ -30,6 +31,9 @@ from .errors import MissingLaunchConfigurationError
 from .external import link_items
 
 _DEFAULT_CC = (9, 0)
+
+
+_MAX_DIM = 2**31 - 1
 
 
 def _dim3(value, what):
@@ -47,6 +51,9 @@ def _dim3(value, what):
                          f"{what} must have 1 to 3 dimensions, got {len(dims)}")
     if any(d < 0 for d in dims):
         raise ValueError(f"{what} {dims} has a negative dimension")
+    if any(d > _MAX_DIM for d in dims):
+        raise ValueError(f"{what} {dims} has a dimension above 2**31 - 1, which no GPU allows "
+                         "(a grid's x is at most 2**31 - 1, its y and z 65535; a block has at most 1024 threads)")
     return dims + (1,) * (3 - len(dims))
 
 
@@ -83,17 +90,42 @@ class _Compiled:
         return next(name for name, rank in _STAGES.items() if rank == self.stage)
 
 
+_MAX_THREADS_PER_BLOCK = 1024
+_MAX_REGISTERS = 255
+
+
 def _launch_bounds(bounds):
     """numba's launch_bounds: max threads per block, or (max threads, min blocks per SM[, cluster])."""
     if bounds is None:
         return 0, 0
     if isinstance(bounds, int):
         bounds = (bounds,)
-    bounds = tuple(operator.index(b) for b in bounds)
+    try:
+        bounds = tuple(operator.index(b) for b in bounds)
+    except TypeError:
+        raise TypeError(f"launch_bounds takes 1 to 3 positive ints, got {bounds!r}") from None
     if not 1 <= len(bounds) <= 3 or any(b <= 0 for b in bounds):
         raise ValueError(f"Got {len(bounds)} launch bounds: {bounds!r}; launch_bounds takes 1 to 3 positive ints "
                          "(max threads per block, min blocks per multiprocessor, max blocks per cluster)")
+    if bounds[0] > _MAX_THREADS_PER_BLOCK:
+        raise ValueError(f"launch_bounds: a block has at most {_MAX_THREADS_PER_BLOCK} threads, got {bounds[0]}")
+    if any(b >= 2**31 for b in bounds[1:]):
+        raise ValueError(f"launch_bounds: {bounds[1:]} are not below 2**31")
     return bounds[0], (bounds[1] if len(bounds) > 1 else 0)
+
+
+def _max_registers(n):
+    """numba's max_registers: None or 0 for no cap, else 1 to 255 registers per thread."""
+    if n is None:
+        return 0
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"max_registers takes an int (registers per thread), got {n!r}") from None
+    if not 0 <= n <= _MAX_REGISTERS:
+        raise ValueError(f"max_registers must be 1 to {_MAX_REGISTERS} (a thread has at most {_MAX_REGISTERS} "
+                         f"registers), or 0 or None for no cap; got {n}")
+    return n
 
 
 class Dispatcher:
@@ -119,7 +151,7 @@ class Dispatcher:
         # debug=None follows PTXFORGE_DEBUG; the debug mode is documented in docs/runtime.md.
         debug = debug_default() if debug is None else bool(debug)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
-                            max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
+                            max_registers=_max_registers(max_registers), opt_level=3 if opt else 0,
                             max_threads=max_threads, min_blocks=min_blocks, link=link_items(link), debug=debug)
         self._carveout = _carveout(shared_memory_carveout)
         self._source = None
@@ -290,6 +322,9 @@ class Dispatcher:
         shared = operator.index(config[3]) if len(config) > 3 else 0
         if shared < 0:
             raise ValueError(f"dynamic shared memory of {shared} bytes is negative")
+        if shared > _MAX_DIM:
+            raise ValueError(f"dynamic shared memory of {shared} bytes is more than any GPU has "
+                             "(at most 227 KiB a block)")
         table = self._fast_table()
         bound = table.bind(griddim, blockdim, stream, shared, stream_object)
         if all(type(c) is int or (type(c) is tuple and all(type(d) is int for d in c))
@@ -350,9 +385,7 @@ class Dispatcher:
             check_launch(kernel, stream)
         if transfers:
             _core.synchronize()
-            for t in transfers:  # an array the kernel never writes needs no copy back
-                if t.buffer.ptr not in read_only:
-                    t.copy_back()
+            copy_back(transfers, read_only, self.__name__)  # not the arrays the kernel never writes
         elif key is not None and not self.options["debug"]:  # debug launches are checked here, never fast
             # A declared signature's launch converts on the fast path too (FastLaunch.cpp).
             self._fast_table().insert(key, kernel)
@@ -368,14 +401,25 @@ class Dispatcher:
         types, values, transfers = describe(args, self._param_names(), 0, keep, host=True)
         types = self._bind(types)
         compiled = self._compile(types, _CPU, "cubin")
+        # The parameter each staged array is: a read-only numpy array the kernel may write
+        # is left unchanged, and a ValueError once the others are copied back (as on the GPU).
+        param_of = {id(v[0]): i for i, v in enumerate(values) if type(v) is tuple and v and
+                    any(v[0] is t for t in transfers)}
         values = upload(values, transfers)
         kernel = self._load(compiled, -1, _CPU)  # the CPU target's code is in the JIT already
         if self.options["debug"]:  # raises what the kernel reported
             check_cpu_launch(kernel, lambda: kernel.launch(griddim, blockdim, shared, 0, values))
         else:
             kernel.launch(griddim, blockdim, shared, 0, values)
+        written, refused = compiled.artifacts.written, []
         for t in transfers:
-            t.copy_back()
+            i = param_of.get(id(t))
+            flags = getattr(t.host, "flags", None)
+            if flags is not None and not flags.writeable and (i is None or i >= len(written) or written[i]):
+                refused.append(t.where)
+            else:
+                t.copy_back()
+        refuse_read_only(refused, self.__name__)
         if not transfers and key is not None and not self.options["debug"]:
             self._fast_table().insert(key, kernel)
         del keep
@@ -696,6 +740,9 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
                    launch_bounds=launch_bounds, link=link, debug=debug)
 
     def wrap(func, signatures=(), specialized=False):
+        if not inspect.isfunction(func):
+            raise TypeError(f"ptxforge.kernel compiles Python functions (def ...), not {type(func).__name__} "
+                            f"{func!r}")
         if device:
             from .devicefunc import DeviceFunction
 
@@ -721,6 +768,21 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
 jit = kernel
 
 
+def check_cc(cc):
+    """`cc` as a (major, minor) tuple of ints, or ValueError/TypeError naming what is supported."""
+    if isinstance(cc, (str, bytes)) or not hasattr(cc, "__len__") or len(cc) != 2:
+        raise ValueError(f"cc must be a (major, minor) pair such as (9, 0), got {cc!r}")
+    try:
+        major, minor = (operator.index(c) for c in cc)
+    except TypeError:
+        raise TypeError(f"cc must be a pair of ints such as (9, 0), got {cc!r}") from None
+    bound = 1 << 62  # the check takes 64-bit ints; anything past that is nonsense all the same
+    why = _core.capability_error(max(-bound, min(major, bound)), max(-bound, min(minor, bound)))
+    if why:
+        raise ValueError(why)
+    return (major, minor)
+
+
 def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None,
                 opt=True, fma=True, max_registers=None, launch_bounds=None, launch_facts=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
@@ -728,7 +790,8 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     A kernel (the default) returns ``"void"``; with ``device=True`` the function
     becomes a ``.visible .func`` whose return type is inferred (or checked
     against the signature's) and returned as its numba spelling. `cc` defaults
-    to (9, 0). The PTX symbol is named after the function.
+    to (9, 0); for 10.0 and newer the PTX is written for sm_90, which those GPUs
+    run (assembled for their own arch). The PTX symbol is named after the function.
 
     `launch_facts` compiles the kernel a launch would specialise for these facts
     instead of the general one (docs/performance.md): a string of comma-separated
@@ -750,7 +813,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     if not device and declared not in (None, "void", "none"):
         raise TypeError(f"a kernel returns void, not {declared} (signature '{sig}'); "
                         "pass device=True for a device function")
-    cc = tuple(cc or _DEFAULT_CC)
+    cc = check_cc(_DEFAULT_CC if cc is None else cc)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
                               stage="ptx", device=bool(device), facts=launch_facts,

@@ -432,3 +432,59 @@ TEST(CudaToolkit, AssemblerNames) {
 }
 
 } // namespace
+
+// A process that exits while the warm-up thread assembles must exit cleanly:
+// exit handlers registered after warmAssembler's (nvJitLink's own, the
+// toolkit lookups') once ran first and freed what the thread was using.
+// Each try runs in a fresh process (the "threadsafe" death-test style
+// re-executes this binary), exits at once, and must leave nothing on stderr.
+TEST(WarmAssembler, ExitDuringWarmUpIsClean) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EXIT(
+        {
+          warmAssembler();
+          std::exit(0);
+        },
+        ::testing::ExitedWithCode(0), "^$");
+}
+
+TEST(WarmAssembler, JoinIsIdempotentAndAssemblyStillWorks) {
+  warmAssembler();
+  joinAssemblerWarmUp();
+  joinAssemblerWarmUp();
+  CubinResult r = assembleCubin(kScale, CubinOptions());
+  if (r.by == Assembler::None)
+    GTEST_SKIP() << "no PTX assembler here: " << r.error;
+  EXPECT_TRUE(r.ok()) << r.error;
+}
+
+TEST(CubinArch, AssemblesSm90PtxForBlackwell) {
+  for (auto [arch, sm] : {std::pair{"sm_100", 100}, {"sm_103", 103}, {"sm_120", 120}, {"sm_121", 121}}) {
+    CubinOptions o;
+    o.ccMajor = sm / 10;
+    o.ccMinor = sm % 10;
+    CubinResult r = assembleCubin(kScale, o);
+    if (r.by == Assembler::None)
+      GTEST_SKIP() << "no PTX assembler here: " << r.error;
+    ASSERT_TRUE(r.ok()) << arch << ": " << r.error;
+    std::uint32_t flags = 0;
+    std::memcpy(&flags, r.cubin.data() + 48, sizeof flags);
+    EXPECT_EQ((flags >> 8) & 0xff, static_cast<std::uint32_t>(sm)) << arch;
+  }
+}
+
+TEST(CubinArch, AnArchTheAssemblerDroppedIsNamedWithTheSupportedRange) {
+  for (Assembler only : {Assembler::NvJitLink, Assembler::Ptxas}) {
+    CubinOptions o;
+    o.ccMajor = 7;
+    o.ccMinor = 0;
+    o.only = only;
+    CubinResult r = assembleCubin(kScale, o);
+    if (r.ok() || r.error.find("CUDA 13") == std::string::npos)
+      continue; // another toolkit, or no such assembler here
+    EXPECT_NE(r.error.find("sm_70 (compute capability 7.0) cannot be assembled by CUDA 13"), std::string::npos)
+        << r.error;
+    EXPECT_NE(r.error.find("7.5, 8.0, 8.6"), std::string::npos) << r.error;
+  }
+}

@@ -139,6 +139,20 @@ TEST(DriverGpu, DeviceInfoIsSane) {
   EXPECT_TRUE(unavailableReason().empty());
 }
 
+// A process that exits while the background start-up runs exits cleanly
+// (with or without a GPU): libcuda is opened before the exit handler that
+// joins the thread is registered, so its destructors run after the join.
+TEST(Driver, ExitDuringBackgroundStartUpIsClean) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EXIT(
+        {
+          startInitAsync(0);
+          std::exit(0);
+        },
+        ::testing::ExitedWithCode(0), "^$");
+}
+
 TEST(DriverGpu, AsyncStartThenContextOnManyThreads) {
   PF_REQUIRE_GPU();
   startInitAsync(0);
