@@ -48,8 +48,8 @@ KernelError = _core.KernelError  # a kernel the CPU target stopped: a trap, a de
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
     "KernelError", "LaunchConfigurationError", "LinkError", "Reduce", "cmake_dir", "compile_for_current_device",
-    "compile_ptx",     "config", "declare_device", "doctor", "guvectorize", "include_dir", "jit", "kernel", "libdevice", "load_module",
-    "reduce", "vectorize", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
+    "compile_ptx", "config", "declare_device", "doctor", "guvectorize", "include_dir", "jit", "kernel", "libdevice",
+    "load_module", "reduce", "vectorize", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 
 
