@@ -118,42 +118,6 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
   return result;
 }
 
-// numba-cuda's cuda.bf16 functions, as the operators and libdevice functions
-// they name on bfloat16 values (the sm_90 bf16 instructions where there are
-// some; otherwise computed in float32 and rounded once).
-llvm::Value *Lowerer::bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f) {
-  const ScalarType *bf = types().bfloat16Type();
-  std::vector<llvm::Value *> a;
-  for (const Expr *e : c->args)
-    a.push_back(convert(expr(e), typeOf(e), bf, e->span()));
-  // Each call rounds once, as CUDA's __hadd/__hmul (.rn) do: no contraction
-  // of hadd(hmul(a, b), c) into an fma.
-  llvm::IRBuilder<>::FastMathFlagGuard guard(b);
-  b.clearFastMathFlags();
-  using F = frontend::Bf16Function;
-  switch (f.kind) {
-  case F::Binary:
-    switch (static_cast<frontend::BinOpKind>(f.op)) {
-    case frontend::BinOpKind::Add: return b.CreateFAdd(a[0], a[1]);
-    case frontend::BinOpKind::Sub: return b.CreateFSub(a[0], a[1]);
-    case frontend::BinOpKind::Mul: return b.CreateFMul(a[0], a[1]);
-    default: return b.CreateFDiv(a[0], a[1]);
-    }
-  case F::Neg: return b.CreateFNeg(a[0]);
-  case F::Abs: return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a[0]);
-  case F::Fma: return b.CreateIntrinsic(llvm::Intrinsic::fma, {a[0]->getType()}, {a[0], a[1], a[2]});
-  case F::Max: return b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, a[0], a[1]);
-  case F::Min: return b.CreateBinaryIntrinsic(llvm::Intrinsic::minnum, a[0], a[1]);
-  case F::Compare: return compareOne(static_cast<frontend::CmpOpKind>(f.op), a[0], bf, a[1], bf);
-  case F::ToFloat32: return b.CreateFPExt(a[0], b.getFloatTy());
-  case F::Math: {
-    llvm::Value *wide = libdevice(f.libdevice, b.getFloatTy(), {b.CreateFPExt(a[0], b.getFloatTy())});
-    return b.CreateFPTrunc(wide, valueType(bf));
-  }
-  }
-  return nullptr;
-}
-
 // len(range(start, stop, step)): the count of values, as CPython computes it;
 // 0 for a zero step, which CPython rejects when the range is made.
 llvm::Value *Lowerer::rangeLength(const frontend::CallExpr *range) {
@@ -285,6 +249,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     auto *rt = cast<ScalarType>(typeOf(c));
     if (auto *at = cast<ScalarType>(typeOf(c->args[0])); at->isComplex())
       return convert(complexAbs(expr(c->args[0]), at), complexPart(at), rt, c->span());
+    if (const HalfFunction *h = halfMathFunction("math.fabs", rt)) // abs.f16, as numba emits
+      return halfCall(*h, {c->args[0]}, c->span());
     llvm::Value *v = convert(expr(c->args[0]), typeOf(c->args[0]), rt, c->span());
     if (rt->isFloat())
       return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
@@ -321,9 +287,15 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   case BuiltinId::ComplexCtor:
   case BuiltinId::Conjugate:
     return complexCall(c, *info);
-  case BuiltinId::Bf16:
-    return bf16Call(c, *info->bf16);
+  case BuiltinId::CacheLoad:
+  case BuiltinId::CacheStore:
+    return cacheHint(c, cast<PathType>(ct)->path);
+  case BuiltinId::Half:
+    return halfCall(*info->half, {c->args.begin(), c->args.end()}, c->span());
   case BuiltinId::Math: {
+    if (c->args.size() == 1)
+      if (const HalfFunction *h = halfMathFunction(info->math->path, cast<ScalarType>(typeOf(c->args[0]))))
+        return halfCall(*h, {c->args[0]}, c->span());
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;
     for (const Expr *a : c->args) {

@@ -21,8 +21,6 @@ namespace ptxforge::compiler {
 using namespace frontend;
 using G = GpuIntrinsic;
 
-namespace {
-
 // The element pointer of ary[idx]. A literal index (`i` or `(i, j)`) goes
 // through Lowerer::elementPointer on a Subscript built over the call's own
 // argument nodes; an index held in a tuple variable is unpacked here with
@@ -48,6 +46,8 @@ llvm::Value *elementPointerOf(Lowerer &L, const Expr *ary, const Expr *idx) {
   }
   return b.CreateInBoundsGEP(b.getInt8Ty(), b.CreateExtractValue(array, {0}), offset);
 }
+
+namespace {
 
 // Float max/min by compare-and-swap on the bits (numba's semantics above).
 llvm::Value *floatMinMax(Lowerer &L, G id, llvm::Value *ptr, llvm::Value *val, llvm::Align align) {

@@ -137,8 +137,14 @@ public:
   llvm::Value *libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args);
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
   llvm::Value *rangeLength(const frontend::CallExpr *range);
-  llvm::Value *bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f);
+  /// A cuda.fp16 / cuda.bf16 function of `args` (LowerHalf.cpp); also what
+  /// math.sin and friends of a half run.
+  llvm::Value *halfCall(const frontend::HalfFunction &f, const std::vector<const frontend::Expr *> &args,
+                        const Span &at);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
+
+  // LowerMemory.cpp: cache-hint loads and stores (ldcg, stcs, ...).
+  llvm::Value *cacheHint(const frontend::CallExpr *c, const std::string &path);
 
   // LowerGpu.cpp: calls of BuiltinId::Gpu builtins (shared memory, atomics,
   // warp intrinsics, ...).

@@ -34,8 +34,13 @@ enum class BuiltinId {
   // Complex numbers: a cmath function (see CmathFunction), complex(re, im),
   // and the method z.conjugate() of any number.
   Cmath, ComplexCtor, Conjugate,
-  // numba-cuda's cuda.bf16 functions (hadd, hsin, ...); see Bf16Function.
-  Bf16,
+  // numba-cuda's cuda.fp16 and cuda.bf16 functions (hadd, hsin, ...); see
+  // HalfFunction (frontend/HalfBuiltins.cpp).
+  Half,
+  // numba-cuda's cache-hint loads and stores (ldca ... ldcv, stcg ... stwt):
+  // the operator is the path's last two letters (TypeInferMemory.cpp,
+  // compiler/LowerMemory.cpp).
+  CacheLoad, CacheStore,
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):
   // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
   Gpu,
@@ -62,15 +67,50 @@ struct CmathFunction {
   int minArity, maxArity;
 };
 
-/// One of numba-cuda's `cuda.bf16` functions: its arguments are converted to
-/// bfloat16; it gives bfloat16 (comparisons: bool; bfloat16_to_float32:
-/// float32). `op` is the BinOpKind of Binary, the CmpOpKind of Compare.
-struct Bf16Function {
-  enum Kind { Binary, Neg, Abs, Fma, Max, Min, Compare, Math, ToFloat32 } kind;
-  const char *path;          ///< "ptxforge.bf16.hadd"
-  int arity;
+/// One of numba-cuda's `cuda.fp16` / `cuda.bf16` functions, on float16 or
+/// bfloat16 (`bfloat`). Arguments are converted to the half type (FromScalar:
+/// to `other`, FromBits: to the 16-bit integer `other`) and the result is the
+/// half type, except Compare and IsNan (bool), IsInf (int32), ToFloat
+/// (float32), ToInt and AsBits (`other`). frontend/HalfBuiltins.cpp has the
+/// table, TypeInferHalf.cpp and compiler/LowerHalf.cpp the rest.
+struct HalfFunction {
+  enum Kind {
+    Arith,      ///< `op` is a BinOpKind (+ - * /)
+    Fma,
+    Neg, Abs,
+    Max, Min,   ///< a NaN operand is ignored
+    MaxNan, MinNan, ///< a NaN operand is the result
+    Compare,    ///< `op` is a CmpOpKind; ordered unless `mode` is Unordered
+    IsNan, IsInf,
+    Math,       ///< `libdevice`'s float32 function, rounded to the half type once
+    Round,      ///< `op`: 0 trunc, 1 ceil, 2 floor, 3 rint (to nearest even)
+    TanhApprox,
+    ToFloat,    ///< float32, exactly
+    FromScalar, ///< a number of type `other`, rounded by `mode`
+    ToInt,      ///< the integer type `other`, rounded by `mode`, saturating
+    AsBits, FromBits, ///< the bits as the 16-bit integer `other`, and back
+  };
+  /// How the result is rounded or clamped.
+  enum Mode {
+    Contract,  ///< to nearest; may fuse with a neighbouring mul/add (CUDA's __hadd, __hfma)
+    Nearest,   ///< to nearest, never fused (the _rn variants)
+    Saturate,  ///< to nearest, then clamped to [0, 1] (NaN gives 0)
+    Relu,      ///< to nearest, then negative results give 0
+    Zero, Down, Up, ///< the _rz, _rd, _ru conversions
+    Unordered, ///< Compare: true when either operand is NaN
+  };
+  Kind kind;
+  std::string path;   ///< "ptxforge.fp16.hadd"
+  bool bfloat;        ///< bfloat16 rather than float16
+  int arity = 1;
   int op = 0;
-  const char *libdevice = nullptr; ///< Math: the float32 function, the result rounded to bfloat16
+  Mode mode = Contract;
+  const char *libdevice = nullptr;
+  const ScalarType *other = nullptr;
+  /// The half type it works on.
+  const ScalarType *halfType() const;
+  /// Its name as the user wrote it ("fp16.hadd").
+  std::string shownName() const { return path.substr(sizeof("ptxforge.") - 1); }
 };
 
 struct BuiltinInfo {
@@ -83,11 +123,21 @@ struct BuiltinInfo {
   double constant = 0;                      ///< Constant: math.pi and friends, Python floats
   int gpu = 0;                              ///< for BuiltinId::Gpu: a GpuIntrinsic (GpuBuiltins.h)
   const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
-  const Bf16Function *bf16 = nullptr;       ///< for BuiltinId::Bf16
+  const HalfFunction *half = nullptr;       ///< for BuiltinId::Half
 };
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).
 void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds the `ptxforge.fp16` and `ptxforge.bf16` namespaces (frontend/HalfBuiltins.cpp).
+void addHalfBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+
+/// The cuda.fp16 / cuda.bf16 function numba-cuda runs for `mathPath`
+/// ("math.sin") of one argument of type `arg` (float16 or bfloat16: hsin),
+/// or nullptr: math functions of a half keep its type where numba's do.
+const HalfFunction *halfMathFunction(const std::string &mathPath, const ScalarType *arg);
+
+/// Every path the table holds that starts with `prefix` ("ptxforge.fp16."), sorted.
+std::vector<std::string> builtinPaths(const std::string &prefix);
 
 /// What `path` names, or nullptr. Paths are canonical: "ptxforge.grid",
 /// "builtins.range", "math.sqrt", "numpy.float32".

@@ -363,18 +363,9 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::Cmath:
   case BuiltinId::ComplexCtor:
   case BuiltinId::Conjugate: return complexCall(c, b, args);
-  case BuiltinId::Bf16: {
-    // numba-cuda's cuda.bf16 functions: numbers in, converted to bfloat16.
-    const Bf16Function &f = *b.bf16;
-    const std::string name = std::string(f.path).substr(std::string("ptxforge.").size());
-    arity(f.arity, f.arity, name.c_str());
-    for (std::size_t i = 0; i < args.size(); ++i)
-      if (const ScalarType *s = scalar(args[i], c->args[i], (name + "()'s argument").c_str()); s && s->isComplex())
-        fail(c->args[i]->span(), name + "() takes real numbers, not " + s->str());
-    if (f.kind == Bf16Function::Compare)
-      return tc.boolType();
-    return f.kind == Bf16Function::ToFloat32 ? tc.floatType(32) : tc.bfloat16Type();
-  }
+  case BuiltinId::Half: return halfCall(c, *b.half, args);
+  case BuiltinId::CacheLoad:
+  case BuiltinId::CacheStore: return cacheHintCall(c, b, args);
   case BuiltinId::Math: {
     const MathFunction &m = *b.math;
     arity(m.arity, m.arity, m.path);
@@ -385,6 +376,8 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
         fail(c->args[i]->span(), std::string(m.path) + "() takes real numbers; use cmath for complex ones");
       t = t ? promote(t, s) : s;
     }
+    if (const HalfFunction *h = args.size() == 1 ? halfMathFunction(m.path, t) : nullptr)
+      return h->halfType(); // numba-cuda: math.sin(float16) is fp16.hsin
     // float32 arguments (and Python floats beside them) use the float32
     // variant; anything else computes in float64, as numba does. Of Python
     // numbers alone the result is a Python float, weak like any other, so

@@ -50,6 +50,13 @@ public:
   const Type *scalarAttribute(const AttributeExpr *a, const ScalarType *s);
   const Type *complexCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
+  // numba-cuda's cuda.fp16 / cuda.bf16 functions (TypeInferHalf.cpp), and
+  // the math functions numba maps onto them for half arguments.
+  const Type *halfCall(const CallExpr *c, const HalfFunction &f, const std::vector<const Type *> &args);
+
+  // Cache-hint loads and stores (TypeInferMemory.cpp).
+  const Type *cacheHintCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
+
   // Records (TypeInferRecords.cpp).
   const Type *recordField(const Expr *e, const RecordType *r, const std::string &name, const Span &at);
   const Type *recordSubscript(const SubscriptExpr *s, const RecordType *r);

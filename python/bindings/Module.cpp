@@ -254,6 +254,8 @@ PYBIND11_MODULE(_core, m) {
       params.push_back(t->str());
     return py::make_tuple(sig.returnType->str(), params);
   });
+  m.def("builtin_paths", &frontend::builtinPaths, py::arg("prefix"),
+        "The builtin paths kernels can name under `prefix` (\"ptxforge.fp16.\"), sorted.");
   m.def("compiler_version", &compiler::compilerVersion);
   m.def("warm_assembler", &compiler::warmAssembler,
         "Loads the PTX assembler on a background thread (once per process).");
