@@ -296,6 +296,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     if (c->args.size() == 1)
       if (const HalfFunction *h = halfMathFunction(info->math->path, cast<ScalarType>(typeOf(c->args[0]))))
         return halfCall(*h, {c->args[0]}, c->span());
+    if (info->math->result >= MathFunction::Frexp || info->math->scale != 0)
+      return mathSpecial(c, *info->math);
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;
     for (const Expr *a : c->args) {

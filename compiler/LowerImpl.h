@@ -134,6 +134,8 @@ public:
   llvm::Value *specialRegister(llvm::Intrinsic::ID id, unsigned lo, unsigned hi);
   llvm::Value *grid(bool size, int ndim);
   llvm::Value *mathCall(const frontend::MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t);
+  /// math.frexp, modf, ldexp, radians and degrees (LowerMath.cpp).
+  llvm::Value *mathSpecial(const frontend::CallExpr *c, const frontend::MathFunction &m);
   llvm::Value *libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args);
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
   llvm::Value *rangeLength(const frontend::CallExpr *range);

@@ -47,6 +47,14 @@ static const MathFunction kMathFunctions[] = {
     {"math.hypot", 2, "__nv_hypot", "__nv_hypotf"},
     {"math.copysign", 2, "__nv_copysign", "__nv_copysignf"},
     {"math.fmod", 2, "__nv_fmod", "__nv_fmodf"},
+    {"math.exp2", 1, "__nv_exp2", "__nv_exp2f"},
+    {"math.remainder", 2, "__nv_remainder", "__nv_remainderf"},
+    {"math.nextafter", 2, "__nv_nextafter", "__nv_nextafterf"},
+    {"math.frexp", 1, "__nv_frexp", "__nv_frexpf", MathFunction::Frexp},
+    {"math.modf", 1, "__nv_modf", "__nv_modff", MathFunction::Modf},
+    {"math.ldexp", 2, "__nv_ldexp", "__nv_ldexpf", MathFunction::Ldexp},
+    {"math.radians", 1, nullptr, nullptr, MathFunction::Float, 3.141592653589793 / 180.0},
+    {"math.degrees", 1, nullptr, nullptr, MathFunction::Float, 180.0 / 3.141592653589793},
 };
 
 static const CmathFunction kCmathFunctions[] = {
@@ -118,7 +126,11 @@ struct Table {
     for (auto [name, value] : {std::pair<const char *, double>{"math.pi", 3.141592653589793},
                                {"math.e", 2.718281828459045}, {"math.tau", 6.283185307179586},
                                {"math.inf", std::numeric_limits<double>::infinity()},
-                               {"math.nan", std::numeric_limits<double>::quiet_NaN()}}) {
+                               {"math.nan", std::numeric_limits<double>::quiet_NaN()},
+                               {"numpy.pi", 3.141592653589793}, {"numpy.e", 2.718281828459045},
+                               {"numpy.inf", std::numeric_limits<double>::infinity()},
+                               {"numpy.nan", std::numeric_limits<double>::quiet_NaN()},
+                               {"numpy.euler_gamma", 0.5772156649015329}}) {
       BuiltinInfo info{BuiltinInfo::Constant};
       info.constant = value;
       map[name] = info;

@@ -53,7 +53,11 @@ struct MathFunction {
   int arity;             ///< 1 or 2
   const char *f64;       ///< "__nv_sqrt"
   const char *f32;       ///< "__nv_sqrtf"
-  enum Result { Float, Bool, Int } result = Float;
+  /// Frexp: (float, int32), through an int pointer; Modf: (fraction, whole
+  /// part), through a float pointer; Ldexp: x * 2**n of a float and an int32.
+  enum Result { Float, Bool, Int, Frexp, Modf, Ldexp } result = Float;
+  /// Non-zero: no libdevice call; the result is x * scale (math.radians).
+  double scale = 0;
 };
 
 /// A cmath function, built from libdevice's real functions in

@@ -374,6 +374,10 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
       const ScalarType *s = scalar(args[i], c->args[i], (std::string(m.path) + "()'s argument").c_str());
       if (s->isComplex())
         fail(c->args[i]->span(), std::string(m.path) + "() takes real numbers; use cmath for complex ones");
+      if (m.result == MathFunction::Ldexp && i == 1) { // the exponent: an int32
+        integer(s, c->args[i], "math.ldexp()'s exponent");
+        continue;
+      }
       t = t ? promote(t, s) : s;
     }
     if (const HalfFunction *h = args.size() == 1 ? halfMathFunction(m.path, t) : nullptr)
@@ -389,6 +393,10 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
       return tc.boolType();
     if (m.result == MathFunction::Int)
       return i64;
+    if (m.result == MathFunction::Frexp)
+      return tc.tupleType({ft, tc.intType(32)});
+    if (m.result == MathFunction::Modf)
+      return tc.tupleType({ft, ft});
     return ft;
   }
   default:

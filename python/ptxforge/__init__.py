@@ -16,7 +16,7 @@ The kernel language is numba-cuda's dialect; see docs/language.md.
 from . import _core, _intrinsics, _runtime
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
-from .dispatcher import Dispatcher, compile_ptx, jit, kernel
+from .dispatcher import Dispatcher, compile_ptx, compile_ptx_for_current_device, jit, kernel
 from .errors import CompileError
 from .records import from_dtype
 
@@ -28,7 +28,7 @@ CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
     "CompileError", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "compile_ptx", "jit", "kernel", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
+    "compile_ptx", "compile_ptx_for_current_device", "jit", "kernel", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 
 

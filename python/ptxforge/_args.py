@@ -148,7 +148,41 @@ def _record(rec, where, transfers):
     return name, buffer.ptr
 
 
-def _numpy_array(a, where, transfers):
+class ArgHint:
+    """A launch argument wrapped to say which way a host array is copied (numba-cuda's
+    cuda.In, cuda.Out, cuda.InOut); device arrays inside are used as they are."""
+
+    __slots__ = ("value",)
+    copy_in = copy_out = True
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.value!r})"
+
+
+class In(ArgHint):
+    """Copied to the device before the launch, not back: the kernel only reads it."""
+
+    __slots__ = ()
+    copy_out = False
+
+
+class Out(ArgHint):
+    """Copied back after the launch, not in: the kernel only writes it."""
+
+    __slots__ = ()
+    copy_in = False
+
+
+class InOut(ArgHint):
+    """Copied in and back, what a plain numpy argument gets."""
+
+    __slots__ = ()
+
+
+def _numpy_array(a, where, transfers, keep=None, copy_in=True, copy_out=True):
     import numpy as np
 
     name = _dtype_name(a.dtype, where)
@@ -162,9 +196,12 @@ def _numpy_array(a, where, transfers):
     else:
         staging, layout = np.ascontiguousarray(a), "C"
     buffer = _core.DeviceMemory(max(staging.nbytes, 1))
-    if staging.nbytes:
+    if staging.nbytes and copy_in:
         _core.copy_htod(buffer.ptr, staging, staging.nbytes, 0)
-    transfers.append(_Transfer(a, staging, buffer))
+    if copy_out:
+        transfers.append(_Transfer(a, staging, buffer))
+    else:
+        keep.append(buffer)  # freed in stream order after the launch
     strides = _contiguous_strides(staging.shape, staging.itemsize, layout)
     return name + _dims(a.ndim, layout), (buffer.ptr, staging.shape, strides)
 
@@ -238,6 +275,11 @@ def _one(arg, where, transfers, stream, keep):
     s = _scalar(arg, where)
     if s is not None:
         return s
+    if isinstance(arg, ArgHint):
+        value = arg.value
+        if type(value).__module__ == "numpy" and type(value).__name__ == "ndarray":
+            return _numpy_array(value, where, transfers, keep, arg.copy_in, arg.copy_out)
+        return _one(value, where, transfers, stream, keep)
     if isinstance(arg, _devicearray().DeviceNDArray):
         return _device_array(arg, where)
     module = type(arg).__module__

@@ -341,3 +341,11 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
     return artifacts.ptx, returned
+
+
+def compile_ptx_for_current_device(pyfunc, sig, **options):
+    """``compile_ptx`` for the current device's compute capability (sm_90 without a GPU), as
+    numba-cuda's function of that name; `options` are compile_ptx's."""
+    if "cc" in options:
+        raise TypeError("compile_ptx_for_current_device() takes the current device's cc; use compile_ptx for another")
+    return compile_ptx(pyfunc, sig, cc=Dispatcher._target_cc(), **options)
