@@ -66,6 +66,8 @@ llvm::Value *Lowerer::truthy(llvm::Value *v, const Type *t) {
 llvm::Value *Lowerer::constant(const GlobalValue &g) {
   if (g.kind == GlobalValue::Array)
     return globalArray(g);
+  if (g.kind == GlobalValue::DeviceArray)
+    return deviceArrayGlobal(g);
   if (g.kind == GlobalValue::Tuple) {
     std::vector<llvm::Value *> values;
     for (const GlobalValue &e : g.elements)
@@ -213,6 +215,8 @@ llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
     llvm::Type *elem = dtype->isComplex() ? valueType(complexPart(dtype)) : memoryType(dtype);
     if (dtype->isComplex())
       count *= 2; // the parts, interleaved
+    if (isa<RecordType>(dtype)) // a structured array: its bytes, read through field addresses
+      elem = b.getInt8Ty(), count = g.data.size();
     llvm::Constant *init = llvm::ConstantDataArray::getRaw(g.data, count, elem);
     unsigned space = g.data.size() <= 64 * 1024 ? 4 : 1;
     gv = new llvm::GlobalVariable(module, init->getType(), true, llvm::GlobalValue::InternalLinkage, init, name,

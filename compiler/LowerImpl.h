@@ -108,6 +108,8 @@ public:
   void storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype, unsigned align = 0);
   llvm::Value *constant(const frontend::GlobalValue &g);
   llvm::Value *globalArray(const frontend::GlobalValue &g);
+  /// A device array captured from the globals: its address and shape baked in (LowerGlobals.cpp).
+  llvm::Value *deviceArrayGlobal(const frontend::GlobalValue &g);
   /// A C-order array descriptor for `data` with a constant shape.
   llvm::Value *contiguousArray(const ArrayType *at, llvm::Value *data, const std::vector<std::int64_t> &shape);
   /// One position of a subscript: an evaluated integer index, or a slice.

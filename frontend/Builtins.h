@@ -158,6 +158,7 @@ struct GlobalValue {
     DeviceFunction, ///< a @jit(device=True) function
     Array,          ///< a numpy array frozen into the kernel as a read-only constant
     Tuple,          ///< a tuple of frozen values
+    DeviceArray,    ///< memory on the device (any __cuda_array_interface__ object): its address is baked in
     Opaque,         ///< something with no device meaning; an error if used
   } kind = Opaque;
   std::string path;                 ///< Path
@@ -169,8 +170,14 @@ struct GlobalValue {
   std::shared_ptr<DeviceFunctionRef> function; ///< DeviceFunction
   std::vector<std::int64_t> shape;  ///< Array: the extents (C order); `type` is the dtype
   std::string data;                 ///< Array: the elements' bytes, C order
+  std::vector<std::int64_t> strides;///< DeviceArray: byte strides (shape and `type` as for Array)
+  std::uint64_t address = 0;        ///< DeviceArray: the data pointer
   std::vector<GlobalValue> elements;///< Tuple
 };
+
+/// The array type of a DeviceArray global: C or F where its strides are
+/// contiguous, else A (frontend/GlobalValues.cpp).
+const ArrayType *deviceArrayType(const GlobalValue &g);
 
 /// The kernel's global names.
 using GlobalEnv = std::map<std::string, GlobalValue>;

@@ -45,6 +45,7 @@ const Type *Inferer::name(const NameExpr *n) {
   case GlobalValue::Constant:
   case GlobalValue::Array:
   case GlobalValue::Tuple:
+  case GlobalValue::DeviceArray:
     out.refs[n] = NameRef{nullptr, &g, nullptr};
     return globalType(n, g);
   case GlobalValue::Path:
@@ -66,6 +67,7 @@ const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
   switch (g.kind) {
   case GlobalValue::Constant: return g.type;
   case GlobalValue::Array: return tc.arrayType(g.type, static_cast<int>(g.shape.size()), Layout::C, true);
+  case GlobalValue::DeviceArray: return deviceArrayType(g);
   case GlobalValue::Tuple: {
     std::vector<const Type *> elts;
     for (const GlobalValue &e : g.elements)

@@ -74,6 +74,16 @@ const frontend::ScalarType *scalarTypeNamed(const std::string &name) {
   return t;
 }
 
+/// An array's element type: a scalar's name, or a record's numba spelling.
+const frontend::ScalarType *elementTypeNamed(const std::string &name) {
+  if (name.rfind("Record(", 0) != 0)
+    return scalarTypeNamed(name);
+  auto *r = frontend::dyn_cast<frontend::RecordType>(parseTypeOrThrow(name));
+  if (!r)
+    throw py::value_error("bad record type " + name);
+  return r;
+}
+
 frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen) {
   auto kind = t[0].cast<std::string>();
   frontend::GlobalValue g;
@@ -93,13 +103,19 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
       g.intValue = t[2].cast<std::int64_t>();
   } else if (kind == "array") { // ("array", dtype, shape, bytes in C order)
     g.kind = frontend::GlobalValue::Array;
-    g.type = scalarTypeNamed(t[1].cast<std::string>());
+    g.type = elementTypeNamed(t[1].cast<std::string>());
     g.shape = t[2].cast<std::vector<std::int64_t>>();
     g.data = t[3].cast<std::string>();
   } else if (kind == "tuple") { // ("tuple", [descriptions])
     g.kind = frontend::GlobalValue::Tuple;
     for (py::handle e : t[1])
       g.elements.push_back(convertGlobal(py::reinterpret_borrow<py::tuple>(e), seen));
+  } else if (kind == "devarray") { // ("devarray", dtype, shape, byte strides, address)
+    g.kind = frontend::GlobalValue::DeviceArray;
+    g.type = elementTypeNamed(t[1].cast<std::string>());
+    g.shape = t[2].cast<std::vector<std::int64_t>>();
+    g.strides = t[3].cast<std::vector<std::int64_t>>();
+    g.address = t[4].cast<std::uint64_t>();
   } else if (kind == "devfunc") {
     g.kind = frontend::GlobalValue::DeviceFunction;
     py::handle fn = t[1];

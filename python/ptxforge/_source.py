@@ -71,9 +71,11 @@ def _describe(value):
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
     if type(value).__name__ == "ndarray" and type(value).__module__ == "numpy":
         return _describe_array(value)
+    if _has_cuda_array_interface(value):
+        return _describe_device_array(value)
     if isinstance(value, tuple):
         parts = [_describe(v) for v in value]
-        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array")), None)
+        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array", "devarray")), None)
         if bad is not None:
             return ("opaque", f"a tuple holding {bad[1] if bad[0] == 'opaque' else 'a ' + bad[0]}")
         return ("tuple", parts)
@@ -113,15 +115,46 @@ def _describe(value):
 
 
 def _describe_array(a):
-    """A global numpy array, frozen: ("array", dtype, shape, C-order bytes)."""
-    kind = a.dtype.kind
-    if kind not in "biufc" or (kind == "f" and a.itemsize not in (2, 4, 8)) or a.dtype.names:
-        return ("opaque", f"a numpy array of dtype {a.dtype}, which kernels cannot freeze yet")
-    native = a.dtype.newbyteorder("=")
-    name = "bool" if kind == "b" else native.name
+    """A global numpy array, frozen: ("array", dtype, shape, C-order bytes); a structured
+    array's dtype is its record type's numba spelling."""
     import numpy as np
 
+    from ._args import _dtype_name
+
+    native = a.dtype.newbyteorder("=") if a.dtype.names is None else a.dtype
+    try:
+        name = _dtype_name(native, "a global array")
+    except TypeError as exc:
+        return ("opaque", f"a numpy array of dtype {a.dtype}, which kernels cannot freeze ({exc})")
     return ("array", name, tuple(int(d) for d in a.shape), np.ascontiguousarray(a, dtype=native).tobytes())
+
+
+def _has_cuda_array_interface(value):
+    if isinstance(value, type) or inspect.ismodule(value):
+        return False
+    try:
+        return hasattr(value, "__cuda_array_interface__")
+    except Exception:  # a property that refuses (a CPU tensor)
+        return False
+
+
+def _describe_device_array(value):
+    """Device memory captured from the globals (anything with __cuda_array_interface__):
+    ("devarray", dtype, shape, byte strides, address), baked into the kernel as numba does."""
+    from . import devicearray
+    from ._args import _dtype_name
+
+    cai = value.__cuda_array_interface__
+    dtype = devicearray.cai_dtype(cai)
+    try:
+        name = _dtype_name(dtype, "a global device array")
+    except TypeError as exc:
+        return ("opaque", f"a device array of dtype {dtype}, which kernels cannot use ({exc})")
+    shape = tuple(int(s) for s in cai["shape"])
+    strides = cai.get("strides")
+    strides = devicearray._contiguous_strides(shape, dtype.itemsize, "C") if strides is None else \
+        tuple(int(s) for s in strides)
+    return ("devarray", name, shape, strides, int(cai["data"][0] or 0))
 
 
 def resolve_globals(pyfunc, names):
