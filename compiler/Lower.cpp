@@ -43,6 +43,8 @@ llvm::Type *Lowerer::memoryType(const ScalarType *t) {
 llvm::Type *Lowerer::valueType(const Type *t) {
   if (isa<RecordType>(t)) // the address of its bytes
     return b.getPtrTy();
+  if (auto *e = dyn_cast<EnumType>(t)) // an enum member is its value
+    return valueType(e->value);
   if (auto *s = dyn_cast<ScalarType>(t)) {
     if (s->isBool())
       return b.getInt1Ty();
@@ -87,6 +89,8 @@ void Lowerer::startDeadBlock() { b.SetInsertPoint(llvm::BasicBlock::Create(ctx, 
 // Rebuilds one argument of type `t` from the parameters starting at `next`.
 static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next) {
   auto &b = L.b;
+  if (auto *e = dyn_cast<EnumType>(t))
+    return rebuildArgument(L, e->value, next);
   if (auto *s = dyn_cast<ScalarType>(t); s && s->isComplex()) { // two parameters, real and imaginary
     llvm::Value *re = &*next++;
     return L.makeComplex({re, &*next++});

@@ -68,6 +68,8 @@ llvm::Value *Lowerer::constant(const GlobalValue &g) {
     return globalArray(g);
   if (g.kind == GlobalValue::DeviceArray)
     return deviceArrayGlobal(g);
+  if (g.kind == GlobalValue::EnumMember)
+    return constant(g.elements[0]); // the value, of the class's value type (checked in Python)
   if (g.kind == GlobalValue::Tuple) {
     std::vector<llvm::Value *> values;
     for (const GlobalValue &e : g.elements)
@@ -156,9 +158,13 @@ llvm::Value *Lowerer::expr(const Expr *e) {
         return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
         return complexConstant(0.0, ref->builtin->constant, cast<ScalarType>(typeOf(e)));
+      if (ref->global) // an enum class's member
+        return constant(*ref->global);
       return nullptr;
     }
     const Type *bt = typeOf(a->value);
+    if ((isa<EnumType>(bt) || isa<IntEnumType>(bt)) && a->attr == "value")
+      return expr(a->value); // a member is represented by its value
     if (isa<RecordType>(bt))
       return fieldValue(e);
     if (auto *at = dyn_cast<ArrayType>(bt))
@@ -169,6 +175,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
   }
   case Expr::Kind::Subscript: {
     auto *s = cast<SubscriptExpr>(e);
+    if (const NameRef *ref = tf.refOf(e); ref && ref->global) // Cls['member']
+      return constant(*ref->global);
     if (fieldOf(e))
       return fieldValue(e);
     if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
@@ -512,6 +520,8 @@ llvm::Value *Lowerer::floatBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, c
 }
 
 llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt) {
+  if (llvm::Value *v = enumCompare(op, l, lt, r, rt))
+    return v;
   if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
     bool same = (lt->kind() == Type::Kind::None) == (rt->kind() == Type::Kind::None);
     return b.getInt1(op == CmpOpKind::Is ? same : !same);

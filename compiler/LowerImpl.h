@@ -27,6 +27,8 @@
 namespace ptxforge::compiler {
 
 using frontend::ArrayType;
+using frontend::EnumType;
+using frontend::IntEnumType;
 using frontend::RecordField;
 using frontend::RecordType;
 using frontend::Expr;
@@ -110,6 +112,9 @@ public:
   llvm::Value *globalArray(const frontend::GlobalValue &g);
   /// A device array captured from the globals: its address and shape baked in (LowerGlobals.cpp).
   llvm::Value *deviceArrayGlobal(const frontend::GlobalValue &g);
+  /// ==, !=, is, is not where an enum member takes part, or nullptr for
+  /// other comparisons (LowerGlobals.cpp).
+  llvm::Value *enumCompare(frontend::CmpOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt);
   /// A C-order array descriptor for `data` with a constant shape.
   llvm::Value *contiguousArray(const ArrayType *at, llvm::Value *data, const std::vector<std::int64_t> &shape);
   /// One position of a subscript: an evaluated integer index, or a slice.

@@ -159,6 +159,8 @@ struct GlobalValue {
     Array,          ///< a numpy array frozen into the kernel as a read-only constant
     Tuple,          ///< a tuple of frozen values
     DeviceArray,    ///< memory on the device (any __cuda_array_interface__ object): its address is baked in
+    EnumMember,     ///< an enum.Enum member (IntEnum members are Constants of an IntEnumType)
+    EnumClass,      ///< an enum class: its members, reached as Cls.name or Cls['name']
     Opaque,         ///< something with no device meaning; an error if used
   } kind = Opaque;
   std::string path;                 ///< Path
@@ -172,6 +174,11 @@ struct GlobalValue {
   std::string data;                 ///< Array: the elements' bytes, C order
   std::vector<std::int64_t> strides;///< DeviceArray: byte strides (shape and `type` as for Array)
   std::uint64_t address = 0;        ///< DeviceArray: the data pointer
+  /// EnumMember: path is the class, elements[0] the value, valueType the
+  /// class's value type; EnumClass: path is the class, elements the members
+  /// named by memberNames (aliases included).
+  const Type *valueType = nullptr;
+  std::vector<std::string> memberNames;
   std::vector<GlobalValue> elements;///< Tuple
 };
 

@@ -48,7 +48,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
                       std::to_string(argTypes.size()) + " were given");
   for (std::size_t i = 0; i < fn.params.size(); ++i) {
     const Type *t = argTypes[i];
-    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t))
+    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t))
       fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
                                   ", which has no device representation; pass numbers, arrays or tuples");
     auto local = std::make_unique<Local>();
@@ -193,7 +193,7 @@ void Inferer::stmt(const Stmt *s) {
     if (returned && returned->kind() == Type::Kind::Void)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns None; "
                              "return a value on every path");
-    if (!isa<ScalarType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v))
+    if (!isa<ScalarType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v))
       fail(r->value->span(), "a device function returns numbers or tuples of numbers, not " + v->str());
     const Type *joined = join(returned, v);
     if (!joined)
@@ -429,7 +429,7 @@ const Type *Inferer::exprUncached(const Expr *e) {
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
       const Type *t = expr(x);
       unknown |= !t;
-      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t))
+      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t))
         fail(x->span(), "a tuple in a kernel holds numbers, arrays and tuples, not " + t->str());
       elts.push_back(t);
     }
@@ -520,6 +520,10 @@ const Type *Inferer::compare(const CompareExpr *c) {
     CmpOpKind op = c->ops[i];
     if (op == CmpOpKind::In || op == CmpOpKind::NotIn)
       fail(c->span(), "'in' is not supported in kernels; compare the values one by one");
+    if (left && right && enumCompare(op, left, right, c->span())) {
+      left = right;
+      continue;
+    }
     if (left && right) {
       bool leftNone = left->kind() == Type::Kind::None, rightNone = right->kind() == Type::Kind::None;
       if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {

@@ -46,8 +46,12 @@ const Type *Inferer::name(const NameExpr *n) {
   case GlobalValue::Array:
   case GlobalValue::Tuple:
   case GlobalValue::DeviceArray:
+  case GlobalValue::EnumMember:
     out.refs[n] = NameRef{nullptr, &g, nullptr};
     return globalType(n, g);
+  case GlobalValue::EnumClass:
+    fail(n->span(), "'" + n->id + "' is an enum class; kernels use its members, as " + n->id + ".name or " + n->id +
+                        "['name']");
   case GlobalValue::Path:
     if (const BuiltinInfo *b = lookupBuiltin(g.path))
       return refType(n, b, g.path);
@@ -68,6 +72,7 @@ const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
   case GlobalValue::Constant: return g.type;
   case GlobalValue::Array: return tc.arrayType(g.type, static_cast<int>(g.shape.size()), Layout::C, true);
   case GlobalValue::DeviceArray: return deviceArrayType(g);
+  case GlobalValue::EnumMember: return tc.enumType(g.path, g.valueType);
   case GlobalValue::Tuple: {
     std::vector<const Type *> elts;
     for (const GlobalValue &e : g.elements)
@@ -80,9 +85,13 @@ const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
 }
 
 const Type *Inferer::attribute(const AttributeExpr *a) {
+  if (const GlobalValue *cls = enumClassOf(a->value))
+    return enumMember(a, *cls, a->attr, a->span());
   const Type *base = expr(a->value);
   if (!base)
     return nullptr;
+  if (const Type *t = enumAttribute(a, base))
+    return t;
   if (auto *p = dyn_cast<PathType>(base); p && p->kind() == Type::Kind::Module) {
     std::string path = p->path + "." + a->attr;
     if (const BuiltinInfo *b = lookupBuiltin(path))
@@ -106,6 +115,12 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
 }
 
 const Type *Inferer::subscript(const SubscriptExpr *s) {
+  if (const GlobalValue *cls = enumClassOf(s->value)) {
+    auto *key = dyn_cast<StrConstExpr>(s->index);
+    if (!key)
+      fail(s->index->span(), "an enum class is indexed by a member's name, a string");
+    return enumMember(s, *cls, key->value, s->index->span());
+  }
   const Type *base = expr(s->value);
   if (auto *r = base ? dyn_cast<RecordType>(base) : nullptr)
     return recordSubscript(s, r);
@@ -261,7 +276,7 @@ const TypedFunction *Inferer::callee(const CallExpr *c, const DeviceFunctionRef 
                       "recursion is not supported on the device: write it as a loop");
   for (std::size_t i = 0; i < args.size(); ++i)
     if (!isa<ScalarType>(args[i]) && !isa<ArrayType>(args[i]) && !isa<TupleType>(args[i]) &&
-        !isa<RecordType>(args[i]))
+        !isa<RecordType>(args[i]) && !isa<EnumType>(args[i]))
       fail(c->args[i]->span(), "cannot pass " + args[i]->str() + " to device function '" + ref.name + "'");
   auto typed = std::make_unique<TypedFunction>();
   typed->fn = &ref.ast->function();

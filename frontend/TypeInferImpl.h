@@ -54,6 +54,14 @@ public:
   // the math functions numba maps onto them for half arguments.
   const Type *halfCall(const CallExpr *c, const HalfFunction &f, const std::vector<const Type *> &args);
 
+  // Enums (TypeInferEnums.cpp): the EnumClass global `e` names (nullptr if
+  // none); its member `name` (Cls.name, Cls['name']); `.value`; comparisons
+  // of enum members (false when the operator is not one for them).
+  const GlobalValue *enumClassOf(const Expr *e) const;
+  const Type *enumMember(const Expr *at, const GlobalValue &cls, const std::string &name, const Span &nameSpan);
+  const Type *enumAttribute(const AttributeExpr *a, const Type *base);
+  bool enumCompare(CmpOpKind op, const Type *l, const Type *r, const Span &at);
+
   // Cache-hint loads and stores (TypeInferMemory.cpp).
   const Type *cacheHintCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 

@@ -112,6 +112,10 @@ public:
   }
 
   void value(const Type *t, py::handle v) {
+    if (auto *e = dyn_cast<EnumType>(t)) { // the dispatcher passes a member's value
+      value(e->value, v);
+      return;
+    }
     if (auto *s = dyn_cast<ScalarType>(t); s && s->isComplex()) {
       complexScalar(s, v);
       return;

@@ -116,6 +116,23 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
     g.shape = t[2].cast<std::vector<std::int64_t>>();
     g.strides = t[3].cast<std::vector<std::int64_t>>();
     g.address = t[4].cast<std::uint64_t>();
+  } else if (kind == "intenum") { // ("intenum", class, value)
+    g.kind = frontend::GlobalValue::Constant;
+    g.type = frontend::types().intEnumType(t[1].cast<std::string>());
+    g.intValue = t[2].cast<std::int64_t>();
+  } else if (kind == "enum") { // ("enum", class, value type, value description)
+    g.kind = frontend::GlobalValue::EnumMember;
+    g.path = t[1].cast<std::string>();
+    g.valueType = parseTypeOrThrow(t[2].cast<std::string>());
+    g.elements.push_back(convertGlobal(t[3].cast<py::tuple>(), seen));
+  } else if (kind == "enumclass") { // ("enumclass", class, [(name, member description), ...])
+    g.kind = frontend::GlobalValue::EnumClass;
+    g.path = t[1].cast<std::string>();
+    for (py::handle item : t[2]) {
+      auto pair = py::reinterpret_borrow<py::tuple>(item);
+      g.memberNames.push_back(pair[0].cast<std::string>());
+      g.elements.push_back(convertGlobal(pair[1].cast<py::tuple>(), seen));
+    }
   } else if (kind == "devfunc") {
     g.kind = frontend::GlobalValue::DeviceFunction;
     py::handle fn = t[1];

@@ -13,6 +13,7 @@ for arguments the C++ fast path (python/bindings/FastLaunch.cpp) does not
 read; both must give the same types for the same arguments.
 """
 
+import enum
 import sys
 
 from . import _core
@@ -244,6 +245,45 @@ def _is_cuda_dlpack(obj):
         return False
 
 
+def _value_type_name(v):
+    """numba's type of a Python value an enum member holds (int64, float64, a Tuple), or None."""
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int64" if -(2**63) <= v < 2**63 else None
+    if isinstance(v, float):
+        return "float64"
+    if isinstance(v, complex):
+        return "complex128"
+    if type(v).__module__ == "numpy" and getattr(v, "ndim", None) == 0 and hasattr(v, "dtype"):
+        return _scalar_name(v.dtype)
+    if isinstance(v, tuple):
+        parts = [_value_type_name(x) for x in v]
+        return None if None in parts or any(p.startswith("Tuple") for p in parts) else f"Tuple({', '.join(parts)})"
+    return None
+
+
+def enum_type_name(cls):
+    """numba's type of the members of the enum class `cls`: IntEnumMember(module.Name, int64), or
+    EnumMember(module.Name, T) with T the type of its members' values; None when kernels cannot
+    hold them or they differ in type."""
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if issubclass(cls, int):
+        return f"IntEnumMember({name}, int64)"
+    values = {_value_type_name(m.value) for m in cls}
+    if len(values) != 1 or None in values:
+        return None  # no members, values kernels cannot hold, or values of different types
+    return f"EnumMember({name}, {values.pop()})"
+
+
+def _enum_member(member, where):
+    type_name = enum_type_name(type(member))
+    if type_name is None:
+        raise TypeError(f"{where} is {member!r}, whose value kernels cannot hold; enum members used in kernels "
+                        "hold numbers or tuples of numbers")
+    return type_name, int(member) if isinstance(member, int) else member.value
+
+
 def _scalar(value, where):
     if isinstance(value, bool):
         return "bool", value
@@ -272,6 +312,8 @@ def describe(args, names, stream=0, keep=None):
 
 
 def _one(arg, where, transfers, stream, keep):
+    if isinstance(arg, enum.Enum):
+        return _enum_member(arg, where)
     s = _scalar(arg, where)
     if s is not None:
         return s

@@ -8,6 +8,7 @@ line and column in the user's file.
 import ast
 import builtins
 import cmath
+import enum
 import inspect
 import linecache
 import math
@@ -63,6 +64,8 @@ def _describe(value):
         return ("path", path)
     if getattr(value, "_pf_device_function", False):
         return ("devfunc", value)
+    if isinstance(value, enum.Enum) or (isinstance(value, type) and issubclass(value, enum.Enum)):
+        return _describe_enum(value)
     if getattr(value, "_pf_kernel", False):
         return ("opaque", f"the kernel '{value.__name__}'; kernels cannot call kernels: make the callee "
                           "a device function with @ptxforge.jit(device=True)")
@@ -127,6 +130,28 @@ def _describe_array(a):
     except TypeError as exc:
         return ("opaque", f"a numpy array of dtype {a.dtype}, which kernels cannot freeze ({exc})")
     return ("array", name, tuple(int(d) for d in a.shape), np.ascontiguousarray(a, dtype=native).tobytes())
+
+
+def _describe_enum(value):
+    """An enum member, ("intenum", class, value) or ("enum", class, value type, value), or a
+    class of them, ("enumclass", class, [(name, member), ...]) with its aliases."""
+    from ._args import enum_type_name
+
+    cls = value if isinstance(value, type) else type(value)
+    type_name = enum_type_name(cls)
+    if type_name is None:
+        return ("opaque", f"the enum {cls.__qualname__}, whose values are not all numbers (or tuples of "
+                          "numbers) of one type")
+    name = f"{cls.__module__}.{cls.__qualname__}"
+
+    def member(m):
+        if isinstance(m, int):
+            return ("intenum", name, int(m))
+        return ("enum", name, type_name[len("EnumMember(") + len(name) + 2:-1], _describe(m.value))
+
+    if isinstance(value, type):
+        return ("enumclass", name, [(k, member(m)) for k, m in value.__members__.items()])
+    return member(value)
 
 
 def _has_cuda_array_interface(value):
