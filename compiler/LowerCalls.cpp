@@ -290,6 +290,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   case BuiltinId::CacheLoad:
   case BuiltinId::CacheStore:
     return cacheHint(c, cast<PathType>(ct)->path);
+  case BuiltinId::ArrayMethod:
+    return arrayMethod(c, cast<PathType>(ct)->path);
   case BuiltinId::Half:
     return halfCall(*info->half, {c->args.begin(), c->args.end()}, c->span());
   case BuiltinId::Math: {

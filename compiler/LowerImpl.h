@@ -152,6 +152,11 @@ public:
                         const Span &at);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
 
+  // LowerArrays.cpp: array methods and numpy reductions (a.sum(), np.nanmax(a), a.copy()).
+  llvm::Value *arrayMethod(const frontend::CallExpr *c, const std::string &path);
+  /// Runs `body` on the address of each element of `array`, in C order.
+  void forEachElement(llvm::Value *array, const ArrayType *at, const std::function<void(llvm::Value *)> &body);
+
   // LowerMemory.cpp: cache-hint loads and stores (ldcg, stcs, ...).
   llvm::Value *cacheHint(const frontend::CallExpr *c, const std::string &path);
 

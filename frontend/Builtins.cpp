@@ -143,6 +143,7 @@ struct Table {
     dtype("builtins.float", tc.floatType(64));
     addComplex();
     addHalfBuiltins(map);
+    addArrayMethodBuiltins(map);
     addGpuBuiltins(map);
   }
 

@@ -41,6 +41,9 @@ enum class BuiltinId {
   // the operator is the path's last two letters (TypeInferMemory.cpp,
   // compiler/LowerMemory.cpp).
   CacheLoad, CacheStore,
+  // Array methods and numpy reductions (a.sum(), np.nanmax(a), a.copy()); the
+  // path names the operation (frontend/ArrayMethods.h).
+  ArrayMethod,
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):
   // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
   Gpu,
@@ -132,6 +135,9 @@ struct BuiltinInfo {
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).
 void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds the array methods ("ndarray.sum") and numpy reductions ("numpy.sum")
+/// (frontend/ArrayMethods.cpp).
+void addArrayMethodBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 /// Adds the `ptxforge.fp16` and `ptxforge.bf16` namespaces (frontend/HalfBuiltins.cpp).
 void addHalfBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 

@@ -107,7 +107,10 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return i64;
     if (a->attr == "shape" || a->attr == "strides")
       return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
-    fail(a->span(), "arrays in kernels have .size, .shape, .ndim and .strides; '" + a->attr + "' is not supported");
+    if (lookupBuiltin("ndarray." + a->attr)) // a method: a.sum(), a.copy(), ...
+      return tc.builtinType("ndarray." + a->attr);
+    fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides and the methods of docs/language.md; '" +
+                        a->attr + "' is not supported");
   }
   if (auto *s = dyn_cast<ScalarType>(base))
     return scalarAttribute(a, s);
@@ -383,6 +386,7 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::Half: return halfCall(c, *b.half, args);
   case BuiltinId::CacheLoad:
   case BuiltinId::CacheStore: return cacheHintCall(c, b, args);
+  case BuiltinId::ArrayMethod: return arrayMethodCall(c, args);
   case BuiltinId::Math: {
     const MathFunction &m = *b.math;
     arity(m.arity, m.arity, m.path);

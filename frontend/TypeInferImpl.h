@@ -62,6 +62,9 @@ public:
   const Type *enumAttribute(const AttributeExpr *a, const Type *base);
   bool enumCompare(CmpOpKind op, const Type *l, const Type *r, const Span &at);
 
+  // Array methods and numpy reductions (TypeInferArrays.cpp).
+  const Type *arrayMethodCall(const CallExpr *c, const std::vector<const Type *> &args);
+
   // Cache-hint loads and stores (TypeInferMemory.cpp).
   const Type *cacheHintCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
