@@ -105,13 +105,14 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
   // Exact operations map to NVPTX instructions without a libdevice call.
   llvm::IRBuilder<>::FastMathFlagGuard guard(b);
   b.setFastMathFlags(floatFlags());
-  std::string path = m.path;
+  std::string path = m.path; // "math.sqrt", or the ufunc "numpy.sqrt"
+  path = path.substr(path.find('.') + 1);
   llvm::Value *result = nullptr;
-  if (path == "math.sqrt")
+  if (path == "sqrt")
     result = b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, args[0]);
-  else if (path == "math.fabs")
+  else if (path == "fabs")
     result = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0]);
-  else if (path == "math.copysign")
+  else if (path == "copysign")
     result = b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, args[0], args[1]);
   else
     result = libdevice(name, ft, args);
@@ -292,6 +293,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     return cacheHint(c, cast<PathType>(ct)->path);
   case BuiltinId::ArrayMethod:
     return arrayMethod(c, cast<PathType>(ct)->path);
+  case BuiltinId::Ufunc:
+    return ufuncCall(c, *info->ufunc);
   case BuiltinId::Half:
     return halfCall(*info->half, {c->args.begin(), c->args.end()}, c->span());
   case BuiltinId::Math: {

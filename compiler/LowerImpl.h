@@ -152,6 +152,9 @@ public:
                         const Span &at);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
 
+  // LowerUfuncs.cpp: numpy ufuncs on numbers (np.add, np.maximum, np.sign, ...).
+  llvm::Value *ufuncCall(const frontend::CallExpr *c, const frontend::UfuncFunction &f);
+
   // LowerArrays.cpp: array methods and numpy reductions (a.sum(), np.nanmax(a), a.copy()).
   llvm::Value *arrayMethod(const frontend::CallExpr *c, const std::string &path);
   /// Runs `body` on the address of each element of `array`, in C order.

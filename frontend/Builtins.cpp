@@ -144,6 +144,7 @@ struct Table {
     addComplex();
     addHalfBuiltins(map);
     addArrayMethodBuiltins(map);
+    addUfuncBuiltins(map);
     addGpuBuiltins(map);
   }
 

@@ -41,6 +41,10 @@ enum class BuiltinId {
   // the operator is the path's last two letters (TypeInferMemory.cpp,
   // compiler/LowerMemory.cpp).
   CacheLoad, CacheStore,
+  // numpy ufuncs called on numbers that are not math functions (np.add,
+  // np.maximum, np.negative, ...); see UfuncFunction. np.sin and the other
+  // math ufuncs are Math entries.
+  Ufunc,
   // Array methods and numpy reductions (a.sum(), np.nanmax(a), a.copy()); the
   // path names the operation (frontend/ArrayMethods.h).
   ArrayMethod,
@@ -120,6 +124,20 @@ struct HalfFunction {
   std::string shownName() const { return path.substr(sizeof("ptxforge.") - 1); }
 };
 
+/// A numpy ufunc on numbers (frontend/Ufuncs.cpp, typed in
+/// TypeInferUfuncs.cpp, lowered in compiler/LowerUfuncs.cpp), with NumPy's
+/// result types: Binary and Compare are the operators `op` names (a
+/// BinOpKind, a CmpOpKind); the rest are named by their kind.
+struct UfuncFunction {
+  enum Kind {
+    Binary, Compare, Negative, Positive, Invert, Absolute, Square, Reciprocal, Sign, Conjugate,
+    LogicalNot, LogicalAnd, LogicalOr, LogicalXor, Maximum, Minimum, Fmax, Fmin, LogAddExp, LogAddExp2, Fmod,
+  } kind;
+  const char *path; ///< "numpy.add"
+  int arity;
+  int op = 0;
+};
+
 struct BuiltinInfo {
   /// ComplexConstant: cmath.infj and cmath.nanj, Python complex numbers
   /// 0 + `constant` j.
@@ -131,10 +149,13 @@ struct BuiltinInfo {
   int gpu = 0;                              ///< for BuiltinId::Gpu: a GpuIntrinsic (GpuBuiltins.h)
   const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
   const HalfFunction *half = nullptr;       ///< for BuiltinId::Half
+  const UfuncFunction *ufunc = nullptr;     ///< for BuiltinId::Ufunc
 };
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).
 void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds numpy's ufuncs on numbers ("numpy.add", "numpy.sin") (frontend/Ufuncs.cpp).
+void addUfuncBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 /// Adds the array methods ("ndarray.sum") and numpy reductions ("numpy.sum")
 /// (frontend/ArrayMethods.cpp).
 void addArrayMethodBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);

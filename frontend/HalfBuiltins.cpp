@@ -211,15 +211,16 @@ void addHalfBuiltins(std::unordered_map<std::string, BuiltinInfo> &table) {
 }
 
 const HalfFunction *halfMathFunction(const std::string &mathPath, const ScalarType *arg) {
+  // By the name after "math." or (the ufuncs) "numpy.".
   static const std::pair<const char *, const char *> kMath[] = {
-      {"math.trunc", "htrunc"}, {"math.ceil", "hceil"}, {"math.floor", "hfloor"}, {"math.fabs", "habs"},
-      {"math.sqrt", "hsqrt"},   {"math.log", "hlog"},   {"math.log2", "hlog2"},   {"math.log10", "hlog10"},
-      {"math.exp", "hexp"},     {"math.exp2", "hexp2"}, {"math.tanh", "htanh"},   {"math.cos", "hcos"},
-      {"math.sin", "hsin"}};
+      {"trunc", "htrunc"}, {"ceil", "hceil"}, {"floor", "hfloor"}, {"fabs", "habs"},   {"sqrt", "hsqrt"},
+      {"log", "hlog"},     {"log2", "hlog2"}, {"log10", "hlog10"}, {"exp", "hexp"},    {"exp2", "hexp2"},
+      {"tanh", "htanh"},   {"cos", "hcos"},   {"sin", "hsin"},     {"rint", "hrint"}};
   if (!arg->isFloat() || arg->weak || arg->bits != 16)
     return nullptr;
+  const std::string name = mathPath.substr(mathPath.find('.') + 1);
   for (auto [math, half] : kMath)
-    if (mathPath == math) {
+    if (name == math) {
       const BuiltinInfo *b = lookupBuiltin((arg->isBFloat16() ? "ptxforge.bf16." : "ptxforge.fp16.") + std::string(half));
       return b ? b->half : nullptr;
     }

@@ -387,6 +387,7 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::CacheLoad:
   case BuiltinId::CacheStore: return cacheHintCall(c, b, args);
   case BuiltinId::ArrayMethod: return arrayMethodCall(c, args);
+  case BuiltinId::Ufunc: return ufuncCall(c, *b.ufunc, args);
   case BuiltinId::Math: {
     const MathFunction &m = *b.math;
     arity(m.arity, m.arity, m.path);

@@ -62,6 +62,9 @@ public:
   const Type *enumAttribute(const AttributeExpr *a, const Type *base);
   bool enumCompare(CmpOpKind op, const Type *l, const Type *r, const Span &at);
 
+  // numpy ufuncs on numbers (TypeInferUfuncs.cpp).
+  const Type *ufuncCall(const CallExpr *c, const UfuncFunction &f, const std::vector<const Type *> &args);
+
   // Array methods and numpy reductions (TypeInferArrays.cpp).
   const Type *arrayMethodCall(const CallExpr *c, const std::vector<const Type *> &args);
 

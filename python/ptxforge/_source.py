@@ -12,6 +12,7 @@ import enum
 import inspect
 import linecache
 import math
+import sys
 import textwrap
 import threading
 import weakref
@@ -104,6 +105,9 @@ def _describe(value):
     module = getattr(value, "__module__", None) or ""
     if isinstance(value, type) and module == "numpy":
         return ("path", "numpy." + value.__name__)
+    np = sys.modules.get("numpy")
+    if np is not None and callable(value) and getattr(np, getattr(value, "__name__", ""), None) is value:
+        return ("path", "numpy." + value.__name__)  # a ufunc or function imported from numpy (np.sin, np.sum)
     if callable(value) and getattr(math, getattr(value, "__name__", ""), None) is value:
         return ("path", "math." + value.__name__)
     if callable(value) and getattr(cmath, getattr(value, "__name__", ""), None) is value:
