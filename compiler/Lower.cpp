@@ -370,7 +370,9 @@ void Lowerer::stmt(const Stmt *s) {
     return;
   }
   case Stmt::Kind::For:
-    if (isa<frontend::RangeType>(typeOf(cast<ForStmt>(s)->iter)))
+    if (auto u = tf.unrolled.find(cast<ForStmt>(s)); u != tf.unrolled.end())
+      forUnrolled(cast<ForStmt>(s), u->second);
+    else if (isa<frontend::RangeType>(typeOf(cast<ForStmt>(s)->iter)))
       forRange(cast<ForStmt>(s));
     else if (isa<TupleType>(typeOf(cast<ForStmt>(s)->iter)))
       forTuple(cast<ForStmt>(s));
@@ -490,6 +492,26 @@ void Lowerer::forArray(const ForStmt *f) {
     store(f->target, row, rowType);
   };
   countedLoop(f, b.getInt64(0), b.getInt64(1), [&](llvm::Value *i) { return b.CreateICmpSLT(i, extent); }, bind);
+}
+
+// `for x in literal_unroll(t)`: the copies of the body one after another
+// (frontend/Unroll.cpp); `continue` goes to the next copy, `break` past the
+// `else` block.
+void Lowerer::forUnrolled(const ForStmt *f, const std::vector<frontend::Block> &copies) {
+  auto *endBB = llvm::BasicBlock::Create(ctx, "unroll.end", fn);
+  for (const frontend::Block &copy : copies) {
+    auto *nextBB = llvm::BasicBlock::Create(ctx, "unroll.next", fn);
+    loops.push_back({nextBB, endBB});
+    block(copy);
+    loops.pop_back();
+    if (!b.GetInsertBlock()->getTerminator())
+      b.CreateBr(nextBB);
+    b.SetInsertPoint(nextBB);
+  }
+  block(f->orelse);
+  if (!b.GetInsertBlock()->getTerminator())
+    b.CreateBr(endBB);
+  b.SetInsertPoint(endBB);
 }
 
 // `for v in (a, b, c)`: the elements, converted to the loop variable's type,

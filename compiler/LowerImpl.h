@@ -81,6 +81,7 @@ public:
   std::array<llvm::Value *, 3> rangeArguments(const frontend::CallExpr *call, const ScalarType *et);
   void forArray(const frontend::ForStmt *f);
   void forTuple(const frontend::ForStmt *f);
+  void forUnrolled(const frontend::ForStmt *f, const std::vector<frontend::Block> &copies);
   void assignView(const frontend::SubscriptExpr *target, llvm::Value *value, const Type *valueType);
   void countedLoop(const frontend::ForStmt *f, llvm::Value *start, llvm::Value *step,
                    const std::function<llvm::Value *(llvm::Value *)> &condition,

@@ -107,6 +107,7 @@ struct Table {
     fn("builtins.max", BuiltinId::Max);
     fn("builtins.abs", BuiltinId::Abs);
     fn("builtins.round", BuiltinId::Round);
+    fn("ptxforge.literal_unroll", BuiltinId::LiteralUnroll);
     for (const char *op : {"ldca", "ldcg", "ldcs", "ldlu", "ldcv"})
       fn((std::string("ptxforge.") + op).c_str(), BuiltinId::CacheLoad);
     for (const char *op : {"stcg", "stcs", "stwb", "stwt"})

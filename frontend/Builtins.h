@@ -29,6 +29,8 @@ enum class BuiltinId {
   Grid, GridSize, SyncThreads,
   // Python builtins.
   Range, Len, Min, Max, Abs, Round,
+  // numba's literal_unroll(t): only as a for loop's iterable (frontend/Unroll.cpp).
+  LiteralUnroll,
   // A libdevice math function; see mathFunction().
   Math,
   // Complex numbers: a cmath function (see CmathFunction), complex(re, im),

@@ -60,8 +60,12 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     out.locals.push_back(std::move(local));
   }
   out.paramTypes = argTypes;
+  unrollLoops(fn.body, argTypes);
   std::vector<const NameExpr *> assigned;
   collectAssigned(fn.body, assigned);
+  for (const auto &[loop, copies] : out.unrolled)
+    for (const Block &copy : copies)
+      collectAssigned(copy, assigned);
   for (const NameExpr *n : assigned) {
     if (localByName.count(n->id))
       continue;
@@ -138,6 +142,14 @@ void Inferer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::For: {
     auto *f = cast<ForStmt>(s);
+    if (auto u = out.unrolled.find(f); u != out.unrolled.end()) { // literal_unroll: each copy in turn
+      ++loopDepth;
+      for (const Block &copy : u->second)
+        block(copy);
+      --loopDepth;
+      block(f->orelse);
+      return;
+    }
     const Type *iter = expr(f->iter);
     const Type *elt = nullptr;
     if (iter) {

@@ -383,6 +383,8 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::Cmath:
   case BuiltinId::ComplexCtor:
   case BuiltinId::Conjugate: return complexCall(c, b, args);
+  case BuiltinId::LiteralUnroll:
+    fail(c->span(), "literal_unroll() is only a for loop's iterable: for x in literal_unroll(t):");
   case BuiltinId::Half: return halfCall(c, *b.half, args);
   case BuiltinId::CacheLoad:
   case BuiltinId::CacheStore: return cacheHintCall(c, b, args);

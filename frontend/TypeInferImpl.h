@@ -19,6 +19,10 @@ public:
 
   void run(const FunctionDef &fn, const std::vector<const Type *> &argTypes);
 
+  // literal_unroll (Unroll.cpp): copies the bodies of the loops over
+  // literal_unroll(t) in `b` (and in the copies) into out.unrolled.
+  void unrollLoops(const Block &b, const std::vector<const Type *> &argTypes);
+
   // Statements (TypeInfer.cpp).
   void block(const Block &b);
   void stmt(const Stmt *s);

@@ -52,6 +52,10 @@ gridsize = _Intrinsic(
     "ptxforge.gridsize", "gridsize(ndim): the number of threads in the grid along each axis."
 )
 syncthreads = _Intrinsic("ptxforge.syncthreads", "syncthreads(): a barrier for the threads of a block.")
+literal_unroll = _Intrinsic(
+    "ptxforge.literal_unroll",
+    "for x in literal_unroll(t): the loop's body once per element of the tuple t, each typed on its own.",
+)
 
 
 class _Namespace:
@@ -222,6 +226,7 @@ bf16 = _HalfNamespace("bf16", "bfloat16", "bfloat16")
 
 __all__ = [
     "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
+    "literal_unroll",
     "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS,
     *scalar_types, "bool_", "fp16", "bf16",
 ]

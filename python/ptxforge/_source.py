@@ -105,6 +105,8 @@ def _describe(value):
     module = getattr(value, "__module__", None) or ""
     if isinstance(value, type) and module == "numpy":
         return ("path", "numpy." + value.__name__)
+    if module == "numba.cuda.misc.special" and getattr(value, "__name__", "") == "literal_unroll":
+        return ("path", "ptxforge.literal_unroll")  # numba's, imported from numba
     np = sys.modules.get("numpy")
     if np is not None and callable(value) and getattr(np, getattr(value, "__name__", ""), None) is value:
         return ("path", "numpy." + value.__name__)  # a ufunc or function imported from numpy (np.sin, np.sum)
