@@ -130,6 +130,11 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   addKernelAnnotations(*module, kernel, options);
   out->cooperative = module->getNamedMetadata(kCooperativeMetadata) != nullptr;
   optimize(*module, *tm, options.optLevel);
+  if (!options.device)
+    for (std::size_t i = 0; i < out->abi.size(); ++i)
+      if (out->abi[i].role == AbiSlot::Data && kernel->getArg(i)->onlyReadsMemory() &&
+          kernel->getArg(i)->hasNoCaptureAttr())
+        out->readOnlyArgs.push_back(static_cast<int>(i));
   if (options.keepIr)
     out->llvmOpt = print(*module);
   out->msOptimizing = clock.lap();

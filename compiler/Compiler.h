@@ -34,7 +34,8 @@ struct Options {
 
 enum class Stage { Typed, Llvm, Ptx, Cubin };
 
-/// Everything one compilation produced, up to the stage asked for.
+/// Everything one compilation produced, up to the stage asked for. A field
+/// added here is stored in disk-cache entries too (compiler/KernelCache.cpp).
 struct KernelArtifacts {
   std::string entryName;   ///< the PTX .entry name
   std::string signature;   ///< "(float32, float32[::1])"
@@ -49,6 +50,13 @@ struct KernelArtifacts {
   /// The kernel calls pf.cg.this_grid().sync(): it must be launched with
   /// cuLaunchCooperativeKernel, all of its blocks co-resident.
   bool cooperative = false;
+  /// ABI slots (indices into `abi`) of array and record data pointers the
+  /// kernel provably never writes (LLVM inferred readonly and nocapture after
+  /// optimisation): a host array passed there need not be copied back.
+  std::vector<int> readOnlyArgs;
+  /// Read from the disk cache (compiler/KernelCache.h), not compiled: the
+  /// IR texts are empty and the timings zero.
+  bool fromCache = false;
   /// Milliseconds spent in each stage.
   double msTyping = 0, msLowering = 0, msOptimizing = 0, msPtx = 0, msCubin = 0;
 };

@@ -35,15 +35,19 @@ struct CubinResult {
   bool ok() const { return !cubin.empty(); }
 };
 
-/// Assembles `ptx` for sm_<ccMajor><ccMinor>: nvJitLink first, then ptxas.
-/// When neither is found the result is empty with `error` set, and the
-/// caller may hand the PTX to the driver's JIT instead. Thread-safe.
+/// Assembles `ptx` for sm_<ccMajor><ccMinor>: with nvJitLink once
+/// warmAssembler has warmed it, with a ptxas process before that (or when
+/// nvJitLink is missing; nvJitLink when ptxas is). When neither is found
+/// the result is empty with `error` set, and the caller may hand the PTX to
+/// the driver's JIT instead. Thread-safe.
 CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options);
 
-/// Starts, once per process, a background thread that loads the assembler
-/// and assembles a one-instruction kernel, so that the first real assembly
-/// does not pay nvJitLink's start-up (100-300 ms on the GPU machine). Returns
-/// at once; later calls do nothing.
+/// Starts, once per process, a background thread that loads nvJitLink and
+/// assembles a one-instruction kernel with it, after which assembleCubin
+/// uses nvJitLink; until then it runs ptxas, so that no assembly waits for
+/// nvJitLink's start-up (100-300 ms on the GPU machine). The launch path
+/// calls it after its first compilation. Returns at once; later calls do
+/// nothing.
 void warmAssembler();
 
 /// Per-kernel resource use as recorded in a cubin.

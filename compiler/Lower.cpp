@@ -228,8 +228,10 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
                                     di->createSubroutineType(di->getOrCreateTypeArray({})), tf.fn->span.line,
                                     llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
     fn->setSubprogram(subprogram);
-    module.addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
-    module.addModuleFlag(llvm::Module::Warning, "Dwarf Version", 2);
+    if (!module.getModuleFlag("Debug Info Version")) { // once per module, not per function lowered
+      module.addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
+      module.addModuleFlag(llvm::Module::Warning, "Dwarf Version", 2);
+    }
   }
 
   auto *entry = llvm::BasicBlock::Create(ctx, "entry", fn);

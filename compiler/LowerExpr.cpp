@@ -10,6 +10,9 @@
 
 #include "compiler/LowerImpl.h"
 
+#include <llvm/ADT/StringExtras.h>
+#include <llvm/Support/xxhash.h>
+
 namespace ptxforge::compiler {
 
 using namespace frontend;
@@ -213,10 +216,15 @@ llvm::Value *Lowerer::expr(const Expr *e) {
 }
 
 // A global numpy array: its bytes in constant memory (addrspace 4) when they
-// fit its 64 KiB, else in read-only global memory, once per module.
+// fit its 64 KiB, else in read-only global memory, once per module. It is
+// named by its contents, so that the same kernel gives the same PTX in
+// every compilation.
 llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
   const ScalarType *dtype = types().strong(g.type);
-  std::string name = "ptxforge.global." + std::to_string(reinterpret_cast<std::uintptr_t>(&g));
+  std::string shape;
+  for (std::int64_t d : g.shape)
+    shape += "_" + std::to_string(d);
+  std::string name = "ptxforge.global." + dtype->str() + shape + "." + llvm::utohexstr(llvm::xxh3_64bits(g.data));
   llvm::GlobalVariable *gv = module.getNamedGlobal(name);
   std::size_t count = g.data.size() / dtype->byteSize();
   if (!gv) {

@@ -161,8 +161,9 @@ LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int dev
   function.cooperative = artifacts->cooperative; // pf.cg.this_grid().sync(): every launch is cooperative
 }
 
-void LoadedKernel::launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
-                          std::uintptr_t stream, const py::tuple &args) {
+std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &grid,
+                                                 const std::array<unsigned, 3> &block, unsigned shared,
+                                                 std::uintptr_t stream, const py::tuple &args) {
   if (args.size() != artifacts->params.size())
     throw py::type_error("kernel '" + artifacts->entryName + "' takes " + std::to_string(artifacts->params.size()) +
                          " arguments, got " + std::to_string(args.size()));
@@ -180,6 +181,11 @@ void LoadedKernel::launch(const std::array<unsigned, 3> &grid, const std::array<
   cfg.stream = reinterpret_cast<void *>(stream);
   runtime::ensureContext(function.device);
   runtime::launch(function, cfg, params.data());
+  std::vector<std::uintptr_t> readOnly;
+  for (int slot : artifacts->readOnlyArgs)
+    if (slot >= 0 && static_cast<std::size_t>(slot) < p.cells.size())
+      readOnly.push_back(static_cast<std::uintptr_t>(p.cells[slot]));
+  return readOnly;
 }
 
 void defineLaunch(py::module_ &m) {

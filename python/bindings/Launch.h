@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace ptxforge::bindings {
 
@@ -20,8 +21,9 @@ struct LoadedKernel {
 
   LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device);
   /// Packs plain Python values (an array as (pointer, shape, byte strides))
-  /// by the kernel's ABI and launches.
-  void launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
+  /// by the kernel's ABI and launches. Returns the data pointers passed
+  /// where the kernel never writes (KernelArtifacts::readOnlyArgs).
+  std::vector<std::uintptr_t> launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
               std::uintptr_t stream, const pybind11::tuple &args);
 };
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Compiler.h"
+#include "compiler/KernelCache.h"
 #include "python/bindings/AstConvert.h"
 #include "python/bindings/Launch.h"
 #include "runtime/Driver.h"
@@ -167,7 +168,8 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
                                                    const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
                                                    bool fma, bool lineinfo, int optLevel, int maxRegisters,
                                                    const std::string &stage, bool keepIr, bool device, int maxThreads,
-                                                   int minBlocks) {
+                                                   int minBlocks, const std::string &cacheDir,
+                                                   std::uint64_t cacheBytes) {
   std::vector<const frontend::Type *> types;
   for (const std::string &t : argTypes)
     types.push_back(parseTypeOrThrow(t));
@@ -186,11 +188,18 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   o.maxThreadsPerBlock = maxThreads;
   o.minBlocksPerSm = minBlocks;
   compiler::Stage upTo = stageByName(stage);
+  compiler::CacheSettings cache{cacheDir, cacheBytes};
+  compiler::CacheReport report;
   frontend::Diagnostic error;
   std::unique_ptr<compiler::KernelArtifacts> out;
   {
     py::gil_scoped_release release;
-    out = compiler::compileKernel(*fa.ast, types, env, o, upTo, error);
+    out = compiler::compileKernelCached(*fa.ast, types, env, o, upTo, cache, error, report);
+  }
+  if (!report.warning.empty()) {
+    py::object category = py::module_::import("ptxforge.cache").attr("CacheWarning");
+    if (PyErr_WarnEx(category.ptr(), report.warning.c_str(), 1) != 0)
+      throw py::error_already_set();
   }
   if (!out)
     raiseCompileError(error);
@@ -241,6 +250,8 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("entry_name", &compiler::KernelArtifacts::entryName)
       .def_readonly("signature", &compiler::KernelArtifacts::signature)
       .def_readonly("cooperative", &compiler::KernelArtifacts::cooperative)
+      .def_readonly("from_cache", &compiler::KernelArtifacts::fromCache)
+      .def_readonly("read_only_args", &compiler::KernelArtifacts::readOnlyArgs)
       .def_property_readonly("return_type",
                              [](const compiler::KernelArtifacts &a) { return a.returnType->str(); })
       .def_readonly("typed", &compiler::KernelArtifacts::typed)
@@ -274,7 +285,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("compile", &compile, py::arg("function"), py::arg("arg_types"), py::arg("globals"), py::arg("cc_major"),
         py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
         py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
-        py::arg("max_threads") = 0, py::arg("min_blocks") = 0);
+        py::arg("max_threads") = 0, py::arg("min_blocks") = 0, py::arg("cache_dir") = "",
+        py::arg("cache_bytes") = 0);
   m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
         "Parses a numba type string and returns its canonical spelling.");
   m.def("parse_signature", [](const std::string &text) {
@@ -290,6 +302,36 @@ PYBIND11_MODULE(_core, m) {
   m.def("builtin_paths", &frontend::builtinPaths, py::arg("prefix"),
         "The builtin paths kernels can name under `prefix` (\"ptxforge.fp16.\"), sorted.");
   m.def("compiler_version", &compiler::compilerVersion);
+  m.def("compiler_identity", &compiler::compilerIdentity,
+        "What the disk cache keys as the compiler: versions, build ID and toolchain files.");
+
+  // The disk cache (compiler/KernelCache.h); ptxforge.cache is its Python face.
+  m.def("cache_info", [](const std::string &dir) {
+    compiler::CacheInfo info;
+    {
+      py::gil_scoped_release release;
+      info = compiler::cacheInfo(dir);
+    }
+    py::dict d;
+    d["directory"] = info.directory;
+    d["entries"] = info.entries;
+    d["bytes"] = info.bytes;
+    return d;
+  });
+  m.def("cache_clear", [](const std::string &dir) {
+    py::gil_scoped_release release;
+    return compiler::clearCache(dir);
+  });
+  m.def("cache_stats", [] {
+    compiler::CacheStats s = compiler::cacheStats();
+    py::dict d;
+    d["hits"] = s.hits;
+    d["misses"] = s.misses;
+    d["stores"] = s.stores;
+    d["corrupt"] = s.corrupt;
+    d["compiles"] = s.compiles;
+    return d;
+  });
   m.def("warm_assembler", &compiler::warmAssembler,
         "Loads the PTX assembler on a background thread (once per process).");
 

@@ -11,6 +11,10 @@ interface names (CAI v3 'stream'; DLPack's ``__dlpack__(stream=...)``).
 This is the Python launch path, taken on the first launch of a signature and
 for arguments the C++ fast path (python/bindings/FastLaunch.cpp) does not
 read; both must give the same types for the same arguments.
+
+Typing touches no device: a host array's value is a placeholder (its
+_Transfer) until ``upload`` allocates and copies, so that the first launch
+of a process compiles while the driver is still creating its context.
 """
 
 import enum
@@ -103,15 +107,25 @@ def _contiguous_strides(shape, itemsize, layout):
 
 
 class _Transfer:
-    """One host array copied in for a launch and back out after it."""
+    """One host array copied in for a launch and back out after it (either way only, for
+    pf.In and pf.Out). Until upload() it stands in the launch's values for the device
+    pointer it will have."""
 
-    __slots__ = ("host", "staging", "buffer")
+    __slots__ = ("host", "staging", "buffer", "copy_in", "copy_out")
 
-    def __init__(self, host, staging, buffer):
-        self.host, self.staging, self.buffer = host, staging, buffer
+    def __init__(self, host, staging, copy_in=True, copy_out=True):
+        self.host, self.staging, self.buffer = host, staging, None
+        self.copy_in, self.copy_out = copy_in, copy_out
+
+    def upload(self):
+        """Allocates the device copy and copies the host data in; returns its pointer."""
+        self.buffer = _core.DeviceMemory(max(self.staging.nbytes, 1))
+        if self.staging.nbytes and self.copy_in:
+            _core.copy_htod(self.buffer.ptr, self.staging, self.staging.nbytes, 0)
+        return self.buffer.ptr
 
     def copy_back(self):
-        if not self.host.flags.writeable:
+        if not self.host.flags.writeable or not self.copy_out:
             return
         if self.staging is self.host:
             if self.host.nbytes:
@@ -135,6 +149,22 @@ class _RecordTransfer(_Transfer):
             self.host[name] = self.staging[name]
 
 
+def upload(values, transfers):
+    """The launch's values with every host array copied to the device (in argument order)."""
+    if not transfers:
+        return values
+    pointers = {id(t): t.upload() for t in transfers}
+
+    def place(v):
+        if isinstance(v, _Transfer):
+            return pointers[id(v)]
+        if type(v) is tuple:
+            return tuple(place(x) for x in v)
+        return v
+
+    return place(values)
+
+
 def _record(rec, where, transfers):
     """A record passed by reference, as numba does: a device copy, written back after the launch."""
     import numpy as np
@@ -143,10 +173,9 @@ def _record(rec, where, transfers):
     staging = np.array(rec)
     if not staging.dtype.isnative:
         staging = staging.astype(staging.dtype.newbyteorder("="))
-    buffer = _core.DeviceMemory(staging.nbytes)
-    _core.copy_htod(buffer.ptr, staging, staging.nbytes, 0)
-    transfers.append(_RecordTransfer(rec, staging, buffer))
-    return name, buffer.ptr
+    transfer = _RecordTransfer(rec, staging)
+    transfers.append(transfer)
+    return name, transfer
 
 
 class ArgHint:
@@ -183,7 +212,7 @@ class InOut(ArgHint):
     __slots__ = ()
 
 
-def _numpy_array(a, where, transfers, keep=None, copy_in=True, copy_out=True):
+def _numpy_array(a, where, transfers, copy_in=True, copy_out=True):
     import numpy as np
 
     name = _dtype_name(a.dtype, where)
@@ -196,15 +225,10 @@ def _numpy_array(a, where, transfers, keep=None, copy_in=True, copy_out=True):
         staging, layout = a, "F"
     else:
         staging, layout = np.ascontiguousarray(a), "C"
-    buffer = _core.DeviceMemory(max(staging.nbytes, 1))
-    if staging.nbytes and copy_in:
-        _core.copy_htod(buffer.ptr, staging, staging.nbytes, 0)
-    if copy_out:
-        transfers.append(_Transfer(a, staging, buffer))
-    else:
-        keep.append(buffer)  # freed in stream order after the launch
+    transfer = _Transfer(a, staging, copy_in, copy_out)
+    transfers.append(transfer)
     strides = _contiguous_strides(staging.shape, staging.itemsize, layout)
-    return name + _dims(a.ndim, layout), (buffer.ptr, staging.shape, strides)
+    return name + _dims(a.ndim, layout), (transfer, staging.shape, strides)
 
 
 def _device_array(a, where):
@@ -300,7 +324,8 @@ def _scalar(value, where):
 
 def describe(args, names, stream=0, keep=None):
     """(types, values, transfers) for one launch's arguments on `stream`; what must
-    live until the launch is queued (DLPack imports) is appended to `keep`."""
+    live until the launch is queued (DLPack imports) is appended to `keep`. Host
+    arrays are not on the device yet: pass the values through upload()."""
     types, values, transfers = [], [], []
     keep = [] if keep is None else keep
     for i, arg in enumerate(args):
@@ -320,7 +345,7 @@ def _one(arg, where, transfers, stream, keep):
     if isinstance(arg, ArgHint):
         value = arg.value
         if type(value).__module__ == "numpy" and type(value).__name__ == "ndarray":
-            return _numpy_array(value, where, transfers, keep, arg.copy_in, arg.copy_out)
+            return _numpy_array(value, where, transfers, arg.copy_in, arg.copy_out)
         return _one(value, where, transfers, stream, keep)
     if isinstance(arg, _devicearray().DeviceNDArray):
         return _device_array(arg, where)

@@ -28,7 +28,7 @@ _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math
 class FunctionSource:
     """A function's tree, its file, and where its snippet sits in the file."""
 
-    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names")
+    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines")
 
     def __init__(self, pyfunc):
         try:
@@ -38,21 +38,36 @@ class FunctionSource:
                 f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
                 "defined in files or notebooks, not ones built with exec() or at the prompt"
             ) from None
-        self.filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
+        filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
         snippet = "".join(lines)
         dedented = textwrap.dedent(snippet)
         first = next((ln for ln in lines if ln.strip()), "")
-        self.col_offset = len(first) - len(first.lstrip()) if dedented != snippet else 0
-        self.line_offset = max(first_line - 1, 0)
-        file_lines = linecache.getlines(self.filename)
+        col_offset = len(first) - len(first.lstrip()) if dedented != snippet else 0
+        self._setup(lines, filename, max(first_line - 1, 0), col_offset, linecache.getlines(filename),
+                    pyfunc.__name__)
+
+    @classmethod
+    def from_lines(cls, lines, filename, line_offset, col_offset):
+        """The source of a function carried elsewhere (a kernel pickled by value): its lines
+        and their place in their file, with no file to read."""
+        self = cls.__new__(cls)
+        self._setup(list(lines), filename, line_offset, col_offset, None, None)
+        return self
+
+    def _setup(self, lines, filename, line_offset, col_offset, file_lines, name):
+        self.lines = lines
+        self.filename = filename
+        self.line_offset = line_offset
+        self.col_offset = col_offset
+        snippet = "".join(lines)
         if file_lines:
             self.file_text = "".join(file_lines)
         else:  # keep line numbers right even without the whole file
             self.file_text = "\n" * self.line_offset + snippet
-        module = ast.parse(dedented)
+        module = ast.parse(textwrap.dedent(snippet))
         tree = next((n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         if tree is None:
-            raise CompileError(f"{self.filename}: no function definition found for {pyfunc.__name__}")
+            raise CompileError(f"{self.filename}: no function definition found for {name or 'the function'}")
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
@@ -63,6 +78,9 @@ def _describe(value):
     path = getattr(value, "_pf_path", None)
     if isinstance(path, str):
         return ("path", path)
+    frozen = getattr(value, "_pf_frozen", None)  # a global that travelled with a pickled kernel
+    if isinstance(frozen, tuple):
+        return frozen
     if getattr(value, "_pf_device_function", False):
         return ("devfunc", value)
     if isinstance(value, enum.Enum) or (isinstance(value, type) and issubclass(value, enum.Enum)):
@@ -216,14 +234,23 @@ _parsed = weakref.WeakKeyDictionary()
 _parsed_lock = threading.Lock()
 
 
-def parsed_function(pyfunc):
-    """(FunctionSource, the C++ tree) of `pyfunc`, parsed once per function."""
+def _parse(src):
     from . import _core
 
+    return src, _core.parse_function(src.tree, src.filename, src.file_text, src.line_offset, src.col_offset)
+
+
+def parsed_function(pyfunc):
+    """(FunctionSource, the C++ tree) of `pyfunc`, parsed once per function."""
     with _parsed_lock:
         entry = _parsed.get(pyfunc)
         if entry is None:
-            src = FunctionSource(pyfunc)
-            fa = _core.parse_function(src.tree, src.filename, src.file_text, src.line_offset, src.col_offset)
-            entry = _parsed[pyfunc] = (src, fa)
+            entry = _parsed[pyfunc] = _parse(FunctionSource(pyfunc))
     return entry
+
+
+def register_source(pyfunc, src):
+    """Gives `pyfunc` the source `src` (a function rebuilt from carried lines)."""
+    entry = _parse(src)
+    with _parsed_lock:
+        _parsed[pyfunc] = entry

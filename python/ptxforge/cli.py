@@ -2,11 +2,16 @@
 
     ptxforge compile FILE.py [FILE.py ...] [--emit=typed|llvm|llvm-opt|ptx|cubin] [-o DIR]
                      [--kernel NAME] [--sig SIGNATURE] [--cc 9.0] [--fastmath] [--lineinfo]
+    ptxforge cache info | clear
 
 Each file is imported (its ``if __name__ == "__main__"`` part does not run);
 every kernel in it with a signature (``@pf.kernel("void(float32[::1])")``,
 or ``--sig``) is compiled. With no ``--emit`` a summary is printed per
-kernel: signature, PTX size, registers and the first PTX lines.
+kernel: signature, PTX size, registers and the first PTX lines. Kernels
+found in the disk cache are read from it (the summary says so).
+
+``ptxforge cache info`` shows where the disk cache is and what it holds;
+``ptxforge cache clear`` empties it.
 """
 
 import argparse
@@ -16,6 +21,7 @@ import sys
 import time
 
 from . import _core
+from . import cache as _cache
 from .dispatcher import Dispatcher
 
 _EMIT_ATTR = {"typed": "typed", "llvm": "llvm", "llvm-opt": "llvm_opt", "ptx": "ptx"}
@@ -48,11 +54,12 @@ def _summary(name, artifacts, ms, out):
     res = artifacts.resources()
     regs = res.get("registers", "?")
     ptx_lines = [ln for ln in artifacts.ptx.splitlines() if ln.strip() and not ln.startswith("//")]
+    how = "read from the disk cache" if artifacts.from_cache else "compiled"
     out.write(f"kernel {name}{artifacts.signature}\n")
     out.write(f"  entry {artifacts.entry_name}: PTX {len(artifacts.ptx)} bytes, cubin "
               f"{len(artifacts.cubin)} bytes ({artifacts.assembler or 'none: ' + artifacts.assembler_error}), "
               f"registers {regs}, shared {res.get('shared_bytes', '?')} B, local {res.get('local_bytes', '?')} B, "
-              f"compiled in {ms:.1f} ms\n")
+              f"{how} in {ms:.1f} ms\n")
     # The entry line, then the first instructions (parameter and register
     # declarations are summarised above).
     entry = next((ln for ln in ptx_lines if ".entry" in ln), "")
@@ -110,6 +117,28 @@ def _cmd_compile(args):
     return status
 
 
+def _size(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def _cmd_cache(args):
+    if args.action == "clear":
+        removed = _cache.clear()
+        print(f"removed {removed} cached kernel{'s' if removed != 1 else ''} from {_cache.directory()}")
+        return 0
+    info = _cache.info()
+    state = "on" if info["enabled"] else "off (PTXFORGE_CACHE=0)"
+    print(f"directory:  {info['directory']}")
+    print(f"state:      {state}")
+    print(f"entries:    {info['entries']} (one per kernel and signature)")
+    print(f"size:       {_size(info['bytes'])} of at most {_size(info['max_bytes'])} (PTXFORGE_CACHE_SIZE)")
+    print(f"compiler:   {'; '.join(_core.compiler_identity().split('; ')[:3])} (entries of other builds are never read)")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="ptxforge", description="Compile ptxforge kernels and show each stage.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,5 +151,9 @@ def main(argv=None):
     c.add_argument("--cc", help="compute capability, e.g. 9.0 (default: the GPU's, else 9.0)")
     c.add_argument("--fastmath", action="store_true")
     c.add_argument("--lineinfo", action="store_true")
+    k = sub.add_parser("cache", help="show or empty the disk cache of compiled kernels")
+    k.add_argument("action", choices=["info", "clear"])
     args = parser.parse_args(argv)
+    if args.command == "cache":
+        return _cmd_cache(args)
     return _cmd_compile(args)

@@ -35,5 +35,10 @@ class DeviceFunction:
         raise TypeError(f"device function '{self.__name__}' can only be called from a kernel "
                         "or another device function")
 
+    def __reduce__(self):
+        from ._serialize import reduce_device_function
+
+        return reduce_device_function(self)
+
     def __repr__(self):
         return f"<ptxforge device function {self.__name__}>"

@@ -6,12 +6,14 @@ device.
 """
 
 import functools
+import itertools
 import operator
 import threading
 import weakref
 
 from . import _core
-from ._args import describe, register_interop_types
+from . import cache as _cache
+from ._args import describe, register_interop_types, upload
 from ._source import parsed_function, resolve_globals
 from .errors import CompileError
 
@@ -81,9 +83,10 @@ class Dispatcher:
     _pf_kernel = True
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, launch_bounds=None):
+                 max_registers=0, opt=True, launch_bounds=None, cache=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
+        self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
         max_threads, min_blocks = _launch_bounds(launch_bounds)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
@@ -92,6 +95,7 @@ class Dispatcher:
         self._ast = None
         self._lock = threading.RLock()
         self._overloads = {}  # (types, cc) -> _Compiled
+        self._compiling = {}  # (types, cc) -> the lock its compilation holds
         self._fast = None  # _core.FastTable: fast-path key -> loaded function
         self.signatures = []
         for sig in signatures:
@@ -123,7 +127,16 @@ class Dispatcher:
 
     def _compile(self, types, cc, stage, keep_ir=False):
         key = (types, cc)
+        compiled = self._overloads.get(key)
+        if compiled is not None and compiled.stage >= _STAGES[stage] and (not keep_ir or compiled.artifacts.llvm_opt):
+            return compiled
+        # One compilation per signature: threads that want the same one wait for it;
+        # other signatures of this kernel compile meanwhile (the GIL is released).
         with self._lock:
+            key_lock = self._compiling.get(key)
+            if key_lock is None:
+                key_lock = self._compiling[key] = threading.RLock()
+        with key_lock:
             compiled = self._overloads.get(key)
             if compiled is None or compiled.stage < _STAGES[stage] or (keep_ir and not compiled.artifacts.llvm_opt):
                 if compiled is not None:  # never lose what an earlier compile kept
@@ -131,10 +144,13 @@ class Dispatcher:
                     keep_ir = keep_ir or bool(compiled.artifacts.llvm_opt)
                 fa = self._function_ast()
                 globals_ = resolve_globals(self.py_func, self._source.names)
+                cache_dir, cache_bytes = _cache.settings(self._use_cache)
                 artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
-                                          **self.options)
-                compiled = _Compiled(artifacts, _STAGES[stage])
-                self._overloads[key] = compiled
+                                          cache_dir=cache_dir, cache_bytes=cache_bytes, **self.options)
+                new = _Compiled(artifacts, _STAGES[stage])
+                if compiled is not None:
+                    new.loaded = compiled.loaded
+                compiled = self._overloads[key] = new
             return compiled
 
     def compile(self, sig):
@@ -156,6 +172,7 @@ class Dispatcher:
     __getitem__ = _core.dispatcher_getitem
 
     def _configure(self, config):
+        _core.start_init(_core.current_device())  # a launch is coming: start the driver now
         if not isinstance(config, tuple):
             raise TypeError("launch as kernel[blocks, threads](...) or kernel[blocks, threads, stream, shared_bytes](...)")
         if not 2 <= len(config) <= 4:
@@ -191,14 +208,19 @@ class Dispatcher:
         """The Python launch path: types the arguments, compiles and loads on a miss,
         copies numpy arrays in and back. Returns the LoadedKernel used."""
         device = _core.current_device()
-        # Driver start-up and the assembler's own start-up run on background
-        # threads while the arguments are typed and the kernel compiled.
+        # The driver starts on a background thread (cuInit, then the primary
+        # context). Typing the arguments touches no device; the compile (or the
+        # disk cache's load) needs only cuInit's answer, the compute capability,
+        # and runs while the context is being made. Host arrays are copied in after.
         _core.start_init(device)
-        _core.warm_assembler()
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
+        self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
         compiled = self._compile(types, cc, "cubin")
+        if not compiled.artifacts.from_cache:
+            _note_run_time_compile()
+        values = upload(values, transfers)
         kernel = compiled.loaded.get(device)
         if kernel is None:
             with self._lock:
@@ -206,11 +228,12 @@ class Dispatcher:
                 if kernel is None:
                     kernel = _core.LoadedKernel(compiled.artifacts, device)
                     compiled.loaded[device] = kernel
-        kernel.launch(griddim, blockdim, shared, stream, values)
+        read_only = kernel.launch(griddim, blockdim, shared, stream, values)
         if transfers:
             _core.synchronize()
-            for t in transfers:
-                t.copy_back()
+            for t in transfers:  # an array the kernel never writes needs no copy back
+                if t.buffer.ptr not in read_only:
+                    t.copy_back()
         elif key is not None:
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
@@ -260,6 +283,22 @@ class Dispatcher:
             return next(iter(result.values()))
         return result
 
+    # -- travelling to other processes (ptxforge/_serialize.py) -------------------
+
+    def __reduce__(self):
+        from ._serialize import reduce_kernel
+
+        return reduce_kernel(self)
+
+    @classmethod
+    def _rebuild(cls, pyfunc, signatures, options, use_cache):
+        """A kernel object for `pyfunc` with the options and signatures of one that travelled."""
+        d = cls(pyfunc, (), cache=use_cache)
+        d.options = dict(options)
+        for types in signatures:
+            d._check_signature(types)
+        return d
+
     @property
     def overloads(self):
         """{signature: entry name} of what has been compiled."""
@@ -267,6 +306,18 @@ class Dispatcher:
 
     def __repr__(self):
         return f"<ptxforge kernel {self.__name__}>"
+
+
+_run_time_compiles = itertools.count(1)
+
+
+def _note_run_time_compile():
+    """A process that compiles a second kernel at run time will likely compile more: nvJitLink
+    (0.3 ms a kernel on the GPU machine, against 17 ms for a ptxas process) is warmed on a
+    background thread from then on. Until then, and in processes that compile one kernel,
+    ptxas assembles and nvJitLink's costly start-up is never paid."""
+    if next(_run_time_compiles) == 2:
+        _core.warm_assembler()
 
 
 def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key):
@@ -278,12 +329,14 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
-           max_registers=None, opt=True, debug=False, cache=False, link=None, inline=None,
+           max_registers=None, opt=True, debug=False, cache=None, link=None, inline=None,
            launch_bounds=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
     signatures for eager type checking (``@kernel("void(float32[::1])")``).
+    Compiled kernels are kept in the disk cache (ptxforge.cache) unless
+    ``cache=False``; numba's ``cache=True`` is the default here.
     """
     if debug:
         raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
@@ -297,7 +350,7 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
             from .devicefunc import DeviceFunction
 
             return DeviceFunction(func, options)
-        return Dispatcher(func, signatures, **options)
+        return Dispatcher(func, signatures, cache=cache, **options)
 
     if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
         return wrap(func_or_sig)

@@ -8,6 +8,9 @@
   text explicitly (the robustness test uses it for PTX made in a subprocess).
 - ``make_module`` writes kernel source to a file and imports it, so that tests
   know the exact line and column of every node.
+- The disk cache lives in a temporary directory for the whole session (and
+  the subprocesses tests start), never in ~/.cache; ``cache_dir`` gives a test
+  a fresh one of its own.
 """
 
 import hashlib
@@ -21,8 +24,13 @@ import textwrap
 
 import pytest
 
-import ptxforge
-from ptxforge import _core
+# Before anything compiles: the suite's disk cache is private to this session.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="pf-test-cache-")
+os.environ["PTXFORGE_CACHE_DIR"] = _SESSION_CACHE
+os.environ.pop("PTXFORGE_CACHE", None)
+
+import ptxforge  # noqa: E402
+from ptxforge import _core  # noqa: E402
 
 PTXAS_ARCH = "sm_90"
 
@@ -83,6 +91,10 @@ def pytest_configure(config):
         _core.compile = _recording_compile(_core.compile)
 
 
+def pytest_unconfigure(config):
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
+
+
 def pytest_report_header(config):
     gpu = "yes" if ptxforge.is_available() else f"no ({_core.unavailable_reason()})"
     return [f"ptxforge {ptxforge.__version__}, CUDA GPU: {gpu}",
@@ -140,6 +152,16 @@ def make_module(tmp_path):
         return module
 
     return make
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    """A fresh, empty disk cache for this test (and its subprocesses), as a pathlib.Path."""
+    path = tmp_path / "kernel-cache"
+    monkeypatch.setenv("PTXFORGE_CACHE_DIR", str(path))
+    monkeypatch.delenv("PTXFORGE_CACHE", raising=False)
+    monkeypatch.delenv("PTXFORGE_CACHE_SIZE", raising=False)
+    return path
 
 
 @pytest.fixture

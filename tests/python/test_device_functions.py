@@ -126,6 +126,13 @@ def test_device_functions_cannot_be_called_from_python_and_kernels_not_from_kern
         calls_a_kernel.inspect_ptx("void(int64[::1])")
 
 
+def test_lineinfo_with_device_functions():
+    # Each function lowered used to add the debug-info module flags again: invalid IR.
+    ptx, _ = pf.compile_ptx(uses_device_functions, "void(float32[::1], float32[::1], float32[::1], "
+                            "float32[::1], float32[::1])", lineinfo=True)
+    assert ".loc" in ptx and ".file" in ptx
+
+
 @pytest.mark.gpu
 def test_results_match_numpy(rng):
     n = 10_001

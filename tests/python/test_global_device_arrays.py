@@ -144,3 +144,20 @@ def test_structured_constants_on_the_gpu():
     np.testing.assert_array_equal(b, CONST_RECORD["y"])
     np.testing.assert_array_equal(c, CONST_ALIGNED["y"])
     np.testing.assert_array_equal(d, CONST_ALIGNED["z"].astype(int) + CONST_ALIGNED["x"])
+
+
+def test_kernels_holding_device_memory_do_not_travel(make_module):
+    import pickle
+
+    mod = make_module("""
+        import ptxforge as pf
+
+        def make(a):
+            @pf.kernel
+            def k(out):
+                out[0] = a[0]
+            return k
+    """)
+    k = mod.make(Interface(shape=(4,), dtype=np.float32, address=0x7F0000001000))
+    with pytest.raises(pickle.PicklingError, match="uses the device memory of a by address"):
+        pickle.dumps(k)

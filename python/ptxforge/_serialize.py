@@ -1,0 +1,130 @@
+"""Kernels that travel: pickling kernel and device-function objects.
+
+A kernel reachable as ``module.qualname`` from an importable module (not
+``__main__``) pickles by reference: the receiving process imports the module
+and gets that very object. Any other (a closure, one made in a function, one
+in a script) pickles by value, as numba's do: its source lines, where they
+sit in their file, and its globals and closure variables frozen to the
+descriptions the compiler reads (so the disk cache finds the same entry in
+the receiving process). Device functions it calls travel the same way.
+
+The receiving process rebuilds the function from the source with the
+decorators left out; the tree it compiles is parsed from the carried lines,
+so it needs neither the file nor the defining module.
+"""
+
+import ast
+import importlib
+import pickle
+import sys
+import textwrap
+
+from . import _source
+
+
+class Frozen:
+    """A global frozen for travel: stands for its description when compiled."""
+
+    __slots__ = ("_pf_frozen",)
+
+    def __init__(self, description):
+        self._pf_frozen = description
+
+    def __reduce__(self):
+        return Frozen, (self._pf_frozen,)
+
+    def __repr__(self):
+        return f"<ptxforge frozen global {self._pf_frozen[0]}>"
+
+
+def _by_reference(obj):
+    """(module, qualname) when importing names `obj` itself, else None."""
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if not module or not qualname or module == "__main__" or "<locals>" in qualname:
+        return None
+    found = sys.modules.get(module)
+    if found is None:
+        return None
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return (module, qualname) if found is obj else None
+
+
+def rebuild_by_reference(module, qualname):
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _holds_device_memory(description):
+    kind = description[0]
+    if kind == "devarray":
+        return True
+    return kind == "tuple" and any(_holds_device_memory(d) for d in description[1])
+
+
+def freeze(pyfunc, source):
+    """What rebuilds `pyfunc` elsewhere: its lines and position, and its globals frozen."""
+    globals_ = _source.resolve_globals(pyfunc, source.names)
+    held = sorted(name for name, d in globals_.items() if _holds_device_memory(d))
+    if held:
+        raise pickle.PicklingError(
+            f"{pyfunc.__qualname__} uses the device memory of {', '.join(held)} by address, which means nothing "
+            "in another process; pass the array as an argument instead")
+    return {
+        "name": pyfunc.__name__,
+        "qualname": pyfunc.__qualname__,
+        "module": pyfunc.__module__,
+        "filename": source.filename,
+        "lines": source.lines,
+        "line_offset": source.line_offset,
+        "col_offset": source.col_offset,
+        "globals": globals_,
+    }
+
+
+def thaw(frozen):
+    """A Python function made from frozen source, its parsed tree already registered."""
+    lines = frozen["lines"]
+    module = ast.parse(textwrap.dedent("".join(lines)))
+    tree = next(n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    tree.decorator_list = []
+    ast.increment_lineno(module, frozen["line_offset"])
+    namespace = {name: Frozen(description) for name, description in frozen["globals"].items()}
+    namespace["__name__"] = frozen["module"]
+    exec(compile(module, frozen["filename"], "exec"), namespace)
+    func = namespace[frozen["name"]]
+    func.__qualname__ = frozen["qualname"]
+    _source.register_source(func, _source.FunctionSource.from_lines(
+        lines, frozen["filename"], frozen["line_offset"], frozen["col_offset"]))
+    return func
+
+
+def reduce_kernel(dispatcher):
+    ref = _by_reference(dispatcher)
+    if ref is not None:
+        return rebuild_by_reference, ref
+    dispatcher._function_ast()
+    frozen = freeze(dispatcher.py_func, dispatcher._source)
+    return rebuild_kernel, (frozen, tuple(dispatcher.signatures), dict(dispatcher.options), dispatcher._use_cache)
+
+
+def rebuild_kernel(frozen, signatures, options, use_cache):
+    from .dispatcher import Dispatcher
+
+    return Dispatcher._rebuild(thaw(frozen), signatures, options, use_cache)
+
+
+def reduce_device_function(devfunc):
+    ref = _by_reference(devfunc)
+    if ref is not None:
+        return rebuild_by_reference, ref
+    devfunc._function_ast()
+    return rebuild_device_function, (freeze(devfunc.py_func, devfunc._source), devfunc.options)
+
+
+def rebuild_device_function(frozen, options):
+    from .devicefunc import DeviceFunction
+
+    return DeviceFunction(thaw(frozen), options)
