@@ -117,6 +117,17 @@ private:
   llvm::BLAKE3 hasher;
 };
 
+/// Files to link: a path with its size and time (as the toolchain's files
+/// are keyed), CUDA C by its text.
+void linkItems(KeyWriter &w, const std::vector<LinkItem> &items) {
+  w.tag('L');
+  w.number(items.size());
+  for (const LinkItem &item : items) {
+    w.number(item.isSource ? 1 : 0);
+    w.text(item.isSource ? item.path + "\n" + item.source : fileStamp(item.path));
+  }
+}
+
 /// The function's own lines, `def` to its last line, as parsed; with
 /// lineinfo also the file and the position, which the line tables record.
 void functionSource(KeyWriter &w, const AstContext &ast, bool lineinfo) {
@@ -197,9 +208,19 @@ public:
         w.number(it->second);
         return;
       }
+      const DeviceFunctionRef &f = *g.function;
+      if (f.external) { // declare_device: its declaration and the files that define it
+        w.tag('X');
+        w.text(f.name);
+        w.number(f.cAbi ? 1 : 0);
+        signatures(f);
+        linkItems(w, f.link);
+        return;
+      }
       w.tag('D');
-      functionSource(w, *g.function->ast, lineinfo);
-      env(g.function->globals);
+      functionSource(w, *f.ast, lineinfo);
+      signatures(f);
+      env(f.globals);
       return;
     }
     case GlobalValue::DeviceArray: // its address is baked in, so it keys the entry
@@ -227,6 +248,10 @@ public:
         value(g.elements[i]);
       }
       return;
+    case GlobalValue::ExceptionClass: // by name: the host's id for the class is the process's own
+      w.tag('Y');
+      w.text(g.path);
+      return;
     case GlobalValue::Opaque:
       w.tag('O');
       w.text(g.description);
@@ -235,6 +260,13 @@ public:
   }
 
 private:
+  void signatures(const DeviceFunctionRef &f) {
+    w.tag('G');
+    w.number(f.signatures.size());
+    for (const Signature &sig : f.signatures)
+      w.text(sig.returnType->str() + sig.str());
+  }
+
   KeyWriter &w;
   bool lineinfo;
   std::map<const DeviceFunctionRef *, std::uint64_t> seen;
@@ -259,7 +291,7 @@ const std::string &compilerIdentity() {
 
 // A new field of Options must be keyed below; this trips when Options grows.
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(Options) == 32, "compiler::Options changed: key the new field in cacheKey (CacheKey.cpp)");
+static_assert(sizeof(Options) == 64, "compiler::Options changed: key the new field in cacheKey (CacheKey.cpp)");
 #endif
 
 std::string cacheKey(const AstContext &ast, const std::vector<const Type *> &argTypes, const GlobalEnv &globals,
@@ -269,8 +301,9 @@ std::string cacheKey(const AstContext &ast, const std::vector<const Type *> &arg
   w.text(compilerIdentity());
   w.tag('O');
   for (int v : {o.ccMajor, o.ccMinor, int(o.fastmath), int(o.fmaContraction), int(o.lineinfo), o.optLevel,
-                o.maxRegisters, o.maxThreadsPerBlock, o.minBlocksPerSm, int(o.device)})
+                o.maxRegisters, o.maxThreadsPerBlock, o.minBlocksPerSm, int(o.device), int(o.debug)})
     w.number(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+  linkItems(w, o.link);
   w.tag('S');
   w.number(argTypes.size());
   for (const Type *t : argTypes)

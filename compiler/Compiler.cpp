@@ -2,6 +2,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/LowerGpu.h"
+#include "compiler/Link.h"
 #include "compiler/LowerImpl.h"
 #include "compiler/Pipeline.h"
 
@@ -87,7 +88,9 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   LowerOptions lo;
   lo.fastmath = options.fastmath;
   lo.fmaContraction = options.fmaContraction;
-  lo.lineinfo = options.lineinfo;
+  lo.lineinfo = options.lineinfo || options.debug;
+  lo.debug = options.debug;
+  lo.fullDebugInfo = options.debug && options.optLevel == 0;
   lo.ccMajor = options.ccMajor;
   lo.ccMinor = options.ccMinor;
   LowerSession session;
@@ -99,6 +102,17 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
     error = e.diagnostic();
     return nullptr;
   }
+  if (session.di)
+    session.di->finalize();
+  for (const Diagnostic &w : session.warnings)
+    out->warnings.push_back(w.render());
+  out->debug = options.debug;
+  out->debugSites = session.debugSites;
+  out->linked = options.link;
+  for (const DeviceFunctionRef *ext : session.externals)
+    for (const LinkItem &item : ext->link)
+      if (std::find(out->linked.begin(), out->linked.end(), item) == out->linked.end())
+        out->linked.push_back(item);
   std::string verifyErrors;
   llvm::raw_string_ostream vos(verifyErrors);
   if (llvm::verifyModule(*module, &vos)) {
@@ -147,9 +161,27 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   CubinOptions co;
   co.ccMajor = options.ccMajor;
   co.ccMinor = options.ccMinor;
-  co.lineInfo = options.lineinfo;
+  co.lineInfo = options.lineinfo || options.debug;
+  co.debugInfo = lo.fullDebugInfo;
+  if (co.debugInfo)
+    co.optLevel = 0; // the assembler refuses to optimise code with full debug information
   co.maxRegisters = options.maxRegisters;
-  out->cubin = assembleCubin(out->ptx, co);
+  if (out->linked.empty()) {
+    out->cubin = assembleCubin(out->ptx, co);
+  } else {
+    // Files to link: no fallback to the driver's JIT, which cannot link them.
+    std::vector<LinkData> inputs;
+    std::string linkError;
+    if (prepareLinkInputs(out->linked, options.ccMajor, options.ccMinor, inputs, out->warnings, linkError))
+      out->cubin = linkCubin(out->ptx, inputs, co);
+    if (!out->cubin.ok()) {
+      error.span = ast.function().span;
+      error.errorClass = "LinkError";
+      error.message = "cannot link '" + ast.function().name + "': " +
+                      (linkError.empty() ? out->cubin.error : linkError);
+      return nullptr;
+    }
+  }
   out->msCubin = clock.lap();
   return out;
 }

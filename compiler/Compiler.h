@@ -10,6 +10,7 @@
 
 #include "compiler/Abi.h"
 #include "compiler/Cubin.h"
+#include "compiler/DebugRecord.h"
 #include "frontend/Ast.h"
 #include "frontend/Builtins.h"
 
@@ -30,6 +31,13 @@ struct Options {
   int minBlocksPerSm = 0;     ///< launch bounds (PTX .minnctapersm), with maxThreadsPerBlock
   bool keepIr = false;        ///< keep the LLVM IR text (inspect_llvm, --emit=llvm)
   bool device = false;        ///< a device function (.func returning a value), not a kernel
+  /// Files linked into the kernel's cubin (`link=[...]`), besides those of
+  /// the declare_device functions it calls.
+  std::vector<frontend::LinkItem> link;
+  /// The debug mode: array indices and divisions checked, `raise` and
+  /// `assert` reported through the record of compiler/DebugRecord.h; line
+  /// tables as with `lineinfo`.
+  bool debug = false;
 };
 
 enum class Stage { Typed, Llvm, Ptx, Cubin };
@@ -47,9 +55,19 @@ struct KernelArtifacts {
   std::string llvmOpt;      ///< LLVM IR after optimisation (with Options::keepIr)
   std::string ptx;
   CubinResult cubin;
+  /// Every file linked into the cubin: Options::link, then the files of the
+  /// declare_device functions called.
+  std::vector<frontend::LinkItem> linked;
   /// The kernel calls pf.cg.this_grid().sync(): it must be launched with
   /// cuLaunchCooperativeKernel, all of its blocks co-resident.
   bool cooperative = false;
+  /// Compiled in debug mode: the module defines kDebugGlobal, which the
+  /// loader points at a DebugRecord; `debugSites` are the places that report.
+  bool debug = false;
+  std::vector<DebugSite> debugSites;
+  /// Warnings for the user, rendered as "file:line:col: warning: ..." with
+  /// the source line (the Python side issues them with warnings.warn).
+  std::vector<std::string> warnings;
   /// ABI slots (indices into `abi`) of array and record data pointers the
   /// kernel provably never writes (LLVM inferred readonly and nocapture after
   /// optimisation): a host array passed there need not be copied back.

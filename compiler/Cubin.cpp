@@ -160,16 +160,21 @@ std::string nvJitLinkLog(const NvJitLink &api, NvJitLink::Handle handle, bool er
   return log;
 }
 
-CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, const CubinOptions &o) {
+CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, const CubinOptions &o,
+                                  const std::vector<LinkData> &inputs = {}, bool lto = false) {
   CubinResult result;
   result.by = Assembler::NvJitLink;
   // nvJitLink's own -O takes 0 or 3 alone; other levels go to its ptxas.
   std::vector<std::string> flags = {"-arch=sm_" + std::to_string(o.ccMajor) + std::to_string(o.ccMinor),
                                     o.optLevel == 0 ? "-O0" : "-O3"};
+  if (lto) // link-time optimisation of the LTO-IR inputs
+    flags.push_back("-lto");
   if (o.optLevel != 0 && o.optLevel != 3)
     flags.push_back("-Xptxas=-O" + std::to_string(o.optLevel));
   if (o.lineInfo)
     flags.push_back("-lineinfo");
+  if (o.debugInfo)
+    flags.push_back("-g");
   if (o.maxRegisters > 0)
     flags.push_back("-maxrregcount=" + std::to_string(o.maxRegisters));
   if (o.verbose)
@@ -190,6 +195,13 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
   }
   std::string text(ptx); // nvJitLink reads PTX as a C string
   status = api.addData(handle, kInputPtx, text.c_str(), text.size() + 1, "ptxforge.ptx");
+  for (const LinkData &in : inputs) {
+    if (status != 0)
+      break;
+    status = api.addData(handle, static_cast<int>(in.kind), in.bytes.data(), in.bytes.size(), in.name.c_str());
+    if (status != 0)
+      result.error = "nvJitLink cannot add " + in.name + " (" + nvJitLinkResultName(status) + ")";
+  }
   if (status == 0)
     status = api.complete(handle);
   result.log = nvJitLinkLog(api, handle, false);
@@ -203,7 +215,8 @@ CubinResult assembleWithNvJitLink(const NvJitLink &api, std::string_view ptx, co
       result.cubin = std::move(cubin);
   }
   if (result.cubin.empty()) {
-    result.error = std::string("nvJitLink: ") + nvJitLinkResultName(status);
+    if (result.error.empty())
+      result.error = std::string("nvJitLink: ") + nvJitLinkResultName(status);
     std::string log = nvJitLinkLog(api, handle, true);
     if (!log.empty())
       result.error += ":\n" + log;
@@ -306,6 +319,8 @@ CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, co
                                    "-O" + std::to_string(o.optLevel)};
   if (o.lineInfo)
     args.push_back("-lineinfo");
+  if (o.debugInfo)
+    args.push_back("-g");
   if (o.maxRegisters > 0) {
     args.push_back("-maxrregcount");
     args.push_back(std::to_string(o.maxRegisters));
@@ -362,6 +377,25 @@ CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options) {
   else
     result.error = "no PTX assembler found (nvJitLink, ptxas): " + nvJitLink().error +
                    "; no ptxas either; the driver will JIT the PTX";
+  return result;
+}
+
+CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs, const CubinOptions &options) {
+  const NvJitLink &api = nvJitLink();
+  if (api.path.empty()) {
+    CubinResult result;
+    result.error = "linking other files needs nvJitLink, which was not found: " + api.error;
+    return result;
+  }
+  // LTO for LTO-IR files; a fatbin, object or library may hold LTO-IR too,
+  // which only a failed attempt reveals (with -lto but no LTO-IR at all,
+  // nvJitLink fails instead).
+  bool lto = false;
+  for (const LinkData &in : inputs)
+    lto |= in.kind == LinkData::LtoIr;
+  CubinResult result = assembleWithNvJitLink(api, ptx, options, inputs, lto);
+  if (!result.ok() && !lto && result.error.find("LTO") != std::string::npos)
+    result = assembleWithNvJitLink(api, ptx, options, inputs, true);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ptxforge::compiler {
 
@@ -21,6 +22,7 @@ struct CubinOptions {
   int ccMajor = 9, ccMinor = 0;
   int optLevel = 3;      ///< ptxas -O
   bool lineInfo = false; ///< keep .loc line tables (-lineinfo)
+  bool debugInfo = false; ///< full debug information (-g), which PTX with `.target ..., debug` needs
   int maxRegisters = 0;  ///< 0: no cap
   bool verbose = false;  ///< ask the assembler for its resource report in `log`
   /// Force one assembler (tests); None lets assembleCubin choose.
@@ -41,6 +43,19 @@ struct CubinResult {
 /// the result is empty with `error` set, and the caller may hand the PTX to
 /// the driver's JIT instead. Thread-safe.
 CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options);
+
+/// One more input that nvJitLink links with a kernel's PTX. The kinds are
+/// nvJitLink's own input types.
+struct LinkData {
+  enum Kind { Cubin = 1, Ptx = 2, LtoIr = 3, Fatbin = 4, Object = 5, Library = 6 } kind;
+  std::string name;  ///< the file's name, for messages
+  std::string bytes; ///< its contents (PTX without a trailing NUL is fine)
+};
+
+/// Assembles `ptx` and links `inputs` into one cubin with nvJitLink (with
+/// link-time optimisation when an input is LTO-IR). Without nvJitLink the
+/// result is empty with `error` set: ptxas alone cannot link.
+CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs, const CubinOptions &options);
 
 /// Starts, once per process, a background thread that loads nvJitLink and
 /// assembles a one-instruction kernel with it, after which assembleCubin

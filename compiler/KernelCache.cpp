@@ -36,7 +36,7 @@ using namespace frontend;
 namespace {
 
 constexpr char kMagic[4] = {'P', 'F', 'K', 'C'};
-constexpr std::uint32_t kFormat = 1;
+constexpr std::uint32_t kFormat = 2;
 constexpr const char *kVersionDir = "v1";
 constexpr std::size_t kHeaderBytes = 24;
 constexpr std::size_t kKeyDigits = 64;
@@ -132,9 +132,10 @@ private:
 
 // Every field of KernelArtifacts that a hit must give back is written here;
 // this trips when the struct grows, so that a new field is not forgotten
-// (add it to encode and decode, and bump kFormat).
+// (add it to encode and decode, and bump kFormat). Not stored: `debug` and
+// `debugSites`, since debug-mode kernels are never cached.
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(KernelArtifacts) == 432,
+static_assert(sizeof(KernelArtifacts) == 504,
               "KernelArtifacts changed: store the new field in the cache entry (KernelCache.cpp)");
 #endif
 
@@ -156,6 +157,15 @@ std::string encode(const std::string &key, const KernelArtifacts &a) {
   p.text(a.cubin.cubin);
   p.u8(static_cast<std::uint8_t>(a.cubin.by));
   p.text(a.cubin.log);
+  p.u32(static_cast<std::uint32_t>(a.warnings.size()));
+  for (const std::string &w : a.warnings)
+    p.text(w);
+  p.u32(static_cast<std::uint32_t>(a.linked.size()));
+  for (const LinkItem &item : a.linked) {
+    p.u8(item.isSource ? 1 : 0);
+    p.text(item.path);
+    p.text(item.source);
+  }
 
   Writer file;
   file.out.append(kMagic, sizeof kMagic);
@@ -212,8 +222,20 @@ std::unique_ptr<KernelArtifacts> decode(std::string_view bytes, const std::strin
     ok = r.u32(slot);
     a->readOnlyArgs.push_back(static_cast<int>(slot));
   }
-  ok = ok && r.text(a->typed) && r.text(a->ptx) && r.text(a->cubin.cubin) && r.u8(by) &&
-       r.text(a->cubin.log) && r.done() && by <= static_cast<std::uint8_t>(Assembler::Ptxas);
+  ok = ok && r.text(a->typed) && r.text(a->ptx) && r.text(a->cubin.cubin) && r.u8(by) && r.text(a->cubin.log) &&
+       by <= static_cast<std::uint8_t>(Assembler::Ptxas);
+  std::uint32_t warnings = 0, linked = 0;
+  ok = ok && r.u32(warnings);
+  for (std::uint32_t i = 0; ok && i < warnings; ++i)
+    ok = r.text(a->warnings.emplace_back());
+  ok = ok && r.u32(linked);
+  for (std::uint32_t i = 0; ok && i < linked; ++i) {
+    LinkItem &item = a->linked.emplace_back();
+    std::uint8_t isSource = 0;
+    ok = r.u8(isSource) && r.text(item.path) && r.text(item.source);
+    item.isSource = isSource != 0;
+  }
+  ok = ok && r.done();
   if (!ok || storedKey != key) {
     why = ok ? "it belongs to another key" : "its contents do not parse";
     return nullptr;
@@ -483,7 +505,9 @@ std::unique_ptr<KernelArtifacts> compileKernelCached(const AstContext &ast, cons
                                                      const GlobalEnv &globals, const Options &options, Stage upTo,
                                                      const CacheSettings &settings, Diagnostic &error,
                                                      CacheReport &report) {
-  bool cached = !settings.directory.empty() && upTo != Stage::Typed && upTo != Stage::Llvm;
+  // Debug-mode kernels are not cached: their site tables name exception
+  // classes by this process's ids.
+  bool cached = !settings.directory.empty() && upTo != Stage::Typed && upTo != Stage::Llvm && !options.debug;
   std::string key;
   if (cached) {
     key = cacheKey(ast, argTypes, globals, options);

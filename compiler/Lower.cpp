@@ -61,7 +61,9 @@ llvm::Type *Lowerer::valueType(const Type *t) {
     auto *dims = llvm::ArrayType::get(b.getInt64Ty(), a->ndim);
     return llvm::StructType::get(ctx, {b.getPtrTy(), dims, dims});
   }
-  if (isa<PathType>(t)) // a handle with no run-time content (a grid group)
+  // A handle with no run-time content (a grid group), or a function, builtin
+  // or dtype passed to a device function, which is specialised on it.
+  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t))
     return llvm::StructType::get(ctx);
   if (auto *tt = dyn_cast<TupleType>(t)) {
     std::vector<llvm::Type *> elts;
@@ -80,6 +82,34 @@ llvm::AllocaInst *Lowerer::entryAlloca(llvm::Type *t, const llvm::Twine &name) {
 void Lowerer::setLocation(const Span &span) {
   if (subprogram && span.line > 0)
     b.SetCurrentDebugLocation(llvm::DILocation::get(ctx, span.line, span.col + 1, subprogram));
+}
+
+// One compile unit per module (made with the first function), one DIFile per
+// Python file, one DISubprogram per function: the callee's lines survive
+// inlining as .loc ... inlined_at.
+void Lowerer::createSubprogram(const std::string &name) {
+  if (!session.di) {
+    session.di = std::make_unique<llvm::DIBuilder>(module);
+    module.addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
+    module.addModuleFlag(llvm::Module::Warning, "Dwarf Version", 2);
+  }
+  llvm::DIBuilder &di = *session.di;
+  const SourceFile *file = tf.fn->span.file;
+  std::string path = file ? file->name : "<kernel>";
+  llvm::DIFile *&diFile = session.diFiles[path];
+  if (!diFile) {
+    auto slash = path.rfind('/');
+    diFile = di.createFile(slash == std::string::npos ? path : path.substr(slash + 1),
+                           slash == std::string::npos ? "." : path.substr(0, slash));
+  }
+  if (!session.compileUnit)
+    session.compileUnit = di.createCompileUnit(llvm::dwarf::DW_LANG_Python, diFile, "ptxforge", true, "", 0, "",
+                                               options.fullDebugInfo ? llvm::DICompileUnit::FullDebug
+                                                                     : llvm::DICompileUnit::DebugDirectivesOnly);
+  subprogram = di.createFunction(diFile, tf.fn->name, name, diFile, tf.fn->span.line,
+                                 di.createSubroutineType(di.getOrCreateTypeArray({})), tf.fn->span.line,
+                                 llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
+  fn->setSubprogram(subprogram);
 }
 
 void Lowerer::startDeadBlock() { b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "dead", fn)); }
@@ -214,25 +244,8 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     }
   }
 
-  if (options.lineinfo) {
-    di = std::make_unique<llvm::DIBuilder>(module);
-    const SourceFile *file = tf.fn->span.file;
-    std::string path = file ? file->name : "<kernel>";
-    auto slash = path.rfind('/');
-    auto *diFile = di->createFile(slash == std::string::npos ? path : path.substr(slash + 1),
-                                  slash == std::string::npos ? "." : path.substr(0, slash));
-    auto *cu = di->createCompileUnit(llvm::dwarf::DW_LANG_Python, diFile, "ptxforge", true, "", 0, "",
-                                     llvm::DICompileUnit::DebugDirectivesOnly);
-    (void)cu;
-    subprogram = di->createFunction(diFile, tf.fn->name, name, diFile, tf.fn->span.line,
-                                    di->createSubroutineType(di->getOrCreateTypeArray({})), tf.fn->span.line,
-                                    llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
-    fn->setSubprogram(subprogram);
-    if (!module.getModuleFlag("Debug Info Version")) { // once per module, not per function lowered
-      module.addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
-      module.addModuleFlag(llvm::Module::Warning, "Dwarf Version", 2);
-    }
-  }
+  if (options.lineinfo)
+    createSubprogram(name);
 
   auto *entry = llvm::BasicBlock::Create(ctx, "entry", fn);
   b.SetInsertPoint(entry);
@@ -269,8 +282,6 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     b.CreateRet(b.CreateLoad(returnSlot->getAllocatedType(), returnSlot));
   else
     b.CreateRetVoid();
-  if (di)
-    di->finalize();
   return fn;
 }
 
@@ -396,6 +407,12 @@ void Lowerer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::Pass:
     return;
+  case Stmt::Kind::Raise:
+    raiseStmt(cast<frontend::RaiseStmt>(s));
+    return;
+  case Stmt::Kind::Assert:
+    assertStmt(cast<frontend::AssertStmt>(s));
+    return;
   }
 }
 
@@ -436,7 +453,9 @@ void Lowerer::countedLoop(const ForStmt *f, llvm::Value *start, llvm::Value *ste
 }
 
 void Lowerer::forRange(const ForStmt *f) {
-  auto *call = cast<CallExpr>(f->iter); // typing guarantees range(...)
+  const CallExpr *call = cast<CallExpr>(f->iter); // typing guarantees range(...)
+  if (auto spread = tf.rewrites.find(call); spread != tf.rewrites.end()) // range(*bounds)
+    call = cast<CallExpr>(spread->second);
   const auto *rt = cast<frontend::RangeType>(typeOf(f->iter));
   const ScalarType *et = rt->elt;
   llvm::Type *it = valueType(et);
@@ -544,6 +563,8 @@ void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueTyp
   }
   if (auto *t = dyn_cast<TupleExpr>(target)) {
     auto *tt = cast<TupleType>(valueType);
+    if (frontend::hasStarred(t->elts))
+      return storeStarred(t, value, tt);
     for (unsigned i = 0; i < t->elts.size(); ++i)
       store(t->elts[i], b.CreateExtractValue(value, {i}), tt->elts[i]);
     return;

@@ -195,6 +195,8 @@ llvm::Value *Lowerer::intPow(llvm::Value *base, llvm::Value *exp, const ScalarTy
 }
 
 llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee) {
+  if (callee.external)
+    return externalCall(c, callee);
   llvm::Function *f = nullptr;
   auto found = session.functions.find(&callee);
   if (found != session.functions.end()) {
@@ -207,8 +209,13 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
     needsLibdevice_ |= inner.needsLibdevice(); // the module links libdevice for the callee's math too
   }
   std::vector<llvm::Value *> args;
-  for (std::size_t i = 0; i < c->args.size(); ++i)
-    args.push_back(convert(expr(c->args[i]), typeOf(c->args[i]), callee.paramTypes[i], c->args[i]->span()));
+  for (std::size_t i = 0; i < c->args.size(); ++i) {
+    const Type *pt = callee.paramTypes[i];
+    if (frontend::isStaticValue(pt)) // a function, builtin or dtype: the callee is specialised on it
+      args.push_back(llvm::Constant::getNullValue(valueType(pt)));
+    else
+      args.push_back(convert(expr(c->args[i]), typeOf(c->args[i]), pt, c->args[i]->span()));
+  }
   llvm::CallInst *call = b.CreateCall(f, args);
   return f->getReturnType()->isVoidTy() ? nullptr : call;
 }
@@ -297,6 +304,10 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     return ufuncCall(c, *info->ufunc);
   case BuiltinId::Half:
     return halfCall(*info->half, {c->args.begin(), c->args.end()}, c->span());
+  case BuiltinId::Operator:
+    return operatorCall(c, *info->op);
+  case BuiltinId::Print:
+    return printCall(c);
   case BuiltinId::Math: {
     if (c->args.size() == 1)
       if (const HalfFunction *h = halfMathFunction(info->math->path, cast<ScalarType>(typeOf(c->args[0]))))

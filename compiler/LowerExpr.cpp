@@ -97,6 +97,10 @@ llvm::Value *Lowerer::constant(const GlobalValue &g) {
 }
 
 llvm::Value *Lowerer::expr(const Expr *e) {
+  if (auto pin = pinned.find(e); pin != pinned.end()) // a `*` operand, evaluated once
+    return pin->second;
+  if (auto spread = tf.rewrites.find(e); spread != tf.rewrites.end())
+    return spreadExpr(e, spread->second);
   switch (e->kind()) {
   case Expr::Kind::Name: {
     const NameRef *ref = tf.refOf(e);
@@ -132,22 +136,7 @@ llvm::Value *Lowerer::expr(const Expr *e) {
   }
   case Expr::Kind::UnaryOp: {
     auto *u = cast<UnaryOpExpr>(e);
-    const Type *ot = typeOf(u->operand), *rt = typeOf(e);
-    llvm::Value *v = expr(u->operand);
-    switch (u->op) {
-    case UnaryOpKind::Not: return b.CreateNot(truthy(v, ot));
-    case UnaryOpKind::Plus: return convert(v, ot, rt, e->span());
-    case UnaryOpKind::Minus: {
-      v = convert(v, ot, rt, e->span());
-      if (cast<ScalarType>(rt)->isComplex())
-        return complexNegate(v);
-      if (cast<ScalarType>(rt)->isFloat())
-        return b.CreateFNeg(v);
-      return b.CreateNeg(v);
-    }
-    case UnaryOpKind::Invert: return b.CreateNot(convert(v, ot, rt, e->span()));
-    }
-    return nullptr;
+    return unaryOp(u->op, expr(u->operand), typeOf(u->operand), typeOf(e), e->span());
   }
   case Expr::Kind::BoolOp: return boolOp(cast<BoolOpExpr>(e));
   case Expr::Kind::Compare: return compare(cast<CompareExpr>(e));
@@ -174,6 +163,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
       return arrayAttribute(expr(a->value), at, a->attr);
     if (isa<ScalarType>(bt))
       return scalarAttribute(a);
+    if (auto *tt = dyn_cast<TupleType>(bt); tt && !tt->fields.empty()) // a namedtuple's field
+      return b.CreateExtractValue(expr(a->value), {static_cast<unsigned>(tt->fieldIndex(a->attr))});
     fail(e->span(), "unsupported attribute");
   }
   case Expr::Kind::Subscript: {
@@ -183,6 +174,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     if (fieldOf(e))
       return fieldValue(e);
     if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
+      if (!isConstantTupleIndex(s->index))
+        return tupleElementAtRunTime(s, tt);
       llvm::Value *tuple = expr(s->value);
       std::int64_t i = 0;
       if (auto *ic = dyn_cast<IntConstExpr>(s->index))
@@ -300,12 +293,16 @@ llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&a
   llvm::Value *array = expr(s->value);
   std::vector<Index> indices = indexValues(s);
   llvm::Value *offset = b.getInt64(0);
+  std::vector<CheckedIndex> checked;
   for (unsigned d = 0; d < indices.size(); ++d) {
     llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
     llvm::Value *i = wrapIndex(indices[d].value, indices[d].type, extent);
+    if (options.debug)
+      checked.push_back({d, wrapIndex(indices[d].value, indices[d].type, nullptr), i});
     llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
     offset = b.CreateAdd(offset, b.CreateMul(i, stride, "", false, true), "", false, true);
   }
+  checkIndices(s->span(), at, array, checked);
   llvm::Value *data = b.CreateExtractValue(array, {0});
   return b.CreateInBoundsGEP(b.getInt8Ty(), data, offset);
 }
@@ -313,7 +310,7 @@ llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&a
 // A signed index counts from the end when negative, as in Python and numba.
 llvm::Value *Lowerer::wrapIndex(llvm::Value *i, const ScalarType *t, llvm::Value *extent) {
   i = t->isBool() ? b.CreateZExt(i, b.getInt64Ty()) : b.CreateIntCast(i, b.getInt64Ty(), t->isSigned);
-  if (t->isSigned && !t->isBool())
+  if (t->isSigned && !t->isBool() && extent) // no extent: the index as written, in int64
     i = b.CreateSelect(b.CreateICmpSLT(i, b.getInt64(0)), b.CreateAdd(i, extent), i);
   return i;
 }
@@ -329,6 +326,7 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
   llvm::Value *zero = b.getInt64(0), *one = b.getInt64(1), *minusOne = b.getInt64(-1);
   llvm::Value *offset = zero;
   std::vector<llvm::Value *> shape, strides;
+  std::vector<CheckedIndex> checked;
   for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d) {
     llvm::Value *extent = b.CreateExtractValue(array, {1u, d});
     llvm::Value *stride = b.CreateExtractValue(array, {2u, d});
@@ -336,6 +334,8 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
     const SliceExpr *slice = index ? index->slice : nullptr;
     if (index && !slice) {
       llvm::Value *i = wrapIndex(index->value, index->type, extent);
+      if (options.debug)
+        checked.push_back({d, wrapIndex(index->value, index->type, nullptr), i});
       offset = b.CreateAdd(offset, b.CreateMul(i, stride));
       continue;
     }
@@ -374,6 +374,7 @@ llvm::Value *Lowerer::arrayView(const SubscriptExpr *s) {
     shape.push_back(length);
     strides.push_back(b.CreateMul(stride, step));
   }
+  checkIndices(s->span(), at, array, checked);
   llvm::Value *view = llvm::UndefValue::get(valueType(vt));
   llvm::Value *data = b.CreateGEP(b.getInt8Ty(), b.CreateExtractValue(array, {0}), offset);
   view = b.CreateInsertValue(view, data, {0});
@@ -409,6 +410,7 @@ void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *d
 llvm::Value *Lowerer::binOp(BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
                             const Type *resultType, const Span &at) {
   auto *result = cast<ScalarType>(resultType);
+  checkDivisor(op, lt, r, rt, result, at); // debug mode only
   if (result->isComplex())
     return complexBinOp(op, l, lt, r, rt, result, at);
   if (op == BinOpKind::LShift || op == BinOpKind::RShift || result->isInt() || result->isBool()) {
@@ -421,6 +423,23 @@ llvm::Value *Lowerer::binOp(BinOpKind op, llvm::Value *l, const Type *lt, llvm::
   l = convert(l, lt, result, at);
   r = convert(r, rt, result, at);
   return floatBinOp(op, l, r, result);
+}
+
+llvm::Value *Lowerer::unaryOp(UnaryOpKind op, llvm::Value *v, const Type *ot, const Type *rt, const Span &at) {
+  switch (op) {
+  case UnaryOpKind::Not: return b.CreateNot(truthy(v, ot));
+  case UnaryOpKind::Plus: return convert(v, ot, rt, at);
+  case UnaryOpKind::Minus: {
+    v = convert(v, ot, rt, at);
+    if (cast<ScalarType>(rt)->isComplex())
+      return complexNegate(v);
+    if (cast<ScalarType>(rt)->isFloat())
+      return b.CreateFNeg(v);
+    return b.CreateNeg(v);
+  }
+  case UnaryOpKind::Invert: return b.CreateNot(convert(v, ot, rt, at));
+  }
+  return nullptr;
 }
 
 llvm::Value *Lowerer::intBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, const ScalarType *t) {

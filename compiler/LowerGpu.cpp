@@ -32,6 +32,20 @@ std::optional<std::int64_t> gpuConstInt(const Lowerer &L, const Expr *e) {
   return std::nullopt;
 }
 
+std::vector<std::int64_t> gpuConstShape(const Lowerer &L, const Expr *e) {
+  std::vector<std::int64_t> shape;
+  if (auto *tup = dyn_cast<TupleExpr>(e)) {
+    for (const Expr *d : tup->elts)
+      shape.push_back(*gpuConstInt(L, d));
+  } else if (const NameRef *ref = L.tf.refOf(e); ref && ref->global && ref->global->kind == GlobalValue::Tuple) {
+    for (const GlobalValue &d : ref->global->elements)
+      shape.push_back(d.intValue);
+  } else {
+    shape.push_back(*gpuConstInt(L, e));
+  }
+  return shape;
+}
+
 llvm::Value *inlineAsm(Lowerer &L, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args, const char *text,
                        const char *constraints, bool sideEffects) {
   std::vector<llvm::Type *> params;
@@ -74,12 +88,7 @@ std::uint64_t staticSharedBytes(llvm::Module &m) {
 llvm::Value *sharedArray(Lowerer &L, const CallExpr *c, const std::vector<const Expr *> &a) {
   auto &b = L.b;
   auto *at = cast<ArrayType>(L.typeOf(c));
-  std::vector<std::int64_t> shape;
-  if (auto *tup = dyn_cast<TupleExpr>(a[0]))
-    for (const Expr *d : tup->elts)
-      shape.push_back(*gpuConstInt(L, d));
-  else
-    shape.push_back(*gpuConstInt(L, a[0]));
+  std::vector<std::int64_t> shape = gpuConstShape(L, a[0]);
   const std::uint64_t item = at->dtype->byteSize();
   const std::uint64_t align = a[2] ? static_cast<std::uint64_t>(*gpuConstInt(L, a[2])) : std::max<std::uint64_t>(16, item);
   llvm::Value *data = nullptr;
@@ -249,18 +258,10 @@ void gridSync(Lowerer &L, const Span &at) {
 // Typing checked that each extent is a constant, so each lowers to one.
 llvm::Value *Lowerer::localArray(const frontend::CallExpr *c, const std::vector<const frontend::Expr *> &a) {
   auto *at = cast<ArrayType>(typeOf(c));
-  std::vector<const frontend::Expr *> dims;
-  if (auto *t = dyn_cast<frontend::TupleExpr>(a[0]))
-    dims.assign(t->elts.begin(), t->elts.end());
-  else
-    dims.push_back(a[0]);
-  std::vector<std::int64_t> shape;
+  std::vector<std::int64_t> shape = gpuConstShape(*this, a[0]);
   std::int64_t count = 1;
-  for (const frontend::Expr *d : dims) {
-    auto *v = llvm::cast<llvm::ConstantInt>(expr(d));
-    shape.push_back(v->getSExtValue());
-    count *= shape.back();
-  }
+  for (std::int64_t d : shape)
+    count *= d;
   llvm::AllocaInst *storage = entryAlloca(llvm::ArrayType::get(memoryType(at->dtype), count), "local.array");
   storage->setAlignment(llvm::Align(16));
   return contiguousArray(at, storage, shape);

@@ -18,6 +18,10 @@ namespace ptxforge::compiler {
 /// global integer constant (what the type checker accepted as constant).
 std::optional<std::int64_t> gpuConstInt(const Lowerer &L, const frontend::Expr *e);
 
+/// The extents of a constant shape that typing accepted: an int, a tuple of
+/// ints written out, or a name bound to a constant tuple.
+std::vector<std::int64_t> gpuConstShape(const Lowerer &L, const frontend::Expr *e);
+
 /// True when the target is at least sm_<major><minor>.
 inline bool targetAtLeast(const Lowerer &L, int major, int minor = 0) {
   return L.options.ccMajor > major || (L.options.ccMajor == major && L.options.ccMinor >= minor);
@@ -34,9 +38,11 @@ void requireSm(const Lowerer &L, const frontend::Span &at, int major, int minor,
 void requireSm70(const Lowerer &L, const frontend::Span &at, const std::string &what);
 
 /// The address of `ary[idx]` for an array expression and an index expression
-/// (an integer, a tuple written out, or a tuple value), wrapping negative
-/// indices as `ary[idx]` does (LowerGpuAtomics.cpp).
-llvm::Value *elementPointerOf(Lowerer &L, const frontend::Expr *ary, const frontend::Expr *idx);
+/// (an integer, a tuple written out, or a tuple value) of the call `c`,
+/// wrapping negative indices and checked in debug mode as `ary[idx]` is
+/// (LowerGpuAtomics.cpp).
+llvm::Value *elementPointerOf(Lowerer &L, const frontend::CallExpr *c, const frontend::Expr *ary,
+                              const frontend::Expr *idx);
 
 /// Lowers pf.atomic.*: the read-modify-write on the element, returning the
 /// element's old value (LowerGpuAtomics.cpp).

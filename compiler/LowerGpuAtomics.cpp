@@ -23,27 +23,30 @@ using G = GpuIntrinsic;
 
 // The element pointer of ary[idx]. A literal index (`i` or `(i, j)`) goes
 // through Lowerer::elementPointer on a Subscript built over the call's own
-// argument nodes; an index held in a tuple variable is unpacked here with
-// the same arithmetic (Python's negative indices, byte strides).
-llvm::Value *elementPointerOf(Lowerer &L, const Expr *ary, const Expr *idx) {
+// argument nodes (spanning the call, which the debug mode reports); an index
+// held in a tuple variable is unpacked here with the same arithmetic
+// (Python's negative indices, byte strides) and the same checks.
+llvm::Value *elementPointerOf(Lowerer &L, const CallExpr *c, const Expr *ary, const Expr *idx) {
   const ArrayType *at = nullptr;
   auto *tt = dyn_cast<TupleType>(L.typeOf(idx));
   if (!tt || isa<TupleExpr>(idx)) {
-    SubscriptExpr sub(idx->span(), const_cast<Expr *>(ary), const_cast<Expr *>(idx));
+    SubscriptExpr sub(c->span(), const_cast<Expr *>(ary), const_cast<Expr *>(idx));
     return L.elementPointer(&sub, at);
   }
   auto &b = L.b;
   llvm::Value *array = L.expr(ary);
   llvm::Value *tuple = L.expr(idx);
   llvm::Value *offset = b.getInt64(0);
+  std::vector<Lowerer::CheckedIndex> checked;
   for (unsigned d = 0; d < tt->elts.size(); ++d) {
     auto *it = cast<ScalarType>(tt->elts[d]);
-    llvm::Value *i = b.CreateExtractValue(tuple, {d});
-    i = it->isBool() ? b.CreateZExt(i, b.getInt64Ty()) : b.CreateIntCast(i, b.getInt64Ty(), it->isSigned);
-    if (it->isSigned)
-      i = b.CreateSelect(b.CreateICmpSLT(i, b.getInt64(0)), b.CreateAdd(i, b.CreateExtractValue(array, {1u, d})), i);
+    llvm::Value *raw = b.CreateExtractValue(tuple, {d});
+    llvm::Value *i = L.wrapIndex(raw, it, b.CreateExtractValue(array, {1u, d}));
+    if (L.options.debug)
+      checked.push_back({d, L.wrapIndex(raw, it, nullptr), i});
     offset = b.CreateAdd(offset, b.CreateMul(i, b.CreateExtractValue(array, {2u, d})));
   }
+  L.checkIndices(c->span(), cast<ArrayType>(L.typeOf(ary)), array, checked);
   return b.CreateInBoundsGEP(b.getInt8Ty(), b.CreateExtractValue(array, {0}), offset);
 }
 
@@ -100,7 +103,7 @@ llvm::Value *lowerAtomic(Lowerer &L, const CallExpr *c, G id) {
     ptr = b.CreateExtractValue(L.expr(a[0]), {0});
     next = 1;
   } else {
-    ptr = elementPointerOf(L, a[0], a[1]);
+    ptr = elementPointerOf(L, c, a[0], a[1]);
     next = 2;
   }
   auto value = [&](std::size_t i) { return L.convert(L.expr(a[i]), L.typeOf(a[i]), dt, a[i]->span()); };

@@ -13,12 +13,14 @@
 #pragma once
 
 #include "compiler/Compiler.h"
+#include "compiler/DebugRecord.h"
 #include "frontend/TypeInfer.h"
 
 #include <llvm/IR/DIBuilder.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <unordered_map>
@@ -43,6 +45,10 @@ struct LowerOptions {
   bool fmaContraction = true;
   bool lineinfo = false;
   int ccMajor = 9, ccMinor = 0; ///< the target, for features that need sm_70 and up
+  bool debug = false; ///< the debug mode: checks and reports (LowerChecks.cpp)
+  /// Full DWARF (debug with opt=False, as numba's debug=True, opt=False):
+  /// .debug_info sections and `.target ..., debug`, assembled with -g.
+  bool fullDebugInfo = false;
 };
 
 /// How a function is declared.
@@ -56,6 +62,20 @@ enum class Linkage {
 /// function's LLVM function, made once.
 struct LowerSession {
   std::unordered_map<const frontend::TypedFunction *, llvm::Function *> functions;
+  /// Warnings for the user (print() of too many values), in source order.
+  std::vector<frontend::Diagnostic> warnings;
+  /// The declare_device functions called, whose files the kernel links.
+  std::vector<const frontend::DeviceFunctionRef *> externals;
+  /// Debug mode: the places that can report, indexed by DebugRecord::site.
+  std::vector<DebugSite> debugSites;
+  llvm::Function *debugReport = nullptr; ///< __pf_debug_report, made once
+  /// print()'s strings, each once per module.
+  std::unordered_map<std::string, llvm::GlobalVariable *> strings;
+  /// Line tables (lineinfo, debug): one compile unit for the module, one
+  /// DISubprogram per function lowered; finalized by compileKernel.
+  std::unique_ptr<llvm::DIBuilder> di;
+  llvm::DICompileUnit *compileUnit = nullptr;
+  std::unordered_map<std::string, llvm::DIFile *> diFiles;
 };
 
 /// The alignment of an array element: its size, but a complex number's part
@@ -96,6 +116,8 @@ public:
   llvm::Value *truthy(llvm::Value *v, const Type *t);
   llvm::Value *binOp(frontend::BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
                      const Type *resultType, const Span &at);
+  /// `op v` for an operand of type `ot` and a result of type `rt`.
+  llvm::Value *unaryOp(frontend::UnaryOpKind op, llvm::Value *v, const Type *ot, const Type *rt, const Span &at);
   llvm::Value *intBinOp(frontend::BinOpKind op, llvm::Value *l, llvm::Value *r, const ScalarType *t);
   llvm::Value *floatBinOp(frontend::BinOpKind op, llvm::Value *l, llvm::Value *r, const ScalarType *t);
   llvm::Value *compare(const frontend::CompareExpr *c);
@@ -127,6 +149,48 @@ public:
   std::vector<Index> indexValues(const frontend::SubscriptExpr *s);
   llvm::Value *arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr);
 
+  // LowerChecks.cpp: the debug mode's checks and reports, raise and assert.
+  /// One checked array index: its axis, its value as written (i64) and
+  /// after wrapping negatives.
+  struct CheckedIndex {
+    unsigned axis;
+    llvm::Value *raw, *wrapped;
+  };
+  /// Debug mode: checks `indices` into `array` (of type `arrayType`); a
+  /// violation reports the site at `at`.
+  void checkIndices(const Span &at, const ArrayType *arrayType, llvm::Value *array,
+                    const std::vector<CheckedIndex> &indices);
+  /// Debug mode: ZeroDivisionError when the divisor of `op` is zero.
+  void checkDivisor(frontend::BinOpKind op, const Type *dividendType, llvm::Value *divisor, const Type *divisorType,
+                    const ScalarType *result, const Span &at);
+  /// Debug mode: IndexError unless 0 <= index < size (both i64, index wrapped).
+  void checkTupleIndex(llvm::Value *index, llvm::Value *size, const Span &at);
+  void raiseStmt(const frontend::RaiseStmt *r);
+  void assertStmt(const frontend::AssertStmt *a);
+  unsigned addDebugSite(DebugSite site, const Span &at);
+  llvm::GlobalVariable *debugGlobal();
+  llvm::Function *debugReportFunction();
+  /// Calls the report for `site`, then stops the thread or the whole kernel;
+  /// leaves the builder in a fresh dead block.
+  void reportAndStop(unsigned site, bool wholeKernel, llvm::Value *values = nullptr, llvm::Value *ndim = nullptr,
+                     llvm::Value *nindex = nullptr, llvm::Value *axis = nullptr);
+  /// Target hooks: a fence at system scope; end the calling thread; stop
+  /// the whole kernel.
+  void systemFence();
+  void stopThread();
+  void stopKernel();
+
+  // LowerStarred.cpp: `*` spreading and run-time tuple indices.
+  /// A call or tuple display with `*` operands, lowered as `spread` (its
+  /// elements written out) with each operand evaluated once.
+  llvm::Value *spreadExpr(const Expr *e, const Expr *spread);
+  /// `first, *rest = value`.
+  void storeStarred(const frontend::TupleExpr *target, llvm::Value *value, const TupleType *tt);
+  bool isConstantTupleIndex(const Expr *e) const;
+  llvm::Value *tupleElementAtRunTime(const frontend::SubscriptExpr *s, const TupleType *tt);
+  /// The values of `*` operands being spread, by operand node.
+  std::unordered_map<const Expr *, llvm::Value *> pinned;
+
   // LowerRecords.cpp: fields of records (`r.x`, `r['x']`).
   /// The field `e` names, or nullptr when it is no field access.
   const RecordField *fieldOf(const Expr *e) const;
@@ -138,6 +202,8 @@ public:
   // LowerCalls.cpp
   llvm::Value *call(const frontend::CallExpr *c);
   llvm::Value *deviceCall(const frontend::CallExpr *c, const frontend::TypedFunction &callee);
+  /// A call of a declare_device function, with numba's ABI or the C one (LowerExternal.cpp).
+  llvm::Value *externalCall(const frontend::CallExpr *c, const frontend::TypedFunction &callee);
   llvm::Value *builtinValue(frontend::BuiltinId id);
   llvm::Value *specialRegister(llvm::Intrinsic::ID id, unsigned lo, unsigned hi);
   llvm::Value *grid(bool size, int ndim);
@@ -152,6 +218,10 @@ public:
   llvm::Value *halfCall(const frontend::HalfFunction &f, const std::vector<const frontend::Expr *> &args,
                         const Span &at);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
+  /// operator.add(a, b), pow(a, b), ... as the operators (LowerOperator.cpp).
+  llvm::Value *operatorCall(const frontend::CallExpr *c, const frontend::OperatorFunction &f);
+  /// print(...) through vprintf (LowerPrint.cpp).
+  llvm::Value *printCall(const frontend::CallExpr *c);
 
   // LowerUfuncs.cpp: numpy ufuncs on numbers (np.add, np.maximum, np.sign, ...).
   llvm::Value *ufuncCall(const frontend::CallExpr *c, const frontend::UfuncFunction &f);
@@ -215,9 +285,9 @@ public:
   std::unordered_map<const frontend::Local *, llvm::AllocaInst *> slots;
   std::vector<Loop> loops;
   bool needsLibdevice_ = false;
-  // Debug info for lineinfo.
-  std::unique_ptr<llvm::DIBuilder> di;
+  // Line tables: this function's DISubprogram (lineinfo, debug).
   llvm::DISubprogram *subprogram = nullptr;
+  void createSubprogram(const std::string &name);
 };
 
 } // namespace ptxforge::compiler

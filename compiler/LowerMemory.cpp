@@ -20,7 +20,7 @@ llvm::Value *Lowerer::cacheHint(const CallExpr *c, const std::string &path) {
   auto *at = cast<ArrayType>(typeOf(c->args[0]));
   const ScalarType *dt = at->dtype;
   const int bits = dt->bits;
-  llvm::Value *ptr = elementPointerOf(*this, c->args[0], c->args[1]);
+  llvm::Value *ptr = elementPointerOf(*this, c, c->args[0], c->args[1]);
   llvm::Value *global = b.CreatePtrToInt(b.CreateAddrSpaceCast(ptr, b.getPtrTy(1)), b.getInt64Ty());
   // The value travels as an integer register of its width (8-bit values in
   // a 16-bit one, which PTX allows for sub-word loads and stores).

@@ -39,7 +39,7 @@ class Expr {
 public:
   enum class Kind {
     Name, IntConst, FloatConst, BoolConst, NoneConst, ComplexConst, StrConst,
-    BinOp, UnaryOp, BoolOp, Compare, Call, Attribute, Subscript, Tuple, IfExp, Slice,
+    BinOp, UnaryOp, BoolOp, Compare, Call, Attribute, Subscript, Tuple, IfExp, Slice, Starred,
   };
   Kind kind() const { return kind_; }
   const Span &span() const { return span_; }
@@ -201,13 +201,30 @@ public:
   Expr *lower, *upper, *step;
 };
 
+/// `*value` in a call's arguments, a tuple display or an assignment target:
+/// the elements of a tuple, spread in place.
+class StarredExpr : public Expr {
+public:
+  StarredExpr(Span s, Expr *value) : Expr(Kind::Starred, s), value(value) {}
+  PF_EXPR_CLASSOF(Starred)
+  Expr *value;
+};
+
 #undef PF_EXPR_CLASSOF
+
+/// True when one of `elts` is `*value`.
+inline bool hasStarred(const std::vector<Expr *> &elts) {
+  for (const Expr *e : elts)
+    if (e->kind() == Expr::Kind::Starred)
+      return true;
+  return false;
+}
 
 //===-- Statements --------------------------------------------------------===//
 
 class Stmt {
 public:
-  enum class Kind { Expr, Assign, AugAssign, If, For, While, Break, Continue, Return, Pass };
+  enum class Kind { Expr, Assign, AugAssign, If, For, While, Break, Continue, Return, Pass, Raise, Assert };
   Kind kind() const { return kind_; }
   const Span &span() const { return span_; }
   virtual ~Stmt() = default;
@@ -303,6 +320,23 @@ class PassStmt : public Stmt {
 public:
   explicit PassStmt(Span s) : Stmt(Kind::Pass, s) {}
   PF_STMT_CLASSOF(Pass)
+};
+
+/// `raise Error` or `raise Error(args...)`: `exc` is the class or the call.
+class RaiseStmt : public Stmt {
+public:
+  RaiseStmt(Span s, Expr *exc) : Stmt(Kind::Raise, s), exc(exc) {}
+  PF_STMT_CLASSOF(Raise)
+  Expr *exc; ///< nullptr for a bare `raise`
+};
+
+/// `assert test` or `assert test, msg`: checked in debug mode only.
+class AssertStmt : public Stmt {
+public:
+  AssertStmt(Span s, Expr *test, Expr *msg) : Stmt(Kind::Assert, s), test(test), msg(msg) {}
+  PF_STMT_CLASSOF(Assert)
+  Expr *test;
+  Expr *msg; ///< nullptr when absent
 };
 
 #undef PF_STMT_CLASSOF

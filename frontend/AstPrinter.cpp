@@ -135,6 +135,7 @@ public:
       std::string r = (s->lower ? expr(s->lower) : "") + ":" + (s->upper ? expr(s->upper) : "");
       return s->step ? r + ":" + expr(s->step) : r;
     }
+    case Expr::Kind::Starred: return "*" + expr(cast<StarredExpr>(e)->value);
     }
     return "?";
   }
@@ -204,6 +205,16 @@ public:
       return;
     }
     case Stmt::Kind::Pass: line(s, depth, "pass"); return;
+    case Stmt::Kind::Raise: {
+      auto *r = cast<RaiseStmt>(s);
+      line(s, depth, r->exc ? "raise " + expr(r->exc) : "raise");
+      return;
+    }
+    case Stmt::Kind::Assert: {
+      auto *a = cast<AssertStmt>(s);
+      line(s, depth, "assert " + expr(a->test) + (a->msg ? ", " + expr(a->msg) : ""));
+      return;
+    }
     }
   }
 
@@ -236,6 +247,11 @@ std::string TypedFunction::str() const {
 }
 
 std::string TypedFunction::strOne() const {
+  if (external) { // declared with declare_device: no body here
+    Signature sig;
+    sig.params = paramTypes;
+    return "declared device function " + external->name + sig.str() + " -> " + returnType->str() + "\n";
+  }
   Printer p([this](const Expr *e) { return typeOf(e); });
   p.out << (isKernel ? "kernel " : "device function ") << fn->name << "(";
   for (std::size_t i = 0; i < fn->params.size(); ++i)

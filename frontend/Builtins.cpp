@@ -147,6 +147,7 @@ struct Table {
     addArrayMethodBuiltins(map);
     addUfuncBuiltins(map);
     addGpuBuiltins(map);
+    addOperatorBuiltins(map);
   }
 
   // cmath, its constants, complex(), z.conjugate() and the complex dtypes.

@@ -53,6 +53,11 @@ enum class BuiltinId {
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):
   // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
   Gpu,
+  // The operator module's functions and the builtin pow(), as functions
+  // (operator.add(a, b) is a + b); see OperatorFunction.
+  Operator,
+  // print(...): formatted on the device through vprintf.
+  Print,
 };
 
 /// How a math function maps onto libdevice: `__nv_<name>` for float64 and
@@ -140,6 +145,15 @@ struct UfuncFunction {
   int op = 0;
 };
 
+/// One of the `operator` module's functions (or the builtin pow): `op` is
+/// the BinOpKind of Binary, the CmpOpKind of Compare, the UnaryOpKind of
+/// Unary; Truth is operator.truth (bool(x)).
+struct OperatorFunction {
+  enum Kind { Binary, Compare, Unary, Truth } kind;
+  const char *path; ///< "operator.add"
+  int op = 0;
+};
+
 struct BuiltinInfo {
   /// ComplexConstant: cmath.infj and cmath.nanj, Python complex numbers
   /// 0 + `constant` j.
@@ -152,10 +166,13 @@ struct BuiltinInfo {
   const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
   const HalfFunction *half = nullptr;       ///< for BuiltinId::Half
   const UfuncFunction *ufunc = nullptr;     ///< for BuiltinId::Ufunc
+  const OperatorFunction *op = nullptr;     ///< for BuiltinId::Operator
 };
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).
 void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds the operator module, pow() and print() (frontend/OperatorBuiltins.cpp).
+void addOperatorBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 /// Adds numpy's ufuncs on numbers ("numpy.add", "numpy.sin") (frontend/Ufuncs.cpp).
 void addUfuncBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 /// Adds the array methods ("ndarray.sum") and numpy reductions ("numpy.sum")
@@ -187,6 +204,7 @@ struct GlobalValue {
     DeviceFunction, ///< a @jit(device=True) function
     Array,          ///< a numpy array frozen into the kernel as a read-only constant
     Tuple,          ///< a tuple of frozen values
+    ExceptionClass, ///< an exception class, for `raise`: `path` its name, `intValue` the host's id for it
     DeviceArray,    ///< memory on the device (any __cuda_array_interface__ object): its address is baked in
     EnumMember,     ///< an enum.Enum member (IntEnum members are Constants of an IntEnumType)
     EnumClass,      ///< an enum class: its members, reached as Cls.name or Cls['name']
@@ -218,6 +236,19 @@ const ArrayType *deviceArrayType(const GlobalValue &g);
 /// The kernel's global names.
 using GlobalEnv = std::map<std::string, GlobalValue>;
 
+/// A file to link into a kernel (`link=[...]`, declare_device's `link=`):
+/// a path whose extension says what it holds (.ptx, .cubin, .fatbin, .o,
+/// .a, .ltoir, .cu), or CUDA C source text (`source`, named `path` in
+/// messages), which NVRTC compiles.
+struct LinkItem {
+  std::string path;
+  std::string source;
+  bool isSource = false;
+  bool operator==(const LinkItem &o) const {
+    return path == o.path && source == o.source && isSource == o.isSource;
+  }
+};
+
 /// A device function as its callers see it: its tree and its own globals.
 /// A function that reaches itself through its globals holds a cycle of
 /// references; recursion is rejected when typing, and the cycle is small.
@@ -225,6 +256,16 @@ struct DeviceFunctionRef {
   std::string name;
   std::shared_ptr<const AstContext> ast;
   GlobalEnv globals;
+  /// Declared signatures (`@jit("int32(int32)", device=True)`): a call
+  /// converts its arguments to the best-matching one and gets its return
+  /// type. Empty: typed from each call's argument types.
+  std::vector<Signature> signatures;
+  /// Declared with declare_device(name, signature, link=...): defined in a
+  /// linked file (no `ast`), called with numba's ABI (int status(ret *,
+  /// args...)) or, with `cAbi`, the C one (ret (args...)).
+  bool external = false;
+  bool cAbi = false;
+  std::vector<LinkItem> link;
 };
 
 } // namespace ptxforge::frontend

@@ -41,6 +41,9 @@ struct Diagnostic {
   Span span;
   std::string message;
   std::vector<std::pair<Span, std::string>> notes;
+  /// The Python exception class raised for it, when not CompileError
+  /// ("LinkError": a file given to link= cannot be linked).
+  std::string errorClass;
 
   /// "file:line:col: error: message", the source line and a caret line
   /// (tildes under the rest of the span on that line), then the notes.

@@ -19,9 +19,11 @@ static void collectTargets(const Expr *target, std::vector<const NameExpr *> &ou
   else if (auto *t = dyn_cast<TupleExpr>(target))
     for (const Expr *e : t->elts)
       collectTargets(e, out);
+  else if (auto *s = dyn_cast<StarredExpr>(target))
+    collectTargets(s->value, out);
 }
 
-static void collectAssigned(const Block &b, std::vector<const NameExpr *> &out) {
+void collectAssigned(const Block &b, std::vector<const NameExpr *> &out) {
   for (const Stmt *s : b) {
     if (auto *a = dyn_cast<AssignStmt>(s)) {
       for (const Expr *t : a->targets)
@@ -42,13 +44,31 @@ static void collectAssigned(const Block &b, std::vector<const NameExpr *> &out) 
   }
 }
 
+// True when some `return` of the body gives a value.
+static bool returnsValue(const Block &b) {
+  for (const Stmt *s : b) {
+    if (auto *r = dyn_cast<ReturnStmt>(s); r && r->value && !isa<NoneConstExpr>(r->value))
+      return true;
+    if (auto *i = dyn_cast<IfStmt>(s); i && (returnsValue(i->body) || returnsValue(i->orelse)))
+      return true;
+    if (auto *f = dyn_cast<ForStmt>(s); f && (returnsValue(f->body) || returnsValue(f->orelse)))
+      return true;
+    if (auto *w = dyn_cast<WhileStmt>(s); w && (returnsValue(w->body) || returnsValue(w->orelse)))
+      return true;
+  }
+  return false;
+}
+
 void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTypes) {
   if (argTypes.size() != fn.params.size())
     fail(fn.span, "'" + fn.name + "' takes " + std::to_string(fn.params.size()) + " argument(s) but " +
                       std::to_string(argTypes.size()) + " were given");
   for (std::size_t i = 0; i < fn.params.size(); ++i) {
     const Type *t = argTypes[i];
-    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t))
+    // A device function may also take a function, a builtin or a dtype: it
+    // is specialised on that value, which has no run-time content.
+    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t) &&
+        (out.isKernel || !isStaticValue(t)))
       fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
                                   ", which has no device representation; pass numbers, arrays or tuples");
     auto local = std::make_unique<Local>();
@@ -56,7 +76,8 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     local->type = t;
     local->paramIndex = static_cast<int>(i);
     local->firstAssign = fn.params[i].span;
-    localByName[local->name] = local.get();
+    if (!out.literalParams.count(local->name)) // a literal parameter reads as its constant
+      localByName[local->name] = local.get();
     out.locals.push_back(std::move(local));
   }
   out.paramTypes = argTypes;
@@ -75,7 +96,10 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     localByName[n->id] = local.get();
     out.locals.push_back(std::move(local));
   }
-  out.returnType = tc.voidType();
+  // What a recursive call sees while this function is typed: the declared
+  // return type, void when no `return` gives a value, else the join of the
+  // values returned so far (unknown until the first).
+  out.returnType = declaredReturn ? declaredReturn : returnsValue(fn.body) ? nullptr : tc.voidType();
   // The lattice of each local has few levels (scalar widths, layouts), so
   // this converges in a handful of walks; the bound only guards bugs.
   for (int iteration = 0; iteration < 64; ++iteration) {
@@ -90,7 +114,10 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
   out.exprTypes.clear();
   out.calls.clear();
   block(fn.body);
-  out.returnType = returned ? returned : tc.voidType();
+  if (declaredReturn && declaredReturn->kind() == Type::Kind::Void && returned &&
+      returned->kind() != Type::Kind::Void)
+    fail(fn.span, "'" + fn.name + "' is declared to return void but returns " + returned->str());
+  out.returnType = declaredReturn ? declaredReturn : returned ? returned : tc.voidType();
 }
 
 void Inferer::block(const Block &b) {
@@ -197,6 +224,8 @@ void Inferer::stmt(const Stmt *s) {
         fail(s->span(), "this 'return' gives None but another returns " + returned->str() +
                             "; return a value on every path");
       returned = tc.voidType();
+      if (!declaredReturn)
+        out.returnType = returned;
       return;
     }
     const Type *v = expr(r->value);
@@ -213,11 +242,23 @@ void Inferer::stmt(const Stmt *s) {
     if (joined != returned) {
       returned = joined;
       changed = true;
+      if (!declaredReturn)
+        out.returnType = returned;
     }
     return;
   }
   case Stmt::Kind::Pass:
     return;
+  case Stmt::Kind::Raise:
+    raiseStmt(cast<RaiseStmt>(s));
+    return;
+  case Stmt::Kind::Assert: {
+    auto *a = cast<AssertStmt>(s);
+    scalar(expr(a->test), a->test, "an 'assert' condition");
+    if (a->msg && !isConstantArgument(a->msg))
+      fail(a->msg->span(), "an assertion's message must be a constant (a string or a number written in place)");
+    return;
+  }
   }
 }
 
@@ -282,12 +323,16 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
   if (auto *t = dyn_cast<TupleExpr>(target)) {
     if (!value) {
       for (const Expr *e : t->elts)
-        assignTo(e, nullptr, valueSpan);
+        assignTo(isa<StarredExpr>(e) ? cast<StarredExpr>(e)->value : e, nullptr, valueSpan);
       return;
     }
     auto *tt = dyn_cast<TupleType>(value);
     if (!tt)
       fail(valueSpan, "cannot unpack " + value->str() + " into " + std::to_string(t->elts.size()) + " names");
+    if (hasStarred(t->elts)) {
+      assignStarred(t, tt, valueSpan);
+      return;
+    }
     if (tt->elts.size() != t->elts.size())
       fail(valueSpan, "cannot unpack a tuple of " + std::to_string(tt->elts.size()) + " values into " +
                           std::to_string(t->elts.size()) + " names");
@@ -378,9 +423,13 @@ std::optional<std::int64_t> Inferer::constInt(const Expr *e) const {
   if (auto *n = dyn_cast<NameExpr>(e)) {
     if (localByName.count(n->id))
       return std::nullopt;
-    auto it = env.find(n->id);
-    if (it != env.end() && it->second.kind == GlobalValue::Constant && it->second.type->isInt())
-      return it->second.intValue;
+    const GlobalValue *g = nullptr;
+    if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end())
+      g = &lit->second;
+    else if (auto it = env.find(n->id); it != env.end())
+      g = &it->second;
+    if (g && g->kind == GlobalValue::Constant && g->type->isInt())
+      return g->intValue;
   }
   return std::nullopt;
 }
@@ -436,6 +485,10 @@ const Type *Inferer::exprUncached(const Expr *e) {
   case Expr::Kind::Attribute: return attribute(cast<AttributeExpr>(e));
   case Expr::Kind::Subscript: return subscript(cast<SubscriptExpr>(e));
   case Expr::Kind::Tuple: {
+    if (hasStarred(cast<TupleExpr>(e)->elts)) { // (*a, b): the tuple with a's elements spread
+      const Expr *spread = expandStarred(e);
+      return spread ? expr(spread) : nullptr;
+    }
     std::vector<const Type *> elts;
     bool unknown = false;
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
@@ -460,6 +513,8 @@ const Type *Inferer::exprUncached(const Expr *e) {
   }
   case Expr::Kind::Slice:
     fail(e->span(), "a slice can only appear inside [...]");
+  case Expr::Kind::Starred:
+    fail(e->span(), "'*' spreads a tuple only in a call's arguments, a tuple display or an assignment target");
   }
   fail(e->span(), "unsupported expression");
 }

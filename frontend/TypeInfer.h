@@ -15,6 +15,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -36,14 +38,28 @@ struct NameRef {
 };
 
 struct TypedFunction;
+class Inferer;
 
 /// What one compilation shares across the functions it types: each device
-/// function typed once per argument-type signature, and the chain of calls
-/// being typed (to reject recursion).
+/// function typed once per argument-type signature (and per set of constant
+/// arguments it was specialised on, spelled in the key's string), and the
+/// chain of calls being typed, which recursive calls find
+/// (frontend/TypeInferDevice.cpp).
 struct TypingSession {
-  using Key = std::pair<const DeviceFunctionRef *, std::vector<const Type *>>;
+  using Key = std::tuple<const DeviceFunctionRef *, std::vector<const Type *>, std::string>;
   std::map<Key, std::unique_ptr<TypedFunction>> functions;
-  std::vector<const DeviceFunctionRef *> inProgress;
+  /// A function being typed, further up the chain of calls.
+  struct InProgress {
+    Key key;
+    TypedFunction *typed;
+    Inferer *inferer;
+    /// It read the partial return type of a function below it in the chain,
+    /// so its typing is redone (not cached) until that one is finished.
+    bool provisional = false;
+  };
+  std::vector<InProgress> inProgress;
+  /// Provisional typings kept alive for the lowering of the calls that use them.
+  std::vector<std::unique_ptr<TypedFunction>> provisional;
 };
 
 /// The result of typing: side tables over an unchanged tree.
@@ -59,6 +75,17 @@ struct TypedFunction {
   std::unordered_map<const Expr *, const RecordField *> fields;
   /// The device function each call of one runs (owned by `session`).
   std::unordered_map<const Expr *, const TypedFunction *> calls;
+  /// Parameters specialised on the constant their callers pass (numba's
+  /// literal arguments: a shared array's shape); their names read as these
+  /// frozen constants.
+  std::map<std::string, GlobalValue> literalParams;
+  /// A function declared with declare_device (fn is null): its declaration.
+  const DeviceFunctionRef *external = nullptr;
+  /// Calls and tuple displays with `*` arguments, and the node with the
+  /// elements written out that they are typed and lowered as (owned by
+  /// `synthesized`, whose spread elements share the original operand node).
+  std::unordered_map<const Expr *, const Expr *> rewrites;
+  std::vector<std::unique_ptr<Expr>> synthesized;
   /// Keeps the typed callees alive; set on the function inferTypes returns.
   std::shared_ptr<TypingSession> session;
   /// `for x in literal_unroll(t)`: the body once per element of t, each
@@ -81,6 +108,14 @@ struct TypedFunction {
   /// This function alone.
   std::string strOne() const;
 };
+
+/// True for the values a device function may be specialised on that have no
+/// run-time content: a device function, a builtin function, a dtype.
+bool isStaticValue(const Type *t);
+
+/// True for the dim3 namespaces print() prints as (x, y, z): pf.threadIdx,
+/// pf.blockIdx, pf.blockDim and pf.gridDim.
+bool isDim3Path(const std::string &path);
 
 /// The type of `l op r` for scalars (Python's rules with NumPy promotion);
 /// nullptr when the operator does not apply (a shift of floats).

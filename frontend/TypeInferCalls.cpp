@@ -34,6 +34,10 @@ const Type *Inferer::name(const NameExpr *n) {
       fail(n->span(), "variable '" + n->id + "' is used before it is assigned");
     return local->second->type;
   }
+  if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end()) {
+    out.refs[n] = NameRef{nullptr, &lit->second, nullptr};
+    return globalType(n, lit->second);
+  }
   auto it = env.find(n->id);
   if (it == env.end()) {
     if (const BuiltinInfo *b = lookupBuiltin("builtins." + n->id))
@@ -114,6 +118,12 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
   }
   if (auto *s = dyn_cast<ScalarType>(base))
     return scalarAttribute(a, s);
+  if (auto *tt = dyn_cast<TupleType>(base); tt && !tt->fields.empty()) { // a namedtuple's field
+    int i = tt->fieldIndex(a->attr);
+    if (i < 0)
+      fail(a->span(), "namedtuple " + tt->className + " has no field '" + a->attr + "'");
+    return tt->elts[i];
+  }
   fail(a->span(), base->str() + " has no attribute '" + a->attr + "' in kernels");
 }
 
@@ -132,7 +142,7 @@ const Type *Inferer::subscript(const SubscriptExpr *s) {
   if (auto *tt = base ? dyn_cast<TupleType>(base) : nullptr) {
     auto index = constInt(s->index);
     if (!index)
-      fail(s->index->span(), "a tuple index must be a constant integer");
+      return tupleIndexedAtRunTime(s, tt);
     std::int64_t i = *index < 0 ? *index + static_cast<std::int64_t>(tt->elts.size()) : *index;
     if (i < 0 || i >= static_cast<std::int64_t>(tt->elts.size()))
       fail(s->index->span(), "tuple index " + std::to_string(*index) + " is out of range for " + tt->str());
@@ -220,7 +230,13 @@ const Type *Inferer::indexByTuple(const SubscriptExpr *s, const Type *base, cons
 }
 
 const Type *Inferer::call(const CallExpr *c) {
+  if (hasStarred(c->args)) { // f(*t): typed as the call with t's elements spread
+    const Expr *spread = expandStarred(c);
+    return spread ? expr(spread) : nullptr;
+  }
   const Type *callee = expr(c->callee);
+  if (auto *p = callee ? dyn_cast<PathType>(callee) : nullptr; p && p->path == "builtins.print")
+    return printCall(c); // its arguments include strings
   std::vector<const Type *> args;
   bool unknown = !callee;
   for (const Expr *a : c->args) {
@@ -246,9 +262,7 @@ const Type *Inferer::call(const CallExpr *c) {
       fail(c->keywords.front().span, "device functions take positional arguments only");
     if (unknown)
       return nullptr;
-    const TypedFunction *typed = this->callee(c, *f->ref, args);
-    out.calls[c] = typed;
-    return typed->returnType->kind() == Type::Kind::Void ? tc.noneType() : typed->returnType;
+    return calledType(c, this->callee(c, *f->ref, args));
   }
   auto *p = dyn_cast<PathType>(callee);
   const BuiltinInfo *found = p && p->kind() == Type::Kind::Builtin ? lookupBuiltin(p->path) : nullptr;
@@ -262,44 +276,6 @@ const Type *Inferer::call(const CallExpr *c) {
   if (info.id == BuiltinId::Gpu)
     return gpuCall(c, info, args);
   return builtinCall(c, info, args);
-}
-
-// Types `ref` for `args` once per compilation. A callee already being typed
-// further up the chain is recursion, which the GPU's call stack does not
-// serve well and numba-cuda rejects too.
-const TypedFunction *Inferer::callee(const CallExpr *c, const DeviceFunctionRef &ref,
-                                     const std::vector<const Type *> &args) {
-  TypingSession::Key key{&ref, args};
-  auto found = session.functions.find(key);
-  if (found != session.functions.end())
-    return found->second.get();
-  for (const DeviceFunctionRef *r : session.inProgress)
-    if (r == &ref)
-      fail(c->span(), "'" + ref.name + "' calls itself (directly or through other device functions); "
-                      "recursion is not supported on the device: write it as a loop");
-  for (std::size_t i = 0; i < args.size(); ++i)
-    if (!isa<ScalarType>(args[i]) && !isa<ArrayType>(args[i]) && !isa<TupleType>(args[i]) &&
-        !isa<RecordType>(args[i]) && !isa<EnumType>(args[i]))
-      fail(c->args[i]->span(), "cannot pass " + args[i]->str() + " to device function '" + ref.name + "'");
-  auto typed = std::make_unique<TypedFunction>();
-  typed->fn = &ref.ast->function();
-  typed->isKernel = false;
-  session.inProgress.push_back(&ref);
-  try {
-    Inferer inner(*typed, ref.globals, session);
-    inner.run(ref.ast->function(), args);
-  } catch (DiagnosticError &e) {
-    Diagnostic d = e.diagnostic();
-    Signature sig;
-    sig.params = args;
-    d.notes.push_back({c->span(), "in the call of '" + ref.name + "' with " + sig.str() + " here"});
-    session.inProgress.pop_back();
-    throw DiagnosticError(std::move(d));
-  }
-  session.inProgress.pop_back();
-  const TypedFunction *result = typed.get();
-  session.functions.emplace(std::move(key), std::move(typed));
-  return result;
 }
 
 const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args) {
@@ -390,6 +366,7 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::CacheStore: return cacheHintCall(c, b, args);
   case BuiltinId::ArrayMethod: return arrayMethodCall(c, args);
   case BuiltinId::Ufunc: return ufuncCall(c, *b.ufunc, args);
+  case BuiltinId::Operator: return operatorCall(c, *b.op, args);
   case BuiltinId::Math: {
     const MathFunction &m = *b.math;
     arity(m.arity, m.arity, m.path);

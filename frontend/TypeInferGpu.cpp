@@ -70,10 +70,17 @@ const Type *Inferer::gpuCall(const CallExpr *c, const BuiltinInfo &b, const std:
       dims.assign(tup->elts.begin(), tup->elts.end());
     else
       dims.push_back(a[0]);
+    // A name bound to a constant tuple (a global, or a parameter specialised
+    // on its caller's constant) is a whole shape.
+    std::optional<std::vector<std::int64_t>> shape;
+    if (!isa<TupleExpr>(a[0]) && isa<TupleType>(t[0]))
+      if ((shape = constShape(a[0])))
+        dims.assign(shape->size(), a[0]);
     if (dims.empty() || dims.size() > 32)
       fail(a[0]->span(), name + " needs a shape of 1 to 32 dimensions");
-    for (const Expr *d : dims) {
-      auto v = constInt(d);
+    for (std::size_t k = 0; k < dims.size(); ++k) {
+      const Expr *d = dims[k];
+      auto v = shape ? std::optional<std::int64_t>((*shape)[k]) : constInt(d);
       if (!v)
         fail(d->span(), name + "'s shape must be a constant integer or a tuple of constant integers "
                                 "(literals or global constants)");

@@ -8,9 +8,14 @@
 
 #include "frontend/TypeInfer.h"
 
+#include <map>
+#include <optional>
 #include <unordered_map>
 
 namespace ptxforge::frontend {
+
+/// Every name the block assigns (targets of =, augmented =, for), nested blocks included.
+void collectAssigned(const Block &b, std::vector<const NameExpr *> &out);
 
 class Inferer {
 public:
@@ -42,7 +47,42 @@ public:
   const Type *subscript(const SubscriptExpr *s);
   const Type *indexByTuple(const SubscriptExpr *s, const Type *base, const TupleType *index);
   const Type *call(const CallExpr *c);
+  // Device functions (TypeInferDevice.cpp): typing a callee per signature,
+  // with its declared signatures, constant (literal) arguments and recursion.
   const TypedFunction *callee(const CallExpr *c, const DeviceFunctionRef &ref, const std::vector<const Type *> &args);
+  const TypedFunction *typeCallee(const CallExpr *c, const DeviceFunctionRef &ref,
+                                  const std::vector<const Type *> &params, const Signature *declared,
+                                  const std::map<std::string, GlobalValue> &literals, const std::string &literalKey);
+  const TypedFunction *externalCallee(const DeviceFunctionRef &ref, const Signature &sig);
+  const Signature *chooseSignature(const CallExpr *c, const DeviceFunctionRef &ref,
+                                   const std::vector<const Type *> &args);
+  /// The type of a call of `typed` (nullptr while a recursive callee's return
+  /// type is not known yet).
+  const Type *calledType(const CallExpr *c, const TypedFunction *typed);
+  /// A constant value of `e` that a callee may be specialised on: an int, or
+  /// a tuple of them; false when `e` is no such constant.
+  bool literalValue(const Expr *e, const Type *t, GlobalValue &out) const;
+  /// The extents of a constant shape: an int, a tuple of ints written out,
+  /// or a name bound to a constant tuple of ints.
+  std::optional<std::vector<std::int64_t>> constShape(const Expr *e) const;
+
+  // `raise` (TypeInferRaise.cpp): the exception class a raise names, and
+  // whether an exception's argument is a constant.
+  void raiseStmt(const RaiseStmt *r);
+  bool isConstantArgument(const Expr *e) const;
+
+  // `*` spreading a tuple (TypeInferStarred.cpp): f(*t) and (*a, b) are
+  // typed as a call and a tuple with the elements written out (made once per
+  // shape and kept in out.rewrites); `a, *rest = t` binds rest to a tuple.
+  const Expr *expandStarred(const Expr *e);
+  void assignStarred(const TupleExpr *target, const TupleType *value, const Span &at);
+  /// t[i] with i known only at run time: the element type of a tuple whose
+  /// elements all have one type.
+  const Type *tupleIndexedAtRunTime(const SubscriptExpr *s, const TupleType *tt);
+
+  // The operator module, pow() (TypeInferOperator.cpp) and print() (TypeInferPrint.cpp).
+  const Type *operatorCall(const CallExpr *c, const OperatorFunction &f, const std::vector<const Type *> &args);
+  const Type *printCall(const CallExpr *c);
   const Type *builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
   const Type *refType(const Expr *e, const BuiltinInfo *info, const std::string &path);
   /// Types a call of a BuiltinId::Gpu builtin (TypeInferGpu.cpp); `c`'s
@@ -94,6 +134,8 @@ public:
   std::unordered_map<std::string, Local *> localByName;
   int loopDepth = 0;
   const Type *returned = nullptr; ///< the join of the values returned so far
+  const Type *declaredReturn = nullptr; ///< a device function's declared return type
+  int level = -1; ///< this function's place in session.inProgress (-1: the kernel)
   bool changed = false;
   bool finalPass = false;
 };

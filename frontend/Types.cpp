@@ -176,6 +176,22 @@ const TupleType *TypeContext::tupleType(std::vector<const Type *> elts) {
   name += ")";
   return PF_INTERN(TupleType, name, new TupleType(elts, name));
 }
+const TupleType *TypeContext::namedTupleType(const std::string &className, std::vector<std::string> fields,
+                                             std::vector<const Type *> elts) {
+  std::string name = "NamedTuple(" + className;
+  for (std::size_t i = 0; i < elts.size(); ++i)
+    name += ", " + fields[i] + "=" + elts[i]->str();
+  name += ")";
+  return PF_INTERN(TupleType, name, new TupleType(elts, name, className, std::move(fields)));
+}
+
+int TupleType::fieldIndex(const std::string &name) const {
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    if (fields[i] == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
 const RangeType *TypeContext::rangeType(const ScalarType *elt) {
   std::string name = "range(" + elt->str() + ")";
   return PF_INTERN(RangeType, name, new RangeType(elt, name));
@@ -376,6 +392,8 @@ public:
       return tuple(name == "UniTuple");
     if (name == "EnumMember" || name == "IntEnumMember")
       return enumMember(name == "IntEnumMember");
+    if (name == "NamedTuple")
+      return namedTuple();
     if (name == "void" || name == "none")
       return name == "void" ? types().voidType() : types().noneType();
     const ScalarType *scalar = name == "Record" ? record() : types().scalarByName(name);
@@ -558,6 +576,33 @@ public:
     if (!isa<ScalarType>(value) && !isa<TupleType>(value))
       return fail("an EnumMember holds a number or a tuple");
     return types().enumType(cls, value);
+  }
+
+  // NamedTuple(Point, x=int64, y=float64)
+  const Type *namedTuple() {
+    if (!eat('('))
+      return fail("expected '('");
+    std::string className = ident();
+    if (className.empty())
+      return fail("expected the namedtuple's class name");
+    std::vector<std::string> fields;
+    std::vector<const Type *> elts;
+    while (eat(',')) {
+      std::string field = ident();
+      if (field.empty() || !eat('='))
+        return fail("expected 'field=type'");
+      for (const std::string &f : fields)
+        if (f == field)
+          return fail("field '" + field + "' appears twice");
+      const Type *elt = type();
+      if (!elt)
+        return nullptr;
+      fields.push_back(field);
+      elts.push_back(elt);
+    }
+    if (!eat(')'))
+      return fail("expected ')'");
+    return types().namedTupleType(className, std::move(fields), std::move(elts));
   }
 
   bool atEnd() {

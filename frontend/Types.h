@@ -146,9 +146,18 @@ public:
 
 class TupleType : public Type {
 public:
-  TupleType(std::vector<const Type *> elts, std::string s) : Type(Kind::Tuple, std::move(s)), elts(std::move(elts)) {}
+  TupleType(std::vector<const Type *> elts, std::string s, std::string className = {},
+            std::vector<std::string> fields = {})
+      : Type(Kind::Tuple, std::move(s)), elts(std::move(elts)), className(std::move(className)),
+        fields(std::move(fields)) {}
   static bool classof(const Type *t) { return t->kind() == Kind::Tuple; }
+  /// The index of the field called `name` of a namedtuple, or -1.
+  int fieldIndex(const std::string &name) const;
   const std::vector<const Type *> elts;
+  /// A namedtuple's class name and field names (one per element); empty
+  /// for a plain tuple.
+  const std::string className;
+  const std::vector<std::string> fields;
 };
 
 /// The value of `range(...)`; its elements are `elt`.
@@ -204,6 +213,9 @@ public:
   /// `size` bytes, overlap, or repeat a name.
   const RecordType *recordType(std::vector<RecordField> fields, int size, bool aligned, std::string &error);
   const TupleType *tupleType(std::vector<const Type *> elts);
+  /// A namedtuple: "NamedTuple(Point, x=int64, y=float64)".
+  const TupleType *namedTupleType(const std::string &className, std::vector<std::string> fields,
+                                  std::vector<const Type *> elts);
   const RangeType *rangeType(const ScalarType *elt);
   const PathType *moduleType(const std::string &path);
   const PathType *builtinType(const std::string &path);
@@ -246,7 +258,7 @@ const ScalarType *complexOf(const ScalarType *t);
 std::string layoutSpelling(int ndim, Layout layout);
 
 /// Parses one numba type ("float32", "int64[:, ::1]", "float64[::1, :]",
-/// "Tuple(int32, float32)", "UniTuple(int64, 2)",
+/// "Tuple(int32, float32)", "UniTuple(int64, 2)", "NamedTuple(Point, x=int64, y=float64)",
 /// "Record(x[type=float32;offset=0],v[type=nestedarray(int32, (2,));offset=4];12;False)[::1]");
 /// nullptr with `error` set on failure.
 const Type *parseType(const std::string &text, std::string &error);

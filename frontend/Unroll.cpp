@@ -89,6 +89,7 @@ public:
       auto *s = cast<SliceExpr>(e);
       return ctx.make<SliceExpr>(sp, expr(s->lower), expr(s->upper), expr(s->step));
     }
+    case Expr::Kind::Starred: return ctx.make<StarredExpr>(sp, expr(cast<StarredExpr>(e)->value));
     }
     return nullptr;
   }
@@ -121,6 +122,11 @@ public:
     case Stmt::Kind::Continue: return ctx.make<ContinueStmt>(sp);
     case Stmt::Kind::Return: return ctx.make<ReturnStmt>(sp, expr(cast<ReturnStmt>(s)->value));
     case Stmt::Kind::Pass: return ctx.make<PassStmt>(sp);
+    case Stmt::Kind::Raise: return ctx.make<RaiseStmt>(sp, expr(cast<RaiseStmt>(s)->exc));
+    case Stmt::Kind::Assert: {
+      auto *a = cast<AssertStmt>(s);
+      return ctx.make<AssertStmt>(sp, expr(a->test), expr(a->msg));
+    }
     }
     return nullptr;
   }

@@ -110,3 +110,19 @@ Function Module::function(const std::string &name) const {
 }
 
 } // namespace ptxforge::runtime
+
+namespace ptxforge::runtime {
+
+std::pair<std::uint64_t, std::size_t> Module::global(const std::string &name) const {
+  ensureContext(device_);
+  CUdeviceptr address = 0;
+  std::size_t bytes = 0;
+  CUresult result =
+      detail::gCu.cuModuleGetGlobal(&address, &bytes, static_cast<CUmodule>(handle_), name.c_str());
+  if (result == CUDA_ERROR_NOT_FOUND)
+    return {0, 0};
+  detail::checkCu(result, "cuModuleGetGlobal");
+  return {static_cast<std::uint64_t>(address), bytes};
+}
+
+} // namespace ptxforge::runtime

@@ -7,9 +7,12 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ptxforge::runtime {
 
@@ -40,6 +43,9 @@ public:
 
   /// Looks up a kernel by its PTX entry name. Throws CudaError when absent.
   Function function(const std::string &name) const;
+  /// The device address and size of the module global `name`; {0, 0} when
+  /// the module has none. Throws CudaError on other failures.
+  std::pair<std::uint64_t, std::size_t> global(const std::string &name) const;
   int device() const { return device_; }
 
 private:

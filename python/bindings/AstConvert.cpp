@@ -20,7 +20,6 @@ const std::unordered_map<std::string, std::string> kUnsupported = {
     {"With", "'with' is not supported in kernels"},
     {"AsyncWith", "'async with' is not supported in kernels"},
     {"AsyncFor", "'async for' is not supported in kernels"},
-    {"Raise", "'raise' is not supported in kernels; write an error flag into an array and check it on the host"},
     {"FunctionDef", "nested functions are not supported in kernels; define a device function at module level "
                     "with @ptxforge.jit(device=True)"},
     {"AsyncFunctionDef", "async functions are not supported in kernels"},
@@ -44,7 +43,6 @@ const std::unordered_map<std::string, std::string> kUnsupported = {
     {"Await", "'await' is not supported in kernels"},
     {"Yield", "'yield' is not supported in kernels"},
     {"YieldFrom", "'yield from' is not supported in kernels"},
-    {"Starred", "'*' unpacking is not supported in kernels"},
 };
 
 class Converter {
@@ -140,8 +138,15 @@ public:
       py::handle v = node.attr("value");
       return ctx->make<ReturnStmt>(s, v.is_none() ? nullptr : expr(v));
     }
-    if (k == "Assert")
-      return nullptr; // as in numba-cuda without debug=True, assertions are not compiled
+    if (k == "Assert") // checked in debug mode only
+      return ctx->make<AssertStmt>(s, expr(node.attr("test")), optional(node.attr("msg")));
+    if (k == "Raise") {
+      py::handle cause = node.attr("cause");
+      bool fromNone = !cause.is_none() && kind(cause) == "Constant" && cause.attr("value").is_none();
+      if (!cause.is_none() && !fromNone) // `raise ... from None` is the exception alone
+        fail(span(cause), "'raise ... from ...' is not supported in kernels; raise the exception alone");
+      return ctx->make<RaiseStmt>(s, optional(node.attr("exc")));
+    }
     unsupported(node, k);
   }
 
@@ -155,6 +160,8 @@ public:
         elts.push_back(target(e));
       return ctx->make<TupleExpr>(span(node), std::move(elts));
     }
+    if (k == "Starred")
+      return ctx->make<StarredExpr>(span(node), target(node.attr("value")));
     if (k == "List")
       fail(span(node), "unpack into a tuple of names (a, b = ...), not a list");
     fail(span(node), "cannot assign to this expression in a kernel");
@@ -270,6 +277,8 @@ public:
     if (k == "Slice")
       return ctx->make<SliceExpr>(s, optional(node.attr("lower")), optional(node.attr("upper")),
                                   optional(node.attr("step")));
+    if (k == "Starred")
+      return ctx->make<StarredExpr>(s, expr(node.attr("value")));
     unsupported(node, k);
   }
 };

@@ -159,6 +159,7 @@ LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int dev
   module = runtime::Module::load(image, device);
   function = module->function(artifacts->entryName);
   function.cooperative = artifacts->cooperative; // pf.cg.this_grid().sync(): every launch is cooperative
+  setUpDebugRecord();
 }
 
 std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &grid,
@@ -193,6 +194,7 @@ void defineLaunch(py::module_ &m) {
       .def(py::init<std::shared_ptr<compiler::KernelArtifacts>, int>(), py::arg("artifacts"), py::arg("device"))
       .def("launch", &LoadedKernel::launch, py::arg("grid"), py::arg("block"), py::arg("shared"), py::arg("stream"),
            py::arg("args"))
+      .def("debug_report", &LoadedKernel::debugReport)
       .def_property_readonly("registers", [](const LoadedKernel &k) { return k.function.numRegs; })
       .def_property_readonly("max_threads_per_block", [](const LoadedKernel &k) { return k.function.maxThreadsPerBlock; })
       .def_property_readonly("local_bytes", [](const LoadedKernel &k) { return k.function.localBytes; })

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "compiler/Compiler.h"
+#include "runtime/Memory.h"
 #include "runtime/Module.h"
 
 #include <pybind11/pybind11.h>
@@ -19,7 +20,18 @@ struct LoadedKernel {
   std::shared_ptr<runtime::Module> module;
   runtime::Function function;
 
+  /// Debug mode: the record the kernel writes (mapped pinned host memory)
+  /// and the device address of the module's kDebugGlobal.
+  std::shared_ptr<runtime::HostBuffer> debugRecord;
+  std::uint64_t debugGlobal = 0;
+
   LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device);
+  /// Debug mode: allocates the record and points the module's global at it
+  /// (DebugReport.cpp); nothing for a kernel that reports nothing.
+  void setUpDebugRecord();
+  /// Debug mode: the record's report as (kind, exception name, exception id,
+  /// message, args), or None; clears the record (DebugReport.cpp).
+  pybind11::object debugReport();
   /// Packs plain Python values (an array as (pointer, shape, byte strides))
   /// by the kernel's ABI and launches. Returns the data pointers passed
   /// where the kernel never writes (KernelArtifacts::readOnlyArgs).

@@ -23,7 +23,8 @@ namespace {
 
 /// Raises ptxforge.CompileError for `d`.
 [[noreturn]] void raiseCompileError(const frontend::Diagnostic &d) {
-  py::object cls = py::module_::import("ptxforge.errors").attr("CompileError");
+  py::object cls = py::module_::import("ptxforge.errors").attr(d.errorClass.empty() ? "CompileError"
+                                                                                    : d.errorClass.c_str());
   py::object err = cls(d.render(), d.span.file ? d.span.file->name : "", d.span.line, d.column(), d.message);
   PyErr_SetObject(cls.ptr(), err.ptr());
   throw py::error_already_set();
@@ -85,6 +86,26 @@ const frontend::ScalarType *elementTypeNamed(const std::string &name) {
   return r;
 }
 
+/// A link item from Python: ("file", path) or ("cu", name, source).
+frontend::LinkItem convertLinkItem(py::handle h) {
+  auto t = py::reinterpret_borrow<py::tuple>(h);
+  frontend::LinkItem item;
+  item.path = t[1].cast<std::string>();
+  if (t[0].cast<std::string>() == "cu") {
+    item.isSource = true;
+    item.source = t[2].cast<std::string>();
+  }
+  return item;
+}
+
+frontend::Signature signatureOrThrow(const std::string &text) {
+  frontend::Signature sig;
+  std::string error;
+  if (!frontend::parseSignature(text, sig, error))
+    throw py::value_error("bad signature '" + text + "': " + error);
+  return sig;
+}
+
 frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen) {
   auto kind = t[0].cast<std::string>();
   frontend::GlobalValue g;
@@ -143,6 +164,25 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
       ref->ast = fn.attr("_function_ast")().cast<const FunctionAst &>().ast;
       ref->name = ref->ast->function().name;
       ref->globals = convertGlobals(fn.attr("_resolved_globals")().cast<py::dict>(), seen);
+      for (py::handle sig : fn.attr("_pf_signatures"))
+        ref->signatures.push_back(signatureOrThrow(sig.cast<std::string>()));
+    }
+    g.function = ref;
+  } else if (kind == "exception") { // ("exception", the class, its name): named by this process's id
+    g.kind = frontend::GlobalValue::ExceptionClass;
+    g.intValue = py::module_::import("ptxforge._debug").attr("exception_id")(t[1]).cast<std::int64_t>();
+    g.path = t[2].cast<std::string>();
+  } else if (kind == "extfunc") { // ("extfunc", object, name, signature, abi, [link items])
+    g.kind = frontend::GlobalValue::DeviceFunction;
+    auto &ref = seen[t[1].ptr()];
+    if (!ref) {
+      ref = std::make_shared<frontend::DeviceFunctionRef>();
+      ref->name = t[2].cast<std::string>();
+      ref->external = true;
+      ref->signatures.push_back(signatureOrThrow(t[3].cast<std::string>()));
+      ref->cAbi = t[4].cast<std::string>() == "c";
+      for (py::handle item : t[5])
+        ref->link.push_back(convertLinkItem(item));
     }
     g.function = ref;
   } else {
@@ -169,7 +209,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
                                                    bool fma, bool lineinfo, int optLevel, int maxRegisters,
                                                    const std::string &stage, bool keepIr, bool device, int maxThreads,
                                                    int minBlocks, const std::string &cacheDir,
-                                                   std::uint64_t cacheBytes) {
+                                                   std::uint64_t cacheBytes, const py::list &link, bool debug) {
   std::vector<const frontend::Type *> types;
   for (const std::string &t : argTypes)
     types.push_back(parseTypeOrThrow(t));
@@ -187,6 +227,9 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   o.device = device;
   o.maxThreadsPerBlock = maxThreads;
   o.minBlocksPerSm = minBlocks;
+  for (py::handle item : link)
+    o.link.push_back(convertLinkItem(item));
+  o.debug = debug;
   compiler::Stage upTo = stageByName(stage);
   compiler::CacheSettings cache{cacheDir, cacheBytes};
   compiler::CacheReport report;
@@ -204,6 +247,24 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   if (!out)
     raiseCompileError(error);
   return std::shared_ptr<compiler::KernelArtifacts>(std::move(out));
+}
+
+/// The places a debug-mode kernel can report from, for inspection and tests.
+py::list debugSites(const compiler::KernelArtifacts &a) {
+  py::list out;
+  for (const compiler::DebugSite &s : a.debugSites) {
+    py::dict d;
+    d["kind"] = compiler::debugSiteKindName(s.kind);
+    d["function"] = s.function;
+    d["file"] = s.file;
+    d["line"] = s.line;
+    d["col"] = s.col;
+    d["source"] = s.source;
+    d["message"] = s.message;
+    d["exception"] = s.exceptionName;
+    out.append(d);
+  }
+  return out;
 }
 
 py::dict resources(const compiler::KernelArtifacts &a) {
@@ -258,6 +319,9 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("llvm", &compiler::KernelArtifacts::llvm)
       .def_readonly("llvm_opt", &compiler::KernelArtifacts::llvmOpt)
       .def_readonly("ptx", &compiler::KernelArtifacts::ptx)
+      .def_readonly("warnings", &compiler::KernelArtifacts::warnings)
+      .def_readonly("debug", &compiler::KernelArtifacts::debug)
+      .def_property_readonly("debug_sites", &debugSites)
       .def_property_readonly("cubin",
                              [](const compiler::KernelArtifacts &a) { return py::bytes(a.cubin.cubin); })
       .def_property_readonly("assembler",
@@ -286,7 +350,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("cc_minor"), py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"),
         py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
         py::arg("max_threads") = 0, py::arg("min_blocks") = 0, py::arg("cache_dir") = "",
-        py::arg("cache_bytes") = 0);
+        py::arg("cache_bytes") = 0, py::arg("link") = py::list(), py::arg("debug") = false);
   m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
         "Parses a numba type string and returns its canonical spelling.");
   m.def("parse_signature", [](const std::string &text) {

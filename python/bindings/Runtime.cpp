@@ -238,6 +238,7 @@ void defineRuntime(py::module_ &m) {
       .def_property_readonly("node_count", &runtime::Graph::nodeCount);
   m.def("begin_capture", [](std::uintptr_t s) { runtime::Graph::beginCapture(asStream(s)); });
   m.def("end_capture", [](std::uintptr_t s) { return runtime::Graph::endCapture(asStream(s)); });
+  m.def("capturing", &runtime::Graph::capturing, "True while a graph capture started here is in progress.");
 
   py::class_<DeviceMemory, std::shared_ptr<DeviceMemory>>(m, "DeviceMemory")
       .def(py::init([](std::size_t nbytes, std::uintptr_t stream) {

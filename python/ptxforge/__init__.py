@@ -17,7 +17,8 @@ from . import _core, _intrinsics, _runtime
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
 from .dispatcher import Dispatcher, compile_ptx, compile_ptx_for_current_device, jit, kernel
-from .errors import CompileError
+from .errors import CompileError, LinkError
+from .external import CUSource, declare_device
 from .records import from_dtype
 
 __version__ = "0.1.0"
@@ -27,8 +28,9 @@ CudaDriverError = _core.CudaDriverError
 CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
-    "CompileError", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "compile_ptx", "compile_ptx_for_current_device", "jit", "kernel", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
+    "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
+    "LinkError", "compile_ptx", "compile_ptx_for_current_device", "declare_device", "jit", "kernel",
+    *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 
 

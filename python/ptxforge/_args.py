@@ -370,6 +370,13 @@ def _one(arg, where, transfers, stream, keep):
         return _device_array(a, where)
     if isinstance(arg, tuple):
         parts = [_one(x, f"{where}[{j}]", transfers, stream, keep) for j, x in enumerate(arg)]
+        fields = getattr(type(arg), "_fields", None)
+        if isinstance(fields, tuple) and len(fields) == len(arg) and all(
+                isinstance(f, str) and f.isidentifier() for f in fields):
+            # A namedtuple: its fields are read by name in the kernel.
+            spelled = ", ".join(f"{f}={p[0]}" for f, p in zip(fields, parts))
+            name = type(arg).__name__ if type(arg).__name__.isidentifier() else "namedtuple"
+            return f"NamedTuple({name}{', ' if parts else ''}{spelled})", tuple(p[1] for p in parts)
         return "Tuple(" + ", ".join(p[0] for p in parts) + ")", tuple(p[1] for p in parts)
     if hasattr(arg, "__array_interface__") or type(arg).__name__ == "ndarray":
         import numpy as np

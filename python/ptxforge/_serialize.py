@@ -121,10 +121,11 @@ def reduce_device_function(devfunc):
     if ref is not None:
         return rebuild_by_reference, ref
     devfunc._function_ast()
-    return rebuild_device_function, (freeze(devfunc.py_func, devfunc._source), devfunc.options)
+    return rebuild_device_function, (freeze(devfunc.py_func, devfunc._source), devfunc.options,
+                                     tuple(devfunc._pf_signatures))
 
 
-def rebuild_device_function(frozen, options):
+def rebuild_device_function(frozen, options, signatures=()):
     from .devicefunc import DeviceFunction
 
-    return DeviceFunction(thaw(frozen), options)
+    return DeviceFunction(thaw(frozen), options, signatures)

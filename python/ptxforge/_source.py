@@ -12,6 +12,7 @@ import enum
 import inspect
 import linecache
 import math
+import operator
 import sys
 import textwrap
 import threading
@@ -20,9 +21,10 @@ import weakref
 from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
-_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex"}
+_KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex", "pow",
+                    "print"}
 _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy",
-                 "cmath": "cmath"}
+                 "cmath": "cmath", "operator": "operator"}
 
 
 class FunctionSource:
@@ -83,6 +85,10 @@ def _describe(value):
         return frozen
     if getattr(value, "_pf_device_function", False):
         return ("devfunc", value)
+    if getattr(value, "_pf_external", False):
+        return value._describe()
+    if isinstance(value, type) and issubclass(value, BaseException):
+        return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
     if isinstance(value, enum.Enum) or (isinstance(value, type) and issubclass(value, enum.Enum)):
         return _describe_enum(value)
     if getattr(value, "_pf_kernel", False):
@@ -126,12 +132,15 @@ def _describe(value):
     if module == "numba.cuda.misc.special" and getattr(value, "__name__", "") == "literal_unroll":
         return ("path", "ptxforge.literal_unroll")  # numba's, imported from numba
     np = sys.modules.get("numpy")
-    if np is not None and callable(value) and getattr(np, getattr(value, "__name__", ""), None) is value:
+    from_numpy = (getattr(value, "__module__", None) or "").startswith("numpy")
+    if np is not None and from_numpy and callable(value) and getattr(np, getattr(value, "__name__", ""), None) is value:
         return ("path", "numpy." + value.__name__)  # a ufunc or function imported from numpy (np.sin, np.sum)
     if callable(value) and getattr(math, getattr(value, "__name__", ""), None) is value:
         return ("path", "math." + value.__name__)
     if callable(value) and getattr(cmath, getattr(value, "__name__", ""), None) is value:
         return ("path", "cmath." + value.__name__)
+    if callable(value) and getattr(operator, getattr(value, "__name__", ""), None) is value:
+        return ("path", "operator." + value.__name__)
     if callable(value) and getattr(builtins, getattr(value, "__name__", ""), None) is value:
         name = value.__name__
         if name in _KERNEL_BUILTINS:

@@ -14,10 +14,12 @@ class DeviceFunction:
 
     _pf_device_function = True
 
-    def __init__(self, pyfunc, options):
+    def __init__(self, pyfunc, options, signatures=()):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         self.options = options
+        # Declared signatures: a call converts its arguments to the best match.
+        self._pf_signatures = [s if isinstance(s, str) else str(s) for s in signatures]
         self._source = None
         self._ast = None
 

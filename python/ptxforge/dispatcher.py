@@ -9,13 +9,15 @@ import functools
 import itertools
 import operator
 import threading
+import warnings
 import weakref
 
 from . import _core
 from . import cache as _cache
 from ._args import describe, register_interop_types, upload
+from ._debug import check_launch, debug_default
 from ._source import parsed_function, resolve_globals
-from .errors import CompileError
+from .external import link_items
 
 _DEFAULT_CC = (9, 0)
 
@@ -83,14 +85,16 @@ class Dispatcher:
     _pf_kernel = True
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
-                 max_registers=0, opt=True, launch_bounds=None, cache=None):
+                 max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
         max_threads, min_blocks = _launch_bounds(launch_bounds)
+        # debug=None follows PTXFORGE_DEBUG; the debug mode is documented in docs/runtime.md.
+        debug = debug_default() if debug is None else bool(debug)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=int(max_registers or 0), opt_level=3 if opt else 0,
-                            max_threads=max_threads, min_blocks=min_blocks)
+                            max_threads=max_threads, min_blocks=min_blocks, link=link_items(link), debug=debug)
         self._source = None
         self._ast = None
         self._lock = threading.RLock()
@@ -122,7 +126,10 @@ class Dispatcher:
 
     def _check_signature(self, sig):
         types = self._types_of_signature(sig)
-        self._compile(types, _DEFAULT_CC, "typed")  # errors surface at decoration, as in numba
+        # Errors surface at decoration, as in numba; a kernel that links files is
+        # assembled and linked there too, so that its link errors do.
+        self._compile(types, self._target_cc() if self.options["link"] else _DEFAULT_CC,
+                      "cubin" if self.options["link"] else "typed")
         self.signatures.append(types)
 
     def _compile(self, types, cc, stage, keep_ir=False):
@@ -147,6 +154,7 @@ class Dispatcher:
                 cache_dir, cache_bytes = _cache.settings(self._use_cache)
                 artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
                                           cache_dir=cache_dir, cache_bytes=cache_bytes, **self.options)
+                _issue_warnings(artifacts)
                 new = _Compiled(artifacts, _STAGES[stage])
                 if compiled is not None:
                     new.loaded = compiled.loaded
@@ -229,12 +237,14 @@ class Dispatcher:
                     kernel = _core.LoadedKernel(compiled.artifacts, device)
                     compiled.loaded[device] = kernel
         read_only = kernel.launch(griddim, blockdim, shared, stream, values)
+        if self.options["debug"]:  # waits, then raises what the kernel reported
+            check_launch(kernel, stream)
         if transfers:
             _core.synchronize()
             for t in transfers:  # an array the kernel never writes needs no copy back
                 if t.buffer.ptr not in read_only:
                     t.copy_back()
-        elif key is not None:
+        elif key is not None and not self.options["debug"]:  # debug launches are checked here, never fast
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
         return kernel
@@ -308,6 +318,12 @@ class Dispatcher:
         return f"<ptxforge kernel {self.__name__}>"
 
 
+def _issue_warnings(artifacts):
+    """Issues the compiler's warnings about the user's code (print() of too many values, ...)."""
+    for text in artifacts.warnings:
+        warnings.warn(text, UserWarning, stacklevel=4)
+
+
 _run_time_compiles = itertools.count(1)
 
 
@@ -329,7 +345,7 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
-           max_registers=None, opt=True, debug=False, cache=None, link=None, inline=None,
+           max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
            launch_bounds=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
@@ -338,18 +354,17 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     Compiled kernels are kept in the disk cache (ptxforge.cache) unless
     ``cache=False``; numba's ``cache=True`` is the default here.
     """
-    if debug:
-        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
-    if link:
-        raise CompileError("link= (linking extra PTX or CUDA files) is not supported yet")
+    if link and device:
+        raise ValueError("link= belongs on a kernel or on declare_device, not on a device function: "
+                         "the kernels that call it link the files")
     options = dict(fastmath=fastmath, fma=fma, lineinfo=lineinfo, max_registers=max_registers, opt=opt,
-                   launch_bounds=launch_bounds)
+                   launch_bounds=launch_bounds, link=link, debug=debug)
 
     def wrap(func, signatures=()):
         if device:
             from .devicefunc import DeviceFunction
 
-            return DeviceFunction(func, options)
+            return DeviceFunction(func, options, signatures)
         return Dispatcher(func, signatures, cache=cache, **options)
 
     if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)):
@@ -363,7 +378,7 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
 jit = kernel
 
 
-def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=False,
+def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None,
                 opt=True, fma=True, max_registers=None, launch_bounds=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
@@ -372,11 +387,9 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     against the signature's) and returned as its numba spelling. `cc` defaults
     to (9, 0). The PTX symbol is named after the function.
     """
-    if debug:
-        raise CompileError("debug=True is not supported yet; use lineinfo=True for source lines in profilers")
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
-                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds)
+                   max_registers=max_registers, opt=opt, launch_bounds=launch_bounds, debug=debug)
     declared = None
     if isinstance(sig, str):
         declared, params = _core.parse_signature(sig)
@@ -390,6 +403,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
                               stage="ptx", device=bool(device), **d.options)
+    _issue_warnings(artifacts)
     returned = artifacts.return_type
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")

@@ -15,3 +15,9 @@ class CompileError(Exception):
         self.lineno = lineno
         self.col = col
         self.msg = msg or rendered
+
+
+class LinkError(CompileError, RuntimeError):
+    """A file given to ``link=`` (of a kernel or of ``declare_device``) could not be
+    linked: it is missing, has an extension ptxforge cannot link, does not compile
+    (CUDA C, through NVRTC), or nvJitLink rejects it. The message says which."""

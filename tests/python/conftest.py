@@ -64,7 +64,11 @@ def ptxas_check(ptx, where="<ptx>"):
         src = os.path.join(d, "kernel.ptx")
         with open(src, "w") as f:
             f.write(ptx)
-        proc = subprocess.run([PTXAS, f"-arch={PTXAS_ARCH}", src, "-o", os.path.join(d, "kernel.cubin")],
+        # PTX that calls a declare_device function is meant to be linked: assemble it
+        # as relocatable code (-c), which leaves the call to the linker.
+        externs = [ln for ln in ptx.splitlines() if ln.startswith(".extern .func") and "vprintf" not in ln]
+        relocatable = ["-c"] if externs else []
+        proc = subprocess.run([PTXAS, f"-arch={PTXAS_ARCH}", *relocatable, src, "-o", os.path.join(d, "kernel.cubin")],
                               capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise AssertionError(f"ptxas -arch={PTXAS_ARCH} rejected the PTX of {where} (exit {proc.returncode}):\n"

@@ -55,7 +55,7 @@ CASES = [
     ("set", "    a = {1, 2}\n", "{1, 2}", "{", "sets are not supported", "{1, 2}"),
     ("lambda", "    f = lambda v: v\n", "lambda", "lambda", "lambdas are not supported", "lambda v: v"),
     ("nested def", "    def g():\n        pass\n", "def g", "def", "nested functions are not supported", None),
-    ("print", "    print(x[0])\n", "print", "print", "the Python builtin 'print'", "print"),
+    ("builtin", "    open(x[0])\n", "open", "open", "the Python builtin 'open'", "open"),
     ("conflict", "    v = 1\n    v = x\n", "v = x", "x", "variable 'v' holds int but is assigned float32[::1]", "x"),
     ("return value", "    return x[0]\n", "return", "x[0]", "a kernel cannot return a value", "x[0]"),
     ("string", "    s = 'abc'\n", "'abc'", "'abc'", "strings have no device representation", "'abc'"),

@@ -1,0 +1,122 @@
+"""Device functions defined outside Python: ``declare_device`` and ``link=``.
+
+``pf.declare_device(name, "int32(int32)", link=[...])`` declares a function
+that a linked file defines (PTX, a cubin, a fatbin, an object or library,
+LTO-IR, or CUDA C that NVRTC compiles); kernels and device functions call it
+like any device function. ``pf.CUSource(text)`` is CUDA C held in memory.
+The files are linked with nvJitLink when the kernel is assembled; see
+docs/language.md, "Linking CUDA code".
+"""
+
+import os
+
+from . import _core
+
+_LINKABLE = {".ptx", ".cubin", ".fatbin", ".o", ".a", ".ltoir", ".cu"}
+
+
+class CUSource:
+    """CUDA C source text to compile with NVRTC and link (numba-cuda's ``cuda.CUSource``).
+
+    `name` names it in NVRTC's messages; by default ``source_<n>.cu``.
+    """
+
+    _count = 0
+
+    def __init__(self, source, name=None):
+        if isinstance(source, bytes):
+            source = source.decode()
+        if not isinstance(source, str):
+            raise TypeError(f"CUSource takes the CUDA C source as a str, not {type(source).__name__}")
+        if name is None:
+            CUSource._count += 1
+            name = f"source_{CUSource._count}.cu"
+        self.source = source
+        self.name = name
+
+    def __repr__(self):
+        return f"<CUSource {self.name}>"
+
+
+def link_items(link, where="link"):
+    """The compiler's form of a link list: [("file", path) | ("cu", name, source)].
+
+    Checks what can be checked without compiling: each entry is a path or a
+    CUSource, a path has an extension nvJitLink takes, and the file exists."""
+    from .errors import LinkError
+
+    if link is None:
+        return []
+    if isinstance(link, (str, os.PathLike, CUSource)):
+        link = [link]
+    items = []
+    for entry in link:
+        if isinstance(entry, CUSource):
+            items.append(("cu", entry.name, entry.source))
+            continue
+        if not isinstance(entry, (str, os.PathLike)):
+            raise TypeError(f"{where} takes paths and CUSource objects, not {entry!r}")
+        path = os.fspath(entry)
+        ext = os.path.splitext(path)[1]
+        if not ext:
+            raise LinkError(f"Don't know how to link file with no extension: {path} "
+                            f"(link takes {', '.join(sorted(_LINKABLE))} files)")
+        if ext not in _LINKABLE:
+            raise LinkError(f"Don't know how to link file with extension {ext}: {path} "
+                            f"(link takes {', '.join(sorted(_LINKABLE))} files)")
+        if not os.path.isfile(path):
+            raise LinkError(f"cannot link {path}: {path} not found")
+        items.append(("file", os.path.abspath(path)))
+    return items
+
+
+def _signature_text(sig):
+    """A signature as the compiler parses it: a string, or numba-like objects spelled by str()."""
+    return sig if isinstance(sig, str) else str(sig)
+
+
+class ExternalFunction:
+    """A device function declared with ``declare_device``: kernels call it by name."""
+
+    _pf_external = True
+
+    def __init__(self, name, sig, link, abi):
+        self.name = name
+        self.sig = sig
+        self.link = link
+        self.abi = abi
+        self._link_items = link_items(link, "declare_device's link")
+
+    def _describe(self):
+        return ("extfunc", self, self.name, self.sig, self.abi, self._link_items)
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"'{self.name}' is a declared device function; call it from a kernel or device function")
+
+    def __repr__(self):
+        return f"<ptxforge declared device function {self.name}{self.sig}>"
+
+
+def declare_device(name, sig, link=None, use_cooperative=False, abi="numba"):
+    """Declares a device function defined in a linked file, as numba-cuda's ``cuda.declare_device``.
+
+    `sig` gives the return type and the parameter types (``"int32(int32, float32[::1])"``).
+    With ``abi="numba"`` (the default) the function is called as numba calls it,
+    ``int name(ret *out, args...)``; with ``abi="c"`` as C does, ``ret name(args...)``.
+    `link` lists the files that define it (and what they need), linked into every
+    kernel that calls it. `use_cooperative` is accepted for numba compatibility.
+    """
+    if abi not in ("numba", "c"):
+        raise NotImplementedError(f"unsupported ABI {abi!r}: declare_device takes abi='numba' or abi='c'")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"declare_device needs the function's C name, not {name!r}")
+    text = _signature_text(sig)
+    if not text.lstrip().split("(", 1)[0].strip():
+        raise TypeError(f"Return type missing in declare_device('{name}', {sig!r}): device declarations "
+                        "need one, as in 'int32(int32)'")
+    try:
+        ret, params = _core.parse_signature(text)
+    except ValueError as exc:
+        raise TypeError(f"bad signature for declare_device('{name}', ...): {exc}") from None
+    canonical = f"{ret}({', '.join(params)})"
+    return ExternalFunction(name, canonical, link, abi)
