@@ -47,6 +47,10 @@ void appendAbi(const Type *type, std::vector<AbiSlot> &out) {
     out.push_back(scalarSlot(s));
     return;
   }
+  if (isa<PointerType>(type)) {
+    out.push_back({AbiSlot::Ptr, AbiSlot::Data});
+    return;
+  }
   if (isa<RecordType>(type)) { // passed by reference, as in numba
     out.push_back({AbiSlot::Ptr, AbiSlot::Data});
     return;

@@ -13,6 +13,7 @@
 //   record       a pointer to the record's bytes in device memory (numba
 //                passes records by reference)
 //   enum member  its value (an IntEnum member is an int64)
+//   pointer      its address (numba's CPointer)
 //
 //===----------------------------------------------------------------------===//
 #pragma once

@@ -41,7 +41,7 @@ llvm::Type *Lowerer::memoryType(const ScalarType *t) {
 }
 
 llvm::Type *Lowerer::valueType(const Type *t) {
-  if (isa<RecordType>(t)) // the address of its bytes
+  if (isa<RecordType>(t) || isa<frontend::PointerType>(t)) // the address of its bytes
     return b.getPtrTy();
   if (auto *e = dyn_cast<EnumType>(t)) // an enum member is its value
     return valueType(e->value);
@@ -129,7 +129,7 @@ static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::a
     llvm::Value *v = &*next++;
     return s->isBool() ? b.CreateICmpNE(v, b.getInt8(0)) : v;
   }
-  if (isa<RecordType>(t))
+  if (isa<RecordType>(t) || isa<frontend::PointerType>(t))
     return &*next++;
   if (auto *a = dyn_cast<ArrayType>(t)) {
     llvm::Value *agg = llvm::UndefValue::get(L.valueType(a));

@@ -100,6 +100,9 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
   case MathFunction::Int:
     return b.CreateFPToSI(libdevice(name, ft, args), b.getInt64Ty());
   case MathFunction::Float:
+  case MathFunction::Frexp: // mathSpecial's
+  case MathFunction::Modf:
+  case MathFunction::Ldexp:
     break;
   }
   // Exact operations map to NVPTX instructions without a libdevice call.

@@ -289,6 +289,11 @@ llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, co
 //===-- Arrays ------------------------------------------------------------===//
 
 llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&at) {
+  if (auto *pt = dyn_cast<frontend::PointerType>(typeOf(s->value))) { // p[i]: C's pointer arithmetic
+    at = types().arrayType(pt->elem, 1, Layout::C);                    // (for the caller's at->dtype)
+    llvm::Value *i = wrapIndex(expr(s->index), cast<ScalarType>(typeOf(s->index)), nullptr);
+    return b.CreateGEP(b.getInt8Ty(), expr(s->value), b.CreateMul(i, b.getInt64(pt->elem->byteSize())));
+  }
   at = cast<ArrayType>(typeOf(s->value));
   llvm::Value *array = expr(s->value);
   std::vector<Index> indices = indexValues(s);

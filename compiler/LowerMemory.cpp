@@ -17,8 +17,9 @@ using namespace frontend;
 llvm::Value *Lowerer::cacheHint(const CallExpr *c, const std::string &path) {
   const std::string op = path.substr(path.size() - 2);       // "ca", "cg", "wb", ...
   const bool store = path.compare(path.size() - 4, 2, "st") == 0;
-  auto *at = cast<ArrayType>(typeOf(c->args[0]));
-  const ScalarType *dt = at->dtype;
+  const Type *container = typeOf(c->args[0]);
+  auto *pt = dyn_cast<frontend::PointerType>(container);
+  const ScalarType *dt = pt ? pt->elem : cast<ArrayType>(container)->dtype;
   const int bits = dt->bits;
   llvm::Value *ptr = elementPointerOf(*this, c, c->args[0], c->args[1]);
   llvm::Value *global = b.CreatePtrToInt(b.CreateAddrSpaceCast(ptr, b.getPtrTy(1)), b.getInt64Ty());

@@ -67,7 +67,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     const Type *t = argTypes[i];
     // A device function may also take a function, a builtin or a dtype: it
     // is specialised on that value, which has no run-time content.
-    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t) &&
+    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t) && !isa<PointerType>(t) &&
         (out.isKernel || !isStaticValue(t)))
       fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
                                   ", which has no device representation; pass numbers, arrays or tuples");

@@ -137,6 +137,11 @@ const Type *Inferer::subscript(const SubscriptExpr *s) {
   const Type *base = expr(s->value);
   if (auto *r = base ? dyn_cast<RecordType>(base) : nullptr)
     return recordSubscript(s, r);
+  if (auto *p = base ? dyn_cast<PointerType>(base) : nullptr) { // p[i]: one integer, C's arithmetic
+    if (isa<TupleExpr>(s->index) || isa<SliceExpr>(s->index))
+      fail(s->index->span(), "a pointer takes one integer index, not a tuple or a slice");
+    return integer(expr(s->index), s->index, "a pointer index") ? p->elem : nullptr;
+  }
   if (!base && isa<StrConstExpr>(s->index))
     return nullptr; // a field name, once the record's type is known
   if (auto *tt = base ? dyn_cast<TupleType>(base) : nullptr) {

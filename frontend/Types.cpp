@@ -218,6 +218,10 @@ const IntEnumType *TypeContext::intEnumType(const std::string &cls) {
   std::string name = "IntEnumMember(" + cls + ", int64)";
   return PF_INTERN(IntEnumType, name, new IntEnumType(cls, name));
 }
+const PointerType *TypeContext::pointerType(const ScalarType *elem) {
+  std::string name = elem->str() + "*";
+  return PF_INTERN(PointerType, name, new PointerType(elem, name));
+}
 #undef PF_INTERN
 
 const ScalarType *TypeContext::strong(const ScalarType *t) {
@@ -403,6 +407,8 @@ public:
       pos = start; // point at the name, not past it
       return fail("unknown type '" + name + "'");
     }
+    if (eat('*')) // numba's CPointer
+      return isa<RecordType>(scalar) || scalar->weak ? fail("a pointer points at numbers") : types().pointerType(scalar);
     if (!eat('['))
       return scalar;
     return array(scalar);

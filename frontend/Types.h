@@ -20,7 +20,7 @@ namespace ptxforge::frontend {
 class Type {
 public:
   enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Module, Builtin, Dtype, Slice, Function,
-              Record, Enum };
+              Record, Enum, Pointer };
   Kind kind() const { return kind_; }
   /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
   /// Weak scalars print as Python's names: int, float, complex.
@@ -79,6 +79,16 @@ public:
     return t->kind() == Kind::Int && static_cast<const ScalarType *>(t)->isIntEnum();
   }
   const std::string cls; ///< "module.Qualified.Name"
+};
+
+/// numba's CPointer(T), spelled `float32*`: the address of numbers in device
+/// memory, from a declared signature. `p[i]` reads and writes the i-th
+/// number after it (C's pointer arithmetic: no wraparound, no bounds).
+class PointerType : public Type {
+public:
+  PointerType(const ScalarType *elem, std::string s) : Type(Kind::Pointer, std::move(s)), elem(elem) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Pointer; }
+  const ScalarType *elem;
 };
 
 /// The type of an enum.Enum member, numba's EnumMember(cls, value type): only
@@ -224,6 +234,8 @@ public:
   /// EnumMember(cls, value) and IntEnumMember(cls, int64).
   const EnumType *enumType(const std::string &cls, const Type *value);
   const IntEnumType *intEnumType(const std::string &cls);
+  /// CPointer(elem): "elem*".
+  const PointerType *pointerType(const ScalarType *elem);
 
   /// The strong form of a weak scalar (int -> int64, float -> float64).
   const ScalarType *strong(const ScalarType *t);

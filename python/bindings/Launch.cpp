@@ -124,6 +124,12 @@ public:
       scalar(s, v);
       return;
     }
+    if (isa<PointerType>(t)) { // an address, as an int (numba's CPointer)
+      cells.push_back(PyLong_AsUnsignedLongLongMask(v.ptr()));
+      if (PyErr_Occurred())
+        throw py::error_already_set();
+      return;
+    }
     if (isa<RecordType>(t)) { // the address of the record's device copy
       cells.push_back(v.cast<std::uint64_t>());
       return;

@@ -61,6 +61,31 @@ def test_each_operator_emits_its_instruction(dtype, make_module):
         assert f"st.global.{op}.b{bits}" in store2.inspect_ptx(f"void({dtype}[:, :], {dtype}[:, ::1])")
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pointers_take_cache_hints_too(dtype, make_module):
+    mod = make_module("""
+        import ptxforge as pf
+
+        def loader(op):
+            def load(ptr, r, n):
+                for i in range(n):
+                    r[i] = op(ptr, i)
+            return load
+
+        def storer(op):
+            def store(ptr, values, n):
+                for i in range(n):
+                    op(ptr, i, values[i])
+            return store
+    """)
+    bits = _bits(dtype)
+    sig = f"void({dtype}*, {dtype}[::1], intp)"
+    for op, fn in LOADS.items():
+        assert f"ld.global.{op}.b{bits}" in pf.compile_ptx(mod.loader(fn), sig)[0]
+    for op, fn in STORES.items():
+        assert f"st.global.{op}.b{bits}" in pf.compile_ptx(mod.storer(fn), sig)[0]
+
+
 def test_numbas_errors(make_module):
     mod = make_module("""
         import ptxforge as pf
@@ -83,6 +108,9 @@ def test_numbas_errors(make_module):
         def constant(r):
             r[0] = pf.ldcg(TABLE, 0)
 
+        def pointer_tuple(p):
+            pf.ldcg(p, (0, 1))
+
         TABLE = __import__("numpy").arange(4.0)
     """)
     cases = [(mod.float_index, "void(float32[::1])", "float64 is not a valid index"),
@@ -91,7 +119,8 @@ def test_numbas_errors(make_module):
              (mod.short_index, "void(float32[:, ::1])", "Expected 2 indices, got 1"),
              (mod.complex_load, "void(complex64[::1], complex64[::1])",
               "ldcs requires array of integer or float type, got complex64"),
-             (mod.constant, "void(float64[::1])", "constant frozen into the kernel")]
+             (mod.constant, "void(float64[::1])", "constant frozen into the kernel"),
+             (mod.pointer_tuple, "void(float32*)", "Pointers only support scalar indexing, got tuple of 2")]
     for fn, sig, message in cases:
         with pytest.raises(pf.CompileError, match=message):
             pf.compile_ptx(fn, sig)
