@@ -1,50 +1,40 @@
 //===- frontend/Ufuncs.cpp - numpy's ufuncs called on numbers --------------===//
 //
 // np.sin(x), np.add(a, b), np.maximum(x, y) ... on numbers in kernels, as
-// numba-cuda allows. The ufuncs that are math functions reuse the math
-// machinery under their numpy names (floor, ceil, trunc and rint returning
-// floats, as numpy's do); the others are UfuncFunction entries.
+// numba-cuda allows. The ufuncs that are math functions are math's entries
+// under their numpy names (floor, ceil and trunc returning floats, as
+// numpy's do); the others are UfuncFunction entries.
 //
 //===----------------------------------------------------------------------===//
 
 #include "frontend/Ast.h"
 #include "frontend/Builtins.h"
 
+#include <deque>
+
 namespace ptxforge::frontend {
 
 namespace {
 
-using M = MathFunction;
-const double kDegree = 3.141592653589793 / 180.0;
+/// numpy's names of the math functions (np.arcsin is math.asin).
+const std::pair<const char *, const char *> kMathAliases[] = {
+    {"sin", "sin"},         {"cos", "cos"},           {"tan", "tan"},         {"arcsin", "asin"},
+    {"arccos", "acos"},     {"arctan", "atan"},       {"arctan2", "atan2"},   {"hypot", "hypot"},
+    {"sinh", "sinh"},       {"cosh", "cosh"},         {"tanh", "tanh"},       {"arcsinh", "asinh"},
+    {"arccosh", "acosh"},   {"arctanh", "atanh"},     {"exp", "exp"},         {"exp2", "exp2"},
+    {"expm1", "expm1"},     {"log", "log"},           {"log2", "log2"},       {"log10", "log10"},
+    {"log1p", "log1p"},     {"sqrt", "sqrt"},         {"fabs", "fabs"},       {"floor", "floor"},
+    {"ceil", "ceil"},       {"trunc", "trunc"},       {"copysign", "copysign"}, {"nextafter", "nextafter"},
+    {"isnan", "isnan"},     {"isinf", "isinf"},       {"isfinite", "isfinite"}, {"ldexp", "ldexp"},
+    {"frexp", "frexp"},     {"modf", "modf"},         {"deg2rad", "radians"}, {"radians", "radians"},
+    {"rad2deg", "degrees"}, {"degrees", "degrees"},
+};
 
-const MathFunction kNumpyMath[] = {
-    {"numpy.sin", 1, "__nv_sin", "__nv_sinf"},          {"numpy.cos", 1, "__nv_cos", "__nv_cosf"},
-    {"numpy.tan", 1, "__nv_tan", "__nv_tanf"},          {"numpy.arcsin", 1, "__nv_asin", "__nv_asinf"},
-    {"numpy.arccos", 1, "__nv_acos", "__nv_acosf"},     {"numpy.arctan", 1, "__nv_atan", "__nv_atanf"},
-    {"numpy.arctan2", 2, "__nv_atan2", "__nv_atan2f"},  {"numpy.hypot", 2, "__nv_hypot", "__nv_hypotf"},
-    {"numpy.sinh", 1, "__nv_sinh", "__nv_sinhf"},       {"numpy.cosh", 1, "__nv_cosh", "__nv_coshf"},
-    {"numpy.tanh", 1, "__nv_tanh", "__nv_tanhf"},       {"numpy.arcsinh", 1, "__nv_asinh", "__nv_asinhf"},
-    {"numpy.arccosh", 1, "__nv_acosh", "__nv_acoshf"},  {"numpy.arctanh", 1, "__nv_atanh", "__nv_atanhf"},
-    {"numpy.exp", 1, "__nv_exp", "__nv_expf"},          {"numpy.exp2", 1, "__nv_exp2", "__nv_exp2f"},
-    {"numpy.expm1", 1, "__nv_expm1", "__nv_expm1f"},    {"numpy.log", 1, "__nv_log", "__nv_logf"},
-    {"numpy.log2", 1, "__nv_log2", "__nv_log2f"},       {"numpy.log10", 1, "__nv_log10", "__nv_log10f"},
-    {"numpy.log1p", 1, "__nv_log1p", "__nv_log1pf"},    {"numpy.sqrt", 1, "__nv_sqrt", "__nv_sqrtf"},
-    {"numpy.cbrt", 1, "__nv_cbrt", "__nv_cbrtf"},       {"numpy.fabs", 1, "__nv_fabs", "__nv_fabsf"},
-    {"numpy.floor", 1, "__nv_floor", "__nv_floorf"},    {"numpy.ceil", 1, "__nv_ceil", "__nv_ceilf"},
-    {"numpy.trunc", 1, "__nv_trunc", "__nv_truncf"},    {"numpy.rint", 1, "__nv_rint", "__nv_rintf"},
-    {"numpy.copysign", 2, "__nv_copysign", "__nv_copysignf"},
-    {"numpy.nextafter", 2, "__nv_nextafter", "__nv_nextafterf"},
-    {"numpy.isnan", 1, "__nv_isnand", "__nv_isnanf", M::Bool},
-    {"numpy.isinf", 1, "__nv_isinfd", "__nv_isinff", M::Bool},
-    {"numpy.isfinite", 1, "__nv_isfinited", "__nv_finitef", M::Bool},
-    {"numpy.signbit", 1, "__nv_signbitd", "__nv_signbitf", M::Bool},
-    {"numpy.ldexp", 2, "__nv_ldexp", "__nv_ldexpf", M::Ldexp},
-    {"numpy.frexp", 1, "__nv_frexp", "__nv_frexpf", M::Frexp},
-    {"numpy.modf", 1, "__nv_modf", "__nv_modff", M::Modf},
-    {"numpy.deg2rad", 1, nullptr, nullptr, M::Float, kDegree},
-    {"numpy.radians", 1, nullptr, nullptr, M::Float, kDegree},
-    {"numpy.rad2deg", 1, nullptr, nullptr, M::Float, 1 / kDegree},
-    {"numpy.degrees", 1, nullptr, nullptr, M::Float, 1 / kDegree},
+/// The math ufuncs math lacks.
+const MathFunction kNumpyOnly[] = {
+    {"numpy.cbrt", 1, "__nv_cbrt", "__nv_cbrtf"},
+    {"numpy.rint", 1, "__nv_rint", "__nv_rintf"},
+    {"numpy.signbit", 1, "__nv_signbitd", "__nv_signbitf", MathFunction::Bool},
 };
 
 using U = UfuncFunction;
@@ -96,11 +86,23 @@ const UfuncFunction kUfuncs[] = {
 } // namespace
 
 void addUfuncBuiltins(std::unordered_map<std::string, BuiltinInfo> &table) {
-  for (const MathFunction &m : kNumpyMath) {
+  // The math functions under numpy's names (stable storage for the copies).
+  static std::deque<std::string> paths;
+  static std::deque<MathFunction> aliases;
+  auto add = [&](const MathFunction &m) {
     BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Math};
     info.math = &m;
     table[m.path] = info;
+  };
+  for (auto [numpyName, mathName] : kMathAliases) {
+    MathFunction m = *table.at(std::string("math.") + mathName).math;
+    m.path = paths.emplace_back(std::string("numpy.") + numpyName).c_str();
+    if (m.result == MathFunction::Int) // np.floor, np.ceil, np.trunc: floats, unlike math's
+      m.result = MathFunction::Float;
+    add(aliases.emplace_back(m));
   }
+  for (const MathFunction &m : kNumpyOnly)
+    add(m);
   for (const UfuncFunction &u : kUfuncs) {
     BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Ufunc};
     info.ufunc = &u;

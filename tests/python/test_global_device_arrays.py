@@ -73,16 +73,19 @@ def test_structured_constants_are_frozen(make_module):
     assert ptx.count(".const .align 16 .b8") == 2
 
 
-def test_unusable_device_dtype_is_a_compile_error(make_module):
-    mod = make_module("""
-        import ptxforge as pf
+READ_FIRST = """
+    import ptxforge as pf
 
-        def make(a):
-            @pf.kernel
-            def k(out):
-                out[0] = a[0]
-            return k
-    """)
+    def make(a):
+        @pf.kernel
+        def k(out):
+            out[0] = a[0]
+        return k
+"""
+
+
+def test_unusable_device_dtype_is_a_compile_error(make_module):
+    mod = make_module(READ_FIRST)
     k = mod.make(Interface(shape=(4,), dtype="U3", address=0x1000))
     with pytest.raises(pf.CompileError, match="device array of dtype <U3"):
         k.inspect_types("void(float32[::1])")
@@ -149,15 +152,7 @@ def test_structured_constants_on_the_gpu():
 def test_kernels_holding_device_memory_do_not_travel(make_module):
     import pickle
 
-    mod = make_module("""
-        import ptxforge as pf
-
-        def make(a):
-            @pf.kernel
-            def k(out):
-                out[0] = a[0]
-            return k
-    """)
+    mod = make_module(READ_FIRST)
     k = mod.make(Interface(shape=(4,), dtype=np.float32, address=0x7F0000001000))
     with pytest.raises(pickle.PicklingError, match="uses the device memory of a by address"):
         pickle.dumps(k)
