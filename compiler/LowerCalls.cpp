@@ -85,7 +85,7 @@ llvm::Value *Lowerer::libdevice(const char *name, llvm::Type *ret, llvm::ArrayRe
 llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t) {
   // `t` is the promoted argument type; float32 arguments use the float32
   // variant, everything else float64.
-  bool f32 = t->isFloat() && !t->weak && t->bits <= 32;
+  bool f32 = mathInFloat32(m, t);
   llvm::Type *ft = f32 ? b.getFloatTy() : b.getDoubleTy();
   for (llvm::Value *&a : args) {
     if (a->getType()->isIntegerTy())

@@ -181,6 +181,11 @@ void addArrayMethodBuiltins(std::unordered_map<std::string, BuiltinInfo> &table)
 /// Adds the `ptxforge.fp16` and `ptxforge.bf16` namespaces (frontend/HalfBuiltins.cpp).
 void addHalfBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 
+/// True when math function `m` of arguments promoted to `t` computes in
+/// float32 (libdevice's __nv_sinf): float32 and narrower floats, and for
+/// numpy's ufuncs also bool and 8- and 16-bit ints, as numba's loops pick.
+bool mathInFloat32(const MathFunction &m, const ScalarType *t);
+
 /// The cuda.fp16 / cuda.bf16 function numba-cuda runs for `mathPath`
 /// ("math.sin") of one argument of type `arg` (float16 or bfloat16: hsin),
 /// or nullptr: math functions of a half keep its type where numba's do.

@@ -392,9 +392,9 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
     // variant; anything else computes in float64, as numba does. Of Python
     // numbers alone the result is a Python float, weak like any other, so
     // `x / math.sqrt(2.0)` stays float32.
-    const ScalarType *ft = t->isFloat() && !t->weak && t->bits <= 32 ? tc.floatType(32)
-                           : t->weak                                 ? tc.floatType(64, true)
-                                                                     : tc.floatType(64);
+    const ScalarType *ft = mathInFloat32(m, t) ? tc.floatType(32)
+                           : t->weak           ? tc.floatType(64, true)
+                                               : tc.floatType(64);
     if (m.result == MathFunction::Bool)
       return tc.boolType();
     if (m.result == MathFunction::Int)

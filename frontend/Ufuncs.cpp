@@ -85,6 +85,15 @@ const UfuncFunction kUfuncs[] = {
 
 } // namespace
 
+bool mathInFloat32(const MathFunction &m, const ScalarType *t) {
+  if (t->weak)
+    return false;
+  if (t->isFloat())
+    return t->bits <= 32;
+  const bool ufunc = std::string(m.path).rfind("numpy.", 0) == 0;
+  return ufunc && (t->isBool() || (t->isInt() && t->bits <= 16));
+}
+
 void addUfuncBuiltins(std::unordered_map<std::string, BuiltinInfo> &table) {
   // The math functions under numpy's names (stable storage for the copies).
   static std::deque<std::string> paths;

@@ -46,18 +46,19 @@ def test_numpy_result_types(make_module):
         from numpy import sin
 
         @pf.kernel
-        def k(f, i, h, out):
+        def k(f, i, h, s, out):
             out[0] = np.sin(f[0]) + sin(i[0]) + np.floor(i[0]) + np.absolute(i[0]) + np.maximum(f[0], i[0])
             out[1] = np.sqrt(h[0]) + np.add(f[0], 2.0) + np.divide(i[0], i[0]) + np.sign(f[0]) + np.equal(f[0], 1)
-            out[2] = np.logaddexp(f[0], f[0]) + np.reciprocal(i[0]) + np.invert(i[0] > 0)
+            out[2] = np.logaddexp(f[0], f[0]) + np.reciprocal(i[0]) + np.invert(i[0] > 0) + np.sqrt(s[0])
     """)
-    typed = mod.k.inspect_types("void(float32[::1], int32[::1], float16[::1], float64[::1])")
+    typed = mod.k.inspect_types("void(float32[::1], int32[::1], float16[::1], uint16[::1], float64[::1])")
     for frag in ["(np.sin((f[0] : float32)) : float32)", "(sin((i[0] : int32)) : float64)",
                  "(np.floor((i[0] : int32)) : float64)", "(np.absolute((i[0] : int32)) : int32)",
                  "(np.maximum((f[0] : float32), (i[0] : int32)) : float64)", "(np.sqrt((h[0] : float16)) : float16)",
                  "(np.add((f[0] : float32), 2.0) : float32)", "(np.divide((i[0] : int32), (i[0] : int32)) : float64)",
                  "(np.equal((f[0] : float32), 1) : bool)", "(np.logaddexp((f[0] : float32), (f[0] : float32)) : float32)",
-                 "(np.reciprocal((i[0] : int32)) : int32)"]:
+                 "(np.reciprocal((i[0] : int32)) : int32)",
+                 "(np.sqrt((s[0] : uint16)) : float32)"]:  # numpy's loop for 16-bit ints
         assert frag in typed, frag
 
 
