@@ -40,6 +40,11 @@ def test_each_copy_has_its_element_type():
     for local in ("case.0: readonly float64[::1]", "case.1: readonly float64[:, ::1]", "case.2: readonly int64[]",
                   "case.5: readonly int32[:, ::1]", "x.0: int32", "x.1: float32", "y.2: bool"):
         assert local in typed, local
+    # each typed copy of the body is printed in the loop's place, its loop variable bound first
+    for line in ("# element 5", "case.5 = (CASES[5] : readonly int32[:, ::1])",
+                 "(np.nansum(case.4) : int64)", "x.1 = (extra[1] : float32)"):
+        assert line in typed, line
+    assert typed.count("# element") == len(CASES) + 3 + 3
     reduce_each.inspect_ptx(SIG)
 
 
