@@ -31,6 +31,8 @@ struct Options {
   int minBlocksPerSm = 0;     ///< launch bounds (PTX .minnctapersm), with maxThreadsPerBlock
   bool keepIr = false;        ///< keep the LLVM IR text (inspect_llvm, --emit=llvm)
   bool device = false;        ///< a device function (.func returning a value), not a kernel
+  /// The PTX entry (or .func) name; empty: the Python function's name.
+  std::string entryName;
   /// Files linked into the kernel's cubin (`link=[...]`), besides those of
   /// the declare_device functions it calls.
   std::vector<frontend::LinkItem> link;
@@ -42,6 +44,12 @@ struct Options {
 
 enum class Stage { Typed, Llvm, Ptx, Cubin };
 
+/// A variable named on a source line, with its type (for inspect_types).
+struct VariableUse {
+  int line = 0, col = 0;
+  std::string name, type;
+};
+
 /// Everything one compilation produced, up to the stage asked for. A field
 /// added here is stored in disk-cache entries too (compiler/KernelCache.cpp).
 struct KernelArtifacts {
@@ -51,6 +59,9 @@ struct KernelArtifacts {
   const frontend::Type *returnType = nullptr;
   std::vector<AbiSlot> abi; ///< flattened parameters
   std::string typed;        ///< the typed tree
+  /// Every parameter and local variable where the kernel's source names it,
+  /// by line and column, once per line.
+  std::vector<VariableUse> variables;
   std::string llvm;         ///< LLVM IR before optimisation (with Options::keepIr)
   std::string llvmOpt;      ///< LLVM IR after optimisation (with Options::keepIr)
   std::string ptx;
@@ -86,6 +97,38 @@ std::unique_ptr<KernelArtifacts> compileKernel(const frontend::AstContext &ast,
                                                const std::vector<const frontend::Type *> &argTypes,
                                                const frontend::GlobalEnv &globals, const Options &options,
                                                Stage upTo, frontend::Diagnostic &error);
+
+/// One kernel signature of a module that compileModule builds.
+struct ModuleKernel {
+  const frontend::AstContext *ast = nullptr;
+  std::vector<const frontend::Type *> argTypes;
+  const frontend::GlobalEnv *globals = nullptr;
+  std::string entryName; ///< distinct within the module
+};
+
+/// Several kernels compiled into one PTX module and one cubin (the AOT
+/// compiler's unit: every signature of one kernel, for one architecture).
+struct ModuleArtifacts {
+  /// Per kernel: its signature, ABI, entry name, typed tree and unoptimised
+  /// IR (with keepIr); their PTX and cubin are the module's.
+  std::vector<std::unique_ptr<KernelArtifacts>> kernels;
+  std::string llvm;    ///< the linked module before optimisation (with keepIr)
+  std::string llvmOpt; ///< after optimisation (with keepIr)
+  std::string ptx;
+  CubinResult cubin;
+};
+
+/// Types and lowers each kernel in its own module, links them (libdevice
+/// and device functions stay private to each), then optimises, emits one
+/// PTX and assembles one cubin for `options` (whose entryName, if any, names
+/// the module). On a user error returns nullptr with `error` filled in.
+std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &kernels, const Options &options,
+                                               Stage upTo, frontend::Diagnostic &error);
+
+/// Whether LLVM's NVPTX target has been initialised in this process. It is
+/// done on the first compilation that goes past typing, never at load time,
+/// so that a process that only loads AOT kernels never pays for it.
+bool compilerInitialized();
 
 /// The version string that keys caches: ptxforge's and LLVM's.
 std::string compilerVersion();

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "runtime/Cubin.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,16 +67,10 @@ CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs,
 /// nothing.
 void warmAssembler();
 
-/// Per-kernel resource use as recorded in a cubin.
-struct KernelResources {
-  int registers = 0;
-  int sharedBytes = 0; ///< static shared memory
-  int localBytes = 0;  ///< local memory (stack frame and spills)
-  int constBytes = 0;  ///< bank-0 parameter/constant space
-};
-/// Reads `kernel`'s resources out of the cubin's ELF sections; nullopt when
-/// the cubin is malformed or holds no such kernel.
-std::optional<KernelResources> cubinResources(std::string_view cubin, std::string_view kernel);
+/// A cubin's resources are read by the runtime library (runtime/Cubin.h),
+/// which needs no LLVM.
+using runtime::KernelResources;
+using runtime::cubinResources;
 
 /// Where the CUDA toolkit is: $CUDA_HOME, $CUDA_PATH, the directory of
 /// `ptxas` on PATH, /usr/local/cuda, then NVIDIA's pip packages. Empty when

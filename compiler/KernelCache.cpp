@@ -36,7 +36,7 @@ using namespace frontend;
 namespace {
 
 constexpr char kMagic[4] = {'P', 'F', 'K', 'C'};
-constexpr std::uint32_t kFormat = 2;
+constexpr std::uint32_t kFormat = 3;
 constexpr const char *kVersionDir = "v1";
 constexpr std::size_t kHeaderBytes = 24;
 constexpr std::size_t kKeyDigits = 64;
@@ -135,7 +135,7 @@ private:
 // (add it to encode and decode, and bump kFormat). Not stored: `debug` and
 // `debugSites`, since debug-mode kernels are never cached.
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(KernelArtifacts) == 504,
+static_assert(sizeof(KernelArtifacts) == 528,
               "KernelArtifacts changed: store the new field in the cache entry (KernelCache.cpp)");
 #endif
 
@@ -153,6 +153,13 @@ std::string encode(const std::string &key, const KernelArtifacts &a) {
   for (int slot : a.readOnlyArgs)
     p.u32(static_cast<std::uint32_t>(slot));
   p.text(a.typed);
+  p.u32(static_cast<std::uint32_t>(a.variables.size()));
+  for (const VariableUse &v : a.variables) {
+    p.u32(static_cast<std::uint32_t>(v.line));
+    p.u32(static_cast<std::uint32_t>(v.col));
+    p.text(v.name);
+    p.text(v.type);
+  }
   p.text(a.ptx);
   p.text(a.cubin.cubin);
   p.u8(static_cast<std::uint8_t>(a.cubin.by));
@@ -222,7 +229,16 @@ std::unique_ptr<KernelArtifacts> decode(std::string_view bytes, const std::strin
     ok = r.u32(slot);
     a->readOnlyArgs.push_back(static_cast<int>(slot));
   }
-  ok = ok && r.text(a->typed) && r.text(a->ptx) && r.text(a->cubin.cubin) && r.u8(by) && r.text(a->cubin.log) &&
+  std::uint32_t variables = 0;
+  ok = ok && r.text(a->typed) && r.u32(variables);
+  for (std::uint32_t i = 0; ok && i < variables; ++i) {
+    VariableUse v;
+    std::uint32_t line = 0, col = 0;
+    ok = r.u32(line) && r.u32(col) && r.text(v.name) && r.text(v.type);
+    v.line = static_cast<int>(line), v.col = static_cast<int>(col);
+    a->variables.push_back(std::move(v));
+  }
+  ok = ok && r.text(a->ptx) && r.text(a->cubin.cubin) && r.u8(by) && r.text(a->cubin.log) &&
        by <= static_cast<std::uint8_t>(Assembler::Ptxas);
   std::uint32_t warnings = 0, linked = 0;
   ok = ok && r.u32(warnings);

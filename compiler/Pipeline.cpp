@@ -11,14 +11,20 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetOptions.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <tuple>
 
 namespace ptxforge::compiler {
 
+static std::atomic<bool> gTargetInitialized{false};
+
+bool compilerInitialized() { return gTargetInitialized.load(std::memory_order_relaxed); }
+
 static const llvm::Target *nvptxTarget() {
   static const llvm::Target *target = [] {
+    gTargetInitialized.store(true, std::memory_order_relaxed);
     LLVMInitializeNVPTXTargetInfo();
     LLVMInitializeNVPTXTarget();
     LLVMInitializeNVPTXTargetMC();

@@ -28,6 +28,7 @@ CudaError::CudaError(int code, std::string call, const std::string &message)
 namespace detail {
 
 DriverApi gCu;
+OptionalDriverApi gCuOptional;
 
 namespace {
 
@@ -107,6 +108,11 @@ std::string openLibrary() {
     missing = PF_CU_SYMBOL(name);
   PF_CU_FUNCTIONS(PF_CU_RESOLVE)
 #undef PF_CU_RESOLVE
+  OptionalDriverApi optional;
+#define PF_CU_RESOLVE_OPTIONAL(name)                                           \
+  optional.name = reinterpret_cast<decltype(optional.name)>(dlsym(lib, PF_CU_SYMBOL(name)));
+  PF_CU_OPTIONAL_FUNCTIONS(PF_CU_RESOLVE_OPTIONAL)
+#undef PF_CU_RESOLVE_OPTIONAL
 #undef PF_CU_SYMBOL
 #undef PF_CU_SYMBOL_NAME
   if (missing) {
@@ -119,6 +125,7 @@ std::string openLibrary() {
            ") does not provide " + missing + "; update the NVIDIA driver. " + kNoGpuHint;
   }
   gCu = api;
+  gCuOptional = optional;
   return {};
 }
 

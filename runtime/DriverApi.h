@@ -79,12 +79,24 @@ namespace ptxforge::runtime::detail {
   X(cuMemsetD8)                                                                \
   X(cuMemsetD8Async)
 
+/// Entry points that newer drivers alone have; null where the driver lacks
+/// them, and callers fall back.
+#define PF_CU_OPTIONAL_FUNCTIONS(X)                                            \
+  X(cuFuncGetParamInfo) /* CUDA 12.4 */
+
 /// The resolved entry points. All null until loadDriver() succeeds.
 struct DriverApi {
 #define PF_CU_MEMBER(name) decltype(&::name) name = nullptr;
   PF_CU_FUNCTIONS(PF_CU_MEMBER)
 #undef PF_CU_MEMBER
 };
+
+struct OptionalDriverApi {
+#define PF_CU_MEMBER(name) decltype(&::name) name = nullptr;
+  PF_CU_OPTIONAL_FUNCTIONS(PF_CU_MEMBER)
+#undef PF_CU_MEMBER
+};
+extern OptionalDriverApi gCuOptional;
 
 /// The one table. Read without locking: it is written once, inside
 /// loadDriver()'s std::call_once, before any caller can get past it.

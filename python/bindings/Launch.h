@@ -43,6 +43,9 @@ struct LoadedKernel {
 /// device and host memory, DLPack, and the launch fast path (Runtime.cpp,
 /// FastLaunch.cpp).
 void defineRuntime(pybind11::module_ &m);
+/// Module images (cubin, fatbin, PTX) read and written without a GPU, and
+/// occupancy (Images.cpp).
+void defineImages(pybind11::module_ &m);
 void defineFastLaunch(pybind11::module_ &m);
 
 /// Defines _core.LoadedKernel: a compiled kernel loaded on one device, whose

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/AotHeader.h"
 #include "compiler/Compiler.h"
 #include "compiler/KernelCache.h"
 #include "python/bindings/AstConvert.h"
@@ -204,17 +205,8 @@ compiler::Stage stageByName(const std::string &s) {
   throw py::value_error("unknown stage '" + s + "' (typed, llvm, ptx, cubin)");
 }
 
-std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const std::vector<std::string> &argTypes,
-                                                   const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
-                                                   bool fma, bool lineinfo, int optLevel, int maxRegisters,
-                                                   const std::string &stage, bool keepIr, bool device, int maxThreads,
-                                                   int minBlocks, const std::string &cacheDir,
-                                                   std::uint64_t cacheBytes, const py::list &link, bool debug) {
-  std::vector<const frontend::Type *> types;
-  for (const std::string &t : argTypes)
-    types.push_back(parseTypeOrThrow(t));
-  DeviceFunctionMemo seen;
-  frontend::GlobalEnv env = convertGlobals(globals, seen);
+compiler::Options makeOptions(int ccMajor, int ccMinor, bool fastmath, bool fma, bool lineinfo, int optLevel,
+                              int maxRegisters, bool keepIr, bool device, int maxThreads, int minBlocks) {
   compiler::Options o;
   o.ccMajor = ccMajor;
   o.ccMinor = ccMinor;
@@ -227,6 +219,27 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   o.device = device;
   o.maxThreadsPerBlock = maxThreads;
   o.minBlocksPerSm = minBlocks;
+  return o;
+}
+
+std::vector<const frontend::Type *> parseTypes(const std::vector<std::string> &argTypes) {
+  std::vector<const frontend::Type *> types;
+  for (const std::string &t : argTypes)
+    types.push_back(parseTypeOrThrow(t));
+  return types;
+}
+
+std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const std::vector<std::string> &argTypes,
+                                                   const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
+                                                   bool fma, bool lineinfo, int optLevel, int maxRegisters,
+                                                   const std::string &stage, bool keepIr, bool device, int maxThreads,
+                                                   int minBlocks, const std::string &cacheDir,
+                                                   std::uint64_t cacheBytes, const py::list &link, bool debug) {
+  std::vector<const frontend::Type *> types = parseTypes(argTypes);
+  DeviceFunctionMemo seen;
+  frontend::GlobalEnv env = convertGlobals(globals, seen);
+  compiler::Options o = makeOptions(ccMajor, ccMinor, fastmath, fma, lineinfo, optLevel, maxRegisters, keepIr, device,
+                                    maxThreads, minBlocks);
   for (py::handle item : link)
     o.link.push_back(convertLinkItem(item));
   o.debug = debug;
@@ -247,6 +260,59 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   if (!out)
     raiseCompileError(error);
   return std::shared_ptr<compiler::KernelArtifacts>(std::move(out));
+}
+
+/// What compile_module returns: the module's PTX, cubin and IR, and each
+/// kernel's artifacts (sharing nothing with the module, so each can outlive it).
+struct ModuleResult {
+  std::vector<std::shared_ptr<compiler::KernelArtifacts>> kernels;
+  std::string llvm, llvmOpt, ptx;
+  compiler::CubinResult cubin;
+};
+
+/// kernels: [(FunctionAst, [arg types], globals, entry name)], one per signature.
+ModuleResult compileModule(const py::list &kernels, int ccMajor, int ccMinor, bool fastmath, bool fma, bool lineinfo,
+                           int optLevel, int maxRegisters, const std::string &stage, bool keepIr, int maxThreads,
+                           int minBlocks, const py::list &link) {
+  struct Held {
+    FunctionAst fa;
+    frontend::GlobalEnv env;
+  };
+  std::vector<std::unique_ptr<Held>> held;
+  std::vector<compiler::ModuleKernel> requests;
+  DeviceFunctionMemo seen;
+  for (py::handle item : kernels) {
+    auto t = py::reinterpret_borrow<py::tuple>(item);
+    auto h = std::make_unique<Held>(Held{t[0].cast<FunctionAst>(), convertGlobals(t[2].cast<py::dict>(), seen)});
+    compiler::ModuleKernel k;
+    k.ast = h->fa.ast.get();
+    k.argTypes = parseTypes(t[1].cast<std::vector<std::string>>());
+    k.globals = &h->env;
+    k.entryName = t[3].cast<std::string>();
+    requests.push_back(std::move(k));
+    held.push_back(std::move(h));
+  }
+  compiler::Options o = makeOptions(ccMajor, ccMinor, fastmath, fma, lineinfo, optLevel, maxRegisters, keepIr, false,
+                                    maxThreads, minBlocks);
+  for (py::handle item : link)
+    o.link.push_back(convertLinkItem(item));
+  compiler::Stage upTo = stageByName(stage);
+  frontend::Diagnostic error;
+  std::unique_ptr<compiler::ModuleArtifacts> out;
+  {
+    py::gil_scoped_release release;
+    out = compiler::compileModule(requests, o, upTo, error);
+  }
+  if (!out)
+    raiseCompileError(error);
+  ModuleResult result;
+  for (auto &k : out->kernels)
+    result.kernels.push_back(std::shared_ptr<compiler::KernelArtifacts>(std::move(k)));
+  result.llvm = std::move(out->llvm);
+  result.llvmOpt = std::move(out->llvmOpt);
+  result.ptx = std::move(out->ptx);
+  result.cubin = std::move(out->cubin);
+  return result;
 }
 
 /// The places a debug-mode kernel can report from, for inspection and tests.
@@ -316,6 +382,13 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("return_type",
                              [](const compiler::KernelArtifacts &a) { return a.returnType->str(); })
       .def_readonly("typed", &compiler::KernelArtifacts::typed)
+      .def_property_readonly("variables",
+                             [](const compiler::KernelArtifacts &a) {
+                               py::list out;
+                               for (const compiler::VariableUse &v : a.variables)
+                                 out.append(py::make_tuple(v.line, v.col, v.name, v.type));
+                               return out;
+                             })
       .def_readonly("llvm", &compiler::KernelArtifacts::llvm)
       .def_readonly("llvm_opt", &compiler::KernelArtifacts::llvmOpt)
       .def_readonly("ptx", &compiler::KernelArtifacts::ptx)
@@ -351,6 +424,19 @@ PYBIND11_MODULE(_core, m) {
         py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
         py::arg("max_threads") = 0, py::arg("min_blocks") = 0, py::arg("cache_dir") = "",
         py::arg("cache_bytes") = 0, py::arg("link") = py::list(), py::arg("debug") = false);
+  py::class_<ModuleResult>(m, "ModuleArtifacts")
+      .def_readonly("kernels", &ModuleResult::kernels)
+      .def_readonly("llvm", &ModuleResult::llvm)
+      .def_readonly("llvm_opt", &ModuleResult::llvmOpt)
+      .def_readonly("ptx", &ModuleResult::ptx)
+      .def_property_readonly("cubin", [](const ModuleResult &r) { return py::bytes(r.cubin.cubin); })
+      .def_property_readonly("assembler", [](const ModuleResult &r) { return compiler::assemblerName(r.cubin.by); })
+      .def_property_readonly("assembler_error", [](const ModuleResult &r) { return r.cubin.error; });
+  m.def("compile_module", &compileModule, py::arg("kernels"), py::arg("cc_major"), py::arg("cc_minor"),
+        py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"), py::arg("max_registers"),
+        py::arg("stage"), py::arg("keep_ir") = false, py::arg("max_threads") = 0, py::arg("min_blocks") = 0,
+        py::arg("link") = py::list(),
+        "Compiles [(function, arg types, globals, entry name)] into one PTX module and cubin.");
   m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
         "Parses a numba type string and returns its canonical spelling.");
   m.def("parse_signature", [](const std::string &text) {
@@ -428,5 +514,41 @@ PYBIND11_MODULE(_core, m) {
     return d;
   });
 
+  m.def("mangled_entry_name", [](const std::string &name, const std::vector<std::string> &types, bool several) {
+    return compiler::mangledEntryName(name, parseTypes(types), several);
+  }, py::arg("name"), py::arg("arg_types"), py::arg("several"));
+  m.def("aot_header", [](const std::string &module, const py::list &kernels, const std::string &about) {
+    std::vector<std::shared_ptr<compiler::KernelArtifacts>> keep;
+    std::vector<compiler::HeaderKernel> list;
+    for (py::handle item : kernels) {
+      auto t = py::reinterpret_borrow<py::tuple>(item);
+      keep.push_back(t[0].cast<std::shared_ptr<compiler::KernelArtifacts>>());
+      list.push_back({keep.back().get(), t[1].cast<std::vector<std::string>>()});
+    }
+    return compiler::aotHeader(module, list, about);
+  }, py::arg("module_name"), py::arg("kernels"), py::arg("about"),
+     "The C header of an AOT module: kernels is [(artifacts, [parameter names])].");
+  m.def("aot_artifacts", [](const std::string &entry, const std::string &signature, py::bytes image, bool cooperative) {
+    // An AOT kernel's artifacts, made from its header line and image alone:
+    // the frontend parses the signature; nothing of LLVM runs.
+    frontend::Signature sig;
+    std::string error;
+    if (!frontend::parseSignature(signature, sig, error))
+      throw py::value_error("bad signature '" + signature + "': " + error);
+    auto a = std::make_shared<compiler::KernelArtifacts>();
+    a->entryName = entry;
+    a->signature = sig.str();
+    a->params = sig.params;
+    a->returnType = sig.returnType;
+    for (const frontend::Type *t : a->params)
+      compiler::appendAbi(t, a->abi);
+    a->cubin.cubin = image;
+    a->cooperative = cooperative;
+    return a;
+  }, py::arg("entry"), py::arg("signature"), py::arg("image"), py::arg("cooperative") = false);
+  m.def("compiler_initialized", &compiler::compilerInitialized,
+        "Whether LLVM's NVPTX target has been set up in this process (the first compile does it).");
+
   bindings::defineLaunch(m);
+  bindings::defineImages(m);
 }

@@ -16,6 +16,7 @@ The kernel language is numba-cuda's dialect; see docs/language.md.
 from . import _core, _intrinsics, _runtime
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
+from .aot import load_module
 from .dispatcher import Dispatcher, compile_ptx, compile_ptx_for_current_device, jit, kernel
 from .errors import CompileError, LinkError
 from .external import CUSource, declare_device
@@ -29,9 +30,31 @@ CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "LinkError", "compile_ptx", "compile_ptx_for_current_device", "declare_device", "jit", "kernel",
+    "LinkError", "cmake_dir", "compile_ptx", "compile_ptx_for_current_device", "declare_device", "include_dir",
+    "jit", "kernel", "load_module",
     *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
+
+
+def cmake_dir():
+    """The folder of ptxforge's CMake package, for find_package(ptxforge) from another
+    project: ``cmake -Dptxforge_DIR=$(python -m ptxforge --cmakedir)`` (as pybind11 has)."""
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cmake")
+    if not os.path.exists(os.path.join(path, "ptxforgeConfig.cmake")):
+        raise ImportError(f"ptxforge's CMake package is missing from {path}; reinstall ptxforge")
+    return path
+
+
+def include_dir():
+    """The folder of the C++ headers (<ptxforge/runtime/Aot.h>)."""
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
+    if not os.path.isdir(os.path.join(path, "ptxforge", "runtime")):
+        raise ImportError(f"ptxforge's C++ headers are missing from {path}; reinstall ptxforge")
+    return path
 
 
 def __getattr__(name):

@@ -83,6 +83,7 @@ class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature."""
 
     _pf_kernel = True
+    _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
                  max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None):
@@ -223,10 +224,11 @@ class Dispatcher:
         _core.start_init(device)
         keep = []
         types, values, transfers = describe(args, self._param_names(), stream, keep)
-        self._function_ast()  # the source is read and parsed while cuInit runs
+        if self._compiles:  # an AOT kernel (aot.AotKernel) has no source and compiles nothing
+            self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
         compiled = self._compile(types, cc, "cubin")
-        if not compiled.artifacts.from_cache:
+        if self._compiles and not compiled.artifacts.from_cache:
             _note_run_time_compile()
         values = upload(values, transfers)
         kernel = compiled.loaded.get(device)
@@ -273,18 +275,53 @@ class Dispatcher:
         return result
 
     def inspect_types(self, signature=None):
-        """The typed tree per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "typed", "typed")
+        """The typed source per signature (a dict), or for one signature (a str): each
+        source line with its variables' types, then the typed tree."""
+        from .inspection import typed_source
 
-    def inspect_llvm(self, signature=None):
-        """The optimised LLVM IR per signature (a dict), or for one signature (a str)."""
-        return self._inspect(signature, "ptx", "llvm_opt")
+        entries = self._entries(signature, "typed")
+        result = {types: typed_source(self.py_func, c.artifacts) for types, c in entries.items()}
+        return next(iter(result.values())) if signature is not None else result
+
+    def inspect_llvm(self, signature=None, optimized=True):
+        """The LLVM IR after optimisation (or before, with optimized=False) per signature
+        (a dict), or for one signature (a str)."""
+        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm")
 
     def inspect_ptx(self, signature=None):
         """The PTX per signature (a dict), or for one signature (a str)."""
         return self._inspect(signature, "ptx", "ptx")
 
     inspect_asm = inspect_ptx
+
+    def inspect_sass(self, signature=None):
+        """The SASS per signature (a dict), or for one signature (a str), through NVIDIA's
+        nvdisasm (pip install nvidia-cuda-nvdisasm); with lineinfo=True each run of
+        instructions is headed by its Python file and line."""
+        from .inspection import sass
+
+        result = {t: sass(c.artifacts.cubin) for t, c in self._entries(signature, "cubin").items()}
+        return next(iter(result.values())) if signature is not None else result
+
+    def resources(self, signature=None, block_size=256, dynamic_shared=0):
+        """Registers, static shared, local and constant memory, max threads per block
+        and the theoretical occupancy at `block_size` threads: the driver's on a GPU,
+        computed from the cubin and the architecture's limits without one. A dict per
+        signature, or one dict for a given signature."""
+        from .inspection import resources
+
+        cc = self._target_cc()
+        result = {}
+        for types, c in self._entries(signature, "cubin").items():
+            loaded = None
+            if _core.is_available():
+                device = _core.current_device()
+                loaded = c.loaded.get(device)
+                if loaded is None:
+                    with self._lock:
+                        loaded = c.loaded.setdefault(device, _core.LoadedKernel(c.artifacts, device))
+            result[types] = resources(c.artifacts, cc, block_size, dynamic_shared, loaded)
+        return next(iter(result.values())) if signature is not None else result
 
     def get_regs_per_thread(self, signature=None):
         """Registers per thread, read from the cubin: per signature (a dict) or for one."""
@@ -293,6 +330,14 @@ class Dispatcher:
             return next(iter(result.values()))
         return result
 
+    def inspect(self, signature=None, block_size=256, stages=None):
+        """One report of every stage for `signature` (default: each declared or compiled
+        one): typed source, resources and occupancy, the stages per Python line, LLVM IR,
+        PTX and SASS (docs/inspection.md). `stages` picks parts of it."""
+        from .inspection import report
+
+        sigs = [signature] if signature is not None else list(self._entries(None, "typed"))
+        return "".join(report(self, s, self._target_cc(), block_size, stages) for s in sigs)
     # -- travelling to other processes (ptxforge/_serialize.py) -------------------
 
     def __reduce__(self):

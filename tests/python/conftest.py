@@ -81,7 +81,8 @@ def _recording_compile(real):
         artifacts = real(*args, **kwargs)
         ptx = getattr(artifacts, "ptx", "")
         if ptx:
-            name = getattr(artifacts, "entry_name", "?")
+            name = getattr(artifacts, "entry_name", None) or ", ".join(
+                k.entry_name for k in getattr(artifacts, "kernels", ()))
             _made.append((name, ptx))
         return artifacts
 
@@ -91,8 +92,9 @@ def _recording_compile(real):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "gpu: launches kernels; needs an NVIDIA GPU and its driver")
-    if not hasattr(_core.compile, "__wrapped__"):
-        _core.compile = _recording_compile(_core.compile)
+    for name in ("compile", "compile_module"):  # kernels one by one, and AOT modules
+        if not hasattr(getattr(_core, name), "__wrapped__"):
+            setattr(_core, name, _recording_compile(getattr(_core, name)))
 
 
 def pytest_unconfigure(config):

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace pftest {
@@ -51,6 +52,7 @@ inline const std::string &ptxasPath() {
 struct PtxasResult {
   bool ok = false;
   std::string log; ///< ptxas's output, or why it could not run
+  std::string cubin; ///< what it wrote, when ok
 };
 
 /// Runs `ptxas -arch=<arch>` on `ptx` in a private temporary directory.
@@ -70,6 +72,10 @@ inline PtxasResult runPtxas(const std::string &ptx, const std::string &arch = "s
       r.log.append(buf, n);
     int status = ::pclose(p);
     r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (r.ok) {
+      std::ifstream cubin(out, std::ios::binary);
+      r.cubin.assign(std::istreambuf_iterator<char>(cubin), std::istreambuf_iterator<char>());
+    }
   } else {
     r.log = "could not run " + cmd;
   }

@@ -1,11 +1,12 @@
-//===- compiler/CubinElf.cpp - Kernel resources from a cubin's sections ---===//
+//===- runtime/CubinElf.cpp - Kernels, parameters and resources of a cubin ===//
 //
 // A cubin is an ELF64 file. Each kernel has .text.<k>, .nv.constant0.<k>,
 // .nv.info.<k> and, when it uses shared memory, .nv.shared.<k>; the global
-// .nv.info section records registers and stack per function symbol.
+// .nv.info section records registers and stack per function symbol. Every
+// offset read is checked against the file: cubins come from users' disks.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/Cubin.h"
+#include "runtime/Cubin.h"
 
 #include <elf.h>
 
@@ -14,7 +15,7 @@
 #include <cstring>
 #include <vector>
 
-namespace ptxforge::compiler {
+namespace ptxforge::runtime {
 namespace {
 
 // .nv.info holds a list of attributes, each a 4-byte header
@@ -29,6 +30,11 @@ constexpr uint8_t kFormatSized = 0x04; ///< EIFMT_SVAL
 // {u32 function symbol index, u32 value}. Ids checked against the names that
 // `cuobjdump -elf` prints (CUDA 13.0 ptxas and nvJitLink, sm_90), values
 // against cuFuncGetAttribute (NUM_REGS, LOCAL_SIZE_BYTES) on an H100.
+/// st_other of a kernel's symbol (STO_CUDA_ENTRY; readelf shows "<other>: 10").
+constexpr uint8_t kCudaEntry = 0x10;
+
+constexpr uint8_t kAttrMaxThreads = 0x05;   ///< EIATTR_MAX_THREADS: {x, y, z} of .maxntid (kernel's own)
+constexpr uint8_t kAttrParamInfo = 0x17;    ///< EIATTR_KPARAM_INFO: one parameter (kernel's own)
 constexpr uint8_t kAttrFrameSize = 0x11;    ///< EIATTR_FRAME_SIZE: the function's own frame
 constexpr uint8_t kAttrMinStackSize = 0x12; ///< EIATTR_MIN_STACK_SIZE: frame plus callees
 constexpr uint8_t kAttrRegCount = 0x2f;     ///< EIATTR_REGCOUNT
@@ -66,6 +72,7 @@ public:
       return std::nullopt;
     ElfView elf;
     elf.bytes = bytes;
+    elf.header = header;
     if (!inBounds(bytes, header.e_shoff, sizeof(Elf64_Shdr)))
       return std::nullopt;
     auto first = readAt<Elf64_Shdr>(bytes, header.e_shoff);
@@ -114,8 +121,12 @@ public:
     return std::nullopt;
   }
 
+  const Elf64_Ehdr &elfHeader() const { return header; }
+  std::string_view name(size_t i) const { return names[i]; }
+
 private:
   std::string_view bytes;
+  Elf64_Ehdr header{};
   std::vector<Elf64_Shdr> sections;
   std::vector<std::string_view> names;
 };
@@ -143,9 +154,9 @@ std::optional<uint64_t> findSymbol(const ElfView &elf, std::string_view name,
   return std::nullopt;
 }
 
-/// The value of `attribute` recorded for `symbol` in an .nv.info section.
-/// Stops at the first entry it cannot decode.
-std::optional<uint64_t> symbolAttribute(std::string_view info, uint8_t attribute, uint64_t symbol) {
+/// Calls `visit(id, payload)` for each sized attribute of an .nv.info
+/// section, in order; stops at the first entry it cannot decode.
+template <typename Visit> void forEachSizedAttribute(std::string_view info, Visit visit) {
   uint64_t at = 0;
   while (inBounds(info, at, 4)) {
     uint8_t format = static_cast<uint8_t>(info[at]), id = static_cast<uint8_t>(info[at + 1]);
@@ -154,12 +165,20 @@ std::optional<uint64_t> symbolAttribute(std::string_view info, uint8_t attribute
     if (format == kFormatNone || format == kFormatByte || format == kFormatHalf)
       continue;
     if (format != kFormatSized || !inBounds(info, at, half))
-      break;
-    if (id == attribute && half == 8 && readAt<uint32_t>(info, at) == symbol)
-      return readAt<uint32_t>(info, at + 4);
+      return;
+    visit(id, info.substr(at, half));
     at += half;
   }
-  return std::nullopt;
+}
+
+/// The value of `attribute` recorded for `symbol` in an .nv.info section.
+std::optional<uint64_t> symbolAttribute(std::string_view info, uint8_t attribute, uint64_t symbol) {
+  std::optional<uint64_t> value;
+  forEachSizedAttribute(info, [&](uint8_t id, std::string_view payload) {
+    if (!value && id == attribute && payload.size() == 8 && readAt<uint32_t>(payload, 0) == symbol)
+      value = readAt<uint32_t>(payload, 4);
+  });
+  return value;
 }
 
 /// Looks `attribute` up in the global .nv.info, then in the kernel's own.
@@ -170,6 +189,97 @@ std::optional<uint64_t> kernelAttribute(const ElfView &elf, std::string_view ker
       if (std::optional<uint64_t> value = symbolAttribute(elf.data(*info), attribute, symbol))
         return value;
   return std::nullopt;
+}
+
+} // namespace
+
+std::optional<int> cubinArch(std::string_view cubin) {
+  std::optional<ElfView> elf = ElfView::parse(cubin);
+  if (!elf)
+    return std::nullopt;
+  // The sm is e_flags' low byte up to ELF ABI version 7 (CUDA 12), its
+  // second byte from version 8 (CUDA 13: 0x6005a04 for sm_90).
+  const Elf64_Ehdr &h = elf->elfHeader();
+  unsigned sm = h.e_ident[EI_ABIVERSION] >= 8 ? (h.e_flags >> 8) & 0xff : h.e_flags & 0xff;
+  if (sm == 0)
+    return std::nullopt;
+  return static_cast<int>(sm);
+}
+
+std::vector<std::string> cubinKernels(std::string_view cubin) {
+  std::vector<std::string> kernels;
+  std::optional<ElfView> elf = ElfView::parse(cubin);
+  std::optional<size_t> symtab = elf ? elf->find(".symtab") : std::nullopt;
+  if (!symtab)
+    return kernels;
+  // A kernel is a function symbol marked STO_CUDA_ENTRY; device functions
+  // that were not inlined (libdevice's slow paths) are functions without it.
+  const Elf64_Shdr &header = elf->section(*symtab);
+  uint64_t entrySize = header.sh_entsize ? header.sh_entsize : sizeof(Elf64_Sym);
+  if (entrySize < sizeof(Elf64_Sym) || header.sh_link >= elf->count())
+    return kernels;
+  std::string_view symbols = elf->data(*symtab), strings = elf->data(header.sh_link);
+  for (uint64_t i = 0; i < symbols.size() / entrySize; ++i) {
+    auto symbol = readAt<Elf64_Sym>(symbols, i * entrySize);
+    if (ELF64_ST_TYPE(symbol.st_info) != STT_FUNC || !(symbol.st_other & kCudaEntry))
+      continue;
+    if (std::optional<std::string_view> name = ElfView::cString(strings, symbol.st_name))
+      kernels.emplace_back(*name);
+  }
+  return kernels;
+}
+
+std::optional<std::vector<ParamSlot>> cubinParams(std::string_view cubin, std::string_view kernel) {
+  std::optional<ElfView> elf = ElfView::parse(cubin);
+  if (!elf || kernel.empty() || !elf->find(".text.", kernel))
+    return std::nullopt;
+  std::optional<size_t> info = elf->find(".nv.info.", kernel);
+  if (!info)
+    return std::nullopt;
+  // Each EIATTR_KPARAM_INFO: u32 index, u16 ordinal, u16 offset, u32 flags
+  // whose bits 18-31 are the size (checked against `cuobjdump -elf`).
+  std::vector<std::optional<ParamSlot>> byOrdinal;
+  bool malformed = false;
+  forEachSizedAttribute(elf->data(*info), [&](uint8_t id, std::string_view payload) {
+    if (id != kAttrParamInfo)
+      return;
+    if (payload.size() < 12) {
+      malformed = true;
+      return;
+    }
+    uint16_t ordinal = readAt<uint16_t>(payload, 4);
+    ParamSlot slot{readAt<uint16_t>(payload, 6), (readAt<uint32_t>(payload, 8) >> 18) & 0x3fff};
+    if (ordinal >= 4096) {
+      malformed = true;
+      return;
+    }
+    if (byOrdinal.size() <= ordinal)
+      byOrdinal.resize(ordinal + 1);
+    byOrdinal[ordinal] = slot;
+  });
+  std::vector<ParamSlot> params;
+  for (const std::optional<ParamSlot> &slot : byOrdinal) {
+    if (!slot)
+      return std::nullopt; // a gap: not a parameter list we understand
+    params.push_back(*slot);
+  }
+  if (malformed)
+    return std::nullopt;
+  return params;
+}
+
+namespace {
+
+/// The kernel's launch bound (.maxntid) as x*y*z, 0 when it has none.
+uint64_t maxThreadsBound(const ElfView &elf, std::string_view kernel) {
+  std::optional<size_t> info = elf.find(".nv.info.", kernel);
+  uint64_t bound = 0;
+  if (info)
+    forEachSizedAttribute(elf.data(*info), [&](uint8_t id, std::string_view payload) {
+      if (id == kAttrMaxThreads && payload.size() >= 12)
+        bound = uint64_t(readAt<uint32_t>(payload, 0)) * readAt<uint32_t>(payload, 4) * readAt<uint32_t>(payload, 8);
+    });
+  return bound;
 }
 
 } // namespace
@@ -203,7 +313,8 @@ std::optional<KernelResources> cubinResources(std::string_view cubin, std::strin
   if (std::optional<size_t> section = elf->find(".nv.constant0.", kernel))
     constant = elf->section(*section).sh_size;
 
-  for (uint64_t value : {registers, local, shared, constant})
+  uint64_t bound = maxThreadsBound(*elf, kernel);
+  for (uint64_t value : {registers, local, shared, constant, bound})
     if (value > INT_MAX)
       return std::nullopt;
   KernelResources resources;
@@ -211,7 +322,8 @@ std::optional<KernelResources> cubinResources(std::string_view cubin, std::strin
   resources.sharedBytes = static_cast<int>(shared);
   resources.localBytes = static_cast<int>(local);
   resources.constBytes = static_cast<int>(constant);
+  resources.maxThreadsBound = static_cast<int>(bound);
   return resources;
 }
 
-} // namespace ptxforge::compiler
+} // namespace ptxforge::runtime
