@@ -106,5 +106,7 @@ def test_compute_sanitizer_names_the_python_line(tmp_path):
     report = run.stdout + run.stderr
     print(report)  # the lead quotes this line
     assert "Invalid __global__ write of size 4 bytes" in report, report
-    assert f"{script}:8" in report, report
+    # compute-sanitizer prints the line table's file name without its directory
+    # (seen on the H200, 2026-11-28: "at write_past_the_end+0xb0 in oob_kernel.py:8").
+    assert f" {script.name}:8" in report, report
 
