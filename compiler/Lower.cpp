@@ -588,10 +588,13 @@ void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueTyp
 // in the direction that reads a source element before it is overwritten when
 // the two overlap with equal strides (`a[1:] = a[:-1]` copies as memmove does).
 void Lowerer::assignView(const frontend::SubscriptExpr *target, llvm::Value *value, const Type *valueType) {
-  auto *vt = cast<ArrayType>(typeOf(target));
+  storeIntoView(arrayView(target), cast<ArrayType>(typeOf(target)), value, valueType, target->span());
+}
+
+void Lowerer::storeIntoView(llvm::Value *view, const ArrayType *vt, llvm::Value *value, const Type *valueType,
+                            const Span &at) {
   auto *src = dyn_cast<ArrayType>(valueType);
-  llvm::Value *view = arrayView(target);
-  llvm::Value *fill = src ? nullptr : convert(value, valueType, vt->dtype, target->span());
+  llvm::Value *fill = src ? nullptr : convert(value, valueType, vt->dtype, at);
   const unsigned nd = static_cast<unsigned>(vt->ndim), skip = src ? nd - static_cast<unsigned>(src->ndim) : nd;
   llvm::Value *dst = b.CreateExtractValue(view, {0});
   llvm::Value *from = src ? b.CreateExtractValue(value, {0}) : nullptr;
@@ -619,8 +622,7 @@ void Lowerer::assignView(const frontend::SubscriptExpr *target, llvm::Value *val
     if (d == nd) {
       llvm::Value *v = fill;
       if (src)
-        v = convert(loadElement(b.CreateGEP(b.getInt8Ty(), from, srcAt), src->dtype), src->dtype, vt->dtype,
-                    target->span());
+        v = convert(loadElement(b.CreateGEP(b.getInt8Ty(), from, srcAt), src->dtype), src->dtype, vt->dtype, at);
       storeElement(b.CreateGEP(b.getInt8Ty(), dst, dstAt), v, vt->dtype);
       return;
     }

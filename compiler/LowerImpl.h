@@ -103,6 +103,8 @@ public:
   void forTuple(const frontend::ForStmt *f);
   void forUnrolled(const frontend::ForStmt *f, const std::vector<frontend::Block> &copies);
   void assignView(const frontend::SubscriptExpr *target, llvm::Value *value, const Type *valueType);
+  void storeIntoView(llvm::Value *view, const ArrayType *vt, llvm::Value *value, const Type *valueType,
+                     const Span &at);
   void countedLoop(const frontend::ForStmt *f, llvm::Value *start, llvm::Value *step,
                    const std::function<llvm::Value *(llvm::Value *)> &condition,
                    const std::function<void(llvm::Value *)> &bind);

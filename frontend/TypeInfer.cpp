@@ -352,7 +352,10 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
     if (!base)
       return;
     if (isa<RecordType>(base)) {
-      storeField(target, attribute(a), value, valueSpan);
+      const Type *field = attribute(a);
+      if (field)
+        out.exprTypes[target] = field;
+      storeField(target, field, value, valueSpan);
       return;
     }
     fail(target->span(), "cannot assign to an attribute in a kernel");
@@ -376,22 +379,32 @@ void Inferer::storeElement(const Expr *target, const Type *elem, const Type *val
                  "; a record element takes a record of the same dtype");
   if (isa<RecordType>(elem))
     return; // the record's bytes are copied
-  if (auto *view = dyn_cast<ArrayType>(elem)) {
-    // `a[1:3] = 0` fills a view; `a[i, :] = b` copies an array in, broadcast
-    // against the view's last axes as NumPy does.
-    auto *src = dyn_cast<ArrayType>(value);
-    if (!isa<ScalarType>(value) && !src)
-      fail(at, "cannot store " + value->str() + " into the array view " + elem->str() +
-                   "; assign a number or an array");
-    if (src && src->ndim > view->ndim)
-      fail(at, "cannot store the " + std::to_string(src->ndim) + "-d array " + src->str() + " into the " +
-                   std::to_string(view->ndim) + "-d view " + view->str() + "; it has more dimensions");
-    return;
-  }
+  if (auto *view = dyn_cast<ArrayType>(elem))
+    return storeView(view, value, at);
   if (!isa<ScalarType>(value))
     fail(at, "cannot store " + value->str() + " into an element of type " + elem->str());
   if (cast<ScalarType>(value)->isComplex() && !cast<ScalarType>(elem)->isComplex())
     fail(at, "cannot store " + value->str() + " into an element of type " + elem->str() +
+                 "; store its .real, .imag or abs()");
+}
+
+// `a[1:3] = 0` fills a view; `a[i, :] = b` copies an array in, broadcast
+// against the view's last axes as NumPy does. A record's nested array field
+// (`r.f = b`) is such a view too.
+void Inferer::storeView(const ArrayType *view, const Type *value, const Span &at) {
+  auto *src = dyn_cast<ArrayType>(value);
+  if ((!isa<ScalarType>(value) && !src) || (isa<RecordType>(value) && !isa<RecordType>(view->dtype)))
+    fail(at, "cannot store " + value->str() + " into the array view " + view->str() +
+                 "; assign a number or an array");
+  if (src && src->ndim > view->ndim)
+    fail(at, "cannot store the " + std::to_string(src->ndim) + "-d array " + src->str() + " into the " +
+                 std::to_string(view->ndim) + "-d view " + view->str() + "; it has more dimensions");
+  if (src && (isa<RecordType>(src->dtype) || isa<RecordType>(view->dtype)) && src->dtype != view->dtype)
+    fail(at, "cannot store the array " + src->str() + " into the array view " + view->str() +
+                 "; their element types differ");
+  const ScalarType *from = src ? src->dtype : dyn_cast<ScalarType>(value);
+  if (from && from->isComplex() && !view->dtype->isComplex())
+    fail(at, "cannot store " + value->str() + " into the array view " + view->str() +
                  "; store its .real, .imag or abs()");
 }
 

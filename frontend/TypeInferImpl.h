@@ -119,6 +119,7 @@ public:
   const Type *recordField(const Expr *e, const RecordType *r, const std::string &name, const Span &at);
   const Type *recordSubscript(const SubscriptExpr *s, const RecordType *r);
   void storeField(const Expr *target, const Type *field, const Type *value, const Span &at);
+  void storeView(const ArrayType *view, const Type *value, const Span &at);
 
   // Helpers.
   const ScalarType *scalar(const Type *t, const Expr *e, const char *what);
