@@ -19,6 +19,8 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <sys/stat.h>
 
 namespace ptxforge::compiler {
@@ -274,19 +276,26 @@ private:
 
 } // namespace
 
-const std::string &compilerIdentity() {
-  static const std::string identity = [] {
+std::string compilerIdentity() {
+  // Recomputed when the lookup changes (setPackageRoots), else kept.
+  static std::mutex mutex;
+  static std::shared_ptr<const Toolkit> *seenToolkit = new std::shared_ptr<const Toolkit>;
+  static std::string *identity = new std::string;
+  std::shared_ptr<const Toolkit> tk = toolkit();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (*seenToolkit != tk) {
     std::string id = compilerVersion() + "; build " + buildId();
-    if (std::optional<std::string> libdevice = findLibdevice())
-      id += "; libdevice " + fileStamp(*libdevice);
-    if (!findPtxas().empty())
-      id += "; ptxas " + fileStamp(findPtxas());
-    for (const std::string &candidate : nvJitLinkCandidates())
+    if (!tk->libdevice.empty())
+      id += "; libdevice " + fileStamp(tk->libdevice);
+    if (!tk->ptxas.empty())
+      id += "; ptxas " + fileStamp(tk->ptxas);
+    for (const std::string &candidate : tk->nvJitLink)
       if (candidate.find('/') != std::string::npos)
         id += "; nvJitLink " + fileStamp(candidate);
-    return id;
-  }();
-  return identity;
+    *identity = std::move(id);
+    *seenToolkit = tk;
+  }
+  return *identity;
 }
 
 // A new field of Options must be keyed below; this trips when Options grows.
@@ -301,7 +310,8 @@ std::string cacheKey(const AstContext &ast, const std::vector<const Type *> &arg
   w.text(compilerIdentity());
   w.tag('O');
   for (int v : {o.ccMajor, o.ccMinor, int(o.fastmath), int(o.fmaContraction), int(o.lineinfo), o.optLevel,
-                o.maxRegisters, o.maxThreadsPerBlock, o.minBlocksPerSm, int(o.device), int(o.debug)})
+                o.maxRegisters, o.maxThreadsPerBlock, o.minBlocksPerSm, int(o.device), int(o.debug),
+                o.driverVersion / 1000})
     w.number(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
   w.text(o.entryName);
   linkItems(w, o.link);

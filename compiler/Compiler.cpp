@@ -60,6 +60,7 @@ void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Op
 } // namespace
 
 std::string compilerVersion() { return std::string("ptxforge 0.1.0; LLVM ") + LLVM_VERSION_STRING; }
+std::string llvmVersion() { return LLVM_VERSION_STRING; }
 
 namespace {
 
@@ -232,6 +233,7 @@ bool optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo,
   if (co.debugInfo)
     co.optLevel = 0; // the assembler refuses to optimise code with full debug information
   co.maxRegisters = options.maxRegisters;
+  co.driverVersion = options.driverVersion;
   if (linked.empty()) {
     cubin = assembleCubin(ptx, co);
   } else {

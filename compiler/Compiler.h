@@ -40,6 +40,10 @@ struct Options {
   /// `assert` reported through the record of compiler/DebugRecord.h; line
   /// tables as with `lineinfo`.
   bool debug = false;
+  /// The CUDA driver the cubin must load on (cuDriverGetVersion; 0: none
+  /// present). No assembler of a newer CUDA major version is used
+  /// (CubinOptions::driverVersion); the cache keys its major version.
+  int driverVersion = 0;
 };
 
 enum class Stage { Typed, Llvm, Ptx, Cubin };
@@ -132,5 +136,7 @@ bool compilerInitialized();
 
 /// The version string that keys caches: ptxforge's and LLVM's.
 std::string compilerVersion();
+/// The version of the LLVM linked in ("19.1.7").
+std::string llvmVersion();
 
 } // namespace ptxforge::compiler

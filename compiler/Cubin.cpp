@@ -17,10 +17,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
+#include <memory>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <tuple>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -65,7 +69,13 @@ struct NvJitLink {
   int (*infoLog)(Handle, char *) = nullptr;
   std::string path;  ///< what dlopen opened
   std::string error; ///< why nothing was opened, when `path` is empty
+  int major = 0, minor = 0; ///< nvJitLinkVersion (12.3 on), else the soname's major
 };
+
+/// The driver major version (CubinOptions::driverVersion / 1000) whose
+/// nvJitLink has assembled something in this process (or is known to be
+/// missing), so that its start-up no longer lies ahead; -1 for none yet.
+std::atomic<int> gWarmFor{-1};
 
 constexpr int kInputPtx = 2; ///< NVJITLINK_INPUT_PTX
 
@@ -84,10 +94,21 @@ template <typename Fn> bool resolve(void *lib, const char *name, Fn &fn) {
   return false;
 }
 
-NvJitLink loadNvJitLink() {
-  NvJitLink api;
+std::string versionText(int major, int minor) {
+  return major ? std::to_string(major) + "." + std::to_string(minor) : std::string("of unknown version");
+}
+
+/// Opens the first candidate whose CUDA major version fits `driverVersion`
+/// (a soname's major decides without opening it).
+void loadNvJitLink(NvJitLink &api, int driverVersion) {
   std::string tried;
-  for (const std::string &candidate : nvJitLinkCandidates()) {
+  for (const std::string &candidate : toolkit()->nvJitLink) {
+    int major = sonameMajor(candidate);
+    if (major && !fitsDriver(major, driverVersion)) {
+      if (candidate.find('/') != std::string::npos)
+        tried += "; " + candidate + " is CUDA " + std::to_string(major) + ", newer than the driver";
+      continue;
+    }
     void *lib = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
       if (candidate.find('/') != std::string::npos) {
@@ -105,23 +126,45 @@ NvJitLink loadNvJitLink() {
         resolve(lib, "nvJitLinkGetErrorLog", api.errorLog) &&
         resolve(lib, "nvJitLinkGetInfoLogSize", api.infoLogSize) &&
         resolve(lib, "nvJitLinkGetInfoLog", api.infoLog);
-    if (complete) {
-      api.path = candidate;
-      return api;
+    if (!complete) {
+      tried += "; " + candidate + " lacks the nvJitLink API";
+      dlclose(lib);
+      continue;
     }
-    tried += "; " + candidate + " lacks the nvJitLink API";
-    dlclose(lib);
+    int (*version)(unsigned *, unsigned *) = nullptr;
+    unsigned vmajor = 0, vminor = 0;
+    if (resolve(lib, "nvJitLinkVersion", version) && version(&vmajor, &vminor) == 0 && vmajor) {
+      api.major = static_cast<int>(vmajor);
+      api.minor = static_cast<int>(vminor);
+    } else {
+      api.major = major;
+    }
+    if (!fitsDriver(api.major, driverVersion)) {
+      tried += "; " + candidate + " is CUDA " + versionText(api.major, api.minor) + ", newer than the driver";
+      dlclose(lib);
+      continue;
+    }
+    api.path = candidate;
+    return;
   }
-  api.error = "libnvJitLink.so.13 not found by the loader, under the CUDA toolkit or in the "
-              "NVIDIA pip packages" +
+  api.error = "libnvJitLink was not found in NVIDIA's pip packages (pip install nvidia-nvjitlink), under "
+              "$CUDA_HOME, $CUDA_PATH or /usr/local/cuda, or by the loader" +
               tried;
-  return api;
 }
 
-/// The process-wide nvJitLink, opened on first use and never closed.
-const NvJitLink &nvJitLink() {
-  static const NvJitLink api = loadNvJitLink();
-  return api;
+/// The nvJitLink that fits the driver's major version (0: any), opened on
+/// first use and never closed: at most one per major version.
+const NvJitLink &nvJitLink(int driverVersion) {
+  static std::mutex mutex;
+  static std::map<int, std::unique_ptr<NvJitLink>> *loaded = new std::map<int, std::unique_ptr<NvJitLink>>;
+  int limit = driverVersion / 1000;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::unique_ptr<NvJitLink> &slot = (*loaded)[limit];
+  if (!slot) {
+    slot = std::make_unique<NvJitLink>();
+    loadNvJitLink(*slot, limit * 1000);
+  }
+  return *slot;
 }
 
 const char *nvJitLinkResultName(int result) {
@@ -342,11 +385,74 @@ CubinResult assembleWithPtxas(const std::string &ptxas, std::string_view ptx, co
   return result;
 }
 
-/// Set once nvJitLink has assembled something in this process (or is known
-/// to be missing), so that its start-up no longer lies ahead.
-std::atomic<bool> gNvJitLinkWarm{false};
+/// ptxas's CUDA version: the toolkit's version.json where there is one (no
+/// process), else `ptxas --version` ("... release 13.0, V13.0.88"). Read
+/// once per path.
+std::pair<int, int> ptxasVersion(const std::string &ptxas) {
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<int, int>> *known = new std::map<std::string, std::pair<int, int>>;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = known->find(ptxas);
+  if (found != known->end())
+    return found->second;
+  std::pair<int, int> version{0, 0};
+  auto parse = [&](const std::string &text, const std::string &after) {
+    size_t at = text.find(after);
+    if (at == std::string::npos)
+      return false;
+    int major = 0, minor = 0;
+    if (std::sscanf(text.c_str() + at + after.size(), "%d.%d", &major, &minor) < 1 || major <= 0)
+      return false;
+    version = {major, minor};
+    return true;
+  };
+  std::string root = ptxas.substr(0, ptxas.rfind("/bin/"));
+  std::string json = readFile(root + "/version.json");
+  size_t nvcc = json.find("\"cuda_nvcc\"");
+  if (nvcc == std::string::npos || !parse(json.substr(nvcc), "\"version\" : \"")) {
+    if (nvcc == std::string::npos || !parse(json.substr(nvcc), "\"version\": \"")) {
+      std::string output;
+      if (runProcess({ptxas, "--version"}, output) != 0)
+        version = {-1, -1}; // it does not run (a wrapper script whose toolkit is gone, say)
+      else
+        parse(output, "release ");
+    }
+  }
+  (*known)[ptxas] = version;
+  return version;
+}
+
+/// The ptxas that runs and fits the driver, or empty (with `why` saying why not).
+std::string fittingPtxas(int driverVersion, std::string *why = nullptr) {
+  const std::string &ptxas = toolkit()->ptxas;
+  if (ptxas.empty())
+    return ptxas;
+  auto [major, minor] = ptxasVersion(ptxas);
+  if (major < 0) {
+    if (why)
+      *why = ptxas + " does not run (`ptxas --version` failed)";
+    return "";
+  }
+  if (fitsDriver(major, driverVersion))
+    return ptxas;
+  if (why)
+    *why = ptxas + " is CUDA " + versionText(major, minor) + ", newer than the driver";
+  return "";
+}
+
+std::string driverText(int driverVersion) {
+  return "CUDA " + std::to_string(driverVersion / 1000) + "." + std::to_string(driverVersion % 1000 / 10);
+}
 
 } // namespace
+
+bool fitsDriver(int toolMajor, int driverVersion) {
+  return driverVersion <= 0 || toolMajor <= 0 || toolMajor <= driverVersion / 1000;
+}
+
+std::string AssemblerInfo::version() const {
+  return major ? std::to_string(major) + "." + std::to_string(minor) : std::string();
+}
 
 CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options) {
   // nvJitLink's first use in a process loads a 100 MB library and sets it up:
@@ -354,11 +460,13 @@ CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options) {
   // against 13-17 ms for a whole ptxas process. So assemblies go to ptxas
   // until warmAssembler's thread has warmed nvJitLink, which then assembles
   // in well under a millisecond (GPU machine).
-  if (options.only == Assembler::None && !gNvJitLinkWarm.load(std::memory_order_acquire) &&
-      !findPtxas().empty())
-    return assembleWithPtxas(findPtxas(), ptx, options);
+  std::string ptxasUnfit;
+  std::string ptxas = fittingPtxas(options.driverVersion, &ptxasUnfit);
+  if (options.only == Assembler::None && !ptxas.empty() &&
+      gWarmFor.load(std::memory_order_acquire) != options.driverVersion / 1000)
+    return assembleWithPtxas(ptxas, ptx, options);
   if (options.only != Assembler::Ptxas) {
-    const NvJitLink &api = nvJitLink();
+    const NvJitLink &api = nvJitLink(options.driverVersion);
     if (!api.path.empty())
       return assembleWithNvJitLink(api, ptx, options);
     if (options.only == Assembler::NvJitLink) {
@@ -367,24 +475,32 @@ CubinResult assembleCubin(std::string_view ptx, const CubinOptions &options) {
       return result;
     }
   }
-  const std::string &ptxas = findPtxas();
   if (!ptxas.empty())
     return assembleWithPtxas(ptxas, ptx, options);
   CubinResult result;
   if (options.only == Assembler::Ptxas)
-    result.error = "ptxas not found under $CUDA_HOME, $CUDA_PATH, PATH, /usr/local/cuda or the "
-                   "NVIDIA pip packages";
+    result.error = ptxasUnfit.empty() ? "ptxas not found in NVIDIA's pip packages, under $CUDA_HOME, $CUDA_PATH, "
+                                        "PATH or /usr/local/cuda"
+                                      : ptxasUnfit;
   else
-    result.error = "no PTX assembler found (nvJitLink, ptxas): " + nvJitLink().error +
-                   "; no ptxas either; the driver will JIT the PTX";
+    result.error = "no PTX assembler " + std::string(options.driverVersion ? "fits the driver (" +
+                                                                                 driverText(options.driverVersion) + ")"
+                                                                           : "was found") +
+                   ": " + nvJitLink(options.driverVersion).error +
+                   (ptxasUnfit.empty() ? "; no ptxas either" : "; " + ptxasUnfit) +
+                   "; the driver will JIT-compile the PTX";
   return result;
 }
 
 CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs, const CubinOptions &options) {
-  const NvJitLink &api = nvJitLink();
+  const NvJitLink &api = nvJitLink(options.driverVersion);
   if (api.path.empty()) {
     CubinResult result;
-    result.error = "linking other files needs nvJitLink, which was not found: " + api.error;
+    result.error = "linking other files needs nvJitLink, and none " +
+                   std::string(options.driverVersion ? "that fits the driver (" + driverText(options.driverVersion) +
+                                                           ") "
+                                                     : "") +
+                   "was found: " + api.error;
     return result;
   }
   // LTO for LTO-IR files; a fatbin, object or library may hold LTO-IR too,
@@ -399,16 +515,18 @@ CubinResult linkCubin(std::string_view ptx, const std::vector<LinkData> &inputs,
   return result;
 }
 
-void warmAssembler() {
+void warmAssembler(int driverVersion) {
   static std::once_flag once;
-  std::call_once(once, [] {
-    static std::thread warmer([] {
+  std::call_once(once, [driverVersion] {
+    static std::thread warmer([driverVersion] {
       static const char kPtx[] = ".version 7.8\n.target sm_90\n.address_size 64\n"
                                  ".visible .entry ptxforge_warm_up()\n{\n\tret;\n}\n";
       CubinOptions options;
       options.only = Assembler::NvJitLink;
+      options.driverVersion = driverVersion;
       assembleCubin(kPtx, options);
-      gNvJitLinkWarm.store(true, std::memory_order_release);
+      // Warm, or known to be missing: either way nothing lies ahead.
+      gWarmFor.store(driverVersion / 1000, std::memory_order_release);
     });
     // Join before exit so that the library is not unloaded under the thread.
     std::atexit([] {
@@ -416,6 +534,45 @@ void warmAssembler() {
         warmer.join();
     });
   });
+}
+
+AssemblerChoice chooseAssembler(int driverVersion) {
+  AssemblerChoice choice;
+  const NvJitLink &api = nvJitLink(driverVersion);
+  choice.nvJitLink.kind = Assembler::NvJitLink;
+  choice.nvJitLink.path = api.path;
+  choice.nvJitLink.major = api.major;
+  choice.nvJitLink.minor = api.minor;
+  choice.nvJitLink.error = api.error;
+  choice.ptxas.kind = Assembler::Ptxas;
+  std::string ptxasUnfit;
+  choice.ptxas.path = fittingPtxas(driverVersion, &ptxasUnfit);
+  const std::string &anyPtxas = toolkit()->ptxas;
+  if (!anyPtxas.empty())
+    std::tie(choice.ptxas.major, choice.ptxas.minor) = ptxasVersion(anyPtxas);
+  if (choice.ptxas.major < 0)
+    choice.ptxas.major = choice.ptxas.minor = 0;
+  if (!ptxasUnfit.empty())
+    choice.ptxas.error = ptxasUnfit;
+  else if (anyPtxas.empty())
+    choice.ptxas.error = "ptxas not found (only a CUDA toolkit or nvidia-cuda-nvcc has it; none is needed)";
+  std::string driver = driverVersion ? "the driver (" + driverText(driverVersion) + ")" : "any driver (none present)";
+  if (!api.path.empty()) {
+    choice.by = Assembler::NvJitLink;
+    choice.reason = "nvJitLink " + versionText(api.major, api.minor) + " fits " + driver;
+    if (!choice.ptxas.path.empty())
+      choice.reason += "; a process's first kernel goes to ptxas while nvJitLink starts";
+  } else if (!choice.ptxas.path.empty()) {
+    choice.by = Assembler::Ptxas;
+    choice.reason = "ptxas " + versionText(choice.ptxas.major, choice.ptxas.minor) + " fits " + driver +
+                    "; no nvJitLink that does";
+  } else {
+    bool anyFound = !anyPtxas.empty() || !nvJitLink(0).path.empty();
+    choice.by = Assembler::None;
+    choice.reason = "no nvJitLink or ptxas " + (anyFound ? "fits " + driver : std::string("was found")) +
+                    ": the driver's JIT compiles the PTX (cuModuleLoadData)";
+  }
+  return choice;
 }
 
 } // namespace ptxforge::compiler

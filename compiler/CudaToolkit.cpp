@@ -1,20 +1,22 @@
-//===- compiler/CudaToolkit.cpp - Finding the CUDA toolkit at run time ----===//
+//===- compiler/CudaToolkit.cpp - Finding CUDA's parts at run time --------===//
 //
-// Looks for the toolkit in the usual places and in NVIDIA's pip packages
-// (CUDA 13 wheels install under site-packages/nvidia/cu13, CUDA 12 ones under
-// nvidia/cuda_nvcc and nvidia/nvjitlink), without running Python.
+// NVIDIA's pip packages install CUDA 13 under site-packages/nvidia/cu13 (one
+// toolkit-like tree: bin/, lib/, nvvm/, include/) and CUDA 12 under one
+// directory per package (nvidia/nvjitlink, nvidia/cuda_nvcc, ...). Each such
+// directory is searched like a toolkit root, before the toolkits named by
+// the environment and /usr/local/cuda. The result is one immutable Toolkit,
+// replaced whole when the package roots change.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/CudaToolkit.h"
 #include "compiler/Cubin.h"
 
-#include <dlfcn.h>
-#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 
 namespace ptxforge::compiler {
 namespace {
@@ -26,7 +28,7 @@ bool isDirectory(const std::string &path) {
 
 bool isFile(const std::string &path) {
   struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return !path.empty() && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 bool isExecutable(const std::string &path) { return isFile(path) && access(path.c_str(), X_OK) == 0; }
@@ -46,147 +48,135 @@ std::string env(const char *name) {
   return value ? value : "";
 }
 
-/// Appends every directory matching the glob `pattern`, in descending name
-/// order (python3.12 before python3.11).
-void appendGlob(std::vector<std::string> &out, const std::string &pattern) {
-  glob_t matches;
-  if (glob(pattern.c_str(), GLOB_ONLYDIR | GLOB_NOSORT, nullptr, &matches) == 0) {
-    std::vector<std::string> found(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
-    std::sort(found.rbegin(), found.rend());
-    out.insert(out.end(), found.begin(), found.end());
-  }
-  globfree(&matches);
+void appendUnique(std::vector<std::string> &out, const std::string &item) {
+  if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end())
+    out.push_back(item);
 }
 
-/// The directory of `ptxas` on PATH, or empty.
-std::string ptxasOnPath() {
-  std::string path = env("PATH");
+/// The directory of `tool` on the colon-separated `path`, or empty.
+std::string directoryOnPath(const std::string &path, const char *tool) {
   size_t start = 0;
   while (start <= path.size()) {
-    size_t end = path.find(':', start);
-    if (end == std::string::npos)
-      end = path.size();
+    size_t end = std::min(path.find(':', start), path.size());
     std::string dir = path.substr(start, end - start);
-    if (!dir.empty() && isExecutable(dir + "/ptxas"))
+    if (!dir.empty() && isExecutable(dir + "/" + tool))
       return dir;
     start = end + 1;
   }
   return "";
 }
 
-/// site-packages of the running libptxforge: it is installed as
-/// site-packages/ptxforge/libptxforge.so, so look one and two levels up.
-void appendOwnSitePackages(std::vector<std::string> &out) {
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void *>(&pipSitePackages), &info) == 0 || !info.dli_fname)
-    return;
-  std::string dir = parentOf(info.dli_fname);
-  for (int up = 0; up < 2 && !dir.empty(); ++up) {
-    dir = parentOf(dir);
-    if (isDirectory(dir + "/nvidia"))
-      out.push_back(dir);
-  }
-}
-
-void appendUnique(std::vector<std::string> &out, const std::string &dir) {
-  if (isDirectory(dir) && std::find(out.begin(), out.end(), dir) == out.end())
-    out.push_back(dir);
-}
+/// NVIDIA's pip package directories under site-packages/nvidia, best first:
+/// CUDA 13's single tree, then the CUDA 12 (and 11) packages.
+constexpr const char *kPipPackages[] = {"cu13",         "nvjitlink",      "cuda_nvcc", "cuda_nvrtc",
+                                        "cuda_runtime", "cuda_nvdisasm"};
 
 bool looksLikeToolkit(const std::string &root) {
   return isExecutable(root + "/bin/ptxas") || isFile(root + "/nvvm/libdevice/libdevice.10.bc") ||
-         isFile(root + "/include/cuda.h") || isFile(root + "/lib64/libnvJitLink.so") ||
-         isFile(root + "/lib/libnvJitLink.so.13");
+         isFile(root + "/include/cuda.h");
+}
+
+/// Libraries named `stem`.so.MAJOR (majors best first) or `stem`.so in each
+/// root's lib64/ and lib/, then the bare sonames for the loader's own search
+/// (LD_LIBRARY_PATH, ldconfig, a copy another library already loaded).
+std::vector<std::string> libraryCandidates(const std::vector<std::string> &roots, const std::string &stem) {
+  std::vector<std::string> names = {stem + ".so.13", stem + ".so.12", stem + ".so"};
+  std::vector<std::string> out;
+  for (const std::string &root : roots)
+    for (const char *lib : {"/lib64/", "/lib/"})
+      for (const std::string &name : names)
+        if (isFile(root + lib + name))
+          appendUnique(out, root + lib + name);
+  for (const std::string &name : names)
+    out.push_back(name);
+  return out;
+}
+
+struct Global {
+  std::mutex mutex;
+  std::vector<std::string> packageRoots;
+  std::shared_ptr<const Toolkit> toolkit; ///< null until first asked for, and after a change
+};
+
+Global &global() {
+  static Global *g = new Global; // never destroyed: lookups may run from other threads at exit
+  return *g;
 }
 
 } // namespace
 
-std::vector<std::string> pipSitePackages() {
-  std::vector<std::string> sites;
-  appendOwnSitePackages(sites);
-  for (const char *prefix : {"VIRTUAL_ENV", "CONDA_PREFIX"}) {
-    std::string root = env(prefix);
-    if (!root.empty())
-      appendGlob(sites, root + "/lib/python3*/site-packages");
-  }
-  std::string pythonPath = env("PYTHONPATH");
-  size_t start = 0;
-  while (start < pythonPath.size()) {
-    size_t end = std::min(pythonPath.find(':', start), pythonPath.size());
-    sites.push_back(pythonPath.substr(start, end - start));
-    start = end + 1;
-  }
-  std::string home = env("HOME");
-  if (!home.empty())
-    appendGlob(sites, home + "/.local/lib/python3*/site-packages");
-  appendGlob(sites, "/usr/local/lib/python3*/dist-packages");
-  appendGlob(sites, "/usr/local/lib/python3*/site-packages");
-  sites.push_back("/usr/lib/python3/dist-packages");
-  std::vector<std::string> unique;
-  for (const std::string &site : sites)
-    appendUnique(unique, site);
-  return unique;
+ToolkitSearch ToolkitSearch::fromEnvironment(std::vector<std::string> roots) {
+  ToolkitSearch search;
+  search.packageRoots = std::move(roots);
+  search.cudaHome = env("CUDA_HOME");
+  search.cudaPath = env("CUDA_PATH");
+  search.path = env("PATH");
+  return search;
 }
 
-const std::vector<std::string> &toolkitRoots() {
-  static const std::vector<std::string> roots = [] {
-    std::vector<std::string> out;
-    appendUnique(out, env("CUDA_HOME"));
-    appendUnique(out, env("CUDA_PATH"));
-    std::string ptxasDir = ptxasOnPath();
-    if (!ptxasDir.empty())
-      appendUnique(out, parentOf(ptxasDir));
-    appendUnique(out, "/usr/local/cuda");
-    for (const std::string &site : pipSitePackages())
-      for (const char *package : {"cu13", "cuda_nvcc", "nvjitlink"})
-        appendUnique(out, site + "/nvidia/" + package);
-    return out;
-  }();
-  return roots;
+Toolkit Toolkit::find(const ToolkitSearch &search) {
+  Toolkit t;
+  for (const std::string &site : search.packageRoots)
+    if (isDirectory(site + "/nvidia"))
+      for (const char *package : kPipPackages)
+        if (isDirectory(site + "/nvidia/" + package))
+          appendUnique(t.roots, site + "/nvidia/" + package);
+  size_t firstSystemRoot = t.roots.size();
+  std::string ptxasDir = directoryOnPath(search.path, "ptxas");
+  for (const std::string &root :
+       {search.cudaHome, search.cudaPath, ptxasDir.empty() ? std::string() : parentOf(ptxasDir), search.systemRoot})
+    if (isDirectory(root))
+      appendUnique(t.roots, root);
+
+  for (size_t i = firstSystemRoot; i < t.roots.size() && t.home.empty(); ++i)
+    if (looksLikeToolkit(t.roots[i]))
+      t.home = t.roots[i];
+  for (const std::string &root : t.roots) {
+    if (t.libdevice.empty() && isFile(root + "/nvvm/libdevice/libdevice.10.bc"))
+      t.libdevice = root + "/nvvm/libdevice/libdevice.10.bc";
+    if (t.ptxas.empty() && isExecutable(root + "/bin/ptxas"))
+      t.ptxas = root + "/bin/ptxas";
+    if (t.nvdisasm.empty() && isExecutable(root + "/bin/nvdisasm"))
+      t.nvdisasm = root + "/bin/nvdisasm";
+    for (const char *include : {"/include", "/targets/x86_64-linux/include"})
+      if (isDirectory(root + include))
+        appendUnique(t.includeDirs, root + include);
+  }
+  t.nvJitLink = libraryCandidates(t.roots, "libnvJitLink");
+  t.nvrtc = libraryCandidates(t.roots, "libnvrtc");
+  return t;
 }
 
-std::string findCudaHome() {
-  static const std::string home = [] {
-    for (const std::string &root : toolkitRoots())
-      if (looksLikeToolkit(root))
-        return root;
-    return std::string();
-  }();
-  return home;
+void setPackageRoots(std::vector<std::string> roots) {
+  Global &g = global();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  g.packageRoots = std::move(roots);
+  g.toolkit.reset();
 }
+
+std::shared_ptr<const Toolkit> toolkit() {
+  Global &g = global();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  if (!g.toolkit)
+    g.toolkit = std::make_shared<const Toolkit>(Toolkit::find(ToolkitSearch::fromEnvironment(g.packageRoots)));
+  return g.toolkit;
+}
+
+int sonameMajor(const std::string &path) {
+  size_t so = path.rfind(".so.");
+  if (so == std::string::npos)
+    return 0;
+  int major = 0;
+  for (size_t i = so + 4; i < path.size() && path[i] >= '0' && path[i] <= '9'; ++i)
+    major = major * 10 + (path[i] - '0');
+  return major;
+}
+
+std::string findCudaHome() { return toolkit()->home; }
 
 std::optional<std::string> findLibdevice() {
-  static const std::optional<std::string> libdevice = []() -> std::optional<std::string> {
-    for (const std::string &root : toolkitRoots()) {
-      std::string path = root + "/nvvm/libdevice/libdevice.10.bc";
-      if (isFile(path))
-        return path;
-    }
-    return std::nullopt;
-  }();
-  return libdevice;
-}
-
-const std::string &findPtxas() {
-  static const std::string ptxas = [] {
-    for (const std::string &root : toolkitRoots())
-      if (isExecutable(root + "/bin/ptxas"))
-        return root + "/bin/ptxas";
-    return std::string();
-  }();
-  return ptxas;
-}
-
-std::vector<std::string> nvJitLinkCandidates() {
-  std::vector<std::string> out = {"libnvJitLink.so.13", "libnvJitLink.so"};
-  for (const std::string &root : toolkitRoots())
-    for (const char *lib : {"/lib64/", "/lib/"})
-      for (const char *name : {"libnvJitLink.so.13", "libnvJitLink.so", "libnvJitLink.so.12"}) {
-        std::string path = root + lib + name;
-        if (isFile(path))
-          out.push_back(path);
-      }
-  return out;
+  const std::string &path = toolkit()->libdevice;
+  return path.empty() ? std::nullopt : std::optional<std::string>(path);
 }
 
 } // namespace ptxforge::compiler

@@ -53,7 +53,7 @@ std::string cacheKey(const frontend::AstContext &ast, const std::vector<const fr
 /// What identifies the compiler and the tools it used, as keyed: ptxforge's
 /// and LLVM's versions, this libptxforge build (its GNU build ID), and the
 /// libdevice, ptxas and nvJitLink files found (path, size, time).
-const std::string &compilerIdentity();
+std::string compilerIdentity();
 
 /// Reads the entry for `key`; nullopt on a miss. A corrupt or truncated
 /// entry is removed, reported in `warning`, and is a miss.

@@ -1,8 +1,8 @@
 //===- compiler/Link.cpp - Link inputs: files, and CUDA C through NVRTC ---===//
 //
-// NVRTC is opened with dlopen once per process, from the loader's path, the
-// CUDA toolkit or NVIDIA's pip packages (nvidia/cu13, nvidia/cuda_nvrtc),
-// and kept. CUDA C is compiled to relocatable PTX (-rdc=true, so that its
+// NVRTC is opened with dlopen once per process, from NVIDIA's pip packages
+// (nvidia/cu13, nvidia/cuda_nvrtc), a CUDA toolkit or the loader's path
+// (CudaToolkit.h), and kept. CUDA C is compiled to relocatable PTX (-rdc=true, so that its
 // extern "C" __device__ functions stay visible to the linker) with the
 // toolkit's include directories on the include path.
 //
@@ -12,7 +12,6 @@
 #include "compiler/CudaToolkit.h"
 
 #include <dlfcn.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -39,34 +38,9 @@ struct Nvrtc {
   std::string error; ///< why nothing was opened, when `path` is empty
 };
 
-bool isFile(const std::string &path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-bool isDirectory(const std::string &path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::vector<std::string> nvrtcCandidates() {
-  std::vector<std::string> out = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"};
-  std::vector<std::string> dirs;
-  for (const std::string &root : toolkitRoots())
-    for (const char *lib : {"/lib64", "/lib"})
-      dirs.push_back(root + lib);
-  for (const std::string &site : pipSitePackages())
-    dirs.push_back(site + "/nvidia/cuda_nvrtc/lib");
-  for (const std::string &dir : dirs)
-    for (const char *name : {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"})
-      if (isFile(dir + "/" + name))
-        out.push_back(dir + "/" + name);
-  return out;
-}
-
 Nvrtc loadNvrtc() {
   Nvrtc api;
-  for (const std::string &candidate : nvrtcCandidates()) {
+  for (const std::string &candidate : toolkit()->nvrtc) {
     void *lib = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib)
       continue;
@@ -91,23 +65,6 @@ Nvrtc loadNvrtc() {
 const Nvrtc &nvrtc() {
   static const Nvrtc api = loadNvrtc();
   return api;
-}
-
-/// The include directories handed to NVRTC: the toolkit's headers.
-std::vector<std::string> includeDirectories() {
-  std::vector<std::string> out;
-  auto add = [&](const std::string &dir) {
-    if (isDirectory(dir) && std::find(out.begin(), out.end(), dir) == out.end())
-      out.push_back(dir);
-  };
-  for (const std::string &root : toolkitRoots()) {
-    add(root + "/include");
-    add(root + "/targets/x86_64-linux/include");
-  }
-  for (const std::string &site : pipSitePackages())
-    for (const char *package : {"cuda_runtime", "cuda_nvrtc", "cu13"})
-      add(site + "/nvidia/" + package + "/include");
-  return out;
 }
 
 std::string baseName(const std::string &path) {
@@ -141,7 +98,7 @@ bool compileCudaSource(const std::string &source, const std::string &name, int c
     return false;
   }
   std::vector<std::string> options = {"-arch=compute_" + std::to_string(ccMajor * 10 + ccMinor), "-rdc=true"};
-  for (const std::string &dir : includeDirectories())
+  for (const std::string &dir : toolkit()->includeDirs)
     options.push_back("-I" + dir);
   std::vector<const char *> argv;
   for (const std::string &o : options)
@@ -233,6 +190,12 @@ bool prepareLinkInputs(const std::vector<frontend::LinkItem> &items, int ccMajor
     out.push_back(std::move(data));
   }
   return true;
+}
+
+std::string nvrtcPath(std::string &error) {
+  const Nvrtc &api = nvrtc();
+  error = api.error;
+  return api.path;
 }
 
 } // namespace ptxforge::compiler

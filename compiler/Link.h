@@ -34,4 +34,8 @@ bool prepareLinkInputs(const std::vector<frontend::LinkItem> &items, int ccMajor
 bool compileCudaSource(const std::string &source, const std::string &name, int ccMajor, int ccMinor,
                        std::string &ptx, std::string &log, std::string &error);
 
+/// The NVRTC library that CUDA C sources go to (opened on first use, and
+/// kept): its path, or empty with `error` saying why none was found.
+std::string nvrtcPath(std::string &error);
+
 } // namespace ptxforge::compiler

@@ -56,6 +56,8 @@ struct DeviceSlot {
 struct State {
   std::once_flag loadOnce;
   std::string loadError;
+  int driverVersion = 0;  ///< cuDriverGetVersion, where libcuda.so.1 loaded
+  std::string driverPath; ///< where it was found
 
   std::once_flag initOnce;
   std::atomic<bool> initDone{false};
@@ -86,7 +88,7 @@ std::string libraryPath(void *lib) {
 }
 
 /// dlopen + dlsym of every entry point. Returns the reason on failure, empty on success.
-std::string openLibrary() {
+std::string openLibrary(State &s) {
   void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
     const char *why = dlerror();
@@ -98,6 +100,9 @@ std::string openLibrary() {
   // the pointer always has the declared signature. cuGetProcAddress would
   // hand out the newest ABI for the requested version instead: for CUDA 13
   // that is cuCtxSynchronize(CUcontext), not cuda.h's cuCtxSynchronize(void).
+  s.driverPath = libraryPath(lib);
+  if (auto getVersion = reinterpret_cast<decltype(&::cuDriverGetVersion)>(dlsym(lib, "cuDriverGetVersion")))
+    getVersion(&s.driverVersion);
   DriverApi api;
   const char *missing = nullptr;
 #define PF_CU_SYMBOL_NAME(name) #name
@@ -116,12 +121,8 @@ std::string openLibrary() {
 #undef PF_CU_SYMBOL
 #undef PF_CU_SYMBOL_NAME
   if (missing) {
-    int driverVersion = 0;
-    auto getVersion = reinterpret_cast<decltype(&::cuDriverGetVersion)>(dlsym(lib, "cuDriverGetVersion"));
-    if (getVersion)
-      getVersion(&driverVersion);
-    return std::string("no CUDA driver: libcuda.so.1 (") + libraryPath(lib) + ", CUDA " +
-           std::to_string(driverVersion / 1000) + "." + std::to_string(driverVersion % 1000 / 10) +
+    return std::string("no CUDA driver: libcuda.so.1 (") + s.driverPath + ", CUDA " +
+           std::to_string(s.driverVersion / 1000) + "." + std::to_string(s.driverVersion % 1000 / 10) +
            ") does not provide " + missing + "; update the NVIDIA driver. " + kNoGpuHint;
   }
   gCu = api;
@@ -260,10 +261,11 @@ void joinInitThread() {
 
 void loadDriver() {
   State &s = state();
-  std::call_once(s.loadOnce, [&s] { s.loadError = openLibrary(); });
+  std::call_once(s.loadOnce, [&s] { s.loadError = openLibrary(s); });
   if (!s.loadError.empty())
     throw CudaUnavailable(s.loadError);
 }
+
 
 void throwCudaError(CUresult result, const char *call) {
   throw CudaError(result, call, std::string(call) + " failed: " + errorText(result) + faultNote(result));
@@ -348,6 +350,17 @@ const DeviceInfo &cachedDeviceInfo(int ordinal) {
 }
 
 } // namespace detail
+
+int driverVersion() {
+  detail::State &s = detail::state();
+  std::call_once(s.loadOnce, [&s] { s.loadError = detail::openLibrary(s); });
+  return s.driverVersion;
+}
+
+std::string driverPath() {
+  driverVersion();
+  return detail::state().driverPath;
+}
 
 using namespace detail;
 

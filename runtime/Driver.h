@@ -67,6 +67,12 @@ bool isAvailable();
 std::string unavailableReason();
 /// Number of devices (0 when unavailable).
 int deviceCount();
+/// The CUDA version the installed driver supports, as cuDriverGetVersion
+/// gives it (13000 for 13.0), read without cuInit; 0 when no libcuda.so.1
+/// loads. Never throws.
+int driverVersion();
+/// Where the dynamic loader found libcuda.so.1; empty when it did not.
+std::string driverPath();
 
 /// Starts cuInit and the creation of device `ordinal`'s primary context on a
 /// background thread and returns at once, so that the caller can compile

@@ -24,10 +24,11 @@ using compiler::DebugArgument;
 using compiler::DebugRecord;
 using compiler::DebugSite;
 
+// Called from the constructor, which has already let go of the GIL: releasing
+// it a second time is a fatal error in CPython.
 void LoadedKernel::setUpDebugRecord() {
   if (!artifacts->debug || artifacts->debugSites.empty())
     return;
-  py::gil_scoped_release release;
   auto [address, bytes] = module->global(compiler::kDebugGlobal);
   if (!address || bytes < sizeof(compiler::DebugGlobal))
     return;

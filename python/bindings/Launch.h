@@ -28,7 +28,7 @@ struct LoadedKernel {
   LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device);
   /// Debug mode: allocates the record and points the module's global at it
   /// (DebugReport.cpp); nothing for a kernel that reports nothing.
-  void setUpDebugRecord();
+  void setUpDebugRecord(); ///< called with the GIL released
   /// Debug mode: the record's report as (kind, exception name, exception id,
   /// message, args), or None; clears the record (DebugReport.cpp).
   pybind11::object debugReport();
@@ -51,5 +51,7 @@ void defineFastLaunch(pybind11::module_ &m);
 /// Defines _core.LoadedKernel: a compiled kernel loaded on one device, whose
 /// launch() packs Python values into parameters by the kernel's ABI.
 void defineLaunch(pybind11::module_ &m);
+/// set_package_roots, driver_version, choose_assembler ... (Toolkit.cpp).
+void defineToolkit(pybind11::module_ &m);
 
 } // namespace ptxforge::bindings

@@ -243,6 +243,9 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   for (py::handle item : link)
     o.link.push_back(convertLinkItem(item));
   o.debug = debug;
+  // The cubin must load on the driver present, if any: the runtime reads its
+  // version, the compiler picks an assembler no newer (compiler::fitsDriver).
+  o.driverVersion = runtime::driverVersion();
   compiler::Stage upTo = stageByName(stage);
   compiler::CacheSettings cache{cacheDir, cacheBytes};
   compiler::CacheReport report;
@@ -482,8 +485,6 @@ PYBIND11_MODULE(_core, m) {
     d["compiles"] = s.compiles;
     return d;
   });
-  m.def("warm_assembler", &compiler::warmAssembler,
-        "Loads the PTX assembler on a background thread (once per process).");
 
   // Runtime.
   m.def("is_available", &runtime::isAvailable);
@@ -551,4 +552,5 @@ PYBIND11_MODULE(_core, m) {
 
   bindings::defineLaunch(m);
   bindings::defineImages(m);
+  bindings::defineToolkit(m);
 }

@@ -13,7 +13,16 @@
 The kernel language is numba-cuda's dialect; see docs/language.md.
 """
 
+import os as _os
+import sys as _sys
+
 from . import _core, _intrinsics, _runtime
+
+# NVIDIA's pip packages (nvJitLink, libdevice, NVRTC ...) are looked for in
+# sys.path's directories first; the C++ library knows no Python, so it is told.
+_core.set_package_roots([p for p in _sys.path if p and _os.path.isabs(p)])
+
+from ._config import config, doctor
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
 from .aot import load_module
@@ -30,9 +39,8 @@ CudaOutOfMemoryError = _core.CudaOutOfMemoryError
 
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "LinkError", "cmake_dir", "compile_ptx", "compile_ptx_for_current_device", "declare_device", "include_dir",
-    "jit", "kernel", "load_module",
-    *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
+    "LinkError", "cmake_dir", "compile_ptx", "compile_ptx_for_current_device", "config", "declare_device", "doctor",
+    "include_dir", "jit", "kernel", "load_module", *_intrinsics.__all__, *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 
 

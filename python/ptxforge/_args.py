@@ -386,7 +386,7 @@ def _one(arg, where, transfers, stream, keep):
                     "pass numbers, numpy arrays, device arrays or tuples of these")
 
 
-_registered = set()
+_registered: set = set()
 
 
 def register_interop_types():

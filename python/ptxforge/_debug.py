@@ -14,8 +14,8 @@ import threading
 from . import _core
 
 _lock = threading.Lock()
-_classes = []  # id -> exception class
-_ids = {}  # exception class -> id
+_classes: list = []  # id -> exception class
+_ids: dict = {}  # exception class -> id
 
 
 def debug_default():

@@ -33,14 +33,18 @@ class FunctionSource:
     __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines")
 
     def __init__(self, pyfunc):
-        try:
-            lines, first_line = inspect.getsourcelines(pyfunc)
-        except (OSError, TypeError) as exc:
-            raise CompileError(
-                f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
-                "defined in files or notebooks, not ones built with exec() or at the prompt"
-            ) from None
-        filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
+        found = _lines_from_file_tree(pyfunc)
+        if found is not None:
+            lines, first_line, filename = found
+        else:
+            try:
+                lines, first_line = _command_line_source(pyfunc) or inspect.getsourcelines(pyfunc)
+            except (OSError, TypeError) as exc:
+                raise CompileError(
+                    f"cannot read the source of {pyfunc!r} ({exc}); ptxforge compiles functions "
+                    "defined in files or notebooks, not ones built with exec() or at the prompt"
+                ) from None
+            filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
         snippet = "".join(lines)
         dedented = textwrap.dedent(snippet)
         first = next((ln for ln in lines if ln.strip()), "")
@@ -74,6 +78,71 @@ class FunctionSource:
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
+# Each source file's tree, parsed once, with the file's lines it was parsed from:
+# finding a function's lines in it is much cheaper in a fresh process than
+# inspect.getsourcelines, whose tokenizer compiles large regular expressions.
+_file_trees: dict = {}
+_file_trees_lock = threading.Lock()
+
+
+def _lines_from_file_tree(pyfunc):
+    """(lines, first line, file name) of a plain function, found in its file's tree; None when
+    the fast way does not apply (lambdas, no file, a file that does not parse), and
+    inspect.getsourcelines is asked instead."""
+    code = getattr(pyfunc, "__code__", None)
+    if code is None or pyfunc.__name__ == "<lambda>":
+        return None
+    filename = code.co_filename
+    linecache.checkcache(filename)  # as inspect does: a file edited since it was read is read again
+    file_lines = linecache.getlines(filename)
+    if not file_lines:
+        return None
+    with _file_trees_lock:
+        cached = _file_trees.get(filename)
+    if cached is None or cached[0] is not file_lines:
+        try:
+            tree = ast.parse("".join(file_lines))
+        except (SyntaxError, ValueError):
+            return None
+        starts = {}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                starts.setdefault((first, node.name), node.end_lineno)
+        cached = (file_lines, starts)
+        with _file_trees_lock:
+            _file_trees[filename] = cached
+    end = cached[1].get((code.co_firstlineno, pyfunc.__name__))
+    if end is None:
+        return None
+    return file_lines[code.co_firstlineno - 1:end], code.co_firstlineno, filename
+
+
+def _command_line_source(pyfunc):
+    """(lines, first line) of a function defined in the code of ``python -c CODE``, which Python
+    keeps in sys.orig_argv but not where inspect looks; None for any other function. The code
+    is compiled again and must hold this very function (its name, first line and bytecode), so
+    that a function exec()'d from another string (also in '<string>') is never mistaken for it."""
+    code = getattr(pyfunc, "__code__", None)
+    if code is None or code.co_filename != "<string>":
+        return None
+    argv = getattr(sys, "orig_argv", ())
+    source = next((argv[i + 1] for i in range(1, len(argv) - 1) if argv[i] == "-c"), None)
+    if source is None:
+        return None
+    try:
+        top = compile(source, "<string>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    pending = [top]
+    while pending:
+        c = pending.pop()
+        if (c.co_name, c.co_firstlineno, c.co_code) == (code.co_name, code.co_firstlineno, code.co_code):
+            return inspect.getblock(source.splitlines(True)[code.co_firstlineno - 1:]), code.co_firstlineno
+        pending.extend(k for k in c.co_consts if inspect.iscode(k))
+    return None
+
+
 def _describe(value):
     """A global's meaning for the compiler: ("path", p), ("const", type, v), ("array", dtype, shape,
     bytes), ("tuple", [...]), ("devfunc", f) or ("opaque", what)."""
@@ -91,9 +160,14 @@ def _describe(value):
         return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
     if isinstance(value, enum.Enum) or (isinstance(value, type) and issubclass(value, enum.Enum)):
         return _describe_enum(value)
-    if getattr(value, "_pf_kernel", False):
-        return ("opaque", f"the kernel '{value.__name__}'; kernels cannot call kernels: make the callee "
-                          "a device function with @ptxforge.jit(device=True)")
+    if getattr(value, "_pf_kernel", False):  # called from a kernel, a kernel is a device function (numba)
+        from .devicefunc import kernel_as_device_function
+
+        callee = kernel_as_device_function(value)
+        if callee is not None:
+            return ("devfunc", callee)
+        return ("opaque", (f"the ahead-of-time kernel '{value.__name__}' (it has no Python source to compile "
+                           "into the caller: call a @ptxforge.jit(device=True) function instead)"))
     if inspect.ismodule(value):
         p = _MODULE_PATHS.get(value.__name__)
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
@@ -227,7 +301,13 @@ def resolve_globals(pyfunc, names):
             except ValueError:  # an empty cell: assigned later in the enclosing function
                 pass
     scope = pyfunc.__globals__
+    # Parameters and locals are the function's own, whatever a global of the
+    # same name holds (describing it would freeze, and key the cache on, a
+    # module array that merely shares a parameter's name).
+    local = set(code.co_varnames) | set(code.co_cellvars)
     for name in names:
+        if name in local:
+            continue
         if name in closure:
             out[name] = _describe(closure[name])
         elif name in scope:
@@ -239,7 +319,7 @@ def resolve_globals(pyfunc, names):
 
 # Parsed source per Python function, shared by every kernel and device
 # function object made from it (compile_ptx makes a fresh one per call).
-_parsed = weakref.WeakKeyDictionary()
+_parsed: "weakref.WeakKeyDictionary[object, object]" = weakref.WeakKeyDictionary()
 _parsed_lock = threading.Lock()
 
 

@@ -6,6 +6,7 @@
     ptxforge inspect FILE.py [--kernel NAME] [--sig SIG] [--arch sm_90] [--block-size N]
                      [--stage typed|llvm|llvm-opt|ptx|sass|resources|lines ...]
     ptxforge cache info | clear
+    ptxforge doctor
     ptxforge --cmakedir | --includedir
 
 Each file is imported (its ``if __name__ == "__main__"`` part does not run).
@@ -16,7 +17,9 @@ declaration per signature (docs/aot.md). Without ``-o`` a summary per kernel is
 printed, or, with ``--emit``, that stage's text. No GPU is needed.
 ``inspect`` prints one report of every stage of a kernel (docs/inspection.md).
 ``cache info`` shows where the disk cache is and what it holds; ``cache clear``
-empties it.
+empties it. ``doctor`` shows what was found on this machine and where (driver,
+GPUs, PTX assembler, libdevice, NVRTC, nvdisasm, cache), and what to ``pip
+install`` for each missing piece.
 """
 
 import argparse
@@ -313,6 +316,7 @@ def main(argv=None):
                    help="only these parts of the report (repeatable; default: all)")
     k = sub.add_parser("cache", help="show or empty the disk cache of compiled kernels")
     k.add_argument("action", choices=["info", "clear"])
+    sub.add_parser("doctor", help="show the CUDA pieces found (driver, assembler, libdevice ...) and what is missing")
     args = parser.parse_args(argv)
     if args.cmakedir or args.includedir:
         from . import cmake_dir, include_dir
@@ -325,5 +329,9 @@ def main(argv=None):
         return _cmd_inspect(args)
     if args.command == "cache":
         return _cmd_cache(args)
+    if args.command == "doctor":
+        from ._config import doctor
+
+        return 1 if doctor() else 0
     parser.print_help(sys.stderr)
     return 2

@@ -361,10 +361,28 @@ def device_array(shape, dtype=np.float64, strides=None, order="C", stream=0):
     return DeviceNDArray(shape, strides, dtype, stream)
 
 
+def _like(ary):
+    """(strides, order) of a new contiguous array like `ary`: its own order where it is
+    contiguous, else its axes in the order of their strides (smallest innermost), as numba
+    lays it out (numpy's empty_like, but with signed strides); C for objects without flags."""
+    flags = getattr(ary, "flags", None)
+    if flags is None or not hasattr(ary, "strides"):
+        return None, "C"
+    order = "F" if flags["F_CONTIGUOUS"] and not flags["C_CONTIGUOUS"] else "C"
+    if flags["C_CONTIGUOUS"] or flags["F_CONTIGUOUS"] or len(ary.shape) <= 1:
+        return None, order
+    strides, step = [0] * len(ary.shape), ary.dtype.itemsize
+    for axis in sorted(range(len(ary.shape)), key=lambda d: ary.strides[d]):
+        strides[axis] = step
+        step *= ary.shape[axis]
+    return tuple(strides), order
+
+
 def device_array_like(ary, stream=0):
-    """An uninitialised device array of `ary`'s shape and dtype (and order, where contiguous)."""
-    order = "F" if getattr(ary, "flags", {}) and ary.flags["F_CONTIGUOUS"] and not ary.flags["C_CONTIGUOUS"] else "C"
-    return device_array(ary.shape, ary.dtype, order=order, stream=stream)
+    """An uninitialised device array of `ary`'s shape and dtype, laid out as numba-cuda lays
+    it out: `ary`'s order where it is contiguous, its axes' stride order where it is a view."""
+    strides, order = _like(ary)
+    return device_array(ary.shape, ary.dtype, strides=strides, order=order, stream=stream)
 
 
 def to_device(obj, stream=0, copy=True, to=None):
@@ -376,8 +394,8 @@ def to_device(obj, stream=0, copy=True, to=None):
         src = as_cuda_array(obj)
         if not copy:
             return src
-        out = device_array(src.shape, src.dtype, strides=src.strides if src.is_f_contiguous() else None,
-                           stream=stream)
+        strides, order = _like(src)  # a copy of a view keeps its axes' order
+        out = device_array(src.shape, src.dtype, strides=strides, order=order, stream=stream)
         out.copy_to_device(src, stream=stream)
         return out
     host = np.asarray(obj)
@@ -449,19 +467,6 @@ def _host_array(shape, dtype, strides, order, mapped, portable, wc):
     flat = np.frombuffer(mem, np.uint8)
     arr = np.ndarray(shape, dtype, buffer=flat, offset=-lo, strides=strides)
     return arr.view(MappedNDArray) if mapped else arr
-
-
-def _like(ary):
-    """(strides, order) of a new contiguous array like `ary`: its own order where it is
-    contiguous, else the order of its strides' magnitudes (numpy's empty_like), as numba does."""
-    order = "F" if ary.flags["F_CONTIGUOUS"] and not ary.flags["C_CONTIGUOUS"] else "C"
-    if ary.flags["C_CONTIGUOUS"] or ary.flags["F_CONTIGUOUS"] or ary.ndim <= 1:
-        return None, order
-    strides, step = [0] * ary.ndim, ary.dtype.itemsize
-    for axis in sorted(range(ary.ndim), key=lambda d: ary.strides[d]):
-        strides[axis] = step
-        step *= ary.shape[axis]
-    return tuple(strides), order
 
 
 def pinned_array_like(ary):

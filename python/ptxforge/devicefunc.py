@@ -44,3 +44,20 @@ class DeviceFunction:
 
     def __repr__(self):
         return f"<ptxforge device function {self.__name__}>"
+
+
+def kernel_as_device_function(kernel):
+    """The device function that a kernel is where another kernel calls it (numba-cuda compiles
+    any @jit function called on the device as a device function): its Python function, options
+    and declared signatures (with the void return type). One per kernel, so that recursive and
+    mutual calls meet the same object. None for a kernel without Python source (AOT)."""
+    if getattr(kernel, "py_func", None) is None:
+        return None
+    callee = kernel.__dict__.get("_pf_as_device")
+    if callee is None:
+        declared = getattr(kernel, "_declared", None)  # the declared signatures where compiled ones are apart
+        if declared is None:
+            declared = kernel.signatures
+        signatures = [f"void({', '.join(types)})" for types in declared]
+        callee = kernel.__dict__.setdefault("_pf_as_device", DeviceFunction(kernel.py_func, kernel.options, signatures))
+    return callee

@@ -3,7 +3,7 @@ methods, ``resources()`` and ``ptxforge inspect``.
 
 Stages: the typed source (each line with its variables' types), LLVM IR before and
 after optimisation, PTX, SASS (through NVIDIA's ``nvdisasm``: PyPI's
-``nvidia-cuda-nvdisasm``, found in site-packages as well as on PATH), and the
+``nvidia-cuda-nvdisasm``, found in site-packages, a toolkit or on PATH), and the
 resources the cubin records with the theoretical occupancy they allow. With line
 tables (``lineinfo``: optimisation stays on) the report puts the stages side by side
 per Python line: under each source line, the LLVM IR, PTX and SASS it became.
@@ -12,13 +12,11 @@ Everything here works without a GPU; where one is present, ``resources`` takes t
 driver's own figures (occupancy API, function attributes) instead of computing them.
 """
 
-import glob
 import inspect as _inspect
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 
 from . import _core
@@ -61,33 +59,15 @@ def typed_source(pyfunc, artifacts):
 # -- SASS ------------------------------------------------------------------------------
 
 
-def _site_dirs():
-    dirs = [p for p in sys.path if p and os.path.isdir(p)]
-    try:
-        import site
-
-        dirs += site.getsitepackages() + [site.getusersitepackages()]
-    except Exception:  # virtualenvs without site.getsitepackages
-        pass
-    return dirs
-
-
 def find_nvdisasm():
-    """nvdisasm's path: PATH, then NVIDIA's pip packages (nvidia/*/bin of every
-    site-packages), then $CUDA_HOME/bin and /usr/local/cuda/bin. Raises
-    NvdisasmNotFound saying what to install."""
-    found = shutil.which("nvdisasm")
+    """nvdisasm's path, looked up as every CUDA part is (pf.config()): NVIDIA's pip
+    packages on sys.path (nvidia-cuda-nvdisasm), then $CUDA_HOME, $CUDA_PATH and
+    /usr/local/cuda, then PATH. Raises NvdisasmNotFound saying what to install."""
+    found = _core.toolkit()["nvdisasm"] or shutil.which("nvdisasm")
     if found:
         return found
-    for d in _site_dirs():
-        for candidate in sorted(glob.glob(os.path.join(d, "nvidia", "*", "bin", "nvdisasm"))):
-            if os.access(candidate, os.X_OK):
-                return candidate
-    for root in (os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"), "/usr/local/cuda"):
-        if root and os.access(os.path.join(root, "bin", "nvdisasm"), os.X_OK):
-            return os.path.join(root, "bin", "nvdisasm")
-    raise NvdisasmNotFound("SASS needs NVIDIA's nvdisasm, which was found neither on PATH, nor in site-packages, "
-                           "nor under $CUDA_HOME or /usr/local/cuda: pip install nvidia-cuda-nvdisasm")
+    raise NvdisasmNotFound("SASS needs NVIDIA's nvdisasm, which was found neither in site-packages, nor under "
+                           "$CUDA_HOME, $CUDA_PATH or /usr/local/cuda, nor on PATH: pip install nvidia-cuda-nvdisasm")
 
 
 def sass(cubin, line_info=True):

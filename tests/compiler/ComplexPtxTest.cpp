@@ -72,14 +72,14 @@ def root(z, out):
                               k.call("abs", {k.sub(k.name("z"), k.num(2))})))});
   auto single = compileOk(k, {"complex64[::1]", "complex64[::1]"});
   ASSERT_TRUE(single);
-  EXPECT_TRUE(fileCheck(single->llvm, "CHECK: call contract float @__nv_hypotf(")) << single->llvm;
+  EXPECT_TRUE(fileCheck(single->llvm, "CHECK: call float @__nv_hypotf(")) << single->llvm;
   EXPECT_EQ(countOf(single->llvm, "@__nv_hypot("), 0);
   EXPECT_EQ(countOf(single->ptx, ".f64"), 0);
   EXPECT_TRUE(fileCheck(single->ptx, "CHECK: div.rn.f32")) << single->ptx;
   PF_EXPECT_PTXAS_ACCEPTS(single->ptx);
   auto dbl = compileOk(k, {"complex128[::1]", "complex128[::1]"});
   ASSERT_TRUE(dbl);
-  EXPECT_TRUE(fileCheck(dbl->llvm, "CHECK: call contract double @__nv_hypot(")) << dbl->llvm;
+  EXPECT_TRUE(fileCheck(dbl->llvm, "CHECK: call double @__nv_hypot(")) << dbl->llvm;
   EXPECT_TRUE(fileCheck(dbl->ptx, "CHECK: ld.global.f64")) << dbl->ptx;
   PF_EXPECT_PTXAS_ACCEPTS(dbl->ptx);
 }

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import warnings
 
+import numpy as np
 import pytest
 
 import ptxforge as pf
@@ -72,6 +73,18 @@ def test_global_values_are_keyed(cache_dir, make_module):
     m.SCALE = 2.0
     assert outcome(m.k) == "hit"
     m.SCALE = 2  # same value, another type: weak int, not weak float
+    assert outcome(m.k) == "miss"
+
+
+def test_a_global_named_like_a_parameter_or_local_is_not_keyed(cache_dir, make_module):
+    # `a` and `i` are the kernel's own names: module globals that share them
+    # neither reach the compiler nor change the key.
+    m = make_module(KERNEL + "\nimport numpy as np\na = np.arange(1000.0)\ni = 5\n")
+    assert outcome(m.k) == "miss"
+    m.a = np.ones(7)
+    m.i = object()
+    assert outcome(m.k) == "hit"
+    m.SCALE = 3.0
     assert outcome(m.k) == "miss"
 
 

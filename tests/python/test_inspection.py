@@ -149,13 +149,22 @@ def test_sass_has_python_lines_with_lineinfo():
 
 def test_missing_nvdisasm_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setenv("CUDA_HOME", str(tmp_path))
-    monkeypatch.setattr(inspection, "_site_dirs", lambda: [str(tmp_path)])
-    monkeypatch.setattr(inspection.os.path, "exists", lambda p: False)
-    if os.access("/usr/local/cuda/bin/nvdisasm", os.X_OK):
-        monkeypatch.setattr(inspection.os, "access", lambda p, mode: False)
+    monkeypatch.setattr(_core, "toolkit", lambda: {"nvdisasm": ""})
     with pytest.raises(inspection.NvdisasmNotFound, match="pip install nvidia-cuda-nvdisasm"):
         inspection.find_nvdisasm()
+
+
+def test_nvdisasm_from_site_packages_comes_first(tmp_path):
+    """NVIDIA's pip package on sys.path wins over a toolkit and PATH."""
+    tool = tmp_path / "nvidia" / "cu13" / "bin" / "nvdisasm"
+    tool.parent.mkdir(parents=True)
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    _core.set_package_roots([str(tmp_path)])
+    try:
+        assert inspection.find_nvdisasm() == str(tool)
+    finally:
+        _core.set_package_roots([p for p in sys.path if p and os.path.isabs(p)])
 
 
 def test_resources_without_a_gpu_come_from_the_cubin(monkeypatch):

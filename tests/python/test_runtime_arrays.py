@@ -61,6 +61,27 @@ def test_fortran_order_and_device_array_like(rng):
     assert f.strides == (2, 8)
 
 
+def test_device_array_like_keeps_the_layout_of_views():
+    c, f = pf.device_array((10, 12)), pf.device_array((10, 12), order="F")
+    # numba-cuda's expectations (its tests/cudapy/test_array.py), for views of each order.
+    assert pf.device_array_like(c[::2, ::2]).strides == (48, 8)
+    assert pf.device_array_like(f[::2, ::2]).strides == (8, 40)
+    assert pf.device_array_like(f[::2, ::2].T).strides == (40, 8)
+    # A transpose is a view here (numba's copies to a C array, then gives (40, 8)).
+    like = pf.device_array_like(c[::2, ::2].T)
+    assert like.shape == (6, 5) and like.strides == (8, 48) and like.is_f_contiguous()
+    assert pf.device_array_like(np.zeros((10, 12))[::2, ::2].T).strides == (8, 48)  # numpy views alike
+    # Usable as any array of that layout, and to_device of a device view keeps the order.
+    like.copy_to_device(np.zeros((6, 5)))
+    scale2d[1, (8, 8)](like)
+    want = np.add.outer(np.arange(6) * 100, np.arange(5)).astype(np.float64)
+    np.testing.assert_array_equal(like.copy_to_host(), want)
+    host = np.arange(120.0).reshape(10, 12)
+    copy = pf.to_device(pf.to_device(host)[::2, ::2].T)
+    assert copy.strides == (8, 48)
+    np.testing.assert_array_equal(copy.copy_to_host(), host[::2, ::2].T)
+
+
 def test_launch_on_device_arrays_needs_no_copies(rng):
     n = 100_003
     x, y = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)

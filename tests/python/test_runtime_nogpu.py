@@ -11,7 +11,7 @@ import pytest
 import ptxforge as pf
 from ptxforge import _core
 from ptxforge._args import describe, register_interop_types
-from ptxforge.devicearray import DeviceNDArray, _extent, _index
+from ptxforge.devicearray import DeviceNDArray, _extent, _index, _like
 
 FAKE = 0x7F0000000000
 
@@ -39,6 +39,50 @@ def test_views_match_numpy(index):
     if expected.size:
         view = np.lib.stride_tricks.as_strided(host.reshape(-1)[(offset + lo) // 8:].view(), shape, strides)
         assert view.size == expected.size and span >= 8
+
+
+def numba_like_strides(shape, strides, itemsize, c_contiguous, f_contiguous):
+    """numba-cuda's layout for device_array_like: contiguous arrays keep their order (None:
+    the default strides of that order); others order their axes by signed stride, the smallest
+    innermost."""
+    if c_contiguous or f_contiguous or len(shape) <= 1:
+        return None
+    out, step = {}, itemsize
+    for axis, _ in sorted(enumerate(strides), key=lambda pair: pair[1]):
+        out[axis], step = step, step * shape[axis]
+    return tuple(out[d] for d in range(len(shape)))
+
+
+LIKE_VIEWS = [  # (the base array's order, the view)
+    ("C", lambda a: a), ("C", lambda a: a.T), ("C", lambda a: a[::2, ::2]), ("C", lambda a: a[::2, ::2].T),
+    ("C", lambda a: a.T[::2]), ("C", lambda a: a[:, :1]), ("C", lambda a: a[:1, ::2]),
+    ("F", lambda a: a[::2, ::3]), ("F", lambda a: a[::2, ::2].T), ("C", lambda a: a[:, ::-2]),
+    ("C", lambda a: a[::-1, ::2]), ("C", lambda a: a[::3, 1::2].T),
+]
+
+
+@pytest.mark.parametrize("view", range(len(LIKE_VIEWS)))
+def test_array_like_layout_is_numbas(view):
+    order, make = LIKE_VIEWS[view]
+    host = make(np.zeros((10, 12), order=order))
+    # The same view of a device array, whose flags come from its strides.
+    dev = make(fake((10, 12), np.float64, strides=(96, 8) if order == "C" else (8, 80)))
+    assert (dev.shape, dev.strides) == (host.shape, host.strides)
+    want = numba_like_strides(host.shape, host.strides, 8, host.flags.c_contiguous, host.flags.f_contiguous)
+    order = "F" if host.flags.f_contiguous and not host.flags.c_contiguous else "C"
+    assert _like(host) == (want, order) == _like(dev)
+    if want is not None and min(host.strides) > 0:
+        assert want == np.empty_like(host).strides  # numpy's rule where strides are positive
+
+
+def test_array_like_layout_in_three_dimensions_and_with_negative_strides():
+    b = np.zeros((4, 5, 6))
+    # What numba-cuda 0.30.4 gives (its simulator, which shares device_array_like's code).
+    assert _like(b.transpose(2, 0, 1)[:, ::2]) == ((8, 240, 48), "C")
+    assert _like(b.transpose(1, 2, 0)[:, ::2]) == ((24, 8, 120), "C")
+    assert _like(np.zeros((10, 12))[::-1, ::2]) == ((8, 80), "C")  # numpy's empty_like gives (48, 8)
+    assert _like(fake((3, 4)).T) == (None, "F") and _like(fake((3, 4))) == (None, "C")
+    assert _like(object()) == (None, "C")  # no flags: C, as before
 
 
 def test_index_errors():

@@ -1,0 +1,102 @@
+# Type stubs for the kernel object and its decorator (ptxforge/dispatcher.py).
+from collections.abc import Callable, Sequence
+from os import PathLike
+from typing import Any, Literal, SupportsIndex, Union, overload
+
+from ._runtime import _StreamLike
+from .devicefunc import DeviceFunction
+from .external import CUSource
+
+# A grid or block size: an int, or a tuple of 1 to 3 ints.
+_Dim = Union[SupportsIndex, tuple[SupportsIndex], tuple[SupportsIndex, SupportsIndex],
+             tuple[SupportsIndex, SupportsIndex, SupportsIndex]]
+# A signature: "void(float32, float32[::1])", or a tuple of types.
+_Signature = Union[str, Sequence[Any]]
+_LinkItem = Union[str, PathLike[str], CUSource]
+_Link = Union[_LinkItem, Sequence[_LinkItem], None]
+
+class KernelLaunch:
+    """``kernel[blocks, threads]``: a launch configuration; calling it launches.
+    (A name for type checkers only: at run time it is _core.BoundLaunch.)"""
+
+    def __call__(self, *args: Any) -> None: ...
+
+class Dispatcher:
+    """A Python function compiled to a CUDA kernel per argument-type signature."""
+
+    __name__: str
+    __qualname__: str
+    py_func: Callable[..., Any]
+    options: dict[str, Any]
+    signatures: list[Any]
+    def __init__(self, pyfunc: Callable[..., Any], signatures: Sequence[_Signature] = (), fastmath: bool = False,
+                 fma: bool = True, lineinfo: bool = False, max_registers: int | None = 0, opt: bool = True,
+                 launch_bounds: int | tuple[int, ...] | None = None, cache: bool | None = None, link: _Link = (),
+                 debug: bool | None = None) -> None: ...
+    @overload
+    def __getitem__(self, config: tuple[_Dim, _Dim]) -> KernelLaunch: ...
+    @overload
+    def __getitem__(self, config: tuple[_Dim, _Dim, _StreamLike]) -> KernelLaunch: ...
+    @overload
+    def __getitem__(self, config: tuple[_Dim, _Dim, _StreamLike, SupportsIndex]) -> KernelLaunch: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def compile(self, sig: _Signature) -> str: ...
+    def inspect_types(self, signature: _Signature | None = None) -> Any: ...
+    def inspect_llvm(self, signature: _Signature | None = None, optimized: bool = True) -> Any: ...
+    def inspect_ptx(self, signature: _Signature | None = None) -> Any: ...
+    def inspect_asm(self, signature: _Signature | None = None) -> Any: ...
+    def inspect_sass(self, signature: _Signature | None = None) -> Any: ...
+    def resources(self, signature: _Signature | None = None, block_size: int = 256,
+                  dynamic_shared: int = 0) -> dict[Any, Any]: ...
+    def get_regs_per_thread(self, signature: _Signature | None = None) -> Any: ...
+    def inspect(self, signature: _Signature | None = None, block_size: int = 256,
+                stages: Sequence[str] | None = None) -> str: ...
+    @property
+    def overloads(self) -> dict[tuple[str, ...], str]: ...
+
+
+@overload
+def kernel(func_or_sig: Callable[..., Any], *, device: Literal[False] = False, fastmath: bool = False,
+           fma: bool = True, lineinfo: bool = False, max_registers: int | None = None, opt: bool = True,
+           debug: bool | None = None, cache: bool | None = None, link: _Link = None, inline: Any = None,
+           launch_bounds: int | tuple[int, ...] | None = None) -> Dispatcher: ...
+@overload
+def kernel(func_or_sig: Callable[..., Any], *, device: Literal[True], fastmath: bool = False,
+           fma: bool = True, lineinfo: bool = False, max_registers: int | None = None, opt: bool = True,
+           debug: bool | None = None, cache: bool | None = None, link: _Link = None, inline: Any = None,
+           launch_bounds: int | tuple[int, ...] | None = None) -> DeviceFunction: ...
+@overload
+def kernel(func_or_sig: str | list[Any] | tuple[Any, ...] | None = None, *, device: Literal[False] = False,
+           fastmath: bool = False, fma: bool = True, lineinfo: bool = False, max_registers: int | None = None,
+           opt: bool = True, debug: bool | None = None, cache: bool | None = None, link: _Link = None,
+           inline: Any = None,
+           launch_bounds: int | tuple[int, ...] | None = None) -> Callable[[Callable[..., Any]], Dispatcher]: ...
+@overload
+def kernel(func_or_sig: str | list[Any] | tuple[Any, ...] | None = None, *, device: Literal[True],
+           fastmath: bool = False, fma: bool = True, lineinfo: bool = False, max_registers: int | None = None,
+           opt: bool = True, debug: bool | None = None, cache: bool | None = None, link: _Link = None,
+           inline: Any = None,
+           launch_bounds: int | tuple[int, ...] | None = None) -> Callable[[Callable[..., Any]], DeviceFunction]: ...
+
+@overload
+def kernel(func_or_sig: Callable[..., Any], *, device: bool, fastmath: bool = False,
+           fma: bool = True, lineinfo: bool = False, max_registers: int | None = None, opt: bool = True,
+           debug: bool | None = None, cache: bool | None = None, link: _Link = None, inline: Any = None,
+           launch_bounds: int | tuple[int, ...] | None = None) -> Dispatcher | DeviceFunction: ...
+@overload
+def kernel(func_or_sig: str | list[Any] | tuple[Any, ...] | None = None, *, device: bool,
+           fastmath: bool = False, fma: bool = True, lineinfo: bool = False, max_registers: int | None = None,
+           opt: bool = True, debug: bool | None = None, cache: bool | None = None, link: _Link = None,
+           inline: Any = None, launch_bounds: int | tuple[int, ...] | None = None
+           ) -> Callable[[Callable[..., Any]], Dispatcher | DeviceFunction]: ...
+
+jit = kernel
+
+def compile_ptx(pyfunc: Callable[..., Any], sig: _Signature, device: bool = False, cc: tuple[int, int] | None = None,
+                fastmath: bool = False, lineinfo: bool = False, debug: bool | None = None, opt: bool = True,
+                fma: bool = True, max_registers: int | None = None,
+                launch_bounds: int | tuple[int, ...] | None = None) -> tuple[str, str]: ...
+def compile_ptx_for_current_device(pyfunc: Callable[..., Any], sig: _Signature, **options: Any) -> tuple[str, str]: ...
+
+# ptxforge's own helpers in this module, not part of the public API.
+def __getattr__(name: str) -> Any: ...
