@@ -46,21 +46,6 @@ std::vector<std::int64_t> gpuConstShape(const Lowerer &L, const Expr *e) {
   return shape;
 }
 
-void requireSm70(const Lowerer &L, const Span &at, const std::string &what) {
-  if (!targetAtLeast(L, 7))
-    fail(at, what + " needs a GPU of compute capability 7.0 or newer; this kernel is compiled for sm_" +
-                 std::to_string(L.options.ccMajor * 10 + L.options.ccMinor));
-}
-
-namespace {
-
-constexpr unsigned kSharedSpace = 3;
-/// The static shared memory a block may use without opting in (48 KiB).
-constexpr std::uint64_t kStaticSharedLimit = 48 * 1024;
-/// The one extern shared array every dynamic shared array starts at.
-constexpr const char *kDynamicShared = "__pf_dynamic_shared";
-
-/// Inline PTX returning `ret` (or void).
 llvm::Value *inlineAsm(Lowerer &L, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args, const char *text,
                        const char *constraints, bool sideEffects) {
   std::vector<llvm::Type *> params;
@@ -69,6 +54,23 @@ llvm::Value *inlineAsm(Lowerer &L, llvm::Type *ret, llvm::ArrayRef<llvm::Value *
   auto *asmFn = llvm::InlineAsm::get(llvm::FunctionType::get(ret, params, false), text, constraints, sideEffects);
   return L.b.CreateCall(asmFn, args);
 }
+
+void requireSm(const Lowerer &L, const Span &at, int major, int minor, const std::string &what) {
+  if (!targetAtLeast(L, major, minor))
+    fail(at, what + " needs a GPU of compute capability " + std::to_string(major) + "." + std::to_string(minor) +
+                 " or newer; this kernel is compiled for sm_" +
+                 std::to_string(L.options.ccMajor * 10 + L.options.ccMinor));
+}
+
+void requireSm70(const Lowerer &L, const Span &at, const std::string &what) { requireSm(L, at, 7, 0, what); }
+
+namespace {
+
+constexpr unsigned kSharedSpace = 3;
+/// The static shared memory a block may use without opting in (48 KiB).
+constexpr std::uint64_t kStaticSharedLimit = 48 * 1024;
+/// The one extern shared array every dynamic shared array starts at.
+constexpr const char *kDynamicShared = "__pf_dynamic_shared";
 
 /// The bytes of static shared memory the module's globals already take.
 std::uint64_t staticSharedBytes(llvm::Module &m) {

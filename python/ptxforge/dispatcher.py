@@ -766,3 +766,9 @@ def compile_for_current_device(pyfunc, sig, debug=None, lineinfo=False, device=T
     cc = _core.compute_capability(_core.current_device()) if _core.is_available() else None
     return compile(pyfunc, sig, debug=debug, lineinfo=lineinfo, device=device, fastmath=fastmath, cc=cc, opt=opt,
                    abi=abi, abi_info=abi_info, output=output, forceinline=forceinline, launch_bounds=launch_bounds)
+def compile_ptx_for_current_device(pyfunc, sig, **options):
+    """``compile_ptx`` for the current device's compute capability (sm_90 without a GPU), as
+    numba-cuda's function of that name; `options` are compile_ptx's."""
+    if "cc" in options:
+        raise TypeError("compile_ptx_for_current_device() takes the current device's cc; use compile_ptx for another")
+    return compile_ptx(pyfunc, sig, cc=Dispatcher._target_cc(), **options)
