@@ -313,7 +313,8 @@ class AotKernel(Dispatcher):
                             f"({', '.join(types)}); {self.module.path} has it for: {compiled_for}")
         return best[1:]
 
-    def _compile(self, types, cc, stage, keep_ir=False):
+    def _compile(self, types, cc, stage, keep_ir=False, facts=None):
+        # An AOT kernel is the general one, whatever a launch knows (facts).
         key = (types, cc)
         with self._lock:
             compiled = self._overloads.get(key)

@@ -227,6 +227,8 @@ class Dispatcher:
         """The facts a launch specialises for ((bits per parameter, disjoint, coarsen)), or
         None for the general kernel. Coarsening is asked for whenever the block allows it;
         the compiler applies it where the kernel allows it (artifacts.coarsen)."""
+        if self.options["debug"]:  # reports name the thread and line: the general kernel
+            return None
         bits, disjoint, coarsen = _core.launch_facts(list(types), values, blockdim)
         if not any(bits) and not disjoint and coarsen == 1:
             return None

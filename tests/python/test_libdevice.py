@@ -171,16 +171,12 @@ def test_numba_stubs_resolve_to_ptxforge(make_module):
 
 def _run_unary(make_module, name, x, outs):
     n = len(outs)
-    mod = make_module(f"""
-        import ptxforge as pf
-        from ptxforge import libdevice
-
-        def k({', '.join(f'r{i}' for i in range(n))}, x):
-            i = pf.grid(1)
-            if i < x.size:
-                v = libdevice.{name}(x[i])
-        """ + ("".join(f"                r{i}[i] = v[{i}]\n" for i in range(n)) if n > 1 else
-               "                r0[i] = v\n"))
+    stores = "".join(f"        r{i}[i] = v[{i}]\n" for i in range(n)) if n > 1 else "        r0[i] = v\n"
+    mod = make_module("import ptxforge as pf\nfrom ptxforge import libdevice\n\n"
+                      f"def k({', '.join(f'r{i}' for i in range(n))}, x):\n"
+                      "    i = pf.grid(1)\n"
+                      "    if i < x.size:\n"
+                      f"        v = libdevice.{name}(x[i])\n" + stores)
     res = [np.zeros(x.shape, dtype=d) for d in outs]
     pf.kernel(mod.k)[(x.size + 127) // 128, 128](*res, x)
     return res
