@@ -35,6 +35,8 @@ AbiSlot scalarSlot(const ScalarType *t) {
 }
 
 void appendAbi(const Type *type, std::vector<AbiSlot> &out) {
+  if (auto *e = dyn_cast<EnumType>(type)) // an enum member is passed as its value
+    return appendAbi(e->value, out);
   if (auto *s = dyn_cast<ScalarType>(type); s && s->isComplex()) {
     AbiSlot part{s->bits == 64 ? AbiSlot::F32 : AbiSlot::F64};
     out.push_back(part); // real
@@ -43,6 +45,10 @@ void appendAbi(const Type *type, std::vector<AbiSlot> &out) {
   }
   if (auto *s = dyn_cast<ScalarType>(type)) {
     out.push_back(scalarSlot(s));
+    return;
+  }
+  if (isa<PointerType>(type)) {
+    out.push_back({AbiSlot::Ptr, AbiSlot::Data});
     return;
   }
   if (isa<RecordType>(type)) { // passed by reference, as in numba

@@ -12,6 +12,8 @@
 //   tuple        its elements, flattened in order
 //   record       a pointer to the record's bytes in device memory (numba
 //                passes records by reference)
+//   enum member  its value (an IntEnum member is an int64)
+//   pointer      its address (numba's CPointer)
 //
 //===----------------------------------------------------------------------===//
 #pragma once

@@ -225,6 +225,31 @@ public:
       env(f.globals);
       return;
     }
+    case GlobalValue::DeviceArray: // its address is baked in, so it keys the entry
+      w.tag('V');
+      w.text(g.type->str());
+      w.number(g.shape.size());
+      for (std::size_t d = 0; d < g.shape.size(); ++d) {
+        w.number(static_cast<std::uint64_t>(g.shape[d]));
+        w.number(static_cast<std::uint64_t>(g.strides[d]));
+      }
+      w.number(g.address);
+      return;
+    case GlobalValue::EnumMember:
+      w.tag('M');
+      w.text(g.path);
+      w.text(g.valueType->str());
+      value(g.elements[0]);
+      return;
+    case GlobalValue::EnumClass:
+      w.tag('K');
+      w.text(g.path);
+      w.number(g.elements.size());
+      for (std::size_t i = 0; i < g.elements.size(); ++i) {
+        w.text(g.memberNames[i]);
+        value(g.elements[i]);
+      }
+      return;
     case GlobalValue::ExceptionClass: // by name: the host's id for the class is the process's own
       w.tag('Y');
       w.text(g.path);

@@ -62,8 +62,17 @@ public:
     return L.libdevice((std::string("__nv_") + name + (f32 ? "f" : "")).c_str(), ty, args);
   }
   /// hypot with C99's rule that an infinity wins over a NaN.
+  /// libdevice's hypot overflows to inf near the largest finite value
+  /// (hypot(1.8e308, 1e300), seen on the H200); there the larger part times
+  /// sqrt(1 + r*r), r the ratio of the parts, gives CPython's finite result.
   llvm::Value *hypot(llvm::Value *x, llvm::Value *y) {
-    return select(either(isInf(x), isInf(y)), k(INFINITY), fn("hypot", {x, y}));
+    llvm::Value *h = fn("hypot", {x, y});
+    llvm::Value *ax = fabs(x), *ay = fabs(y);
+    llvm::Value *big = b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, ax, ay);
+    llvm::Value *r = div(b.CreateBinaryIntrinsic(llvm::Intrinsic::minnum, ax, ay), big);
+    llvm::Value *scaled = mul(big, sqrt(add(k(1.0), mul(r, r))));
+    llvm::Value *overflowed = both(isInf(h), both(isFinite(x), isFinite(y)));
+    return select(either(isInf(x), isInf(y)), k(INFINITY), select(overflowed, scaled, h));
   }
 
   /// `cond ? onTrue() : onFalse()` with each side in a block of its own, so

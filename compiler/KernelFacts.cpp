@@ -42,7 +42,7 @@ constexpr int kMaxNodes = 400; ///< coarsening: the most a body may weigh (see C
 bool holdsMemory(const Type *t) {
   if (!t)
     return false;
-  if (isa<ArrayType>(t) || isa<RecordType>(t))
+  if (isa<ArrayType>(t) || isa<RecordType>(t) || isa<PointerType>(t))
     return true;
   if (auto *tt = dyn_cast<TupleType>(t)) {
     for (const Type *e : tt->elts)
@@ -177,7 +177,9 @@ bool onlyReads(const BuiltinInfo &info) {
   case BuiltinId::Cmath:
   case BuiltinId::ComplexCtor:
   case BuiltinId::Conjugate:
-  case BuiltinId::Bf16:
+  case BuiltinId::Half:
+  case BuiltinId::BitCount:
+  case BuiltinId::Libdevice:
   case BuiltinId::Grid:
   case BuiltinId::GridSize:
     return true;
@@ -452,7 +454,7 @@ Coarsening coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, 
       } else if (!ct || !isa<DtypeType>(ct)) {
         const BuiltinInfo *info = calledBuiltin(tf, c);
         ok = ok && info && independentBuiltin(*info) && !(callee && readsThreadX(*info));
-        if (info && (info->id == BuiltinId::Math || info->id == BuiltinId::Bf16))
+        if (info && (info->id == BuiltinId::Math || info->id == BuiltinId::Half || info->id == BuiltinId::Libdevice))
           weight += 8;
         if (info && (info->id == BuiltinId::Cmath || info->id == BuiltinId::Conjugate))
           weight += 40;

@@ -52,8 +52,10 @@ bool holdsNothing(const Type *t) {
 }
 
 llvm::Type *Lowerer::valueType(const Type *t) {
-  if (isa<RecordType>(t)) // the address of its bytes
+  if (isa<RecordType>(t) || isa<frontend::PointerType>(t)) // the address of its bytes
     return b.getPtrTy();
+  if (auto *e = dyn_cast<EnumType>(t)) // an enum member is its value
+    return valueType(e->value);
   if (auto *s = dyn_cast<ScalarType>(t)) {
     if (s->isBool())
       return b.getInt1Ty();
@@ -131,6 +133,8 @@ void Lowerer::startDeadBlock() { b.SetInsertPoint(llvm::BasicBlock::Create(ctx, 
 static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::arg_iterator &next,
                                     std::uint8_t facts = 0) {
   auto &b = L.b;
+  if (auto *e = dyn_cast<EnumType>(t))
+    return rebuildArgument(L, e->value, next);
   if (auto *s = dyn_cast<ScalarType>(t); s && s->isComplex()) { // two parameters, real and imaginary
     llvm::Value *re = &*next++;
     return L.makeComplex({re, &*next++});
@@ -139,7 +143,7 @@ static llvm::Value *rebuildArgument(Lowerer &L, const Type *t, llvm::Function::a
     llvm::Value *v = &*next++;
     return s->isBool() ? b.CreateICmpNE(v, b.getInt8(0)) : v;
   }
-  if (isa<RecordType>(t))
+  if (isa<RecordType>(t) || isa<frontend::PointerType>(t))
     return &*next++;
   if (auto *a = dyn_cast<ArrayType>(t)) {
     llvm::Value *agg = llvm::UndefValue::get(L.valueType(a));
@@ -546,7 +550,9 @@ void Lowerer::stmt(const Stmt *s) {
     return;
   }
   case Stmt::Kind::For:
-    if (isa<frontend::RangeType>(typeOf(cast<ForStmt>(s)->iter)))
+    if (auto u = tf.unrolled.find(cast<ForStmt>(s)); u != tf.unrolled.end())
+      forUnrolled(cast<ForStmt>(s), u->second);
+    else if (isa<frontend::RangeType>(typeOf(cast<ForStmt>(s)->iter)))
       forRange(cast<ForStmt>(s));
     else if (isa<TupleType>(typeOf(cast<ForStmt>(s)->iter)))
       forTuple(cast<ForStmt>(s));
@@ -721,6 +727,26 @@ bool Lowerer::storeTupleLiteral(const TupleExpr *literal, const Type *to, llvm::
   return true;
 }
 
+// `for x in literal_unroll(t)`: the copies of the body one after another
+// (frontend/Unroll.cpp); `continue` goes to the next copy, `break` past the
+// `else` block.
+void Lowerer::forUnrolled(const ForStmt *f, const std::vector<frontend::Block> &copies) {
+  auto *endBB = llvm::BasicBlock::Create(ctx, "unroll.end", fn);
+  for (const frontend::Block &copy : copies) {
+    auto *nextBB = llvm::BasicBlock::Create(ctx, "unroll.next", fn);
+    loops.push_back({nextBB, endBB});
+    block(copy);
+    loops.pop_back();
+    if (!b.GetInsertBlock()->getTerminator())
+      b.CreateBr(nextBB);
+    b.SetInsertPoint(nextBB);
+  }
+  block(f->orelse);
+  if (!b.GetInsertBlock()->getTerminator())
+    b.CreateBr(endBB);
+  b.SetInsertPoint(endBB);
+}
+
 // `for v in (a, b, c)`: the elements, converted to the loop variable's type,
 // go into a small local array that a counted loop reads; LLVM unrolls it.
 void Lowerer::forTuple(const ForStmt *f) {
@@ -774,10 +800,13 @@ void Lowerer::store(const Expr *target, llvm::Value *value, const Type *valueTyp
 // in the direction that reads a source element before it is overwritten when
 // the two overlap with equal strides (`a[1:] = a[:-1]` copies as memmove does).
 void Lowerer::assignView(const frontend::SubscriptExpr *target, llvm::Value *value, const Type *valueType) {
-  auto *vt = cast<ArrayType>(typeOf(target));
+  storeIntoView(arrayView(target), cast<ArrayType>(typeOf(target)), value, valueType, target->span());
+}
+
+void Lowerer::storeIntoView(llvm::Value *view, const ArrayType *vt, llvm::Value *value, const Type *valueType,
+                            const Span &at) {
   auto *src = dyn_cast<ArrayType>(valueType);
-  llvm::Value *view = arrayView(target);
-  llvm::Value *fill = src ? nullptr : convert(value, valueType, vt->dtype, target->span());
+  llvm::Value *fill = src ? nullptr : convert(value, valueType, vt->dtype, at);
   const unsigned nd = static_cast<unsigned>(vt->ndim), skip = src ? nd - static_cast<unsigned>(src->ndim) : nd;
   llvm::Value *dst = b.CreateExtractValue(view, {0});
   llvm::Value *from = src ? b.CreateExtractValue(value, {0}) : nullptr;
@@ -805,8 +834,7 @@ void Lowerer::assignView(const frontend::SubscriptExpr *target, llvm::Value *val
     if (d == nd) {
       llvm::Value *v = fill;
       if (src)
-        v = convert(loadElement(b.CreateGEP(b.getInt8Ty(), from, srcAt), src->dtype), src->dtype, vt->dtype,
-                    target->span());
+        v = convert(loadElement(b.CreateGEP(b.getInt8Ty(), from, srcAt), src->dtype), src->dtype, vt->dtype, at);
       storeElement(b.CreateGEP(b.getInt8Ty(), dst, dstAt), v, vt->dtype);
       return;
     }

@@ -118,7 +118,7 @@ llvm::Value *Lowerer::libdeviceCall(const CallExpr *c, const LibdeviceFunction &
 llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t) {
   // `t` is the promoted argument type; float32 arguments use the float32
   // variant, everything else float64.
-  bool f32 = t->isFloat() && !t->weak && t->bits <= 32;
+  bool f32 = mathInFloat32(m, t);
   llvm::Type *ft = f32 ? b.getFloatTy() : b.getDoubleTy();
   for (llvm::Value *&a : args) {
     if (a->getType()->isIntegerTy())
@@ -133,58 +133,26 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
   case MathFunction::Int:
     return target.floatToInt(*this, libdevice(name, ft, args), b.getInt64Ty(), true);
   case MathFunction::Float:
+  case MathFunction::Frexp: // mathSpecial's
+  case MathFunction::Modf:
+  case MathFunction::Ldexp:
     break;
   }
   // Exact operations map to NVPTX instructions without a libdevice call.
   llvm::IRBuilder<>::FastMathFlagGuard guard(b);
   b.setFastMathFlags(floatFlags());
-  std::string path = m.path;
+  std::string path = m.path; // "math.sqrt", or the ufunc "numpy.sqrt"
+  path = path.substr(path.find('.') + 1);
   llvm::Value *result = nullptr;
-  if (path == "math.sqrt")
+  if (path == "sqrt")
     result = b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, args[0]);
-  else if (path == "math.fabs")
+  else if (path == "fabs")
     result = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, args[0]);
-  else if (path == "math.copysign")
+  else if (path == "copysign")
     result = b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, args[0], args[1]);
   else
     result = libdevice(name, ft, args);
   return result;
-}
-
-// numba-cuda's cuda.bf16 functions, as the operators and libdevice functions
-// they name on bfloat16 values (the sm_90 bf16 instructions where there are
-// some; otherwise computed in float32 and rounded once).
-llvm::Value *Lowerer::bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f) {
-  const ScalarType *bf = types().bfloat16Type();
-  std::vector<llvm::Value *> a;
-  for (const Expr *e : c->args)
-    a.push_back(convert(expr(e), typeOf(e), bf, e->span()));
-  // Each call rounds once, as CUDA's __hadd/__hmul (.rn) do: no contraction
-  // of hadd(hmul(a, b), c) into an fma.
-  llvm::IRBuilder<>::FastMathFlagGuard guard(b);
-  b.clearFastMathFlags();
-  using F = frontend::Bf16Function;
-  switch (f.kind) {
-  case F::Binary:
-    switch (static_cast<frontend::BinOpKind>(f.op)) {
-    case frontend::BinOpKind::Add: return b.CreateFAdd(a[0], a[1]);
-    case frontend::BinOpKind::Sub: return b.CreateFSub(a[0], a[1]);
-    case frontend::BinOpKind::Mul: return b.CreateFMul(a[0], a[1]);
-    default: return b.CreateFDiv(a[0], a[1]);
-    }
-  case F::Neg: return b.CreateFNeg(a[0]);
-  case F::Abs: return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a[0]);
-  case F::Fma: return b.CreateIntrinsic(llvm::Intrinsic::fma, {a[0]->getType()}, {a[0], a[1], a[2]});
-  case F::Max: return b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum, a[0], a[1]);
-  case F::Min: return b.CreateBinaryIntrinsic(llvm::Intrinsic::minnum, a[0], a[1]);
-  case F::Compare: return compareOne(static_cast<frontend::CmpOpKind>(f.op), a[0], bf, a[1], bf);
-  case F::ToFloat32: return b.CreateFPExt(a[0], b.getFloatTy());
-  case F::Math: {
-    llvm::Value *wide = libdevice(f.libdevice, b.getFloatTy(), {b.CreateFPExt(a[0], b.getFloatTy())});
-    return b.CreateFPTrunc(wide, valueType(bf));
-  }
-  }
-  return nullptr;
 }
 
 // len(range(start, stop, step)): the count of values, as CPython computes it;
@@ -332,6 +300,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     auto *rt = cast<ScalarType>(typeOf(c));
     if (auto *at = cast<ScalarType>(typeOf(c->args[0])); at->isComplex())
       return convert(complexAbs(expr(c->args[0]), at), complexPart(at), rt, c->span());
+    if (const HalfFunction *h = halfMathFunction("math.fabs", rt)) // abs.f16, as numba emits
+      return halfCall(*h, {c->args[0]}, c->span());
     llvm::Value *v = convert(expr(c->args[0]), typeOf(c->args[0]), rt, c->span());
     if (rt->isFloat())
       return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
@@ -346,8 +316,15 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   case BuiltinId::ComplexCtor:
   case BuiltinId::Conjugate:
     return complexCall(c, *info);
-  case BuiltinId::Bf16:
-    return bf16Call(c, *info->bf16);
+  case BuiltinId::CacheLoad:
+  case BuiltinId::CacheStore:
+    return cacheHint(c, cast<PathType>(ct)->path);
+  case BuiltinId::ArrayMethod:
+    return arrayMethod(c, cast<PathType>(ct)->path);
+  case BuiltinId::Ufunc:
+    return ufuncCall(c, *info->ufunc);
+  case BuiltinId::Half:
+    return halfCall(*info->half, {c->args.begin(), c->args.end()}, c->span());
   case BuiltinId::Operator:
     return operatorCall(c, *info->op);
   case BuiltinId::Print:
@@ -360,6 +337,11 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     return b.CreateUnaryIntrinsic(llvm::Intrinsic::ctpop, v);
   }
   case BuiltinId::Math: {
+    if (c->args.size() == 1)
+      if (const HalfFunction *h = halfMathFunction(info->math->path, cast<ScalarType>(typeOf(c->args[0]))))
+        return halfCall(*h, {c->args[0]}, c->span());
+    if (info->math->result >= MathFunction::Frexp || info->math->scale != 0)
+      return mathSpecial(c, *info->math);
     std::vector<llvm::Value *> args;
     const ScalarType *t = nullptr;
     for (const Expr *a : c->args) {

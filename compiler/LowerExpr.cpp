@@ -69,6 +69,10 @@ llvm::Value *Lowerer::truthy(llvm::Value *v, const Type *t) {
 llvm::Value *Lowerer::constant(const GlobalValue &g) {
   if (g.kind == GlobalValue::Array)
     return globalArray(g);
+  if (g.kind == GlobalValue::DeviceArray)
+    return deviceArrayGlobal(g);
+  if (g.kind == GlobalValue::EnumMember)
+    return constant(g.elements[0]); // the value, of the class's value type (checked in Python)
   if (g.kind == GlobalValue::Tuple) {
     std::vector<llvm::Value *> values;
     for (const GlobalValue &e : g.elements)
@@ -160,9 +164,13 @@ llvm::Value *Lowerer::expr(const Expr *e) {
         return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
         return complexConstant(0.0, ref->builtin->constant, cast<ScalarType>(typeOf(e)));
+      if (ref->global) // an enum class's member
+        return constant(*ref->global);
       return nullptr;
     }
     const Type *bt = typeOf(a->value);
+    if ((isa<EnumType>(bt) || isa<IntEnumType>(bt)) && a->attr == "value")
+      return expr(a->value); // a member is represented by its value
     if (isa<RecordType>(bt))
       return fieldValue(e);
     if (auto *at = dyn_cast<ArrayType>(bt))
@@ -175,6 +183,8 @@ llvm::Value *Lowerer::expr(const Expr *e) {
   }
   case Expr::Kind::Subscript: {
     auto *s = cast<SubscriptExpr>(e);
+    if (const NameRef *ref = tf.refOf(e); ref && ref->global) // Cls['member']
+      return constant(*ref->global);
     if (fieldOf(e))
       return fieldValue(e);
     if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
@@ -228,6 +238,8 @@ llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
     llvm::Type *elem = dtype->isComplex() ? valueType(complexPart(dtype)) : memoryType(dtype);
     if (dtype->isComplex())
       count *= 2; // the parts, interleaved
+    if (isa<RecordType>(dtype)) // a structured array: its bytes, read through field addresses
+      elem = b.getInt8Ty(), count = g.data.size();
     llvm::Constant *init = llvm::ConstantDataArray::getRaw(g.data, count, elem);
     unsigned space = target.constantSpace(g.data.size());
     gv = new llvm::GlobalVariable(module, init->getType(), true, llvm::GlobalValue::InternalLinkage, init, name,
@@ -291,6 +303,11 @@ llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, co
 //===-- Arrays ------------------------------------------------------------===//
 
 llvm::Value *Lowerer::elementPointer(const SubscriptExpr *s, const ArrayType *&at) {
+  if (auto *pt = dyn_cast<frontend::PointerType>(typeOf(s->value))) { // p[i]: C's pointer arithmetic
+    at = types().arrayType(pt->elem, 1, Layout::C);                    // (for the caller's at->dtype)
+    llvm::Value *i = wrapIndex(expr(s->index), cast<ScalarType>(typeOf(s->index)), nullptr);
+    return b.CreateGEP(b.getInt8Ty(), expr(s->value), b.CreateMul(i, b.getInt64(pt->elem->byteSize())));
+  }
   at = cast<ArrayType>(typeOf(s->value));
   llvm::Value *array = expr(s->value);
   std::vector<Index> indices = indexValues(s);
@@ -550,6 +567,8 @@ llvm::Value *Lowerer::floatBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, c
 }
 
 llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt) {
+  if (llvm::Value *v = enumCompare(op, l, lt, r, rt))
+    return v;
   if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
     bool same = (lt->kind() == Type::Kind::None) == (rt->kind() == Type::Kind::None);
     return b.getInt1(op == CmpOpKind::Is ? same : !same);

@@ -12,6 +12,8 @@
 
 #include "compiler/LowerGpu.h"
 
+#include <llvm/IR/InlineAsm.h>
+
 
 namespace ptxforge::compiler {
 
@@ -43,11 +45,23 @@ std::vector<std::int64_t> gpuConstShape(const Lowerer &L, const Expr *e) {
   return shape;
 }
 
-void requireSm70(const Lowerer &L, const Span &at, const std::string &what) {
-  if (!targetAtLeast(L, 7))
-    fail(at, what + " needs a GPU of compute capability 7.0 or newer; this kernel is compiled for sm_" +
+llvm::Value *inlineAsm(Lowerer &L, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args, const char *text,
+                       const char *constraints, bool sideEffects) {
+  std::vector<llvm::Type *> params;
+  for (llvm::Value *a : args)
+    params.push_back(a->getType());
+  auto *asmFn = llvm::InlineAsm::get(llvm::FunctionType::get(ret, params, false), text, constraints, sideEffects);
+  return L.b.CreateCall(asmFn, args);
+}
+
+void requireSm(const Lowerer &L, const Span &at, int major, int minor, const std::string &what) {
+  if (!targetAtLeast(L, major, minor))
+    fail(at, what + " needs a GPU of compute capability " + std::to_string(major) + "." + std::to_string(minor) +
+                 " or newer; this kernel is compiled for sm_" +
                  std::to_string(L.options.ccMajor * 10 + L.options.ccMinor));
 }
+
+void requireSm70(const Lowerer &L, const Span &at, const std::string &what) { requireSm(L, at, 7, 0, what); }
 
 namespace {
 

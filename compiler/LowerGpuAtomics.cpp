@@ -21,8 +21,6 @@ namespace ptxforge::compiler {
 using namespace frontend;
 using G = GpuIntrinsic;
 
-namespace {
-
 // The element pointer of ary[idx]. A literal index (`i` or `(i, j)`) goes
 // through Lowerer::elementPointer on a Subscript built over the call's own
 // argument nodes (spanning the call, which the debug mode reports); an index
@@ -51,6 +49,8 @@ llvm::Value *elementPointerOf(Lowerer &L, const CallExpr *c, const Expr *ary, co
   L.checkIndices(c->span(), cast<ArrayType>(L.typeOf(ary)), array, checked);
   return b.CreateInBoundsGEP(b.getInt8Ty(), b.CreateExtractValue(array, {0}), offset);
 }
+
+namespace {
 
 // Float max/min by compare-and-swap on the bits (numba's semantics above).
 llvm::Value *floatMinMax(Lowerer &L, G id, llvm::Value *ptr, llvm::Value *val, llvm::Align align) {

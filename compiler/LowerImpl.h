@@ -30,6 +30,8 @@
 namespace ptxforge::compiler {
 
 using frontend::ArrayType;
+using frontend::EnumType;
+using frontend::IntEnumType;
 using frontend::RecordField;
 using frontend::RecordType;
 using frontend::Expr;
@@ -114,7 +116,10 @@ public:
   std::array<llvm::Value *, 3> rangeArguments(const frontend::CallExpr *call, const ScalarType *et);
   void forArray(const frontend::ForStmt *f);
   void forTuple(const frontend::ForStmt *f);
+  void forUnrolled(const frontend::ForStmt *f, const std::vector<frontend::Block> &copies);
   void assignView(const frontend::SubscriptExpr *target, llvm::Value *value, const Type *valueType);
+  void storeIntoView(llvm::Value *view, const ArrayType *vt, llvm::Value *value, const Type *valueType,
+                     const Span &at);
   void countedLoop(const frontend::ForStmt *f, llvm::Value *start, llvm::Value *step,
                    const std::function<llvm::Value *(llvm::Value *)> &condition,
                    const std::function<void(llvm::Value *)> &bind);
@@ -149,6 +154,11 @@ public:
   void storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *dtype, unsigned align = 0);
   llvm::Value *constant(const frontend::GlobalValue &g);
   llvm::Value *globalArray(const frontend::GlobalValue &g);
+  /// A device array captured from the globals: its address and shape baked in (LowerGlobals.cpp).
+  llvm::Value *deviceArrayGlobal(const frontend::GlobalValue &g);
+  /// ==, !=, is, is not where an enum member takes part, or nullptr for
+  /// other comparisons (LowerGlobals.cpp).
+  llvm::Value *enumCompare(frontend::CmpOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt);
   /// A C-order array descriptor for `data` with a constant shape.
   llvm::Value *contiguousArray(const ArrayType *at, llvm::Value *data, const std::vector<std::int64_t> &shape);
   /// One position of a subscript: an evaluated integer index, or a slice.
@@ -213,11 +223,16 @@ public:
   llvm::Value *builtinValue(frontend::BuiltinId id);
   llvm::Value *grid(bool size, int ndim);
   llvm::Value *mathCall(const frontend::MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t);
+  /// math.frexp, modf, ldexp, radians and degrees (LowerMath.cpp).
+  llvm::Value *mathSpecial(const frontend::CallExpr *c, const frontend::MathFunction &m);
   llvm::Value *libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args);
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
   llvm::Value *rangeLength(const frontend::CallExpr *range);
-  llvm::Value *bf16Call(const frontend::CallExpr *c, const frontend::Bf16Function &f);
   llvm::Value *libdeviceCall(const frontend::CallExpr *c, const frontend::LibdeviceFunction &f);
+  /// A cuda.fp16 / cuda.bf16 function of `args` (LowerHalf.cpp); also what
+  /// math.sin and friends of a half run.
+  llvm::Value *halfCall(const frontend::HalfFunction &f, const std::vector<const frontend::Expr *> &args,
+                        const Span &at);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
   /// round(x) and round(x, ndigits), as CPython rounds (LowerRound.cpp).
   llvm::Value *roundCall(const frontend::CallExpr *c);
@@ -225,6 +240,17 @@ public:
   llvm::Value *operatorCall(const frontend::CallExpr *c, const frontend::OperatorFunction &f);
   /// print(...) through vprintf (LowerPrint.cpp).
   llvm::Value *printCall(const frontend::CallExpr *c);
+
+  // LowerUfuncs.cpp: numpy ufuncs on numbers (np.add, np.maximum, np.sign, ...).
+  llvm::Value *ufuncCall(const frontend::CallExpr *c, const frontend::UfuncFunction &f);
+
+  // LowerArrays.cpp: array methods and numpy reductions (a.sum(), np.nanmax(a), a.copy()).
+  llvm::Value *arrayMethod(const frontend::CallExpr *c, const std::string &path);
+  /// Runs `body` on the address of each element of `array`, in C order.
+  void forEachElement(llvm::Value *array, const ArrayType *at, const std::function<void(llvm::Value *)> &body);
+
+  // LowerMemory.cpp: cache-hint loads and stores (ldcg, stcs, ...).
+  llvm::Value *cacheHint(const frontend::CallExpr *c, const std::string &path);
 
   // LowerGpu.cpp: calls of BuiltinId::Gpu builtins (shared memory, atomics,
   // warp intrinsics, ...).

@@ -4,7 +4,8 @@
 // copy). A scalar field is loaded and stored at its byte offset with the
 // alignment the record's layout guarantees (a packed dtype's fields may sit
 // at odd offsets; LLVM then splits the access); a nested array field becomes
-// a C-contiguous array view of the bytes in place. Copying a whole record
+// a C-contiguous array view of the bytes in place (`r.f = b` stores into that
+// view). Copying a whole record
 // (`a[i] = a[j]`) copies its size in bytes.
 //
 //===----------------------------------------------------------------------===//
@@ -39,6 +40,8 @@ llvm::Value *Lowerer::fieldValue(const Expr *e) {
 
 void Lowerer::storeField(const Expr *target, llvm::Value *value, const Type *valueType) {
   const RecordField *field = fieldOf(target);
+  if (!field->shape.empty())
+    return storeIntoView(fieldValue(target), cast<ArrayType>(typeOf(target)), value, valueType, target->span());
   unsigned align = 0;
   llvm::Value *ptr = fieldPointer(target, align);
   storeElement(ptr, convert(value, valueType, field->type, target->span()), field->type, align);

@@ -27,16 +27,6 @@ constexpr unsigned kSharedSpace = 3;
 /// The one extern shared array every dynamic shared array starts at.
 constexpr const char *kDynamicShared = "__pf_dynamic_shared";
 
-/// Inline PTX returning `ret` (or void).
-llvm::Value *inlineAsm(Lowerer &L, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args, const char *text,
-                       const char *constraints, bool sideEffects) {
-  std::vector<llvm::Type *> params;
-  for (llvm::Value *a : args)
-    params.push_back(a->getType());
-  auto *asmFn = llvm::InlineAsm::get(llvm::FunctionType::get(ret, params, false), text, constraints, sideEffects);
-  return L.b.CreateCall(asmFn, args);
-}
-
 class NvptxTarget final : public LowerTarget {
 public:
   bool isHost() const override { return false; }

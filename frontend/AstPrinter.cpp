@@ -180,7 +180,14 @@ public:
     case Stmt::Kind::For: {
       auto *f = cast<ForStmt>(s);
       line(s, depth, "for " + expr(f->target) + " in " + expr(f->iter) + ":");
-      block(f->body, depth + 1);
+      if (auto u = unrolled ? unrolled->find(f) : decltype(unrolled->end()){}; unrolled && u != unrolled->end()) {
+        for (std::size_t k = 0; k < u->second.size(); ++k) { // literal_unroll: each typed copy
+          line(s, depth + 1, "# element " + std::to_string(k));
+          block(u->second[k], depth + 1);
+        }
+      } else {
+        block(f->body, depth + 1);
+      }
       if (!f->orelse.empty()) {
         line(s, depth, "else:");
         block(f->orelse, depth + 1);
@@ -219,6 +226,8 @@ public:
   }
 
   Annotate annotate;
+  /// The copies of literal_unroll loops' bodies, printed in their place.
+  const std::unordered_map<const ForStmt *, std::vector<Block>> *unrolled = nullptr;
   std::ostringstream out;
 };
 } // namespace
@@ -253,6 +262,7 @@ std::string TypedFunction::strOne() const {
     return "declared device function " + external->name + sig.str() + " -> " + returnType->str() + "\n";
   }
   Printer p([this](const Expr *e) { return typeOf(e); });
+  p.unrolled = &unrolled;
   p.out << (isKernel ? "kernel " : "device function ") << fn->name << "(";
   for (std::size_t i = 0; i < fn->params.size(); ++i)
     p.out << (i ? ", " : "") << fn->params[i].name << ": " << paramTypes[i]->str();

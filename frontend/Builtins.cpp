@@ -5,34 +5,12 @@
 #include "frontend/Ast.h"
 #include "frontend/Libdevice.h"
 
+#include <algorithm>
 #include <limits>
 #include <tuple>
 #include <unordered_map>
 
 namespace ptxforge::frontend {
-
-// libdevice names, float64 then float32 (libdevice's own documentation).
-#define PF_BF16(name) "ptxforge.bf16." name
-using B = Bf16Function;
-static const Bf16Function kBf16Functions[] = {
-    {B::Binary, PF_BF16("hadd"), 2, int(BinOpKind::Add)},   {B::Binary, PF_BF16("hsub"), 2, int(BinOpKind::Sub)},
-    {B::Binary, PF_BF16("hmul"), 2, int(BinOpKind::Mul)},   {B::Binary, PF_BF16("hdiv"), 2, int(BinOpKind::Div)},
-    {B::Neg, PF_BF16("hneg"), 1},                           {B::Abs, PF_BF16("habs"), 1},
-    {B::Fma, PF_BF16("hfma"), 3},                           {B::Max, PF_BF16("hmax"), 2},
-    {B::Min, PF_BF16("hmin"), 2},                           {B::Compare, PF_BF16("heq"), 2, int(CmpOpKind::Eq)},
-    {B::Compare, PF_BF16("hne"), 2, int(CmpOpKind::NotEq)}, {B::Compare, PF_BF16("hlt"), 2, int(CmpOpKind::Lt)},
-    {B::Compare, PF_BF16("hle"), 2, int(CmpOpKind::LtE)},   {B::Compare, PF_BF16("hgt"), 2, int(CmpOpKind::Gt)},
-    {B::Compare, PF_BF16("hge"), 2, int(CmpOpKind::GtE)},   {B::Math, PF_BF16("hsqrt"), 1, 0, "__nv_sqrtf"},
-    {B::Math, PF_BF16("hrsqrt"), 1, 0, "__nv_rsqrtf"},      {B::Math, PF_BF16("hrcp"), 1, 0, "__nv_frcp_rn"},
-    {B::Math, PF_BF16("hsin"), 1, 0, "__nv_sinf"},          {B::Math, PF_BF16("hcos"), 1, 0, "__nv_cosf"},
-    {B::Math, PF_BF16("htanh"), 1, 0, "__nv_tanhf"},        {B::Math, PF_BF16("hexp"), 1, 0, "__nv_expf"},
-    {B::Math, PF_BF16("hexp2"), 1, 0, "__nv_exp2f"},        {B::Math, PF_BF16("hexp10"), 1, 0, "__nv_exp10f"},
-    {B::Math, PF_BF16("hlog"), 1, 0, "__nv_logf"},          {B::Math, PF_BF16("hlog2"), 1, 0, "__nv_log2f"},
-    {B::Math, PF_BF16("hlog10"), 1, 0, "__nv_log10f"},      {B::Math, PF_BF16("htrunc"), 1, 0, "__nv_truncf"},
-    {B::Math, PF_BF16("hceil"), 1, 0, "__nv_ceilf"},        {B::Math, PF_BF16("hfloor"), 1, 0, "__nv_floorf"},
-    {B::Math, PF_BF16("hrint"), 1, 0, "__nv_rintf"},        {B::ToFloat32, PF_BF16("bfloat16_to_float32"), 1},
-};
-#undef PF_BF16
 
 static const MathFunction kMathFunctions[] = {
     {"math.sqrt", 1, "__nv_sqrt", "__nv_sqrtf"},
@@ -70,6 +48,14 @@ static const MathFunction kMathFunctions[] = {
     {"math.hypot", 2, "__nv_hypot", "__nv_hypotf"},
     {"math.copysign", 2, "__nv_copysign", "__nv_copysignf"},
     {"math.fmod", 2, "__nv_fmod", "__nv_fmodf"},
+    {"math.exp2", 1, "__nv_exp2", "__nv_exp2f"},
+    {"math.remainder", 2, "__nv_remainder", "__nv_remainderf"},
+    {"math.nextafter", 2, "__nv_nextafter", "__nv_nextafterf"},
+    {"math.frexp", 1, "__nv_frexp", "__nv_frexpf", MathFunction::Frexp},
+    {"math.modf", 1, "__nv_modf", "__nv_modff", MathFunction::Modf},
+    {"math.ldexp", 2, "__nv_ldexp", "__nv_ldexpf", MathFunction::Ldexp},
+    {"math.radians", 1, nullptr, nullptr, MathFunction::Float, 3.141592653589793 / 180.0},
+    {"math.degrees", 1, nullptr, nullptr, MathFunction::Float, 180.0 / 3.141592653589793},
 };
 
 static const CmathFunction kCmathFunctions[] = {
@@ -122,6 +108,11 @@ struct Table {
     fn("builtins.max", BuiltinId::Max);
     fn("builtins.abs", BuiltinId::Abs);
     fn("builtins.round", BuiltinId::Round);
+    fn("ptxforge.literal_unroll", BuiltinId::LiteralUnroll);
+    for (const char *op : {"ldca", "ldcg", "ldcs", "ldlu", "ldcv"})
+      fn((std::string("ptxforge.") + op).c_str(), BuiltinId::CacheLoad);
+    for (const char *op : {"stcg", "stcs", "stwb", "stwt"})
+      fn((std::string("ptxforge.") + op).c_str(), BuiltinId::CacheStore);
     for (const MathFunction &m : kMathFunctions) {
       BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Math};
       info.math = &m;
@@ -137,7 +128,11 @@ struct Table {
     for (auto [name, value] : {std::pair<const char *, double>{"math.pi", 3.141592653589793},
                                {"math.e", 2.718281828459045}, {"math.tau", 6.283185307179586},
                                {"math.inf", std::numeric_limits<double>::infinity()},
-                               {"math.nan", std::numeric_limits<double>::quiet_NaN()}}) {
+                               {"math.nan", std::numeric_limits<double>::quiet_NaN()},
+                               {"numpy.pi", 3.141592653589793}, {"numpy.e", 2.718281828459045},
+                               {"numpy.inf", std::numeric_limits<double>::infinity()},
+                               {"numpy.nan", std::numeric_limits<double>::quiet_NaN()},
+                               {"numpy.euler_gamma", 0.5772156649015329}}) {
       BuiltinInfo info{BuiltinInfo::Constant};
       info.constant = value;
       map[name] = info;
@@ -152,25 +147,17 @@ struct Table {
       dtype(std::string("ptxforge.") + alias, tc.scalarByName(n));
     dtype("ptxforge.boolean", tc.boolType());
     dtype("ptxforge.bfloat16", tc.bfloat16Type());
-    ns("ptxforge.bf16"); // numba-cuda's cuda.bf16.bfloat16
-    dtype("ptxforge.bf16.bfloat16", tc.bfloat16Type());
     dtype("builtins.bool", tc.boolType());
     dtype("numpy.bool", tc.boolType());
     dtype("builtins.int", tc.intType(64));
     dtype("builtins.float", tc.floatType(64));
     addComplex();
-    addBf16();
+    addHalfBuiltins(map);
+    addArrayMethodBuiltins(map);
+    addUfuncBuiltins(map);
     addGpuBuiltins(map);
     addOperatorBuiltins(map);
     addLibdeviceBuiltins(map);
-  }
-
-  void addBf16() {
-    for (const Bf16Function &f : kBf16Functions) {
-      BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Bf16};
-      info.bf16 = &f;
-      map[f.path] = info;
-    }
   }
 
   // cmath, its constants, complex(), z.conjugate() and the complex dtypes.
@@ -204,10 +191,23 @@ struct Table {
 };
 } // namespace
 
-const BuiltinInfo *lookupBuiltin(const std::string &path) {
+static const Table &table() {
   static const Table table;
-  auto it = table.map.find(path);
-  return it == table.map.end() ? lookupTypeName(path) : &it->second;
+  return table;
+}
+
+const BuiltinInfo *lookupBuiltin(const std::string &path) {
+  auto it = table().map.find(path);
+  return it == table().map.end() ? lookupTypeName(path) : &it->second;
+}
+
+std::vector<std::string> builtinPaths(const std::string &prefix) {
+  std::vector<std::string> out;
+  for (const auto &[path, info] : table().map)
+    if (path.compare(0, prefix.size(), prefix) == 0)
+      out.push_back(path);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 } // namespace ptxforge::frontend

@@ -31,6 +31,8 @@ enum class BuiltinId {
   Grid, GridSize, SyncThreads,
   // Python builtins.
   Range, Len, Min, Max, Abs, Round,
+  // numba's literal_unroll(t): only as a for loop's iterable (frontend/Unroll.cpp).
+  LiteralUnroll,
   // A libdevice math function; see mathFunction().
   Math,
   // Complex numbers: a cmath function (see CmathFunction), complex(re, im),
@@ -38,10 +40,22 @@ enum class BuiltinId {
   Cmath, ComplexCtor, Conjugate,
   // The method i.bit_count() of integers (CPython 3.10's; numba-cuda's popc).
   BitCount,
-  // numba-cuda's cuda.bf16 functions (hadd, hsin, ...); see Bf16Function.
-  Bf16,
   // numba-cuda's cuda.libdevice functions; see frontend/Libdevice.h.
   Libdevice,
+  // numba-cuda's cuda.fp16 and cuda.bf16 functions (hadd, hsin, ...); see
+  // HalfFunction (frontend/HalfBuiltins.cpp).
+  Half,
+  // numba-cuda's cache-hint loads and stores (ldca ... ldcv, stcg ... stwt):
+  // the operator is the path's last two letters (TypeInferMemory.cpp,
+  // compiler/LowerMemory.cpp).
+  CacheLoad, CacheStore,
+  // numpy ufuncs called on numbers that are not math functions (np.add,
+  // np.maximum, np.negative, ...); see UfuncFunction. np.sin and the other
+  // math ufuncs are Math entries.
+  Ufunc,
+  // Array methods and numpy reductions (a.sum(), np.nanmax(a), a.copy()); the
+  // path names the operation (frontend/ArrayMethods.h).
+  ArrayMethod,
   // GPU execution features (shared memory, atomics, warp intrinsics, ...):
   // typed in TypeInferGpu.cpp, lowered in LowerGpu.cpp; `gpu` says which.
   Gpu,
@@ -59,7 +73,11 @@ struct MathFunction {
   int arity;             ///< 1 or 2
   const char *f64;       ///< "__nv_sqrt"
   const char *f32;       ///< "__nv_sqrtf"
-  enum Result { Float, Bool, Int } result = Float;
+  /// Frexp: (float, int32), through an int pointer; Modf: (fraction, whole
+  /// part), through a float pointer; Ldexp: x * 2**n of a float and an int32.
+  enum Result { Float, Bool, Int, Frexp, Modf, Ldexp } result = Float;
+  /// Non-zero: no libdevice call; the result is x * scale (math.radians).
+  double scale = 0;
 };
 
 /// A cmath function, built from libdevice's real functions in
@@ -73,15 +91,64 @@ struct CmathFunction {
   int minArity, maxArity;
 };
 
-/// One of numba-cuda's `cuda.bf16` functions: its arguments are converted to
-/// bfloat16; it gives bfloat16 (comparisons: bool; bfloat16_to_float32:
-/// float32). `op` is the BinOpKind of Binary, the CmpOpKind of Compare.
-struct Bf16Function {
-  enum Kind { Binary, Neg, Abs, Fma, Max, Min, Compare, Math, ToFloat32 } kind;
-  const char *path;          ///< "ptxforge.bf16.hadd"
+/// One of numba-cuda's `cuda.fp16` / `cuda.bf16` functions, on float16 or
+/// bfloat16 (`bfloat`). Arguments are converted to the half type (FromScalar:
+/// to `other`, FromBits: to the 16-bit integer `other`) and the result is the
+/// half type, except Compare and IsNan (bool), IsInf (int32), ToFloat
+/// (float32), ToInt and AsBits (`other`). frontend/HalfBuiltins.cpp has the
+/// table, TypeInferHalf.cpp and compiler/LowerHalf.cpp the rest.
+struct HalfFunction {
+  enum Kind {
+    Arith,      ///< `op` is a BinOpKind (+ - * /)
+    Fma,
+    Neg, Abs,
+    Max, Min,   ///< a NaN operand is ignored
+    MaxNan, MinNan, ///< a NaN operand is the result
+    Compare,    ///< `op` is a CmpOpKind; ordered unless `mode` is Unordered
+    IsNan, IsInf,
+    Math,       ///< `libdevice`'s float32 function, rounded to the half type once
+    Round,      ///< `op`: 0 trunc, 1 ceil, 2 floor, 3 rint (to nearest even)
+    TanhApprox,
+    ToFloat,    ///< float32, exactly
+    FromScalar, ///< a number of type `other`, rounded by `mode`
+    ToInt,      ///< the integer type `other`, rounded by `mode`, saturating
+    AsBits, FromBits, ///< the bits as the 16-bit integer `other`, and back
+  };
+  /// How the result is rounded or clamped.
+  enum Mode {
+    Contract,  ///< to nearest; may fuse with a neighbouring mul/add (CUDA's __hadd, __hfma)
+    Nearest,   ///< to nearest, never fused (the _rn variants)
+    Saturate,  ///< to nearest, then clamped to [0, 1] (NaN gives 0)
+    Relu,      ///< to nearest, then negative results give 0
+    Zero, Down, Up, ///< the _rz, _rd, _ru conversions
+    Unordered, ///< Compare: true when either operand is NaN
+  };
+  Kind kind;
+  std::string path;   ///< "ptxforge.fp16.hadd"
+  bool bfloat;        ///< bfloat16 rather than float16
+  int arity = 1;
+  int op = 0;
+  Mode mode = Contract;
+  const char *libdevice = nullptr;
+  const ScalarType *other = nullptr;
+  /// The half type it works on.
+  const ScalarType *halfType() const;
+  /// Its name as the user wrote it ("fp16.hadd").
+  std::string shownName() const { return path.substr(sizeof("ptxforge.") - 1); }
+};
+
+/// A numpy ufunc on numbers (frontend/Ufuncs.cpp, typed in
+/// TypeInferUfuncs.cpp, lowered in compiler/LowerUfuncs.cpp), with NumPy's
+/// result types: Binary and Compare are the operators `op` names (a
+/// BinOpKind, a CmpOpKind); the rest are named by their kind.
+struct UfuncFunction {
+  enum Kind {
+    Binary, Compare, Negative, Positive, Invert, Absolute, Square, Reciprocal, Sign, Conjugate,
+    LogicalNot, LogicalAnd, LogicalOr, LogicalXor, Maximum, Minimum, Fmax, Fmin, LogAddExp, LogAddExp2, Fmod,
+  } kind;
+  const char *path; ///< "numpy.add"
   int arity;
   int op = 0;
-  const char *libdevice = nullptr; ///< Math: the float32 function, the result rounded to bfloat16
 };
 
 /// One of the `operator` module's functions (or the builtin pow): `op` is
@@ -103,7 +170,8 @@ struct BuiltinInfo {
   double constant = 0;                      ///< Constant: math.pi and friends, Python floats
   int gpu = 0;                              ///< for BuiltinId::Gpu: a GpuIntrinsic (GpuBuiltins.h)
   const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
-  const Bf16Function *bf16 = nullptr;       ///< for BuiltinId::Bf16
+  const HalfFunction *half = nullptr;       ///< for BuiltinId::Half
+  const UfuncFunction *ufunc = nullptr;     ///< for BuiltinId::Ufunc
   const OperatorFunction *op = nullptr;     ///< for BuiltinId::Operator
   const LibdeviceFunction *libdevice = nullptr; ///< for BuiltinId::Libdevice
 };
@@ -112,6 +180,26 @@ struct BuiltinInfo {
 void addGpuBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 /// Adds the operator module, pow() and print() (frontend/OperatorBuiltins.cpp).
 void addOperatorBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds numpy's ufuncs on numbers ("numpy.add", "numpy.sin") (frontend/Ufuncs.cpp).
+void addUfuncBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds the array methods ("ndarray.sum") and numpy reductions ("numpy.sum")
+/// (frontend/ArrayMethods.cpp).
+void addArrayMethodBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds the `ptxforge.fp16` and `ptxforge.bf16` namespaces (frontend/HalfBuiltins.cpp).
+void addHalfBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+
+/// True when math function `m` of arguments promoted to `t` computes in
+/// float32 (libdevice's __nv_sinf): float32 and narrower floats, and for
+/// numpy's ufuncs also bool and 8- and 16-bit ints, as numba's loops pick.
+bool mathInFloat32(const MathFunction &m, const ScalarType *t);
+
+/// The cuda.fp16 / cuda.bf16 function numba-cuda runs for `mathPath`
+/// ("math.sin") of one argument of type `arg` (float16 or bfloat16: hsin),
+/// or nullptr: math functions of a half keep its type where numba's do.
+const HalfFunction *halfMathFunction(const std::string &mathPath, const ScalarType *arg);
+
+/// Every path the table holds that starts with `prefix` ("ptxforge.fp16."), sorted.
+std::vector<std::string> builtinPaths(const std::string &prefix);
 
 /// The paths that name types without an entry of their own
 /// (frontend/TypeNameBuiltins.cpp): "dtype:SPELLING" (a record dtype the
@@ -136,6 +224,9 @@ struct GlobalValue {
     Array,          ///< a numpy array frozen into the kernel as a read-only constant
     Tuple,          ///< a tuple of frozen values
     ExceptionClass, ///< an exception class, for `raise`: `path` its name, `intValue` the host's id for it
+    DeviceArray,    ///< memory on the device (any __cuda_array_interface__ object): its address is baked in
+    EnumMember,     ///< an enum.Enum member (IntEnum members are Constants of an IntEnumType)
+    EnumClass,      ///< an enum class: its members, reached as Cls.name or Cls['name']
     Opaque,         ///< something with no device meaning; an error if used
   } kind = Opaque;
   std::string path;                 ///< Path
@@ -147,8 +238,19 @@ struct GlobalValue {
   std::shared_ptr<DeviceFunctionRef> function; ///< DeviceFunction
   std::vector<std::int64_t> shape;  ///< Array: the extents (C order); `type` is the dtype
   std::string data;                 ///< Array: the elements' bytes, C order
+  std::vector<std::int64_t> strides;///< DeviceArray: byte strides (shape and `type` as for Array)
+  std::uint64_t address = 0;        ///< DeviceArray: the data pointer
+  /// EnumMember: path is the class, elements[0] the value, valueType the
+  /// class's value type; EnumClass: path is the class, elements the members
+  /// named by memberNames (aliases included).
+  const Type *valueType = nullptr;
+  std::vector<std::string> memberNames;
   std::vector<GlobalValue> elements;///< Tuple
 };
+
+/// The array type of a DeviceArray global: C or F where its strides are
+/// contiguous, else A (frontend/GlobalValues.cpp).
+const ArrayType *deviceArrayType(const GlobalValue &g);
 
 /// The kernel's global names.
 using GlobalEnv = std::map<std::string, GlobalValue>;

@@ -68,7 +68,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     const Type *t = argTypes[i];
     // A device function may also take a function, a builtin or a dtype: it
     // is specialised on that value, which has no run-time content.
-    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) &&
+    if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t) && !isa<PointerType>(t) &&
         (out.isKernel || !isStaticValue(t)))
       fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
                                   ", which has no device representation; pass numbers, arrays or tuples");
@@ -82,8 +82,12 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     out.locals.push_back(std::move(local));
   }
   out.paramTypes = argTypes;
+  unrollLoops(fn.body, argTypes);
   std::vector<const NameExpr *> assigned;
   collectAssigned(fn.body, assigned);
+  for (const auto &[loop, copies] : out.unrolled)
+    for (const Block &copy : copies)
+      collectAssigned(copy, assigned);
   for (const NameExpr *n : assigned) {
     if (localByName.count(n->id))
       continue;
@@ -167,6 +171,14 @@ void Inferer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::For: {
     auto *f = cast<ForStmt>(s);
+    if (auto u = out.unrolled.find(f); u != out.unrolled.end()) { // literal_unroll: each copy in turn
+      ++loopDepth;
+      for (const Block &copy : u->second)
+        block(copy);
+      --loopDepth;
+      block(f->orelse);
+      return;
+    }
     const Type *iter = expr(f->iter);
     const Type *elt = nullptr;
     if (iter) {
@@ -224,7 +236,7 @@ void Inferer::stmt(const Stmt *s) {
     if (returned && returned->kind() == Type::Kind::Void)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns None; "
                              "return a value on every path");
-    if (!isa<ScalarType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v))
+    if (!isa<ScalarType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v))
       fail(r->value->span(), "a device function returns numbers or tuples of numbers, not " + v->str());
     const Type *joined = join(returned, v);
     if (!joined)
@@ -343,7 +355,10 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
     if (!base)
       return;
     if (isa<RecordType>(base)) {
-      storeField(target, attribute(a), value, valueSpan);
+      const Type *field = attribute(a);
+      if (field)
+        out.exprTypes[target] = field;
+      storeField(target, field, value, valueSpan);
       return;
     }
     fail(target->span(), "cannot assign to an attribute in a kernel");
@@ -367,22 +382,32 @@ void Inferer::storeElement(const Expr *target, const Type *elem, const Type *val
                  "; a record element takes a record of the same dtype");
   if (isa<RecordType>(elem))
     return; // the record's bytes are copied
-  if (auto *view = dyn_cast<ArrayType>(elem)) {
-    // `a[1:3] = 0` fills a view; `a[i, :] = b` copies an array in, broadcast
-    // against the view's last axes as NumPy does.
-    auto *src = dyn_cast<ArrayType>(value);
-    if (!isa<ScalarType>(value) && !src)
-      fail(at, "cannot store " + value->str() + " into the array view " + elem->str() +
-                   "; assign a number or an array");
-    if (src && src->ndim > view->ndim)
-      fail(at, "cannot store the " + std::to_string(src->ndim) + "-d array " + src->str() + " into the " +
-                   std::to_string(view->ndim) + "-d view " + view->str() + "; it has more dimensions");
-    return;
-  }
+  if (auto *view = dyn_cast<ArrayType>(elem))
+    return storeView(view, value, at);
   if (!isa<ScalarType>(value))
     fail(at, "cannot store " + value->str() + " into an element of type " + elem->str());
   if (cast<ScalarType>(value)->isComplex() && !cast<ScalarType>(elem)->isComplex())
     fail(at, "cannot store " + value->str() + " into an element of type " + elem->str() +
+                 "; store its .real, .imag or abs()");
+}
+
+// `a[1:3] = 0` fills a view; `a[i, :] = b` copies an array in, broadcast
+// against the view's last axes as NumPy does. A record's nested array field
+// (`r.f = b`) is such a view too.
+void Inferer::storeView(const ArrayType *view, const Type *value, const Span &at) {
+  auto *src = dyn_cast<ArrayType>(value);
+  if ((!isa<ScalarType>(value) && !src) || (isa<RecordType>(value) && !isa<RecordType>(view->dtype)))
+    fail(at, "cannot store " + value->str() + " into the array view " + view->str() +
+                 "; assign a number or an array");
+  if (src && src->ndim > view->ndim)
+    fail(at, "cannot store the " + std::to_string(src->ndim) + "-d array " + src->str() + " into the " +
+                 std::to_string(view->ndim) + "-d view " + view->str() + "; it has more dimensions");
+  if (src && (isa<RecordType>(src->dtype) || isa<RecordType>(view->dtype)) && src->dtype != view->dtype)
+    fail(at, "cannot store the array " + src->str() + " into the array view " + view->str() +
+                 "; their element types differ");
+  const ScalarType *from = src ? src->dtype : dyn_cast<ScalarType>(value);
+  if (from && from->isComplex() && !view->dtype->isComplex())
+    fail(at, "cannot store " + value->str() + " into the array view " + view->str() +
                  "; store its .real, .imag or abs()");
 }
 
@@ -487,7 +512,7 @@ const Type *Inferer::exprUncached(const Expr *e) {
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
       const Type *t = expr(x);
       unknown |= !t;
-      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t))
+      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t))
         fail(x->span(), "a tuple in a kernel holds numbers, arrays and tuples, not " + t->str());
       elts.push_back(t);
     }
@@ -580,6 +605,10 @@ const Type *Inferer::compare(const CompareExpr *c) {
     CmpOpKind op = c->ops[i];
     if (op == CmpOpKind::In || op == CmpOpKind::NotIn)
       fail(c->span(), "'in' is not supported in kernels; compare the values one by one");
+    if (left && right && enumCompare(op, left, right, c->span())) {
+      left = right;
+      continue;
+    }
     if (left && right) {
       bool leftNone = left->kind() == Type::Kind::None, rightNone = right->kind() == Type::Kind::None;
       if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {

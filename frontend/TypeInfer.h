@@ -88,6 +88,11 @@ struct TypedFunction {
   std::vector<std::unique_ptr<Expr>> synthesized;
   /// Keeps the typed callees alive; set on the function inferTypes returns.
   std::shared_ptr<TypingSession> session;
+  /// `for x in literal_unroll(t)`: the body once per element of t, each
+  /// copy starting `x.k = t[k]` with x renamed x.k (frontend/Unroll.cpp);
+  /// `unrolledNodes` owns the copies.
+  std::unordered_map<const ForStmt *, std::vector<Block>> unrolled;
+  std::shared_ptr<AstContext> unrolledNodes;
 
   const Type *typeOf(const Expr *e) const {
     auto it = exprTypes.find(e);

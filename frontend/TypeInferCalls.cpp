@@ -51,8 +51,13 @@ const Type *Inferer::name(const NameExpr *n) {
   case GlobalValue::Constant:
   case GlobalValue::Array:
   case GlobalValue::Tuple:
+  case GlobalValue::DeviceArray:
+  case GlobalValue::EnumMember:
     out.refs[n] = NameRef{nullptr, &g, nullptr};
     return globalType(n, g);
+  case GlobalValue::EnumClass:
+    fail(n->span(), "'" + n->id + "' is an enum class; kernels use its members, as " + n->id + ".name or " + n->id +
+                        "['name']");
   case GlobalValue::Path:
     if (const BuiltinInfo *b = lookupBuiltin(g.path))
       return refType(n, b, g.path);
@@ -72,6 +77,8 @@ const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
   switch (g.kind) {
   case GlobalValue::Constant: return g.type;
   case GlobalValue::Array: return tc.arrayType(g.type, static_cast<int>(g.shape.size()), Layout::C, true);
+  case GlobalValue::DeviceArray: return deviceArrayType(g);
+  case GlobalValue::EnumMember: return tc.enumType(g.path, g.valueType);
   case GlobalValue::Tuple: {
     std::vector<const Type *> elts;
     for (const GlobalValue &e : g.elements)
@@ -84,9 +91,13 @@ const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
 }
 
 const Type *Inferer::attribute(const AttributeExpr *a) {
+  if (const GlobalValue *cls = enumClassOf(a->value))
+    return enumMember(a, *cls, a->attr, a->span());
   const Type *base = expr(a->value);
   if (!base)
     return nullptr;
+  if (const Type *t = enumAttribute(a, base))
+    return t;
   if (auto *p = dyn_cast<PathType>(base); p && p->kind() == Type::Kind::Module) {
     std::string path = p->path + "." + a->attr;
     if (const BuiltinInfo *b = lookupBuiltin(path))
@@ -102,7 +113,10 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return i64;
     if (a->attr == "shape" || a->attr == "strides")
       return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
-    fail(a->span(), "arrays in kernels have .size, .shape, .ndim and .strides; '" + a->attr + "' is not supported");
+    if (lookupBuiltin("ndarray." + a->attr)) // a method: a.sum(), a.copy(), ...
+      return tc.builtinType("ndarray." + a->attr);
+    fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides and the methods of docs/language.md; '" +
+                        a->attr + "' is not supported");
   }
   if (auto *s = dyn_cast<ScalarType>(base))
     return scalarAttribute(a, s);
@@ -116,9 +130,20 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
 }
 
 const Type *Inferer::subscript(const SubscriptExpr *s) {
+  if (const GlobalValue *cls = enumClassOf(s->value)) {
+    auto *key = dyn_cast<StrConstExpr>(s->index);
+    if (!key)
+      fail(s->index->span(), "an enum class is indexed by a member's name, a string");
+    return enumMember(s, *cls, key->value, s->index->span());
+  }
   const Type *base = expr(s->value);
   if (auto *r = base ? dyn_cast<RecordType>(base) : nullptr)
     return recordSubscript(s, r);
+  if (auto *p = base ? dyn_cast<PointerType>(base) : nullptr) { // p[i]: one integer, C's arithmetic
+    if (isa<TupleExpr>(s->index) || isa<SliceExpr>(s->index))
+      fail(s->index->span(), "a pointer takes one integer index, not a tuple or a slice");
+    return integer(expr(s->index), s->index, "a pointer index") ? p->elem : nullptr;
+  }
   if (!base && isa<StrConstExpr>(s->index))
     return nullptr; // a field name, once the record's type is known
   if (auto *tt = base ? dyn_cast<TupleType>(base) : nullptr) {
@@ -341,19 +366,14 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::Cmath:
   case BuiltinId::ComplexCtor:
   case BuiltinId::Conjugate: return complexCall(c, b, args);
+  case BuiltinId::LiteralUnroll:
+    fail(c->span(), "literal_unroll() is only a for loop's iterable: for x in literal_unroll(t):");
+  case BuiltinId::Half: return halfCall(c, *b.half, args);
+  case BuiltinId::CacheLoad:
+  case BuiltinId::CacheStore: return cacheHintCall(c, b, args);
+  case BuiltinId::ArrayMethod: return arrayMethodCall(c, args);
+  case BuiltinId::Ufunc: return ufuncCall(c, *b.ufunc, args);
   case BuiltinId::Operator: return operatorCall(c, *b.op, args);
-  case BuiltinId::Bf16: {
-    // numba-cuda's cuda.bf16 functions: numbers in, converted to bfloat16.
-    const Bf16Function &f = *b.bf16;
-    const std::string name = std::string(f.path).substr(std::string("ptxforge.").size());
-    arity(f.arity, f.arity, name.c_str());
-    for (std::size_t i = 0; i < args.size(); ++i)
-      if (const ScalarType *s = scalar(args[i], c->args[i], (name + "()'s argument").c_str()); s && s->isComplex())
-        fail(c->args[i]->span(), name + "() takes real numbers, not " + s->str());
-    if (f.kind == Bf16Function::Compare)
-      return tc.boolType();
-    return f.kind == Bf16Function::ToFloat32 ? tc.floatType(32) : tc.bfloat16Type();
-  }
   case BuiltinId::BitCount: // i.bit_count(): the receiver's own integer type, as numba-cuda's popc
     arity(0, 0, "bit_count");
     return tc.strong(cast<ScalarType>(out.typeOf(cast<AttributeExpr>(c->callee)->value)));
@@ -375,19 +395,29 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
       const ScalarType *s = scalar(args[i], c->args[i], (std::string(m.path) + "()'s argument").c_str());
       if (s->isComplex())
         fail(c->args[i]->span(), std::string(m.path) + "() takes real numbers; use cmath for complex ones");
+      if (m.result == MathFunction::Ldexp && i == 1) { // the exponent: an int32
+        integer(s, c->args[i], "math.ldexp()'s exponent");
+        continue;
+      }
       t = t ? promote(t, s) : s;
     }
+    if (const HalfFunction *h = args.size() == 1 ? halfMathFunction(m.path, t) : nullptr)
+      return h->halfType(); // numba-cuda: math.sin(float16) is fp16.hsin
     // float32 arguments (and Python floats beside them) use the float32
     // variant; anything else computes in float64, as numba does. Of Python
     // numbers alone the result is a Python float, weak like any other, so
     // `x / math.sqrt(2.0)` stays float32.
-    const ScalarType *ft = t->isFloat() && !t->weak && t->bits <= 32 ? tc.floatType(32)
-                           : t->weak                                 ? tc.floatType(64, true)
-                                                                     : tc.floatType(64);
+    const ScalarType *ft = mathInFloat32(m, t) ? tc.floatType(32)
+                           : t->weak           ? tc.floatType(64, true)
+                                               : tc.floatType(64);
     if (m.result == MathFunction::Bool)
       return tc.boolType();
     if (m.result == MathFunction::Int)
       return i64;
+    if (m.result == MathFunction::Frexp)
+      return tc.tupleType({ft, tc.intType(32)});
+    if (m.result == MathFunction::Modf)
+      return tc.tupleType({ft, ft});
     return ft;
   }
   default:

@@ -25,6 +25,10 @@ public:
 
   void run(const FunctionDef &fn, const std::vector<const Type *> &argTypes);
 
+  // literal_unroll (Unroll.cpp): copies the bodies of the loops over
+  // literal_unroll(t) in `b` (and in the copies) into out.unrolled.
+  void unrollLoops(const Block &b, const std::vector<const Type *> &argTypes);
+
   // Statements (TypeInfer.cpp).
   void block(const Block &b);
   void stmt(const Stmt *s);
@@ -91,10 +95,32 @@ public:
   const Type *scalarAttribute(const AttributeExpr *a, const ScalarType *s);
   const Type *complexCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
+  // numba-cuda's cuda.fp16 / cuda.bf16 functions (TypeInferHalf.cpp), and
+  // the math functions numba maps onto them for half arguments.
+  const Type *halfCall(const CallExpr *c, const HalfFunction &f, const std::vector<const Type *> &args);
+
+  // Enums (TypeInferEnums.cpp): the EnumClass global `e` names (nullptr if
+  // none); its member `name` (Cls.name, Cls['name']); `.value`; comparisons
+  // of enum members (false when the operator is not one for them).
+  const GlobalValue *enumClassOf(const Expr *e) const;
+  const Type *enumMember(const Expr *at, const GlobalValue &cls, const std::string &name, const Span &nameSpan);
+  const Type *enumAttribute(const AttributeExpr *a, const Type *base);
+  bool enumCompare(CmpOpKind op, const Type *l, const Type *r, const Span &at);
+
+  // numpy ufuncs on numbers (TypeInferUfuncs.cpp).
+  const Type *ufuncCall(const CallExpr *c, const UfuncFunction &f, const std::vector<const Type *> &args);
+
+  // Array methods and numpy reductions (TypeInferArrays.cpp).
+  const Type *arrayMethodCall(const CallExpr *c, const std::vector<const Type *> &args);
+
+  // Cache-hint loads and stores (TypeInferMemory.cpp).
+  const Type *cacheHintCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
+
   // Records (TypeInferRecords.cpp).
   const Type *recordField(const Expr *e, const RecordType *r, const std::string &name, const Span &at);
   const Type *recordSubscript(const SubscriptExpr *s, const RecordType *r);
   void storeField(const Expr *target, const Type *field, const Type *value, const Span &at);
+  void storeView(const ArrayType *view, const Type *value, const Span &at);
 
   // Helpers.
   const ScalarType *scalar(const Type *t, const Expr *e, const char *what);

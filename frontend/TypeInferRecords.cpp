@@ -47,14 +47,14 @@ const Type *Inferer::recordSubscript(const SubscriptExpr *s, const RecordType *r
 }
 
 // `r.x = v`, `r['x'] = v`: a number into a scalar field (converted to its
-// type, as numba does); nested array fields are written element by element.
+// type, as numba does); a nested array field takes a number (filled) or an
+// array (copied in, broadcast as a view assignment is).
 void Inferer::storeField(const Expr *target, const Type *field, const Type *value, const Span &at) {
   if (!field || !value)
     return;
   const std::string &name = out.fields.at(target)->name;
-  if (isa<ArrayType>(field))
-    fail(target->span(), "field '" + name + "' is a nested array (" + field->str() +
-                             "); assign its elements one at a time, as in r." + name + "[j] = v");
+  if (auto *view = dyn_cast<ArrayType>(field))
+    return storeView(view, value, at); // filled or copied into in place, as numba does
   if (!isa<ScalarType>(value))
     fail(at, "cannot store " + value->str() + " into field '" + name + "' of type " + field->str());
 }

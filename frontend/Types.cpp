@@ -210,6 +210,18 @@ const FunctionType *TypeContext::functionType(const DeviceFunctionRef *ref, cons
   std::string key = "function " + std::to_string(reinterpret_cast<std::uintptr_t>(ref));
   return PF_INTERN(FunctionType, key, new FunctionType(ref, "device function " + name));
 }
+const EnumType *TypeContext::enumType(const std::string &cls, const Type *value) {
+  std::string name = "EnumMember(" + cls + ", " + value->str() + ")";
+  return PF_INTERN(EnumType, name, new EnumType(cls, value, name));
+}
+const IntEnumType *TypeContext::intEnumType(const std::string &cls) {
+  std::string name = "IntEnumMember(" + cls + ", int64)";
+  return PF_INTERN(IntEnumType, name, new IntEnumType(cls, name));
+}
+const PointerType *TypeContext::pointerType(const ScalarType *elem) {
+  std::string name = elem->str() + "*";
+  return PF_INTERN(PointerType, name, new PointerType(elem, name));
+}
 #undef PF_INTERN
 
 const ScalarType *TypeContext::strong(const ScalarType *t) {
@@ -298,6 +310,10 @@ static const ScalarType *promoteStrong(const ScalarType *a, const ScalarType *b)
 
 const ScalarType *promote(const ScalarType *a, const ScalarType *b) {
   TypeContext &tc = types();
+  if (a->isIntEnum()) // an IntEnum member computes as the int64 it is
+    a = tc.intType(64);
+  if (b->isIntEnum())
+    b = tc.intType(64);
   if (a->weak && b->weak)
     return a->category() >= b->category() ? a : b;
   if (a->weak || b->weak) {
@@ -378,6 +394,8 @@ public:
       return fail("expected a type name");
     if (name == "Tuple" || name == "UniTuple")
       return tuple(name == "UniTuple");
+    if (name == "EnumMember" || name == "IntEnumMember")
+      return enumMember(name == "IntEnumMember");
     if (name == "NamedTuple")
       return namedTuple();
     if (name == "void" || name == "none")
@@ -389,6 +407,8 @@ public:
       pos = start; // point at the name, not past it
       return fail("unknown type '" + name + "'");
     }
+    if (eat('*')) // numba's CPointer
+      return isa<RecordType>(scalar) || scalar->weak ? fail("a pointer points at numbers") : types().pointerType(scalar);
     if (!eat('['))
       return scalar;
     return array(scalar);
@@ -539,6 +559,29 @@ public:
     if (!eat(')'))
       return fail("expected ')'");
     return types().tupleType(std::move(elts));
+  }
+
+  // After "EnumMember" / "IntEnumMember": "(module.Class, valuetype)"; the
+  // class is named up to its comma. An IntEnum's value is int64.
+  const Type *enumMember(bool isInt) {
+    if (!eat('('))
+      return fail("expected '(' after EnumMember");
+    skip();
+    std::size_t comma = text.find(',', pos);
+    if (comma == std::string::npos || comma == pos)
+      return fail("expected 'class, type' in EnumMember");
+    std::string cls = text.substr(pos, comma - pos);
+    pos = comma + 1;
+    const Type *value = type();
+    if (!value)
+      return nullptr;
+    if (!eat(')'))
+      return fail("expected ')' closing EnumMember");
+    if (isInt)
+      return value == types().intType(64) ? types().intEnumType(cls) : fail("an IntEnumMember holds an int64");
+    if (!isa<ScalarType>(value) && !isa<TupleType>(value))
+      return fail("an EnumMember holds a number or a tuple");
+    return types().enumType(cls, value);
   }
 
   // NamedTuple(Point, x=int64, y=float64)

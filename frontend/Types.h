@@ -20,7 +20,7 @@ namespace ptxforge::frontend {
 class Type {
 public:
   enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Module, Builtin, Dtype, Slice, Function,
-              Record };
+              Record, Enum, Pointer };
   Kind kind() const { return kind_; }
   /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
   /// Weak scalars print as Python's names: int, float, complex.
@@ -50,6 +50,8 @@ public:
   bool isComplex() const { return kind() == Kind::Complex; }
   /// bfloat16: a float of 16 bits with float32's exponent range.
   bool isBFloat16() const { return bfloat; }
+  /// An enum.IntEnum member (IntEnumType): an int64 that knows its class.
+  bool isIntEnum() const { return intEnum_; }
   /// Size in memory, in bytes (bool is one byte, as in NumPy).
   int byteSize() const { return isBool() ? 1 : bits / 8; }
   /// 0 bool, 1 int, 2 float, 3 complex: NumPy's kind order.
@@ -59,6 +61,46 @@ public:
   const bool isSigned;
   const bool weak;
   const bool bfloat; ///< bfloat16 rather than float16 (bits is 16 for both)
+
+protected:
+  bool intEnum_ = false;
+};
+
+/// The type of an enum.IntEnum member, numba's IntEnumMember(cls, int64):
+/// an int64 wherever a number goes (arithmetic promotes it to int64), which
+/// keeps its class for `is`, `==` against other enums and `.value`.
+class IntEnumType : public ScalarType {
+public:
+  IntEnumType(std::string cls, std::string s)
+      : ScalarType(Kind::Int, 64, true, false, std::move(s)), cls(std::move(cls)) {
+    intEnum_ = true;
+  }
+  static bool classof(const Type *t) {
+    return t->kind() == Kind::Int && static_cast<const ScalarType *>(t)->isIntEnum();
+  }
+  const std::string cls; ///< "module.Qualified.Name"
+};
+
+/// numba's CPointer(T), spelled `float32*`: the address of numbers in device
+/// memory, from a declared signature. `p[i]` reads and writes the i-th
+/// number after it (C's pointer arithmetic: no wraparound, no bounds).
+class PointerType : public Type {
+public:
+  PointerType(const ScalarType *elem, std::string s) : Type(Kind::Pointer, std::move(s)), elem(elem) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Pointer; }
+  const ScalarType *elem;
+};
+
+/// The type of an enum.Enum member, numba's EnumMember(cls, value type): only
+/// compared (==, !=, is, is not) and read (.value); its representation is
+/// its value's.
+class EnumType : public Type {
+public:
+  EnumType(std::string cls, const Type *value, std::string s)
+      : Type(Kind::Enum, std::move(s)), cls(std::move(cls)), value(value) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Enum; }
+  const std::string cls;
+  const Type *value; ///< a scalar or a tuple of them
 };
 
 enum class Layout { C, F, A };
@@ -189,6 +231,11 @@ public:
   const PathType *builtinType(const std::string &path);
   const DtypeType *dtypeType(const ScalarType *dtype);
   const FunctionType *functionType(const DeviceFunctionRef *ref, const std::string &name);
+  /// EnumMember(cls, value) and IntEnumMember(cls, int64).
+  const EnumType *enumType(const std::string &cls, const Type *value);
+  const IntEnumType *intEnumType(const std::string &cls);
+  /// CPointer(elem): "elem*".
+  const PointerType *pointerType(const ScalarType *elem);
 
   /// The strong form of a weak scalar (int -> int64, float -> float64).
   const ScalarType *strong(const ScalarType *t);

@@ -75,6 +75,7 @@ namespace ptxforge::runtime::detail {
   X(cuMemPoolTrimTo)                                                           \
   X(cuMemHostAlloc)                                                            \
   X(cuMemFreeHost)                                                             \
+  X(cuMemAllocManaged)                                                         \
   X(cuMemHostGetDevicePointer)                                                 \
   X(cuMemsetD8)                                                                \
   X(cuMemsetD8Async)

@@ -242,6 +242,22 @@ HostBuffer::~HostBuffer() {
     detail::gCu.cuMemFreeHost(data_);
 }
 
+ManagedBuffer::ManagedBuffer(std::size_t bytes, bool attachGlobal) : size_(bytes) {
+  ensureContext(currentDevice());
+  CUdeviceptr ptr = 0;
+  CUresult result = detail::gCu.cuMemAllocManaged(&ptr, bytes == 0 ? 1 : bytes,
+                                                  attachGlobal ? CU_MEM_ATTACH_GLOBAL : CU_MEM_ATTACH_HOST);
+  if (result == CUDA_ERROR_OUT_OF_MEMORY)
+    throwOutOfMemory(bytes);
+  detail::checkCu(result, "cuMemAllocManaged");
+  ptr_ = ptr;
+}
+
+ManagedBuffer::~ManagedBuffer() {
+  if (ptr_)
+    detail::gCu.cuMemFree(ptr_);
+}
+
 void memsetDevice(std::uint64_t dst, unsigned char value, std::size_t bytes, void *stream) {
   if (bytes == 0)
     return;

@@ -81,6 +81,25 @@ private:
   std::uint64_t devicePtr_ = 0;
 };
 
+/// Managed (unified) memory (cuMemAllocManaged): one address that the host
+/// and the device both use, migrated on demand. With `attachGlobal` any
+/// stream may use it; otherwise it is attached to the host. Freed with
+/// cuMemFree, which waits for the device.
+class ManagedBuffer {
+public:
+  ManagedBuffer(std::size_t bytes, bool attachGlobal = true);
+  ~ManagedBuffer();
+  ManagedBuffer(const ManagedBuffer &) = delete;
+  ManagedBuffer &operator=(const ManagedBuffer &) = delete;
+
+  std::uint64_t pointer() const { return ptr_; }
+  std::size_t size() const { return size_; }
+
+private:
+  std::uint64_t ptr_ = 0;
+  std::size_t size_ = 0;
+};
+
 /// Sets `bytes` bytes at `dst` to `value`, on `stream` (0: synchronous on the
 /// legacy default stream).
 void memsetDevice(std::uint64_t dst, unsigned char value, std::size_t bytes, void *stream = nullptr);

@@ -12,6 +12,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
@@ -55,7 +56,8 @@ public:
     if (admitted)
       return;
     std::unique_lock<std::mutex> lock(g.mutex);
-    g.idle.wait(lock, [] { return false; });
+    for (;;) // never returns: the interpreter is exiting (a timed wait, see closeExitGate)
+      g.idle.wait_for(lock, std::chrono::hours(1));
   }
   ~GilRelease() {
     // The GIL first, the count second: the exit hook returns, and Python's
@@ -83,7 +85,10 @@ inline void closeExitGate() {
     std::unique_lock<std::mutex> lock(g.mutex);
     g.closed = true;
     g.closer = std::this_thread::get_id();
-    g.idle.wait(lock, [&g] { return g.inFlight == 0; });
+    // Timed waits: condition_variable::wait(lock) is a GLIBCXX_3.4.30 symbol
+    // (GCC 12), which would raise the wheel's manylinux tag past 2_34.
+    while (g.inFlight != 0)
+      g.idle.wait_for(lock, std::chrono::hours(1));
   }
   PyEval_RestoreThread(state);
 }

@@ -118,12 +118,22 @@ public:
   }
 
   void value(const Type *t, py::handle v) {
+    if (auto *e = dyn_cast<EnumType>(t)) { // the dispatcher passes a member's value
+      value(e->value, v);
+      return;
+    }
     if (auto *s = dyn_cast<ScalarType>(t); s && s->isComplex()) {
       complexScalar(s, v);
       return;
     }
     if (auto *s = dyn_cast<ScalarType>(t)) {
       scalar(s, v);
+      return;
+    }
+    if (isa<PointerType>(t)) { // an address, as an int (numba's CPointer)
+      cells.push_back(PyLong_AsUnsignedLongLongMask(v.ptr()));
+      if (PyErr_Occurred())
+        throw py::error_already_set();
       return;
     }
     if (isa<RecordType>(t)) { // the address of the record's device copy

@@ -81,6 +81,16 @@ const frontend::ScalarType *scalarTypeNamed(const std::string &name) {
   return t;
 }
 
+/// An array's element type: a scalar's name, or a record's numba spelling.
+const frontend::ScalarType *elementTypeNamed(const std::string &name) {
+  if (name.rfind("Record(", 0) != 0)
+    return scalarTypeNamed(name);
+  auto *r = frontend::dyn_cast<frontend::RecordType>(parseTypeOrThrow(name));
+  if (!r)
+    throw py::value_error("bad record type " + name);
+  return r;
+}
+
 /// A link item from Python: ("file", path) or ("cu", name, source).
 frontend::LinkItem convertLinkItem(py::handle h) {
   auto t = py::reinterpret_borrow<py::tuple>(h);
@@ -120,13 +130,36 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
       g.intValue = t[2].cast<std::int64_t>();
   } else if (kind == "array") { // ("array", dtype, shape, bytes in C order)
     g.kind = frontend::GlobalValue::Array;
-    g.type = scalarTypeNamed(t[1].cast<std::string>());
+    g.type = elementTypeNamed(t[1].cast<std::string>());
     g.shape = t[2].cast<std::vector<std::int64_t>>();
     g.data = t[3].cast<std::string>();
   } else if (kind == "tuple") { // ("tuple", [descriptions])
     g.kind = frontend::GlobalValue::Tuple;
     for (py::handle e : t[1])
       g.elements.push_back(convertGlobal(py::reinterpret_borrow<py::tuple>(e), seen));
+  } else if (kind == "devarray") { // ("devarray", dtype, shape, byte strides, address)
+    g.kind = frontend::GlobalValue::DeviceArray;
+    g.type = elementTypeNamed(t[1].cast<std::string>());
+    g.shape = t[2].cast<std::vector<std::int64_t>>();
+    g.strides = t[3].cast<std::vector<std::int64_t>>();
+    g.address = t[4].cast<std::uint64_t>();
+  } else if (kind == "intenum") { // ("intenum", class, value)
+    g.kind = frontend::GlobalValue::Constant;
+    g.type = frontend::types().intEnumType(t[1].cast<std::string>());
+    g.intValue = t[2].cast<std::int64_t>();
+  } else if (kind == "enum") { // ("enum", class, value type, value description)
+    g.kind = frontend::GlobalValue::EnumMember;
+    g.path = t[1].cast<std::string>();
+    g.valueType = parseTypeOrThrow(t[2].cast<std::string>());
+    g.elements.push_back(convertGlobal(t[3].cast<py::tuple>(), seen));
+  } else if (kind == "enumclass") { // ("enumclass", class, [(name, member description), ...])
+    g.kind = frontend::GlobalValue::EnumClass;
+    g.path = t[1].cast<std::string>();
+    for (py::handle item : t[2]) {
+      auto pair = py::reinterpret_borrow<py::tuple>(item);
+      g.memberNames.push_back(pair[0].cast<std::string>());
+      g.elements.push_back(convertGlobal(pair[1].cast<py::tuple>(), seen));
+    }
   } else if (kind == "devfunc") {
     g.kind = frontend::GlobalValue::DeviceFunction;
     py::handle fn = t[1];
@@ -509,6 +542,8 @@ PYBIND11_MODULE(_core, m) {
     }
     return out;
   }, "(name, parameter types, result type) of every ptxforge.libdevice function.");
+  m.def("builtin_paths", &frontend::builtinPaths, py::arg("prefix"),
+        "The builtin paths kernels can name under `prefix` (\"ptxforge.fp16.\"), sorted.");
   m.def("compiler_version", &compiler::compilerVersion);
   m.def("assemble", [](const std::string &ptx, int ccMajor, int ccMinor) {
     compiler::CubinOptions o;

@@ -290,6 +290,20 @@ void defineRuntime(py::module_ &m) {
         return py::buffer_info(h.data(), 1, "B", 1, {static_cast<py::ssize_t>(h.size())}, {1});
       });
 
+  py::class_<runtime::ManagedBuffer, std::shared_ptr<runtime::ManagedBuffer>>(m, "ManagedMemory",
+                                                                               py::buffer_protocol())
+      .def(py::init([](std::size_t nbytes, bool attachGlobal) {
+             return std::make_shared<runtime::ManagedBuffer>(nbytes, attachGlobal);
+           }),
+           py::arg("nbytes"), py::arg("attach_global") = true)
+      .def_property_readonly("ptr", &runtime::ManagedBuffer::pointer)
+      .def_property_readonly("device_ptr", &runtime::ManagedBuffer::pointer)
+      .def_property_readonly("nbytes", &runtime::ManagedBuffer::size)
+      .def_buffer([](runtime::ManagedBuffer &h) {
+        return py::buffer_info(reinterpret_cast<void *>(h.pointer()), 1, "B", 1,
+                               {static_cast<py::ssize_t>(h.size())}, {1});
+      });
+
   // Copies: device addresses are ints; host sides are contiguous buffers.
   m.def("copy_htod", [](std::uint64_t dst, py::handle src, std::size_t nbytes, std::uintptr_t stream) {
     HostView view(src, false);

@@ -10,7 +10,11 @@ from ._intrinsics import *
 from ._runtime import *
 from .aot import load_module as load_module
 from .devicearray import DeviceNDArray as DeviceNDArray
+from .devicearray import ManagedNDArray as ManagedNDArray
 from .devicearray import MappedNDArray as MappedNDArray
+from .devicearray import managed_array as managed_array
+from .devicearray import mapped_array_like as mapped_array_like
+from .devicearray import pinned_array_like as pinned_array_like
 from .devicearray import as_cuda_array as as_cuda_array
 from .devicearray import device_array as device_array
 from .devicearray import device_array_like as device_array_like
@@ -23,6 +27,7 @@ from .dispatcher import Dispatcher as Dispatcher
 from .dispatcher import compile as compile
 from .dispatcher import compile_for_current_device as compile_for_current_device
 from .dispatcher import compile_ptx as compile_ptx
+from .dispatcher import compile_ptx_for_current_device as compile_ptx_for_current_device
 from .dispatcher import jit as jit
 from .dispatcher import kernel as kernel
 from .errors import CompileError as CompileError

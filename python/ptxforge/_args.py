@@ -23,6 +23,7 @@ _Transfer) until ``upload`` allocates and copies, so that the first launch
 of a process compiles while the driver is still creating its context.
 """
 
+import enum
 import sys
 
 from . import _core
@@ -112,23 +113,25 @@ def _contiguous_strides(shape, itemsize, layout):
 
 
 class _Transfer:
-    """One host array copied in for a launch and back out after it. Until upload()
-    it stands in the launch's values for the device pointer it will have."""
+    """One host array copied in for a launch and back out after it (either way only, for
+    pf.In and pf.Out). Until upload() it stands in the launch's values for the device
+    pointer it will have."""
 
-    __slots__ = ("host", "staging", "buffer", "where")
+    __slots__ = ("host", "staging", "buffer", "where", "copy_in", "copy_out")
 
-    def __init__(self, host, staging, where):
+    def __init__(self, host, staging, where, copy_in=True, copy_out=True):
         self.host, self.staging, self.buffer, self.where = host, staging, None, where
+        self.copy_in, self.copy_out = copy_in, copy_out
 
     def upload(self):
         """Allocates the device copy and copies the host data in; returns its pointer."""
         self.buffer = _core.DeviceMemory(max(self.staging.nbytes, 1))
-        if self.staging.nbytes:
+        if self.staging.nbytes and self.copy_in:
             _core.copy_htod(self.buffer.ptr, self.staging, self.staging.nbytes, 0)
         return self.buffer.ptr
 
     def copy_back(self):
-        if not self.host.flags.writeable:
+        if not self.host.flags.writeable or not self.copy_out:
             return
         if self.staging is self.host:
             if self.host.nbytes:
@@ -161,7 +164,7 @@ class _HostTransfer(_Transfer):
         return self.staging.__array_interface__["data"][0]
 
     def copy_back(self):
-        if self.host.flags.writeable:
+        if self.host.flags.writeable and self.copy_out:
             self.host[...] = self.staging
 
 
@@ -191,7 +194,7 @@ def copy_back(transfers, read_only, kernel_name):
     may write is left as it was, and is a ValueError once the others are copied back."""
     refused = []
     for t in transfers:
-        if t.buffer.ptr in read_only:
+        if t.buffer.ptr in read_only or not t.copy_out:  # never written, or pf.In(a): copied in only
             continue
         if not t.host.flags.writeable:
             refused.append(t.where)
@@ -238,18 +241,52 @@ def _record(rec, where, transfers, host=False):
     return name, transfer
 
 
-def _numpy_array(a, where, transfers, host=False):
+class ArgHint:
+    """A launch argument wrapped to say which way a host array is copied (numba-cuda's
+    cuda.In, cuda.Out, cuda.InOut); device arrays inside are used as they are."""
+
+    __slots__ = ("value",)
+    copy_in = copy_out = True
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.value!r})"
+
+
+class In(ArgHint):
+    """Copied to the device before the launch, not back: the kernel only reads it."""
+
+    __slots__ = ()
+    copy_out = False
+
+
+class Out(ArgHint):
+    """Copied back after the launch, not in: the kernel only writes it."""
+
+    __slots__ = ()
+    copy_in = False
+
+
+class InOut(ArgHint):
+    """Copied in and back, what a plain numpy argument gets."""
+
+    __slots__ = ()
+
+
+def _numpy_array(a, where, transfers, copy_in=True, copy_out=True, host=False):
     import numpy as np
 
     name = _dtype_name(a.dtype, where)
-    if host and a.dtype.isnative and a.flags.writeable and a.flags.aligned and (a.flags.c_contiguous
+    if host and copy_out and a.dtype.isnative and a.flags.writeable and a.flags.aligned and (a.flags.c_contiguous
                                                                                or a.flags.f_contiguous):
         layout = "C" if a.flags.c_contiguous else "F"  # used in place
         return name + _dims(a.ndim, layout), (a.__array_interface__["data"][0], a.shape,
                                               _contiguous_strides(a.shape, a.itemsize, layout))
-    if host:  # a contiguous, aligned, native copy, written back after the launch
+    if host:  # a contiguous, aligned, native copy, written back after the launch (pf.In: not)
         staging = np.array(a, dtype=a.dtype.newbyteorder("="), order="C", copy=True)
-        transfer = _HostTransfer(a, staging, where)
+        transfer = _HostTransfer(a, staging, where, copy_in, copy_out)
         transfers.append(transfer)
         return name + _dims(a.ndim, "C"), (transfer, staging.shape,
                                            _contiguous_strides(staging.shape, staging.itemsize, "C"))
@@ -262,7 +299,7 @@ def _numpy_array(a, where, transfers, host=False):
         staging, layout = a, "F"
     else:
         staging, layout = np.ascontiguousarray(a), "C"
-    transfer = _Transfer(a, staging, where)
+    transfer = _Transfer(a, staging, where, copy_in, copy_out)
     transfers.append(transfer)
     strides = _contiguous_strides(staging.shape, staging.itemsize, layout)
     return name + _dims(a.ndim, layout), (transfer, staging.shape, strides)
@@ -314,6 +351,45 @@ def _is_cuda_dlpack(obj):
         return False
 
 
+def _value_type_name(v):
+    """numba's type of a Python value an enum member holds (int64, float64, a Tuple), or None."""
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int64" if -(2**63) <= v < 2**63 else None
+    if isinstance(v, float):
+        return "float64"
+    if isinstance(v, complex):
+        return "complex128"
+    if type(v).__module__ == "numpy" and getattr(v, "ndim", None) == 0 and hasattr(v, "dtype"):
+        return _scalar_name(v.dtype)
+    if isinstance(v, tuple):
+        parts = [_value_type_name(x) for x in v]
+        return None if None in parts or any(p.startswith("Tuple") for p in parts) else f"Tuple({', '.join(parts)})"
+    return None
+
+
+def enum_type_name(cls):
+    """numba's type of the members of the enum class `cls`: IntEnumMember(module.Name, int64), or
+    EnumMember(module.Name, T) with T the type of its members' values; None when kernels cannot
+    hold them or they differ in type."""
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if issubclass(cls, int):
+        return f"IntEnumMember({name}, int64)"
+    values = {_value_type_name(m.value) for m in cls}
+    if len(values) != 1 or None in values:
+        return None  # no members, values kernels cannot hold, or values of different types
+    return f"EnumMember({name}, {values.pop()})"
+
+
+def _enum_member(member, where):
+    type_name = enum_type_name(type(member))
+    if type_name is None:
+        raise TypeError(f"{where} is {member!r}, whose value kernels cannot hold; enum members used in kernels "
+                        "hold numbers or tuples of numbers")
+    return type_name, int(member) if isinstance(member, int) else member.value
+
+
 def _scalar(value, where):
     if isinstance(value, bool):
         return "bool", value
@@ -346,15 +422,22 @@ def describe(args, names, stream=0, keep=None, host=False):
 
 
 def _one(arg, where, transfers, stream, keep, host=False):
+    if isinstance(arg, enum.Enum):
+        return _enum_member(arg, where)
     s = _scalar(arg, where)
     if s is not None:
         return s
+    if isinstance(arg, ArgHint):
+        value = arg.value
+        if type(value).__module__ == "numpy" and type(value).__name__ == "ndarray":
+            return _numpy_array(value, where, transfers, arg.copy_in, arg.copy_out, host)
+        return _one(value, where, transfers, stream, keep, host)
     if isinstance(arg, _devicearray().DeviceNDArray):
         return _device_array(arg, where, transfers, host)
     module = type(arg).__module__
     if module == "numpy":
         if type(arg).__name__ == "ndarray":
-            return _numpy_array(arg, where, transfers, host)
+            return _numpy_array(arg, where, transfers, host=host)
         if type(arg).__name__ == "void" and arg.dtype.names is not None:
             return _record(arg, where, transfers, host)
         if getattr(arg, "ndim", None) == 0 and hasattr(arg, "dtype"):
@@ -383,7 +466,7 @@ def _one(arg, where, transfers, stream, keep, host=False):
     if hasattr(arg, "__array_interface__") or type(arg).__name__ == "ndarray":
         import numpy as np
 
-        return _numpy_array(np.asarray(arg), where, transfers, host)
+        return _numpy_array(np.asarray(arg), where, transfers, host=host)
     raise TypeError(f"{where} is a {type(arg).__name__}, which kernels cannot take; "
                     "pass numbers, numpy arrays, device arrays or tuples of these")
 

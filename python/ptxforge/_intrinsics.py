@@ -52,6 +52,10 @@ gridsize = _Intrinsic(
     "ptxforge.gridsize", "gridsize(ndim): the number of threads in the grid along each axis."
 )
 syncthreads = _Intrinsic("ptxforge.syncthreads", "syncthreads(): a barrier for the threads of a block.")
+literal_unroll = _Intrinsic(
+    "ptxforge.literal_unroll",
+    "for x in literal_unroll(t): the loop's body once per element of the tuple t, each typed on its own.",
+)
 
 
 class _Namespace:
@@ -128,6 +132,15 @@ _GPU_FUNCTIONS = {
     "nanosleep": "nanosleep(ns): suspends the thread for about ns nanoseconds (sm_70+).",
     "clock64": "clock64(): the SM's 64-bit cycle counter.",
 }
+_CACHE_HINTS = {
+    **{f"ld{op}": f"ld{op}(array, i): array[i] loaded with ld.global.{op} ({what})" for op, what in [
+        ("ca", "cached in L1 and L2"), ("cg", "cached in L2 only"), ("cs", "streaming, likely read once"),
+        ("lu", "last use"), ("cv", "volatile, fetched again")]},
+    **{f"st{op}": f"st{op}(array, i, value): array[i] = value with st.global.{op} ({what})" for op, what in [
+        ("cg", "cached in L2 only"), ("cs", "streaming, likely written once"), ("wb", "write-back"),
+        ("wt", "write-through to system memory")]},
+}
+_GPU_FUNCTIONS.update(_CACHE_HINTS)
 globals().update({name: _Intrinsic("ptxforge." + name, doc) for name, doc in _GPU_FUNCTIONS.items()})
 
 
@@ -261,35 +274,57 @@ NUMBA_ALIASES = {
 type_aliases = {alias: scalar_types[name] for alias, name in NUMBA_ALIASES.items()}
 
 
-_BF16_FUNCTIONS = {
-    **{name: f"{name}(a, b): a {op} b in bfloat16" for name, op in
-       [("hadd", "+"), ("hsub", "-"), ("hmul", "*"), ("hdiv", "/")]},
-    **{name: f"{name}(a, b): a {op} b of two bfloat16 values" for name, op in
+_HALF_DOCS = {
+    **{name: f"{name}(a, b): a {op} b, rounded once (may fuse with a neighbouring hmul into an fma)" for name, op in
+       [("hadd", "+"), ("hsub", "-"), ("hmul", "*")]},
+    **{f"{name}_rn": f"{name}_rn(a, b): a {op} b, rounded once, never fused" for name, op in
+       [("hadd", "+"), ("hsub", "-"), ("hmul", "*")]},
+    **{f"{name}_sat": f"{name}_sat(a, b): a {op} b clamped to [0, 1] (NaN gives 0)" for name, op in
+       [("hadd", "+"), ("hsub", "-"), ("hmul", "*")]},
+    "hdiv": "hdiv(a, b): a / b, correctly rounded",
+    **{name: f"{name}(a, b): a {op} b; False when either is NaN" for name, op in
+       [("heq", "=="), ("hne", "!="), ("hlt", "<"), ("hle", "<="), ("hgt", ">"), ("hge", ">=")]},
+    **{name + "u": f"{name}u(a, b): a {op} b; True when either is NaN" for name, op in
        [("heq", "=="), ("hne", "!="), ("hlt", "<"), ("hle", "<="), ("hgt", ">"), ("hge", ">=")]},
     "hneg": "hneg(a): -a", "habs": "habs(a): |a|", "hfma": "hfma(a, b, c): a * b + c with one rounding",
+    "hfma_sat": "hfma_sat(a, b, c): a * b + c clamped to [0, 1]", "hfma_relu": "hfma_relu(a, b, c): max(a * b + c, 0)",
     "hmax": "hmax(a, b): the larger, ignoring a NaN", "hmin": "hmin(a, b): the smaller, ignoring a NaN",
-    **{name: f"{name}(a): {name[1:]} of a bfloat16, computed in float32 and rounded once" for name in
-       ["hsqrt", "hrsqrt", "hrcp", "hsin", "hcos", "htanh", "hexp", "hexp2", "hexp10", "hlog", "hlog2", "hlog10",
-        "htrunc", "hceil", "hfloor", "hrint"]},
-    "bfloat16_to_float32": "bfloat16_to_float32(a): a as float32 (exact)",
+    "hmax_nan": "hmax_nan(a, b): the larger, NaN if either is", "hmin_nan": "hmin_nan(a, b): the smaller, NaN if either is",
+    "hisnan": "hisnan(a): True for NaN", "hisinf": "hisinf(a): 1 for +inf, -1 for -inf, else 0 (int32)",
+    **{name: f"{name}(a): {name[1:]} of a half, computed in float32 and rounded once" for name in
+       ["hsqrt", "hrsqrt", "hrcp", "hsin", "hcos", "htanh", "hexp", "hexp2", "hexp10", "hlog", "hlog2", "hlog10"]},
+    **{name: f"{name}(a): {name[1:]} of a half (native cvt.r*i)" for name in ["htrunc", "hceil", "hfloor", "hrint"]},
+    "htanh_approx": "htanh_approx(a): tanh.approx of a half",
 }
 
 
-class _BF16(_Namespace):
-    """``pf.bf16``: numba-cuda's ``cuda.bf16`` module: the ``bfloat16`` type and its functions."""
+class _HalfNamespace(_Namespace):
+    """``pf.fp16`` and ``pf.bf16``: numba-cuda's ``cuda.fp16`` and ``cuda.bf16``, their type and functions.
 
-    def __init__(self):
-        super().__init__("bf16", _BF16_FUNCTIONS)
-        self.bfloat16 = scalar_types["bfloat16"]
+    The names (CUDA's, and for bf16 numba-cuda's numpy-style aliases) come from the compiler's table."""
+
+    def __init__(self, name, type_name, type_alias):
+        from . import _core
+
+        prefix = f"ptxforge.{name}."
+        members = {}
+        for path in _core.builtin_paths(prefix):
+            member = path[len(prefix):]
+            if member != type_alias:
+                members[member] = _HALF_DOCS.get(member.lstrip("_"), f"numba-cuda's cuda.{name}.{member}")
+        super().__init__(name, members)
+        setattr(self, type_alias, scalar_types[type_name])
 
 
-bf16 = _BF16()
+fp16 = _HalfNamespace("fp16", "float16", "__half")
+bf16 = _HalfNamespace("bf16", "bfloat16", "bfloat16")
 
 
 __all__ = [
     "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
+    "literal_unroll",
     "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS,
-    *scalar_types, "bool_", "bf16", "void", "none", "Signature", *(a for a in type_aliases if a != "bool"),
+    *scalar_types, "bool_", "fp16", "bf16", "void", "none", "Signature", *(a for a in type_aliases if a != "bool"),
 ]
 bool_ = scalar_types["boolean"]
 globals().update(scalar_types)

@@ -16,18 +16,21 @@ import itertools
 import time
 
 from . import _core, _target
+from ._args import In, InOut, Out  # noqa: F401  (copy directions of launch arguments)
 
 __all__ = [
     "is_available", "synchronize", "detect", "gpus", "select_device", "get_current_device", "current_context",
     "list_devices", "stream", "default_stream", "legacy_default_stream", "per_thread_default_stream",
     "external_stream", "Stream", "event", "Event", "event_elapsed_time", "graph_capture", "Graph",
+    "In", "Out", "InOut",
 ]
 
 # Device arrays need numpy; they are imported on first use (PEP 562), so that
 # `import ptxforge` stays fast. The package forwards these names here.
 ARRAY_NAMES = (
-    "DeviceNDArray", "MappedNDArray", "to_device", "device_array", "device_array_like", "pinned_array",
-    "mapped_array", "as_cuda_array", "is_cuda_array", "from_dlpack",
+    "DeviceNDArray", "MappedNDArray", "ManagedNDArray", "to_device", "device_array", "device_array_like",
+    "pinned_array", "pinned_array_like", "mapped_array", "mapped_array_like", "managed_array", "as_cuda_array",
+    "is_cuda_array", "from_dlpack",
 )
 
 

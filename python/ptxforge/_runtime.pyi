@@ -7,9 +7,20 @@ __all__ = [
     "is_available", "synchronize", "detect", "gpus", "select_device", "get_current_device", "current_context",
     "list_devices", "stream", "default_stream", "legacy_default_stream", "per_thread_default_stream",
     "external_stream", "Stream", "event", "Event", "event_elapsed_time", "graph_capture", "Graph",
+    "In", "Out", "InOut",
 ]
 
 ARRAY_NAMES: tuple[str, ...]
+
+class In:
+    """A launch argument copied to the device only (numba-cuda's cuda.In)."""
+    def __init__(self, value: Any) -> None: ...
+
+class Out(In):
+    """A launch argument copied back from the device only."""
+
+class InOut(In):
+    """A launch argument copied both ways."""
 
 # A stream argument: a Stream, a CUstream handle as an int (0: the legacy default
 # stream), or another library's stream object (CuPy's, torch's: anything with

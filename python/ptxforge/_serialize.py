@@ -15,6 +15,7 @@ so it needs neither the file nor the defining module.
 
 import ast
 import importlib
+import pickle
 import sys
 
 from . import _source
@@ -55,8 +56,40 @@ def rebuild_by_reference(module, qualname):
     return obj
 
 
+def _holds_device_memory(description):
+    kind = description[0]
+    if kind == "devarray":
+        return True
+    return kind == "tuple" and any(_holds_device_memory(d) for d in description[1])
+
+
+def device_memory_held(globals_, through_device_functions=False):
+    """The names among resolved `globals_` that hold device memory by address (captured device
+    arrays, alone or in tuples); with `through_device_functions`, also those of the device
+    functions called, transitively, as 'callee.name'."""
+    held = sorted(name for name, d in globals_.items() if _holds_device_memory(d))
+    if through_device_functions:
+        seen = set()
+        todo = [(name, d[1]) for name, d in globals_.items() if d[0] == "devfunc"]
+        while todo:
+            name, func = todo.pop()
+            if id(func) in seen:
+                continue
+            seen.add(id(func))
+            inner = func._resolved_globals()
+            held += [f"{name}.{n}" for n in device_memory_held(inner)]
+            todo += [(n, d[1]) for n, d in inner.items() if d[0] == "devfunc"]
+    return held
+
+
 def freeze(pyfunc, source):
     """What rebuilds `pyfunc` elsewhere: its lines and position, and its globals frozen."""
+    globals_ = _source.resolve_globals(pyfunc, source.names)
+    held = device_memory_held(globals_)
+    if held:
+        raise pickle.PicklingError(
+            f"{pyfunc.__qualname__} uses the device memory of {', '.join(held)} by address, which means nothing "
+            "in another process; pass the array as an argument instead")
     return {
         "name": pyfunc.__name__,
         "qualname": pyfunc.__qualname__,
@@ -65,7 +98,7 @@ def freeze(pyfunc, source):
         "lines": source.lines,
         "line_offset": source.line_offset,
         "col_offset": source.col_offset,
-        "globals": _source.resolve_globals(pyfunc, source.names),
+        "globals": globals_,
     }
 
 

@@ -8,6 +8,7 @@ line and column in the user's file.
 import ast
 import builtins
 import cmath
+import enum
 import inspect
 import linecache
 import math
@@ -221,6 +222,8 @@ def _describe(value):
         return value._describe()
     if isinstance(value, type) and issubclass(value, BaseException):
         return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
+    if isinstance(value, enum.Enum) or (isinstance(value, type) and issubclass(value, enum.Enum)):
+        return _describe_enum(value)
     if getattr(value, "_pf_kernel", False):  # called from a kernel, a kernel is a device function (numba)
         from .devicefunc import kernel_as_device_function
 
@@ -246,9 +249,11 @@ def _describe(value):
         return ("path", p) if p else ("opaque", f"the module '{value.__name__}'")
     if type(value).__name__ == "ndarray" and type(value).__module__ == "numpy":
         return _describe_array(value)
+    if _has_cuda_array_interface(value):
+        return _describe_device_array(value)
     if isinstance(value, tuple):
         parts = [_describe(v) for v in value]
-        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array")), None)
+        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array", "devarray")), None)
         if bad is not None:
             return ("opaque", f"a tuple holding {bad[1] if bad[0] == 'opaque' else 'a ' + bad[0]}")
         return ("tuple", parts)
@@ -283,6 +288,12 @@ def _describe(value):
         if isinstance(value, str):
             return ("opaque", f"the string {value!r}; strings have no device representation (as a dtype, "
                               "name a numeric type such as 'float32')")
+    if module == "numba.cuda.misc.special" and getattr(value, "__name__", "") == "literal_unroll":
+        return ("path", "ptxforge.literal_unroll")  # numba's, imported from numba
+    np = sys.modules.get("numpy")
+    from_numpy = (getattr(value, "__module__", None) or "").startswith("numpy")
+    if np is not None and from_numpy and callable(value) and getattr(np, getattr(value, "__name__", ""), None) is value:
+        return ("path", "numpy." + value.__name__)  # a ufunc or function imported from numpy (np.sin, np.sum)
     if callable(value) and getattr(math, getattr(value, "__name__", ""), None) is value:
         return ("path", "math." + value.__name__)
     if callable(value) and getattr(cmath, getattr(value, "__name__", ""), None) is value:
@@ -327,15 +338,68 @@ def _dtype_string(text):
 
 
 def _describe_array(a):
-    """A global numpy array, frozen: ("array", dtype, shape, C-order bytes)."""
-    kind = a.dtype.kind
-    if kind not in "biufc" or (kind == "f" and a.itemsize not in (2, 4, 8)) or a.dtype.names:
-        return ("opaque", f"a numpy array of dtype {a.dtype}, which kernels cannot freeze yet")
-    native = a.dtype.newbyteorder("=")
-    name = "bool" if kind == "b" else native.name
+    """A global numpy array, frozen: ("array", dtype, shape, C-order bytes); a structured
+    array's dtype is its record type's numba spelling."""
     import numpy as np
 
+    from ._args import _dtype_name
+
+    native = a.dtype.newbyteorder("=") if a.dtype.names is None else a.dtype
+    try:
+        name = _dtype_name(native, "a global array")
+    except TypeError as exc:
+        return ("opaque", f"a numpy array of dtype {a.dtype}, which kernels cannot freeze ({exc})")
     return ("array", name, tuple(int(d) for d in a.shape), np.ascontiguousarray(a, dtype=native).tobytes())
+
+
+def _describe_enum(value):
+    """An enum member, ("intenum", class, value) or ("enum", class, value type, value), or a
+    class of them, ("enumclass", class, [(name, member), ...]) with its aliases."""
+    from ._args import enum_type_name
+
+    cls = value if isinstance(value, type) else type(value)
+    type_name = enum_type_name(cls)
+    if type_name is None:
+        return ("opaque", f"the enum {cls.__qualname__}, whose values are not all numbers (or tuples of "
+                          "numbers) of one type")
+    name = f"{cls.__module__}.{cls.__qualname__}"
+
+    def member(m):
+        if isinstance(m, int):
+            return ("intenum", name, int(m))
+        return ("enum", name, type_name[len("EnumMember(") + len(name) + 2:-1], _describe(m.value))
+
+    if isinstance(value, type):
+        return ("enumclass", name, [(k, member(m)) for k, m in value.__members__.items()])
+    return member(value)
+
+
+def _has_cuda_array_interface(value):
+    if isinstance(value, type) or inspect.ismodule(value):
+        return False
+    try:
+        return hasattr(value, "__cuda_array_interface__")
+    except Exception:  # a property that refuses (a CPU tensor)
+        return False
+
+
+def _describe_device_array(value):
+    """Device memory captured from the globals (anything with __cuda_array_interface__):
+    ("devarray", dtype, shape, byte strides, address), baked into the kernel as numba does."""
+    from . import devicearray
+    from ._args import _dtype_name
+
+    cai = value.__cuda_array_interface__
+    dtype = devicearray.cai_dtype(cai)
+    try:
+        name = _dtype_name(dtype, "a global device array")
+    except TypeError as exc:
+        return ("opaque", f"a device array of dtype {dtype}, which kernels cannot use ({exc})")
+    shape = tuple(int(s) for s in cai["shape"])
+    strides = cai.get("strides")
+    strides = devicearray._contiguous_strides(shape, dtype.itemsize, "C") if strides is None else \
+        tuple(int(s) for s in strides)
+    return ("devarray", name, shape, strides, int(cai["data"][0] or 0))
 
 
 def resolve_globals(pyfunc, names):

@@ -14,6 +14,7 @@ import os
 import re
 
 from . import _core
+from ._serialize import device_memory_held
 from .dispatcher import Dispatcher, _Compiled, check_cc
 from .errors import CompileError
 
@@ -93,6 +94,11 @@ def compile_kernel(dispatcher, signatures, archs, stage, keep_ir=False, options=
     if opts.get("debug"):
         raise CompileError(f"kernel '{name}' is in debug mode (debug=True or PTXFORGE_DEBUG), which cannot be "
                            "compiled ahead of time: its checks report through a record that the JIT loader sets up")
+    held = device_memory_held(globals_, through_device_functions=True)
+    if held:
+        raise CompileError(f"kernel '{name}' uses the device memory of {', '.join(held)} by address, which "
+                           "cannot be compiled ahead of time: the address means nothing in the process that "
+                           "loads the module; pass the array as an argument instead")
     requests = [(fa, list(types), globals_, entry) for entry, types in entries]
     per_arch = {}
     for cc in archs:
@@ -307,7 +313,8 @@ class AotKernel(Dispatcher):
                             f"({', '.join(types)}); {self.module.path} has it for: {compiled_for}")
         return best[1:]
 
-    def _compile(self, types, cc, stage, keep_ir=False):
+    def _compile(self, types, cc, stage, keep_ir=False, facts=None):
+        # An AOT kernel is the general one, whatever a launch knows (facts).
         key = (types, cc)
         with self._lock:
             compiled = self._overloads.get(key)

@@ -480,7 +480,7 @@ class MappedNDArray(np.ndarray):
         offset = self.__array_interface__["data"][0] - mem.ptr
         return {"shape": self.shape, "strides": None if self.flags.c_contiguous else self.strides,
                 "data": (mem.device_ptr + offset, False), "typestr": self.dtype.str, "version": 3,
-                "stream": None}
+                "stream": _stream_handle(getattr(self, "_pf_stream", 0)) or None}
 
     def _pf_memory(self):
         base = self
@@ -489,16 +489,42 @@ class MappedNDArray(np.ndarray):
         return base.obj if isinstance(base, memoryview) else base
 
 
+class ManagedNDArray(MappedNDArray):
+    """A numpy array in managed memory (numba-cuda's ManagedNDArray): the host and kernels use
+    the same address; synchronize before the host reads what a kernel wrote."""
+
+
 def mapped_array(shape, dtype=np.float64, strides=None, order="C", stream=0, portable=False, wc=False):
     """A host array mapped into the device's address space (cuMemHostAlloc with DEVICEMAP)."""
-    return _host_array(shape, dtype, strides, order, mapped=True, portable=portable, wc=wc)
+    arr = _host_array(shape, dtype, strides, order, mapped=True, portable=portable, wc=wc)
+    arr._pf_stream = stream
+    return arr
 
 
-def _host_array(shape, dtype, strides, order, mapped, portable, wc):
+def managed_array(shape, dtype=np.float64, strides=None, order="C", stream=0, attach_global=True):
+    """A numpy array in managed memory (cuMemAllocManaged), which kernels take in place."""
+    shape, strides, dtype = _shape_strides(shape, dtype, strides, order)
+    lo, span = _extent(shape, strides, dtype.itemsize)
+    if _target.host_memory():  # no GPU: plain host memory, which CPU kernels use in place
+        mem = _core.HostAllocation(max(span, 1))
+    else:
+        mem = _core.ManagedMemory(max(span, 1), bool(attach_global))
+    arr = np.ndarray(shape, dtype, buffer=np.frombuffer(mem, np.uint8), offset=-lo, strides=strides)
+    arr = arr.view(ManagedNDArray)
+    arr._pf_stream = stream
+    return arr
+
+
+def _shape_strides(shape, dtype, strides, order):
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     dtype = _as_dtype(dtype)
     if strides is None:
         strides = _contiguous_strides(shape, dtype.itemsize, "F" if order == "F" else "C")
+    return shape, tuple(strides), dtype
+
+
+def _host_array(shape, dtype, strides, order, mapped, portable, wc):
+    shape, strides, dtype = _shape_strides(shape, dtype, strides, order)
     lo, span = _extent(shape, strides, dtype.itemsize)
     if _target.host_memory():  # no GPU to pin or map for: plain host memory, which CPU kernels use in place
         mem = _core.HostAllocation(max(span, 1))
@@ -507,6 +533,18 @@ def _host_array(shape, dtype, strides, order, mapped, portable, wc):
     flat = np.frombuffer(mem, np.uint8)
     arr = np.ndarray(shape, dtype, buffer=flat, offset=-lo, strides=strides)
     return arr.view(MappedNDArray) if mapped else arr
+
+
+def pinned_array_like(ary):
+    """A pinned host array of `ary`'s shape and dtype, laid out as numba-cuda lays it out."""
+    strides, order = _like(ary)
+    return pinned_array(ary.shape, ary.dtype, strides, order)
+
+
+def mapped_array_like(ary, stream=0, portable=False, wc=False):
+    """A mapped host array of `ary`'s shape and dtype, laid out as numba-cuda lays it out."""
+    strides, order = _like(ary)
+    return mapped_array(ary.shape, ary.dtype, strides, order, stream, portable, wc)
 
 
 # -- foreign arrays ---------------------------------------------------------------------

@@ -237,7 +237,15 @@ class Dispatcher:
         """The facts a launch specialises for ((bits per parameter, disjoint, coarsen)), or
         None for the general kernel. Coarsening is asked for whenever the block allows it;
         the compiler applies it where the kernel allows it (artifacts.coarsen)."""
+        if self.options["debug"]:  # reports name the thread and line: the general kernel
+            return None
         bits, disjoint, coarsen = _core.launch_facts(list(types), values, blockdim)
+        # Coarsening is off: a kernel whose threads all update the same memory
+        # (a[8:] = a[7:-1] in every thread) repeats the update per logical
+        # thread and gives another answer than the GPU's lockstep threads
+        # (test_view_assignment on the H200, 2026-11-28). It stays off until
+        # the compiler proves every store is indexed by the thread.
+        coarsen = 1
         if not any(bits) and not disjoint and coarsen == 1:
             return None
         return (tuple(bits), bool(disjoint), int(coarsen))
@@ -844,3 +852,9 @@ def compile_for_current_device(pyfunc, sig, debug=None, lineinfo=False, device=T
     cc = _core.compute_capability(_core.current_device()) if _core.is_available() else None
     return compile(pyfunc, sig, debug=debug, lineinfo=lineinfo, device=device, fastmath=fastmath, cc=cc, opt=opt,
                    abi=abi, abi_info=abi_info, output=output, forceinline=forceinline, launch_bounds=launch_bounds)
+def compile_ptx_for_current_device(pyfunc, sig, **options):
+    """``compile_ptx`` for the current device's compute capability (sm_90 without a GPU), as
+    numba-cuda's function of that name; `options` are compile_ptx's."""
+    if "cc" in options:
+        raise TypeError("compile_ptx_for_current_device() takes the current device's cc; use compile_ptx for another")
+    return compile_ptx(pyfunc, sig, cc=Dispatcher._target_cc(), **options)

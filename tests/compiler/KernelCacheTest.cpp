@@ -214,6 +214,50 @@ def copy(src, dst):  # a comment makes other text
   EXPECT_EQ(cacheKey(k.ast(), tys(kSig), env, base), withScale);
 }
 
+TEST(KernelCache, KeysFollowCapturedDeviceArraysAndEnums) {
+  Kernel k(kSource);
+  buildCopy(k);
+  Options base;
+  auto &tc = ptxforge::frontend::types();
+  GlobalEnv env = Kernel::env();
+  GlobalValue lut;
+  lut.kind = GlobalValue::DeviceArray;
+  lut.type = tc.floatType(32);
+  lut.shape = {4};
+  lut.strides = {4};
+  lut.address = 0x7f0000001000;
+  env["LUT"] = lut;
+  std::set<std::string> keys = {cacheKey(k.ast(), tys(kSig), env, base)};
+  env["LUT"].address += 256; // another array: another kernel
+  keys.insert(cacheKey(k.ast(), tys(kSig), env, base));
+  env["LUT"].strides = {8};
+  keys.insert(cacheKey(k.ast(), tys(kSig), env, base));
+
+  GlobalValue one;
+  one.kind = GlobalValue::Constant;
+  one.type = tc.intType(64, true, true);
+  one.intValue = 1;
+  GlobalValue red;
+  red.kind = GlobalValue::EnumMember;
+  red.path = "colors.Color";
+  red.valueType = tc.intType(64);
+  red.elements = {one};
+  env["RED"] = red;
+  keys.insert(cacheKey(k.ast(), tys(kSig), env, base));
+  env["RED"].elements[0].intValue = 2;
+  keys.insert(cacheKey(k.ast(), tys(kSig), env, base));
+  GlobalValue cls;
+  cls.kind = GlobalValue::EnumClass;
+  cls.path = "colors.Color";
+  cls.memberNames = {"red"};
+  cls.elements = {red};
+  env["Color"] = cls;
+  keys.insert(cacheKey(k.ast(), tys(kSig), env, base));
+  env["Color"].memberNames = {"blue"};
+  keys.insert(cacheKey(k.ast(), tys(kSig), env, base));
+  EXPECT_EQ(keys.size(), 7u);
+}
+
 TEST(KernelCache, ClearRemovesEntriesAndNothingElse) {
   Kernel k(kSource);
   buildCopy(k);

@@ -130,6 +130,31 @@ TEST(ParseType, MalformedTuplesAreErrorsNotExceptions) {
 
 //===-- parseSignature ----------------------------------------------------===//
 
+TEST(ParseType, EnumMembersKeepTheirClass) {
+  const Type *red = ty("EnumMember(colors.Color, int64)");
+  ASSERT_TRUE(isa<EnumType>(red));
+  EXPECT_EQ(cast<EnumType>(red)->cls, "colors.Color");
+  EXPECT_EQ(cast<EnumType>(red)->value, ty("int64"));
+  EXPECT_EQ(ty("EnumMember(planets.Planet, Tuple(float64, float64))")->str(),
+            "EnumMember(planets.Planet, Tuple(float64, float64))");
+  // An IntEnum member is an int64 that knows its class; arithmetic forgets it.
+  const Type *circle = ty("IntEnumMember(shapes.Shape, int64)");
+  ASSERT_TRUE(isa<IntEnumType>(circle));
+  ASSERT_TRUE(isa<ScalarType>(circle));
+  EXPECT_EQ(promote(cast<ScalarType>(circle), cast<ScalarType>(circle)), ty("int64"));
+  EXPECT_EQ(promote(cast<ScalarType>(circle), cast<ScalarType>(ty("int"))), ty("int64"));
+  EXPECT_NE(parseError("IntEnumMember(shapes.Shape, int32)").find("holds an int64"), std::string::npos);
+}
+
+TEST(ParseType, PointersToNumbers) {
+  const Type *p = ty("float32*");
+  ASSERT_TRUE(isa<PointerType>(p));
+  EXPECT_EQ(cast<PointerType>(p)->elem, ty("float32"));
+  EXPECT_EQ(p->str(), "float32*");
+  EXPECT_EQ(ty("float32 *"), p); // interned, spacing aside
+  EXPECT_NE(parseError("int*").find("a pointer points at numbers"), std::string::npos);
+}
+
 TEST(ParseSignature, ExplicitVoidReturn) {
   Signature sig;
   std::string error;

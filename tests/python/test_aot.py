@@ -318,3 +318,32 @@ def test_debug_kernels_are_not_compiled_ahead_of_time(tmp_path, capsys):
     '''))
     assert compile_cli(path, "--arch", "sm_90", "-o", tmp_path / "out") == 1
     assert "is in debug mode" in capsys.readouterr().err
+
+
+def test_kernels_holding_device_memory_are_not_compiled_ahead_of_time(tmp_path, capsys):
+    path = tmp_path / "captured.py"
+    path.write_text(textwrap.dedent('''
+        import ptxforge as pf
+
+        class Foreign:  # device memory from another library, by its interface alone
+            __cuda_array_interface__ = {"shape": (4,), "typestr": "<f4", "data": (0x7f0000000000, False),
+                                        "version": 3, "strides": None}
+
+        TABLE = Foreign()
+
+        @pf.jit(device=True)
+        def look(i):
+            return TABLE[i]
+
+        @pf.kernel("void(float32[::1])")
+        def direct(x):
+            x[0] = TABLE[1]
+
+        @pf.kernel("void(float32[::1])")
+        def through_a_device_function(x):
+            x[0] = look(1)
+    '''))
+    for kernel, held in (("direct", "TABLE"), ("through_a_device_function", "look.TABLE")):
+        assert compile_cli(path, "--kernel", kernel, "--arch", "sm_90", "-o", tmp_path / "out") == 1
+        err = capsys.readouterr().err
+        assert f"uses the device memory of {held} by address" in err, err

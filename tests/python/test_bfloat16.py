@@ -18,7 +18,7 @@ def arithmetic(x, y, out, f):
         a = x[i] * 2.0 + y[i]                 # Python floats are weak: stays bfloat16
         b = pf.bfloat16(f[i]) / x[i]
         out[i] = a - b if a > b else -(a // 1.0) + a % 2.0 + abs(b)
-        f[i] = pf.float32(a) + math.sqrt(abs(b))   # math on bfloat16 computes in float32
+        f[i] = pf.float32(a) + math.sqrt(pf.float32(abs(b)))   # in float32: math.sqrt of a bfloat16 rounds to one
 
 
 @pf.kernel
@@ -34,6 +34,8 @@ def test_types_and_native_instructions():
     ptx = arithmetic.inspect_ptx(SIG)
     for instruction in ("fma.rn.bf16", "setp.gt.bf16", "cvt.f32.bf16", "cvt.rn.bf16.f32"):
         assert instruction in ptx, instruction
+    typed = arithmetic.inspect_types(SIG)
+    assert "(math.sqrt((pf.float32((abs(b) : bfloat16)) : float32)) : float32)" in typed
     typed = numba_spelling.inspect_types("void(float32[::1], bfloat16[::1])")
     assert "(pf.bf16.bfloat16((x[i] : float32)) : bfloat16)" in typed
 

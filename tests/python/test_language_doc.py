@@ -113,7 +113,7 @@ class _FakeMemory:
 
     ptr = 0
 
-    def __init__(self, nbytes):
+    def __init__(self, nbytes, stream=0):
         self.nbytes = nbytes
 
 

@@ -106,7 +106,8 @@ def test_compute_sanitizer_names_the_python_line(tmp_path):
                          capture_output=True, text=True, env=env, timeout=300)
     report = run.stdout + run.stderr
     print(report)  # the lead quotes this line
-    assert "Invalid __global__ write of size 4 bytes" in report, report
+    # 4 bytes, or more where a launch-time specialisation vectorises the store
+    assert re.search(r"Invalid __global__ write of size (4|8|16) bytes", report), report
     # compute-sanitizer prints the line table's file name without its directory
     # (seen on the H200, 2026-11-28: "at write_past_the_end+0xb0 in oob_kernel.py:8").
     assert f" {script.name}:8" in report, report

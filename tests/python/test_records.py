@@ -103,7 +103,9 @@ def test_packed_fields_are_read_bytewise():
     ("a[0].y = 1.0", "the record has no field 'y'; its fields are x, n, v, ok", "4:5"),
     ("out[0] = a[0]['zz']", "no field 'zz'", "4:19"),
     ("a[0].x = a[1]", "cannot store Record(", "4:14"),
-    ("a[0].v = 1.0", "field 'v' is a nested array", "4:5"),
+    ("a[0].v = 1j", "cannot store complex into the array view float64[::1]", "4:14"),
+    ("a[0].v = a", "cannot store the array Record(", "4:14"),
+    ("a[0].v = a[1]", "into the array view float64[::1]", "4:14"),
     ("a[0] = out[0]", "a record element takes a record of the same dtype", "4:12"),
     ("out[0] = a[0][7]", "field position 7 is out of range", "4:19"),
     ("out[0] = a[0] * 2", "operator '*' is not defined for Record(", "4:14"),
@@ -253,6 +255,35 @@ def test_two_d_and_strided_record_arrays():
     assert (a[1::2]["x"] == 0).all()
 
 
+GRID = np.dtype([("id", "i4"), ("m", "i2", (2, 3))], align=True)
+
+
+@pf.kernel
+def nested_stores(a, src, g, row, b):
+    """A nested array field takes an array (copied in, broadcast) or a number (filled), as numba does."""
+    i = pf.grid(1)
+    if i < a.shape[0]:
+        a[i].v = src[i]            # an array's row into the field
+        if i == 0:
+            a[i]["v"] = 7.0        # a number fills it
+        g[i]["m"] = row            # (3,) broadcast over the (2, 3) field, int64 -> int16
+        b[i]["v"] = a[i]["v"]      # field to field
+
+
+@pytest.mark.gpu
+def test_nested_array_fields_take_arrays_and_numbers():
+    a, b = np.zeros(4, POINT), np.zeros(4, POINT)
+    src = np.arange(12, dtype=np.float32).reshape(4, 3)
+    g = np.zeros(4, GRID)
+    row = np.array([1, -2, 3])
+    nested_stores[1, 32](a, src, g, row, b)
+    expected = src.astype(np.float64)
+    expected[0] = 7.0
+    np.testing.assert_array_equal(a["v"], expected)
+    np.testing.assert_array_equal(b["v"], expected)
+    np.testing.assert_array_equal(g["m"], np.broadcast_to(row, (4, 2, 3)))
+
+
 @pytest.mark.gpu
 def test_whole_records_copy():
     src = np.zeros(5, POINT)
@@ -304,6 +335,8 @@ def test_from_dtype_spells_signatures():
     (record_argument, lambda P, K, f32, f64: (P, f64[::1])),
     (sum_over_records, lambda P, K, f32, f64: (P[::1], f32[::1])),
     (fields, lambda P, K, f32, f64: (P[:], f64[:])),
+    (nested_stores, lambda P, K, f32, f64: (P[::1], f32[:, ::1], pf.from_dtype(GRID)[::1],
+                                            pf.from_dtype(np.int64)[::1], P[::1])),
 ])
 def test_gpu_kernels_compile_here(kernel, types):
     """The GPU tests' kernels, compiled (and assembled by ptxas) without a GPU."""

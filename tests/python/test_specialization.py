@@ -272,14 +272,15 @@ def test_dispatcher_facts_and_the_coarsening_applied():
     types, values, _ = describe((fake((8,)), fake((1,), ptr=FAKE + 4096)), "ab")
     k = pf.kernel(grid_stride_sum)
     facts = k._launch_facts(types, values, (256, 1, 1), (9, 0))
-    assert facts == ((7, 7), True, 4)
-    assert k._compile(types, (9, 0), "typed", facts=facts).artifacts.coarsen == 1  # it has a loop
+    assert facts == ((7, 7), True, 1)  # launches do not coarsen (docs/performance.md)
+    asked = (facts[0], facts[1], 4)
+    assert k._compile(types, (9, 0), "typed", facts=asked).artifacts.coarsen == 1  # it has a loop
     s = pf.kernel(saxpy)
     args = (2.0, fake((8,)), fake((8,), ptr=FAKE + 4096), fake((8,), ptr=FAKE + 8192))
     types, values, _ = describe(args, "axyo")
-    assert s._launch_facts(types, values, (256, 1, 1), (9, 0)) == ((0, 7, 7, 7), True, 4)
+    assert s._launch_facts(types, values, (256, 1, 1), (9, 0)) == ((0, 7, 7, 7), True, 1)  # launches do not coarsen
     types, values, _ = describe((2.0, args[1], args[1], args[3]), "axyo")  # x passed twice
-    assert s._launch_facts(types, values, (128, 1, 1), (9, 0)) == ((0, 7, 7, 7), False, 4)
+    assert s._launch_facts(types, values, (128, 1, 1), (9, 0)) == ((0, 7, 7, 7), False, 1)
 
 
 @pytest.mark.parametrize("threads", [256, 98])
@@ -294,9 +295,10 @@ def test_the_python_paths_kernel_fits_the_fast_paths_key(threads, x_offset):
     facts = s._launch_facts(types, values, (threads, 1, 1), (9, 0))
     artifacts = s._compile(types, (9, 0), "typed", facts=facts).artifacts
     assert _core.fast_key_fits(_core.fast_key(*args, block=(threads, 1, 1)), artifacts)
-    if threads == 256:  # a coarsened kernel never serves a block it cannot divide
-        assert artifacts.coarsen == 4
-        assert not _core.fast_key_fits(_core.fast_key(*args, block=(98, 1, 1)), artifacts)
+    if threads == 256:  # a coarsened kernel (asked for: launches do not coarsen) never serves a block it cannot divide
+        coarse = s._compile(types, (9, 0), "typed", facts=(facts[0], facts[1], 4)).artifacts
+        assert coarse.coarsen == 4
+        assert not _core.fast_key_fits(_core.fast_key(*args, block=(98, 1, 1)), coarse)
     aliased = (2.0, args[1], args[1], args[3])  # nor a kernel for disjoint arrays overlapping ones
     assert not _core.fast_key_fits(_core.fast_key(*aliased, block=(threads, 1, 1)), artifacts)
 
@@ -401,7 +403,7 @@ def test_a_large_array_takes_the_bounded_kernel():
     if _on_cpu(copy):
         return
     [spelling] = copy.launch_specializations[("float32[::1]", "float32[::1]")]
-    assert spelling.startswith("x:aligned+bounded") and "coarsen 4" in spelling
+    assert spelling.startswith("x:aligned+bounded") and "coarsen" not in spelling  # launches do not coarsen
 
 
 # -- every corpus kernel compiles with every fact ----------------------------------------
@@ -447,7 +449,7 @@ def test_coarsened_threads_see_their_own_identity():
     if _on_cpu(ids):
         return
     [spelling] = ids.launch_specializations[("int64[:, ::1]", "int64[::1]")]
-    assert spelling.endswith("coarsen 4")
+    assert "coarsen" not in spelling  # launches do not coarsen (docs/performance.md)
 
 
 @pytest.mark.gpu
@@ -464,4 +466,4 @@ def test_coarsened_stencil_matches_numpy(rng, shape):
     if _on_cpu(k):
         return
     [spelling] = k.launch_specializations[("float32[:, ::1]", "float32[:, ::1]")]
-    assert spelling.endswith("coarsen 4") and ("aligned" in spelling) == (shape[1] % 4 == 0)
+    assert "coarsen" not in spelling and ("aligned" in spelling) == (shape[1] % 4 == 0)
