@@ -37,6 +37,7 @@
 #include <pybind11/stl.h>
 #include <structmember.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -73,6 +74,18 @@ struct Registry {
 Registry &registry() {
   static Registry *r = new Registry;
   return *r;
+}
+
+/// The default target is the CPU (PTXFORGE_TARGET=cpu, or set by the package).
+std::atomic<bool> gDefaultCpu{false};
+
+/// The last byte of a key for the CPU target.
+constexpr char kCpuByte = static_cast<char>(0xff);
+
+/// The last byte of a key: the device, or kCpuByte for the CPU target.
+char targetByte(int mode) {
+  const bool cpu = mode == 2 || (mode == 0 && gDefaultCpu.load(std::memory_order_relaxed));
+  return cpu ? kCpuByte : static_cast<char>(runtime::currentDevice());
 }
 
 enum Name { kPfUnused, kData, kPtr, kShape, kStrides, kDtype };
@@ -129,14 +142,15 @@ struct Packed {
       spans[narrays] = {0, lo, hi};
     ++narrays;
   }
-  /// The key's end: disjointness, the coarsening the block allows, the device.
-  bool finish(int coarsen) {
+  /// The key's end: disjointness, the coarsening the block allows, the
+  /// device (or kCpuByte: targetByte).
+  bool finish(int coarsen, char target) {
     if (keyLen + 3 > kMaxKey)
       return false;
     const bool apart = narrays <= kMaxArrays && compiler::disjoint(spans, narrays);
     key[keyLen++] = apart ? 'd' : 'o';
     key[keyLen++] = static_cast<char>(coarsen);
-    key[keyLen++] = static_cast<char>(runtime::currentDevice());
+    key[keyLen++] = target;
     return true;
   }
 
@@ -439,7 +453,8 @@ int convertCells(const Conversion &c, const std::uint64_t *in, std::uint64_t *ou
 /// One loaded function per key, for one kernel.
 class FastTable {
 public:
-  explicit FastTable(py::object miss) : miss_(std::move(miss)) {}
+  /// `mode`: 0 launches on the default target, 1 on the GPU, 2 on the CPU.
+  FastTable(py::object miss, int mode) : miss_(std::move(miss)), mode_(mode) {}
 
   /// Remembers `kernel` for `key`: as it is when the key describes the
   /// kernel's parameter types exactly, or with the conversions that turn the
@@ -466,6 +481,10 @@ public:
   /// launch facts the key spells lack one the kernel was specialised for (a
   /// launch that knows more may run a kernel that assumed less).
   static bool planFor(const std::string &key, const compiler::KernelArtifacts &a, std::vector<Conversion> &plan) {
+    const bool cpu = a.cpu != nullptr; // its arrays in host memory ('H'), its key's last byte kCpuByte
+    if (key.empty() || (key.back() == kCpuByte) != cpu)
+      return false;
+    const char array = cpu ? 'H' : 'A';
     const std::vector<const frontend::Type *> &params = a.params;
     std::size_t at = 0;
     int cellsOut = 0;
@@ -477,7 +496,7 @@ public:
       Conversion c;
       char k = key[at];
       if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t); s && !frontend::isa<frontend::RecordType>(t)) {
-        if (k == 'A')
+        if (k == 'A' || k == 'H')
           return false;
         if ((facts & compiler::LaunchFacts::Bounded) && k != 'j')
           return false;
@@ -510,7 +529,7 @@ public:
         continue;
       }
       auto *arr = frontend::dyn_cast<frontend::ArrayType>(t);
-      if (!arr || frontend::isa<frontend::RecordType>(arr->dtype) || at + 5 > key.size() || k != 'A' ||
+      if (!arr || frontend::isa<frontend::RecordType>(arr->dtype) || at + 5 > key.size() || k != array ||
           key[at + 1] != dtypeCodeOf(arr->dtype) || key[at + 2] != arr->ndim)
         return false;
       const char layout = key[at + 3];
@@ -541,9 +560,13 @@ public:
 
   /// True when `key` spells exactly these types and the launch facts the
   /// kernel was specialised for (its LaunchFacts), so that the kernel is
-  /// right for every launch with this key.
+  /// right for every launch with this key: arrays in device memory ('A') for
+  /// the GPU, in host memory ('H') for the CPU. The CPU target compiles the
+  /// general kernel, right whatever facts the key records.
   static bool describes(const std::string &key, const compiler::KernelArtifacts &a) {
     const std::vector<const frontend::Type *> &params = a.params;
+    const bool cpu = a.cpu != nullptr;
+    const char array = cpu ? 'H' : 'A';
     std::size_t at = 0;
     for (std::size_t i = 0; i < params.size(); ++i) {
       const frontend::Type *t = params[i];
@@ -554,21 +577,26 @@ public:
         char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : 'c';
         if (want == 'i' && (facts & compiler::LaunchFacts::Bounded))
           want = 'j';
-        if (key[at++] != want)
+        const char got = key[at++];
+        if (got != want && !(cpu && want == 'i' && got == 'j'))
           return false;
         continue;
       }
       auto *arr = frontend::dyn_cast<frontend::ArrayType>(t);
       if (arr && frontend::isa<frontend::RecordType>(arr->dtype))
         return false; // record arrays have no dtype code: the Python path serves them
-      if (!arr || at + 5 > key.size() || key[at] != 'A' || key[at + 1] != dtypeCodeOf(arr->dtype) ||
+      if (!arr || at + 5 > key.size() || key[at] != array || key[at + 1] != dtypeCodeOf(arr->dtype) ||
           key[at + 2] != arr->ndim ||
           key[at + 3] != (arr->layout == frontend::Layout::C ? 'C' : arr->layout == frontend::Layout::F ? 'F' : 'A') ||
-          static_cast<std::uint8_t>(key[at + 4]) != facts)
+          (!cpu && static_cast<std::uint8_t>(key[at + 4]) != facts))
         return false;
       at += 5;
     }
-    if (at + 3 != key.size() || key[at] != (a.facts.disjoint ? 'd' : 'o'))
+    if (at + 3 != key.size())
+      return false;
+    if (cpu)
+      return key[at + 2] == kCpuByte;
+    if (key[at] != (a.facts.disjoint ? 'd' : 'o') || key[at + 2] == kCpuByte)
       return false;
     return a.coarsen <= 1 || key[at + 1] == a.coarsen;
   }
@@ -601,6 +629,7 @@ public:
 
   std::size_t size() const { return entries_.size(); }
   const py::object &miss() const { return miss_; }
+  int mode() const { return mode_; }
 
   /// The bound launch remembered for a configuration equal to `config`, or null.
   PyObject *findConfig(PyObject *config) const {
@@ -641,6 +670,7 @@ private:
   std::vector<std::pair<py::object, py::object>> configs_;
   std::vector<Entry> entries_;
   py::object miss_;
+  int mode_;
 };
 
 /// kernel[grid, block, stream, shared]: a configuration bound to a kernel.
@@ -658,7 +688,7 @@ public:
     const Py_ssize_t n = PyTuple_GET_SIZE(args.ptr());
     for (Py_ssize_t i = 0; i < n && understood; ++i)
       understood = packOne(p, PyTuple_GET_ITEM(args.ptr(), i));
-    if (understood && p.finish(coarsen_)) {
+    if (understood && p.finish(coarsen_, targetByte(table_->mode()))) {
       if (const FastTable::Entry *e = table_->find(p.key, p.keyLen)) {
         const LoadedKernel *k = e->kernel.get();
         std::uint64_t converted[kMaxCells];
@@ -674,6 +704,10 @@ public:
         void *params[kMaxCells];
         for (int i = 0; i < ncells; ++i)
           params[i] = &cells[i];
+        if (k->artifacts->cpu) {
+          launchCpu(*k->artifacts->cpu, grid_, block_, shared_, params);
+          return py::none();
+        }
         runtime::LaunchConfig cfg;
         std::memcpy(cfg.grid, grid_.data(), sizeof cfg.grid);
         std::memcpy(cfg.block, block_.data(), sizeof cfg.block);
@@ -717,7 +751,7 @@ py::object keyOf(const py::args &args, const py::kwargs &kwargs) {
   for (py::handle a : args)
     if (!packOne(p, a.ptr()))
       return py::none();
-  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2])))
+  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2]), targetByte(0)))
     return py::none();
   return py::bytes(p.key, p.keyLen);
 }
@@ -732,7 +766,7 @@ void setRef(PyObject *&slot, py::handle value) {
 
 void defineFastLaunch(py::module_ &m) {
   py::class_<FastTable, std::shared_ptr<FastTable>>(m, "FastTable")
-      .def(py::init<py::object>(), py::arg("miss"))
+      .def(py::init<py::object, int>(), py::arg("miss"), py::arg("mode") = 0)
       .def("insert", &FastTable::insert, py::arg("key"), py::arg("kernel"))
       .def("__len__", &FastTable::size)
       .def("remember_config", &FastTable::rememberConfig, py::arg("config"), py::arg("bound"))
@@ -764,6 +798,9 @@ void defineFastLaunch(py::module_ &m) {
     return self.attr("_configure")(config);
   });
   m.attr("dispatcher_getitem") = py::reinterpret_steal<py::object>(PyInstanceMethod_New(getitem.ptr()));
+  m.def("fast_key", &keyOf, "The fast path's key for these launch arguments, or None.");
+  m.def("set_default_target", [](bool cpu) { gDefaultCpu = cpu; },
+        "Tells the fast path whether kernels without a target of their own run on the CPU.");
   m.def(
       "fast_key_fits",
       [](py::bytes key, const std::shared_ptr<compiler::KernelArtifacts> &a) {
