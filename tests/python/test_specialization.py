@@ -7,6 +7,8 @@ The tests without the ``gpu`` marker need no GPU: device arrays there wrap made-
 addresses and nothing is dereferenced.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -68,6 +70,67 @@ def test_grid_stride_sum_unrolls_only_with_bounded_extents():
     remainder, unrolled = loop_bodies(fast)
     assert unrolled.count("ld.global.f32") == 4
     assert "shr.s64" not in remainder + unrolled
+
+
+TPB = 256
+
+
+def softmax(x, out):
+    """bench/_suite_kernels.py's softmax: three loops of an int32 counter over a row."""
+    buf = pf.shared.array(TPB, pf.float32)
+    row = pf.blockIdx.x
+    tid = pf.threadIdx.x
+    n = x.shape[1]
+    m = pf.float32(-math.inf)
+    j = tid
+    while j < n:
+        m = max(m, x[row, j])
+        j += TPB
+    buf[tid] = m
+    pf.syncthreads()
+    s = TPB // 2
+    while s > 0:
+        if tid < s:
+            buf[tid] = max(buf[tid], buf[tid + s])
+        pf.syncthreads()
+        s //= 2
+    m = buf[0]
+    pf.syncthreads()
+    total = pf.float32(0)
+    j = tid
+    while j < n:
+        total += math.exp(x[row, j] - m)
+        j += TPB
+    buf[tid] = total
+    pf.syncthreads()
+    s = TPB // 2
+    while s > 0:
+        if tid < s:
+            buf[tid] += buf[tid + s]
+        pf.syncthreads()
+        s //= 2
+    scale = pf.float32(1) / buf[0]
+    j = tid
+    while j < n:
+        out[row, j] = math.exp(x[row, j] - m) * scale
+        j += TPB
+
+
+SOFTMAX_SIG = "void(float32[:, ::1], float32[:, ::1])"
+
+
+def test_row_loops_of_an_int32_counter_unroll_below_small_extents():
+    # `j += TPB` on an int32 may wrap in general: one load per trip, and the wrap of x[row, j].
+    general, _ = pf.compile_ptx(softmax, SOFTMAX_SIG)
+    rows = [b for b in loop_bodies(general) if "ld.global" in b]
+    assert len(rows) == 3 and all(b.count("ld.global.f32") == 1 for b in rows)
+    # Below 2^30 it cannot (GuardedNoWrap): each row loop is a remainder loop and a loop
+    # with four loads (nvcc's shape), no wrap, no 32-bit masks.
+    fast, _ = pf.compile_ptx(softmax, SOFTMAX_SIG, launch_facts="aligned,small,disjoint")
+    rows = [b for b in loop_bodies(fast) if "ld.global" in b]
+    assert [b.count("ld.global.nc.f32") for b in rows] == [1, 4] * 3
+    assert [b.count("st.global.f32") for b in rows] == [0, 0, 0, 0, 1, 4]
+    assert not any("shr.s64" in b or "and.b64" in b for b in rows)
 
 
 def test_disjoint_read_only_arrays_use_the_read_only_cache():
@@ -353,6 +416,24 @@ def test_specialised_and_general_saxpy_agree_bit_for_bit(rng, n, threads):
     np.testing.assert_array_equal(general.copy_to_host()[:n], aligned.copy_to_host()[:n])
     keys = sum(len(v) for v in saxpy_kernel.launch_specializations.values())
     assert keys == 0 if _on_cpu(saxpy_kernel) else keys >= 2
+
+
+softmax_kernel = pf.kernel(softmax)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("cols", [1, 255, 256, 257, 1000, 1024, 4099])
+def test_unrolled_row_loops_match_numpy(rng, cols):
+    # The unrolled row loops' remainders: rows shorter than the block, not a multiple of
+    # it or of four times it; contiguous rows, and a view whose rows start 4 bytes in.
+    wide = rng.standard_normal((7, cols + 1)).astype(np.float32)
+    dwide = pf.to_device(wide)
+    for host, dev in ((np.ascontiguousarray(wide[:, :cols]), None), (wide[:, 1:], dwide[:, 1:])):
+        dev = pf.to_device(host) if dev is None else dev
+        out = pf.device_array((7, cols), np.float32)
+        softmax_kernel[7, TPB](dev, out)
+        e = np.exp(host.astype(np.float64) - host.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(out.copy_to_host(), e / e.sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.gpu
