@@ -38,6 +38,7 @@
 #include <structmember.h>
 
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -436,8 +437,17 @@ int convertCells(const Conversion &c, const std::uint64_t *in, std::uint64_t *ou
   return c.in;
 }
 
+/// A launch configuration as kernel[...] parsed it (Dispatcher._configure).
+struct LaunchShape {
+  std::array<unsigned, 3> grid{1, 1, 1}, block{1, 1, 1};
+  std::uintptr_t stream = 0;
+  unsigned shared = 0;
+  py::object streamObject; ///< as given: its producer's stream is read from it on a miss
+  int coarsen = 1;         ///< the coarsening this block allows (compiler::coarsenFor)
+};
+
 /// One loaded function per key, for one kernel.
-class FastTable {
+class FastTable : public std::enable_shared_from_this<FastTable> {
 public:
   explicit FastTable(py::object miss) : miss_(std::move(miss)) {}
 
@@ -525,7 +535,11 @@ public:
         if ((known & facts) != facts)
           return false;
         c.kind = Conversion::Copy;
-      } else if (want == 'A' && facts == 0) {
+      } else if (want == 'A' && (facts & compiler::LaunchFacts::Aligned) == 0 && (known & facts) == facts) {
+        // A C or F array passed as A keeps its span, so its size facts hold
+        // as the key spells them; alignment as A also asks every stride to
+        // be a multiple of 16, which the key does not tell: such a kernel
+        // stays on the Python path.
         c.kind = Conversion::ArrayStrides;
       } else {
         return false;
@@ -602,21 +616,23 @@ public:
   std::size_t size() const { return entries_.size(); }
   const py::object &miss() const { return miss_; }
 
-  /// The bound launch remembered for a configuration equal to `config`, or null.
-  PyObject *findConfig(PyObject *config) const {
-    for (const auto &[c, bound] : configs_)
+  /// The shape remembered for a configuration equal to `config`, or null.
+  const LaunchShape *findConfig(PyObject *config) const {
+    for (const auto &[c, shape] : configs_)
       if (c.ptr() == config)
-        return bound.ptr();
-    for (const auto &[c, bound] : configs_)
+        return &shape;
+    for (const auto &[c, shape] : configs_)
       if (sameConfig(c.ptr(), config))
-        return bound.ptr();
+        return &shape;
     return nullptr;
   }
 
-  void rememberConfig(py::object config, py::object bound) {
+  /// Remembers the shape of `config`. The shape holds no reference to the
+  /// kernel or to this table, so the table never keeps itself alive.
+  void rememberConfig(py::object config, const LaunchShape &shape) {
     if (configs_.size() >= kMaxConfigs)
       configs_.clear();
-    configs_.emplace_back(std::move(config), std::move(bound));
+    configs_.emplace_back(std::move(config), shape);
   }
 
   /// Equal launch configurations, exactly: ints equal as ints (never a float
@@ -638,74 +654,223 @@ public:
 
 private:
   static constexpr std::size_t kMaxConfigs = 64;
-  std::vector<std::pair<py::object, py::object>> configs_;
+  std::vector<std::pair<py::object, LaunchShape>> configs_;
   std::vector<Entry> entries_;
   py::object miss_;
 };
 
-/// kernel[grid, block, stream, shared]: a configuration bound to a kernel.
-class BoundLaunch {
-public:
-  BoundLaunch(std::shared_ptr<FastTable> table, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
-              std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner)
-      : table_(std::move(table)), grid_(grid), block_(block), stream_(stream), shared_(shared),
-        streamObject_(std::move(streamObject)), owner_(std::move(owner)),
-        coarsen_(compiler::coarsenFor(block[0], block[1], block[2])) {}
-
-  py::object call(const py::args &args) {
-    Packed p;
-    bool understood = true;
-    const Py_ssize_t n = PyTuple_GET_SIZE(args.ptr());
-    for (Py_ssize_t i = 0; i < n && understood; ++i)
-      understood = packOne(p, PyTuple_GET_ITEM(args.ptr(), i));
-    if (understood && p.finish(coarsen_)) {
-      if (const FastTable::Entry *e = table_->find(p.key, p.keyLen)) {
-        const LoadedKernel *k = e->kernel.get();
-        std::uint64_t converted[kMaxCells];
-        std::uint64_t *cells = p.cells;
-        int ncells = p.ncells;
-        if (!e->plan.empty()) { // a declared signature: the arguments converted to its parameters
-          int read = 0;
-          ncells = 0;
-          for (const Conversion &c : e->plan)
-            read += convertCells(c, p.cells + read, converted, ncells);
-          cells = converted;
-        }
-        void *params[kMaxCells];
-        for (int i = 0; i < ncells; ++i)
-          params[i] = &cells[i];
-        runtime::LaunchConfig cfg;
-        std::memcpy(cfg.grid, grid_.data(), sizeof cfg.grid);
-        std::memcpy(cfg.block, block_.data(), sizeof cfg.block);
-        cfg.block[0] /= k->coarsen; // the key says the block allows it
-        cfg.sharedBytes = shared_;
-        cfg.stream = reinterpret_cast<void *>(stream_);
-        // Producers working on a stream of their own are waited for, on the device.
-        for (std::uintptr_t producer : {p.cupyStream, p.torchStream})
-          if (producer > 2 && producer != stream_)
-            runtime::streamWaitStream(cfg.stream, reinterpret_cast<void *>(producer));
-        runtime::launch(k->function, cfg, params);
-        return py::none();
-      }
-    }
-    py::object key = understood ? py::object(py::bytes(p.key, p.keyLen)) : py::object(py::none());
-    return table_->miss()(grid_, block_, streamObject_, shared_, args, key);
-  }
-
-  const std::array<unsigned, 3> &grid() const { return grid_; }
-  const std::array<unsigned, 3> &block() const { return block_; }
-  unsigned shared() const { return shared_; }
-  const py::object &streamObject() const { return streamObject_; }
-
-private:
-  std::shared_ptr<FastTable> table_;
-  std::array<unsigned, 3> grid_, block_;
-  std::uintptr_t stream_;
-  unsigned shared_;
-  py::object streamObject_;
-  py::object owner_; ///< the kernel, kept alive by a configuration handed to the user (None in the table)
-  int coarsen_;      ///< the coarsening this block allows (compiler::coarsenFor)
+/// kernel[grid, block, stream, shared]: a configuration bound to a kernel,
+/// as a plain CPython object whose call is a vectorcall: the arguments
+/// arrive as a C array, with no tuple, no bound method and no pybind11
+/// argument conversion between Python's call and the packing (measured under
+/// the fake driver, bench/launch_host_path.py: 365 ns a launch through a
+/// pybind11 __call__, XXX ns this way). Made afresh by every kernel[...]
+/// (one allocation); it keeps its kernel alive, the table's remembered
+/// shapes do not.
+struct BoundLaunchData {
+  std::shared_ptr<FastTable> table;
+  LaunchShape shape;
+  py::object owner; ///< the kernel
 };
+
+struct BoundLaunchObject {
+  PyObject_HEAD
+  vectorcallfunc vectorcall;
+  alignas(BoundLaunchData) unsigned char storage[sizeof(BoundLaunchData)];
+  BoundLaunchData &data() { return *std::launder(reinterpret_cast<BoundLaunchData *>(storage)); }
+};
+
+PyTypeObject gBoundLaunchType{PyVarObject_HEAD_INIT(nullptr, 0)};
+
+/// The C++ exception of a failed launch, handed to a pybind11 function
+/// that rethrows it, so that pybind11's translators (runtime errors ->
+/// ptxforge's exception types) apply as on every other call.
+PyObject *raiseTranslated(std::exception_ptr error) {
+  static PyObject *rethrow = py::cpp_function([](py::capsule c) {
+    std::rethrow_exception(*static_cast<std::exception_ptr *>(c.get_pointer()));
+  }).release().ptr();
+  py::capsule holder(&error, "ptxforge.exception");
+  PyObject *result = PyObject_CallOneArg(rethrow, holder.ptr());
+  Py_XDECREF(result);
+  if (!PyErr_Occurred())
+    PyErr_SetString(PyExc_RuntimeError, "a launch failed with an unknown C++ exception");
+  return nullptr;
+}
+
+/// The miss: the dispatcher's Python path, which may add the key.
+PyObject *launchMiss(BoundLaunchData &b, PyObject *const *args, Py_ssize_t n, const Packed *p) {
+  PyObject *tuple = PyTuple_New(n);
+  if (!tuple)
+    return nullptr;
+  for (Py_ssize_t i = 0; i < n; ++i)
+    PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
+  try {
+    py::object key = p ? py::object(py::bytes(p->key, p->keyLen)) : py::object(py::none());
+    const auto &g = b.shape.grid, &k = b.shape.block;
+    py::object result = b.table->miss()(py::make_tuple(g[0], g[1], g[2]), py::make_tuple(k[0], k[1], k[2]),
+                                        b.shape.streamObject, b.shape.shared,
+                                        py::reinterpret_steal<py::tuple>(tuple), key);
+    return result.release().ptr();
+  } catch (py::error_already_set &e) {
+    e.restore();
+    return nullptr;
+  } catch (...) {
+    return raiseTranslated(std::current_exception());
+  }
+}
+
+PyObject *boundLaunchCall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
+  const Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+  if (kwnames && PyTuple_GET_SIZE(kwnames)) {
+    PyErr_SetString(PyExc_TypeError, "a kernel launch takes positional arguments only: kernel[blocks, threads](a, b, ...)");
+    return nullptr;
+  }
+  Packed p;
+  bool understood = true;
+  for (Py_ssize_t i = 0; i < n && understood; ++i)
+    understood = packOne(p, args[i]);
+  if (!understood || !p.finish(b.shape.coarsen))
+    return launchMiss(b, args, n, understood ? &p : nullptr);
+  const FastTable::Entry *e = b.table->find(p.key, p.keyLen);
+  if (!e)
+    return launchMiss(b, args, n, &p);
+  const LoadedKernel *k = e->kernel.get();
+  std::uint64_t converted[kMaxCells];
+  std::uint64_t *cells = p.cells;
+  int ncells = p.ncells;
+  if (!e->plan.empty()) { // a declared signature: the arguments converted to its parameters
+    int read = 0;
+    ncells = 0;
+    for (const Conversion &c : e->plan)
+      read += convertCells(c, p.cells + read, converted, ncells);
+    cells = converted;
+  }
+  void *params[kMaxCells];
+  for (int i = 0; i < ncells; ++i)
+    params[i] = &cells[i];
+  runtime::LaunchConfig cfg;
+  std::memcpy(cfg.grid, b.shape.grid.data(), sizeof cfg.grid);
+  std::memcpy(cfg.block, b.shape.block.data(), sizeof cfg.block);
+  cfg.block[0] /= k->coarsen; // the key says the block allows it
+  cfg.sharedBytes = b.shape.shared;
+  cfg.stream = reinterpret_cast<void *>(b.shape.stream);
+  try {
+    // Producers working on a stream of their own are waited for, on the device.
+    for (std::uintptr_t producer : {p.cupyStream, p.torchStream})
+      if (producer > 2 && producer != b.shape.stream)
+        runtime::streamWaitStream(cfg.stream, reinterpret_cast<void *>(producer));
+    runtime::launch(k->function, cfg, params);
+  } catch (...) {
+    return raiseTranslated(std::current_exception());
+  }
+  Py_RETURN_NONE;
+}
+
+PyObject *newBoundLaunch(std::shared_ptr<FastTable> table, const LaunchShape &shape, py::object owner) {
+  auto *obj = PyObject_GC_New(BoundLaunchObject, &gBoundLaunchType);
+  if (!obj)
+    throw py::error_already_set();
+  obj->vectorcall = boundLaunchCall;
+  new (obj->storage) BoundLaunchData{std::move(table), shape, std::move(owner)};
+  PyObject_GC_Track(obj);
+  return reinterpret_cast<PyObject *>(obj);
+}
+
+BoundLaunchData &boundData(py::handle h) {
+  if (!PyObject_TypeCheck(h.ptr(), &gBoundLaunchType))
+    throw py::type_error("expected a _core.BoundLaunch");
+  return reinterpret_cast<BoundLaunchObject *>(h.ptr())->data();
+}
+
+int boundTraverse(PyObject *self, visitproc visit, void *arg) {
+  BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
+  Py_VISIT(b.owner.ptr());
+  Py_VISIT(b.shape.streamObject.ptr());
+  return 0;
+}
+
+int boundClear(PyObject *self) {
+  BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
+  py::object owner = std::move(b.owner), stream = std::move(b.shape.streamObject);
+  b.owner = py::none();
+  b.shape.streamObject = py::none();
+  return 0;
+}
+
+void boundDealloc(PyObject *self) {
+  PyObject_GC_UnTrack(self);
+  reinterpret_cast<BoundLaunchObject *>(self)->data().~BoundLaunchData();
+  PyObject_GC_Del(self);
+}
+
+PyObject *boundGrid(PyObject *self, void *) {
+  const auto &g = reinterpret_cast<BoundLaunchObject *>(self)->data().shape.grid;
+  return Py_BuildValue("(III)", g[0], g[1], g[2]);
+}
+PyObject *boundBlock(PyObject *self, void *) {
+  const auto &g = reinterpret_cast<BoundLaunchObject *>(self)->data().shape.block;
+  return Py_BuildValue("(III)", g[0], g[1], g[2]);
+}
+PyObject *boundStream(PyObject *self, void *) {
+  return Py_NewRef(reinterpret_cast<BoundLaunchObject *>(self)->data().shape.streamObject.ptr());
+}
+PyObject *boundShared(PyObject *self, void *) {
+  return PyLong_FromUnsignedLong(reinterpret_cast<BoundLaunchObject *>(self)->data().shape.shared);
+}
+
+PyGetSetDef gBoundGetSet[] = {
+    {"griddim", boundGrid, nullptr, "The grid, as (x, y, z).", nullptr},
+    {"blockdim", boundBlock, nullptr, "The block, as (x, y, z).", nullptr},
+    {"stream", boundStream, nullptr, "The stream, as given.", nullptr},
+    {"sharedmem", boundShared, nullptr, "Dynamic shared memory in bytes.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+void readyBoundLaunchType() {
+  PyTypeObject &t = gBoundLaunchType;
+  t.tp_name = "ptxforge._core.BoundLaunch";
+  t.tp_doc = "kernel[blocks, threads, stream, shared_bytes]: a launch configuration; calling it launches.";
+  t.tp_basicsize = sizeof(BoundLaunchObject);
+  t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL;
+  t.tp_vectorcall_offset = offsetof(BoundLaunchObject, vectorcall);
+  t.tp_call = PyVectorcall_Call;
+  t.tp_traverse = boundTraverse;
+  t.tp_clear = boundClear;
+  t.tp_dealloc = boundDealloc;
+  t.tp_getset = gBoundGetSet;
+  if (PyType_Ready(&t) < 0)
+    throw py::error_already_set();
+}
+
+/// Dispatcher.__getitem__: a configuration seen before is answered here;
+/// others go to Dispatcher._configure, which parses, checks and remembers.
+/// A method descriptor (of `object`, so that any class may hold it), which
+/// Python's subscript calls directly, with no bound method made.
+PyObject *dispatcherGetitem(PyObject *self, PyObject *config) {
+  static PyObject *fastName = PyUnicode_InternFromString("_fast");
+  static PyObject *configureName = PyUnicode_InternFromString("_configure");
+  PyObject *table = PyObject_GetAttr(self, fastName);
+  if (!table)
+    return nullptr;
+  py::object owned = py::reinterpret_steal<py::object>(table);
+  if (table != Py_None) {
+    try {
+      FastTable &t = py::cast<FastTable &>(owned);
+      if (const LaunchShape *shape = t.findConfig(config))
+        return newBoundLaunch(t.shared_from_this(), *shape, py::reinterpret_borrow<py::object>(self));
+    } catch (py::error_already_set &e) {
+      e.restore();
+      return nullptr;
+    } catch (...) {
+      return raiseTranslated(std::current_exception());
+    }
+  }
+  return PyObject_CallMethodOneArg(self, configureName, config);
+}
+
+PyMethodDef gGetitemDef = {"__getitem__", reinterpret_cast<PyCFunction>(dispatcherGetitem), METH_O,
+                           "kernel[blocks, threads, stream, shared_bytes]: the launch configuration to call."};
 
 /// The key `args` would have in a launch with blocks of `block` threads, or
 /// None where the fast path cannot take them.
@@ -735,35 +900,22 @@ void defineFastLaunch(py::module_ &m) {
       .def(py::init<py::object>(), py::arg("miss"))
       .def("insert", &FastTable::insert, py::arg("key"), py::arg("kernel"))
       .def("__len__", &FastTable::size)
-      .def("remember_config", &FastTable::rememberConfig, py::arg("config"), py::arg("bound"))
+      .def("remember_config",
+           [](FastTable &t, py::object config, py::handle bound) { t.rememberConfig(std::move(config), boundData(bound).shape); },
+           py::arg("config"), py::arg("bound"))
       .def("bind",
            [](std::shared_ptr<FastTable> t, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
               std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner) {
-             return BoundLaunch(std::move(t), grid, block, stream, shared, std::move(streamObject), std::move(owner));
+             LaunchShape shape{grid, block, stream, shared, std::move(streamObject),
+                               compiler::coarsenFor(block[0], block[1], block[2])};
+             return py::reinterpret_steal<py::object>(newBoundLaunch(std::move(t), shape, std::move(owner)));
            },
            py::arg("grid"), py::arg("block"), py::arg("stream"), py::arg("shared"), py::arg("stream_object"),
            py::arg("owner") = py::none());
-  py::class_<BoundLaunch>(m, "BoundLaunch")
-      .def("__call__", &BoundLaunch::call)
-      .def_property_readonly("griddim", [](const BoundLaunch &b) { return py::make_tuple(b.grid()[0], b.grid()[1], b.grid()[2]); })
-      .def_property_readonly("blockdim",
-                             [](const BoundLaunch &b) { return py::make_tuple(b.block()[0], b.block()[1], b.block()[2]); })
-      .def_property_readonly("stream", &BoundLaunch::streamObject)
-      .def_property_readonly("sharedmem", &BoundLaunch::shared);
-  // Dispatcher.__getitem__: a configuration seen before is answered here;
-  // others go to Dispatcher._configure, which parses, checks and remembers.
-  py::cpp_function getitem([](py::handle self, py::handle config) -> py::object {
-    static PyObject *fastName = PyUnicode_InternFromString("_fast");
-    PyObject *table = PyObject_GetAttr(self.ptr(), fastName);
-    if (!table)
-      throw py::error_already_set();
-    py::object owned = py::reinterpret_steal<py::object>(table);
-    if (table != Py_None)
-      if (PyObject *bound = py::cast<FastTable &>(owned).findConfig(config.ptr()))
-        return py::reinterpret_borrow<py::object>(bound);
-    return self.attr("_configure")(config);
-  });
-  m.attr("dispatcher_getitem") = py::reinterpret_steal<py::object>(PyInstanceMethod_New(getitem.ptr()));
+  readyBoundLaunchType();
+  m.add_object("BoundLaunch", py::handle(reinterpret_cast<PyObject *>(&gBoundLaunchType)).inc_ref());
+  m.attr("dispatcher_getitem") =
+      py::reinterpret_steal<py::object>(PyDescr_NewMethod(&PyBaseObject_Type, &gGetitemDef));
   m.def(
       "fast_key_fits",
       [](py::bytes key, const std::shared_ptr<compiler::KernelArtifacts> &a) {

@@ -412,7 +412,9 @@ _registered: set = set()
 
 def register_interop_types():
     """Tells the C++ fast path about our device arrays and, once imported, CuPy's
-    and torch's array types, which it then reads without the Python path."""
+    and torch's array types, which it then reads without the Python path. True when
+    it told it something new (a key computed before may now be computed)."""
+    before = len(_registered)
     if "self" not in _registered:
         _core.fast_register(device_array_type=_devicearray().DeviceNDArray, dtype_code=_devicearray().dtype_code)
         _registered.add("self")
@@ -430,3 +432,4 @@ def register_interop_types():
             _core.fast_register(torch_type=torch.Tensor, torch_stream=getattr(c, "_cuda_getCurrentRawStream", None),
                                 torch_to_dlpack=getattr(c, "_to_dlpack", None))
             _registered.add("torch")
+    return len(_registered) != before

@@ -5,6 +5,9 @@ configurations remembered exactly, stream handles of peers.
 Device arrays here wrap made-up addresses; nothing is dereferenced.
 """
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -138,14 +141,40 @@ def test_launch_configurations_are_remembered_exactly():
     def k(x):
         pass
 
-    b = k[4, (32, 2)]  # the first is made (and keeps k alive); later ones are the remembered one
-    assert k[4, (32, 2)] is k[4, (32, 2)] is not b
-    assert (b.griddim, b.blockdim, b.sharedmem) == ((4, 1, 1), (32, 2, 1), 0)
+    b = k[4, (32, 2)]  # the first is parsed in Python; later ones are answered in C++
+    for c in (b, k[4, (32, 2)], k[4, (32, 2)]):
+        assert type(c) is _core.BoundLaunch
+        assert (c.griddim, c.blockdim, c.sharedmem, c.stream) == ((4, 1, 1), (32, 2, 1), 0, 0)
+    assert k[(4,), 32].blockdim == (32, 1, 1) and k[4, 32, 0, 16].sharedmem == 16
     with pytest.raises(TypeError, match="the grid must be an int"):
         k[4.0, (32, 2)]
     with pytest.raises(TypeError, match="the block must be an int"):
         k[4, (32.0, 2)]
     assert k[np.int64(4), 64].griddim == (4, 1, 1)
+
+
+def test_launch_configurations_keep_their_kernel_alive_and_no_longer():
+    def make():
+        @pf.kernel
+        def k(x):
+            pass
+
+        k[1, 32]  # remembered: the next k[1, 32] is answered in C++
+        return k[1, 32], weakref.ref(k)
+
+    launch, ref = make()
+    gc.collect()
+    assert ref() is not None and ref().__name__ == "k"  # a launch missing later needs its kernel
+    del launch
+    gc.collect()
+    assert ref() is None  # the table's remembered configurations do not keep it
+    launch, ref = make()
+    ref().launch = launch  # a cycle through the configuration is collected
+    del launch
+    gc.collect()
+    assert ref() is None
+    with pytest.raises(TypeError, match="positional arguments only"):
+        make()[0](x=1)
 
 
 def test_stream_handles_of_streams_and_peers():

@@ -1,0 +1,210 @@
+"""The launch path on the host, end to end, with no GPU: each test runs a script in a
+process whose libcuda.so.1 is the fake driver (tests/fakecuda/FakeCuda.cpp), which
+records every cuLaunchKernel (grid, block, shared bytes, stream, parameters) and
+runs nothing. So the C++ fast path (python/bindings/FastLaunch.cpp) is checked
+against the Python path it stands in for: the same parameters, the same errors,
+and taken when it should be.
+"""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import ptxforge
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def fake_driver_dir():
+    beside = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(ptxforge.__file__)))),
+                          "fakecuda")
+    for folder in [os.environ.get("PTXFORGE_FAKECUDA", ""), beside, *sorted(glob.glob(os.path.join(ROOT, "build", "*",
+                                                                                                  "fakecuda")))]:
+        if folder and os.path.exists(os.path.join(folder, "libcuda.so.1")):
+            return folder
+    return None
+
+
+FAKE = fake_driver_dir()
+pytestmark = pytest.mark.skipif(FAKE is None, reason="no fake driver built (build/<dir>/fakecuda/libcuda.so.1)")
+
+PRELUDE = """
+import ctypes, json, sys, threading
+import numpy as np
+import ptxforge as pf
+from ptxforge import _core, dispatcher
+
+fake = ctypes.CDLL("libcuda.so.1")
+assert pf.get_current_device().name.decode().startswith("ptxforge fake"), "not the fake driver"
+fake.fakecuda_launches.restype = ctypes.c_long
+
+def record(n):
+    fake.fakecuda_record_params(n)
+
+def last(n):
+    fn = ctypes.c_uint64(); dims = (ctypes.c_uint * 6)(); shared = ctypes.c_uint(); stream = ctypes.c_uint64()
+    params = (ctypes.c_uint64 * 64)()
+    fake.fakecuda_last_launch(ctypes.byref(fn), dims, ctypes.byref(shared), ctypes.byref(stream), params)
+    return dict(fn=fn.value, dims=list(dims), shared=shared.value, stream=stream.value, params=list(params[:n]))
+
+python_launches = [0]
+_slow = dispatcher.Dispatcher._launch
+def _counted(self, *a, **k):
+    python_launches[0] += 1
+    return _slow(self, *a, **k)
+dispatcher.Dispatcher._launch = _counted
+
+def launches():
+    return fake.fakecuda_launches()
+
+out = {}
+"""
+
+
+def run(body):
+    env = dict(os.environ, LD_LIBRARY_PATH=FAKE + os.pathsep + os.environ.get("LD_LIBRARY_PATH", ""))
+    env.pop("PTXFORGE_DEBUG", None)
+    script = PRELUDE + textwrap.dedent(body) + "\nprint('@@' + json.dumps(out))\n"
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("@@"))
+    return json.loads(line[2:])
+
+
+def test_device_arrays_take_the_fast_path_with_the_python_paths_parameters():
+    out = run("""
+        @pf.kernel
+        def k(a, b, x, n, flag):
+            pass
+
+        a = pf.device_array(100, np.float32)
+        b = pf.device_array((6, 8), np.int16)[:, ::2]
+        record(8)
+        k[3, 64, 0, 128](a, b, 2.5, -7, True)  # the Python path: compiles, launches, adds the key
+        first = last(8)
+        assert python_launches[0] == 1 and len(k._fast) == 1
+        k[3, 64, 0, 128](a, b, 2.5, -7, True)
+        launch = k[3, 64, 0, 128]
+        for _ in range(5):
+            launch(a, b, 2.5, -7, True)
+        out["python"] = python_launches[0]
+        out["driver"] = launches()
+        out["same"] = last(8) == first
+        out["first"] = first
+        out["a"] = a.device_ctypes_pointer.value
+        out["b"] = b.device_ctypes_pointer.value
+    """)
+    assert out["python"] == 1 and out["driver"] == 7 and out["same"]
+    first = out["first"]
+    assert first["dims"] == [3, 1, 1, 64, 1, 1] and first["shared"] == 128 and first["stream"] == 0
+    # a: pointer, extent; b (2-d, A layout): pointer, extents, byte strides; then the scalars
+    assert first["params"][:7] == [out["a"], 100, out["b"], 6, 4, 16, 4]
+
+
+def test_declared_signatures_convert_on_the_fast_path_as_on_the_python_path():
+    out = run("""
+        import struct
+        @pf.kernel("void(float32[:], float32, int32, float64, complex64, boolean)")
+        def k(a, x, n, y, z, flag):
+            pass
+
+        a = pf.device_array(64, np.float32)   # a C array for an A parameter: strides derived
+        record(9)
+        args = (a, 2.5, 7, 3, 1.5, 1)
+        k[1, 32](*args)
+        first = last(9)
+        k[1, 32](*args)
+        out["python"] = python_launches[0]
+        out["same"] = last(9) == first
+        out["params"] = first["params"]
+        out["a"] = a.device_ctypes_pointer.value
+        out["f32"] = struct.unpack("<I", struct.pack("<f", 2.5))[0]
+        out["c64"] = struct.unpack("<I", struct.pack("<f", 1.5))[0]
+        out["f64"] = struct.unpack("<Q", struct.pack("<d", 3.0))[0]
+    """)
+    assert out["python"] == 1, "the second launch did not take the fast path"
+    assert out["same"]
+    p = out["params"]
+    assert p[:3] == [out["a"], 64, 4]  # pointer, extent, derived stride
+    assert p[3] & 0xFFFFFFFF == out["f32"] and p[4] & 0xFFFFFFFF == 7 and p[5] == out["f64"]
+    assert p[6] & 0xFFFFFFFF == out["c64"] and p[7] & 0xFFFFFFFF == 0 and p[8] & 0xFF == 1
+
+
+def test_launch_errors_on_the_fast_path_are_the_python_paths():
+    out = run("""
+        @pf.kernel
+        def k(a):
+            pass
+
+        a = pf.device_array(16, np.float32)
+        k[1, 33](a)  # blocks whose x is not a multiple of 4 share a key (coarsening allowed: none)
+        errors = []
+        for config in [(1, 2049), (1, (33, 32, 2)), (1, 33, 0, 1 << 20)]:
+            try:
+                k[config](a)
+            except Exception as e:
+                errors.append([type(e).__name__, isinstance(e, ValueError), str(e)])
+        out["errors"] = errors
+        out["python"] = python_launches[0]
+        out["driver"] = launches()
+    """)
+    assert out["python"] == 1 and out["driver"] == 1, "a bad configuration reached the driver"
+    names = [e[0] for e in out["errors"]]
+    assert names == ["LaunchConfigurationError"] * 3 and all(e[1] for e in out["errors"])
+    assert "2049 threads" in out["errors"][0][2] and "CUDA_ERROR_INVALID_VALUE" in out["errors"][0][2]
+    assert "2112 threads" in out["errors"][1][2]
+    assert "dynamic shared memory" in out["errors"][2][2]
+
+
+def test_streams_and_threads_on_the_fast_path():
+    out = run("""
+        @pf.kernel
+        def k(a):
+            pass
+
+        a = pf.device_array(16, np.float32)
+        s = pf.stream()
+        record(1)
+        k[1, 32, s](a)
+        k[1, 32, s](a)
+        out["stream"] = last(1)["stream"]
+        out["handle"] = int(getattr(s.handle, "value", s.handle))
+        launch = k[2, 64]
+        before = launches()
+        def work():
+            for _ in range(2000):
+                launch(a)
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        out["threaded"] = launches() - before
+        out["python"] = python_launches[0]
+        out["dims"] = last(1)["dims"]
+    """)
+    assert out["stream"] == out["handle"] != 0
+    assert out["threaded"] == 8000 and out["python"] == 1
+    assert out["dims"] == [2, 1, 1, 64, 1, 1]
+
+
+def test_numpy_arguments_still_take_the_python_path_and_copy_back():
+    out = run("""
+        @pf.kernel
+        def k(a, x):
+            pass
+
+        h = np.arange(8, dtype=np.float32)
+        record(3)
+        k[1, 8](h, 1.0)
+        k[1, 8](h, 1.0)
+        out["python"] = python_launches[0]
+        out["driver"] = launches()
+        out["values"] = h.tolist()  # the fake device ran nothing: copied in and back unchanged
+    """)
+    assert out["python"] == 2 and out["driver"] == 2
+    assert out["values"] == list(range(8))
