@@ -7,9 +7,10 @@ libcuda.so.1 whose cuLaunchKernel records the launch and returns), so every
 figure is what ptxforge's own code costs per launch: Python's call, the
 configuration, reading the arguments, the key, packing and the runtime's checks,
 without the driver's ~3-4 µs (bench/launch_overhead.py measures those on a GPU).
-The first rows are references: an empty Python loop and a call of a C function
-taking four arguments, which any Python launch pays. Figures are nanoseconds
-per launch, median of R runs of N launches. --profile adds cProfile's view of
+The first row is the empty Python loop around the launches. Figures are
+nanoseconds per launch: each path runs N launches once per round, in rounds
+interleaved so that a busy spell of a shared machine lands on all of them; the
+table gives the median and best round of R. --profile adds cProfile's view of
 the Python parts.
 """
 
@@ -24,25 +25,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def fake_driver_dir():
-    """The folder of the fake libcuda.so.1 beside the staged package (build/<dir>/python)."""
+    """The folder of the fake libcuda.so.1: $PTXFORGE_FAKECUDA, else the one beside the staged
+    package (build/<dir>/python), else build/*/fakecuda of this checkout. (Any build's fake
+    driver serves any ptxforge: PYTHONPATH=<another build>/python measures that one.)"""
+    import glob
     import importlib.util
 
+    candidates = [os.environ.get("PTXFORGE_FAKECUDA", "")]
     spec = importlib.util.find_spec("ptxforge")
-    if spec is None or not spec.origin:
-        return None
-    build = os.path.dirname(os.path.dirname(os.path.dirname(spec.origin)))
-    folder = os.path.join(build, "fakecuda")
-    return folder if os.path.exists(os.path.join(folder, "libcuda.so.1")) else None
+    if spec is not None and spec.origin:
+        candidates.append(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(spec.origin))), "fakecuda"))
+    candidates += sorted(glob.glob(os.path.join(os.path.dirname(HERE), "build", "*", "fakecuda")))
+    return next((c for c in candidates if c and os.path.exists(os.path.join(c, "libcuda.so.1"))), None)
 
 
-def per_launch(fn, launches, runs):
-    figures = []
-    for r in range(runs + 1):
-        t0 = time.perf_counter()
-        fn(launches)
-        if r:
-            figures.append((time.perf_counter() - t0) / launches * 1e9)
-    return statistics.median(figures), min(figures)
+def per_launch(fn, launches):
+    t0 = time.perf_counter()
+    fn(launches)
+    return (time.perf_counter() - t0) / launches * 1e9
+
+
+_KEEP = []
 
 
 def cases():
@@ -72,14 +75,11 @@ def cases():
     stream = pf.stream()
     empty4[1, 32, stream](*arrays)
     assert len(empty4._fast) >= 1, "the fast path did not take the launch"
+    _KEEP.extend([empty4, scalars, declared])  # (older builds' configurations did not keep their kernels)
 
     def loop_empty(n):
         for _ in range(n):
             pass
-
-    def loop_c_call(n, f=max, a=1, b=2, c=3, d=4):
-        for _ in range(n):
-            f(a, b, c, d)
 
     def bound(n, launch=launch):
         for _ in range(n):
@@ -102,7 +102,6 @@ def cases():
             launch(a0, 2.0, 7)
 
     yield "Python loop, empty (reference)", loop_empty
-    yield "Python loop, max(a, b, c, d) (reference)", loop_c_call
     yield "ptxforge, device arrays, launch = kernel[1, 32]", bound
     yield "ptxforge, device arrays, kernel[1, 32] each time", config_each_time
     yield "ptxforge, device arrays, kernel[1, 32, stream]", with_stream
@@ -128,19 +127,24 @@ def main():
     import ptxforge as pf
 
     assert pf.get_current_device().name.decode().startswith("ptxforge fake"), "not the fake driver"
-    print(f"host cost per launch under the fake driver (no GPU work), ns; median and best of {args.runs} "
-          f"runs of {args.launches} launches; Python {sys.version.split()[0]}")
+    print(f"host cost per launch under the fake driver (no GPU work), ns; {args.runs} interleaved rounds "
+          f"of {args.launches} launches per path; Python {sys.version.split()[0]}")
     rows = list(cases())
+    for _, fn in rows:  # warm-up
+        per_launch(fn, 1000)
+    figures = [[] for _ in rows]
+    for _ in range(args.runs):
+        for i, (_, fn) in enumerate(rows):
+            figures[i].append(per_launch(fn, args.launches))
     width = max(len(name) for name, _ in rows)
     print(f"{'launch path':<{width}}  {'median ns':>9}  {'best ns':>8}")
-    for name, fn in rows:
-        median, best = per_launch(fn, args.launches, args.runs)
-        print(f"{name:<{width}}  {median:9.1f}  {best:8.1f}")
+    for (name, _), values in zip(rows, figures):
+        print(f"{name:<{width}}  {statistics.median(values):9.1f}  {min(values):8.1f}")
     if args.profile:
         import cProfile
         import pstats
 
-        for name, fn in rows[2:]:
+        for name, fn in rows[1:]:
             print(f"\n== {name}")
             prof = cProfile.Profile()
             prof.runcall(fn, 20_000)

@@ -447,7 +447,7 @@ struct LaunchShape {
 };
 
 /// One loaded function per key, for one kernel.
-class FastTable : public std::enable_shared_from_this<FastTable> {
+class FastTable {
 public:
   explicit FastTable(py::object miss) : miss_(std::move(miss)) {}
 
@@ -668,7 +668,8 @@ private:
 /// (one allocation); it keeps its kernel alive, the table's remembered
 /// shapes do not.
 struct BoundLaunchData {
-  std::shared_ptr<FastTable> table;
+  py::object tableObject; ///< keeps `table` alive (a reference count, not a shared_ptr's atomic one)
+  FastTable *table;
   LaunchShape shape;
   py::object owner; ///< the kernel
 };
@@ -767,12 +768,26 @@ PyObject *boundLaunchCall(PyObject *self, PyObject *const *args, size_t nargsf, 
   Py_RETURN_NONE;
 }
 
-PyObject *newBoundLaunch(std::shared_ptr<FastTable> table, const LaunchShape &shape, py::object owner) {
+PyTypeObject *gFastTableType = nullptr;
+
+/// The FastTable a _core.FastTable object holds: read from pybind11's
+/// instance directly (a registered class with one C++ type keeps the value
+/// pointer in its simple layout), else through a cast.
+FastTable *tableOf(PyObject *obj) {
+  if (Py_TYPE(obj) == gFastTableType) {
+    auto *inst = reinterpret_cast<py::detail::instance *>(obj);
+    if (inst->simple_layout && inst->simple_value_holder[0])
+      return static_cast<FastTable *>(inst->simple_value_holder[0]);
+  }
+  return &py::cast<FastTable &>(py::handle(obj));
+}
+
+PyObject *newBoundLaunch(PyObject *tableObject, FastTable *table, const LaunchShape &shape, py::object owner) {
   auto *obj = PyObject_GC_New(BoundLaunchObject, &gBoundLaunchType);
   if (!obj)
     throw py::error_already_set();
   obj->vectorcall = boundLaunchCall;
-  new (obj->storage) BoundLaunchData{std::move(table), shape, std::move(owner)};
+  new (obj->storage) BoundLaunchData{py::reinterpret_borrow<py::object>(tableObject), table, shape, std::move(owner)};
   PyObject_GC_Track(obj);
   return reinterpret_cast<PyObject *>(obj);
 }
@@ -856,9 +871,8 @@ PyObject *dispatcherGetitem(PyObject *self, PyObject *config) {
   py::object owned = py::reinterpret_steal<py::object>(table);
   if (table != Py_None) {
     try {
-      FastTable &t = py::cast<FastTable &>(owned);
-      if (const LaunchShape *shape = t.findConfig(config))
-        return newBoundLaunch(t.shared_from_this(), *shape, py::reinterpret_borrow<py::object>(self));
+      if (const LaunchShape *shape = tableOf(table)->findConfig(config))
+        return newBoundLaunch(table, tableOf(table), *shape, py::reinterpret_borrow<py::object>(self));
     } catch (py::error_already_set &e) {
       e.restore();
       return nullptr;
@@ -896,7 +910,9 @@ void setRef(PyObject *&slot, py::handle value) {
 } // namespace
 
 void defineFastLaunch(py::module_ &m) {
-  py::class_<FastTable, std::shared_ptr<FastTable>>(m, "FastTable")
+  py::class_<FastTable, std::shared_ptr<FastTable>> fastTable(m, "FastTable");
+  gFastTableType = reinterpret_cast<PyTypeObject *>(fastTable.ptr());
+  fastTable
       .def(py::init<py::object>(), py::arg("miss"))
       .def("insert", &FastTable::insert, py::arg("key"), py::arg("kernel"))
       .def("__len__", &FastTable::size)
@@ -904,11 +920,12 @@ void defineFastLaunch(py::module_ &m) {
            [](FastTable &t, py::object config, py::handle bound) { t.rememberConfig(std::move(config), boundData(bound).shape); },
            py::arg("config"), py::arg("bound"))
       .def("bind",
-           [](std::shared_ptr<FastTable> t, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
+           [](py::handle self, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
               std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner) {
              LaunchShape shape{grid, block, stream, shared, std::move(streamObject),
                                compiler::coarsenFor(block[0], block[1], block[2])};
-             return py::reinterpret_steal<py::object>(newBoundLaunch(std::move(t), shape, std::move(owner)));
+             return py::reinterpret_steal<py::object>(
+                 newBoundLaunch(self.ptr(), tableOf(self.ptr()), shape, std::move(owner)));
            },
            py::arg("grid"), py::arg("block"), py::arg("stream"), py::arg("shared"), py::arg("stream_object"),
            py::arg("owner") = py::none());
