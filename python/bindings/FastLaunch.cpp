@@ -201,11 +201,18 @@ bool packArray(Packed &p, int code, std::uint64_t ptr, int ndim, const std::int6
   return true;
 }
 
-/// Calls a registered current-stream function; 0 (no wait) when it fails.
+/// Calls a registered current-stream function: its handle as an int, or a
+/// stream object whose `ptr` is (CuPy's get_current_stream, called with no
+/// Python wrapper between); 0 (no wait) when it fails.
 std::uintptr_t currentStream(PyObject *fn, PyObject *arg) {
   if (!fn)
     return 0;
   PyObject *result = arg ? PyObject_CallOneArg(fn, arg) : PyObject_CallNoArgs(fn);
+  if (result && !PyLong_Check(result)) {
+    PyObject *stream = result;
+    result = PyObject_GetAttr(stream, name(kPtr));
+    Py_DECREF(stream);
+  }
   if (!result) {
     PyErr_Clear();
     return 0;

@@ -421,9 +421,9 @@ def register_interop_types():
     if "cupy" not in _registered and "cupy" in sys.modules:
         cupy = sys.modules["cupy"]
         if hasattr(cupy, "ndarray"):
-            current = getattr(getattr(cupy, "cuda", None), "get_current_stream", None)
+            # Called by the fast path once per launch with CuPy arrays; it reads the stream's .ptr.
             _core.fast_register(cupy_type=cupy.ndarray,
-                                cupy_stream=(lambda: current().ptr) if current else None)
+                                cupy_stream=getattr(getattr(cupy, "cuda", None), "get_current_stream", None))
             _registered.add("cupy")
     if "torch" not in _registered and "torch" in sys.modules:
         torch = sys.modules["torch"]

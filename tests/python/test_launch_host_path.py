@@ -208,3 +208,48 @@ def test_numpy_arguments_still_take_the_python_path_and_copy_back():
     """)
     assert out["python"] == 2 and out["driver"] == 2
     assert out["values"] == list(range(8))
+
+
+def test_cupy_like_arrays_on_the_fast_path_wait_for_their_stream():
+    out = run("""
+        class Pointer:
+            def __init__(self, ptr):
+                self.ptr = ptr
+
+        class Stream:
+            ptr = 0
+
+        class FakeCupy:  # what the fast path reads of a CuPy array, and the interface the Python path reads
+            def __init__(self, base, n):
+                self._base, self.shape, self.strides, self.dtype = base, (n,), (4,), np.dtype(np.float32)
+                self.data = Pointer(base.device_ctypes_pointer.value)
+                self.__cuda_array_interface__ = dict(shape=(n,), strides=None, typestr="<f4",
+                                                     data=(self.data.ptr, False), version=3)
+
+        current = Stream()
+        from ptxforge._args import register_interop_types
+        register_interop_types()
+        _core.fast_register(cupy_type=FakeCupy, cupy_stream=lambda: current)
+
+        @pf.kernel
+        def k(a, b):
+            pass
+
+        base = pf.device_array(64, np.float32)
+        x, y = FakeCupy(base, 64), FakeCupy(base[32:], 32)
+        record(4)
+        k[1, 32](x, y)
+        first = last(4)
+        k[1, 32](x, y)
+        out["same"] = last(4) == first
+        out["python"] = python_launches[0]
+        waits = fake.fakecuda_stream_waits()
+        current.ptr = 0x5000  # CuPy's current stream is one of its own: the launch waits for it, once
+        k[1, 32](x, y)
+        out["waits"] = [waits, fake.fakecuda_stream_waits()]
+        out["params"] = first["params"]
+        out["ptr"] = x.data.ptr
+    """)
+    assert out["python"] == 1 and out["same"]
+    assert out["params"] == [out["ptr"], 64, out["ptr"] + 128, 32]
+    assert out["waits"][1] == out["waits"][0] + 1
