@@ -117,12 +117,20 @@ def cases():
         for _ in range(n):
             launch(a0, 2.0, 7)
 
+    x32, n32, yes = np.float32(2.0), np.int32(7), np.bool_(True)
+    scalars[1, 32](a0, x32, n32, yes)
+
+    def numpy_scalar_args(n, launch=scalars[1, 32]):
+        for _ in range(n):
+            launch(a0, x32, n32, yes)
+
     yield "Python loop, empty (reference)", loop_empty
     yield "ptxforge, device arrays, launch = kernel[1, 32]", bound
     yield "ptxforge, device arrays, kernel[1, 32] each time", config_each_time
     yield "ptxforge, device arrays, kernel[1, 32, stream]", with_stream
     yield "ptxforge, array + float + int + bool", scalar_args
     yield "ptxforge, declared signature (converted)", declared_args
+    yield "ptxforge, array + np.float32 + np.int32 + np.bool_", numpy_scalar_args
 
 
 def main():

@@ -68,6 +68,8 @@ struct Registry {
   PyObject *torchStream = nullptr; ///< callable(device) -> torch's current stream
   PyObject *torchToDlpack = nullptr; ///< torch._C._to_dlpack
   std::vector<std::pair<PyObject *, int>> dtypes; ///< dtype object -> code (strong refs)
+  /// numpy's scalar types (np.float32 ...) -> their dtype codes (strong refs)
+  std::vector<std::pair<PyTypeObject *, int>> numpyScalars;
   PyObject *names[6] = {};
 };
 
@@ -306,6 +308,60 @@ bool packTorch(Packed &p, PyObject *t) {
   return packArray(p, code, address, dl.ndim, dl.shape, steps);
 }
 
+/// A numpy scalar (np.float32(2.0), np.int32(7) ...), typed as the Python
+/// path types it: np.float64 and np.complex128 are Python floats and complex
+/// numbers there (they subclass them), np.bool_ a bool; every other one is its
+/// own dtype, keyed 'n' and its code, its value's bytes in the low bytes of its
+/// cell (of two cells, real and imaginary, for complex64), as the driver reads
+/// a parameter of that type.
+bool packNumpyScalar(Packed &p, PyObject *arg, int code) {
+  if (code == 11) { // np.float64
+    if (!p.room(1, 1))
+      return false;
+    const double d = PyFloat_AsDouble(arg);
+    p.key[p.keyLen++] = 'f';
+    std::memcpy(&p.cells[p.ncells++], &d, 8);
+    return true;
+  }
+  if (code == 13) { // np.complex128
+    if (!p.room(1, 2))
+      return false;
+    const Py_complex z = PyComplex_AsCComplex(arg);
+    p.key[p.keyLen++] = 'c';
+    std::memcpy(&p.cells[p.ncells++], &z.real, 8);
+    std::memcpy(&p.cells[p.ncells++], &z.imag, 8);
+    return true;
+  }
+  const int parts = code == 12 ? 2 : 1;
+  if (!p.room(2, parts))
+    return false;
+  Py_buffer view;
+  if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) != 0) {
+    PyErr_Clear();
+    return false;
+  }
+  const bool ok = view.len == kItemsize[code];
+  if (ok) {
+    const int partBytes = kItemsize[code] / parts;
+    for (int i = 0; i < parts; ++i) {
+      std::uint64_t cell = 0;
+      std::memcpy(&cell, static_cast<const char *>(view.buf) + i * partBytes, static_cast<std::size_t>(partBytes));
+      p.cells[p.ncells + i] = code == 0 ? cell != 0 : cell;
+    }
+  }
+  PyBuffer_Release(&view);
+  if (!ok)
+    return false;
+  p.ncells += parts;
+  if (code == 0) { // np.bool_: a bool
+    p.key[p.keyLen++] = 'b';
+  } else {
+    p.key[p.keyLen++] = 'n';
+    p.key[p.keyLen++] = static_cast<char>(code);
+  }
+  return true;
+}
+
 /// Appends one argument; false when the fast path does not understand it.
 bool packOne(Packed &p, PyObject *arg) {
   Registry &r = registry();
@@ -366,6 +422,9 @@ bool packOne(Packed &p, PyObject *arg) {
     p.ncells += count;
     return true;
   }
+  for (const auto &[scalarType, code] : r.numpyScalars)
+    if (type == scalarType)
+      return packNumpyScalar(p, arg, code);
   if (r.cupyType && PyType_IsSubtype(type, reinterpret_cast<PyTypeObject *>(r.cupyType)))
     return packCupy(p, arg);
   if (r.torchType && PyType_IsSubtype(type, reinterpret_cast<PyTypeObject *>(r.torchType)))
@@ -496,6 +555,16 @@ public:
       if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t); s && !frontend::isa<frontend::RecordType>(t)) {
         if (k == 'A')
           return false;
+        if (k == 'n') { // a numpy scalar: of exactly the parameter's type, or the Python path converts
+          if (s->weak || s->isBool() || facts || at + 2 > key.size() || key[at + 1] != dtypeCodeOf(s))
+            return false;
+          at += 2;
+          c.kind = Conversion::Copy;
+          c.in = s->isComplex() ? 2 : 1;
+          cellsOut += c.in;
+          plan.push_back(c);
+          continue;
+        }
         if ((facts & compiler::LaunchFacts::Bounded) && k != 'j')
           return false;
         if (k == 'j') // an int within the bound is an int
@@ -572,6 +641,12 @@ public:
         return false;
       const std::uint8_t facts = a.facts.of(i);
       if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t)) {
+        if (!s->weak && !s->isBool() && !frontend::isa<frontend::RecordType>(t)) { // a numpy scalar
+          if (facts || at + 2 > key.size() || key[at] != 'n' || key[at + 1] != dtypeCodeOf(s))
+            return false;
+          at += 2;
+          continue;
+        }
         char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : 'c';
         if (want == 'i' && (facts & compiler::LaunchFacts::Bounded))
           want = 'j';
@@ -952,8 +1027,17 @@ void defineFastLaunch(py::module_ &m) {
   m.def(
       "fast_register",
       [](py::object deviceArrayType, py::object cupyType, py::object torchType, py::object dtypeCode,
-         py::object cupyStream, py::object torchStream, py::object torchToDlpack) {
+         py::object cupyStream, py::object torchStream, py::object torchToDlpack, py::object numpyScalars) {
         Registry &r = registry();
+        if (!numpyScalars.is_none())
+          for (py::handle item : numpyScalars) {
+            auto pair = item.cast<py::tuple>();
+            py::object type = pair[0];
+            const int code = pair[1].cast<int>();
+            if (!PyType_Check(type.ptr()) || code < 0 || code > 13)
+              throw py::value_error("numpy_scalars takes (type, dtype code 0-13) pairs");
+            r.numpyScalars.emplace_back(reinterpret_cast<PyTypeObject *>(type.release().ptr()), code);
+          }
         if (!deviceArrayType.is_none()) {
           py::object slot = deviceArrayType.attr("__dict__")["_pf"];
           if (Py_TYPE(slot.ptr()) != &PyMemberDescr_Type)
@@ -976,7 +1060,8 @@ void defineFastLaunch(py::module_ &m) {
       },
       py::arg("device_array_type") = py::none(), py::arg("cupy_type") = py::none(),
       py::arg("torch_type") = py::none(), py::arg("dtype_code") = py::none(), py::arg("cupy_stream") = py::none(),
-      py::arg("torch_stream") = py::none(), py::arg("torch_to_dlpack") = py::none());
+      py::arg("torch_stream") = py::none(), py::arg("torch_to_dlpack") = py::none(),
+      py::arg("numpy_scalars") = py::none());
 }
 
 } // namespace ptxforge::bindings

@@ -253,3 +253,51 @@ def test_cupy_like_arrays_on_the_fast_path_wait_for_their_stream():
     assert out["python"] == 1 and out["same"]
     assert out["params"] == [out["ptr"], 64, out["ptr"] + 128, 32]
     assert out["waits"][1] == out["waits"][0] + 1
+
+
+def test_numpy_scalars_take_the_fast_path_with_the_python_paths_parameters():
+    out = run("""
+        @pf.kernel
+        def k(a, i8, u8, i16, u16, i32, u32, i64, u64, f16, f32, f64, c64, c128, b):
+            pass
+
+        a = pf.device_array(4, np.float32)
+        args = (a, np.int8(-5), np.uint8(250), np.int16(-300), np.uint16(65000), np.int32(-7), np.uint32(4000000000),
+                np.int64(-2**40), np.uint64(2**64 - 1), np.float16(1.5), np.float32(-2.25), np.float64(3.5),
+                np.complex64(1 - 2j), np.complex128(3 + 4j), np.bool_(True))
+        record(18)  # a: pointer and extent; one cell per scalar, two per complex
+        k[1, 32](*args)
+        first = last(18)
+        k[1, 32](*args)
+        out["python"] = python_launches[0]
+        out["first"] = first["params"]
+        out["fast"] = last(18)["params"]
+        out["types"] = list(k.signatures[0])
+        record(4)
+
+        @pf.kernel("void(float32[::1], float32, int32)")  # exact numpy scalars convert on the fast path too
+        def d(a, x, n):
+            pass
+
+        d[1, 32](a, np.float32(1.5), np.int32(-3))
+        first = last(4)
+        d[1, 32](a, np.float32(1.5), np.int32(-3))
+        out["declared"] = [python_launches[0], first["params"], last(4)["params"]]
+        d[1, 32](a, np.float64(1.5), np.int64(-3))  # converted by the Python path
+        d[1, 32](a, np.float64(1.5), np.int64(-3))
+        out["converted"] = [python_launches[0], last(4)["params"]]
+    """)
+    assert out["python"] == 1, "the second launch did not take the fast path"
+    # typed as the Python path types them: np.float64 and np.complex128 are a float and a complex there
+    assert out["types"][1:] == ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16",
+                                "float32", "float", "complex64", "complex", "bool"]
+    # each cell as the driver reads it: the parameter's own bytes
+    sizes = [8, 8, 1, 1, 2, 2, 4, 4, 8, 8, 2, 4, 8, 4, 4, 8, 8, 1]
+    masked = [[c & ((1 << (8 * n)) - 1) for c, n in zip(cells, sizes)] for cells in (out["first"], out["fast"])]
+    assert masked[0] == masked[1]
+    assert masked[1][2:5] == [0xFB, 250, (-300) & 0xFFFF]
+    python, first, fast = out["declared"]
+    mask = [2**64 - 1, 2**64 - 1, 2**32 - 1, 2**32 - 1]  # pointer, extent, float32, int32
+    first, fast, converted = ([c & m for c, m in zip(cells, mask)] for cells in (first, fast, out["converted"][1]))
+    assert python == 2 and first == fast and fast[3] == 2**32 - 3
+    assert out["converted"][0] == 4 and converted == first
