@@ -311,7 +311,7 @@ std::string cacheKey(const AstContext &ast, const std::vector<const Type *> &arg
   w.tag('O');
   for (int v : {o.ccMajor, o.ccMinor, int(o.fastmath), int(o.fmaContraction), int(o.lineinfo), o.optLevel,
                 o.maxRegisters, o.maxThreadsPerBlock, o.minBlocksPerSm, int(o.device), int(o.debug),
-                o.driverVersion / 1000})
+                o.driverVersion / 1000, int(o.host)})
     w.number(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
   w.text(o.entryName);
   linkItems(w, o.link);

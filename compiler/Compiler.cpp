@@ -2,6 +2,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/Capability.h"
+#include "compiler/CpuJit.h"
 #include "compiler/KernelFacts.h"
 #include "compiler/Link.h"
 #include "compiler/LowerGpu.h"
@@ -167,6 +168,7 @@ struct Lowered {
   std::unique_ptr<llvm::Module> module; ///< null when stopped at Stage::Typed
   llvm::Function *kernel = nullptr;
   bool needsLibdevice = false;
+  HostKernelInfo hostInfo; ///< the CPU target: what the lowering learnt for the runtime
   int coarsen = 1; ///< logical threads per physical thread (KernelArtifacts::coarsen)
 };
 
@@ -209,6 +211,10 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   out.typed = typed->str();
   collectVariables(ast, *typed, out.variables);
   KernelFacts kernelFacts;
+  // Launch facts and coarsening are the GPU's code generation choices: the
+  // CPU target compiles the general kernel (its launches pass no facts).
+  const LaunchFacts noFacts;
+  const LaunchFacts &facts = options.host ? noFacts : options.facts;
   if (!options.device) {
     // The one analysis of what the kernel writes: lowering marks the rest
     // readonly (and noalias where nothing is written or the launch proved
@@ -225,8 +231,8 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
       }
     }
     out.coarsenable = kernelFacts.coarsenable;
-    out.coarsen = kernelFacts.coarsenable && options.facts.coarsen > 1 ? options.facts.coarsen : 1;
-    LaunchFacts applied = options.facts;
+    out.coarsen = kernelFacts.coarsenable && facts.coarsen > 1 ? facts.coarsen : 1;
+    LaunchFacts applied = facts;
     applied.coarsen = out.coarsen;
     std::vector<std::string> names;
     for (const frontend::Param &p : ast.function().params)
@@ -238,9 +244,27 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   if (upTo == Stage::Typed)
     return true;
 
+  const bool host = options.host;
+  if (host && !hostRuntime()) {
+    error.span = ast.function().span;
+    error.message = "the CPU target has no runtime in this process: call compiler::setHostRuntime("
+                    "cpu::runtimeSymbols()) first";
+    return false;
+  }
+  if (host && !options.link.empty()) {
+    error.span = ast.function().span;
+    error.message = "'" + ast.function().name + "' links files (link=...) built for the GPU: the CPU target cannot "
+                    "run them; launch this kernel on the GPU";
+    return false;
+  }
   auto module = std::make_unique<llvm::Module>(out.entryName, ctx);
-  llvm::TargetMachine *tm = targetMachine(options);
-  module->setTargetTriple(kTriple);
+  llvm::TargetMachine *tm = host ? hostTargetMachine(options) : targetMachine(options);
+  if (!tm) {
+    error.span = ast.function().span;
+    error.message = "the CPU target is not available: LLVM knows no code generator for this machine";
+    return false;
+  }
+  module->setTargetTriple(host ? tm->getTargetTriple().str() : kTriple);
   module->setDataLayout(tm->createDataLayout());
   LowerOptions lo;
   lo.fastmath = options.fastmath;
@@ -248,14 +272,15 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
   lo.lineinfo = options.lineinfo || options.debug;
   lo.debug = options.debug;
   lo.fullDebugInfo = options.debug && options.optLevel == 0;
-  lo.ccMajor = options.ccMajor;
-  lo.ccMinor = options.ccMinor;
+  lo.ccMajor = host ? 9 : options.ccMajor; // the CPU target has every feature of sm_90
+  lo.ccMinor = host ? 0 : options.ccMinor;
   if (!options.device) {
-    lo.facts = &options.facts;
+    lo.facts = &facts;
     lo.kernelFacts = &kernelFacts;
     lo.coarsen = out.coarsen;
   }
-  LowerSession session;
+  std::unique_ptr<LowerTarget> target = host ? makeHostTarget(lowered.hostInfo) : makeNvptxTarget();
+  LowerSession session{*target, {}};
   Lowerer lowerer(*typed, *module, lo, session);
   try {
     lowered.kernel = lowerer.lowerFunction(options.device ? Linkage::Exported : Linkage::Kernel, out.entryName);
@@ -297,6 +322,15 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
 /// module is then ready to be linked with others or optimised alone.
 bool prepareModule(Lowered &lowered, const AstContext &ast, const Options &options, Diagnostic &error) {
   llvm::Module &module = *lowered.module;
+  if (options.host) {
+    // The CPU runtime calls a wrapper that unpacks the parameters; the kernel
+    // itself becomes internal and is inlined into it.
+    llvm::Function *entry = options.device ? lowered.kernel : addHostEntry(module, lowered.kernel);
+    for (llvm::Function &f : module)
+      if (&f != entry && !f.isDeclaration())
+        f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    return true;
+  }
   if (lowered.needsLibdevice) {
     std::string linkError;
     if (!linkLibdevice(module, options.fastmath, linkError)) {
@@ -361,12 +395,42 @@ bool optimizeAndEmit(llvm::Module &module, const Options &options, Stage upTo, c
   return true;
 }
 
+/// The CPU target's end of the pipeline: optimises `module` for this machine,
+/// then emits its assembly (up to Stage::Ptx) or compiles it into the
+/// process's JIT (Stage::Cubin), filling `out.cpu`.
+bool optimizeAndJit(llvm::Module &module, const Options &options, Stage upTo, const HostKernelInfo &info,
+                    KernelArtifacts &out, std::string &jitError, Stopwatch &clock) {
+  llvm::TargetMachine *tm = hostTargetMachine(options);
+  optimize(module, *tm, options.optLevel);
+  if (options.keepIr)
+    out.llvmOpt = print(module);
+  out.msOptimizing = clock.lap();
+  if (upTo != Stage::Cubin || options.device) {
+    out.hostAssembly = emitHostAssembly(module, *tm);
+    out.msPtx = clock.lap();
+    return true;
+  }
+  auto code = std::make_shared<cpu::KernelCode>();
+  code->name = out.entryName;
+  code->fibers = info.synchronizes;
+  code->cooperative = out.cooperative;
+  code->staticSharedBytes = static_cast<std::uint32_t>(info.staticSharedBytes);
+  code->sharedAlign = static_cast<std::uint32_t>(info.sharedAlign);
+  code->maxThreadsPerBlock = options.maxThreadsPerBlock > 0 ? static_cast<std::uint32_t>(options.maxThreadsPerBlock) : 0;
+  code->stackBytes = hostStackBytes(module);
+  if (!jitHostModule(module, *tm, *code, jitError))
+    return false;
+  out.cpu = std::move(code);
+  out.msCubin = clock.lap();
+  return true;
+}
+
 } // namespace
 
 std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
                                                const GlobalEnv &globals, const Options &options, Stage upTo,
                                                Diagnostic &error) {
-  if (std::string why = capabilityError(options.ccMajor, options.ccMinor); !why.empty()) {
+  if (std::string why = options.host ? "" : capabilityError(options.ccMajor, options.ccMinor); !why.empty()) {
     error.span = ast.function().span;
     error.message = why;
     return nullptr;
@@ -382,6 +446,16 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
       return out;
     if (!prepareModule(lowered, ast, options, error))
       return nullptr;
+    if (options.host) {
+      std::string jitError;
+      if (!optimizeAndJit(*lowered.module, options, upTo, lowered.hostInfo, *out, jitError, clock)) {
+        error.span = ast.function().span;
+        error.message = "internal compiler error: the CPU target could not load '" + ast.function().name +
+                        "': " + jitError;
+        return nullptr;
+      }
+      return out;
+    }
     std::string linkError;
     if (!optimizeAndEmit(*lowered.module, options, upTo, out->linked,
                          options.keepIr ? &out->llvmOpt : nullptr, out->ptx, out->cubin, out->warnings, linkError,
@@ -405,6 +479,11 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
 
 std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &kernels, const Options &options,
                                                Stage upTo, Diagnostic &error) {
+  if (options.host) {
+    error.span = kernels.empty() ? Span{} : kernels.front().ast->function().span;
+    error.message = "the CPU target compiles kernels when they are launched; ahead-of-time modules are for the GPU";
+    return nullptr;
+  }
   if (std::string why = capabilityError(options.ccMajor, options.ccMinor); !why.empty() && !kernels.empty()) {
     error.span = kernels.front().ast->function().span;
     error.message = why;

@@ -11,6 +11,8 @@
 #include "compiler/Abi.h"
 #include "compiler/Cubin.h"
 #include "compiler/DebugRecord.h"
+#include "cpu/Abi.h"
+#include "cpu/Runtime.h"
 #include "frontend/Ast.h"
 #include "frontend/Builtins.h"
 
@@ -67,6 +69,7 @@ struct Options {
   /// `assert` reported through the record of compiler/DebugRecord.h; line
   /// tables as with `lineinfo`.
   bool debug = false;
+  bool host = false;          ///< the CPU target: code for this machine, run by cpu/, not PTX
   LaunchFacts facts;          ///< launch-time specialisation (kernels only)
   /// The CUDA driver the cubin must load on (cuDriverGetVersion; 0: none
   /// present). No assembler of a newer CUDA major version is used
@@ -74,7 +77,18 @@ struct Options {
   int driverVersion = 0;
 };
 
+/// How far to go. For the CPU target, Ptx stops after optimisation (with
+/// the host assembly in `hostAssembly`) and Cubin ends with machine code
+/// loaded in the process's JIT.
 enum class Stage { Typed, Llvm, Ptx, Cubin };
+
+/// The CPU target's runtime functions (cpu::runtimeSymbols() of
+/// libptxforge_runtime), which the code compiled for the host calls. The
+/// compiler holds no runtime: whoever runs CPU kernels registers the table
+/// once (the Python module does at import); until then the CPU target
+/// refuses to compile, saying so.
+void setHostRuntime(const cpu::Symbol *symbols);
+const cpu::Symbol *hostRuntime();
 
 /// A variable named on a source line, with its type (for inspect_types).
 struct VariableUse {
@@ -101,6 +115,8 @@ struct KernelArtifacts {
   /// Every file linked into the cubin: Options::link, then the files of the
   /// declare_device functions called.
   std::vector<frontend::LinkItem> linked;
+  std::string hostAssembly; ///< the CPU target's assembly (Stage::Ptx)
+  std::shared_ptr<cpu::KernelCode> cpu; ///< the CPU target's loaded code (Stage::Cubin)
   /// The kernel calls pf.cg.this_grid().sync(): it must be launched with
   /// cuLaunchCooperativeKernel, all of its blocks co-resident.
   bool cooperative = false;

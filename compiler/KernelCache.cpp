@@ -133,9 +133,10 @@ private:
 // Every field of KernelArtifacts that a hit must give back is written here;
 // this trips when the struct grows, so that a new field is not forgotten
 // (add it to encode and decode, and bump kFormat). Not stored: `debug` and
-// `debugSites`, since debug-mode kernels are never cached.
+// `debugSites`, since debug-mode kernels are never cached, nor `hostAssembly`
+// and `cpu`, since the CPU target's kernels are not either.
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(KernelArtifacts) == 640,
+static_assert(sizeof(KernelArtifacts) == 688,
               "KernelArtifacts changed: store the new field in the cache entry (KernelCache.cpp)");
 #endif
 
@@ -552,8 +553,11 @@ std::unique_ptr<KernelArtifacts> compileKernelCached(const AstContext &ast, cons
                                                      const CacheSettings &settings, Diagnostic &error,
                                                      CacheReport &report) {
   // Debug-mode kernels are not cached: their site tables name exception
-  // classes by this process's ids.
-  bool cached = !settings.directory.empty() && upTo != Stage::Typed && upTo != Stage::Llvm && !options.debug;
+  // classes by this process's ids. Nor is the CPU target's code, which lives
+  // in this process's JIT (compiling it again costs about what a GPU kernel's
+  // cache lookup does not save: no assembler runs).
+  bool cached = !settings.directory.empty() && upTo != Stage::Typed && upTo != Stage::Llvm && !options.debug &&
+                !options.host;
   std::string key;
   if (cached) {
     key = cacheKey(ast, argTypes, globals, options);

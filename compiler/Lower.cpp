@@ -20,7 +20,8 @@ namespace ptxforge::compiler {
 using namespace frontend;
 
 Lowerer::Lowerer(const TypedFunction &tf, llvm::Module &module, const LowerOptions &options, LowerSession &session)
-    : tf(tf), module(module), session(session), ctx(module.getContext()), options(options), b(module.getContext()) {}
+    : tf(tf), module(module), session(session), target(session.target), ctx(module.getContext()), options(options),
+      b(module.getContext()) {}
 
 const Type *Lowerer::typeOf(const Expr *e) const {
   const Type *t = tf.typeOf(e);
@@ -90,6 +91,7 @@ llvm::AllocaInst *Lowerer::entryAlloca(llvm::Type *t, const llvm::Twine &name) {
 }
 
 void Lowerer::setLocation(const Span &span) {
+  at = span;
   if (subprogram && span.line > 0)
     b.SetCurrentDebugLocation(llvm::DILocation::get(ctx, span.line, span.col + 1, subprogram));
 }
@@ -240,12 +242,8 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     fn->addFnAttr("unsafe-fp-math", "true");
     fn->addFnAttr("denormal-fp-math-f32", "preserve-sign,preserve-sign");
   }
-  // Kernels are marked through nvvm.annotations in LLVM 19.
-  if (isKernel) {
-    llvm::Metadata *md[] = {llvm::ValueAsMetadata::get(fn), llvm::MDString::get(ctx, "kernel"),
-                            llvm::ValueAsMetadata::get(b.getInt32(1))};
-    module.getOrInsertNamedMetadata("nvvm.annotations")->addOperand(llvm::MDNode::get(ctx, md));
-  }
+  if (isKernel)
+    target.declareKernel(*this, fn);
 
   if (internal) {
     auto arg = fn->arg_begin();

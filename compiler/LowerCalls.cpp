@@ -1,55 +1,43 @@
 //===- compiler/LowerCalls.cpp - Builtins, NVVM intrinsics, libdevice -----===//
 //
-// Thread-hierarchy values read NVVM special registers (with their ranges
-// attached so LLVM can prove indices non-negative); math functions call
-// libdevice's __nv_* functions, declared here and linked in afterwards.
+// Thread-hierarchy values are the target's registers; math functions are
+// named as libdevice's __nv_* functions, which the target turns into
+// libdevice calls (linked in afterwards) or host library calls.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/LowerImpl.h"
 #include "frontend/Libdevice.h"
 
-#include <llvm/IR/IntrinsicsNVPTX.h>
-#include <llvm/IR/MDBuilder.h>
 
 namespace ptxforge::compiler {
 
 using namespace frontend;
 
-llvm::Value *Lowerer::specialRegister(llvm::Intrinsic::ID id, unsigned lo, unsigned hi) {
-  llvm::CallInst *call = b.CreateIntrinsic(id, {}, {});
-  call->setMetadata(llvm::LLVMContext::MD_range,
-                    llvm::MDBuilder(ctx).createRange(llvm::APInt(32, lo), llvm::APInt(32, hi)));
-  return call;
-}
-
 llvm::Value *Lowerer::builtinValue(BuiltinId id) {
-  using namespace llvm::Intrinsic;
-  // Ranges from the CUDA limits: blocks of at most 1024 threads
-  // (z at most 64), grids of at most 2^31-1 x 65535 x 65535 blocks.
   // A coarsened kernel's logical thread `lane` of C along x: threadIdx.x is
   // C * tid.x + lane and blockDim.x is C * ntid.x (the launch divided it).
+  // Only the GPU target coarsens (compiler/Compiler.cpp).
   if (lane && id == BuiltinId::ThreadIdxX)
-    return b.CreateAdd(b.CreateMul(specialRegister(nvvm_read_ptx_sreg_tid_x, 0, 1024), b.getInt32(options.coarsen), "",
-                                   true, true),
+    return b.CreateAdd(b.CreateMul(target.readRegister(*this, Register::TidX), b.getInt32(options.coarsen), "", true,
+                                   true),
                        lane, "", true, true);
   if (lane && id == BuiltinId::BlockDimX)
-    return b.CreateMul(specialRegister(nvvm_read_ptx_sreg_ntid_x, 1, 1025), b.getInt32(options.coarsen), "", true,
-                       true);
+    return b.CreateMul(target.readRegister(*this, Register::NtidX), b.getInt32(options.coarsen), "", true, true);
   switch (id) {
-  case BuiltinId::ThreadIdxX: return specialRegister(nvvm_read_ptx_sreg_tid_x, 0, 1024);
-  case BuiltinId::ThreadIdxY: return specialRegister(nvvm_read_ptx_sreg_tid_y, 0, 1024);
-  case BuiltinId::ThreadIdxZ: return specialRegister(nvvm_read_ptx_sreg_tid_z, 0, 64);
-  case BuiltinId::BlockDimX: return specialRegister(nvvm_read_ptx_sreg_ntid_x, 1, 1025);
-  case BuiltinId::BlockDimY: return specialRegister(nvvm_read_ptx_sreg_ntid_y, 1, 1025);
-  case BuiltinId::BlockDimZ: return specialRegister(nvvm_read_ptx_sreg_ntid_z, 1, 65);
-  case BuiltinId::BlockIdxX: return specialRegister(nvvm_read_ptx_sreg_ctaid_x, 0, 0x7fffffff);
-  case BuiltinId::BlockIdxY: return specialRegister(nvvm_read_ptx_sreg_ctaid_y, 0, 65535);
-  case BuiltinId::BlockIdxZ: return specialRegister(nvvm_read_ptx_sreg_ctaid_z, 0, 65535);
-  case BuiltinId::GridDimX: return specialRegister(nvvm_read_ptx_sreg_nctaid_x, 1, 0x80000000u);
-  case BuiltinId::GridDimY: return specialRegister(nvvm_read_ptx_sreg_nctaid_y, 1, 65536);
-  case BuiltinId::GridDimZ: return specialRegister(nvvm_read_ptx_sreg_nctaid_z, 1, 65536);
-  case BuiltinId::LaneId: return specialRegister(nvvm_read_ptx_sreg_laneid, 0, 32);
+  case BuiltinId::ThreadIdxX: return target.readRegister(*this, Register::TidX);
+  case BuiltinId::ThreadIdxY: return target.readRegister(*this, Register::TidY);
+  case BuiltinId::ThreadIdxZ: return target.readRegister(*this, Register::TidZ);
+  case BuiltinId::BlockDimX: return target.readRegister(*this, Register::NtidX);
+  case BuiltinId::BlockDimY: return target.readRegister(*this, Register::NtidY);
+  case BuiltinId::BlockDimZ: return target.readRegister(*this, Register::NtidZ);
+  case BuiltinId::BlockIdxX: return target.readRegister(*this, Register::CtaidX);
+  case BuiltinId::BlockIdxY: return target.readRegister(*this, Register::CtaidY);
+  case BuiltinId::BlockIdxZ: return target.readRegister(*this, Register::CtaidZ);
+  case BuiltinId::GridDimX: return target.readRegister(*this, Register::NctaidX);
+  case BuiltinId::GridDimY: return target.readRegister(*this, Register::NctaidY);
+  case BuiltinId::GridDimZ: return target.readRegister(*this, Register::NctaidZ);
+  case BuiltinId::LaneId: return target.readRegister(*this, Register::LaneId);
   case BuiltinId::WarpSize: return b.getInt32(32);
   default: break;
   }
@@ -70,13 +58,11 @@ llvm::Value *Lowerer::grid(bool size, int ndim) {
       // A coarsened kernel's logical x: the same base for every lane, plus
       // the lane, so that ConstraintElimination relates the lanes' indices.
       llvm::Value *c = b.getInt64(options.coarsen);
-      llvm::Value *tidX = b.CreateZExt(specialRegister(llvm::Intrinsic::nvvm_read_ptx_sreg_tid_x, 0, 1024),
-                                       b.getInt64Ty());
-      llvm::Value *base = b.CreateMul(b.CreateAdd(b.CreateMul(wide(ctaid[0]), b.CreateZExt(specialRegister(
-                                                                  llvm::Intrinsic::nvvm_read_ptx_sreg_ntid_x, 1,
-                                                                  1025), b.getInt64Ty()), "", true, true),
-                                                  tidX, "", true, true),
-                                      c, "", true, true);
+      llvm::Value *tidX = b.CreateZExt(target.readRegister(*this, Register::TidX), b.getInt64Ty());
+      llvm::Value *ntidX = b.CreateZExt(target.readRegister(*this, Register::NtidX), b.getInt64Ty());
+      llvm::Value *base =
+          b.CreateMul(b.CreateAdd(b.CreateMul(wide(ctaid[0]), ntidX, "", true, true), tidX, "", true, true), c, "",
+                      true, true);
       axes.push_back(b.CreateAdd(base, b.CreateZExt(lane, b.getInt64Ty()), "", true, true));
       continue;
     }
@@ -95,15 +81,11 @@ llvm::Value *Lowerer::grid(bool size, int ndim) {
 }
 
 llvm::Value *Lowerer::libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args) {
-  std::vector<llvm::Type *> params;
-  for (llvm::Value *a : args)
-    params.push_back(a->getType());
-  llvm::FunctionCallee callee = module.getOrInsertFunction(name, llvm::FunctionType::get(ret, params, false));
-  needsLibdevice_ = true;
-  llvm::CallInst *call = b.CreateCall(callee, args);
+  llvm::Value *result = target.math(*this, name, ret, args);
   if (options.fastmath)
-    call->setFastMathFlags(floatFlags());
-  return call;
+    if (auto *call = llvm::dyn_cast<llvm::CallInst>(result))
+      call->setFastMathFlags(floatFlags());
+  return result;
 }
 
 llvm::Value *Lowerer::libdeviceCall(const CallExpr *c, const LibdeviceFunction &f) {
@@ -149,7 +131,7 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
   case MathFunction::Bool:
     return b.CreateICmpNE(libdevice(name, b.getInt32Ty(), args), b.getInt32(0));
   case MathFunction::Int:
-    return b.CreateFPToSI(libdevice(name, ft, args), b.getInt64Ty());
+    return target.floatToInt(*this, libdevice(name, ft, args), b.getInt64Ty(), true);
   case MathFunction::Float:
   case MathFunction::Frexp: // mathSpecial's
   case MathFunction::Modf:
@@ -300,7 +282,7 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   case BuiltinId::Grid: return grid(false, static_cast<int>(constArg(0)));
   case BuiltinId::GridSize: return grid(true, static_cast<int>(constArg(0)));
   case BuiltinId::SyncThreads:
-    b.CreateIntrinsic(llvm::Intrinsic::nvvm_barrier0, {}, {});
+    target.barrier(*this, BarrierKind::Plain, nullptr);
     return nullptr;
   case BuiltinId::Range:
     return nullptr; // consumed by forRange

@@ -17,16 +17,15 @@
 // Without debug mode nothing is checked, and `raise` just ends the thread
 // (what numba-cuda's kernels do: the exception goes nowhere).
 //
-// Only the three hooks at the end (systemFence, stopThread, stopKernel) are
-// target specific.
+// What differs between targets are LowerTarget's hooks: a fence at system
+// scope, ending the thread, stopping the kernel (trapping), and the address
+// space of the record's global.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/DebugRecord.h"
 #include "compiler/LowerImpl.h"
 
-#include <llvm/IR/InlineAsm.h>
-#include <llvm/IR/IntrinsicsNVPTX.h>
 #include <llvm/IR/MDBuilder.h>
 
 #include <cstddef>
@@ -98,7 +97,8 @@ llvm::GlobalVariable *Lowerer::debugGlobal() {
   auto *type = llvm::StructType::get(ctx, {b.getPtrTy(), b.getInt32Ty(), b.getInt32Ty()});
   auto *g = new llvm::GlobalVariable(module, type, false, llvm::GlobalValue::ExternalLinkage,
                                      llvm::Constant::getNullValue(type), kDebugGlobal, nullptr,
-                                     llvm::GlobalValue::NotThreadLocal, 1, /*isExternallyInitialized=*/true);
+                                     llvm::GlobalValue::NotThreadLocal, target.globalSpace(),
+                                     /*isExternallyInitialized=*/true);
   g->setAlignment(llvm::Align(8));
   return g;
 }
@@ -162,9 +162,9 @@ llvm::Function *Lowerer::debugReportFunction() {
   }
   b.CreateBr(publish);
   b.SetInsertPoint(publish); // the fields, then the status, each made visible to the host
-  systemFence();
+  target.fence(*this, FenceScope::System);
   store32(b.getInt32(1), offsetof(DebugRecord, status));
-  systemFence();
+  target.fence(*this, FenceScope::System);
   b.CreateBr(done);
   b.SetInsertPoint(done);
   b.CreateRetVoid();
@@ -178,9 +178,9 @@ void Lowerer::reportAndStop(unsigned site, bool wholeKernel, llvm::Value *values
   b.CreateCall(debugReportFunction(), {b.getInt32(site), ndim ? ndim : zero, nindex ? nindex : zero,
                                        axis ? axis : zero, values ? values : llvm::ConstantPointerNull::get(b.getPtrTy())});
   if (wholeKernel)
-    stopKernel();
+    target.stopKernel(*this);
   else
-    stopThread();
+    target.stopThread(*this);
   startDeadBlock();
 }
 
@@ -263,7 +263,7 @@ void Lowerer::raiseStmt(const RaiseStmt *r) {
     reportAndStop(addDebugSite(site, r->span()), /*wholeKernel=*/false);
     return;
   }
-  stopThread(); // the exception goes nowhere, but the thread does not go on
+  target.stopThread(*this); // the exception goes nowhere, but the thread does not go on
   startDeadBlock();
 }
 
@@ -296,27 +296,6 @@ void Lowerer::checkTupleIndex(llvm::Value *index, llvm::Value *size, const Span 
   reportAndStop(addDebugSite(site, at), /*wholeKernel=*/false);
   b.CreateBr(okBB);
   b.SetInsertPoint(okBB);
-}
-
-//===-- Target hooks ------------------------------------------------------===//
-//
-// The only target-specific part: how a thread, or the whole kernel, stops.
-
-// NVPTX: membar.sys, so that the host sees the record's writes in order
-// (LLVM 19's NVPTX cannot select a plain `fence seq_cst`).
-void Lowerer::systemFence() { b.CreateIntrinsic(llvm::Intrinsic::nvvm_membar_sys, {}, {}); }
-
-// NVPTX: `exit` ends the thread; barriers stop waiting for it.
-void Lowerer::stopThread() {
-  auto *asmFn = llvm::InlineAsm::get(llvm::FunctionType::get(b.getVoidTy(), false), "exit;", "", true);
-  b.CreateCall(asmFn, {});
-  b.CreateUnreachable();
-}
-
-// NVPTX: `trap` stops every thread of the kernel; the launch fails.
-void Lowerer::stopKernel() {
-  b.CreateIntrinsic(llvm::Intrinsic::trap, {}, {});
-  b.CreateUnreachable();
 }
 
 } // namespace ptxforge::compiler

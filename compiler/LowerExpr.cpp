@@ -24,23 +24,23 @@ llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, 
   if (sf && st) {
     if (sf->isComplex() || st->isComplex())
       return convertComplex(v, sf, st, at);
-    llvm::Type *target = valueType(st);
-    if (v->getType() == target)
+    llvm::Type *dest = valueType(st);
+    if (v->getType() == dest)
       return v;
     if (st->isBool())
       return truthy(v, sf);
     if (sf->isBool())
-      return st->isFloat() ? b.CreateUIToFP(v, target) : b.CreateZExt(v, target);
+      return st->isFloat() ? b.CreateUIToFP(v, dest) : b.CreateZExt(v, dest);
     if (sf->isInt() && st->isInt())
-      return b.CreateIntCast(v, target, sf->isSigned);
+      return b.CreateIntCast(v, dest, sf->isSigned);
     if (sf->isInt() && st->isFloat())
-      return sf->isSigned ? b.CreateSIToFP(v, target) : b.CreateUIToFP(v, target);
+      return sf->isSigned ? b.CreateSIToFP(v, dest) : b.CreateUIToFP(v, dest);
     if (sf->isFloat() && st->isInt())
-      return st->isSigned ? b.CreateFPToSI(v, target) : b.CreateFPToUI(v, target);
+      return target.floatToInt(*this, v, dest, st->isSigned);
     if (sf->isFloat() && st->isFloat()) {
-      if (v->getType()->getPrimitiveSizeInBits() == target->getPrimitiveSizeInBits())
+      if (v->getType()->getPrimitiveSizeInBits() == dest->getPrimitiveSizeInBits())
         v = b.CreateFPExt(v, b.getFloatTy()); // float16 <-> bfloat16: through float32, exactly
-      return b.CreateFPCast(v, target);
+      return b.CreateFPCast(v, dest);
     }
   }
   if (isa<ArrayType>(from) && isa<ArrayType>(to))
@@ -241,7 +241,7 @@ llvm::Value *Lowerer::globalArray(const GlobalValue &g) {
     if (isa<RecordType>(dtype)) // a structured array: its bytes, read through field addresses
       elem = b.getInt8Ty(), count = g.data.size();
     llvm::Constant *init = llvm::ConstantDataArray::getRaw(g.data, count, elem);
-    unsigned space = g.data.size() <= 64 * 1024 ? 4 : 1;
+    unsigned space = target.constantSpace(g.data.size());
     gv = new llvm::GlobalVariable(module, init->getType(), true, llvm::GlobalValue::InternalLinkage, init, name,
                                   nullptr, llvm::GlobalValue::NotThreadLocal, space);
     gv->setAlignment(llvm::Align(16));

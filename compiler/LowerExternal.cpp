@@ -69,6 +69,9 @@ llvm::Type *returnMemoryType(Lowerer &L, const Type *t) {
 
 llvm::Value *Lowerer::externalCall(const CallExpr *c, const TypedFunction &callee) {
   const DeviceFunctionRef &ref = *callee.external;
+  if (target.isHost())
+    fail(c->span(), "'" + ref.name + "' is a declare_device function, defined in a file linked for the GPU "
+                    "(CUDA C++, PTX or LTO-IR): the CPU target cannot run it; launch this kernel on the GPU");
   if (std::find(session.externals.begin(), session.externals.end(), &ref) == session.externals.end())
     session.externals.push_back(&ref);
   const Type *rt = callee.returnType;

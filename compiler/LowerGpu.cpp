@@ -1,20 +1,19 @@
 //===- compiler/LowerGpu.cpp - Lowering the GPU features' calls -----------===//
 //
-// Shared arrays are addrspace(3) globals whose address is cast to generic
-// and wrapped in an ordinary C-layout array value, so indexing, passing to
-// device functions and atomics all work unchanged; NVPTX's address-space
-// inference then emits ld.shared/st.shared/atom.shared. Barriers, warp
-// votes and shuffles map onto NVVM intrinsics (numba's argument orders);
-// 64-bit shuffles are two 32-bit ones. A grid barrier uses the workspace
-// the driver gives a cooperative launch (%envreg1/%envreg2), as CUDA's own
-// cooperative_groups headers do, so no device runtime is linked.
+// Shared arrays are the target's shared memory (addrspace(3) globals on the
+// GPU, the block's buffer on the CPU) cast to a generic pointer and wrapped
+// in an ordinary C-layout array value, so indexing, passing to device
+// functions and atomics all work unchanged; NVPTX's address-space inference
+// then emits ld.shared/st.shared/atom.shared. Barriers, warp votes and
+// shuffles are the target's (numba's argument orders); 64-bit shuffles are
+// two 32-bit ones.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/LowerGpu.h"
 
 #include <llvm/IR/InlineAsm.h>
-#include <llvm/IR/IntrinsicsNVPTX.h>
+
 
 namespace ptxforge::compiler {
 
@@ -66,25 +65,13 @@ void requireSm70(const Lowerer &L, const Span &at, const std::string &what) { re
 
 namespace {
 
-constexpr unsigned kSharedSpace = 3;
 /// The static shared memory a block may use without opting in (48 KiB).
 constexpr std::uint64_t kStaticSharedLimit = 48 * 1024;
-/// The one extern shared array every dynamic shared array starts at.
-constexpr const char *kDynamicShared = "__pf_dynamic_shared";
 
-/// The bytes of static shared memory the module's globals already take.
-std::uint64_t staticSharedBytes(llvm::Module &m) {
-  std::uint64_t total = 0;
-  for (llvm::GlobalVariable &g : m.globals())
-    if (g.getAddressSpace() == kSharedSpace && g.hasInitializer())
-      total += m.getDataLayout().getTypeAllocSize(g.getValueType());
-  return total;
-}
-
-// shared.array(shape, dtype[, alignment]): a fresh addrspace(3) global per
+// shared.array(shape, dtype[, alignment]): a fresh static shared array per
 // call site (one per evaluation site, so a loop reuses it, as in CUDA), or
-// for shape 0 the extern dynamic array whose length is the launch's dynamic
-// shared size over the item size.
+// for shape 0 the dynamic shared memory, whose length is the launch's
+// dynamic shared size over the item size.
 llvm::Value *sharedArray(Lowerer &L, const CallExpr *c, const std::vector<const Expr *> &a) {
   auto &b = L.b;
   auto *at = cast<ArrayType>(L.typeOf(c));
@@ -94,18 +81,9 @@ llvm::Value *sharedArray(Lowerer &L, const CallExpr *c, const std::vector<const 
   llvm::Value *data = nullptr;
   std::vector<llvm::Value *> extents;
   if (shape.size() == 1 && shape[0] == 0) {
-    llvm::GlobalVariable *gv = L.module.getNamedGlobal(kDynamicShared);
-    if (!gv) {
-      gv = new llvm::GlobalVariable(L.module, llvm::ArrayType::get(b.getInt8Ty(), 0), false,
-                                    llvm::GlobalValue::ExternalLinkage, nullptr, kDynamicShared, nullptr,
-                                    llvm::GlobalValue::NotThreadLocal, kSharedSpace);
-      gv->setAlignment(llvm::Align(16));
-    }
-    if (gv->getAlign().valueOrOne().value() < align)
-      gv->setAlignment(llvm::Align(align));
-    llvm::Value *bytes = inlineAsm(L, b.getInt32Ty(), {}, "mov.u32 $0, %dynamic_smem_size;", "=r", false);
+    data = L.target.dynamicShared(L, align);
+    llvm::Value *bytes = L.target.readRegister(L, Register::DynamicSharedBytes);
     extents.push_back(b.CreateUDiv(b.CreateZExt(bytes, b.getInt64Ty()), b.getInt64(item)));
-    data = b.CreateAddrSpaceCast(gv, b.getPtrTy());
   } else {
     constexpr std::uint64_t kHuge = std::uint64_t(1) << 40; // far past any limit; no overflow below it
     std::uint64_t count = 1;
@@ -113,7 +91,7 @@ llvm::Value *sharedArray(Lowerer &L, const CallExpr *c, const std::vector<const 
       count = count > kHuge / static_cast<std::uint64_t>(d) ? kHuge : count * static_cast<std::uint64_t>(d);
       extents.push_back(b.getInt64(d));
     }
-    std::uint64_t before = staticSharedBytes(L.module);
+    std::uint64_t before = L.target.staticSharedBytes(L);
     if (count * item + before > kStaticSharedLimit)
       fail(c->span(), "static shared memory is limited to 48 KiB (49152 bytes) per block; this array needs " +
                           (count >= kHuge ? std::string("far more than that")
@@ -123,11 +101,7 @@ llvm::Value *sharedArray(Lowerer &L, const CallExpr *c, const std::vector<const 
                           "parameter, kernel[blocks, threads, stream, shared_bytes]");
     auto *arrTy = llvm::ArrayType::get(L.memoryType(at->dtype), count);
     std::string name = "__pf_shared_" + std::to_string(c->span().line) + "_" + std::to_string(c->span().col);
-    auto *gv = new llvm::GlobalVariable(L.module, arrTy, false, llvm::GlobalValue::InternalLinkage,
-                                        llvm::UndefValue::get(arrTy), name, nullptr,
-                                        llvm::GlobalValue::NotThreadLocal, kSharedSpace);
-    gv->setAlignment(llvm::Align(align));
-    data = b.CreateAddrSpaceCast(gv, b.getPtrTy());
+    data = L.target.staticShared(L, arrTy, align, name);
   }
   // An ordinary C-layout array value: {data, shape, byte strides}.
   llvm::Value *agg = llvm::UndefValue::get(L.valueType(at));
@@ -166,10 +140,10 @@ llvm::Value *predicate32(Lowerer &L, const Expr *e) {
 llvm::Value *shuffle(Lowerer &L, const CallExpr *c, G id, const std::vector<const Expr *> &a) {
   auto &b = L.b;
   auto *rt = cast<ScalarType>(L.typeOf(c));
-  llvm::Intrinsic::ID op = id == G::ShflSync     ? llvm::Intrinsic::nvvm_shfl_sync_idx_i32
-                           : id == G::ShflUpSync ? llvm::Intrinsic::nvvm_shfl_sync_up_i32
-                           : id == G::ShflDownSync ? llvm::Intrinsic::nvvm_shfl_sync_down_i32
-                                                   : llvm::Intrinsic::nvvm_shfl_sync_bfly_i32;
+  ShuffleKind kind = id == G::ShflSync       ? ShuffleKind::Idx
+                     : id == G::ShflUpSync   ? ShuffleKind::Up
+                     : id == G::ShflDownSync ? ShuffleKind::Down
+                                             : ShuffleKind::Xor;
   // c packs the clamp (lane 31) and the segment mask: 0 for shfl_up, as in CUDA.
   llvm::Value *clamp = b.getInt32(id == G::ShflUpSync ? 0 : 0x1f);
   llvm::Value *mask = mask32(L, a[0]);
@@ -178,7 +152,7 @@ llvm::Value *shuffle(Lowerer &L, const CallExpr *c, G id, const std::vector<cons
   unsigned bits = rt->isBool() ? 1 : rt->bits;
   llvm::Type *intTy = b.getIntNTy(bits);
   llvm::Value *v = rt->isFloat() ? b.CreateBitCast(value, intTy) : value;
-  auto one = [&](llvm::Value *x) { return b.CreateIntrinsic(op, {}, {mask, x, lane, clamp}); };
+  auto one = [&](llvm::Value *x) { return L.target.shuffle(L, kind, mask, x, lane, clamp); };
   llvm::Value *result;
   if (bits <= 32) {
     result = b.CreateTrunc(one(b.CreateZExt(v, b.getInt32Ty())), intTy);
@@ -201,54 +175,15 @@ llvm::Value *match(Lowerer &L, G id, const std::vector<const Expr *> &a, const S
   if (vt->isFloat())
     v = b.CreateBitCast(v, b.getIntNTy(vt->bits));
   v = wide ? v : b.CreateZExt(v, b.getInt32Ty());
-  llvm::Intrinsic::ID op = id == G::MatchAnySync
-                               ? (wide ? llvm::Intrinsic::nvvm_match_any_sync_i64 : llvm::Intrinsic::nvvm_match_any_sync_i32)
-                               : (wide ? llvm::Intrinsic::nvvm_match_all_sync_i64p : llvm::Intrinsic::nvvm_match_all_sync_i32p);
-  return b.CreateIntrinsic(op, {}, {mask, v}); // match_all's {i32, i1} is Tuple(int32, bool)'s type
+  return L.target.match(L, id == G::MatchAllSync, mask, v); // match_all's {i32, i1} is Tuple(int32, bool)'s type
 }
 
-// this_grid().sync(): block barrier; one thread per block adds to the
-// barrier word of the driver's grid workspace (block 0 adds so that the top
-// bit flips when every block has arrived) and spins until it flips; block
-// barrier again. Acquire/release at GPU scope order the memory around it.
+// this_grid().sync(): the target's grid barrier; the module is marked as
+// needing a cooperative launch.
 void gridSync(Lowerer &L, const Span &at) {
-  auto &b = L.b;
   requireSm70(L, at, "cg.this_grid().sync()");
   L.module.getOrInsertNamedMetadata(kCooperativeMetadata);
-  using namespace llvm::Intrinsic;
-  b.CreateIntrinsic(nvvm_barrier0, {}, {});
-  auto reg = [&](ID id) { return b.CreateIntrinsic(id, {}, {}); };
-  llvm::Value *tidSum = b.CreateAdd(b.CreateAdd(reg(nvvm_read_ptx_sreg_tid_x), reg(nvvm_read_ptx_sreg_tid_y)),
-                                    reg(nvvm_read_ptx_sreg_tid_z));
-  auto *arrive = llvm::BasicBlock::Create(L.ctx, "gridsync.arrive", L.fn);
-  auto *spin = llvm::BasicBlock::Create(L.ctx, "gridsync.spin", L.fn);
-  auto *done = llvm::BasicBlock::Create(L.ctx, "gridsync.done", L.fn);
-  b.CreateCondBr(b.CreateICmpEQ(tidSum, b.getInt32(0)), arrive, done);
-
-  b.SetInsertPoint(arrive);
-  llvm::Value *blocks = b.CreateMul(b.CreateMul(reg(nvvm_read_ptx_sreg_nctaid_x), reg(nvvm_read_ptx_sreg_nctaid_y)),
-                                    reg(nvvm_read_ptx_sreg_nctaid_z));
-  llvm::Value *ctaSum = b.CreateAdd(b.CreateAdd(reg(nvvm_read_ptx_sreg_ctaid_x), reg(nvvm_read_ptx_sreg_ctaid_y)),
-                                    reg(nvvm_read_ptx_sreg_ctaid_z));
-  llvm::Value *first = b.CreateSub(b.getInt32(0x80000000u), b.CreateSub(blocks, b.getInt32(1)));
-  llvm::Value *add = b.CreateSelect(b.CreateICmpEQ(ctaSum, b.getInt32(0)), first, b.getInt32(1));
-  // The workspace is {u32 size; u32 barrier}; its address is envreg1 (high
-  // half) : envreg2 (low half), as cooperative_groups' load_env_reg64<1, 2>.
-  llvm::Value *hi = b.CreateZExt(reg(nvvm_read_ptx_sreg_envreg1), b.getInt64Ty());
-  llvm::Value *lo = b.CreateZExt(reg(nvvm_read_ptx_sreg_envreg2), b.getInt64Ty());
-  llvm::Value *workspace = b.CreateIntToPtr(b.CreateOr(b.CreateShl(hi, 32), lo), b.getPtrTy());
-  llvm::Value *word = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), workspace, 4);
-  llvm::Value *old = inlineAsm(L, b.getInt32Ty(), {word, add}, "atom.add.release.gpu.u32 $0, [$1], $2;",
-                               "=r,l,r,~{memory}", true);
-  b.CreateBr(spin);
-
-  b.SetInsertPoint(spin);
-  llvm::Value *now = inlineAsm(L, b.getInt32Ty(), {word}, "ld.acquire.gpu.u32 $0, [$1];", "=r,l,~{memory}", true);
-  llvm::Value *flipped = b.CreateICmpNE(b.CreateAnd(b.CreateXor(old, now), b.getInt32(0x80000000u)), b.getInt32(0));
-  b.CreateCondBr(flipped, done, spin);
-
-  b.SetInsertPoint(done);
-  b.CreateIntrinsic(nvvm_barrier0, {}, {});
+  L.target.gridSync(L);
 }
 
 } // namespace
@@ -272,20 +207,21 @@ llvm::Value *Lowerer::gpuCall(const CallExpr *c, const BuiltinInfo &info) {
   std::vector<const Expr *> a = bindGpuArgs(c, id);
   if (isAtomic(id))
     return lowerAtomic(*this, c, id);
-  using namespace llvm::Intrinsic;
+  using namespace llvm::Intrinsic; // ctpop, bitreverse, ...
   auto rt = [&] { return cast<ScalarType>(typeOf(c)); };
+  auto barrier = [&](BarrierKind kind) { return target.barrier(*this, kind, predicate32(*this, a[0])); };
   switch (id) {
   case G::SharedArray: return sharedArray(*this, c, a);
   case G::LocalArray: return localArray(c, a);
   case G::ConstArrayLike: return expr(a[0]); // global arrays are constants already
 
-  case G::SyncThreadsCount: return b.CreateIntrinsic(nvvm_barrier0_popc, {}, {predicate32(*this, a[0])});
-  case G::SyncThreadsAnd: return b.CreateIntrinsic(nvvm_barrier0_and, {}, {predicate32(*this, a[0])});
-  case G::SyncThreadsOr: return b.CreateIntrinsic(nvvm_barrier0_or, {}, {predicate32(*this, a[0])});
-  case G::SyncWarp: b.CreateIntrinsic(nvvm_bar_warp_sync, {}, {mask32(*this, a[0])}); return nullptr;
-  case G::ThreadFence: b.CreateIntrinsic(nvvm_membar_gl, {}, {}); return nullptr;
-  case G::ThreadFenceBlock: b.CreateIntrinsic(nvvm_membar_cta, {}, {}); return nullptr;
-  case G::ThreadFenceSystem: b.CreateIntrinsic(nvvm_membar_sys, {}, {}); return nullptr;
+  case G::SyncThreadsCount: return barrier(BarrierKind::Count);
+  case G::SyncThreadsAnd: return barrier(BarrierKind::And);
+  case G::SyncThreadsOr: return barrier(BarrierKind::Or);
+  case G::SyncWarp: target.warpSync(*this, mask32(*this, a[0])); return nullptr;
+  case G::ThreadFence: target.fence(*this, FenceScope::Device); return nullptr;
+  case G::ThreadFenceBlock: target.fence(*this, FenceScope::Block); return nullptr;
+  case G::ThreadFenceSystem: target.fence(*this, FenceScope::System); return nullptr;
 
   case G::ShflSync:
   case G::ShflUpSync:
@@ -294,18 +230,18 @@ llvm::Value *Lowerer::gpuCall(const CallExpr *c, const BuiltinInfo &info) {
   case G::AllSync:
   case G::AnySync:
   case G::EqSync: {
-    ID op = id == G::AllSync ? nvvm_vote_all_sync : id == G::AnySync ? nvvm_vote_any_sync : nvvm_vote_uni_sync;
+    VoteKind kind = id == G::AllSync ? VoteKind::All : id == G::AnySync ? VoteKind::Any : VoteKind::Uni;
     llvm::Value *mask = mask32(*this, a[0]);
-    return b.CreateIntrinsic(op, {}, {mask, truthy(expr(a[1]), typeOf(a[1]))});
+    return target.vote(*this, kind, mask, truthy(expr(a[1]), typeOf(a[1])));
   }
   case G::BallotSync: {
     llvm::Value *mask = mask32(*this, a[0]);
-    return b.CreateIntrinsic(nvvm_vote_ballot_sync, {}, {mask, truthy(expr(a[1]), typeOf(a[1]))});
+    return target.vote(*this, VoteKind::Ballot, mask, truthy(expr(a[1]), typeOf(a[1])));
   }
   case G::MatchAnySync:
   case G::MatchAllSync: return match(*this, id, a, c->span());
-  case G::ActiveMask: return b.CreateIntrinsic(nvvm_activemask, {}, {});
-  case G::LanemaskLt: return b.CreateIntrinsic(nvvm_read_ptx_sreg_lanemask_lt, {}, {});
+  case G::ActiveMask: return target.activeMask(*this);
+  case G::LanemaskLt: return target.readRegister(*this, Register::LanemaskLt);
 
   case G::Popc: return b.CreateUnaryIntrinsic(ctpop, as(*this, a[0], rt()));
   case G::Brev: return b.CreateUnaryIntrinsic(bitreverse, as(*this, a[0], rt()));
@@ -335,9 +271,9 @@ llvm::Value *Lowerer::gpuCall(const CallExpr *c, const BuiltinInfo &info) {
   }
   case G::Nanosleep:
     requireSm70(*this, c->span(), "nanosleep()");
-    b.CreateIntrinsic(nvvm_nanosleep, {}, {as(*this, a[0], types().intType(32, false))});
+    target.nanosleep(*this, as(*this, a[0], types().intType(32, false)));
     return nullptr;
-  case G::Clock64: return b.CreateIntrinsic(nvvm_read_ptx_sreg_clock64, {}, {});
+  case G::Clock64: return target.readRegister(*this, Register::Clock64);
   case G::ThisGrid: return llvm::ConstantStruct::get(llvm::StructType::get(ctx), {});
   case G::GridSync: gridSync(*this, c->span()); return nullptr;
   default: break;

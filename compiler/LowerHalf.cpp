@@ -7,7 +7,9 @@
 // `hadd_rn` never does. Transcendentals compute in float32 through libdevice
 // and round once. Conversions with a named rounding mode, which LLVM cannot
 // express, and habs of float16 (which LLVM 19 widens to float32) are inline
-// `cvt` / `abs.f16` instructions.
+// `cvt` / `abs.f16` instructions. The CPU target has no PTX: there a named
+// rounding is the nearest conversion stepped one unit in the last place where
+// it went the wrong way, and habs and tanh_approx are the plain operations.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +47,41 @@ const char *roundingSuffix(H::Mode m, bool toInteger) {
   }
 }
 
+/// The half or bfloat `r` (of type `half`), the nearest conversion of `x` (of
+/// type `from`), moved one unit in the last place where it lies on the wrong
+/// side of `x` for rounding mode `m` (the host's form of cvt.rz/rm/rp). Both
+/// are compared in double, where the half is exact; an integer beyond 2^53 is
+/// past every finite half, so its inexact double still orders right.
+llvm::Value *stepToMode(Lowerer &L, llvm::Value *r, llvm::Value *x, const ScalarType *from, H::Mode m) {
+  auto &b = L.b;
+  llvm::Type *f64 = b.getDoubleTy();
+  llvm::Value *back = b.CreateFPExt(r, f64);
+  llvm::Value *wide = from->isFloat() ? b.CreateFPExt(x, f64)
+                      : from->isSigned ? b.CreateSIToFP(x, f64)
+                                       : b.CreateUIToFP(x, f64);
+  llvm::Value *bits = b.CreateBitCast(r, b.getInt16Ty());
+  llvm::Value *negative = b.CreateICmpSLT(bits, b.getInt16(0));
+  llvm::Value *smaller = b.CreateSub(bits, b.getInt16(1)); // one step toward zero
+  llvm::Value *larger = b.CreateAdd(bits, b.getInt16(1));  // one step away from zero
+  llvm::Value *step = nullptr, *to = nullptr;
+  switch (m) {
+  case H::Zero:
+    step = b.CreateFCmpOGT(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, back),
+                           b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, wide));
+    to = smaller;
+    break;
+  case H::Down:
+    step = b.CreateFCmpOGT(back, wide);
+    to = b.CreateSelect(negative, larger, smaller);
+    break;
+  default: // Up
+    step = b.CreateFCmpOLT(back, wide);
+    to = b.CreateSelect(negative, smaller, larger);
+    break;
+  }
+  return b.CreateBitCast(b.CreateSelect(step, to, bits), r->getType());
+}
+
 } // namespace
 
 llvm::Value *Lowerer::halfCall(const HalfFunction &f, const std::vector<const Expr *> &args, const Span &at) {
@@ -79,7 +116,7 @@ llvm::Value *Lowerer::halfCall(const HalfFunction &f, const std::vector<const Ex
   case H::Fma: return clamp(b.CreateIntrinsic(llvm::Intrinsic::fma, {half}, {a[0], a[1], a[2]}));
   case H::Neg: return b.CreateFNeg(a[0]);
   case H::Abs:
-    if (!ht->isBFloat16() && targetAtLeast(*this, 5, 3))
+    if (!target.isHost() && !ht->isBFloat16() && targetAtLeast(*this, 5, 3))
       return b.CreateBitCast(inlineAsm(*this, i16, {b.CreateBitCast(a[0], i16)}, "abs.f16 $0, $1;", "=h,h", false),
                              half);
     return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a[0]);
@@ -100,7 +137,7 @@ llvm::Value *Lowerer::halfCall(const HalfFunction &f, const std::vector<const Ex
                           b.CreateSelect(b.CreateFCmpOEQ(a[0], constant(-inf)), b.getInt32(-1), b.getInt32(0)));
   }
   case H::TanhApprox:
-    if (ht->isBFloat16() ? targetAtLeast(*this, 9) : targetAtLeast(*this, 7, 5)) {
+    if (!target.isHost() && (ht->isBFloat16() ? targetAtLeast(*this, 9) : targetAtLeast(*this, 7, 5))) {
       const char *text = ht->isBFloat16() ? "tanh.approx.bf16 $0, $1;" : "tanh.approx.f16 $0, $1;";
       return b.CreateBitCast(inlineAsm(*this, i16, {b.CreateBitCast(a[0], i16)}, text, "=h,h", false), half);
     }
@@ -119,6 +156,8 @@ llvm::Value *Lowerer::halfCall(const HalfFunction &f, const std::vector<const Ex
     if (f.mode == H::Nearest) // one rounding, as LLVM's conversions do
       return convert(a[0], f.other, ht, at);
     bool fromFloat = f.other->isFloat();
+    if (target.isHost())
+      return stepToMode(*this, convert(a[0], f.other, ht, at), a[0], f.other, f.mode);
     if (ht->isBFloat16())
       requireSm(*this, at, fromFloat ? 8 : 9, 0, name);
     std::string text = std::string("cvt.") + roundingSuffix(f.mode, false) + "." + ptxType(ht) + "." +
@@ -133,11 +172,22 @@ llvm::Value *Lowerer::halfCall(const HalfFunction &f, const std::vector<const Ex
       requireSm(*this, at, 9, 0, name);
     // An 8-bit result converts to 16 bits (saturating there) and clamps.
     const ScalarType *to = f.other->bits == 8 ? types().intType(16, f.other->isSigned) : f.other;
-    std::string text = std::string("cvt.") + roundingSuffix(f.mode, true) + "." + ptxType(to) + "." +
-                       ptxType(ht) + " $0, $1;";
-    std::string cons = std::string("=") + constraint(to->bits, false) + ",h";
-    llvm::Value *r =
-        inlineAsm(*this, b.getIntNTy(to->bits), {b.CreateBitCast(a[0], i16)}, text.c_str(), cons.c_str(), false);
+    llvm::Value *r = nullptr;
+    if (target.isHost()) { // round as the mode says, then the target's saturating conversion
+      static const llvm::Intrinsic::ID ids[] = {llvm::Intrinsic::trunc, llvm::Intrinsic::floor, llvm::Intrinsic::ceil};
+      llvm::Value *x = b.CreateFPExt(a[0], b.getFloatTy());
+      x = b.CreateUnaryIntrinsic(f.mode == H::Zero   ? ids[0]
+                                 : f.mode == H::Down ? ids[1]
+                                 : f.mode == H::Up   ? ids[2]
+                                                     : llvm::Intrinsic::rint,
+                                 x);
+      r = target.floatToInt(*this, x, b.getIntNTy(to->bits), to->isSigned);
+    } else {
+      std::string text = std::string("cvt.") + roundingSuffix(f.mode, true) + "." + ptxType(to) + "." +
+                         ptxType(ht) + " $0, $1;";
+      std::string cons = std::string("=") + constraint(to->bits, false) + ",h";
+      r = inlineAsm(*this, b.getIntNTy(to->bits), {b.CreateBitCast(a[0], i16)}, text.c_str(), cons.c_str(), false);
+    }
     if (f.other->bits == 8) {
       if (f.other->isSigned)
         r = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, r,

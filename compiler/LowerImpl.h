@@ -14,6 +14,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/DebugRecord.h"
+#include "compiler/Target.h"
 #include "frontend/TypeInfer.h"
 
 #include <llvm/IR/DIBuilder.h>
@@ -64,9 +65,10 @@ enum class Linkage {
   Internal, ///< a device function called from this module: values passed as they are
 };
 
-/// What the functions lowered into one module share: each typed device
-/// function's LLVM function, made once.
+/// What the functions lowered into one module share: the target, and each
+/// typed device function's LLVM function, made once.
 struct LowerSession {
+  LowerTarget &target;
   std::unordered_map<const frontend::TypedFunction *, llvm::Function *> functions;
   /// Warnings for the user (print() of too many values), in source order.
   std::vector<frontend::Diagnostic> warnings;
@@ -103,6 +105,7 @@ public:
   llvm::Function *lowerFunction(Linkage linkage, const std::string &name);
   /// True when a libdevice function was referenced.
   bool needsLibdevice() const { return needsLibdevice_; }
+  void markLibdevice() { needsLibdevice_ = true; }
 
   // Lower.cpp
   void block(const frontend::Block &b);
@@ -192,11 +195,6 @@ public:
   /// leaves the builder in a fresh dead block.
   void reportAndStop(unsigned site, bool wholeKernel, llvm::Value *values = nullptr, llvm::Value *ndim = nullptr,
                      llvm::Value *nindex = nullptr, llvm::Value *axis = nullptr);
-  /// Target hooks: a fence at system scope; end the calling thread; stop
-  /// the whole kernel.
-  void systemFence();
-  void stopThread();
-  void stopKernel();
 
   // LowerStarred.cpp: `*` spreading and run-time tuple indices.
   /// A call or tuple display with `*` operands, lowered as `spread` (its
@@ -223,7 +221,6 @@ public:
   /// A call of a declare_device function, with numba's ABI or the C one (LowerExternal.cpp).
   llvm::Value *externalCall(const frontend::CallExpr *c, const frontend::TypedFunction &callee);
   llvm::Value *builtinValue(frontend::BuiltinId id);
-  llvm::Value *specialRegister(llvm::Intrinsic::ID id, unsigned lo, unsigned hi);
   llvm::Value *grid(bool size, int ndim);
   llvm::Value *mathCall(const frontend::MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t);
   /// math.frexp, modf, ldexp, radians and degrees (LowerMath.cpp).
@@ -307,6 +304,7 @@ public:
   const frontend::TypedFunction &tf;
   llvm::Module &module;
   LowerSession &session;
+  LowerTarget &target;
   llvm::LLVMContext &ctx;
   LowerOptions options;
   llvm::IRBuilder<> b;
@@ -315,6 +313,7 @@ public:
   llvm::AllocaInst *returnSlot = nullptr; ///< a device function's result
   std::unordered_map<const frontend::Local *, llvm::AllocaInst *> slots;
   std::vector<Loop> loops;
+  Span at; ///< the statement being lowered, for errors raised below expressions
   bool needsLibdevice_ = false;
   /// Coarsening: the logical thread (an i32 in 0 .. coarsen-1) being
   /// lowered, or null.

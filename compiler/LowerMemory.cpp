@@ -4,7 +4,8 @@
 // `st.global.<op>.b<bits>` on the element's address, which goes from generic
 // to global (cvta.to.global) first. The instructions are inline PTX, as LLVM
 // has no cache operators; they are marked as touching memory so that LLVM
-// keeps them in order with the kernel's other loads and stores.
+// keeps them in order with the kernel's other loads and stores. The CPU
+// target has one cache model: there they are plain loads and stores.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +23,12 @@ llvm::Value *Lowerer::cacheHint(const CallExpr *c, const std::string &path) {
   const ScalarType *dt = pt ? pt->elem : cast<ArrayType>(container)->dtype;
   const int bits = dt->bits;
   llvm::Value *ptr = elementPointerOf(*this, c, c->args[0], c->args[1]);
+  if (target.isHost()) {
+    if (!store)
+      return loadElement(ptr, dt);
+    storeElement(ptr, convert(expr(c->args[2]), typeOf(c->args[2]), dt, c->args[2]->span()), dt);
+    return nullptr;
+  }
   llvm::Value *global = b.CreatePtrToInt(b.CreateAddrSpaceCast(ptr, b.getPtrTy(1)), b.getInt64Ty());
   // The value travels as an integer register of its width (8-bit values in
   // a 16-bit one, which PTX allows for sub-word loads and stores).

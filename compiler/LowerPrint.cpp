@@ -49,7 +49,8 @@ llvm::Value *Lowerer::printCall(const CallExpr *c) {
     if (!gv) {
       llvm::Constant *init = llvm::ConstantDataArray::getString(ctx, text);
       gv = new llvm::GlobalVariable(module, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, name,
-                                    nullptr, llvm::GlobalValue::NotThreadLocal, 4);
+                                    nullptr, llvm::GlobalValue::NotThreadLocal,
+                                    target.constantSpace(init->getType()->getArrayNumElements()));
       gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
     }
     return b.CreateAddrSpaceCast(gv, b.getPtrTy());

@@ -12,7 +12,7 @@
 namespace ptxforge::bindings {
 
 struct DLDevice {
-  std::int32_t deviceType; ///< kDLCUDA = 2, kDLCUDAHost = 3
+  std::int32_t deviceType; ///< kDLCPU = 1, kDLCUDA = 2, kDLCUDAHost = 3
   std::int32_t deviceId;
 };
 struct DLDataType {
@@ -45,7 +45,7 @@ struct DLManagedTensorVersioned {
   DLTensor tensor;
 };
 
-constexpr std::int32_t kDLCUDA = 2;
+constexpr std::int32_t kDLCPU = 1, kDLCUDA = 2;
 constexpr std::uint8_t kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBfloat = 4, kDLComplex = 5, kDLBool = 6;
 
 } // namespace ptxforge::bindings

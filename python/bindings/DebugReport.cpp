@@ -14,6 +14,7 @@
 #include "compiler/DebugRecord.h"
 #include "runtime/Driver.h"
 
+#include <cstddef>
 #include <cstring>
 
 namespace py = pybind11;
@@ -29,6 +30,15 @@ using compiler::DebugSite;
 void LoadedKernel::setUpDebugRecord() {
   if (!artifacts->debug || artifacts->debugSites.empty())
     return;
+  if (artifacts->cpu) { // the CPU target: plain host memory, written by the kernel's threads in place
+    if (!artifacts->cpu->debugGlobal)
+      return;
+    hostDebugRecord = std::make_unique<DebugRecord>();
+    std::memset(hostDebugRecord.get(), 0, sizeof(DebugRecord));
+    compiler::DebugGlobal global{reinterpret_cast<std::uint64_t>(hostDebugRecord.get()), 0, 0};
+    std::memcpy(artifacts->cpu->debugGlobal, &global, sizeof global);
+    return;
+  }
   auto [address, bytes] = module->global(compiler::kDebugGlobal);
   if (!address || bytes < sizeof(compiler::DebugGlobal))
     return;
@@ -40,10 +50,11 @@ void LoadedKernel::setUpDebugRecord() {
 }
 
 py::object LoadedKernel::debugReport() {
-  if (!debugRecord)
+  if (!debugRecord && !hostDebugRecord)
     return py::none();
   DebugRecord record;
-  std::memcpy(&record, debugRecord->data(), sizeof record); // written by the device, read once here
+  void *written = debugRecord ? debugRecord->data() : static_cast<void *>(hostDebugRecord.get());
+  std::memcpy(&record, written, sizeof record); // written by the device, read once here
   std::optional<compiler::DebugReport> report = compiler::decodeDebugRecord(record, artifacts->debugSites);
   if (!report)
     return py::none();
@@ -61,7 +72,11 @@ py::object LoadedKernel::debugReport() {
   py::object result = py::make_tuple(compiler::debugSiteKindName(site.kind), site.exceptionName, site.exceptionId, report->message, args);
   // Ready for the next launch: the record cleared, and the claim reset where
   // the context still works (after a trap it does not, and nothing runs again).
-  std::memset(debugRecord->data(), 0, sizeof(DebugRecord));
+  std::memset(written, 0, sizeof(DebugRecord));
+  if (hostDebugRecord) { // the CPU target's launches are over: the claim word is ours to reset
+    std::memset(static_cast<char *>(artifacts->cpu->debugGlobal) + offsetof(compiler::DebugGlobal, claim), 0, 4);
+    return result;
+  }
   try {
     std::uint32_t zero = 0;
     runtime::copyHostToDevice(debugGlobal + offsetof(compiler::DebugGlobal, claim), &zero, sizeof zero);

@@ -37,6 +37,7 @@
 #include <pybind11/stl.h>
 #include <structmember.h>
 
+#include <atomic>
 #include <cstring>
 #include <new>
 #include <string>
@@ -76,6 +77,18 @@ struct Registry {
 Registry &registry() {
   static Registry *r = new Registry;
   return *r;
+}
+
+/// The default target is the CPU (PTXFORGE_TARGET=cpu, or set by the package).
+std::atomic<bool> gDefaultCpu{false};
+
+/// The last byte of a key for the CPU target.
+constexpr char kCpuByte = static_cast<char>(0xff);
+
+/// The last byte of a key: the device, or kCpuByte for the CPU target.
+char targetByte(int mode) {
+  const bool cpu = mode == 2 || (mode == 0 && gDefaultCpu.load(std::memory_order_relaxed));
+  return cpu ? kCpuByte : static_cast<char>(runtime::currentDevice());
 }
 
 enum Name { kPfUnused, kData, kPtr, kShape, kStrides, kDtype };
@@ -132,14 +145,15 @@ struct Packed {
       spans[narrays] = {0, lo, hi};
     ++narrays;
   }
-  /// The key's end: disjointness, the coarsening the block allows, the device.
-  bool finish(int coarsen) {
+  /// The key's end: disjointness, the coarsening the block allows, the
+  /// device (or kCpuByte: targetByte).
+  bool finish(int coarsen, char target) {
     if (keyLen + 3 > kMaxKey)
       return false;
     const bool apart = narrays <= kMaxArrays && compiler::disjoint(spans, narrays);
     key[keyLen++] = apart ? 'd' : 'o';
     key[keyLen++] = static_cast<char>(coarsen);
-    key[keyLen++] = static_cast<char>(runtime::currentDevice());
+    key[keyLen++] = target;
     return true;
   }
 
@@ -515,7 +529,8 @@ struct LaunchShape {
 /// One loaded function per key, for one kernel.
 class FastTable {
 public:
-  explicit FastTable(py::object miss) : miss_(std::move(miss)) {}
+  /// `mode`: 0 launches on the default target, 1 on the GPU, 2 on the CPU.
+  FastTable(py::object miss, int mode) : miss_(std::move(miss)), mode_(mode) {}
 
   /// Remembers `kernel` for `key`: as it is when the key describes the
   /// kernel's parameter types exactly, or with the conversions that turn the
@@ -542,6 +557,10 @@ public:
   /// launch facts the key spells lack one the kernel was specialised for (a
   /// launch that knows more may run a kernel that assumed less).
   static bool planFor(const std::string &key, const compiler::KernelArtifacts &a, std::vector<Conversion> &plan) {
+    const bool cpu = a.cpu != nullptr; // its arrays in host memory ('H'), its key's last byte kCpuByte
+    if (key.empty() || (key.back() == kCpuByte) != cpu)
+      return false;
+    const char array = cpu ? 'H' : 'A';
     const std::vector<const frontend::Type *> &params = a.params;
     std::size_t at = 0;
     int cellsOut = 0;
@@ -553,7 +572,7 @@ public:
       Conversion c;
       char k = key[at];
       if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t); s && !frontend::isa<frontend::RecordType>(t)) {
-        if (k == 'A')
+        if (k == 'A' || k == 'H')
           return false;
         if (k == 'n') { // a numpy scalar: of exactly the parameter's type, or the Python path converts
           if (s->weak || s->isBool() || facts || at + 2 > key.size() || key[at + 1] != dtypeCodeOf(s))
@@ -596,7 +615,7 @@ public:
         continue;
       }
       auto *arr = frontend::dyn_cast<frontend::ArrayType>(t);
-      if (!arr || frontend::isa<frontend::RecordType>(arr->dtype) || at + 5 > key.size() || k != 'A' ||
+      if (!arr || frontend::isa<frontend::RecordType>(arr->dtype) || at + 5 > key.size() || k != array ||
           key[at + 1] != dtypeCodeOf(arr->dtype) || key[at + 2] != arr->ndim)
         return false;
       const char layout = key[at + 3];
@@ -631,9 +650,13 @@ public:
 
   /// True when `key` spells exactly these types and the launch facts the
   /// kernel was specialised for (its LaunchFacts), so that the kernel is
-  /// right for every launch with this key.
+  /// right for every launch with this key: arrays in device memory ('A') for
+  /// the GPU, in host memory ('H') for the CPU. The CPU target compiles the
+  /// general kernel, right whatever facts the key records.
   static bool describes(const std::string &key, const compiler::KernelArtifacts &a) {
     const std::vector<const frontend::Type *> &params = a.params;
+    const bool cpu = a.cpu != nullptr;
+    const char array = cpu ? 'H' : 'A';
     std::size_t at = 0;
     for (std::size_t i = 0; i < params.size(); ++i) {
       const frontend::Type *t = params[i];
@@ -650,21 +673,26 @@ public:
         char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : 'c';
         if (want == 'i' && (facts & compiler::LaunchFacts::Bounded))
           want = 'j';
-        if (key[at++] != want)
+        const char got = key[at++];
+        if (got != want && !(cpu && want == 'i' && got == 'j'))
           return false;
         continue;
       }
       auto *arr = frontend::dyn_cast<frontend::ArrayType>(t);
       if (arr && frontend::isa<frontend::RecordType>(arr->dtype))
         return false; // record arrays have no dtype code: the Python path serves them
-      if (!arr || at + 5 > key.size() || key[at] != 'A' || key[at + 1] != dtypeCodeOf(arr->dtype) ||
+      if (!arr || at + 5 > key.size() || key[at] != array || key[at + 1] != dtypeCodeOf(arr->dtype) ||
           key[at + 2] != arr->ndim ||
           key[at + 3] != (arr->layout == frontend::Layout::C ? 'C' : arr->layout == frontend::Layout::F ? 'F' : 'A') ||
-          static_cast<std::uint8_t>(key[at + 4]) != facts)
+          (!cpu && static_cast<std::uint8_t>(key[at + 4]) != facts))
         return false;
       at += 5;
     }
-    if (at + 3 != key.size() || key[at] != (a.facts.disjoint ? 'd' : 'o'))
+    if (at + 3 != key.size())
+      return false;
+    if (cpu)
+      return key[at + 2] == kCpuByte;
+    if (key[at] != (a.facts.disjoint ? 'd' : 'o') || key[at + 2] == kCpuByte)
       return false;
     return a.coarsen <= 1 || key[at + 1] == a.coarsen;
   }
@@ -697,6 +725,7 @@ public:
 
   std::size_t size() const { return entries_.size(); }
   const py::object &miss() const { return miss_; }
+  int mode() const { return mode_; }
 
   /// The shape remembered for a configuration equal to `config`, or null.
   const LaunchShape *findConfig(PyObject *config) const {
@@ -739,6 +768,7 @@ private:
   std::vector<std::pair<py::object, LaunchShape>> configs_;
   std::vector<Entry> entries_;
   py::object miss_;
+  int mode_;
 };
 
 /// kernel[grid, block, stream, shared]: a configuration bound to a kernel,
@@ -746,7 +776,7 @@ private:
 /// arrive as a C array, with no tuple, no bound method and no pybind11
 /// argument conversion between Python's call and the packing (measured under
 /// the fake driver, bench/launch_host_path.py: 365 ns a launch through a
-/// pybind11 __call__, XXX ns this way). Made afresh by every kernel[...]
+/// pybind11 __call__, 128 ns this way). Made afresh by every kernel[...]
 /// (one allocation); it keeps its kernel alive, the table's remembered
 /// shapes do not.
 struct BoundLaunchData {
@@ -813,7 +843,7 @@ PyObject *boundLaunchCall(PyObject *self, PyObject *const *args, size_t nargsf, 
   bool understood = true;
   for (Py_ssize_t i = 0; i < n && understood; ++i)
     understood = packOne(p, args[i]);
-  if (!understood || !p.finish(b.shape.coarsen))
+  if (!understood || !p.finish(b.shape.coarsen, targetByte(b.table->mode())))
     return launchMiss(b, args, n, understood ? &p : nullptr);
   const FastTable::Entry *e = b.table->find(p.key, p.keyLen);
   if (!e)
@@ -832,6 +862,17 @@ PyObject *boundLaunchCall(PyObject *self, PyObject *const *args, size_t nargsf, 
   void *params[kMaxCells];
   for (int i = 0; i < ncells; ++i)
     params[i] = &cells[i];
+  if (k->artifacts->cpu) {
+    // The CPU launch runs with the GIL released: the kernel is held here, since
+    // another thread may replace the table's entry meanwhile.
+    std::shared_ptr<LoadedKernel> hold = e->kernel;
+    try {
+      launchCpu(*hold->artifacts->cpu, b.shape.grid, b.shape.block, b.shape.shared, params);
+    } catch (...) {
+      return raiseTranslated(std::current_exception());
+    }
+    Py_RETURN_NONE;
+  }
   runtime::LaunchConfig cfg;
   std::memcpy(cfg.grid, b.shape.grid.data(), sizeof cfg.grid);
   std::memcpy(cfg.block, b.shape.block.data(), sizeof cfg.block);
@@ -968,17 +1009,19 @@ PyObject *dispatcherGetitem(PyObject *self, PyObject *config) {
 PyMethodDef gGetitemDef = {"__getitem__", reinterpret_cast<PyCFunction>(dispatcherGetitem), METH_O,
                            "kernel[blocks, threads, stream, shared_bytes]: the launch configuration to call."};
 
-/// The key `args` would have in a launch with blocks of `block` threads, or
-/// None where the fast path cannot take them.
+/// The key `args` would have in a launch with blocks of `block` threads
+/// (from a table of this `mode`: FastTable's), or None where the fast path
+/// cannot take them.
 py::object keyOf(const py::args &args, const py::kwargs &kwargs) {
   std::array<unsigned, 3> block{1, 1, 1};
   if (kwargs.contains("block"))
     block = kwargs["block"].cast<std::array<unsigned, 3>>();
+  const int mode = kwargs.contains("mode") ? kwargs["mode"].cast<int>() : 0;
   Packed p;
   for (py::handle a : args)
     if (!packOne(p, a.ptr()))
       return py::none();
-  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2])))
+  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2]), targetByte(mode)))
     return py::none();
   return py::bytes(p.key, p.keyLen);
 }
@@ -995,7 +1038,7 @@ void defineFastLaunch(py::module_ &m) {
   py::class_<FastTable, std::shared_ptr<FastTable>> fastTable(m, "FastTable");
   gFastTableType = reinterpret_cast<PyTypeObject *>(fastTable.ptr());
   fastTable
-      .def(py::init<py::object>(), py::arg("miss"))
+      .def(py::init<py::object, int>(), py::arg("miss"), py::arg("mode") = 0)
       .def("insert", &FastTable::insert, py::arg("key"), py::arg("kernel"))
       .def("__len__", &FastTable::size)
       .def("remember_config",
@@ -1015,6 +1058,8 @@ void defineFastLaunch(py::module_ &m) {
   m.add_object("BoundLaunch", py::handle(reinterpret_cast<PyObject *>(&gBoundLaunchType)).inc_ref());
   m.attr("dispatcher_getitem") =
       py::reinterpret_steal<py::object>(PyDescr_NewMethod(&PyBaseObject_Type, &gGetitemDef));
+  m.def("set_default_target", [](bool cpu) { gDefaultCpu = cpu; },
+        "Tells the fast path whether kernels without a target of their own run on the CPU.");
   m.def(
       "fast_key_fits",
       [](py::bytes key, const std::shared_ptr<compiler::KernelArtifacts> &a) {
@@ -1023,7 +1068,8 @@ void defineFastLaunch(py::module_ &m) {
       py::arg("key"), py::arg("artifacts"),
       "True when the fast path may launch these artifacts for this key (its types and launch facts).");
   m.def("fast_key", &keyOf,
-        "The fast path's key for these launch arguments (block=(x, y, z) for the launch's block), or None.");
+        "The fast path's key for these launch arguments (block=(x, y, z) for the launch's block, mode=0, 1 or 2 "
+        "for the default target, the GPU or the CPU), or None.");
   m.def(
       "fast_register",
       [](py::object deviceArrayType, py::object cupyType, py::object torchType, py::object dtypeCode,

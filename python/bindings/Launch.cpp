@@ -164,7 +164,34 @@ public:
 
 } // namespace
 
+void launchCpu(const cpu::KernelCode &code, const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block,
+               unsigned shared, void **params) {
+  cpu::LaunchShape shape;
+  std::copy(grid.begin(), grid.end(), shape.grid);
+  std::copy(block.begin(), block.end(), shape.block);
+  shape.dynamicSharedBytes = shared;
+  cpu::LaunchResult result;
+  {
+    py::gil_scoped_release release;
+    result = cpu::launch(code, shape, params);
+  }
+  switch (result.status) {
+  case cpu::LaunchResult::Ok: return;
+  case cpu::LaunchResult::BadLaunch: // as the GPU refuses it: LaunchConfigurationError, the driver's error named
+    throw runtime::LaunchConfigError(result.message, result.message.find("synchronizes the whole grid") !=
+                                                             std::string::npos
+                                                         ? "CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE"
+                                                         : "CUDA_ERROR_INVALID_VALUE");
+  case cpu::LaunchResult::OutOfMemory: throw std::bad_alloc();
+  default: throw KernelFailed(result.message);
+  }
+}
+
 LoadedKernel::LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device) : artifacts(std::move(a)) {
+  if (artifacts->cpu) { // the CPU target's code is loaded already
+    setUpDebugRecord();
+    return;
+  }
   bindings::GilRelease release;
   runtime::ensureContext(device);
   if (artifacts->cubin.ok()) {
@@ -201,6 +228,10 @@ std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &
   std::vector<void *> params(p.cells.size());
   for (std::size_t i = 0; i < p.cells.size(); ++i)
     params[i] = &p.cells[i];
+  if (artifacts->cpu) {
+    launchCpu(*artifacts->cpu, grid, block, shared, params.data());
+    return {}; // host arrays are used in place: nothing is copied back
+  }
   runtime::LaunchConfig cfg;
   std::copy(grid.begin(), grid.end(), cfg.grid);
   std::copy(block.begin(), block.end(), cfg.block);

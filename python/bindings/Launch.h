@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace ptxforge::bindings {
@@ -27,6 +28,9 @@ struct LoadedKernel {
   /// and the device address of the module's kDebugGlobal.
   std::shared_ptr<runtime::HostBuffer> debugRecord;
   std::uint64_t debugGlobal = 0;
+  /// Debug mode on the CPU target: the record, in plain host memory (the
+  /// JIT's __pf_debug global, KernelCode::debugGlobal, points at it).
+  std::unique_ptr<compiler::DebugRecord> hostDebugRecord;
 
   LoadedKernel(std::shared_ptr<compiler::KernelArtifacts> a, int device);
   /// Debug mode: allocates the record and points the module's global at it
@@ -41,6 +45,16 @@ struct LoadedKernel {
   std::vector<std::uintptr_t> launch(const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block, unsigned shared,
               std::uintptr_t stream, const pybind11::tuple &args);
 };
+
+/// A CPU launch that stopped early (a trap, a deadlock): _core.KernelError.
+struct KernelFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Runs a CPU-target kernel with the GIL released; raises ValueError for a
+/// launch the GPU would refuse and KernelFailed when it stopped early.
+void launchCpu(const cpu::KernelCode &code, const std::array<unsigned, 3> &grid, const std::array<unsigned, 3> &block,
+               unsigned shared, void **params);
 
 /// IEEE binary16 and bfloat16 bits of `f`, rounding to nearest even.
 std::uint16_t toHalf(float f);

@@ -10,6 +10,8 @@
 #include "compiler/Compiler.h"
 #include "compiler/Capability.h"
 #include "compiler/KernelCache.h"
+#include "cpu/Abi.h"
+#include "cpu/Runtime.h"
 #include "frontend/Libdevice.h"
 #include "python/bindings/AstConvert.h"
 #include "python/bindings/Launch.h"
@@ -275,7 +277,9 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
                                                    const std::string &stage, bool keepIr, bool device, int maxThreads,
                                                    int minBlocks, const std::string &cacheDir,
                                                    std::uint64_t cacheBytes, const py::list &link, bool debug,
-                                                   const py::object &facts) {
+                                                   const py::object &facts, const std::string &target) {
+  if (target != "gpu" && target != "cpu")
+    throw py::value_error("unknown target '" + target + "' (gpu, cpu)");
   std::vector<const frontend::Type *> types = parseTypes(argTypes);
   DeviceFunctionMemo seen;
   frontend::GlobalEnv env = convertGlobals(globals, seen);
@@ -296,6 +300,7 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   // The cubin must load on the driver present, if any: the runtime reads its
   // version, the compiler picks an assembler no newer (compiler::fitsDriver).
   o.driverVersion = runtime::driverVersion();
+  o.host = target == "cpu";
   compiler::Stage upTo = stageByName(stage);
   compiler::CacheSettings cache{cacheDir, cacheBytes};
   compiler::CacheReport report;
@@ -403,8 +408,10 @@ py::dict resources(const compiler::KernelArtifacts &a) {
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "ptxforge's compiler and runtime (libptxforge), for the ptxforge package";
+  compiler::setHostRuntime(cpu::runtimeSymbols()); // what CPU kernels call
 
   py::register_exception<runtime::CudaUnavailable>(m, "CudaSupportError", PyExc_RuntimeError);
+  py::register_exception<bindings::KernelFailed>(m, "KernelError", PyExc_RuntimeError);
   static py::exception<runtime::CudaError> driverError(m, "CudaDriverError", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -458,6 +465,18 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("warnings", &compiler::KernelArtifacts::warnings)
       .def_readonly("debug", &compiler::KernelArtifacts::debug)
       .def_property_readonly("debug_sites", &debugSites)
+      .def_readonly("host_assembly", &compiler::KernelArtifacts::hostAssembly)
+      .def_property_readonly("cpu_info",
+                             [](const compiler::KernelArtifacts &a) -> py::object {
+                               if (!a.cpu)
+                                 return py::none();
+                               py::dict d;
+                               d["fibers"] = a.cpu->fibers;
+                               d["cooperative"] = a.cpu->cooperative;
+                               d["static_shared_bytes"] = a.cpu->staticSharedBytes;
+                               d["stack_bytes"] = a.cpu->stackBytes;
+                               return d;
+                             })
       .def_property_readonly("cubin",
                              [](const compiler::KernelArtifacts &a) { return py::bytes(a.cubin.cubin); })
       .def_property_readonly("assembler",
@@ -487,7 +506,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
         py::arg("max_threads") = 0, py::arg("min_blocks") = 0, py::arg("cache_dir") = "",
         py::arg("cache_bytes") = 0, py::arg("link") = py::list(), py::arg("debug") = false,
-        py::arg("facts") = py::none());
+        py::arg("facts") = py::none(), py::arg("target") = "gpu");
   py::class_<ModuleResult>(m, "ModuleArtifacts")
       .def_readonly("kernels", &ModuleResult::kernels)
       .def_readonly("llvm", &ModuleResult::llvm)
@@ -570,6 +589,7 @@ PYBIND11_MODULE(_core, m) {
     d["compiles"] = s.compiles;
     return d;
   });
+  m.def("cpu_workers", &cpu::workerCount, "The worker threads the CPU target runs blocks on.");
   m.def("join_background_work", [] {
     bindings::closeExitGate();
     py::gil_scoped_release release;

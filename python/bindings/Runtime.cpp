@@ -17,6 +17,8 @@
 
 #include <pybind11/stl.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace py = pybind11;
@@ -73,7 +75,7 @@ DLDataType dlType(const std::string &kind, int itemsize) {
 void fillTensor(DLTensor &t, ExportContext &ctx, std::uint64_t ptr, int device, const std::string &kind,
                 int itemsize) {
   t.data = reinterpret_cast<void *>(ptr);
-  t.device = {kDLCUDA, device};
+  t.device = {device < 0 ? kDLCPU : kDLCUDA, device < 0 ? 0 : device};
   t.ndim = static_cast<std::int32_t>(ctx.shape.size());
   t.dtype = dlType(kind, itemsize);
   t.shape = ctx.shape.data();
@@ -81,7 +83,8 @@ void fillTensor(DLTensor &t, ExportContext &ctx, std::uint64_t ptr, int device, 
   t.byteOffset = 0;
 }
 
-/// A DLPack capsule over device memory; `strides` are in bytes.
+/// A DLPack capsule over device memory (host memory for `device` -1);
+/// `strides` are in bytes.
 py::object dlpackExport(std::uint64_t ptr, const std::vector<std::int64_t> &shape,
                         const std::vector<std::int64_t> &strides, const std::string &kind, int itemsize, int device,
                         py::object owner, bool versioned) {
@@ -184,6 +187,28 @@ py::tuple dlpackImport(py::capsule capsule) {
 struct DeviceMemory {
   runtime::DeviceBuffer buffer;
   DeviceMemory(std::size_t bytes, void *stream) : buffer(bytes, stream) {}
+};
+
+/// Host memory standing for device memory (the CPU target's device arrays):
+/// 64-byte aligned, readable through the buffer protocol.
+class HostAllocation {
+public:
+  explicit HostAllocation(std::size_t bytes) : size_(bytes) {
+    raw_ = std::malloc(bytes + 64);
+    if (!raw_)
+      throw std::bad_alloc();
+    data_ = reinterpret_cast<char *>((reinterpret_cast<std::uintptr_t>(raw_) + 63) / 64 * 64);
+  }
+  HostAllocation(const HostAllocation &) = delete;
+  ~HostAllocation() { std::free(raw_); }
+  std::uintptr_t ptr() const { return reinterpret_cast<std::uintptr_t>(data_); }
+  char *data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+private:
+  void *raw_;
+  char *data_;
+  std::size_t size_;
 };
 
 /// A contiguous host buffer of an object (buffer protocol), released on scope exit.
@@ -299,6 +324,34 @@ void defineRuntime(py::module_ &m) {
   m.def("memset", [](std::uint64_t dst, unsigned char value, std::size_t nbytes, std::uintptr_t stream) {
     runtime::memsetDevice(dst, value, nbytes, asStream(stream));
   });
+
+  // Host memory as device memory, and copies between host addresses (the
+  // CPU target's device arrays, streams and copies: synchronous memcpy).
+  py::class_<HostAllocation, std::shared_ptr<HostAllocation>>(m, "HostAllocation", py::buffer_protocol())
+      .def(py::init<std::size_t>(), py::arg("nbytes"))
+      .def_property_readonly("ptr", &HostAllocation::ptr)
+      .def_property_readonly("device_ptr", &HostAllocation::ptr)
+      .def_property_readonly("nbytes", &HostAllocation::size)
+      .def_property_readonly("device", [](const HostAllocation &) { return -1; })
+      .def_buffer([](HostAllocation &h) {
+        return py::buffer_info(h.data(), 1, "B", 1, {static_cast<py::ssize_t>(h.size())}, {1});
+      });
+  m.def("host_copy_in", [](std::uint64_t dst, py::handle src, std::size_t nbytes) {
+    HostView view(src, false);
+    checkSize(view.size(), nbytes, "the source");
+    py::gil_scoped_release release;
+    std::memcpy(reinterpret_cast<void *>(dst), view.data(), nbytes);
+  }, "Copies `nbytes` from a buffer to a host address.");
+  m.def("host_copy_out", [](py::handle dst, std::uint64_t src, std::size_t nbytes) {
+    HostView view(dst, true);
+    checkSize(view.size(), nbytes, "the destination");
+    py::gil_scoped_release release;
+    std::memcpy(view.data(), reinterpret_cast<const void *>(src), nbytes);
+  }, "Copies `nbytes` from a host address to a buffer.");
+  m.def("host_copy", [](std::uint64_t dst, std::uint64_t src, std::size_t nbytes) {
+    py::gil_scoped_release release;
+    std::memmove(reinterpret_cast<void *>(dst), reinterpret_cast<const void *>(src), nbytes);
+  }, "Copies `nbytes` between host addresses.");
 
   py::class_<DlpackHolder, std::shared_ptr<DlpackHolder>>(m, "DlpackHolder");
   m.def("dlpack_export", &dlpackExport, py::arg("ptr"), py::arg("shape"), py::arg("strides"), py::arg("kind"),

@@ -44,13 +44,14 @@ atexit.register(_core.join_background_work)
 CudaSupportError = _core.CudaSupportError
 CudaDriverError = _core.CudaDriverError
 CudaOutOfMemoryError = _core.CudaOutOfMemoryError
+KernelError = _core.KernelError  # a kernel the CPU target stopped: a trap, a deadlock
 
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
-    "LaunchConfigurationError", "LinkError", "Reduce", "cmake_dir", "compile_for_current_device", "compile_ptx",
-    "compile_ptx_for_current_device", "config", "declare_device", "doctor", "guvectorize", "include_dir", "jit",
-    "kernel", "libdevice", "load_module", "reduce", "vectorize", *_intrinsics.__all__, *_runtime.__all__,
-    *_runtime.ARRAY_NAMES,
+    "KernelError", "LaunchConfigurationError", "LinkError", "Reduce", "cmake_dir", "compile_for_current_device",
+    "compile_ptx", "compile_ptx_for_current_device", "config", "declare_device", "doctor", "guvectorize",
+    "include_dir", "jit", "kernel", "libdevice", "load_module", "reduce", "vectorize", *_intrinsics.__all__,
+    *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]
 
 

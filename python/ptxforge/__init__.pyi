@@ -46,6 +46,7 @@ __version__: str
 CudaSupportError = _core.CudaSupportError
 CudaDriverError = _core.CudaDriverError
 CudaOutOfMemoryError = _core.CudaOutOfMemoryError
+KernelError = _core.KernelError
 
 def cmake_dir() -> str: ...
 def include_dir() -> str: ...

@@ -8,6 +8,12 @@ device arrays) and DLPack producers (torch, JAX) are used in place, strides
 and all; the launch stream waits, on the device, for the stream that an
 interface names (CAI v3 'stream'; DLPack's ``__dlpack__(stream=...)``).
 
+For the CPU target (``host=True``) the same arguments are described for host
+memory: numpy arrays that are contiguous, aligned, writeable and in native
+byte order are used in place; other numpy arrays go through a contiguous host
+copy written back after the launch; device arrays in host memory are used in
+place, those in GPU memory go through a host copy written back to the device.
+
 This is the Python launch path, taken on the first launch of a signature and
 for arguments the C++ fast path (python/bindings/FastLaunch.cpp) does not
 read; both must give the same types for the same arguments.
@@ -167,6 +173,39 @@ class _RecordTransfer(_Transfer):
             self.host[name] = self.staging[name]
 
 
+class _HostTransfer(_Transfer):
+    """A host array staged through a contiguous host copy for a CPU launch, written back after it."""
+
+    __slots__ = ()
+
+    def upload(self):
+        return self.staging.__array_interface__["data"][0]
+
+    def copy_back(self):
+        if self.host.flags.writeable and self.copy_out:
+            self.host[...] = self.staging
+
+
+class _HostRecordTransfer(_HostTransfer):
+    """A record argument copied for a CPU launch and its fields written back."""
+
+    __slots__ = ()
+
+    def copy_back(self):
+        if self.host.flags.writeable:
+            for name in self.host.dtype.names:
+                self.host[name] = self.staging[name]
+
+
+class _DeviceArrayTransfer(_HostTransfer):
+    """A device array in GPU memory staged through host memory for a CPU launch, written back after it."""
+
+    __slots__ = ()
+
+    def copy_back(self):
+        self.host.copy_to_device(self.staging)
+
+
 def copy_back(transfers, read_only, kernel_name):
     """Copies the launch's host arrays back, but those at pointers in `read_only` (the
     kernel never writes them). A read-only numpy array (writeable=False) that the kernel
@@ -179,6 +218,11 @@ def copy_back(transfers, read_only, kernel_name):
             refused.append(t.where)
             continue
         t.copy_back()
+    refuse_read_only(refused, kernel_name)
+
+
+def refuse_read_only(refused, kernel_name):
+    """The ValueError for read-only numpy arrays (their `where`s) that the kernel may write."""
     if refused:
         raise ValueError(
             f"kernel '{kernel_name}' may write {' and '.join(refused)}, a read-only numpy array "
@@ -202,7 +246,7 @@ def upload(values, transfers):
     return place(values)
 
 
-def _record(rec, where, transfers):
+def _record(rec, where, transfers, host=False):
     """A record passed by reference, as numba does: a device copy, written back after the launch."""
     import numpy as np
 
@@ -210,7 +254,7 @@ def _record(rec, where, transfers):
     staging = np.array(rec)
     if not staging.dtype.isnative:
         staging = staging.astype(staging.dtype.newbyteorder("="))
-    transfer = _RecordTransfer(rec, staging, where)
+    transfer = (_HostRecordTransfer if host else _RecordTransfer)(rec, staging, where)
     transfers.append(transfer)
     return name, transfer
 
@@ -249,10 +293,21 @@ class InOut(ArgHint):
     __slots__ = ()
 
 
-def _numpy_array(a, where, transfers, copy_in=True, copy_out=True):
+def _numpy_array(a, where, transfers, copy_in=True, copy_out=True, host=False):
     import numpy as np
 
     name = _dtype_name(a.dtype, where)
+    if host and copy_out and a.dtype.isnative and a.flags.writeable and a.flags.aligned and (a.flags.c_contiguous
+                                                                               or a.flags.f_contiguous):
+        layout = "C" if a.flags.c_contiguous else "F"  # used in place
+        return name + _dims(a.ndim, layout), (a.__array_interface__["data"][0], a.shape,
+                                              _contiguous_strides(a.shape, a.itemsize, layout))
+    if host:  # a contiguous, aligned, native copy, written back after the launch (pf.In: not)
+        staging = np.array(a, dtype=a.dtype.newbyteorder("="), order="C", copy=True)
+        transfer = _HostTransfer(a, staging, where, copy_in, copy_out)
+        transfers.append(transfer)
+        return name + _dims(a.ndim, "C"), (transfer, staging.shape,
+                                           _contiguous_strides(staging.shape, staging.itemsize, "C"))
     if not a.dtype.isnative:
         a_native = a.astype(a.dtype.newbyteorder("="))
         staging, layout = np.ascontiguousarray(a_native), "C"
@@ -268,7 +323,15 @@ def _numpy_array(a, where, transfers, copy_in=True, copy_out=True):
     return name + _dims(a.ndim, layout), (transfer, staging.shape, strides)
 
 
-def _device_array(a, where):
+def _device_array(a, where, transfers=None, host=False):
+    if a._host != host:  # memory of the other kind: staged through a copy
+        if host:
+            staging = a.copy_to_host()
+            transfer = _DeviceArrayTransfer(a, staging, where)
+            transfers.append(transfer)
+            return _dtype_name(a.dtype, where) + _dims(a.ndim, "C"), (
+                transfer, staging.shape, _contiguous_strides(staging.shape, staging.itemsize, "C"))
+        return _numpy_array(a._host_ndarray(), where, transfers)
     name = _dtype_name(a.dtype, where)
     contiguous_c = _contiguous_strides(a.shape, a.dtype.itemsize, "C")
     if a.strides == contiguous_c:
@@ -278,9 +341,9 @@ def _device_array(a, where):
     return name + _dims(a.ndim, "A"), (a._ptr, a.shape, a.strides)
 
 
-def _cuda_array(obj, where, stream):
-    import numpy as np
-
+def _cuda_array(obj, where, stream, transfers=None, host=False):
+    if host:
+        return _device_array(_devicearray().as_cuda_array(obj, sync=False), where, transfers, host=True)
     cai = obj.__cuda_array_interface__
     producer = _devicearray().cai_stream(cai)
     if producer not in (None, 1, 2) and producer != stream:
@@ -361,21 +424,22 @@ def _scalar(value, where):
     return None
 
 
-def describe(args, names, stream=0, keep=None):
+def describe(args, names, stream=0, keep=None, host=False):
     """(types, values, transfers) for one launch's arguments on `stream`; what must
     live until the launch is queued (DLPack imports) is appended to `keep`. Host
-    arrays are not on the device yet: pass the values through upload()."""
+    arrays are not on the device yet: pass the values through upload(). `host`:
+    for the CPU target, where memory is the host's."""
     types, values, transfers = [], [], []
     keep = [] if keep is None else keep
     for i, arg in enumerate(args):
         where = f"argument {i + 1} ('{names[i]}')" if i < len(names) else f"argument {i + 1}"
-        t, v = _one(arg, where, transfers, stream, keep)
+        t, v = _one(arg, where, transfers, stream, keep, host)
         types.append(t)
         values.append(v)
     return tuple(types), tuple(values), transfers
 
 
-def _one(arg, where, transfers, stream, keep):
+def _one(arg, where, transfers, stream, keep, host=False):
     if isinstance(arg, enum.Enum):
         return _enum_member(arg, where)
     s = _scalar(arg, where)
@@ -384,31 +448,31 @@ def _one(arg, where, transfers, stream, keep):
     if isinstance(arg, ArgHint):
         value = arg.value
         if type(value).__module__ == "numpy" and type(value).__name__ == "ndarray":
-            return _numpy_array(value, where, transfers, arg.copy_in, arg.copy_out)
-        return _one(value, where, transfers, stream, keep)
+            return _numpy_array(value, where, transfers, arg.copy_in, arg.copy_out, host)
+        return _one(value, where, transfers, stream, keep, host)
     if isinstance(arg, _devicearray().DeviceNDArray):
-        return _device_array(arg, where)
+        return _device_array(arg, where, transfers, host)
     module = type(arg).__module__
     if module == "numpy":
         if type(arg).__name__ == "ndarray":
-            return _numpy_array(arg, where, transfers)
+            return _numpy_array(arg, where, transfers, host=host)
         if type(arg).__name__ == "void" and arg.dtype.names is not None:
-            return _record(arg, where, transfers)
+            return _record(arg, where, transfers, host)
         if getattr(arg, "ndim", None) == 0 and hasattr(arg, "dtype"):
             return _dtype_name(arg.dtype, where), arg.item()
     if module.startswith("torch") and hasattr(arg, "__dlpack__") and _is_cuda_dlpack(arg):
         # torch's __cuda_array_interface__ is slow and refuses tensors that require grad.
         a = _devicearray().from_dlpack(arg, stream)
         keep.append(a)
-        return _device_array(a, where)
+        return _device_array(a, where, transfers, host)
     if hasattr(arg, "__cuda_array_interface__"):
-        return _cuda_array(arg, where, stream)
+        return _cuda_array(arg, where, stream, transfers, host)
     if hasattr(arg, "__dlpack__") and _is_cuda_dlpack(arg):
         a = _devicearray().from_dlpack(arg, stream)
         keep.append(a)
-        return _device_array(a, where)
+        return _device_array(a, where, transfers, host)
     if isinstance(arg, tuple):
-        parts = [_one(x, f"{where}[{j}]", transfers, stream, keep) for j, x in enumerate(arg)]
+        parts = [_one(x, f"{where}[{j}]", transfers, stream, keep, host) for j, x in enumerate(arg)]
         fields = getattr(type(arg), "_fields", None)
         if isinstance(fields, tuple) and len(fields) == len(arg) and all(
                 isinstance(f, str) and f.isidentifier() for f in fields):
@@ -420,7 +484,7 @@ def _one(arg, where, transfers, stream, keep):
     if hasattr(arg, "__array_interface__") or type(arg).__name__ == "ndarray":
         import numpy as np
 
-        return _numpy_array(np.asarray(arg), where, transfers)
+        return _numpy_array(np.asarray(arg), where, transfers, host=host)
     raise TypeError(f"{where} is a {type(arg).__name__}, which kernels cannot take; "
                     "pass numbers, numpy arrays, device arrays or tuples of these")
 

@@ -74,3 +74,19 @@ def check_launch(kernel, stream):
     report = kernel.debug_report()
     if report is not None:
         raise _exception(report)
+
+
+def check_cpu_launch(kernel, launch):
+    """Runs `launch` (a debug-mode launch on the CPU target, which is synchronous) and
+    raises what its kernel reported. A bounds violation stops the launch (as a trap
+    stops a GPU kernel): the report explains the KernelError that says so."""
+    try:
+        launch()
+    except _core.KernelError as err:
+        report = kernel.debug_report()
+        if report is None:
+            raise
+        raise _exception(report) from err
+    report = kernel.debug_report()
+    if report is not None:
+        raise _exception(report)

@@ -4,13 +4,18 @@ The names and behaviour follow numba-cuda's ``cuda`` module (``cuda.stream()``,
 ``cuda.event()``, ``cuda.to_device`` ...); CUDA graphs, which numba-cuda
 lacks, are ``graph_capture``. A stream is passed to the driver as its handle;
 0 is the legacy default stream.
+
+Where device arrays live in host memory (the CPU target's default, or no GPU:
+``_target.host_memory()``), streams and events are host ones: everything is
+synchronous, so waiting returns at once, and events record the time.
 """
 
 import collections
 import contextlib
+import itertools
 import time
 
-from . import _core
+from . import _core, _target
 from ._args import In, InOut, Out  # noqa: F401  (copy directions of launch arguments)
 
 __all__ = [
@@ -46,7 +51,9 @@ def synchronize(timeout=None):
     """Waits for all work on the current device. With `timeout` (seconds), raises
     TimeoutError, naming the last kernel launched, if the work on the legacy default
     stream and every blocking stream has not finished by then (non-blocking streams
-    are not waited for then)."""
+    are not waited for then). Nothing to wait for on the CPU target."""
+    if not _target.gpu_available():
+        return
     if timeout is None:
         _core.synchronize()
         return
@@ -77,6 +84,46 @@ def _wait(event, timeout, what):
 
 
 # -- streams ----------------------------------------------------------------------------
+
+_host_handles = itertools.count(0x7F000001, 2)
+
+
+class _HostStream:
+    """A stream of the CPU target: work on it is done when it is queued."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self):
+        self.handle = next(_host_handles)
+
+    def synchronize(self, timeout=None):  # the CPU target's work is done when queued
+        pass
+
+    def query(self):
+        return True
+
+
+class _HostEvent:
+    """An event of the CPU target: it records when it was recorded."""
+
+    __slots__ = ("handle", "seconds")
+
+    def __init__(self):
+        self.handle = next(_host_handles)
+        self.seconds = None
+
+    def record(self, stream=0):
+        self.seconds = time.perf_counter()
+
+    def synchronize(self):
+        pass
+
+    def query(self):
+        return True
+
+    def wait(self, stream=0):
+        pass
+
 
 
 class Stream:
@@ -110,13 +157,14 @@ class Stream:
             _wait(event, timeout, f"the work on {self!r}")
         elif self._stream is not None:
             self._stream.synchronize()
-        else:
+        elif _target.gpu_available():
             _core.stream_synchronize(self.handle)
 
     def query(self):
         """True when all work queued on this stream has finished."""
         if self._stream is None:
-            _core.stream_synchronize(self.handle)
+            if _target.gpu_available():
+                _core.stream_synchronize(self.handle)
             return True
         return self._stream.query()
 
@@ -141,7 +189,7 @@ class Stream:
 
 def stream():
     """A new stream, blocking with respect to the legacy default stream (numba-cuda's cuda.stream())."""
-    return Stream(_owned=_core.Stream(False))
+    return Stream(_owned=_HostStream() if _target.host_memory() else _core.Stream(False))
 
 
 def default_stream():
@@ -171,7 +219,7 @@ class Event:
     __slots__ = ("_event",)
 
     def __init__(self, timing=True):
-        self._event = _core.Event(bool(timing))
+        self._event = _HostEvent() if _target.host_memory() else _core.Event(bool(timing))
 
     @property
     def handle(self):
@@ -200,6 +248,10 @@ def event(timing=True):
 
 def event_elapsed_time(evtstart, evtend):
     """Milliseconds between two recorded events (both must have completed)."""
+    if isinstance(evtstart._event, _HostEvent) or isinstance(evtend._event, _HostEvent):
+        if evtstart._event.seconds is None or evtend._event.seconds is None:
+            raise RuntimeError("event_elapsed_time of an event that was never recorded")
+        return (evtend._event.seconds - evtstart._event.seconds) * 1000.0
     return _core.event_elapsed_time(evtstart._event, evtend._event)
 
 
@@ -246,6 +298,9 @@ def graph_capture(stream):
     """``with graph_capture(s) as g:`` records the launches and copies queued on `s`
     (a stream from ptxforge.stream()) into `g` instead of running them; ``g.launch()``
     replays them. Copies from host memory inside a capture need pinned arrays."""
+    if isinstance(getattr(stream, "_stream", None), _HostStream):
+        raise _core.CudaSupportError("CUDA graphs need a GPU: this stream belongs to the CPU target, which runs "
+                                     "work as it is queued")
     handle = _handle(stream)
     graph = Graph(stream)
     _core.begin_capture(handle)

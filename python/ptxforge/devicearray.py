@@ -11,6 +11,10 @@ Memory is freed when the last view of it is garbage-collected, stream-ordered
 on the legacy default stream (see docs/runtime.md): kernels queued earlier on
 it or on any blocking stream finish first, so dropping an array right after a
 launch is safe and never waits.
+
+When the default target is the CPU, or there is no CUDA GPU, new device arrays
+live in host memory (``_core.HostAllocation``) and copies are plain memcpy:
+the CPU target's kernels use them in place (see docs/cpu.md).
 """
 
 import functools
@@ -19,7 +23,7 @@ import struct
 
 import numpy as np
 
-from . import _core
+from . import _core, _target
 from ._args import is_bfloat16
 
 # Dtype codes of the launch fast path (FastLaunch.cpp's kItemsize order).
@@ -94,14 +98,50 @@ def _extent(shape, strides, itemsize):
     return lo, hi - lo + itemsize
 
 
-class DeviceNDArray:
-    """An n-d array in device memory (numba-cuda's DeviceNDArray)."""
+def _allocate(nbytes, stream):
+    """Device memory of `nbytes`, or host memory standing for it (see _target.host_memory)."""
+    if _target.host_memory():
+        return _core.HostAllocation(nbytes)
+    return _core.DeviceMemory(nbytes, _stream_handle(stream))
 
-    __slots__ = ("shape", "strides", "dtype", "size", "ndim", "stream", "_ptr", "_owner", "_pf", "__weakref__")
+
+def _is_host_owner(owner):
+    """Memory a view of `owner` lives in is host memory: ours, or a numpy array where no GPU exists."""
+    if isinstance(owner, DeviceNDArray):  # a view made from another device array: its memory
+        return owner._host
+    return isinstance(owner, _core.HostAllocation) or (isinstance(owner, np.ndarray) and not _target.gpu_available())
+
+
+# Copies by where the memory is: (to a buffer, from a buffer, between addresses).
+def _copy_out(host, dst, src, nbytes, stream):
+    if host:
+        _core.host_copy_out(dst, src, nbytes)
+    else:
+        _core.copy_dtoh(dst, src, nbytes, stream)
+
+
+def _copy_in(host, dst, src, nbytes, stream):
+    if host:
+        _core.host_copy_in(dst, src, nbytes)
+    else:
+        _core.copy_htod(dst, src, nbytes, stream)
+
+
+def _sync(host, stream):
+    if stream and not host:
+        _core.stream_synchronize(stream)
+
+
+class DeviceNDArray:
+    """An n-d array in device memory (numba-cuda's DeviceNDArray), or in host memory
+    standing for it on the CPU target."""
+
+    __slots__ = ("shape", "strides", "dtype", "size", "ndim", "stream", "_ptr", "_owner", "_pf", "_host",
+                 "__weakref__")
 
     __cuda_memory__ = True
 
-    def __init__(self, shape, strides, dtype, stream=0, gpu_data=None, ptr=None):
+    def __init__(self, shape, strides, dtype, stream=0, gpu_data=None, ptr=None, host=None):
         self.shape = tuple(int(s) for s in shape)
         self.dtype = _as_dtype(dtype)
         self.strides = (_contiguous_strides(self.shape, self.dtype.itemsize, "C") if strides is None
@@ -111,9 +151,10 @@ class DeviceNDArray:
         self.stream = stream
         if gpu_data is None:
             lo, span = _extent(self.shape, self.strides, self.dtype.itemsize)
-            gpu_data = _core.DeviceMemory(max(span, 1), _stream_handle(stream))
+            gpu_data = _allocate(max(span, 1), stream)
             ptr = gpu_data.ptr - lo
         self._owner = gpu_data
+        self._host = _is_host_owner(gpu_data) if host is None else bool(host)
         self._ptr = int(ptr if ptr is not None else gpu_data.ptr)
         self._pf = self._pack()
 
@@ -126,11 +167,13 @@ class DeviceNDArray:
         facts, lo, hi = _core.array_facts(ptr, self.shape, self.strides, self.dtype.itemsize, layout)
         cells = [ptr, *self.shape] + (list(self.strides) if layout == "A" else [])
         # FastLaunch.cpp reads this: 5 key bytes and 3 of padding, the span, the cells.
-        return struct.pack(f"<cBBcB3xQQ{len(cells)}Q", b"A", code, self.ndim, layout.encode(), facts, lo, hi,
+        # 'A': device memory, for the GPU target's fast path; 'H': host memory, for the CPU target's.
+        return struct.pack(f"<cBBcB3xQQ{len(cells)}Q", b"H" if self._host else b"A", code, self.ndim,
+                           layout.encode(), facts, lo, hi,
                            *[c & 0xFFFFFFFFFFFFFFFF for c in cells])
 
     def _view(self, shape, strides, ptr):
-        return DeviceNDArray(shape, strides, self.dtype, self.stream, self._owner, ptr)
+        return DeviceNDArray(shape, strides, self.dtype, self.stream, self._owner, ptr, self._host)
 
     # -- properties ----------------------------------------------------------------
 
@@ -184,6 +227,8 @@ class DeviceNDArray:
         return cai
 
     def __dlpack_device__(self):
+        if self._host:
+            return (1, 0)
         owner = self._owner
         return (2, owner.device if isinstance(owner, _core.DeviceMemory) else _core.current_device())
 
@@ -195,11 +240,11 @@ class DeviceNDArray:
         mine = _stream_handle(self.stream)
         # The consumer's stream waits for ours; 1 and 2 (the default streams)
         # are ordered with the legacy stream already, -1 asks for nothing.
-        if stream is not None and stream not in (-1, 1, 2) and stream != mine:
+        if not self._host and stream is not None and stream not in (-1, 1, 2) and stream != mine:
             _core.stream_wait_stream(int(stream), mine)
         versioned = max_version is not None and tuple(max_version) >= (1, 0)
         return _core.dlpack_export(self._ptr, self.shape, self.strides, self.dtype.kind, self.dtype.itemsize,
-                                   self.__dlpack_device__()[1], self, versioned)
+                                   -1 if self._host else self.__dlpack_device__()[1], self, versioned)
 
     # -- copies --------------------------------------------------------------------
 
@@ -219,13 +264,12 @@ class DeviceNDArray:
         if self.size == 0:
             return ary
         if self.strides == ary.strides and (self.is_c_contiguous() or self.is_f_contiguous()):
-            _core.copy_dtoh(ary, self._ptr, self.nbytes, handle)
+            _copy_out(self._host, ary, self._ptr, self.nbytes, handle)
             return ary
         lo, span = self._span()  # strided: bring the extent over and pick the elements on the host
         staging = np.empty(span, np.uint8)
-        _core.copy_dtoh(staging, self._ptr + lo, span, handle)
-        if handle:
-            _core.stream_synchronize(handle)
+        _copy_out(self._host, staging, self._ptr + lo, span, handle)
+        _sync(self._host, handle)
         ary[...] = np.lib.stride_tricks.as_strided(staging[-lo:].view(self.dtype) if lo else staging.view(self.dtype),
                                                    self.shape, self.strides)
         return ary
@@ -237,8 +281,12 @@ class DeviceNDArray:
             src = as_cuda_array(ary)
             if src.shape != self.shape:
                 raise ValueError(f"copy_to_device of shape {src.shape} into {self.shape}")
-            if src.strides == self.strides and (self.is_c_contiguous() or self.is_f_contiguous()):
-                _core.copy_dtod(self._ptr, src._ptr, self.nbytes, handle)
+            if src._host == self._host and src.strides == self.strides and (self.is_c_contiguous() or
+                                                                             self.is_f_contiguous()):
+                if self._host:
+                    _core.host_copy(self._ptr, src._ptr, self.nbytes)
+                else:
+                    _core.copy_dtod(self._ptr, src._ptr, self.nbytes, handle)
                 return
             ary = src.copy_to_host()
         host = np.asarray(ary, dtype=self.dtype)
@@ -250,17 +298,16 @@ class DeviceNDArray:
             host = np.asarray(host, order=order)
             if host.strides != self.strides:
                 host = host.copy(order=order)
-            _core.copy_htod(self._ptr, host, self.nbytes, handle)
+            _copy_in(self._host, self._ptr, host, self.nbytes, handle)
             return
         lo, span = self._span()  # strided: read, modify and write back the extent
         staging = np.empty(span, np.uint8)
-        _core.copy_dtoh(staging, self._ptr + lo, span, handle)
-        if handle:
-            _core.stream_synchronize(handle)
+        _copy_out(self._host, staging, self._ptr + lo, span, handle)
+        _sync(self._host, handle)
         view = np.lib.stride_tricks.as_strided(staging[-lo:].view(self.dtype) if lo else staging.view(self.dtype),
                                                self.shape, self.strides, writeable=True)
         view[...] = host
-        _core.copy_htod(self._ptr + lo, staging, span, 0)
+        _copy_in(self._host, self._ptr + lo, staging, span, 0)
 
     def copy_to_host_async(self, ary, stream):
         return self.copy_to_host(ary, stream)
@@ -269,7 +316,7 @@ class DeviceNDArray:
         return self.copy_to_host(stream=stream)
 
     def bind(self, stream=0):
-        return DeviceNDArray(self.shape, self.strides, self.dtype, stream, self._owner, self._ptr)
+        return DeviceNDArray(self.shape, self.strides, self.dtype, stream, self._owner, self._ptr, self._host)
 
     # -- views ---------------------------------------------------------------------
 
@@ -277,7 +324,7 @@ class DeviceNDArray:
         shape, strides, offset = _index(self.shape, self.strides, index)
         if not shape:
             host = np.empty((), self.dtype)
-            _core.copy_dtoh(host, self._ptr + offset, self.dtype.itemsize, _stream_handle(self.stream))
+            _copy_out(self._host, host, self._ptr + offset, self.dtype.itemsize, _stream_handle(self.stream))
             return host[()]
         return self._view(shape, strides, self._ptr + offset)
 
@@ -314,10 +361,19 @@ class DeviceNDArray:
         dtype = _as_dtype(dtype)
         if dtype.itemsize != self.dtype.itemsize:
             raise NotImplementedError("view() with a different item size")
-        return DeviceNDArray(self.shape, self.strides, dtype, self.stream, self._owner, self._ptr)
+        return DeviceNDArray(self.shape, self.strides, dtype, self.stream, self._owner, self._ptr, self._host)
 
     def copy_to_device_async(self, ary, stream):
         self.copy_to_device(ary, stream)
+
+    def _host_ndarray(self):
+        """A numpy view of a host-memory array's memory (no copy; the array must stay alive)."""
+        import ctypes
+
+        lo, span = self._span()
+        raw = (ctypes.c_char * max(span, 1)).from_address(self._ptr + lo)
+        flat = np.frombuffer(raw, np.uint8)
+        return np.ndarray(self.shape, self.dtype, buffer=flat, offset=-lo, strides=self.strides)
 
 
 def _index(shape, strides, index):
@@ -449,7 +505,10 @@ def managed_array(shape, dtype=np.float64, strides=None, order="C", stream=0, at
     """A numpy array in managed memory (cuMemAllocManaged), which kernels take in place."""
     shape, strides, dtype = _shape_strides(shape, dtype, strides, order)
     lo, span = _extent(shape, strides, dtype.itemsize)
-    mem = _core.ManagedMemory(max(span, 1), bool(attach_global))
+    if _target.host_memory():  # no GPU: plain host memory, which CPU kernels use in place
+        mem = _core.HostAllocation(max(span, 1))
+    else:
+        mem = _core.ManagedMemory(max(span, 1), bool(attach_global))
     arr = np.ndarray(shape, dtype, buffer=np.frombuffer(mem, np.uint8), offset=-lo, strides=strides)
     arr = arr.view(ManagedNDArray)
     arr._pf_stream = stream
@@ -467,7 +526,10 @@ def _shape_strides(shape, dtype, strides, order):
 def _host_array(shape, dtype, strides, order, mapped, portable, wc):
     shape, strides, dtype = _shape_strides(shape, dtype, strides, order)
     lo, span = _extent(shape, strides, dtype.itemsize)
-    mem = _core.HostMemory(max(span, 1), mapped, bool(portable) or not mapped, bool(wc))
+    if _target.host_memory():  # no GPU to pin or map for: plain host memory, which CPU kernels use in place
+        mem = _core.HostAllocation(max(span, 1))
+    else:
+        mem = _core.HostMemory(max(span, 1), mapped, bool(portable) or not mapped, bool(wc))
     flat = np.frombuffer(mem, np.uint8)
     arr = np.ndarray(shape, dtype, buffer=flat, offset=-lo, strides=strides)
     return arr.view(MappedNDArray) if mapped else arr
@@ -529,9 +591,13 @@ def as_cuda_array(obj, sync=True):
         dtype = cai_dtype(cai)
         ptr = int(cai["data"][0] or 0)
         producer = cai_stream(cai)
-        if sync and producer not in (None, 1, 2):
+        if sync and producer not in (None, 1, 2) and _target.gpu_available():
             _core.stream_wait_stream(0, producer)
-        return DeviceNDArray(cai["shape"], cai.get("strides"), dtype, 0, obj, ptr)
+        if isinstance(obj, MappedNDArray) and isinstance(obj._pf_memory(), _core.HostAllocation):
+            obj = obj._pf_memory()  # host memory standing for mapped memory
+        # Where there is no GPU, every array is in host memory.
+        host = True if not _target.gpu_available() else None
+        return DeviceNDArray(cai["shape"], cai.get("strides"), dtype, 0, obj, ptr, host)
     if hasattr(obj, "__dlpack__"):
         return from_dlpack(obj)
     raise TypeError(f"{type(obj).__name__} has neither __cuda_array_interface__ nor __dlpack__")
@@ -549,6 +615,8 @@ def from_dlpack(obj, stream=0):
     else:
         capsule = obj  # a capsule already
     holder, ptr, shape, strides, dtype, (device_type, _) = _core.dlpack_import(capsule)
+    if device_type == 1 and _target.host_memory():  # host memory, where device arrays are host memory too
+        return DeviceNDArray(shape, strides, dtype, stream, holder, ptr, host=True)
     if device_type not in (2, 3):
         raise BufferError(f"DLPack device type {device_type} is not CUDA memory; "
                           "use numpy for host arrays")

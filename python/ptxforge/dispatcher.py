@@ -5,7 +5,10 @@ of launch facts (what a launch proved about its arrays: alignment, sizes,
 disjointness, the block's coarsening; docs/performance.md) and keeps, per
 compilation, the artifacts and the module loaded on each device. Inspection
 shows the general kernel, right for every launch, unless a specialisation is
-named.
+named. A kernel runs on its own target (``target="cpu"``) or on the default
+one (ptxforge._target); the CPU target's compilations are kept under the key
+"cpu" where the GPU's are kept under the compute capability. The CPU target
+compiles the general kernel only: launch facts are the GPU's specialisation.
 """
 
 import functools
@@ -16,10 +19,10 @@ import threading
 import warnings
 import weakref
 
-from . import _core
+from . import _core, _target
 from . import cache as _cache
-from ._args import copy_back, describe, register_interop_types, upload
-from ._debug import check_launch, debug_default
+from ._args import copy_back, describe, refuse_read_only, register_interop_types, upload
+from ._debug import check_cpu_launch, check_launch, debug_default
 from ._overloads import ForAll, Overload, SignatureDict, signature_key
 from ._signatures import select as _select_signature
 from ._source import parsed_function, resolve_globals
@@ -68,7 +71,9 @@ def _stream_handle(stream):
     raise TypeError(f"cannot use {stream!r} as a stream")
 
 
+# For the CPU target, "ptx" is optimised IR and host assembly, "cubin" machine code in the JIT.
 _STAGES = {"typed": 0, "ptx": 1, "cubin": 2}
+_CPU = "cpu"  # the CPU target's key where the GPU's is its compute capability
 
 
 class _Compiled:
@@ -132,13 +137,15 @@ class Dispatcher:
     """
 
     _pf_kernel = True
+    target = None  # the kernel's own target; None: the default one
     _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
                  max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None,
-                 specialized=False, shared_memory_carveout=None):
+                 specialized=False, shared_memory_carveout=None, target=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
+        self.target = None if target is None else _target.parse(target)  # None: the default target
         self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
         max_threads, min_blocks = _launch_bounds(launch_bounds)
         # debug=None follows PTXFORGE_DEBUG; the debug mode is documented in docs/runtime.md.
@@ -213,8 +220,11 @@ class Dispatcher:
                 fa = self._function_ast()
                 globals_ = resolve_globals(self.py_func, self._source.names)
                 cache_dir, cache_bytes = _cache.settings(self._use_cache)
-                artifacts = _core.compile(fa, list(types), globals_, cc[0], cc[1], stage=stage, keep_ir=keep_ir,
-                                          cache_dir=cache_dir, cache_bytes=cache_bytes, facts=facts,
+                on_cpu = cc == _CPU
+                major, minor = _DEFAULT_CC if on_cpu else cc
+                artifacts = _core.compile(fa, list(types), globals_, major, minor, stage=stage, keep_ir=keep_ir,
+                                          cache_dir=cache_dir, cache_bytes=cache_bytes,
+                                          facts=None if on_cpu else facts, target="cpu" if on_cpu else "gpu",
                                           **self.options)
                 _issue_warnings(artifacts)
                 new = _Compiled(artifacts, _STAGES[stage])
@@ -252,6 +262,10 @@ class Dispatcher:
             return _core.compute_capability(_core.current_device())
         return _DEFAULT_CC
 
+    def _runs_on(self):
+        """The target a launch runs on now: the kernel's own, else the default."""
+        return self.target or _target.default()
+
     def _bind(self, types):
         """The signature a launch with argument types `types` runs: itself, or for a kernel
         with declared signatures the declared one they bind to (TypeError when none)."""
@@ -274,21 +288,26 @@ class Dispatcher:
         return self._bind(tuple(types))
 
     def _loaded(self, types):
-        """The general kernel for `types` compiled and loaded on the current device."""
+        """The general kernel for `types` compiled and loaded where launches run now (the
+        current device, or the CPU target)."""
+        if self._runs_on() == "cpu":
+            return self._load(self._compile(types, _CPU, "cubin"), -1, _CPU)
         device = _core.current_device()
         return self._load(self._compile(types, _core.compute_capability(device), "cubin"), device)
 
-    def _load(self, compiled, device):
-        """`compiled` loaded on `device` (once per device)."""
-        kernel = compiled.loaded.get(device)
+    def _load(self, compiled, device, where=None):
+        """`compiled` loaded on `device`, kept under `where` (the device, or "cpu" for the
+        CPU target, whose code is in the JIT already), once."""
+        where = device if where is None else where
+        kernel = compiled.loaded.get(where)
         if kernel is None:
             with self._lock:
-                kernel = compiled.loaded.get(device)
+                kernel = compiled.loaded.get(where)
                 if kernel is None:
                     kernel = _core.LoadedKernel(compiled.artifacts, device)
-                    if self._carveout is not None:
+                    if self._carveout is not None and where != _CPU:  # the GPU's L1/shared split
                         kernel.set_shared_carveout(self._carveout)
-                    compiled.loaded[device] = kernel
+                    compiled.loaded[where] = kernel
         return kernel
 
     # -- launching -----------------------------------------------------------------
@@ -298,7 +317,8 @@ class Dispatcher:
     __getitem__ = _core.dispatcher_getitem
 
     def _configure(self, config):
-        _core.start_init(_core.current_device())  # a launch is coming: start the driver now
+        if self._runs_on() != "cpu":
+            _core.start_init(_core.current_device())  # a launch is coming: start the driver now
         if not isinstance(config, tuple):
             raise TypeError("launch as kernel[blocks, threads](...) or kernel[blocks, threads, stream, shared_bytes](...)")
         if not 2 <= len(config) <= 4:
@@ -337,7 +357,8 @@ class Dispatcher:
         if self._fast is None:
             with self._lock:
                 if self._fast is None:
-                    self._fast = _core.FastTable(functools.partial(_launch_miss, weakref.ref(self)))
+                    mode = {None: 0, "gpu": 1, "cpu": 2}[self.target]
+                    self._fast = _core.FastTable(functools.partial(_launch_miss, weakref.ref(self)), mode)
         return self._fast
 
     def __call__(self, *args, **kwargs):
@@ -348,6 +369,8 @@ class Dispatcher:
     def _launch(self, griddim, blockdim, stream, shared, args, key=None):
         """The Python launch path: types the arguments, compiles and loads on a miss,
         copies numpy arrays in and back. Returns the LoadedKernel used."""
+        if self._runs_on() == "cpu":
+            return self._launch_cpu(griddim, blockdim, shared, args, key)
         device = _core.current_device()
         # The driver starts on a background thread (cuInit, then the primary
         # context). Typing the arguments touches no device; the compile (or the
@@ -378,6 +401,39 @@ class Dispatcher:
         del keep  # DLPack imports are released after the launch is queued
         return kernel
 
+    def _launch_cpu(self, griddim, blockdim, shared, args, key=None):
+        """A launch on the CPU target: synchronous, on host memory (numpy arrays in place)."""
+        if not self._compiles:
+            raise _core.CudaSupportError(f"kernel '{self.__name__}' was compiled ahead of time for the GPU; "
+                                         "the CPU target compiles kernels from their source")
+        keep = []
+        types, values, transfers = describe(args, self._param_names(), 0, keep, host=True)
+        types = self._bind(types)
+        compiled = self._compile(types, _CPU, "cubin")
+        # The parameter each staged array is: a read-only numpy array the kernel may write
+        # is left unchanged, and a ValueError once the others are copied back (as on the GPU).
+        param_of = {id(v[0]): i for i, v in enumerate(values) if type(v) is tuple and v and
+                    any(v[0] is t for t in transfers)}
+        values = upload(values, transfers)
+        kernel = self._load(compiled, -1, _CPU)  # the CPU target's code is in the JIT already
+        if self.options["debug"]:  # raises what the kernel reported
+            check_cpu_launch(kernel, lambda: kernel.launch(griddim, blockdim, shared, 0, values))
+        else:
+            kernel.launch(griddim, blockdim, shared, 0, values)
+        written, refused = compiled.artifacts.written, []
+        for t in transfers:
+            i = param_of.get(id(t))
+            flags = getattr(t.host, "flags", None)
+            if flags is not None and not flags.writeable and (i is None or i >= len(written) or written[i]):
+                refused.append(t.where)
+            else:
+                t.copy_back()
+        refuse_read_only(refused, self.__name__)
+        if not transfers and key is not None and not self.options["debug"]:
+            self._fast_table().insert(key, kernel)
+        del keep
+        return kernel
+
     # -- numba's dispatcher API ----------------------------------------------------
 
     @property
@@ -396,7 +452,7 @@ class Dispatcher:
         with self._lock:
             found = self.specializations.get(key)
             if found is None:
-                found = Dispatcher(self.py_func, [types], specialized=True, cache=self._use_cache)
+                found = Dispatcher(self.py_func, [types], specialized=True, cache=self._use_cache, target=self.target)
                 found.options = dict(self.options)
                 found._carveout = self._carveout
                 self.specializations[key] = found
@@ -462,26 +518,33 @@ class Dispatcher:
 
     # -- inspection ----------------------------------------------------------------
 
-    def _entries(self, signature, stage, keep_ir=False, specialization=None):
-        """{types: _Compiled} for one signature, or for every compiled and declared one: the
-        general kernels, or the ones specialised as `specialization` spells it."""
-        cc = self._target_cc()
+    def _inspected_target(self, target):
+        """Inspection looks at `target`, else the kernel's own target, else the GPU."""
+        return _target.parse(target) if target is not None else (self.target or "gpu")
+
+    def _entries(self, signature, stage, keep_ir=False, specialization=None, target="gpu"):
+        """{types: _Compiled} for one signature, or for every compiled and declared one, on
+        `target`: the general kernels, or the ones specialised as `specialization` spells it
+        (the GPU's alone: the CPU target compiles the general kernel only)."""
+        cc = _CPU if target == "cpu" else self._target_cc()
         if specialization is not None:
             with self._lock:
                 keys = [k for k, c in self._overloads.items()
-                        if k[2] is not None and c.artifacts.specialization == specialization]
+                        if k[1] != _CPU and k[2] is not None and c.artifacts.specialization == specialization]
             if signature is not None:
                 wanted = self._types_of_signature(signature)
                 keys = [k for k in keys if k[0] == wanted]
-            if not keys:
+            if not keys or cc == _CPU:
+                where = " on the CPU target, which compiles the general kernel only" if cc == _CPU else ""
                 raise KeyError(f"no launch has compiled kernel '{self.__name__}' specialised as "
-                               f"{specialization!r}; see its .launch_specializations")
+                               f"{specialization!r}{where}; see its .launch_specializations")
             return {types: self._compile(types, key_cc, stage, keep_ir, facts) for types, key_cc, facts in keys}
         if signature is not None:
             types = self._types_of_signature(signature)
             return {types: self._compile(types, cc, stage, keep_ir)}
         with self._lock:
-            keys = list(dict.fromkeys((types, key_cc) for types, key_cc, _ in self._overloads))
+            keys = list(dict.fromkeys((types, key_cc) for types, key_cc, _ in self._overloads
+                                      if (key_cc == _CPU) == (cc == _CPU)))
         keys += [(types, cc) for types in self._declared if (types, cc) not in keys]
         entries = SignatureDict()
         for types, key_cc in keys:
@@ -500,8 +563,9 @@ class Dispatcher:
                     out.setdefault(types, []).append(c.artifacts.specialization)
         return out
 
-    def _inspect(self, signature, stage, attr, specialization=None):
-        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"), specialization=specialization)
+    def _inspect(self, signature, stage, attr, specialization=None, target="gpu"):
+        entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"), specialization=specialization,
+                                target=target)
         result = SignatureDict((types, getattr(c.artifacts, attr)) for types, c in entries.items())
         if signature is not None:
             return next(iter(result.values()))
@@ -531,18 +595,25 @@ class Dispatcher:
         result = {types: typed_source(self.py_func, c.artifacts) for types, c in entries.items()}
         return next(iter(result.values())) if signature is not None else result
 
-    def inspect_llvm(self, signature=None, optimized=True, specialization=None):
+    def inspect_llvm(self, signature=None, optimized=True, specialization=None, target=None):
         """The LLVM IR after optimisation (or before, with optimized=False) per signature
         (a dict), or for one signature (a str); of the general kernel, or of a launch-time
-        specialisation named as in .specializations."""
-        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm", specialization)
+        specialisation named as in .specializations; for `target` ("gpu" or "cpu"), else
+        the kernel's own target, else the GPU."""
+        return self._inspect(signature, "ptx", "llvm_opt" if optimized else "llvm", specialization,
+                             self._inspected_target(target))
 
     def inspect_ptx(self, signature=None, specialization=None):
         """The PTX per signature (a dict), or for one signature (a str); of the general
         kernel, or of a launch-time specialisation named as in .specializations."""
         return self._inspect(signature, "ptx", "ptx", specialization)
 
-    inspect_asm = inspect_ptx
+    def inspect_asm(self, signature=None, specialization=None, target=None):
+        """The assembly per signature (a dict), or for one signature (a str): PTX for the
+        GPU (of the general kernel, or of a launch-time specialisation), this machine's own
+        for the CPU target (`target`, else the kernel's, else the GPU)."""
+        target = self._inspected_target(target)
+        return self._inspect(signature, "ptx", "host_assembly" if target == "cpu" else "ptx", specialization, target)
 
     def inspect_sass(self, signature=None, specialization=None):
         """The SASS per signature (a dict), or for one signature (a str), through NVIDIA's
@@ -602,7 +673,8 @@ class Dispatcher:
         return d
 
     def __repr__(self):
-        return f"<ptxforge kernel {self.__name__}>"
+        on = f" target={self.target}" if self.target else ""
+        return f"<ptxforge kernel {self.__name__}{on}>"
 
 
 def _carveout(value):
@@ -643,17 +715,18 @@ def _note_run_time_compile():
 def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key):
     """What the C++ fast path calls when it cannot launch by itself: an argument it
     does not read (numpy arrays, other interop objects), or a key not seen yet."""
-    if register_interop_types() and key is None:  # the first launch of the process, or of CuPy's or torch's
-        key = _core.fast_key(*args, block=blockdim)
     dispatcher = dispatcher_ref()
     if dispatcher is None:  # only the table lives on (never through kernel[...], which keeps its kernel)
         raise ReferenceError("the kernel of this launch configuration no longer exists")
+    if register_interop_types() and key is None:  # the first launch of the process, or of CuPy's or torch's
+        key = _core.fast_key(*args, block=blockdim, mode={None: 0, "gpu": 1, "cpu": 2}[getattr(dispatcher, "target", None)])
     dispatcher._launch(tuple(griddim), tuple(blockdim), _stream_handle(stream_object), shared, args, key)
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
            max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
-           launch_bounds=None, lto=None, forceinline=False, shared_memory_carveout=None, boundscheck=None):
+           launch_bounds=None, lto=None, forceinline=False, shared_memory_carveout=None, boundscheck=None,
+           target=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
@@ -665,6 +738,8 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     default here. numba's ``lto`` and ``forceinline`` are accepted: LLVM sees
     the whole kernel at once (every device function is in its module), so there
     is nothing left to link-time optimise, and it inlines as it sees fit.
+    ``target="cpu"`` runs it on the CPU with CUDA's semantics (docs/cpu.md);
+    without a target it runs on the default one (``PTXFORGE_TARGET``, else the GPU).
     """
     if boundscheck:
         raise NotImplementedError("bounds checking is not supported for CUDA (boundscheck=True)")
@@ -685,7 +760,10 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
 
             return DeviceFunction(func, options, signatures)
         return Dispatcher(func, signatures, cache=cache, specialized=specialized,
-                          shared_memory_carveout=shared_memory_carveout, **options)
+                          shared_memory_carveout=shared_memory_carveout, target=target, **options)
+
+    if target is not None:
+        _target.parse(target)  # a bad target fails at decoration
 
     _carveout(shared_memory_carveout)  # a bad value fails here, with or without signatures
     if callable(func_or_sig) and not isinstance(func_or_sig, (str, list, tuple)) and \

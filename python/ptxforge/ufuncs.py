@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from . import _core
+from . import _core, _target
 from ._source import FunctionSource, register_source
 from .devicearray import _is_device, as_cuda_array, device_array, to_device
 
@@ -122,8 +122,9 @@ def _choose(sigs, dtypes, what):
 # --- generated kernels --------------------------------------------------------------------------
 
 
-def _generated_kernel(name, params, body, scope):
-    """A kernel made from generated source, parsed and compiled like any other."""
+def _generated_kernel(name, params, body, scope, target=None):
+    """A kernel made from generated source, parsed and compiled like any other (on `target`,
+    else the default target)."""
     from . import kernel
 
     fname = re.sub(r"\W", "_", name) + f"_{next(_kernel_count)}"
@@ -134,7 +135,7 @@ def _generated_kernel(name, params, body, scope):
     exec(code, namespace)  # noqa: S102 (our own generated source)
     pyfunc = namespace[fname]
     register_source(pyfunc, FunctionSource.from_lines(text.splitlines(True), filename, 0, 0))
-    return kernel(pyfunc)
+    return kernel(pyfunc, target=target)
 
 
 def _launch(kern, n, stream, *args):
@@ -165,8 +166,14 @@ def _check_options(options, allowed, error):
     if options.get("nopython", True) is not True or options.get("forceobj"):
         raise TypeError("nopython flag must be True")
     target = options.get("target", "cuda")
-    if target not in ("cuda", "gpu"):
-        raise ValueError(f"ptxforge's vectorize compiles for target='cuda', not {target!r}")
+    if target not in ("cuda", "gpu", "cpu", "host"):
+        raise ValueError(f"ptxforge's vectorize compiles for target='cuda' (or 'cpu'), not {target!r}")
+    if target in ("cpu", "host"):
+        if not _target.host_memory():
+            raise ValueError("vectorize(target='cpu') needs device arrays in host memory: set PTXFORGE_TARGET=cpu "
+                             "(its kernels then run on the CPU), or leave target='cuda' for the GPU")
+        return "cpu"
+    return None  # the default target, as every kernel that names none
 
 
 def _host_input(x, dtype, stream):
@@ -206,8 +213,9 @@ def _sync(stream):
 class UFunc:
     """An elementwise function over arrays (numba-cuda's CUDA ufunc): ``f(a, b, out=None, stream=0)``."""
 
-    def __init__(self, pyfunc, sigs):
+    def __init__(self, pyfunc, sigs, target=None):
         functools.update_wrapper(self, pyfunc)
+        self._target = target
         self.py_func = pyfunc
         self.signatures = sigs
         self.nin = len(sigs[0].params)
@@ -226,7 +234,7 @@ class UFunc:
             call = ", ".join(f"x{k}[0]" if s else f"x{k}[i]" for k, s in enumerate(scalars))
             body = f"i = ptxforge.grid(1)\nif i < n:\n    out[i] = f({call})\n"
             kern = _generated_kernel(f"vectorize of {self.__name__}", [*params, "out", "n"], body,
-                                     {"ptxforge": _ptxforge(), "f": self._device})
+                                     {"ptxforge": _ptxforge(), "f": self._device}, self._target)
             self._kernels[scalars] = kern
         return kern
 
@@ -311,12 +319,12 @@ def vectorize(signatures=None, **options):
             not hasattr(signatures, "return_type"):
         raise TypeError("ptxforge's vectorize needs signatures (as numba-cuda's does): "
                         "@vectorize(['float32(float32, float32)'])")
-    _check_options(options, _VECTORIZE_OPTIONS,
-                   lambda bad: KeyError(f"Unrecognized options: {', '.join(repr(b) for b in bad)}"))
+    target = _check_options(options, _VECTORIZE_OPTIONS,
+                            lambda bad: KeyError(f"Unrecognized options: {', '.join(repr(b) for b in bad)}"))
     if "nopython" in options:  # as numba-cuda says it
         warnings.warn("nopython kwarg for cuda target is redundant", RuntimeWarning, stacklevel=2)
     sigs = _signatures(signatures)
-    return lambda pyfunc: UFunc(pyfunc, sigs)
+    return lambda pyfunc: UFunc(pyfunc, sigs, target)
 
 
 # --- guvectorize --------------------------------------------------------------------------------
@@ -345,7 +353,7 @@ def _parse_layout(layout):
 class GUFunc:
     """A generalized ufunc (numba-cuda's CUDA gufunc): loops the function over the outer dimensions."""
 
-    def __init__(self, pyfunc, sigs, layout):
+    def __init__(self, pyfunc, sigs, layout, target=None):
         functools.update_wrapper(self, pyfunc)
         self.py_func = pyfunc
         self.signatures = sigs
@@ -368,7 +376,7 @@ class GUFunc:
         args = [f"a{k}" for k in range(self.nargs)]
         body = f"i = ptxforge.grid(1)\nif i < n:\n    f({', '.join(a + '[i]' for a in args)})\n"
         self._kernel = _generated_kernel(f"guvectorize of {self.__name__}", [*args, "n"], body,
-                                         {"ptxforge": _ptxforge(), "f": self._device})
+                                         {"ptxforge": _ptxforge(), "f": self._device}, target)
 
     def __call__(self, *args, out=None, stream=0):
         if out is not None:
@@ -452,9 +460,9 @@ def guvectorize(signatures, layout, **options):
         return TypeError("The following target options are not supported: "
                          + ", ".join(repr(u) for u in unknown))
 
-    _check_options(options, _GUVECTORIZE_OPTIONS, bad)
+    target = _check_options(options, _GUVECTORIZE_OPTIONS, bad)
     sigs = _signatures(signatures)
-    return lambda pyfunc: GUFunc(pyfunc, sigs, layout)
+    return lambda pyfunc: GUFunc(pyfunc, sigs, layout, target)
 
 
 # --- Reduce -------------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
 """Shared fixtures for the pytest suite.
 
-- The ``gpu`` marker: tests that launch kernels skip, saying why, where
-  ``ptxforge.is_available()`` is False.
+- The ``gpu`` marker: tests that launch kernels run once per target, as
+  ``test[gpu]`` and ``test[cpu]`` (the ``pf_target`` fixture makes that the
+  default target). The GPU runs skip, saying why, where
+  ``ptxforge.is_available()`` is False; the CPU runs run everywhere, unless
+  the test is also marked ``gpu_only("why")`` (it needs a real device: CuPy
+  or torch, CUDA graphs, device faults, the driver's own answers).
 - Every PTX the tests make goes through ``ptxas -arch=sm_90``: each call of
   ``ptxforge._core.compile`` that produced PTX is recorded, and the test that
   made it fails if ptxas rejects it. ``assert_ptx_assembles`` checks one PTX
@@ -91,7 +95,8 @@ def _recording_compile(real):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "gpu: launches kernels; needs an NVIDIA GPU and its driver")
+    config.addinivalue_line("markers", "gpu: launches kernels; runs on the GPU (if any) and on the CPU target")
+    config.addinivalue_line("markers", "gpu_only(reason): a gpu test that needs a real device, not the CPU target")
     for name in ("compile", "compile_module"):  # kernels one by one, and AOT modules
         if not hasattr(getattr(_core, name), "__wrapped__"):
             setattr(_core, name, _recording_compile(getattr(_core, name)))
@@ -107,13 +112,54 @@ def pytest_report_header(config):
             f"ptxas: {PTXAS or 'not found'} (every PTX is assembled with -arch={PTXAS_ARCH})"]
 
 
-def pytest_collection_modifyitems(config, items):
-    if ptxforge.is_available():
+TARGETS = ("gpu", "cpu")
+
+
+def pytest_generate_tests(metafunc):
+    """Every gpu test runs on each target."""
+    if metafunc.definition.get_closest_marker("gpu") is None:
         return
-    skip = pytest.mark.skip(reason=f"no CUDA GPU: {_core.unavailable_reason()}")
+    if any(m.args and "pf_target" in m.args[0] for m in metafunc.definition.iter_markers("parametrize")):
+        return  # the test chooses its targets itself
+    if "pf_target" not in metafunc.fixturenames:  # a test may also take pf_target as an argument
+        metafunc.fixturenames.append("pf_target")
+    metafunc.parametrize("pf_target", TARGETS)
+
+
+@pytest.fixture(autouse=True)
+def _default_target(request):
+    """A run of a gpu test makes its target (its ``pf_target`` parameter) the default meanwhile,
+    in this process and (through PTXFORGE_TARGET) in the ones it starts."""
+    callspec = getattr(request.node, "callspec", None)
+    target = callspec.params.get("pf_target") if callspec is not None else None
+    if target is None:
+        yield
+        return
+    previous = ptxforge._target.set_default(target)
+    env = os.environ.get("PTXFORGE_TARGET")
+    os.environ["PTXFORGE_TARGET"] = target  # and in the Pythons the test starts
+    try:
+        yield
+    finally:
+        ptxforge._target.set_default(previous)
+        if env is None:
+            os.environ.pop("PTXFORGE_TARGET", None)
+        else:
+            os.environ["PTXFORGE_TARGET"] = env
+
+
+def pytest_collection_modifyitems(config, items):
+    no_gpu = None if ptxforge.is_available() else pytest.mark.skip(reason=f"no CUDA GPU: {_core.unavailable_reason()}")
     for item in items:
-        if "gpu" in item.keywords:
-            item.add_marker(skip)
+        if "gpu" not in item.keywords:
+            continue
+        target = item.callspec.params.get("pf_target") if hasattr(item, "callspec") else None
+        only = item.get_closest_marker("gpu_only")
+        if target == "cpu" and only is not None:
+            why = only.args[0] if only.args else only.kwargs.get("reason", "it needs a real GPU")
+            item.add_marker(pytest.mark.skip(reason=f"not on the CPU target: {why}"))
+        elif target != "cpu" and no_gpu is not None:
+            item.add_marker(no_gpu)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -277,6 +277,7 @@ def test_cmake_package_builds_the_cpp_example_against_the_runtime_alone(tmp_path
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("loads a module compiled ahead of time for the GPU")
 def test_load_module_launches_without_compiling(kernels_file, tmp_path):
     out = _aot_files(kernels_file, tmp_path)
     m = pf.load_module(out / "saxpy.fatbin")
@@ -293,6 +294,7 @@ def test_load_module_launches_without_compiling(kernels_file, tmp_path):
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("loads a module compiled ahead of time for the GPU")
 def test_load_module_refuses_a_module_for_another_gpu(kernels_file, tmp_path):
     cc = _core.compute_capability(0)
     other = "sm_80" if cc[0] != 8 else "sm_90"

@@ -103,6 +103,7 @@ def test_device_arrays_of_bfloat16(rng):
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("torch interop (CUDA tensors)")
 def test_torch_bfloat16_tensors_match_float32_math(rng):
     torch = pytest.importorskip("torch")
     x = torch.tensor(rng.uniform(0.5, 4, 500), dtype=torch.bfloat16, device="cuda")

@@ -137,6 +137,7 @@ def test_the_driver_version_is_read_without_a_gpu():
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("the CUDA devices of the machine")
 def test_config_lists_the_gpus():
     c = pf.config()
     assert c["gpus"], c

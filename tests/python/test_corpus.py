@@ -67,6 +67,7 @@ def _numba_cuda():
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("compares with numba-cuda's run on the GPU")
 @pytest.mark.parametrize("case_id", _params(False))
 def test_numba_agrees(case_id):
     nb = _numba_cuda()

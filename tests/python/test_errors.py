@@ -257,7 +257,8 @@ def test_scalar_argument_types():
     assert transfers == []
 
 
-@pytest.mark.skipif(pf.is_available(), reason="a CUDA GPU is available, so launching works")
+@pytest.mark.skipif(pf.is_available() or pf._target.default() == "cpu",
+                    reason="a CUDA GPU is available, or PTXFORGE_TARGET=cpu: launching works")
 def test_launch_without_gpu_raises_cuda_support_error():
     with pytest.raises(pf.CudaSupportError, match="libcuda") as info:
         add_one[1, 32](np.ones(4, np.float32))

@@ -77,6 +77,7 @@ def check_fault(done, report, kernel, code):
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("a device fault and the CUDA context it loses")
 def test_out_of_bounds_write_names_the_kernel_and_says_the_context_is_lost(tmp_path):
     done, report = run_child(tmp_path, CHILD_PRELUDE + """
     @pf.kernel
@@ -93,6 +94,7 @@ def test_out_of_bounds_write_names_the_kernel_and_says_the_context_is_lost(tmp_p
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("a device trap and the CUDA context it loses")
 def test_trap_names_the_kernel_and_says_the_context_is_lost(tmp_path):
     # The debug mode's index check traps the whole kernel.
     done, report = run_child(tmp_path, CHILD_PRELUDE + """
@@ -122,6 +124,7 @@ def spin(out, cycles):
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("the CPU target's launches are synchronous: nothing left to time out")
 def test_a_kernel_that_runs_too_long_is_a_timeout_naming_it(make_module):
     spin = make_module("import ptxforge as pf\n" + SPIN).spin
     out = pf.to_device(np.zeros(1, np.int32))
@@ -199,6 +202,7 @@ def test_read_only_numpy_arrays(make_module):
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("the GPU's free device memory")
 def test_launches_leave_device_memory_where_it_was(make_module):
     fill = make_module("""
         import ptxforge as pf

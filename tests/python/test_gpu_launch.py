@@ -268,6 +268,7 @@ def test_grid_stride_loop(rng):
     np.testing.assert_allclose(x, before + 2.5)
 
 
+@pytest.mark.gpu_only("the device's compute capability and a cubin's registers")
 def test_device_info_and_compile_for_device():
     cc = pf._core.compute_capability(pf._core.current_device())
     assert cc >= (7, 0)

@@ -181,6 +181,7 @@ def test_resources_without_a_gpu_come_from_the_cubin(monkeypatch):
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("the driver's figures for a loaded cubin")
 def test_resources_on_a_gpu_are_the_drivers_and_agree_with_the_computation():
     d = kernels.block_sum
     cc = _core.compute_capability(0)

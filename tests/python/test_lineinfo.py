@@ -94,6 +94,7 @@ except Exception as exc:  # the sanitizer stops the kernel; the driver reports i
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("compute-sanitizer watches a GPU kernel (the CPU target has the debug mode)")
 def test_compute_sanitizer_names_the_python_line(tmp_path):
     sanitizer = _sanitizer()
     script = tmp_path / "oob_kernel.py"

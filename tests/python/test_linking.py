@@ -208,6 +208,7 @@ def test_ptx_stage_leaves_the_call_to_the_linker():
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("runs code linked for the GPU (PTX, CUDA C++, cubins)")
 def test_linked_ptx_runs():
     x = np.arange(10, dtype=np.int32)
     r = np.zeros_like(x)
@@ -216,6 +217,7 @@ def test_linked_ptx_runs():
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("runs code linked for the GPU (PTX, CUDA C++, cubins)")
 def test_linked_cuda_sources_run():
     x = np.arange(10, dtype=np.int32)
     r = np.zeros_like(x)
@@ -224,6 +226,7 @@ def test_linked_cuda_sources_run():
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("runs code linked for the GPU (PTX, CUDA C++, cubins)")
 def test_c_abi_runs():
     x = np.arange(10, dtype=np.int32)
     r = np.zeros_like(x)
@@ -232,6 +235,7 @@ def test_c_abi_runs():
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("runs code linked for the GPU (PTX, CUDA C++, cubins)")
 def test_array_argument_runs():
     out = np.zeros(1, np.float32)
     passes_an_array[1, 1](out, np.array([1.5, 2.0, 4.25], np.float32))
@@ -239,6 +243,7 @@ def test_array_argument_runs():
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("runs code linked for the GPU (PTX, CUDA C++, cubins)")
 @pytest.mark.parametrize("kind", ["cubin", "fatbin", "o", "a", "ltoir", "lto fatbin"])
 def test_compiled_inputs_run(nvcc_outputs, kind):
     @pf.kernel(link=[str(nvcc_outputs[kind])])

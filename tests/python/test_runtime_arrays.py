@@ -180,6 +180,7 @@ def test_mapped_array_is_written_in_place():
     assert m.__cuda_array_interface__["shape"] == (500,)
 
 
+@pytest.mark.gpu_only("counts the driver's allocations")
 def test_memory_is_freed_when_arrays_go_away():
     gc.collect()
     pf.synchronize()
@@ -197,6 +198,7 @@ def test_memory_is_freed_when_arrays_go_away():
     pf.synchronize()
 
 
+@pytest.mark.gpu_only("the device's memory limit")
 def test_out_of_memory_says_how_much():
     total = pf.get_current_device().total_memory
     with pytest.raises(pf.CudaOutOfMemoryError, match=r"asked for \d+ bytes .* MiB free of \d+ MiB"):

@@ -49,7 +49,7 @@ def _torch():
     return torch
 
 
-def test_cai_export_and_import_protocol_fields():
+def test_cai_export_and_import_protocol_fields(pf_target):
     d = pf.to_device(np.arange(12, dtype=np.float32).reshape(3, 4))
     cai = d.__cuda_array_interface__
     assert cai["version"] == 3 and cai["shape"] == (3, 4) and cai["typestr"] == "<f4"
@@ -58,7 +58,8 @@ def test_cai_export_and_import_protocol_fields():
     assert v.__cuda_array_interface__["strides"] == (16, 8)
     assert pf.as_cuda_array(v)._ptr == v._ptr
     assert pf.is_cuda_array(d) and not pf.is_cuda_array(np.zeros(3))
-    assert d.__dlpack_device__() == (2, pf.get_current_device().id)
+    # DLPack names where the memory is: a GPU's, or the host's on the CPU target.
+    assert d.__dlpack_device__() == ((1, 0) if pf_target == "cpu" else (2, pf.get_current_device().id))
 
 
 def test_dlpack_round_trip_within_ptxforge():
@@ -68,6 +69,7 @@ def test_dlpack_round_trip_within_ptxforge():
     np.testing.assert_array_equal(e.copy_to_host(), np.arange(0, 20, 2))
 
 
+@pytest.mark.gpu_only("CuPy interop (GPU memory)")
 def test_cupy_arrays_in_kernels(rng):
     cp = _cupy()
     n = 10_001
@@ -87,6 +89,7 @@ def test_cupy_arrays_in_kernels(rng):
     np.testing.assert_allclose(cp.asnumpy(base), expected, rtol=1e-15)
 
 
+@pytest.mark.gpu_only("CuPy interop (GPU memory)")
 def test_cupy_pointer_equality_both_ways():
     cp = _cupy()
     c = cp.arange(100, dtype=cp.float64)
@@ -104,6 +107,7 @@ def test_cupy_pointer_equality_both_ways():
     assert via_dlpack.data.ptr == mine._ptr
 
 
+@pytest.mark.gpu_only("CuPy interop (GPU memory)")
 def test_cupy_stream_is_honoured():
     cp = _cupy()
     s = cp.cuda.Stream(non_blocking=True)
@@ -117,6 +121,7 @@ def test_cupy_stream_is_honoured():
     cp.testing.assert_array_equal(x, 1 + cp.arange(1 << 20, dtype=cp.float32))
 
 
+@pytest.mark.gpu_only("torch interop (CUDA tensors)")
 def test_torch_tensors_in_kernels(rng):
     torch = _torch()
     n = 5000
@@ -137,6 +142,7 @@ def test_torch_tensors_in_kernels(rng):
     torch.testing.assert_close(g.detach(), 1 + torch.arange(64, device="cuda", dtype=torch.float32))
 
 
+@pytest.mark.gpu_only("torch interop (CUDA tensors)")
 def test_torch_pointer_equality_both_ways():
     torch = _torch()
     t = torch.arange(100, dtype=torch.int64, device="cuda")
@@ -154,6 +160,7 @@ def test_torch_pointer_equality_both_ways():
     assert view.data_ptr() == mine._ptr + 4 and view.stride() == (10, 3)
 
 
+@pytest.mark.gpu_only("numba-cuda device arrays (GPU memory)")
 def test_numba_device_arrays_in_kernels_and_back():
     np.row_stack = getattr(np, "row_stack", np.vstack)  # numba 0.68 with numpy 2.5
     numba_cuda = pytest.importorskip("numba.cuda")

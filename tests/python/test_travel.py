@@ -185,6 +185,7 @@ def test_the_multi_gpu_example_says_there_is_no_gpu(cache_dir):
 
 
 @pytest.mark.gpu
+@pytest.mark.gpu_only("the CUDA devices of the machine")
 def test_the_multi_gpu_example_runs_on_every_device_without_recompiling(cache_dir):
     out = run_multi_gpu()
     assert out.returncode == 0, out.stderr
