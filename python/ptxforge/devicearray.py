@@ -595,8 +595,11 @@ def as_cuda_array(obj, sync=True):
             _core.stream_wait_stream(0, producer)
         if isinstance(obj, MappedNDArray) and isinstance(obj._pf_memory(), _core.HostAllocation):
             obj = obj._pf_memory()  # host memory standing for mapped memory
-        # Where there is no GPU, every array is in host memory.
+        # Where there is no GPU, every array is in host memory; for the CPU target beside a GPU,
+        # the driver says where a foreign pointer is (ours there are host memory, CuPy's are not).
         host = True if not _target.gpu_available() else None
+        if host is None and _target.host_memory() and ptr:
+            host = _core.host_readable(ptr) or None
         return DeviceNDArray(cai["shape"], cai.get("strides"), dtype, 0, obj, ptr, host)
     if hasattr(obj, "__dlpack__"):
         return from_dlpack(obj)
