@@ -280,6 +280,14 @@ FAKE_API CUresult cuMemHostGetDevicePointer(CUdeviceptr *d, void *p, unsigned) {
   *d = reinterpret_cast<CUdeviceptr>(p);
   return CUDA_SUCCESS;
 }
+FAKE_API CUresult cuPointerGetAttribute(void *data, CUpointer_attribute a, CUdeviceptr) {
+  // Every pointer is host memory here; the runtime asks for the memory type.
+  if (a == CU_POINTER_ATTRIBUTE_MEMORY_TYPE) {
+    *static_cast<unsigned *>(data) = CU_MEMORYTYPE_HOST;
+    return CUDA_SUCCESS;
+  }
+  return CUDA_ERROR_INVALID_VALUE;
+}
 FAKE_API CUresult cuMemsetD8(CUdeviceptr d, unsigned char v, size_t n) {
   std::memset(reinterpret_cast<void *>(d), v, n);
   return CUDA_SUCCESS;
