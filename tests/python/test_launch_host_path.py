@@ -28,7 +28,16 @@ def fake_driver_dir():
                                                                                                   "fakecuda")))]:
         if folder and os.path.exists(os.path.join(folder, "libcuda.so.1")):
             return folder
-    return None
+    # A build without the tests (the GPU machine's): built here, as bench/launch_host_path.py does.
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    try:
+        from launch_host_path import build_fake_driver
+
+        return build_fake_driver()
+    except Exception:  # noqa: BLE001  (no g++ or cuda.h: the tests skip)
+        return None
+    finally:
+        sys.path.pop(0)
 
 
 FAKE = fake_driver_dir()
