@@ -66,7 +66,6 @@ _KEEP = []
 
 def cases():
     import numpy as np
-
     import ptxforge as pf
 
     @pf.kernel

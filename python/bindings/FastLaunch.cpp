@@ -836,7 +836,8 @@ PyObject *boundLaunchCall(PyObject *self, PyObject *const *args, size_t nargsf, 
   BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
   const Py_ssize_t n = PyVectorcall_NARGS(nargsf);
   if (kwnames && PyTuple_GET_SIZE(kwnames)) {
-    PyErr_SetString(PyExc_TypeError, "a kernel launch takes positional arguments only: kernel[blocks, threads](a, b, ...)");
+    PyErr_SetString(PyExc_TypeError,
+                    "a kernel launch takes positional arguments only: kernel[blocks, threads](a, b, ...)");
     return nullptr;
   }
   Packed p;
@@ -1042,7 +1043,9 @@ void defineFastLaunch(py::module_ &m) {
       .def("insert", &FastTable::insert, py::arg("key"), py::arg("kernel"))
       .def("__len__", &FastTable::size)
       .def("remember_config",
-           [](FastTable &t, py::object config, py::handle bound) { t.rememberConfig(std::move(config), boundData(bound).shape); },
+           [](FastTable &t, py::object config, py::handle bound) {
+             t.rememberConfig(std::move(config), boundData(bound).shape);
+           },
            py::arg("config"), py::arg("bound"))
       .def("bind",
            [](py::handle self, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,

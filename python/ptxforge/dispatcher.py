@@ -357,7 +357,7 @@ class Dispatcher:
         if self._fast is None:
             with self._lock:
                 if self._fast is None:
-                    mode = {None: 0, "gpu": 1, "cpu": 2}[self.target]
+                    mode = _TABLE_MODES[self.target]
                     self._fast = _core.FastTable(functools.partial(_launch_miss, weakref.ref(self)), mode)
         return self._fast
 
@@ -712,6 +712,10 @@ def _note_run_time_compile():
         _core.warm_assembler()
 
 
+# A kernel's target -> its FastTable's mode (FastLaunch.cpp): the default target, the GPU, the CPU.
+_TABLE_MODES = {None: 0, "gpu": 1, "cpu": 2}
+
+
 def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key):
     """What the C++ fast path calls when it cannot launch by itself: an argument it
     does not read (numpy arrays, other interop objects), or a key not seen yet."""
@@ -719,7 +723,7 @@ def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args,
     if dispatcher is None:  # only the table lives on (never through kernel[...], which keeps its kernel)
         raise ReferenceError("the kernel of this launch configuration no longer exists")
     if register_interop_types() and key is None:  # the first launch of the process, or of CuPy's or torch's
-        key = _core.fast_key(*args, block=blockdim, mode={None: 0, "gpu": 1, "cpu": 2}[getattr(dispatcher, "target", None)])
+        key = _core.fast_key(*args, block=blockdim, mode=_TABLE_MODES[getattr(dispatcher, "target", None)])
     dispatcher._launch(tuple(griddim), tuple(blockdim), _stream_handle(stream_object), shared, args, key)
 
 

@@ -4,9 +4,8 @@ on the Python path, computed, for Python and numpy scalars, declared signatures 
 errors. Runs where device arrays live in host memory (no GPU); elsewhere it skips."""
 
 import numpy as np
-import pytest
-
 import ptxforge as pf
+import pytest
 from ptxforge import dispatcher
 
 pytestmark = pytest.mark.skipif(not pf.device_array(1, np.float32)._host,

@@ -13,9 +13,8 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 import ptxforge
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -80,7 +79,8 @@ def run(body):
     env = dict(os.environ, LD_LIBRARY_PATH=FAKE + os.pathsep + os.environ.get("LD_LIBRARY_PATH", ""))
     env.pop("PTXFORGE_DEBUG", None)
     script = PRELUDE + textwrap.dedent(body) + "\nprint('@@' + json.dumps(out))\n"
-    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     line = next(x for x in proc.stdout.splitlines() if x.startswith("@@"))
     return json.loads(line[2:])
