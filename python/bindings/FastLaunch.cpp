@@ -322,6 +322,25 @@ bool packTorch(Packed &p, PyObject *t) {
   return packArray(p, code, address, dl.ndim, dl.shape, steps);
 }
 
+/// A Python float ('f': a double cell).
+bool packFloat(Packed &p, double d) {
+  if (!p.room(1, 1))
+    return false;
+  p.key[p.keyLen++] = 'f';
+  std::memcpy(&p.cells[p.ncells++], &d, 8);
+  return true;
+}
+
+/// A Python complex ('c': two double cells).
+bool packComplex(Packed &p, const Py_complex &z) {
+  if (!p.room(1, 2))
+    return false;
+  p.key[p.keyLen++] = 'c';
+  std::memcpy(&p.cells[p.ncells++], &z.real, 8);
+  std::memcpy(&p.cells[p.ncells++], &z.imag, 8);
+  return true;
+}
+
 /// A numpy scalar (np.float32(2.0), np.int32(7) ...), typed as the Python
 /// path types it: np.float64 and np.complex128 are Python floats and complex
 /// numbers there (they subclass them), np.bool_ a bool; every other one is its
@@ -329,23 +348,10 @@ bool packTorch(Packed &p, PyObject *t) {
 /// cell (of two cells, real and imaginary, for complex64), as the driver reads
 /// a parameter of that type.
 bool packNumpyScalar(Packed &p, PyObject *arg, int code) {
-  if (code == 11) { // np.float64
-    if (!p.room(1, 1))
-      return false;
-    const double d = PyFloat_AsDouble(arg);
-    p.key[p.keyLen++] = 'f';
-    std::memcpy(&p.cells[p.ncells++], &d, 8);
-    return true;
-  }
-  if (code == 13) { // np.complex128
-    if (!p.room(1, 2))
-      return false;
-    const Py_complex z = PyComplex_AsCComplex(arg);
-    p.key[p.keyLen++] = 'c';
-    std::memcpy(&p.cells[p.ncells++], &z.real, 8);
-    std::memcpy(&p.cells[p.ncells++], &z.imag, 8);
-    return true;
-  }
+  if (code == 11) // np.float64
+    return packFloat(p, PyFloat_AsDouble(arg));
+  if (code == 13) // np.complex128
+    return packComplex(p, PyComplex_AsCComplex(arg));
   const int parts = code == 12 ? 2 : 1;
   if (!p.room(2, parts))
     return false;
@@ -380,23 +386,10 @@ bool packNumpyScalar(Packed &p, PyObject *arg, int code) {
 bool packOne(Packed &p, PyObject *arg) {
   Registry &r = registry();
   PyTypeObject *type = Py_TYPE(arg);
-  if (type == &PyFloat_Type) {
-    if (!p.room(1, 1))
-      return false;
-    double d = PyFloat_AS_DOUBLE(arg);
-    p.key[p.keyLen++] = 'f';
-    std::memcpy(&p.cells[p.ncells++], &d, 8);
-    return true;
-  }
-  if (type == &PyComplex_Type) { // a Python complex: two double parameters
-    if (!p.room(1, 2))
-      return false;
-    const Py_complex z = PyComplex_AsCComplex(arg);
-    p.key[p.keyLen++] = 'c';
-    std::memcpy(&p.cells[p.ncells++], &z.real, 8);
-    std::memcpy(&p.cells[p.ncells++], &z.imag, 8);
-    return true;
-  }
+  if (type == &PyFloat_Type)
+    return packFloat(p, PyFloat_AS_DOUBLE(arg));
+  if (type == &PyComplex_Type) // a Python complex: two double parameters
+    return packComplex(p, PyComplex_AsCComplex(arg));
   if (type == &PyBool_Type) {
     if (!p.room(1, 1))
       return false;
