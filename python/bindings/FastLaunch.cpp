@@ -15,7 +15,12 @@
 // costs a few integer operations; the disjointness test compares the
 // arrays' spans pairwise.
 //
-// Understood here: Python bool/int/float, ptxforge device arrays (whose `_pf`
+// kernel[...] and its call are plain CPython (a method descriptor and a
+// vectorcall type, BoundLaunch), not pybind11 functions: pybind11's call
+// machinery was half of a launch's host cost (docs/performance.md).
+//
+// Understood here: Python bool/int/float/complex, numpy scalars (typed as the
+// Python path types them), ptxforge device arrays (whose `_pf`
 // bytes hold their key, span and cells, made once per array), and, once
 // registered, CuPy arrays (read through their attributes) and torch CUDA
 // tensors (read through torch's own DLPack export, without its Python

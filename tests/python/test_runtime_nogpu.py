@@ -180,6 +180,28 @@ def test_launch_configurations_keep_their_kernel_alive_and_no_longer():
         make()[0](x=1)
 
 
+def test_launch_configurations_leak_no_references():
+    import sys
+
+    @pf.kernel
+    def k(x):
+        pass
+
+    class Stream:  # a peer's stream: its handle read from .ptr
+        ptr = 0x1234
+
+    s = Stream()
+    k[2, 64, s]
+    before = sys.getrefcount(k), sys.getrefcount(s), len(gc.get_objects())
+    for _ in range(1000):
+        b = k[2, 64, s]
+        assert (b.griddim, b.stream) == ((2, 1, 1), s)
+        del b
+    gc.collect()
+    assert (sys.getrefcount(k), sys.getrefcount(s)) == before[:2]
+    assert len(gc.get_objects()) < before[2] + 100
+
+
 def test_stream_handles_of_streams_and_peers():
     from ptxforge.dispatcher import _stream_handle
 
