@@ -3,7 +3,7 @@
 - The ``gpu`` marker: tests that launch kernels run once per target, as
   ``test[gpu]`` and ``test[cpu]`` (the ``pf_target`` fixture makes that the
   default target). The GPU runs skip, saying why, where
-  ``ptxforge.is_available()`` is False; the CPU runs run everywhere, unless
+  there is no CUDA GPU (``ptxforge._core.is_available()``); the CPU runs run everywhere, unless
   the test is also marked ``gpu_only("why")`` (it needs a real device: CuPy
   or torch, CUDA graphs, device faults, the driver's own answers).
 - Every PTX the tests make goes through ``ptxas -arch=sm_90``: each call of
@@ -107,7 +107,7 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    gpu = "yes" if ptxforge.is_available() else f"no ({_core.unavailable_reason()})"
+    gpu = "yes" if _core.is_available() else f"no ({_core.unavailable_reason()})"
     return [f"ptxforge {ptxforge.__version__}, CUDA GPU: {gpu}",
             f"ptxas: {PTXAS or 'not found'} (every PTX is assembled with -arch={PTXAS_ARCH})"]
 
@@ -149,7 +149,7 @@ def _default_target(request):
 
 
 def pytest_collection_modifyitems(config, items):
-    no_gpu = None if ptxforge.is_available() else pytest.mark.skip(reason=f"no CUDA GPU: {_core.unavailable_reason()}")
+    no_gpu = None if _core.is_available() else pytest.mark.skip(reason=f"no CUDA GPU: {_core.unavailable_reason()}")
     for item in items:
         if "gpu" not in item.keywords:
             continue
