@@ -16,7 +16,13 @@ The rebinding, once, before any test module is imported:
     numba's internal submodules (``numba.cuda.cudadrv`` ...) and ``HAS_NUMBA``,
     which the test machinery itself reads;
   - ptxforge's other public names are added.
-Nothing else is patched: no test is edited, skipped or special-cased.
+Nothing else is patched: no test is edited, skipped or special-cased. One
+exception, only where numba's own driver finds no GPU (the CPU target, on a
+machine without one): numba's test machinery asks numba's driver for the
+device's compute capability (``numba.cuda.testing``'s ``skip_unless_cc_*``
+call ``numba.cuda.cudadrv.devices.get_context()``), which has none to give
+there; ptxforge's ``current_context()`` (the CPU target's stand-in device,
+sm_90) answers instead, so the files still load. With a GPU nothing changes.
 
 Each (side, file) runs in its own process (a crash or a hang costs one file),
 ``--jobs`` at a time, with a per-file timeout; results stream to a JSON-lines
@@ -103,6 +109,22 @@ def rebind_numba_cuda():
     return rebound, removed
 
 
+def _answer_device_queries_without_a_gpu():
+    """Where numba's driver has no GPU, its test machinery's device query is answered by
+    ptxforge's current_context() (see the module docstring)."""
+    from numba.cuda.cudadrv import devices, driver
+
+    import ptxforge
+
+    if driver.driver.is_available or ptxforge._target.default() != "cpu":
+        return
+
+    def get_context(devnum=None):
+        return ptxforge.current_context(devnum)
+
+    devices.get_context = get_context
+
+
 class _Recorder:
     """A pytest plugin writing one JSON line per test outcome (and per start, for crashes)."""
 
@@ -161,6 +183,7 @@ def _worker(side, module, out_path):
         import numba.cuda.testing  # noqa: F401
 
         rebind_numba_cuda()
+        _answer_device_queries_without_a_gpu()
 
     class _Fixtures:
         """numba-cuda's conftest (absent from the wheel) defines this fixture."""

@@ -258,6 +258,11 @@ class Dispatcher:
 
     @staticmethod
     def _target_cc():
+        from ._config import config
+
+        forced = config.FORCE_CUDA_CC
+        if forced is not None:
+            return forced
         if _core.is_available():
             return _core.compute_capability(_core.current_device())
         return _DEFAULT_CC
@@ -798,7 +803,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     A kernel (the default) returns ``"void"``; with ``device=True`` the function
     becomes a ``.visible .func`` whose return type is inferred (or checked
     against the signature's) and returned as its numba spelling. `cc` defaults
-    to (9, 0); for 10.0 and newer the PTX is written for sm_90, which those GPUs
+    to ``pf.config.CUDA_DEFAULT_PTX_CC``, (9, 0); for 10.0 and newer the PTX is written for sm_90, which those GPUs
     run (assembled for their own arch). The PTX symbol is named after the function.
 
     `launch_facts` compiles the kernel a launch would specialise for these facts
@@ -821,7 +826,11 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     if not device and declared not in (None, "void", "none"):
         raise TypeError(f"a kernel returns void, not {declared} (signature '{sig}'); "
                         "pass device=True for a device function")
-    cc = check_cc(_DEFAULT_CC if cc is None else cc)
+    if cc is None:
+        from ._config import config
+
+        cc = config.CUDA_DEFAULT_PTX_CC
+    cc = check_cc(cc)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
                               stage="ptx", device=bool(device), facts=launch_facts,

@@ -18,7 +18,10 @@ _LINKABLE = {".ptx", ".cubin", ".fatbin", ".o", ".a", ".ltoir", ".cu"}
 class CUSource:
     """CUDA C source text to compile with NVRTC and link (numba-cuda's ``cuda.CUSource``).
 
-    `name` names it in NVRTC's messages; by default ``source_<n>.cu``.
+    `source` is a str (or UTF-8 bytes), or a text stream such as ``io.StringIO`` (as
+    numba-cuda accepts), whose whole content is read when a kernel or ``declare_device``
+    is given the CUSource in ``link=``. `name` names it in NVRTC's messages; by default
+    ``source_<n>.cu``.
     """
 
     _count = 0
@@ -26,13 +29,26 @@ class CUSource:
     def __init__(self, source, name=None):
         if isinstance(source, bytes):
             source = source.decode()
-        if not isinstance(source, str):
-            raise TypeError(f"CUSource takes the CUDA C source as a str, not {type(source).__name__}")
+        if not isinstance(source, str) and not callable(getattr(source, "getvalue", None)):
+            raise TypeError(f"CUSource takes the CUDA C source as a str or a text stream (io.StringIO), "
+                            f"not {type(source).__name__}")
         if name is None:
             CUSource._count += 1
             name = f"source_{CUSource._count}.cu"
-        self.source = source
+        self._source = source
         self.name = name
+
+    @property
+    def source(self):
+        """The CUDA C text: the stream's content as it is now, for a stream."""
+        if isinstance(self._source, str):
+            return self._source
+        text = self._source.getvalue()
+        if isinstance(text, bytes):
+            text = text.decode()
+        if not isinstance(text, str):
+            raise TypeError(f"the stream of {self!r} holds {type(text).__name__}, not CUDA C text")
+        return text
 
     def __repr__(self):
         return f"<CUSource {self.name}>"

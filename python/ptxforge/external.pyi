@@ -6,9 +6,10 @@ from typing import Any, Literal, Union
 class CUSource:
     """CUDA C source text to compile with NVRTC and link (numba-cuda's ``cuda.CUSource``)."""
 
-    source: str
     name: str
-    def __init__(self, source: str | bytes, name: str | None = None) -> None: ...
+    def __init__(self, source: str | bytes | Any, name: str | None = None) -> None: ...
+    @property
+    def source(self) -> str: ...
 
 _LinkItem = Union[str, PathLike[str], CUSource]
 
