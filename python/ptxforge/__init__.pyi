@@ -16,6 +16,7 @@ from .devicearray import managed_array as managed_array
 from .devicearray import mapped_array_like as mapped_array_like
 from .devicearray import pinned_array_like as pinned_array_like
 from .devicearray import as_cuda_array as as_cuda_array
+from .devicearray import from_cuda_array_interface as from_cuda_array_interface
 from .devicearray import device_array as device_array
 from .devicearray import device_array_like as device_array_like
 from .devicearray import from_dlpack as from_dlpack

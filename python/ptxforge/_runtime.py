@@ -30,7 +30,7 @@ __all__ = [
 ARRAY_NAMES = (
     "DeviceNDArray", "MappedNDArray", "ManagedNDArray", "to_device", "device_array", "device_array_like",
     "pinned_array", "pinned_array_like", "mapped_array", "mapped_array_like", "managed_array", "as_cuda_array",
-    "is_cuda_array", "from_dlpack",
+    "is_cuda_array", "from_cuda_array_interface", "from_dlpack",
 )
 
 
