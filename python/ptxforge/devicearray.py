@@ -615,8 +615,11 @@ def from_cuda_array_interface(desc, owner=None, sync=True):
     producer = cai_stream(desc)
     if sync and producer not in (None, 1, 2) and _target.gpu_available():
         _core.stream_wait_stream(0, producer)
-    # Where there is no GPU, every array is in host memory.
+    # Where there is no GPU, every array is in host memory; for the CPU target beside a GPU,
+    # the driver says where a foreign pointer is (ours there are host memory, CuPy's are not).
     host = True if not _target.gpu_available() else None
+    if host is None and _target.host_memory() and ptr:
+        host = _core.host_readable(ptr) or None
     if owner is None:
         owner = _CaiOwner(desc)
     return DeviceNDArray(desc["shape"], desc.get("strides"), dtype, 0, owner, ptr, host)
