@@ -31,7 +31,7 @@ def run_on(device, kernel, a, x, y):
 
 
 def main():
-    if not pf.is_available():
+    if not pf.is_available() or pf.get_current_device().is_cpu:  # no GPU; or the CPU target's stand-in
         print(f"multi_gpu: nothing to run, no GPU here ({pf._core.unavailable_reason()})")
         return
     devices = len(pf.gpus)

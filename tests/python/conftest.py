@@ -4,8 +4,8 @@
   ``test[gpu]`` and ``test[cpu]`` (the ``pf_target`` fixture makes that the
   default target). The CPU runs run everywhere, unless the test is also
   marked ``gpu_only("why")`` (it needs a real device: CuPy or torch, CUDA
-  graphs, device faults, the driver's own answers). Where
-  ``ptxforge.is_available()`` is False, each test keeps one entry: its CPU
+  graphs, device faults, the driver's own answers). Where there is no
+  CUDA GPU (``ptxforge._core.is_available()`` is False), each test keeps one entry: its CPU
   run, or for a gpu_only test its GPU run, skipped with the reason; the other
   is deselected.
 - Every PTX the tests make goes through ``ptxas -arch=sm_90``: each call of
@@ -109,7 +109,7 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    gpu = "yes" if ptxforge.is_available() else f"no ({_core.unavailable_reason()})"
+    gpu = "yes" if _core.is_available() else f"no ({_core.unavailable_reason()})"
     return [f"ptxforge {ptxforge.__version__}, CUDA GPU: {gpu}",
             f"ptxas: {PTXAS or 'not found'} (every PTX is assembled with -arch={PTXAS_ARCH})"]
 
@@ -154,7 +154,7 @@ def pytest_collection_modifyitems(config, items):
     """Skips what cannot run here, saying why. Where no GPU exists, a gpu test that runs on the
     CPU target is not also listed as a skipped [gpu] twin (it is deselected: the summary counts
     it), and one that needs a real device is one skip, its [gpu] run."""
-    no_gpu = None if ptxforge.is_available() else f"no CUDA GPU: {_core.unavailable_reason()}"
+    no_gpu = None if _core.is_available() else f"no CUDA GPU: {_core.unavailable_reason()}"
     keep, dropped = [], []
     for item in items:
         target = item.callspec.params.get("pf_target") if hasattr(item, "callspec") else None
