@@ -256,11 +256,13 @@ def uses_numba_namespace_wrongly(out):
     out[0] = numba.syncthreads()
 
 
-def test_launch_configuration_errors_are_value_errors_and_cuda_core_errors():
+def test_launch_configuration_errors_are_value_errors_and_cuda_core_errors(monkeypatch):
     import sys
 
     from ptxforge.errors import LaunchConfigurationError, MissingLaunchConfigurationError, launch_error_class
 
+    # As if cuda.core were not loaded (numba-cuda, imported by other tests, loads it).
+    monkeypatch.delitem(sys.modules, "cuda.core._utils.cuda_utils", raising=False)
     assert launch_error_class() is LaunchConfigurationError and issubclass(LaunchConfigurationError, ValueError)
     assert pf.LaunchConfigurationError is LaunchConfigurationError
     fake = pytypes.ModuleType("cuda.core._utils.cuda_utils")
@@ -271,7 +273,7 @@ def test_launch_configuration_errors_are_value_errors_and_cuda_core_errors():
         assert issubclass(cls, fake.CUDAError) and issubclass(cls, LaunchConfigurationError)
         assert launch_error_class() is cls
     finally:
-        del sys.modules[fake.__name__]
+        del sys.modules[fake.__name__]  # monkeypatch puts back a real one
     k = pf.jit(add_kernel)
     with pytest.raises(ValueError, match="the launch configuration was not specified") as e:
         k(np.zeros(1), 1, 2)
@@ -417,8 +419,10 @@ def test_device_functions_refuse_launches_and_sass_and_give_their_ptx():
 def test_numbas_compile_gives_ptx_and_refuses_ltoir():
     ptx, ret = pf.compile(device_add, (pf.int32, pf.int32))
     assert ret == "int32" and ".func" in ptx
-    ptx, ret = pf.compile(lambda_like, "void(int64)", device=False)
+    ptx, ret = pf.compile(lambda_like, "void(int64)", device=False, abi="numba")
     assert ".entry" in ptx
+    with pytest.raises(NotImplementedError, match="C ABI is not supported for kernels"):  # compile's default ABI
+        pf.compile(lambda_like, "void(int64)", device=False)
     with pytest.raises(NotImplementedError, match="LTO-IR"):
         pf.compile(device_add, (pf.int32, pf.int32), output="ltoir")
     ptx, _ = pf.compile_for_current_device(device_add, (pf.int32, pf.int32))
