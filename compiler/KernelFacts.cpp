@@ -476,10 +476,11 @@ Coarsening coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, 
 /// or F array (whose distinct indices are distinct elements), and each load
 /// from a written array reads an element at an index some store to it uses.
 /// No atomic, no store through a view, a local or a record, no written array
-/// passed to a call, no device function that writes. Then threads never see
-/// each other's writes (on a launch whose arrays are disjoint), so running
-/// several logical threads in turn in one physical thread gives what lockstep
-/// threads give. Anything not recognised answers false.
+/// passed to a call, no device function that writes, and at least one store.
+/// Then threads never see each other's writes (on a launch whose arrays are
+/// disjoint), so running several logical threads in turn in one physical
+/// thread gives what lockstep threads give. Anything not recognised answers
+/// false.
 class OwnElements {
 public:
   OwnElements(const TypedFunction &tf, const std::vector<bool> &written,
@@ -511,7 +512,9 @@ public:
       else if (auto *a = dyn_cast<AugAssignStmt>(s))
         ok = ok && storeTarget(a->target);
     });
-    if (!ok)
+    // A kernel that stores nothing gains nothing from coarsening (and a
+    // launch's block would change for nothing).
+    if (!ok || stores.empty())
       return false;
     // Every use of a written array: an element at a stored index, or its shape.
     std::set<const Expr *> allowed;

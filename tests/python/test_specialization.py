@@ -7,7 +7,8 @@ The tests without the ``gpu`` marker need no GPU: device arrays there wrap made-
 addresses and nothing is dereferenced.
 """
 
-import math
+import importlib.util
+import os
 
 import numpy as np
 import pytest
@@ -72,50 +73,19 @@ def test_grid_stride_sum_unrolls_only_with_bounded_extents():
     assert "shr.s64" not in remainder + unrolled
 
 
-TPB = 256
+def _bench_suite():
+    """bench/_suite_kernels.py with ``cuda`` bound to ptxforge, as bench/kernels.py loads it."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "_suite_kernels.py")
+    spec = importlib.util.spec_from_file_location("_suite_kernels_ptxforge", path)
+    module = importlib.util.module_from_spec(spec)
+    module.cuda = pf
+    spec.loader.exec_module(module)
+    return module
 
 
-def softmax(x, out):
-    """bench/_suite_kernels.py's softmax: three loops of an int32 counter over a row."""
-    buf = pf.shared.array(TPB, pf.float32)
-    row = pf.blockIdx.x
-    tid = pf.threadIdx.x
-    n = x.shape[1]
-    m = pf.float32(-math.inf)
-    j = tid
-    while j < n:
-        m = max(m, x[row, j])
-        j += TPB
-    buf[tid] = m
-    pf.syncthreads()
-    s = TPB // 2
-    while s > 0:
-        if tid < s:
-            buf[tid] = max(buf[tid], buf[tid + s])
-        pf.syncthreads()
-        s //= 2
-    m = buf[0]
-    pf.syncthreads()
-    total = pf.float32(0)
-    j = tid
-    while j < n:
-        total += math.exp(x[row, j] - m)
-        j += TPB
-    buf[tid] = total
-    pf.syncthreads()
-    s = TPB // 2
-    while s > 0:
-        if tid < s:
-            buf[tid] += buf[tid + s]
-        pf.syncthreads()
-        s //= 2
-    scale = pf.float32(1) / buf[0]
-    j = tid
-    while j < n:
-        out[row, j] = math.exp(x[row, j] - m) * scale
-        j += TPB
-
-
+SUITE = _bench_suite()
+TPB = SUITE.TPB
+softmax = SUITE.softmax  # three loops of an int32 counter over a row
 SOFTMAX_SIG = "void(float32[:, ::1], float32[:, ::1])"
 
 
@@ -547,7 +517,7 @@ def test_specialised_and_general_saxpy_agree_bit_for_bit(rng, n, threads):
     assert keys == 0 if _on_cpu(saxpy_kernel) else keys >= 2
 
 
-softmax_kernel = pf.kernel(softmax)
+softmax_kernel = softmax
 
 
 @pytest.mark.gpu
@@ -585,7 +555,7 @@ def test_coarsened_launches_match_numpy(rng, n, offset):
     columns[blocks, 256](dx, cols)
     np.testing.assert_array_equal(cols.copy_to_host(), np.stack([x[offset:offset + n], -x[offset:offset + n]], 1))
     out = pf.device_array(n + 3, np.float32)[offset:offset + n]
-    saxpy_kernel[blocks, 256](2.5, dx, dy, out)
+    pf.kernel(saxpy)[blocks, 256](2.5, dx, dy, out)
     np.testing.assert_allclose(out.copy_to_host(), np.float32(2.5) * x[offset:offset + n] + y[offset:offset + n],
                                rtol=1e-6, atol=1e-6)
     if _on_cpu(accumulate):
