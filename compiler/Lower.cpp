@@ -41,6 +41,8 @@ llvm::FastMathFlags Lowerer::floatFlags() const {
 llvm::Type *Lowerer::memoryType(const ScalarType *t) {
   if (t->isBool())
     return b.getInt8Ty();
+  if (isa<RecordType>(t)) // its bytes (as a value, a record is their address)
+    return llvm::ArrayType::get(b.getInt8Ty(), t->byteSize());
   return valueType(t);
 }
 
