@@ -168,6 +168,8 @@ const BuiltinInfo *calledBuiltin(const TypedFunction &tf, const CallExpr *c) {
 bool onlyReads(const BuiltinInfo &info) {
   switch (info.id) {
   case BuiltinId::Range:
+  case BuiltinId::Enumerate:
+  case BuiltinId::Zip:
   case BuiltinId::Len:
   case BuiltinId::Min:
   case BuiltinId::Max:

@@ -160,6 +160,10 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
 llvm::Value *Lowerer::rangeLength(const frontend::CallExpr *range) {
   auto *et = cast<frontend::RangeType>(typeOf(range))->elt;
   auto [start, stop, step] = rangeArguments(range, et);
+  return rangeCount(start, stop, step, et);
+}
+
+llvm::Value *Lowerer::rangeCount(llvm::Value *start, llvm::Value *stop, llvm::Value *step, const ScalarType *et) {
   llvm::Value *zero = b.getInt64(0), *one = b.getInt64(1);
   auto wide = [&](llvm::Value *v) { return b.CreateIntCast(v, b.getInt64Ty(), et->isSigned); };
   start = wide(start), stop = wide(stop), step = wide(step);
@@ -285,7 +289,9 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     target.barrier(*this, BarrierKind::Plain, nullptr);
     return nullptr;
   case BuiltinId::Range:
-    return nullptr; // consumed by forRange
+  case BuiltinId::Enumerate:
+  case BuiltinId::Zip:
+    return nullptr; // consumed by forRange and forIter
   case BuiltinId::Len: {
     const Type *at = typeOf(c->args[0]);
     if (auto *tt = dyn_cast<TupleType>(at))

@@ -184,6 +184,8 @@ void Inferer::stmt(const Stmt *s) {
     if (iter) {
       if (auto *r = dyn_cast<RangeType>(iter)) {
         elt = r->elt;
+      } else if (auto *it = dyn_cast<IterType>(iter); it && isa<CallExpr>(f->iter)) {
+        elt = it->elt; // enumerate(...) / zip(...): a tuple per step
       } else if (auto *a = dyn_cast<ArrayType>(iter); a && a->ndim >= 1) {
         // Iterating an array runs over its first axis: elements of a 1-d
         // array, views of the rows of a wider one.
@@ -198,12 +200,13 @@ void Inferer::stmt(const Stmt *s) {
             fail(f->iter->span(), "a 'for' loop over a tuple needs elements of one kind (numbers, or arrays of "
                                   "one type), not " + iter->str());
       } else {
-        fail(f->iter->span(), "a kernel's 'for' loop runs over range(...), an array or a tuple, not over " +
-                                  iter->str());
+        fail(f->iter->span(), "a kernel's 'for' loop runs over range(...), an array, a tuple, enumerate(...) or "
+                              "zip(...), not over " + iter->str());
       }
     }
-    if (!isa<NameExpr>(f->target))
-      fail(f->target->span(), "the target of a kernel's 'for' loop must be a single name");
+    if (!isa<NameExpr>(f->target) && !(isa<TupleExpr>(f->target) && iter && isa<IterType>(iter)))
+      fail(f->target->span(), "the target of a kernel's 'for' loop must be a single name (or names to unpack "
+                              "the tuples enumerate(...) and zip(...) give)");
     assignTo(f->target, elt, f->iter->span());
     ++loopDepth;
     block(f->body);
@@ -300,7 +303,7 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
     // kept in a variable, as in `g = cuda.cg.this_grid(); g.sync()`.
     auto *path = dyn_cast<PathType>(value);
     bool handle = path && path->kind() == Type::Kind::Module && path->path.rfind("ptxforge.cg.", 0) == 0;
-    if ((path && !handle) || isa<DtypeType>(value) || isa<RangeType>(value) || isa<FunctionType>(value) ||
+    if ((path && !handle) || isa<DtypeType>(value) || isa<RangeType>(value) || isa<IterType>(value) || isa<FunctionType>(value) ||
         value->kind() == Type::Kind::None || value->kind() == Type::Kind::Void)
       fail(valueSpan, "cannot store " + value->str() + " in variable '" + n->id +
                           "'; variables hold numbers, arrays and tuples");

@@ -322,6 +322,43 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
       t = t->isSigned ? i64 : tc.intType(64, false);
     return tc.rangeType(t);
   }
+  case BuiltinId::Enumerate:
+  case BuiltinId::Zip: {
+    bool isEnumerate = b.id == BuiltinId::Enumerate;
+    const char *name = isEnumerate ? "enumerate" : "zip";
+    if (isEnumerate) {
+      arity(1, 2, name);
+      if (args.size() == 2)
+        integer(args[1], c->args[1], "enumerate()'s start");
+    } else if (args.empty()) {
+      fail(c->span(), "zip() in a kernel takes one or more iterables");
+    }
+    std::vector<const Type *> elts;
+    if (isEnumerate)
+      elts.push_back(i64);
+    for (std::size_t i = 0; i < (isEnumerate ? 1 : args.size()); ++i) {
+      const Type *a = args[i], *e = nullptr;
+      if (auto *r = dyn_cast<RangeType>(a); r && isa<CallExpr>(c->args[i]))
+        e = r->elt;
+      else if (auto *arr = dyn_cast<ArrayType>(a); arr && arr->ndim == 1)
+        e = arr->dtype;
+      else if (arr && arr->ndim > 1)
+        e = tc.arrayType(arr->dtype, arr->ndim - 1, arr->layout == Layout::C ? Layout::C : Layout::A, arr->readonly);
+      else if (auto *it = dyn_cast<IterType>(a); it && isa<CallExpr>(c->args[i]))
+        e = it->elt;
+      else if (auto *t = dyn_cast<TupleType>(a); t && !t->elts.empty()) {
+        e = t->elts[0]; // a tuple's elements share one type: their join
+        for (const Type *x : t->elts)
+          if (!(e = join(e, x)))
+            fail(c->args[i]->span(), std::string(name) + "() over a tuple needs elements of one kind (numbers, "
+                                     "or arrays of one type), not " + a->str());
+      } else
+        fail(c->args[i]->span(), std::string(name) + "() in a kernel runs over range(...), arrays, tuples, "
+                                 "enumerate(...) and zip(...) written in place, not over " + a->str());
+      elts.push_back(e);
+    }
+    return tc.iterType(name, tc.tupleType(std::move(elts)));
+  }
   case BuiltinId::Len: {
     arity(1, 1, "len");
     if (isa<RangeType>(args[0]) && !isa<CallExpr>(c->args[0]))
