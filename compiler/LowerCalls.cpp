@@ -177,6 +177,17 @@ llvm::Value *Lowerer::rangeCount(llvm::Value *start, llvm::Value *stop, llvm::Va
 
 llvm::Value *Lowerer::minMax(bool isMax, const CallExpr *c) {
   auto *rt = cast<ScalarType>(typeOf(c));
+  auto isF32F64 = [](const Type *t) {
+    auto *s = dyn_cast<ScalarType>(t);
+    return s && s->isFloat() && (s->bits == 32 || s->bits == 64);
+  };
+  if (c->args.size() == 2 && isF32F64(rt) && isF32F64(typeOf(c->args[0])) && isF32F64(typeOf(c->args[1]))) {
+    // numba-cuda's max/min of two float32/float64 values: fmax/fmin (a NaN operand is ignored), one
+    // max.f32/max.f64 instruction; three or more, or an integer among them, keep Python's rule below.
+    llvm::Value *x = convert(expr(c->args[0]), typeOf(c->args[0]), rt, c->args[0]->span());
+    llvm::Value *y = convert(expr(c->args[1]), typeOf(c->args[1]), rt, c->args[1]->span());
+    return b.CreateBinaryIntrinsic(isMax ? llvm::Intrinsic::maxnum : llvm::Intrinsic::minnum, x, y);
+  }
   llvm::Value *acc = nullptr;
   for (const Expr *a : c->args) {
     llvm::Value *v = convert(expr(a), typeOf(a), rt, a->span());
