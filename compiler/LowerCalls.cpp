@@ -127,6 +127,18 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
       a = b.CreateFPCast(a, ft);
   }
   const char *name = f32 ? m.f32 : m.f64;
+  if (f32 && options.fastmath) {
+    // numba-cuda's fastmath: these float32 functions become libdevice's fast
+    // approximations (cos.approx, lg2.approx, ex2.approx ...), and tanh the
+    // tanh.approx instruction where the target has it (the targets decide).
+    static const std::unordered_map<std::string, const char *> fast = {
+        {"__nv_cosf", "__nv_fast_cosf"},   {"__nv_sinf", "__nv_fast_sinf"},     {"__nv_tanf", "__nv_fast_tanf"},
+        {"__nv_expf", "__nv_fast_expf"},   {"__nv_log2f", "__nv_fast_log2f"},   {"__nv_log10f", "__nv_fast_log10f"},
+        {"__nv_logf", "__nv_fast_logf"},   {"__nv_powf", "__nv_fast_powf"},     {"__nv_tanhf", "__nv_fast_tanhf"},
+    };
+    if (auto it = fast.find(name); it != fast.end())
+      name = it->second;
+  }
   switch (m.result) {
   case MathFunction::Bool:
     return b.CreateICmpNE(libdevice(name, b.getInt32Ty(), args), b.getInt32(0));

@@ -36,3 +36,44 @@ def test_two_float_minmax_ignore_nan():
     np.testing.assert_array_equal(out[:, 1], np.fmin(a, b))
     np.testing.assert_array_equal(out[:, 2], [max(x, y, 0.5) for x, y in zip(a.astype(np.float64), b)])
     np.testing.assert_array_equal(out[:, 3], [min(x, 2) for x in a.astype(np.float64)])
+
+
+@pf.kernel
+def unary_math(r, x):
+    r[0] = math.cos(x)
+    r[1] = math.sin(x)
+    r[2] = math.tan(x)
+    r[3] = math.exp(x)
+    r[4] = math.log(x)
+    r[5] = math.log2(x)
+    r[6] = math.log10(x)
+    r[7] = math.tanh(x)
+    r[8] = math.pow(x, x)
+
+
+def test_fastmath_float32_functions_are_numbas_approximations():
+    # numba-cuda's fastmath: cos/sin/tan/exp/log/log2/log10/pow of float32 are libdevice's
+    # __nv_fast_* and tanh is tanh.approx.f32 (sm_75 and up); float64 and precise builds are not.
+    sig = "void(float32[::1], float32)"
+    fast = pf.jit(unary_math.py_func, fastmath=True).inspect_ptx(sig)
+    precise = unary_math.inspect_ptx(sig)
+    for ins in ("cos.approx.ftz.f32 ", "sin.approx.ftz.f32 ", "lg2.approx.ftz.f32 ", "tanh.approx.f32 ",
+                "div.approx.ftz.f32 ", "0f3F317218", "0f3E9A209B"):
+        assert ins in fast, ins
+    for ins in ("cos.approx", "sin.approx", "lg2.approx.ftz.f32 ", "tanh.approx"):
+        assert ins not in precise, ins
+    double = pf.jit(unary_math.py_func, fastmath=True).inspect_ptx("void(float64[::1], float64)")
+    assert "cos.approx" not in double and "tanh.approx" not in double
+    older = pf.compile_ptx(unary_math.py_func, sig, cc=(7, 0), fastmath=True)[0]
+    assert "tanh.approx" not in older  # sm_70 has no tanh.approx: libdevice's tanhf
+
+
+@pytest.mark.gpu
+def test_fastmath_float32_functions_are_close():
+    fast = pf.jit(unary_math.py_func, fastmath=True)
+    r = np.zeros(9, np.float32)
+    x = 0.7
+    fast[1, 1](r, np.float32(x))
+    expect = [math.cos(x), math.sin(x), math.tan(x), math.exp(x), math.log(x), math.log2(x), math.log10(x),
+              math.tanh(x), math.pow(x, x)]
+    np.testing.assert_allclose(r, expect, rtol=1e-3)
