@@ -45,7 +45,8 @@ llvm::Type *Lowerer::memoryType(const ScalarType *t) {
 }
 
 bool holdsNothing(const Type *t) {
-  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t))
+  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t) ||
+      t->kind() == Type::Kind::None)
     return true; // no run-time content (valueType)
   auto *tt = dyn_cast<TupleType>(t);
   return tt && std::all_of(tt->elts.begin(), tt->elts.end(), holdsNothing);
@@ -74,7 +75,8 @@ llvm::Type *Lowerer::valueType(const Type *t) {
   }
   // A handle with no run-time content (a grid group), or a function, builtin
   // or dtype passed to a device function, which is specialised on it.
-  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t))
+  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t) ||
+      t->kind() == Type::Kind::None) // None in a variable or passed to a device function
     return llvm::StructType::get(ctx);
   if (auto *tt = dyn_cast<TupleType>(t)) {
     std::vector<llvm::Type *> elts;
@@ -449,8 +451,11 @@ void Lowerer::coarsenedBody(const std::vector<std::pair<const Local *, llvm::Val
 //===-- Statements --------------------------------------------------------===//
 
 void Lowerer::block(const Block &blk) {
-  for (const Stmt *s : blk)
+  for (const Stmt *s : blk) {
     stmt(s);
+    if (tf.endsBlock(s))
+      return; // the rest was pruned when typed
+  }
 }
 
 void Lowerer::stmt(const Stmt *s) {
@@ -508,6 +513,11 @@ void Lowerer::stmt(const Stmt *s) {
     auto *i = cast<IfStmt>(s);
     if (i == knownIf) { // a coarsened kernel's uniform version: the test's value is known
       block(knownTaken ? i->body : i->orelse);
+      return;
+    }
+    if (auto known = tf.constantIfs.find(i); known != tf.constantIfs.end()) { // pruned when typed
+      expr(i->test); // for its side effects
+      block(known->second ? i->body : i->orelse);
       return;
     }
     llvm::Value *cond = truthy(expr(i->test), typeOf(i->test));

@@ -9,6 +9,8 @@
 #include "frontend/TypeInferImpl.h"
 #include "frontend/Libdevice.h"
 
+#include <algorithm>
+
 namespace ptxforge::frontend {
 
 static const char *kUsableGlobals =
@@ -236,6 +238,42 @@ const Type *Inferer::indexByTuple(const SubscriptExpr *s, const Type *base, cons
   return tc.arrayType(arr->dtype, arr->ndim - n, arr->layout == Layout::C ? Layout::C : Layout::A, arr->readonly);
 }
 
+// A device function called with keyword arguments, or without the
+// parameters that have defaults: the call with every argument in parameter
+// order, the defaults' literals filling the gaps (made once per call site).
+const Expr *Inferer::bindArguments(const CallExpr *c, const DeviceFunctionRef &ref) {
+  if (!ref.ast)
+    return nullptr;
+  const std::vector<Param> &params = ref.ast->function().params;
+  if (c->keywords.empty() && c->args.size() >= params.size())
+    return nullptr;
+  if (auto it = out.rewrites.find(c); it != out.rewrites.end())
+    return it->second;
+  if (c->args.size() > params.size())
+    return nullptr; // the arity error comes from the call as written
+  if (c->keywords.empty() && !params[c->args.size()].defaultValue)
+    return nullptr; // too few arguments: so does this one
+  std::vector<Expr *> bound(params.size(), nullptr);
+  for (std::size_t i = 0; i < c->args.size(); ++i)
+    bound[i] = c->args[i];
+  for (const Keyword &k : c->keywords) {
+    auto at = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == k.name; });
+    if (at == params.end())
+      fail(k.span, "device function '" + ref.name + "' has no parameter '" + k.name + "'");
+    Expr *&slot = bound[static_cast<std::size_t>(at - params.begin())];
+    if (slot)
+      fail(k.span, "device function '" + ref.name + "' got two values for parameter '" + k.name + "'");
+    slot = k.value;
+  }
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (!bound[i] && !(bound[i] = params[i].defaultValue))
+      fail(c->span(), "device function '" + ref.name + "' is missing a value for parameter '" + params[i].name + "'");
+  out.synthesized.push_back(std::make_unique<CallExpr>(c->span(), c->callee, std::move(bound), std::vector<Keyword>{}));
+  const Expr *made = out.synthesized.back().get();
+  out.rewrites[c] = made;
+  return made;
+}
+
 const Type *Inferer::call(const CallExpr *c) {
   if (hasStarred(c->args)) { // f(*t): typed as the call with t's elements spread
     const Expr *spread = expandStarred(c);
@@ -265,6 +303,8 @@ const Type *Inferer::call(const CallExpr *c) {
     return unknown ? nullptr : d->dtype;
   }
   if (auto *f = dyn_cast<FunctionType>(callee)) {
+    if (const Expr *bound = bindArguments(c, *f->ref))
+      return expr(bound);
     if (!c->keywords.empty())
       fail(c->keywords.front().span, "device functions take positional arguments only");
     if (unknown)

@@ -77,3 +77,84 @@ def test_fastmath_float32_functions_are_close():
     expect = [math.cos(x), math.sin(x), math.tan(x), math.exp(x), math.log(x), math.log2(x), math.log10(x),
               math.tanh(x), math.pow(x, x)]
     np.testing.assert_allclose(r, expect, rtol=1e-3)
+
+
+@pf.jit(device=True)
+def scaled(x, factor=2, offset=-0.5, bias=None):
+    if bias is None:  # pruned when compiled: `x + bias` is never typed for None
+        return x * factor + offset
+    return x * factor + offset + bias
+
+
+@pf.kernel
+def defaults_and_keywords(out, x):
+    out[0] = scaled(x)
+    out[1] = scaled(x, 3)
+    out[2] = scaled(x, offset=1.0)
+    out[3] = scaled(offset=0.0, x=x, factor=10)
+    out[4] = scaled(x, bias=100)
+    nothing = None
+    other = nothing
+    if x == other:  # a number never equals None
+        out[5] = 1.0
+    else:
+        out[5] = 2.0
+
+
+@pf.kernel
+def pruned(a, t, out):
+    # numba's semantic constants: branches that cannot run for these types are not compiled
+    if a.ndim == 2:
+        out[0] = a.shape[1]
+    else:
+        out[0] = -a.shape[0]
+    if len(t) == 3:
+        out[1] = t[2]
+    elif not len(t) > 1:
+        out[1] = -100
+    else:
+        out[1] = t[1]
+
+
+@pytest.mark.gpu
+def test_device_function_defaults_keywords_and_none():
+    out = np.zeros(6)
+    defaults_and_keywords[1, 1](out, 1.5)
+    np.testing.assert_array_equal(out, [2.5, 4.0, 4.0, 15.0, 102.5, 2.0])
+
+
+@pytest.mark.gpu
+def test_constant_branches_are_pruned():
+    out = np.zeros(2)
+    pruned[1, 1](np.zeros((2, 7)), (1, 2, 3), out)
+    np.testing.assert_array_equal(out, [7, 3])
+    pruned[1, 1](np.zeros(5), (1, 2), out)
+    np.testing.assert_array_equal(out, [-5, 2])
+    pruned[1, 1](np.zeros(4), (9,), out)
+    np.testing.assert_array_equal(out, [-4, -100])
+
+
+def test_pruned_branches_are_not_typed(make_module):
+    # a.shape[1] of a 1-d array and t[2] of a pair are errors where they could run
+    assert "st.global" in pruned.inspect_ptx("void(float64[::1], UniTuple(int64, 2), float64[::1])")
+    mod = make_module("import ptxforge as pf\n\n@pf.kernel\ndef k(a, n, out):\n"
+                      "    if a.ndim == n:\n        out[0] = a.shape[1]\n")
+    with pytest.raises(pf.CompileError, match="out of range|index 1"):
+        mod.k.inspect_ptx("void(float64[::1], int64, float64[::1])")  # n is known only at run time
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def f(x, y=len):\n    return x", "default parameter value in a kernel must be a literal"),
+    ("def f(x, y=1):\n    return x + y\n\n@pf.kernel\ndef k(o):\n    o[0] = f(1, z=2)", "has no parameter 'z'"),
+    ("def f(x, y=1):\n    return x + y\n\n@pf.kernel\ndef k(o):\n    o[0] = f(1, 2, y=2)",
+     "got two values for parameter 'y'"),
+    ("def f(x, y=1):\n    return x + y\n\n@pf.kernel\ndef k(o):\n    o[0] = f(y=2)", "missing a value for parameter 'x'"),
+])
+def test_default_and_keyword_errors(make_module, source, message):
+    text = "import ptxforge as pf\n\n@pf.jit(device=True)\n" + source + "\n"
+    if "def k" not in text:
+        text += "\n@pf.kernel\ndef k(o):\n    o[0] = f(1)\n"
+    mod = make_module(text)
+    with pytest.raises(pf.CompileError, match=message) as info:
+        mod.k.inspect_ptx("void(float64[::1])")
+    assert ".py:" in str(info.value)  # file, line and column
