@@ -78,6 +78,7 @@ namespace ptxforge::runtime::detail {
   X(cuMemAllocManaged)                                                         \
   X(cuMemHostGetDevicePointer)                                                 \
   X(cuMemsetD8)                                                                \
+  X(cuPointerGetAttribute)                                                     \
   X(cuMemsetD8Async)
 
 /// Entry points that newer drivers alone have; null where the driver lacks

@@ -321,6 +321,16 @@ void copyDeviceToHost(void *dst, std::uint64_t src, std::size_t bytes,
   deviceToHost(dst, src, bytes, stream);
 }
 
+bool hostReadable(std::uint64_t ptr) {
+  ensureContext(currentDevice());
+  unsigned type = 0;
+  // Memory the driver does not know is CUDA_ERROR_INVALID_VALUE: plain host memory.
+  if (detail::gCu.cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, static_cast<CUdeviceptr>(ptr)) !=
+      CUDA_SUCCESS)
+    return true;
+  return type == CU_MEMORYTYPE_HOST;
+}
+
 void copyDeviceToDevice(std::uint64_t dst, std::uint64_t src, std::size_t bytes,
                         void *stream) {
   if (bytes == 0)

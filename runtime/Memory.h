@@ -106,6 +106,9 @@ void memsetDevice(std::uint64_t dst, unsigned char value, std::size_t bytes, voi
 
 void copyHostToDevice(std::uint64_t dst, const void *src, std::size_t bytes, void *stream = nullptr);
 void copyDeviceToHost(void *dst, std::uint64_t src, std::size_t bytes, void *stream = nullptr);
+/// True when the host can read `ptr` directly: memory CUDA does not know
+/// (malloc'd, numpy's), or CUDA's page-locked host memory.
+bool hostReadable(std::uint64_t ptr);
 void copyDeviceToDevice(std::uint64_t dst, std::uint64_t src, std::size_t bytes, void *stream = nullptr);
 
 } // namespace ptxforge::runtime

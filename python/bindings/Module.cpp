@@ -621,7 +621,10 @@ PYBIND11_MODULE(_core, m) {
     d["compute_capability"] = py::make_tuple(i.ccMajor, i.ccMinor);
     d["multiprocessors"] = i.multiprocessors;
     d["max_threads_per_block"] = i.maxThreadsPerBlock;
+    d["max_block_dim"] = py::make_tuple(i.maxBlockDim[0], i.maxBlockDim[1], i.maxBlockDim[2]);
+    d["max_grid_dim"] = py::make_tuple(i.maxGridDim[0], i.maxGridDim[1], i.maxGridDim[2]);
     d["max_shared_per_block"] = i.maxSharedPerBlock;
+    d["max_shared_per_block_optin"] = i.maxSharedPerBlockOptin;
     d["warp_size"] = i.warpSize;
     d["total_memory"] = i.totalMemory;
     return d;

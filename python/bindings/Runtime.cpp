@@ -317,6 +317,7 @@ void defineRuntime(py::module_ &m) {
     bindings::GilRelease release;
     runtime::copyDeviceToHost(view.data(), src, nbytes, asStream(stream));
   });
+  m.def("host_readable", [](std::uint64_t ptr) { return runtime::hostReadable(ptr); }, py::arg("ptr"));
   m.def("copy_dtod", [](std::uint64_t dst, std::uint64_t src, std::size_t nbytes, std::uintptr_t stream) {
     bindings::GilRelease release;
     runtime::copyDeviceToDevice(dst, src, nbytes, asStream(stream));

@@ -28,10 +28,10 @@ from ._config import config, doctor
 from ._intrinsics import *  # noqa: F401,F403  (the names kernels use; see _intrinsics.__all__)
 from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runtime.__all__)
 from .aot import load_module
-from .dispatcher import (Dispatcher, compile, compile_for_current_device, compile_ptx, compile_ptx_for_current_device,
-                         jit, kernel)
+from .dispatcher import (Dispatcher, compile, compile_all, compile_for_current_device, compile_ptx,
+                         compile_ptx_for_current_device, jit, kernel)
 from .errors import CompileError, LaunchConfigurationError, LinkError
-from .external import CUSource, declare_device
+from .external import LTOIR, Archive, Cubin, CUSource, Fatbin, LinkableCode, Object, PTXSource, declare_device
 from .records import from_dtype
 
 __version__ = "0.1.0"
@@ -49,7 +49,8 @@ KernelError = _core.KernelError  # a kernel the CPU target stopped: a trap, a de
 __all__ = [
     "CompileError", "CUSource", "CudaDriverError", "CudaOutOfMemoryError", "CudaSupportError", "Dispatcher",
     "KernelError", "LaunchConfigurationError", "LinkError", "Reduce", "cmake_dir", "compile_for_current_device",
-    "compile_ptx", "compile_ptx_for_current_device", "config", "declare_device", "doctor", "guvectorize",
+    "compile_all", "compile_ptx", "compile_ptx_for_current_device", "config", "LinkableCode", "PTXSource", "Cubin",
+    "Fatbin", "Archive", "Object", "LTOIR", "declare_device", "doctor", "guvectorize",
     "include_dir", "jit", "kernel", "libdevice", "load_module", "reduce", "vectorize", *_intrinsics.__all__,
     *_runtime.__all__, *_runtime.ARRAY_NAMES,
 ]

@@ -16,6 +16,7 @@ from .devicearray import managed_array as managed_array
 from .devicearray import mapped_array_like as mapped_array_like
 from .devicearray import pinned_array_like as pinned_array_like
 from .devicearray import as_cuda_array as as_cuda_array
+from .devicearray import from_cuda_array_interface as from_cuda_array_interface
 from .devicearray import device_array as device_array
 from .devicearray import device_array_like as device_array_like
 from .devicearray import from_dlpack as from_dlpack
@@ -25,6 +26,7 @@ from .devicearray import pinned_array as pinned_array
 from .devicearray import to_device as to_device
 from .dispatcher import Dispatcher as Dispatcher
 from .dispatcher import compile as compile
+from .dispatcher import compile_all as compile_all
 from .dispatcher import compile_for_current_device as compile_for_current_device
 from .dispatcher import compile_ptx as compile_ptx
 from .dispatcher import compile_ptx_for_current_device as compile_ptx_for_current_device
@@ -33,7 +35,14 @@ from .dispatcher import kernel as kernel
 from .errors import CompileError as CompileError
 from .errors import LaunchConfigurationError as LaunchConfigurationError
 from .errors import LinkError as LinkError
+from .external import LTOIR as LTOIR
+from .external import Archive as Archive
+from .external import Cubin as Cubin
 from .external import CUSource as CUSource
+from .external import Fatbin as Fatbin
+from .external import LinkableCode as LinkableCode
+from .external import Object as Object
+from .external import PTXSource as PTXSource
 from .external import declare_device as declare_device
 from .records import from_dtype as from_dtype
 from .ufuncs import Reduce as Reduce

@@ -1,4 +1,6 @@
-"""What ptxforge found on this machine: ``pf.config()`` and ``ptxforge doctor``.
+"""What ptxforge found on this machine: ``pf.config()`` and ``ptxforge doctor``;
+and the settings numba code reads from ``numba.cuda.config``: ``pf.config`` is
+callable and carries them as attributes (``pf.config.ENABLE_CUDASIM`` ...).
 
 Every CUDA part is looked for in NVIDIA's pip packages first (the
 site-packages directories on ``sys.path``), then under ``$CUDA_HOME``,
@@ -55,7 +57,7 @@ def _gpus():
     return gpus
 
 
-def config():
+def _found():
     """What ptxforge uses on this machine, as a dict: versions, the driver and its
     GPUs, the PTX assembler chosen for the driver and why, where libdevice, nvJitLink,
     ptxas, NVRTC and nvdisasm were found (None where missing), the disk cache, and
@@ -124,7 +126,7 @@ def doctor(out=None):
     missing and what to install. Returns the number of missing pieces that
     compiling needs (libdevice); a missing driver only stops launches."""
     out = out or sys.stdout
-    c = config()
+    c = _found()
     w = out.write
     w(f"ptxforge      {c['ptxforge']} (LLVM {c['llvm']}, Python {c['python']})\n")
     d = c["driver"]
@@ -157,3 +159,110 @@ def doctor(out=None):
     if not c["missing"]:
         w("nothing missing\n")
     return required
+
+
+# -- numba's config names ------------------------------------------------------------------
+#
+# numba code reads numba.cuda.config (`if config.ENABLE_CUDASIM:` ...) and sets a few of
+# its switches. ptxforge's config object answers numba's names with ptxforge's meaning;
+# the ones ptxforge acts on are honoured when set, the others are fixed facts. A name
+# numba has and ptxforge does not is an AttributeError saying so.
+
+def _check_cc_setting(name, value):
+    if value is None and name == "FORCE_CUDA_CC":
+        return None
+    from .dispatcher import check_cc
+
+    return check_cc(value)
+
+
+class Config:
+    """``pf.config()``: what ptxforge found on this machine (a dict; see :func:`_found`).
+
+    Its attributes are the settings of numba-cuda's ``numba.cuda.config`` that numba code
+    reads, with ptxforge's meaning (docs/numba.md, "numba's config"):
+
+    - ``ENABLE_CUDASIM`` False: ptxforge never simulates. The CPU target
+      (``PTXFORGE_TARGET=cpu``) compiles kernels for the CPU with CUDA's semantics; code
+      meant for numba's simulator does not apply to it. ``DISABLE_CUDA`` False.
+    - ``CUDA_DEFAULT_PTX_CC`` (9, 0): the compute capability ``compile_ptx`` and
+      ``compile`` compile for when given no ``cc``; settable.
+    - ``FORCE_CUDA_CC`` None: when set to (major, minor), kernels are compiled for it
+      instead of the current GPU's; settable.
+    - ``CUDA_DEBUGINFO_DEFAULT`` (and its alias ``DEBUGINFO_DEFAULT``): the ``debug=`` of
+      kernels that give none, the debug mode of docs/runtime.md; starts as
+      ``PTXFORGE_DEBUG`` says; settable (it applies to kernels decorated afterwards, as
+      in numba).
+    - ``CUDA_ENABLE_NRT`` False: ptxforge has no reference-counting runtime, and needs
+      none for what it compiles; setting it changes nothing.
+    - ``CUDA_LOW_OCCUPANCY_WARNINGS``, ``CUDA_WARN_ON_IMPLICIT_COPY`` 0 and
+      ``DISABLE_PERFORMANCE_WARNINGS`` 1: ptxforge does not issue numba's performance
+      warnings; setting them changes nothing.
+    - ``CUDA_PER_THREAD_DEFAULT_STREAM`` 0: stream 0 is the legacy default stream;
+      ``pf.per_thread_default_stream()`` gives the other.
+    - ``CUDA_MEMORY_MANAGER`` "default": ptxforge's own allocator (stream-ordered
+      pools); no external memory manager plugs in.
+    - ``OPT`` 3: kernels are optimised at LLVM's -O3 unless ``opt=False``.
+    - ``DISABLE_JIT`` 0, ``CUDA_ARRAY_INTERFACE_SYNC`` 1 (work queued on a consumed
+      ``__cuda_array_interface__``'s stream is ordered before the consumer's, on the
+      device).
+    """
+
+    # name -> default; names in _SETTABLE may be assigned, the rest are facts.
+    _FACTS = {
+        "ENABLE_CUDASIM": False,
+        "DISABLE_CUDA": False,
+        "DISABLE_JIT": 0,
+        "CUDA_ENABLE_NRT": False,
+        "CUDA_LOW_OCCUPANCY_WARNINGS": 0,
+        "CUDA_WARN_ON_IMPLICIT_COPY": 0,
+        "DISABLE_PERFORMANCE_WARNINGS": 1,
+        "CUDA_PER_THREAD_DEFAULT_STREAM": 0,
+        "CUDA_MEMORY_MANAGER": "default",
+        "CUDA_ARRAY_INTERFACE_SYNC": 1,
+        "OPT": 3,
+    }
+    # Switches that change nothing in ptxforge, but that numba code flips (and restores).
+    _INERT = ("CUDA_ENABLE_NRT", "CUDA_LOW_OCCUPANCY_WARNINGS", "CUDA_WARN_ON_IMPLICIT_COPY",
+              "DISABLE_PERFORMANCE_WARNINGS")
+
+    def __init__(self):
+        object.__setattr__(self, "_values", dict(self._FACTS, CUDA_DEFAULT_PTX_CC=(9, 0), FORCE_CUDA_CC=None))
+
+    def __call__(self):
+        return _found()
+
+    def __repr__(self):
+        return "<ptxforge config: call it for what ptxforge found; attributes: numba's settings>"
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._values) | {"CUDA_DEBUGINFO_DEFAULT", "DEBUGINFO_DEFAULT"})
+
+    def __getattr__(self, name):
+        if name in ("CUDA_DEBUGINFO_DEFAULT", "DEBUGINFO_DEFAULT"):
+            from . import _debug
+
+            return int(_debug.debug_default())
+        values = object.__getattribute__(self, "_values")
+        if name in values:
+            return values[name]
+        raise AttributeError(f"ptxforge's config has no setting {name!r}" +
+                             ("; numba's has, but it belongs to numba's own compiler or runtime, which ptxforge "
+                              "does not emulate (docs/numba.md)" if name.isupper() else ""))
+
+    def __setattr__(self, name, value):
+        if name in ("CUDA_DEBUGINFO_DEFAULT", "DEBUGINFO_DEFAULT"):
+            from . import _debug
+
+            _debug.set_debug_default(None if value is None else bool(value))
+        elif name in ("CUDA_DEFAULT_PTX_CC", "FORCE_CUDA_CC"):
+            self._values[name] = _check_cc_setting(name, value)
+        elif name in self._INERT:
+            self._values[name] = value
+        elif name in self._values:
+            raise AttributeError(f"config.{name} is a fact about ptxforge, not a setting: it is {self._values[name]!r}")
+        else:
+            raise AttributeError(f"ptxforge's config has no setting {name!r}")
+
+
+config = Config()

@@ -18,9 +18,22 @@ _classes: list = []  # id -> exception class
 _ids: dict = {}  # exception class -> id
 
 
+_default_override = []  # [bool] once pf.config.CUDA_DEBUGINFO_DEFAULT was set
+
+
 def debug_default():
-    """True when PTXFORGE_DEBUG asks for the debug mode for every kernel."""
+    """True when the debug mode is asked for every kernel that gives no ``debug=``:
+    ``pf.config.CUDA_DEBUGINFO_DEFAULT`` where it was set, else PTXFORGE_DEBUG."""
+    if _default_override:
+        return _default_override[0]
     return os.environ.get("PTXFORGE_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def set_debug_default(value):
+    """Sets debug_default() (None: PTXFORGE_DEBUG decides again)."""
+    _default_override.clear()
+    if value is not None:
+        _default_override.append(bool(value))
 
 
 def exception_id(cls):

@@ -140,6 +140,11 @@ class ForAll:
         if self.ntasks == 0:
             return None
         tpb = self.thread_per_block
+        if tpb == 0 and self.dispatcher._runs_on() == "cpu":
+            # The CPU target runs a block's threads one after another on one worker (as
+            # fibers where the kernel synchronises): no occupancy to weigh, and 256 is
+            # within every kernel's launch bounds that a GPU launch of it would accept.
+            tpb = min(256, self.dispatcher.options["max_threads"] or 256)
         if tpb == 0:
             # The block size the occupancy calculator suggests for this signature.
             types = self.dispatcher._bind_types(args)

@@ -30,7 +30,7 @@ __all__ = [
 ARRAY_NAMES = (
     "DeviceNDArray", "MappedNDArray", "ManagedNDArray", "to_device", "device_array", "device_array_like",
     "pinned_array", "pinned_array_like", "mapped_array", "mapped_array_like", "managed_array", "as_cuda_array",
-    "is_cuda_array", "from_dlpack",
+    "is_cuda_array", "from_cuda_array_interface", "from_dlpack",
 )
 
 
@@ -40,11 +40,6 @@ def __getattr__(name):
 
         return getattr(devicearray, name)
     raise AttributeError(f"module 'ptxforge._runtime' has no attribute {name!r}")
-
-
-def is_available():
-    """True when a CUDA driver and at least one GPU can be used."""
-    return _core.is_available()
 
 
 def synchronize(timeout=None):
@@ -317,26 +312,96 @@ def graph_capture(stream):
 
 MemoryInfo = collections.namedtuple("MemoryInfo", ["free", "total"])
 
+# The stand-in device of the CPU target: what the device queries answer where the
+# default target is the CPU and there is no GPU (as numba-cuda's simulator has a fake
+# device). The CPU target compiles for sm_90 and keeps sm_90's launch limits
+# (docs/cpu.md), so it reports them.
+_CPU_NAME = b"ptxforge CPU target (no GPU; kernels run on the host CPU as sm_90 code)"
+_CPU_UUID = "CPU-00000000-0000-0000-0000-000000000000"
+_CPU_CC = (9, 0)
+
+
+def _cpu_standin():
+    """True when the device queries answer for the CPU target's stand-in device."""
+    return _target.default() == "cpu" and not _target.gpu_available()
+
+
+def _host_memory_info():
+    """(available, total) bytes of this machine's memory."""
+    total = available = 0
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        total = int(fields["MemTotal"].split()[0]) * 1024
+        available = int(fields.get("MemAvailable", fields["MemFree"]).split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        import os
+
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+            available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+        except (OSError, ValueError, AttributeError):
+            pass
+    return available, total
+
 
 class Device:
-    """One GPU (numba-cuda's Device): id, name, compute_capability and attributes."""
+    """One GPU (numba-cuda's Device): id, name, compute_capability and attributes.
+    On the CPU target with no GPU, the one stand-in device (``is_cpu`` is True)."""
 
     def __init__(self, ordinal):
         self.id = ordinal
+        self.is_cpu = _cpu_standin()
+        if self.is_cpu:
+            if ordinal != 0:
+                raise ValueError(f"there is no device {ordinal}: the CPU target has one device, 0")
+            self.name = _CPU_NAME
+            self.uuid = _CPU_UUID
+            self.compute_capability = _CPU_CC
+            self.MULTIPROCESSOR_COUNT = _core.cpu_workers()
+            self.MAX_THREADS_PER_BLOCK = 1024
+            self.MAX_BLOCK_DIM_X, self.MAX_BLOCK_DIM_Y, self.MAX_BLOCK_DIM_Z = 1024, 1024, 64
+            self.MAX_GRID_DIM_X, self.MAX_GRID_DIM_Y, self.MAX_GRID_DIM_Z = 2**31 - 1, 65535, 65535
+            self.MAX_SHARED_MEMORY_PER_BLOCK = 49152
+            self.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 232448
+            self.WARP_SIZE = 32
+            self.total_memory = _host_memory_info()[1]
+            return
         info = _core.device_info(ordinal)
         self.name = info["name"].encode()
         self.compute_capability = tuple(info["compute_capability"])
         self.MULTIPROCESSOR_COUNT = info["multiprocessors"]
         self.MAX_THREADS_PER_BLOCK = info["max_threads_per_block"]
+        self.MAX_BLOCK_DIM_X, self.MAX_BLOCK_DIM_Y, self.MAX_BLOCK_DIM_Z = info["max_block_dim"]
+        self.MAX_GRID_DIM_X, self.MAX_GRID_DIM_Y, self.MAX_GRID_DIM_Z = info["max_grid_dim"]
         self.MAX_SHARED_MEMORY_PER_BLOCK = info["max_shared_per_block"]
+        self.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = info["max_shared_per_block_optin"]
         self.WARP_SIZE = info["warp_size"]
         self.total_memory = info["total_memory"]
 
+    @property
+    def supports_float16(self):
+        return self.compute_capability >= (5, 3)
+
+    @property
+    def supports_bfloat16(self):
+        return self.compute_capability >= (8, 0)
+
+    @property
+    def supports_fp8(self):
+        return self.compute_capability >= (8, 9)
+
     def __repr__(self):
-        return f"<CUDA device {self.id} '{self.name.decode()}'>"
+        return f"<{'CPU' if self.is_cpu else 'CUDA'} device {self.id} '{self.name.decode()}'>"
+
+    def __eq__(self, other):
+        return isinstance(other, Device) and (other.id, other.is_cpu) == (self.id, self.is_cpu)
+
+    def __hash__(self):
+        return hash((self.id, self.is_cpu))
 
     def __enter__(self):
-        self._previous = _core.current_device()
+        self._previous = 0 if self.is_cpu else _core.current_device()
         select_device(self.id)
         return self
 
@@ -354,23 +419,39 @@ class Context:
         self.device = device
 
     def get_memory_info(self):
+        """(free, total) bytes of device memory; of host memory on the CPU target's stand-in
+        device, where device arrays live in host memory."""
+        if self.device.is_cpu:
+            return MemoryInfo(*_host_memory_info())
         free, total = _core.memory_info()
         return MemoryInfo(free, total)
 
     def synchronize(self):
         synchronize()
 
+    def reset(self):
+        """Waits for the device's work. ptxforge keeps the primary context alive (kernels
+        stay loaded), so unlike numba-cuda this frees nothing."""
+        synchronize()
+
+
+def _device_count():
+    return 1 if _cpu_standin() else _core.device_count()
+
 
 class _Gpus:
     """``pf.gpus``: the devices, indexable, iterable; ``pf.gpus.current``."""
 
     def __len__(self):
-        return _core.device_count()
+        return _device_count()
 
     def __getitem__(self, i):
-        if not 0 <= i < len(self):
+        if isinstance(i, slice):
+            return [Device(j) for j in range(len(self))[i]]
+        n = len(self)
+        if not -n <= i < n:
             raise IndexError(f"there is no CUDA device {i}")
-        return Device(i)
+        return Device(i % n)
 
     def __iter__(self):
         return (Device(i) for i in range(len(self)))
@@ -383,18 +464,26 @@ class _Gpus:
 gpus = _Gpus()
 
 
+def is_available():
+    """True when kernels can run: on the GPU target, a CUDA driver and at least one GPU
+    can be used; on the CPU target, always (the host is the device)."""
+    return _target.default() == "cpu" or _core.is_available()
+
+
 def list_devices():
     return list(gpus)
 
 
 def select_device(device_id):
     """Makes `device_id` the device that allocations, launches and streams use; returns it."""
+    if _cpu_standin():
+        return Device(int(device_id))
     _core.select_device(int(device_id))
     return Device(int(device_id))
 
 
 def get_current_device():
-    return Device(_core.current_device())
+    return Device(0 if _cpu_standin() else _core.current_device())
 
 
 def current_context(devnum=None):

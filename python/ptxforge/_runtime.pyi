@@ -1,7 +1,7 @@
 # Type stubs for devices, streams, events and CUDA graphs (ptxforge/_runtime.py).
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Any, NamedTuple, SupportsIndex
+from typing import Any, NamedTuple, SupportsIndex, overload
 
 __all__ = [
     "is_available", "synchronize", "detect", "gpus", "select_device", "get_current_device", "current_context",
@@ -83,14 +83,29 @@ class Device:
     """One GPU (numba-cuda's Device): id, name, compute_capability and attributes."""
 
     id: int
+    is_cpu: bool
     name: bytes
+    uuid: str
     compute_capability: tuple[int, int]
     MULTIPROCESSOR_COUNT: int
     MAX_THREADS_PER_BLOCK: int
+    MAX_BLOCK_DIM_X: int
+    MAX_BLOCK_DIM_Y: int
+    MAX_BLOCK_DIM_Z: int
+    MAX_GRID_DIM_X: int
+    MAX_GRID_DIM_Y: int
+    MAX_GRID_DIM_Z: int
     MAX_SHARED_MEMORY_PER_BLOCK: int
+    MAX_SHARED_MEMORY_PER_BLOCK_OPTIN: int
     WARP_SIZE: int
     total_memory: int
     def __init__(self, ordinal: int) -> None: ...
+    @property
+    def supports_float16(self) -> bool: ...
+    @property
+    def supports_bfloat16(self) -> bool: ...
+    @property
+    def supports_fp8(self) -> bool: ...
     def __enter__(self) -> Device: ...
     def __exit__(self, *exc: object) -> None: ...
     def reset(self) -> None: ...
@@ -102,10 +117,14 @@ class Context:
     def __init__(self, device: Device) -> None: ...
     def get_memory_info(self) -> MemoryInfo: ...
     def synchronize(self) -> None: ...
+    def reset(self) -> None: ...
 
 class _Gpus:
     def __len__(self) -> int: ...
+    @overload
     def __getitem__(self, i: int) -> Device: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Device]: ...
     def __iter__(self) -> Iterator[Device]: ...
     @property
     def current(self) -> Device: ...

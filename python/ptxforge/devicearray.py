@@ -182,6 +182,12 @@ class DeviceNDArray:
         return self.size * self.dtype.itemsize
 
     @property
+    def alloc_size(self):
+        """The bytes of memory this array spans (numba-cuda's alloc_size): from its first to
+        its last element, whatever the strides."""
+        return _extent(self.shape, self.strides, self.dtype.itemsize)[1] if self.size else 0
+
+    @property
     def device_ctypes_pointer(self):
         import ctypes
 
@@ -220,7 +226,7 @@ class DeviceNDArray:
         handle = _stream_handle(self.stream)
         cai = {"shape": self.shape,
                "strides": None if self.is_c_contiguous() else self.strides,
-               "data": (self._ptr, False), "typestr": self.dtype.str, "version": 3,
+               "data": (self._ptr if self.size else 0, False), "typestr": self.dtype.str, "version": 3,
                "stream": handle or None}
         if self.dtype.names is not None:
             cai["descr"] = self.dtype.descr  # a structured dtype's fields
@@ -587,20 +593,46 @@ def as_cuda_array(obj, sync=True):
     if isinstance(obj, DeviceNDArray):
         return obj
     if hasattr(obj, "__cuda_array_interface__"):
-        cai = obj.__cuda_array_interface__
-        dtype = cai_dtype(cai)
-        ptr = int(cai["data"][0] or 0)
-        producer = cai_stream(cai)
-        if sync and producer not in (None, 1, 2) and _target.gpu_available():
-            _core.stream_wait_stream(0, producer)
+        owner = obj
         if isinstance(obj, MappedNDArray) and isinstance(obj._pf_memory(), _core.HostAllocation):
-            obj = obj._pf_memory()  # host memory standing for mapped memory
-        # Where there is no GPU, every array is in host memory.
-        host = True if not _target.gpu_available() else None
-        return DeviceNDArray(cai["shape"], cai.get("strides"), dtype, 0, obj, ptr, host)
+            owner = obj._pf_memory()  # host memory standing for mapped memory
+        return from_cuda_array_interface(obj.__cuda_array_interface__, owner=owner, sync=sync)
     if hasattr(obj, "__dlpack__"):
         return from_dlpack(obj)
     raise TypeError(f"{type(obj).__name__} has neither __cuda_array_interface__ nor __dlpack__")
+
+
+def from_cuda_array_interface(desc, owner=None, sync=True):
+    """A DeviceNDArray over the memory a ``__cuda_array_interface__`` dict describes (no
+    copy), as numba-cuda's function of that name. `owner` is kept alive as long as the
+    array. With `sync`, work queued on the interface's 'stream' is ordered before later
+    work on the legacy default stream, on the device. A masked array (a 'mask' entry) is
+    refused, as numba-cuda refuses it."""
+    if desc.get("mask") is not None:
+        raise NotImplementedError("Masked arrays are not supported")
+    dtype = cai_dtype(desc)
+    ptr = int(desc["data"][0] or 0)
+    producer = cai_stream(desc)
+    if sync and producer not in (None, 1, 2) and _target.gpu_available():
+        _core.stream_wait_stream(0, producer)
+    # Where there is no GPU, every array is in host memory; for the CPU target beside a GPU,
+    # the driver says where a foreign pointer is (ours there are host memory, CuPy's are not).
+    host = True if not _target.gpu_available() else None
+    if host is None and _target.host_memory() and ptr:
+        host = _core.host_readable(ptr) or None
+    if owner is None:
+        owner = _CaiOwner(desc)
+    return DeviceNDArray(desc["shape"], desc.get("strides"), dtype, 0, owner, ptr, host)
+
+
+class _CaiOwner:
+    """What a DeviceNDArray made from a bare interface dict holds: the dict (nothing owns the
+    memory there; its producer must keep it alive)."""
+
+    __slots__ = ("desc", "__weakref__")
+
+    def __init__(self, desc):
+        self.desc = desc
 
 
 def from_dlpack(obj, stream=0):

@@ -258,6 +258,11 @@ class Dispatcher:
 
     @staticmethod
     def _target_cc():
+        from ._config import config
+
+        forced = config.FORCE_CUDA_CC
+        if forced is not None:
+            return forced
         if _core.is_available():
             return _core.compute_capability(_core.current_device())
         return _DEFAULT_CC
@@ -791,14 +796,50 @@ def check_cc(cc):
     return (major, minor)
 
 
+class ReturnType(str):
+    """The return type ``compile_ptx`` and its kin give: ptxforge's type text (``"float32"``,
+    ``"void"``), which also equals the type objects of that name: ptxforge's
+    (``pf.float32``, ``pf.void``) and numba's (``numba.float32``; numba's ``void`` is its
+    ``none``), as numba's return types do."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            return str.__eq__(self, other)
+        name = getattr(other, "_pf_type_name", None)
+        if name is None:
+            from ._typeobjects import is_numba_type
+
+            if not is_numba_type(other):
+                return NotImplemented
+            name = str(other)
+        name = "void" if name == "none" else name
+        return str.__eq__(self, name)
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = str.__hash__
+
+
+def _check_abi(abi, device):
+    if abi not in ("numba", "c"):
+        raise NotImplementedError(f"Unsupported ABI: {abi}")
+    if abi == "c" and not device:
+        raise NotImplementedError("The C ABI is not supported for kernels")
+
+
 def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None,
-                opt=True, fma=True, max_registers=None, launch_bounds=None, launch_facts=None):
+                opt=True, fma=True, max_registers=None, launch_bounds=None, launch_facts=None, abi="numba",
+                abi_info=None):
     """Compiles `pyfunc` for `sig` to PTX with no GPU needed: returns ``(ptx, return_type)``.
 
     A kernel (the default) returns ``"void"``; with ``device=True`` the function
     becomes a ``.visible .func`` whose return type is inferred (or checked
     against the signature's) and returned as its numba spelling. `cc` defaults
-    to (9, 0); for 10.0 and newer the PTX is written for sm_90, which those GPUs
+    to ``pf.config.CUDA_DEFAULT_PTX_CC``, (9, 0); for 10.0 and newer the PTX is written for sm_90, which those GPUs
     run (assembled for their own arch). The PTX symbol is named after the function.
 
     `launch_facts` compiles the kernel a launch would specialise for these facts
@@ -807,7 +848,13 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     (which also bound the Python int arguments), ``disjoint`` and ``coarsen=N``
     (such a kernel runs N logical threads per physical thread along x: launch it
     with block.x divided by N).
+
+    `abi` is numba-cuda's: ``"numba"`` or ``"c"`` (only for device functions); ptxforge's
+    device functions return their value directly either way. ``abi_info={"abi_name":
+    name}`` names the PTX symbol `name`. The return type is a :class:`ReturnType`: the
+    type's text, equal to the type objects of that name.
     """
+    _check_abi(abi, device)
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
                    max_registers=max_registers, opt=opt, launch_bounds=launch_bounds, debug=debug)
@@ -821,7 +868,11 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     if not device and declared not in (None, "void", "none"):
         raise TypeError(f"a kernel returns void, not {declared} (signature '{sig}'); "
                         "pass device=True for a device function")
-    cc = check_cc(_DEFAULT_CC if cc is None else cc)
+    if cc is None:
+        from ._config import config
+
+        cc = config.CUDA_DEFAULT_PTX_CC
+    cc = check_cc(cc)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
                               stage="ptx", device=bool(device), facts=launch_facts,
@@ -830,7 +881,20 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     returned = artifacts.return_type
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
-    return artifacts.ptx, returned
+    ptx = artifacts.ptx
+    name = (abi_info or {}).get("abi_name")
+    if name is not None:
+        ptx = _rename_symbol(ptx, artifacts.entry_name, name)
+    return ptx, ReturnType(returned)
+
+
+def _rename_symbol(ptx, old, new):
+    """`ptx` with the function `old` named `new` (``abi_info={"abi_name": new}``)."""
+    import re
+
+    if not isinstance(new, str) or not re.fullmatch(r"[A-Za-z_$%][\w$]*", new):
+        raise ValueError(f"abi_info's abi_name must be a PTX identifier, not {new!r}")
+    return re.sub(r"(?<![\w$%.])" + re.escape(old) + r"(?![\w$])", new, ptx)
 
 
 def compile(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False, cc=None, opt=True, abi="c",
@@ -838,11 +902,31 @@ def compile(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False
     """numba-cuda's ``cuda.compile``: as :func:`compile_ptx` (``device=True`` by default, as
     numba's), for ``output="ptx"``; returns ``(ptx, return_type)``. ptxforge emits PTX, not
     LTO-IR: ``output="ltoir"`` is refused, saying so."""
-    if output != "ptx":
-        raise NotImplementedError(f"compile(output={output!r}): ptxforge compiles to PTX (output='ptx'); "
-                                  "it does not emit LTO-IR")
+    _check_output(output, "compile")
     return compile_ptx(pyfunc, sig, device=device, cc=cc, fastmath=fastmath, lineinfo=lineinfo, debug=debug,
-                       opt=opt, launch_bounds=launch_bounds)
+                       opt=opt is not False, launch_bounds=launch_bounds, abi=abi, abi_info=abi_info)
+
+
+def _check_output(output, what):
+    if output not in ("ptx", "ltoir"):
+        raise NotImplementedError(f"Unsupported output type: {output}")
+    if output == "ltoir":
+        raise NotImplementedError(f"{what}(output='ltoir'): ptxforge compiles to PTX (output='ptx'); "
+                                  "it does not emit LTO-IR")
+
+
+def compile_all(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False, cc=None, opt=None, abi="c",
+                abi_info=None, output="ltoir", forceinline=False, launch_bounds=None):
+    """numba-cuda's ``cuda.compile_all``: as :func:`compile`, but returns ``([code, ...],
+    return_type)``, a list whose first entry is the function's PTX. ptxforge emits PTX:
+    pass ``output="ptx"`` (numba's default, ``"ltoir"``, is refused, saying so). The files
+    that declared device functions link are linked by nvJitLink when a kernel is
+    assembled; they are not added to the list."""
+    _check_output(output, "compile_all")
+    ptx, returned = compile(pyfunc, sig, debug=debug, lineinfo=lineinfo, device=device, fastmath=fastmath, cc=cc,
+                            opt=opt, abi=abi, abi_info=abi_info, output=output, forceinline=forceinline,
+                            launch_bounds=launch_bounds)
+    return [ptx], returned
 
 
 def compile_for_current_device(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False, opt=True,

@@ -5,14 +5,14 @@ from typing import Any, Literal, SupportsIndex, Union, overload
 
 from ._runtime import _StreamLike
 from .devicefunc import DeviceFunction
-from .external import CUSource
+from .external import LinkableCode
 
 # A grid or block size: an int, or a tuple of 1 to 3 ints.
 _Dim = Union[SupportsIndex, tuple[SupportsIndex], tuple[SupportsIndex, SupportsIndex],
              tuple[SupportsIndex, SupportsIndex, SupportsIndex]]
 # A signature: "void(float32, float32[::1])", or a tuple of types.
 _Signature = Union[str, Sequence[Any]]
-_LinkItem = Union[str, PathLike[str], CUSource]
+_LinkItem = Union[str, PathLike[str], LinkableCode]
 _Link = Union[_LinkItem, Sequence[_LinkItem], None]
 
 class KernelLaunch:
@@ -102,14 +102,23 @@ jit = kernel
 def compile_ptx(pyfunc: Callable[..., Any], sig: _Signature, device: bool = False, cc: tuple[int, int] | None = None,
                 fastmath: bool = False, lineinfo: bool = False, debug: bool | None = None, opt: bool = True,
                 fma: bool = True, max_registers: int | None = None,
-                launch_bounds: int | tuple[int, ...] | None = None) -> tuple[str, str]: ...
+                launch_bounds: int | tuple[int, ...] | None = None, launch_facts: str | None = None,
+                abi: str = "numba", abi_info: Any = None) -> tuple[str, ReturnType]: ...
 def compile_ptx_for_current_device(pyfunc: Callable[..., Any], sig: _Signature, **options: Any) -> tuple[str, str]: ...
 
 # ptxforge's own helpers in this module, not part of the public API.
 def __getattr__(name: str) -> Any: ...
 
+class ReturnType(str):
+    """A return type's text that also equals the type objects of that name (ptxforge's and numba's)."""
+
+def compile_all(pyfunc: Callable[..., Any], sig: _Signature, debug: bool | None = None, lineinfo: bool = False,
+                device: bool = True, fastmath: bool = False, cc: tuple[int, int] | None = None,
+                opt: bool | None = None, abi: str = "c", abi_info: Any = None, output: str = "ltoir",
+                forceinline: bool = False,
+                launch_bounds: int | tuple[int, ...] | None = None) -> tuple[list[str], ReturnType]: ...
 def compile(pyfunc: Callable[..., Any], sig: _Signature, debug: bool | None = None, lineinfo: bool = False,
-            device: bool = True, fastmath: bool = False, cc: tuple[int, int] | None = None, opt: bool = True,
+            device: bool = True, fastmath: bool = False, cc: tuple[int, int] | None = None, opt: bool | None = True,
             abi: str = "c", abi_info: Any = None, output: str = "ptx", forceinline: bool = False,
             launch_bounds: int | tuple[int, ...] | None = None) -> tuple[str, str]: ...
 def compile_for_current_device(pyfunc: Callable[..., Any], sig: _Signature, debug: bool | None = None,

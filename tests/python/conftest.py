@@ -2,10 +2,12 @@
 
 - The ``gpu`` marker: tests that launch kernels run once per target, as
   ``test[gpu]`` and ``test[cpu]`` (the ``pf_target`` fixture makes that the
-  default target). The GPU runs skip, saying why, where
-  ``ptxforge.is_available()`` is False; the CPU runs run everywhere, unless
-  the test is also marked ``gpu_only("why")`` (it needs a real device: CuPy
-  or torch, CUDA graphs, device faults, the driver's own answers).
+  default target). The CPU runs run everywhere, unless the test is also
+  marked ``gpu_only("why")`` (it needs a real device: CuPy or torch, CUDA
+  graphs, device faults, the driver's own answers). Where there is no
+  CUDA GPU (``ptxforge._core.is_available()`` is False), each test keeps one entry: its CPU
+  run, or for a gpu_only test its GPU run, skipped with the reason; the other
+  is deselected.
 - Every PTX the tests make goes through ``ptxas -arch=sm_90``: each call of
   ``ptxforge._core.compile`` that produced PTX is recorded, and the test that
   made it fails if ptxas rejects it. ``assert_ptx_assembles`` checks one PTX
@@ -107,7 +109,7 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    gpu = "yes" if ptxforge.is_available() else f"no ({_core.unavailable_reason()})"
+    gpu = "yes" if _core.is_available() else f"no ({_core.unavailable_reason()})"
     return [f"ptxforge {ptxforge.__version__}, CUDA GPU: {gpu}",
             f"ptxas: {PTXAS or 'not found'} (every PTX is assembled with -arch={PTXAS_ARCH})"]
 
@@ -149,17 +151,29 @@ def _default_target(request):
 
 
 def pytest_collection_modifyitems(config, items):
-    no_gpu = None if ptxforge.is_available() else pytest.mark.skip(reason=f"no CUDA GPU: {_core.unavailable_reason()}")
+    """Skips what cannot run here, saying why. Where no GPU exists, a gpu test that runs on the
+    CPU target is not also listed as a skipped [gpu] twin (it is deselected: the summary counts
+    it), and one that needs a real device is one skip, its [gpu] run."""
+    no_gpu = None if _core.is_available() else f"no CUDA GPU: {_core.unavailable_reason()}"
+    keep, dropped = [], []
     for item in items:
-        if "gpu" not in item.keywords:
-            continue
         target = item.callspec.params.get("pf_target") if hasattr(item, "callspec") else None
+        if "gpu" not in item.keywords:
+            keep.append(item)
+            continue
         only = item.get_closest_marker("gpu_only")
+        why = (only.args[0] if only.args else only.kwargs.get("reason", "it needs a real GPU")) if only else None
+        if no_gpu is not None and target is not None and (target == "cpu") == (only is not None):
+            dropped.append(item)  # its twin on the other target says it all
+            continue
         if target == "cpu" and only is not None:
-            why = only.args[0] if only.args else only.kwargs.get("reason", "it needs a real GPU")
             item.add_marker(pytest.mark.skip(reason=f"not on the CPU target: {why}"))
         elif target != "cpu" and no_gpu is not None:
-            item.add_marker(no_gpu)
+            item.add_marker(pytest.mark.skip(reason=f"needs a real GPU ({why}); {no_gpu}" if why else no_gpu))
+        keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @pytest.hookimpl(wrapper=True)

@@ -142,3 +142,61 @@ def test_config_lists_the_gpus():
     c = pf.config()
     assert c["gpus"], c
     assert c["gpus"][0]["name"] == _core.device_info(0)["name"]
+
+
+# -- numba's config names on pf.config ------------------------------------------------------
+
+
+def test_config_is_callable_and_carries_numbas_names():
+    cfg = pf.config
+    assert isinstance(cfg(), dict) and "llvm" in cfg()
+    assert cfg.ENABLE_CUDASIM is False and cfg.DISABLE_CUDA is False
+    assert cfg.CUDA_DEFAULT_PTX_CC == (9, 0) and cfg.FORCE_CUDA_CC is None
+    assert cfg.CUDA_ENABLE_NRT is False and cfg.OPT == 3
+    assert cfg.CUDA_MEMORY_MANAGER == "default" and cfg.CUDA_PER_THREAD_DEFAULT_STREAM == 0
+    assert {"ENABLE_CUDASIM", "CUDA_DEBUGINFO_DEFAULT"} <= set(dir(cfg))
+    with pytest.raises(AttributeError, match="no setting 'CUDA_NRT_STATS'.*numba's own"):
+        cfg.CUDA_NRT_STATS
+    with pytest.raises(AttributeError, match="fact about ptxforge"):
+        cfg.ENABLE_CUDASIM = True
+    with pytest.raises(AttributeError, match="no setting"):
+        cfg.NO_SUCH_THING = 1
+    # numba code flips these and restores them; ptxforge keeps what it is given
+    old = cfg.CUDA_ENABLE_NRT
+    cfg.CUDA_ENABLE_NRT = True
+    assert cfg.CUDA_ENABLE_NRT is True
+    cfg.CUDA_ENABLE_NRT = old
+
+
+def test_config_default_ptx_cc_is_compile_ptxs_default():
+    src = pf.compile_ptx(add_one, "void(float32[::1])")[0]
+    assert ".target sm_90" in src
+    try:
+        pf.config.CUDA_DEFAULT_PTX_CC = (8, 0)
+        assert ".target sm_80" in pf.compile_ptx(add_one, "void(float32[::1])")[0]
+        assert ".target sm_75" in pf.compile_ptx(add_one, "void(float32[::1])", cc=(7, 5))[0]
+        with pytest.raises(ValueError, match=r"\(major, minor\)"):
+            pf.config.CUDA_DEFAULT_PTX_CC = "8.0"
+    finally:
+        pf.config.CUDA_DEFAULT_PTX_CC = (9, 0)
+
+
+def test_config_debuginfo_default_is_the_debug_modes_default(monkeypatch):
+    monkeypatch.delenv("PTXFORGE_DEBUG", raising=False)
+    assert pf.config.CUDA_DEBUGINFO_DEFAULT == 0
+    assert pf.jit(add_one).options["debug"] is False
+    try:
+        pf.config.CUDA_DEBUGINFO_DEFAULT = 1
+        assert pf.config.DEBUGINFO_DEFAULT == 1
+        assert pf.jit(add_one).options["debug"] is True
+        assert pf.jit(add_one, debug=False).options["debug"] is False
+    finally:
+        pf.config.CUDA_DEBUGINFO_DEFAULT = None
+    monkeypatch.setenv("PTXFORGE_DEBUG", "1")
+    assert pf.config.CUDA_DEBUGINFO_DEFAULT == 1
+
+
+def add_one(x):
+    i = pf.grid(1)
+    if i < x.size:
+        x[i] += 1

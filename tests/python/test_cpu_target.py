@@ -267,3 +267,25 @@ def test_libdevice_integer_functions_on_the_cpu():
                      np.abs(a - b) + 3], axis=1)
     want[:, 7] = (want[:, 7] + 2**31) % 2**32 - 2**31  # an int32 result
     np.testing.assert_array_equal(out, want)
+
+
+@pf.kernel(target="cpu")
+def add_index(out, k):
+    i = pf.grid(1)
+    if i < out.size:
+        out[i] += i + k
+
+
+@pf.kernel(target="cpu", launch_bounds=64)
+def add_index_bounded(out, k):
+    i = pf.grid(1)
+    if i < out.size:
+        out[i] += i + k
+
+
+def test_forall_on_the_cpu_target_needs_no_driver():
+    out = np.zeros(1000, np.int64)
+    add_index.forall(out.size)(out, 7)
+    np.testing.assert_array_equal(out, np.arange(1000) + 7)
+    add_index_bounded.forall(out.size)(out, 0)  # a block of at most 64 threads
+    np.testing.assert_array_equal(out, 2 * np.arange(1000) + 7)

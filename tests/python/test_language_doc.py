@@ -136,7 +136,7 @@ def _compile_only_launch(run):
 
 @pytest.mark.parametrize("line,source,expected", EXAMPLES, ids=_ids)
 def test_example_compiles(monkeypatch, tmp_path, line, source, expected):
-    if pf.is_available():
+    if pf._target.gpu_available():
         pytest.skip("the gpu test runs this example for real")
     run = _Run()
     monkeypatch.setattr(Dispatcher, "__getitem__", _compile_only_launch(run))

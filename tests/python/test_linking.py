@@ -106,6 +106,19 @@ def test_declare_device_keeps_name_and_signature():
         triple(1)
 
 
+def test_cusource_takes_a_text_stream_read_when_linked():
+    import io
+
+    stream = io.StringIO()
+    src = pf.CUSource(stream, "streamed.cu")
+    stream.write('extern "C" __device__ int twice(int a) { return 2 * a; }')
+    assert "twice" in src.source  # read as it is now, not when the CUSource was made
+    f = pf.declare_device("twice", "int32(int32)", abi="c", link=src)
+    assert f._link_items == [("cu", "streamed.cu", src.source)]
+    with pytest.raises(TypeError, match="text stream"):
+        pf.CUSource(42)
+
+
 def test_a_declared_call_uses_numbas_abi():
     artifacts = cubin_of(uses_ptx, SIG)
     assert ".extern .func  (.param .b32 func_retval0) triple" in artifacts.ptx

@@ -109,7 +109,7 @@ def test_more_math_matches_python(rng, dtype):
 
 def test_compile_ptx_for_current_device():
     ptx, ret = pf.compile_ptx_for_current_device(more_math, SIG.format(t="float32"))
-    cc = pf.gpus.current.compute_capability if pf.is_available() else (9, 0)
+    cc = pf.gpus.current.compute_capability if pf._target.gpu_available() else (9, 0)
     assert f".target sm_{min(cc[0] * 10 + cc[1], 90)}" in ptx and ret == "void"
     with pytest.raises(TypeError, match="current device's cc"):
         pf.compile_ptx_for_current_device(more_math, SIG.format(t="float32"), cc=(8, 0))

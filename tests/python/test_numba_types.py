@@ -256,11 +256,13 @@ def uses_numba_namespace_wrongly(out):
     out[0] = numba.syncthreads()
 
 
-def test_launch_configuration_errors_are_value_errors_and_cuda_core_errors():
+def test_launch_configuration_errors_are_value_errors_and_cuda_core_errors(monkeypatch):
     import sys
 
     from ptxforge.errors import LaunchConfigurationError, MissingLaunchConfigurationError, launch_error_class
 
+    # As if cuda.core were not loaded (numba-cuda, imported by other tests, loads it).
+    monkeypatch.delitem(sys.modules, "cuda.core._utils.cuda_utils", raising=False)
     assert launch_error_class() is LaunchConfigurationError and issubclass(LaunchConfigurationError, ValueError)
     assert pf.LaunchConfigurationError is LaunchConfigurationError
     fake = pytypes.ModuleType("cuda.core._utils.cuda_utils")
@@ -271,7 +273,7 @@ def test_launch_configuration_errors_are_value_errors_and_cuda_core_errors():
         assert issubclass(cls, fake.CUDAError) and issubclass(cls, LaunchConfigurationError)
         assert launch_error_class() is cls
     finally:
-        del sys.modules[fake.__name__]
+        del sys.modules[fake.__name__]  # monkeypatch puts back a real one
     k = pf.jit(add_kernel)
     with pytest.raises(ValueError, match="the launch configuration was not specified") as e:
         k(np.zeros(1), 1, 2)

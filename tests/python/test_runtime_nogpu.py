@@ -105,6 +105,33 @@ def test_attributes_views_reshape_and_cai():
         v.reshape(9)
 
 
+def test_alloc_size_is_the_span_of_the_view():
+    d = fake((10,), np.float64)
+    assert d.alloc_size == 80 and d[::2].alloc_size == 72 and d[3:5].alloc_size == 16
+    assert d[::-3].alloc_size == 80 and d[::-4].alloc_size == 72 and fake((0,)).alloc_size == 0
+    assert fake((4, 6)).T[::2].alloc_size == 96 - 4  # from the first element to the last
+
+
+def test_zero_size_arrays_give_a_null_pointer_in_their_interface():
+    assert fake((0,)).__cuda_array_interface__["data"] == (0, False)
+    assert fake((2, 0, 3)).__cuda_array_interface__["data"] == (0, False)
+
+
+def test_from_cuda_array_interface():
+    d = fake((2, 5), np.int64)
+    face = d.__cuda_array_interface__
+    back = pf.from_cuda_array_interface(face)
+    assert back.shape == (2, 5) and back.strides == (40, 8) and back.dtype == np.int64 and back._ptr == FAKE
+    face = dict(face, strides=(40, 8))
+    assert pf.from_cuda_array_interface(face).is_c_contiguous()
+    strided = pf.from_cuda_array_interface(d[:, ::2].__cuda_array_interface__)
+    assert strided.shape == (2, 3) and strided.strides == (40, 16)
+    owner = object()
+    assert pf.from_cuda_array_interface(face, owner=owner).gpu_data is owner
+    with pytest.raises(NotImplementedError, match="Masked arrays are not supported"):
+        pf.from_cuda_array_interface(dict(face, mask=fake((2, 5), np.bool_)))
+
+
 def test_fast_key_matches_python_types():
     register_interop_types()
     d = fake((10,))

@@ -1,0 +1,90 @@
+"""numba-cuda's compile API: compile_ptx / compile / compile_all with abi and abi_info,
+their return types, and the LinkableCode classes link= takes. No GPU needed."""
+
+import io
+import re
+
+import pytest
+
+import ptxforge as pf
+from ptxforge.dispatcher import ReturnType
+
+
+def add(x, y):
+    return x + y
+
+
+def axpy(r, x, y):
+    i = pf.grid(1)
+    if i < r.size:
+        r[i] = x[i] + y[i]
+
+
+def test_compile_all_returns_a_list_headed_by_the_ptx():
+    codes, resty = pf.compile_all(axpy, (pf.float32[:], pf.float32[:], pf.float32[:]), device=False, abi="numba",
+                                  output="ptx")
+    assert isinstance(codes, list) and len(codes) == 1
+    assert ".visible .entry" in codes[0] and "func_retval" not in codes[0]
+    assert resty == pf.void and resty == "void"
+    codes, resty = pf.compile_all(add, pf.int32(pf.int32, pf.int32), output="ptx")
+    assert re.search(r"\.visible\s+\.func\s+\(\.param\s+\.b32\s+func_retval0\)\s+add\(", codes[0])
+    assert resty == pf.int32 and resty != pf.float32 and resty == "int32"
+
+
+def test_outputs_ptxforge_does_not_make_are_refused():
+    with pytest.raises(NotImplementedError, match="Unsupported output type: illegal"):
+        pf.compile(add, "int32(int32, int32)", output="illegal")
+    with pytest.raises(NotImplementedError, match="Unsupported output type: illegal"):
+        pf.compile_all(add, "int32(int32, int32)", output="illegal")
+    with pytest.raises(NotImplementedError, match="does not emit LTO-IR"):
+        pf.compile_all(add, "int32(int32, int32)")  # numba's default output is LTO-IR
+
+
+def test_abi_is_checked_as_numba_checks_it():
+    with pytest.raises(NotImplementedError, match="The C ABI is not supported for kernels"):
+        pf.compile_ptx(add, (pf.int32, pf.int32), abi="c")
+    with pytest.raises(NotImplementedError, match="The C ABI is not supported for kernels"):
+        pf.compile_all(add, (pf.int32, pf.int32), abi="c", device=False, output="ptx")
+    with pytest.raises(NotImplementedError, match="Unsupported ABI: fastcall"):
+        pf.compile_ptx(add, (pf.int32, pf.int32), abi="fastcall")
+
+
+def test_abi_name_names_the_symbol():
+    ptx, _ = pf.compile_ptx(add, pf.int32(pf.int32, pf.int32), device=True, abi="c",
+                            abi_info={"abi_name": "_Z4funcii"})
+    assert re.search(r"\.visible\s+\.func\s+\(\.param\s+\.b32\s+func_retval0\)\s+_Z4funcii\(", ptx), ptx
+    assert "add_param_0" in ptx  # the parameters keep their names
+    assert not re.search(r"(?<![\w$])add(?![\w$])", ptx)
+    ptx, _ = pf.compile_ptx(lambda x: x, pf.int32(pf.int32), device=True, abi="c", abi_info={"abi_name": "blah"})
+    assert re.search(r"\.func\s+\(\.param\s+\.b32\s+func_retval0\)\s+blah\(", ptx), ptx
+    with pytest.raises(ValueError, match="PTX identifier"):
+        pf.compile_ptx(add, pf.int32(pf.int32, pf.int32), device=True, abi_info={"abi_name": "not a name"})
+
+
+def test_return_types_equal_type_objects_of_their_name():
+    assert ReturnType("void") == pf.void and ReturnType("float32") == pf.float32
+    assert ReturnType("float32") != pf.float64 and ReturnType("float32") != "float64"
+    assert hash(ReturnType("int32")) == hash("int32")
+    assert {ReturnType("int32"): 1}["int32"] == 1
+
+
+def test_linkable_code_classes(tmp_path):
+    assert issubclass(pf.CUSource, pf.LinkableCode)
+    ptx_file = tmp_path / "lib.ptx"
+    ptx_file.write_text("// nothing\n")
+    code = pf.LinkableCode.from_path(ptx_file)
+    assert isinstance(code, pf.PTXSource) and code.kind == "ptx" and code.name == "lib" and code.data == "// nothing\n"
+    assert pf.LinkableCode.from_path_or_obj(code) is code
+    (tmp_path / "x.cubin").write_bytes(b"\x7fELF")
+    assert isinstance(pf.LinkableCode.from_path(tmp_path / "x.cubin"), pf.Cubin)
+    with pytest.raises(ValueError, match="extension .txt"):
+        pf.LinkableCode.from_path(tmp_path / "x.txt")
+    # in-memory code reaches the linker as a file of its kind, named by its content
+    from ptxforge.external import link_items
+
+    (kind, path), = link_items(pf.PTXSource("// ptx\n", "mine"))
+    assert kind == "file" and path.endswith(".ptx") and open(path).read() == "// ptx\n"
+    assert link_items([pf.PTXSource("// ptx\n")]) == [("file", path)]
+    (kind, path), = link_items(pf.LTOIR(b"\x01\x02"))
+    assert path.endswith(".ltoir") and open(path, "rb").read() == b"\x01\x02"
+    assert link_items(pf.CUSource(io.StringIO("int x;"), "s.cu")) == [("cu", "s.cu", "int x;")]
