@@ -158,3 +158,16 @@ def test_default_and_keyword_errors(make_module, source, message):
     with pytest.raises(pf.CompileError, match=message) as info:
         mod.k.inspect_ptx("void(float64[::1])")
     assert ".py:" in str(info.value)  # file, line and column
+
+
+def _divide(r, x, y):
+    r[0] = x / y
+
+
+@pytest.mark.gpu
+def test_fastmath_float32_division_is_not_checked_in_debug_mode():
+    r = np.zeros(1, np.float32)
+    with pytest.raises(ZeroDivisionError):
+        pf.jit(debug=True, opt=False)(_divide)[1, 1](r, np.float32(1.0), np.float32(0.0))
+    pf.jit(debug=True, opt=False, fastmath=True)(_divide)[1, 1](r, np.float32(1.0), np.float32(0.0))
+    assert r[0] == np.inf
