@@ -89,6 +89,14 @@ def ptxforge_cases(launches, runs):
     yield "ptxforge, device arrays", per_launch(lambda: launch(*arrays), pf.synchronize, launches, runs)
     yield ("ptxforge, device arrays, kernel[1, 32] each time",
            per_launch(lambda: empty4[1, 32](*arrays), pf.synchronize, launches, runs))
+
+    @pf.kernel("void(float32[:], float32[:], float32[:], float32[:])")
+    def declared4(a, b, c, d):
+        pass
+
+    declared = declared4[1, 32]  # C arrays for A parameters: converted on the fast path
+    yield "ptxforge, device arrays, declared signature", per_launch(lambda: declared(*arrays), pf.synchronize,
+                                                                    launches, runs)
     try:
         import cupy as cp
 

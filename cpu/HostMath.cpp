@@ -28,6 +28,13 @@ void __pf_cpu_exit(void *);
 int __pf_cpu_vprintf(const char *, const void *);
 }
 
+// glibc 2.35 gave hypot and hypotf new symbol versions; the older ones (the
+// same results) keep the library within manylinux_2_34 (tools/wheel-check).
+#if defined(__GLIBC__) && defined(__x86_64__)
+__asm__(".symver hypot,hypot@GLIBC_2.2.5");
+__asm__(".symver hypotf,hypotf@GLIBC_2.2.5");
+#endif
+
 namespace ptxforge::cpu {
 
 namespace {

@@ -44,6 +44,11 @@ namespace ptxforge::cpu {
 
 namespace {
 
+/// Waits are timed slices in a loop: condition_variable::wait(lock) is a
+/// GLIBCXX_3.4.30 symbol (GCC 12), which would lift the wheel past
+/// manylinux_2_34 (tools/wheel-check).
+constexpr std::chrono::seconds kWaitSlice{1};
+
 // The limits of an sm_90 GPU, so that a launch the GPU refuses is refused here too.
 constexpr std::uint32_t kMaxThreadsPerBlock = 1024;
 constexpr std::uint32_t kMaxBlock[3] = {1024, 1024, 64};
@@ -108,7 +113,8 @@ public:
       cv_.notify_all();
       return true;
     }
-    cv_.wait(lock, [&] { return phase_ != phase || broken_; });
+    while (phase_ == phase && !broken_)
+      cv_.wait_for(lock, kWaitSlice);
     return !broken_;
   }
   /// A worker whose threads have all ended leaves the barrier.
@@ -254,7 +260,8 @@ public:
     job(0);
     if (n > 1) {
       std::unique_lock<std::mutex> lock(mutex_);
-      done_.wait(lock, [&] { return remaining_ == 0; });
+      while (remaining_ != 0)
+        done_.wait_for(lock, kWaitSlice);
       job_ = nullptr;
     }
   }
@@ -286,7 +293,8 @@ private:
       const std::function<void(int)> *job;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return generation_ != seen; });
+        while (generation_ == seen)
+          wake_.wait_for(lock, kWaitSlice);
         seen = generation_;
         job = index < active_ ? job_ : nullptr;
       }

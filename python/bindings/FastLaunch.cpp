@@ -15,7 +15,12 @@
 // costs a few integer operations; the disjointness test compares the
 // arrays' spans pairwise.
 //
-// Understood here: Python bool/int/float, ptxforge device arrays (whose `_pf`
+// kernel[...] and its call are plain CPython (a method descriptor and a
+// vectorcall type, BoundLaunch), not pybind11 functions: pybind11's call
+// machinery was half of a launch's host cost (docs/performance.md).
+//
+// Understood here: Python bool/int/float/complex, numpy scalars (typed as the
+// Python path types them), ptxforge device arrays (whose `_pf`
 // bytes hold their key, span and cells, made once per array), and, once
 // registered, CuPy arrays (read through their attributes) and torch CUDA
 // tensors (read through torch's own DLPack export, without its Python
@@ -39,6 +44,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -68,6 +74,8 @@ struct Registry {
   PyObject *torchStream = nullptr; ///< callable(device) -> torch's current stream
   PyObject *torchToDlpack = nullptr; ///< torch._C._to_dlpack
   std::vector<std::pair<PyObject *, int>> dtypes; ///< dtype object -> code (strong refs)
+  /// numpy's scalar types (np.float32 ...) -> their dtype codes (strong refs)
+  std::vector<std::pair<PyTypeObject *, int>> numpyScalars;
   PyObject *names[6] = {};
 };
 
@@ -214,11 +222,18 @@ bool packArray(Packed &p, int code, std::uint64_t ptr, int ndim, const std::int6
   return true;
 }
 
-/// Calls a registered current-stream function; 0 (no wait) when it fails.
+/// Calls a registered current-stream function: its handle as an int, or a
+/// stream object whose `ptr` is (CuPy's get_current_stream, called with no
+/// Python wrapper between); 0 (no wait) when it fails.
 std::uintptr_t currentStream(PyObject *fn, PyObject *arg) {
   if (!fn)
     return 0;
   PyObject *result = arg ? PyObject_CallOneArg(fn, arg) : PyObject_CallNoArgs(fn);
+  if (result && !PyLong_Check(result)) {
+    PyObject *stream = result;
+    result = PyObject_GetAttr(stream, name(kPtr));
+    Py_DECREF(stream);
+  }
   if (!result) {
     PyErr_Clear();
     return 0;
@@ -312,27 +327,74 @@ bool packTorch(Packed &p, PyObject *t) {
   return packArray(p, code, address, dl.ndim, dl.shape, steps);
 }
 
+/// A Python float ('f': a double cell).
+bool packFloat(Packed &p, double d) {
+  if (!p.room(1, 1))
+    return false;
+  p.key[p.keyLen++] = 'f';
+  std::memcpy(&p.cells[p.ncells++], &d, 8);
+  return true;
+}
+
+/// A Python complex ('c': two double cells).
+bool packComplex(Packed &p, const Py_complex &z) {
+  if (!p.room(1, 2))
+    return false;
+  p.key[p.keyLen++] = 'c';
+  std::memcpy(&p.cells[p.ncells++], &z.real, 8);
+  std::memcpy(&p.cells[p.ncells++], &z.imag, 8);
+  return true;
+}
+
+/// A numpy scalar (np.float32(2.0), np.int32(7) ...), typed as the Python
+/// path types it: np.float64 and np.complex128 are Python floats and complex
+/// numbers there (they subclass them), np.bool_ a bool; every other one is its
+/// own dtype, keyed 'n' and its code, its value's bytes in the low bytes of its
+/// cell (of two cells, real and imaginary, for complex64), as the driver reads
+/// a parameter of that type.
+bool packNumpyScalar(Packed &p, PyObject *arg, int code) {
+  if (code == 11) // np.float64
+    return packFloat(p, PyFloat_AsDouble(arg));
+  if (code == 13) // np.complex128
+    return packComplex(p, PyComplex_AsCComplex(arg));
+  const int parts = code == 12 ? 2 : 1;
+  if (!p.room(2, parts))
+    return false;
+  Py_buffer view;
+  if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) != 0) {
+    PyErr_Clear();
+    return false;
+  }
+  const bool ok = view.len == kItemsize[code];
+  if (ok) {
+    const int partBytes = kItemsize[code] / parts;
+    for (int i = 0; i < parts; ++i) {
+      std::uint64_t cell = 0;
+      std::memcpy(&cell, static_cast<const char *>(view.buf) + i * partBytes, static_cast<std::size_t>(partBytes));
+      p.cells[p.ncells + i] = code == 0 ? cell != 0 : cell;
+    }
+  }
+  PyBuffer_Release(&view);
+  if (!ok)
+    return false;
+  p.ncells += parts;
+  if (code == 0) { // np.bool_: a bool
+    p.key[p.keyLen++] = 'b';
+  } else {
+    p.key[p.keyLen++] = 'n';
+    p.key[p.keyLen++] = static_cast<char>(code);
+  }
+  return true;
+}
+
 /// Appends one argument; false when the fast path does not understand it.
 bool packOne(Packed &p, PyObject *arg) {
   Registry &r = registry();
   PyTypeObject *type = Py_TYPE(arg);
-  if (type == &PyFloat_Type) {
-    if (!p.room(1, 1))
-      return false;
-    double d = PyFloat_AS_DOUBLE(arg);
-    p.key[p.keyLen++] = 'f';
-    std::memcpy(&p.cells[p.ncells++], &d, 8);
-    return true;
-  }
-  if (type == &PyComplex_Type) { // a Python complex: two double parameters
-    if (!p.room(1, 2))
-      return false;
-    const Py_complex z = PyComplex_AsCComplex(arg);
-    p.key[p.keyLen++] = 'c';
-    std::memcpy(&p.cells[p.ncells++], &z.real, 8);
-    std::memcpy(&p.cells[p.ncells++], &z.imag, 8);
-    return true;
-  }
+  if (type == &PyFloat_Type)
+    return packFloat(p, PyFloat_AS_DOUBLE(arg));
+  if (type == &PyComplex_Type) // a Python complex: two double parameters
+    return packComplex(p, PyComplex_AsCComplex(arg));
   if (type == &PyBool_Type) {
     if (!p.room(1, 1))
       return false;
@@ -372,6 +434,9 @@ bool packOne(Packed &p, PyObject *arg) {
     p.ncells += count;
     return true;
   }
+  for (const auto &[scalarType, code] : r.numpyScalars)
+    if (type == scalarType)
+      return packNumpyScalar(p, arg, code);
   if (r.cupyType && PyType_IsSubtype(type, reinterpret_cast<PyTypeObject *>(r.cupyType)))
     return packCupy(p, arg);
   if (r.torchType && PyType_IsSubtype(type, reinterpret_cast<PyTypeObject *>(r.torchType)))
@@ -450,6 +515,15 @@ int convertCells(const Conversion &c, const std::uint64_t *in, std::uint64_t *ou
   return c.in;
 }
 
+/// A launch configuration as kernel[...] parsed it (Dispatcher._configure).
+struct LaunchShape {
+  std::array<unsigned, 3> grid{1, 1, 1}, block{1, 1, 1};
+  std::uintptr_t stream = 0;
+  unsigned shared = 0;
+  py::object streamObject; ///< as given: its producer's stream is read from it on a miss
+  int coarsen = 1;         ///< the coarsening this block allows (compiler::coarsenFor)
+};
+
 /// One loaded function per key, for one kernel.
 class FastTable {
 public:
@@ -498,6 +572,16 @@ public:
       if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t); s && !frontend::isa<frontend::RecordType>(t)) {
         if (k == 'A' || k == 'H')
           return false;
+        if (k == 'n') { // a numpy scalar: of exactly the parameter's type, or the Python path converts
+          if (s->weak || s->isBool() || facts || at + 2 > key.size() || key[at + 1] != dtypeCodeOf(s))
+            return false;
+          at += 2;
+          c.kind = Conversion::Copy;
+          c.in = s->isComplex() ? 2 : 1;
+          cellsOut += c.in;
+          plan.push_back(c);
+          continue;
+        }
         if ((facts & compiler::LaunchFacts::Bounded) && k != 'j')
           return false;
         if (k == 'j') // an int within the bound is an int
@@ -544,7 +628,11 @@ public:
         if ((known & facts) != facts)
           return false;
         c.kind = Conversion::Copy;
-      } else if (want == 'A' && facts == 0) {
+      } else if (want == 'A' && (facts & compiler::LaunchFacts::Aligned) == 0 && (known & facts) == facts) {
+        // A C or F array passed as A keeps its span, so its size facts hold
+        // as the key spells them; alignment as A also asks every stride to
+        // be a multiple of 16, which the key does not tell: such a kernel
+        // stays on the Python path.
         c.kind = Conversion::ArrayStrides;
       } else {
         return false;
@@ -574,6 +662,12 @@ public:
         return false;
       const std::uint8_t facts = a.facts.of(i);
       if (auto *s = frontend::dyn_cast<frontend::ScalarType>(t)) {
+        if (!s->weak && !s->isBool() && !frontend::isa<frontend::RecordType>(t)) { // a numpy scalar
+          if (facts || at + 2 > key.size() || key[at] != 'n' || key[at + 1] != dtypeCodeOf(s))
+            return false;
+          at += 2;
+          continue;
+        }
         char want = s->isBool() ? 'b' : !s->weak ? '?' : s->isInt() ? 'i' : s->isFloat() ? 'f' : 'c';
         if (want == 'i' && (facts & compiler::LaunchFacts::Bounded))
           want = 'j';
@@ -631,21 +725,23 @@ public:
   const py::object &miss() const { return miss_; }
   int mode() const { return mode_; }
 
-  /// The bound launch remembered for a configuration equal to `config`, or null.
-  PyObject *findConfig(PyObject *config) const {
-    for (const auto &[c, bound] : configs_)
+  /// The shape remembered for a configuration equal to `config`, or null.
+  const LaunchShape *findConfig(PyObject *config) const {
+    for (const auto &[c, shape] : configs_)
       if (c.ptr() == config)
-        return bound.ptr();
-    for (const auto &[c, bound] : configs_)
+        return &shape;
+    for (const auto &[c, shape] : configs_)
       if (sameConfig(c.ptr(), config))
-        return bound.ptr();
+        return &shape;
     return nullptr;
   }
 
-  void rememberConfig(py::object config, py::object bound) {
+  /// Remembers the shape of `config`. The shape holds no reference to the
+  /// kernel or to this table, so the table never keeps itself alive.
+  void rememberConfig(py::object config, const LaunchShape &shape) {
     if (configs_.size() >= kMaxConfigs)
       configs_.clear();
-    configs_.emplace_back(std::move(config), std::move(bound));
+    configs_.emplace_back(std::move(config), shape);
   }
 
   /// Equal launch configurations, exactly: ints equal as ints (never a float
@@ -667,91 +763,264 @@ public:
 
 private:
   static constexpr std::size_t kMaxConfigs = 64;
-  std::vector<std::pair<py::object, py::object>> configs_;
+  std::vector<std::pair<py::object, LaunchShape>> configs_;
   std::vector<Entry> entries_;
   py::object miss_;
   int mode_;
 };
 
-/// kernel[grid, block, stream, shared]: a configuration bound to a kernel.
-class BoundLaunch {
-public:
-  BoundLaunch(std::shared_ptr<FastTable> table, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
-              std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner)
-      : table_(std::move(table)), grid_(grid), block_(block), stream_(stream), shared_(shared),
-        streamObject_(std::move(streamObject)), owner_(std::move(owner)),
-        coarsen_(compiler::coarsenFor(block[0], block[1], block[2])) {}
-
-  py::object call(const py::args &args) {
-    Packed p;
-    bool understood = true;
-    const Py_ssize_t n = PyTuple_GET_SIZE(args.ptr());
-    for (Py_ssize_t i = 0; i < n && understood; ++i)
-      understood = packOne(p, PyTuple_GET_ITEM(args.ptr(), i));
-    if (understood && p.finish(coarsen_, targetByte(table_->mode()))) {
-      if (const FastTable::Entry *e = table_->find(p.key, p.keyLen)) {
-        const LoadedKernel *k = e->kernel.get();
-        std::uint64_t converted[kMaxCells];
-        std::uint64_t *cells = p.cells;
-        int ncells = p.ncells;
-        if (!e->plan.empty()) { // a declared signature: the arguments converted to its parameters
-          int read = 0;
-          ncells = 0;
-          for (const Conversion &c : e->plan)
-            read += convertCells(c, p.cells + read, converted, ncells);
-          cells = converted;
-        }
-        void *params[kMaxCells];
-        for (int i = 0; i < ncells; ++i)
-          params[i] = &cells[i];
-        if (k->artifacts->cpu) {
-          launchCpu(*k->artifacts->cpu, grid_, block_, shared_, params);
-          return py::none();
-        }
-        runtime::LaunchConfig cfg;
-        std::memcpy(cfg.grid, grid_.data(), sizeof cfg.grid);
-        std::memcpy(cfg.block, block_.data(), sizeof cfg.block);
-        cfg.block[0] /= k->coarsen; // the key says the block allows it
-        cfg.sharedBytes = shared_;
-        cfg.stream = reinterpret_cast<void *>(stream_);
-        // Producers working on a stream of their own are waited for, on the device.
-        for (std::uintptr_t producer : {p.cupyStream, p.torchStream})
-          if (producer > 2 && producer != stream_)
-            runtime::streamWaitStream(cfg.stream, reinterpret_cast<void *>(producer));
-        runtime::launch(k->function, cfg, params);
-        return py::none();
-      }
-    }
-    py::object key = understood ? py::object(py::bytes(p.key, p.keyLen)) : py::object(py::none());
-    return table_->miss()(grid_, block_, streamObject_, shared_, args, key);
-  }
-
-  const std::array<unsigned, 3> &grid() const { return grid_; }
-  const std::array<unsigned, 3> &block() const { return block_; }
-  unsigned shared() const { return shared_; }
-  const py::object &streamObject() const { return streamObject_; }
-
-private:
-  std::shared_ptr<FastTable> table_;
-  std::array<unsigned, 3> grid_, block_;
-  std::uintptr_t stream_;
-  unsigned shared_;
-  py::object streamObject_;
-  py::object owner_; ///< the kernel, kept alive by a configuration handed to the user (None in the table)
-  int coarsen_;      ///< the coarsening this block allows (compiler::coarsenFor)
+/// kernel[grid, block, stream, shared]: a configuration bound to a kernel,
+/// as a plain CPython object whose call is a vectorcall: the arguments
+/// arrive as a C array, with no tuple, no bound method and no pybind11
+/// argument conversion between Python's call and the packing (measured under
+/// the fake driver, bench/launch_host_path.py: 365 ns a launch through a
+/// pybind11 __call__, 128 ns this way). Made afresh by every kernel[...]
+/// (one allocation); it keeps its kernel alive, the table's remembered
+/// shapes do not.
+struct BoundLaunchData {
+  py::object tableObject; ///< keeps `table` alive (a reference count, not a shared_ptr's atomic one)
+  FastTable *table;
+  LaunchShape shape;
+  py::object owner; ///< the kernel
 };
 
-/// The key `args` would have in a launch with blocks of `block` threads, or
-/// None where the fast path cannot take them.
+struct BoundLaunchObject {
+  PyObject_HEAD
+  vectorcallfunc vectorcall;
+  alignas(BoundLaunchData) unsigned char storage[sizeof(BoundLaunchData)];
+  BoundLaunchData &data() { return *std::launder(reinterpret_cast<BoundLaunchData *>(storage)); }
+};
+
+PyTypeObject gBoundLaunchType{PyVarObject_HEAD_INIT(nullptr, 0)};
+
+/// The C++ exception of a failed launch, handed to a pybind11 function
+/// that rethrows it, so that pybind11's translators (runtime errors ->
+/// ptxforge's exception types) apply as on every other call.
+PyObject *raiseTranslated(std::exception_ptr error) {
+  static PyObject *rethrow = py::cpp_function([](py::capsule c) {
+    std::rethrow_exception(*static_cast<std::exception_ptr *>(c.get_pointer()));
+  }).release().ptr();
+  py::capsule holder(&error, "ptxforge.exception");
+  PyObject *result = PyObject_CallOneArg(rethrow, holder.ptr());
+  Py_XDECREF(result);
+  if (!PyErr_Occurred())
+    PyErr_SetString(PyExc_RuntimeError, "a launch failed with an unknown C++ exception");
+  return nullptr;
+}
+
+/// The miss: the dispatcher's Python path, which may add the key.
+PyObject *launchMiss(BoundLaunchData &b, PyObject *const *args, Py_ssize_t n, const Packed *p) {
+  PyObject *tuple = PyTuple_New(n);
+  if (!tuple)
+    return nullptr;
+  for (Py_ssize_t i = 0; i < n; ++i)
+    PyTuple_SET_ITEM(tuple, i, Py_NewRef(args[i]));
+  try {
+    py::object key = p ? py::object(py::bytes(p->key, p->keyLen)) : py::object(py::none());
+    const auto &g = b.shape.grid, &k = b.shape.block;
+    py::object result = b.table->miss()(py::make_tuple(g[0], g[1], g[2]), py::make_tuple(k[0], k[1], k[2]),
+                                        b.shape.streamObject, b.shape.shared,
+                                        py::reinterpret_steal<py::tuple>(tuple), key);
+    return result.release().ptr();
+  } catch (py::error_already_set &e) {
+    e.restore();
+    return nullptr;
+  } catch (...) {
+    return raiseTranslated(std::current_exception());
+  }
+}
+
+PyObject *boundLaunchCall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
+  const Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+  if (kwnames && PyTuple_GET_SIZE(kwnames)) {
+    PyErr_SetString(PyExc_TypeError,
+                    "a kernel launch takes positional arguments only: kernel[blocks, threads](a, b, ...)");
+    return nullptr;
+  }
+  Packed p;
+  bool understood = true;
+  for (Py_ssize_t i = 0; i < n && understood; ++i)
+    understood = packOne(p, args[i]);
+  if (!understood || !p.finish(b.shape.coarsen, targetByte(b.table->mode())))
+    return launchMiss(b, args, n, understood ? &p : nullptr);
+  const FastTable::Entry *e = b.table->find(p.key, p.keyLen);
+  if (!e)
+    return launchMiss(b, args, n, &p);
+  const LoadedKernel *k = e->kernel.get();
+  std::uint64_t converted[kMaxCells];
+  std::uint64_t *cells = p.cells;
+  int ncells = p.ncells;
+  if (!e->plan.empty()) { // a declared signature: the arguments converted to its parameters
+    int read = 0;
+    ncells = 0;
+    for (const Conversion &c : e->plan)
+      read += convertCells(c, p.cells + read, converted, ncells);
+    cells = converted;
+  }
+  void *params[kMaxCells];
+  for (int i = 0; i < ncells; ++i)
+    params[i] = &cells[i];
+  if (k->artifacts->cpu) {
+    // The CPU launch runs with the GIL released: the kernel is held here, since
+    // another thread may replace the table's entry meanwhile.
+    std::shared_ptr<LoadedKernel> hold = e->kernel;
+    try {
+      launchCpu(*hold->artifacts->cpu, b.shape.grid, b.shape.block, b.shape.shared, params);
+    } catch (...) {
+      return raiseTranslated(std::current_exception());
+    }
+    Py_RETURN_NONE;
+  }
+  runtime::LaunchConfig cfg;
+  std::memcpy(cfg.grid, b.shape.grid.data(), sizeof cfg.grid);
+  std::memcpy(cfg.block, b.shape.block.data(), sizeof cfg.block);
+  cfg.block[0] /= k->coarsen; // the key says the block allows it
+  cfg.sharedBytes = b.shape.shared;
+  cfg.stream = reinterpret_cast<void *>(b.shape.stream);
+  try {
+    // Producers working on a stream of their own are waited for, on the device.
+    for (std::uintptr_t producer : {p.cupyStream, p.torchStream})
+      if (producer > 2 && producer != b.shape.stream)
+        runtime::streamWaitStream(cfg.stream, reinterpret_cast<void *>(producer));
+    runtime::launch(k->function, cfg, params);
+  } catch (...) {
+    return raiseTranslated(std::current_exception());
+  }
+  Py_RETURN_NONE;
+}
+
+PyTypeObject *gFastTableType = nullptr;
+
+/// The FastTable a _core.FastTable object holds: read from pybind11's
+/// instance directly (a registered class with one C++ type keeps the value
+/// pointer in its simple layout), else through a cast.
+FastTable *tableOf(PyObject *obj) {
+  if (Py_TYPE(obj) == gFastTableType) {
+    auto *inst = reinterpret_cast<py::detail::instance *>(obj);
+    if (inst->simple_layout && inst->simple_value_holder[0])
+      return static_cast<FastTable *>(inst->simple_value_holder[0]);
+  }
+  return &py::cast<FastTable &>(py::handle(obj));
+}
+
+PyObject *newBoundLaunch(PyObject *tableObject, FastTable *table, const LaunchShape &shape, py::object owner) {
+  auto *obj = PyObject_GC_New(BoundLaunchObject, &gBoundLaunchType);
+  if (!obj)
+    throw py::error_already_set();
+  obj->vectorcall = boundLaunchCall;
+  new (obj->storage) BoundLaunchData{py::reinterpret_borrow<py::object>(tableObject), table, shape, std::move(owner)};
+  PyObject_GC_Track(obj);
+  return reinterpret_cast<PyObject *>(obj);
+}
+
+BoundLaunchData &boundData(py::handle h) {
+  if (!PyObject_TypeCheck(h.ptr(), &gBoundLaunchType))
+    throw py::type_error("expected a _core.BoundLaunch");
+  return reinterpret_cast<BoundLaunchObject *>(h.ptr())->data();
+}
+
+int boundTraverse(PyObject *self, visitproc visit, void *arg) {
+  BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
+  Py_VISIT(b.owner.ptr());
+  Py_VISIT(b.shape.streamObject.ptr());
+  return 0;
+}
+
+int boundClear(PyObject *self) {
+  BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
+  py::object owner = std::move(b.owner), stream = std::move(b.shape.streamObject);
+  b.owner = py::none();
+  b.shape.streamObject = py::none();
+  return 0;
+}
+
+void boundDealloc(PyObject *self) {
+  PyObject_GC_UnTrack(self);
+  reinterpret_cast<BoundLaunchObject *>(self)->data().~BoundLaunchData();
+  PyObject_GC_Del(self);
+}
+
+PyObject *boundGrid(PyObject *self, void *) {
+  const auto &g = reinterpret_cast<BoundLaunchObject *>(self)->data().shape.grid;
+  return Py_BuildValue("(III)", g[0], g[1], g[2]);
+}
+PyObject *boundBlock(PyObject *self, void *) {
+  const auto &g = reinterpret_cast<BoundLaunchObject *>(self)->data().shape.block;
+  return Py_BuildValue("(III)", g[0], g[1], g[2]);
+}
+PyObject *boundStream(PyObject *self, void *) {
+  return Py_NewRef(reinterpret_cast<BoundLaunchObject *>(self)->data().shape.streamObject.ptr());
+}
+PyObject *boundShared(PyObject *self, void *) {
+  return PyLong_FromUnsignedLong(reinterpret_cast<BoundLaunchObject *>(self)->data().shape.shared);
+}
+
+PyGetSetDef gBoundGetSet[] = {
+    {"griddim", boundGrid, nullptr, "The grid, as (x, y, z).", nullptr},
+    {"blockdim", boundBlock, nullptr, "The block, as (x, y, z).", nullptr},
+    {"stream", boundStream, nullptr, "The stream, as given.", nullptr},
+    {"sharedmem", boundShared, nullptr, "Dynamic shared memory in bytes.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+void readyBoundLaunchType() {
+  PyTypeObject &t = gBoundLaunchType;
+  t.tp_name = "ptxforge._core.BoundLaunch";
+  t.tp_doc = "kernel[blocks, threads, stream, shared_bytes]: a launch configuration; calling it launches.";
+  t.tp_basicsize = sizeof(BoundLaunchObject);
+  t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL;
+  t.tp_vectorcall_offset = offsetof(BoundLaunchObject, vectorcall);
+  t.tp_call = PyVectorcall_Call;
+  t.tp_traverse = boundTraverse;
+  t.tp_clear = boundClear;
+  t.tp_dealloc = boundDealloc;
+  t.tp_getset = gBoundGetSet;
+  if (PyType_Ready(&t) < 0)
+    throw py::error_already_set();
+}
+
+/// Dispatcher.__getitem__: a configuration seen before is answered here;
+/// others go to Dispatcher._configure, which parses, checks and remembers.
+/// A method descriptor (of `object`, so that any class may hold it), which
+/// Python's subscript calls directly, with no bound method made.
+PyObject *dispatcherGetitem(PyObject *self, PyObject *config) {
+  static PyObject *fastName = PyUnicode_InternFromString("_fast");
+  static PyObject *configureName = PyUnicode_InternFromString("_configure");
+  PyObject *table = PyObject_GetAttr(self, fastName);
+  if (!table)
+    return nullptr;
+  py::object owned = py::reinterpret_steal<py::object>(table);
+  if (table != Py_None) {
+    try {
+      if (const LaunchShape *shape = tableOf(table)->findConfig(config))
+        return newBoundLaunch(table, tableOf(table), *shape, py::reinterpret_borrow<py::object>(self));
+    } catch (py::error_already_set &e) {
+      e.restore();
+      return nullptr;
+    } catch (...) {
+      return raiseTranslated(std::current_exception());
+    }
+  }
+  return PyObject_CallMethodOneArg(self, configureName, config);
+}
+
+PyMethodDef gGetitemDef = {"__getitem__", reinterpret_cast<PyCFunction>(dispatcherGetitem), METH_O,
+                           "kernel[blocks, threads, stream, shared_bytes]: the launch configuration to call."};
+
+/// The key `args` would have in a launch with blocks of `block` threads
+/// (from a table of this `mode`: FastTable's), or None where the fast path
+/// cannot take them.
 py::object keyOf(const py::args &args, const py::kwargs &kwargs) {
   std::array<unsigned, 3> block{1, 1, 1};
   if (kwargs.contains("block"))
     block = kwargs["block"].cast<std::array<unsigned, 3>>();
+  const int mode = kwargs.contains("mode") ? kwargs["mode"].cast<int>() : 0;
   Packed p;
   for (py::handle a : args)
     if (!packOne(p, a.ptr()))
       return py::none();
-  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2]), targetByte(0)))
+  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2]), targetByte(mode)))
     return py::none();
   return py::bytes(p.key, p.keyLen);
 }
@@ -765,40 +1034,31 @@ void setRef(PyObject *&slot, py::handle value) {
 } // namespace
 
 void defineFastLaunch(py::module_ &m) {
-  py::class_<FastTable, std::shared_ptr<FastTable>>(m, "FastTable")
+  py::class_<FastTable, std::shared_ptr<FastTable>> fastTable(m, "FastTable");
+  gFastTableType = reinterpret_cast<PyTypeObject *>(fastTable.ptr());
+  fastTable
       .def(py::init<py::object, int>(), py::arg("miss"), py::arg("mode") = 0)
       .def("insert", &FastTable::insert, py::arg("key"), py::arg("kernel"))
       .def("__len__", &FastTable::size)
-      .def("remember_config", &FastTable::rememberConfig, py::arg("config"), py::arg("bound"))
+      .def("remember_config",
+           [](FastTable &t, py::object config, py::handle bound) {
+             t.rememberConfig(std::move(config), boundData(bound).shape);
+           },
+           py::arg("config"), py::arg("bound"))
       .def("bind",
-           [](std::shared_ptr<FastTable> t, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
+           [](py::handle self, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
               std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner) {
-             return BoundLaunch(std::move(t), grid, block, stream, shared, std::move(streamObject), std::move(owner));
+             LaunchShape shape{grid, block, stream, shared, std::move(streamObject),
+                               compiler::coarsenFor(block[0], block[1], block[2])};
+             return py::reinterpret_steal<py::object>(
+                 newBoundLaunch(self.ptr(), tableOf(self.ptr()), shape, std::move(owner)));
            },
            py::arg("grid"), py::arg("block"), py::arg("stream"), py::arg("shared"), py::arg("stream_object"),
            py::arg("owner") = py::none());
-  py::class_<BoundLaunch>(m, "BoundLaunch")
-      .def("__call__", &BoundLaunch::call)
-      .def_property_readonly("griddim", [](const BoundLaunch &b) { return py::make_tuple(b.grid()[0], b.grid()[1], b.grid()[2]); })
-      .def_property_readonly("blockdim",
-                             [](const BoundLaunch &b) { return py::make_tuple(b.block()[0], b.block()[1], b.block()[2]); })
-      .def_property_readonly("stream", &BoundLaunch::streamObject)
-      .def_property_readonly("sharedmem", &BoundLaunch::shared);
-  // Dispatcher.__getitem__: a configuration seen before is answered here;
-  // others go to Dispatcher._configure, which parses, checks and remembers.
-  py::cpp_function getitem([](py::handle self, py::handle config) -> py::object {
-    static PyObject *fastName = PyUnicode_InternFromString("_fast");
-    PyObject *table = PyObject_GetAttr(self.ptr(), fastName);
-    if (!table)
-      throw py::error_already_set();
-    py::object owned = py::reinterpret_steal<py::object>(table);
-    if (table != Py_None)
-      if (PyObject *bound = py::cast<FastTable &>(owned).findConfig(config.ptr()))
-        return py::reinterpret_borrow<py::object>(bound);
-    return self.attr("_configure")(config);
-  });
-  m.attr("dispatcher_getitem") = py::reinterpret_steal<py::object>(PyInstanceMethod_New(getitem.ptr()));
-  m.def("fast_key", &keyOf, "The fast path's key for these launch arguments, or None.");
+  readyBoundLaunchType();
+  m.add_object("BoundLaunch", py::handle(reinterpret_cast<PyObject *>(&gBoundLaunchType)).inc_ref());
+  m.attr("dispatcher_getitem") =
+      py::reinterpret_steal<py::object>(PyDescr_NewMethod(&PyBaseObject_Type, &gGetitemDef));
   m.def("set_default_target", [](bool cpu) { gDefaultCpu = cpu; },
         "Tells the fast path whether kernels without a target of their own run on the CPU.");
   m.def(
@@ -809,12 +1069,22 @@ void defineFastLaunch(py::module_ &m) {
       py::arg("key"), py::arg("artifacts"),
       "True when the fast path may launch these artifacts for this key (its types and launch facts).");
   m.def("fast_key", &keyOf,
-        "The fast path's key for these launch arguments (block=(x, y, z) for the launch's block), or None.");
+        "The fast path's key for these launch arguments (block=(x, y, z) for the launch's block, mode=0, 1 or 2 "
+        "for the default target, the GPU or the CPU), or None.");
   m.def(
       "fast_register",
       [](py::object deviceArrayType, py::object cupyType, py::object torchType, py::object dtypeCode,
-         py::object cupyStream, py::object torchStream, py::object torchToDlpack) {
+         py::object cupyStream, py::object torchStream, py::object torchToDlpack, py::object numpyScalars) {
         Registry &r = registry();
+        if (!numpyScalars.is_none())
+          for (py::handle item : numpyScalars) {
+            auto pair = item.cast<py::tuple>();
+            py::object type = pair[0];
+            const int code = pair[1].cast<int>();
+            if (!PyType_Check(type.ptr()) || code < 0 || code > 13)
+              throw py::value_error("numpy_scalars takes (type, dtype code 0-13) pairs");
+            r.numpyScalars.emplace_back(reinterpret_cast<PyTypeObject *>(type.release().ptr()), code);
+          }
         if (!deviceArrayType.is_none()) {
           py::object slot = deviceArrayType.attr("__dict__")["_pf"];
           if (Py_TYPE(slot.ptr()) != &PyMemberDescr_Type)
@@ -837,7 +1107,8 @@ void defineFastLaunch(py::module_ &m) {
       },
       py::arg("device_array_type") = py::none(), py::arg("cupy_type") = py::none(),
       py::arg("torch_type") = py::none(), py::arg("dtype_code") = py::none(), py::arg("cupy_stream") = py::none(),
-      py::arg("torch_stream") = py::none(), py::arg("torch_to_dlpack") = py::none());
+      py::arg("torch_stream") = py::none(), py::arg("torch_to_dlpack") = py::none(),
+      py::arg("numpy_scalars") = py::none());
 }
 
 } // namespace ptxforge::bindings

@@ -339,13 +339,14 @@ class Dispatcher:
             raise ValueError(f"dynamic shared memory of {shared} bytes is more than any GPU has "
                              "(at most 227 KiB a block)")
         table = self._fast_table()
-        bound = table.bind(griddim, blockdim, stream, shared, stream_object)
+        # The configuration returned keeps the kernel alive, so that pf.kernel(f)[g, b](...)
+        # works in one expression; the table remembers its shape alone, and the next
+        # kernel[...] equal to it is answered in C++ with a new configuration.
+        bound = table.bind(griddim, blockdim, stream, shared, stream_object, owner=self)
         if all(type(c) is int or (type(c) is tuple and all(type(d) is int for d in c))
                for i, c in enumerate(config) if i != 2):
             table.remember_config(config, bound)
-        # The configuration returned keeps the kernel alive, so that pf.kernel(f)[g, b](...)
-        # works in one expression; the remembered one must not (the table belongs to the kernel).
-        return table.bind(griddim, blockdim, stream, shared, stream_object, owner=self)
+        return bound
 
     def configure(self, griddim, blockdim, stream=0, sharedmem=0):
         """numba's spelling of kernel[griddim, blockdim, stream, sharedmem]."""
@@ -361,7 +362,7 @@ class Dispatcher:
         if self._fast is None:
             with self._lock:
                 if self._fast is None:
-                    mode = {None: 0, "gpu": 1, "cpu": 2}[self.target]
+                    mode = _TABLE_MODES[self.target]
                     self._fast = _core.FastTable(functools.partial(_launch_miss, weakref.ref(self)), mode)
         return self._fast
 
@@ -716,11 +717,18 @@ def _note_run_time_compile():
         _core.warm_assembler()
 
 
+# A kernel's target -> its FastTable's mode (FastLaunch.cpp): the default target, the GPU, the CPU.
+_TABLE_MODES = {None: 0, "gpu": 1, "cpu": 2}
+
+
 def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key):
     """What the C++ fast path calls when it cannot launch by itself: an argument it
     does not read (numpy arrays, other interop objects), or a key not seen yet."""
-    register_interop_types()
     dispatcher = dispatcher_ref()
+    if dispatcher is None:  # only the table lives on (never through kernel[...], which keeps its kernel)
+        raise ReferenceError("the kernel of this launch configuration no longer exists")
+    if register_interop_types() and key is None:  # the first launch of the process, or of CuPy's or torch's
+        key = _core.fast_key(*args, block=blockdim, mode=_TABLE_MODES[getattr(dispatcher, "target", None)])
     dispatcher._launch(tuple(griddim), tuple(blockdim), _stream_handle(stream_object), shared, args, key)
 
 

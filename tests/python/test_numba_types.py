@@ -419,8 +419,10 @@ def test_device_functions_refuse_launches_and_sass_and_give_their_ptx():
 def test_numbas_compile_gives_ptx_and_refuses_ltoir():
     ptx, ret = pf.compile(device_add, (pf.int32, pf.int32))
     assert ret == "int32" and ".func" in ptx
-    ptx, ret = pf.compile(lambda_like, "void(int64)", device=False)
+    ptx, ret = pf.compile(lambda_like, "void(int64)", device=False, abi="numba")
     assert ".entry" in ptx
+    with pytest.raises(NotImplementedError, match="C ABI is not supported for kernels"):  # compile's default ABI
+        pf.compile(lambda_like, "void(int64)", device=False)
     with pytest.raises(NotImplementedError, match="LTO-IR"):
         pf.compile(device_add, (pf.int32, pf.int32), output="ltoir")
     ptx, _ = pf.compile_for_current_device(device_add, (pf.int32, pf.int32))

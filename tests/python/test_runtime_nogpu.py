@@ -5,6 +5,9 @@ configurations remembered exactly, stream handles of peers.
 Device arrays here wrap made-up addresses; nothing is dereferenced.
 """
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -140,7 +143,10 @@ def test_fast_key_matches_python_types():
     assert key[:1] == b"f" and key[-5:-1] == b"jbo\x01"
     assert key[1:5] == b"A\x0a\x01C" and key[6:10] == b"A\x0a\x01A" and key[11:15] == b"A\x0a\x02F"
     assert (key[5], key[10], key[15]) == (7, 6, 7)  # d[::2] (stride 8): not aligned; d.T: strides (4, 16)
-    assert _core.fast_key(np.float32(1)) is None  # numpy scalars take the Python path
+    # numpy scalars as the Python path types them: np.float32 its own type ('n', its code),
+    # np.float64 a float, np.bool_ a bool; ml_dtypes' and other scalars take the Python path
+    assert _core.fast_key(np.float32(1), np.float64(2), np.bool_(True), np.uint16(3))[:6] == b"n\x0afbn\x04"
+    assert _core.fast_key(np.float32(1).view(np.dtype([("x", np.float32)]))) is None
     assert _core.fast_key(np.zeros(3)) is None  # numpy arrays need copies
     assert _core.fast_key(2**70) is None
     types, values, transfers = describe((d[::2], 3), "ab")
@@ -165,14 +171,62 @@ def test_launch_configurations_are_remembered_exactly():
     def k(x):
         pass
 
-    b = k[4, (32, 2)]  # the first is made (and keeps k alive); later ones are the remembered one
-    assert k[4, (32, 2)] is k[4, (32, 2)] is not b
-    assert (b.griddim, b.blockdim, b.sharedmem) == ((4, 1, 1), (32, 2, 1), 0)
+    b = k[4, (32, 2)]  # the first is parsed in Python; later ones are answered in C++
+    for c in (b, k[4, (32, 2)], k[4, (32, 2)]):
+        assert type(c) is _core.BoundLaunch
+        assert (c.griddim, c.blockdim, c.sharedmem, c.stream) == ((4, 1, 1), (32, 2, 1), 0, 0)
+    assert k[(4,), 32].blockdim == (32, 1, 1) and k[4, 32, 0, 16].sharedmem == 16
     with pytest.raises(TypeError, match="the grid must be an int"):
         k[4.0, (32, 2)]
     with pytest.raises(TypeError, match="the block must be an int"):
         k[4, (32.0, 2)]
     assert k[np.int64(4), 64].griddim == (4, 1, 1)
+
+
+def test_launch_configurations_keep_their_kernel_alive_and_no_longer():
+    def make():
+        @pf.kernel
+        def k(x):
+            pass
+
+        k[1, 32]  # remembered: the next k[1, 32] is answered in C++
+        return k[1, 32], weakref.ref(k)
+
+    launch, ref = make()
+    gc.collect()
+    assert ref() is not None and ref().__name__ == "k"  # a launch missing later needs its kernel
+    del launch
+    gc.collect()
+    assert ref() is None  # the table's remembered configurations do not keep it
+    launch, ref = make()
+    ref().launch = launch  # a cycle through the configuration is collected
+    del launch
+    gc.collect()
+    assert ref() is None
+    with pytest.raises(TypeError, match="positional arguments only"):
+        make()[0](x=1)
+
+
+def test_launch_configurations_leak_no_references():
+    import sys
+
+    @pf.kernel
+    def k(x):
+        pass
+
+    class Stream:  # a peer's stream: its handle read from .ptr
+        ptr = 0x1234
+
+    s = Stream()
+    k[2, 64, s]
+    before = sys.getrefcount(k), sys.getrefcount(s), len(gc.get_objects())
+    for _ in range(1000):
+        b = k[2, 64, s]
+        assert (b.griddim, b.stream) == ((2, 1, 1), s)
+        del b
+    gc.collect()
+    assert (sys.getrefcount(k), sys.getrefcount(s)) == before[:2]
+    assert len(gc.get_objects()) < before[2] + 100
 
 
 def test_stream_handles_of_streams_and_peers():
