@@ -172,6 +172,8 @@ const BuiltinInfo *calledBuiltin(const TypedFunction &tf, const CallExpr *c) {
 bool onlyReads(const BuiltinInfo &info) {
   switch (info.id) {
   case BuiltinId::Range:
+  case BuiltinId::Enumerate:
+  case BuiltinId::Zip:
   case BuiltinId::Len:
   case BuiltinId::Min:
   case BuiltinId::Max:
@@ -318,6 +320,8 @@ private:
   }
 
   Roots callWrites(const CallExpr *c) {
+    if (auto rw = tf.rewrites.find(c); rw != tf.rewrites.end()) // f(*t), keywords, defaults: the call as bound
+      c = cast<CallExpr>(rw->second);
     Roots r = 0;
     auto argRoots = [&]() {
       for (const Expr *a : c->args)
@@ -451,7 +455,8 @@ Coarsening coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, 
     if (auto *c = dyn_cast<CallExpr>(e)) {
       const Type *ct = tf.typeOf(c->callee);
       if (ct && isa<FunctionType>(ct)) {
-        auto it = tf.calls.find(c);
+        auto rw = tf.rewrites.find(c);
+        auto it = tf.calls.find(rw != tf.rewrites.end() ? rw->second : c);
         Coarsening inner = it != tf.calls.end() ? coarsenable(*it->second, memo, true) : Coarsening{};
         ok = ok && inner.ok;
         weight += inner.weight;

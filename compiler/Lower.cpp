@@ -41,11 +41,14 @@ llvm::FastMathFlags Lowerer::floatFlags() const {
 llvm::Type *Lowerer::memoryType(const ScalarType *t) {
   if (t->isBool())
     return b.getInt8Ty();
+  if (isa<RecordType>(t)) // its bytes (as a value, a record is their address)
+    return llvm::ArrayType::get(b.getInt8Ty(), t->byteSize());
   return valueType(t);
 }
 
 bool holdsNothing(const Type *t) {
-  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t))
+  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t) ||
+      t->kind() == Type::Kind::None)
     return true; // no run-time content (valueType)
   auto *tt = dyn_cast<TupleType>(t);
   return tt && std::all_of(tt->elts.begin(), tt->elts.end(), holdsNothing);
@@ -74,7 +77,8 @@ llvm::Type *Lowerer::valueType(const Type *t) {
   }
   // A handle with no run-time content (a grid group), or a function, builtin
   // or dtype passed to a device function, which is specialised on it.
-  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t))
+  if (isa<PathType>(t) || isa<frontend::FunctionType>(t) || isa<frontend::DtypeType>(t) ||
+      t->kind() == Type::Kind::None) // None in a variable or passed to a device function
     return llvm::StructType::get(ctx);
   if (auto *tt = dyn_cast<TupleType>(t)) {
     std::vector<llvm::Type *> elts;
@@ -449,8 +453,11 @@ void Lowerer::coarsenedBody(const std::vector<std::pair<const Local *, llvm::Val
 //===-- Statements --------------------------------------------------------===//
 
 void Lowerer::block(const Block &blk) {
-  for (const Stmt *s : blk)
+  for (const Stmt *s : blk) {
     stmt(s);
+    if (tf.endsBlock(s))
+      return; // the rest was pruned when typed
+  }
 }
 
 void Lowerer::stmt(const Stmt *s) {
@@ -510,6 +517,11 @@ void Lowerer::stmt(const Stmt *s) {
       block(knownTaken ? i->body : i->orelse);
       return;
     }
+    if (auto known = tf.constantIfs.find(i); known != tf.constantIfs.end()) { // pruned when typed
+      expr(i->test); // for its side effects
+      block(known->second ? i->body : i->orelse);
+      return;
+    }
     llvm::Value *cond = truthy(expr(i->test), typeOf(i->test));
     auto *thenBB = llvm::BasicBlock::Create(ctx, "if.then", fn);
     auto *elseBB = llvm::BasicBlock::Create(ctx, "if.else", fn);
@@ -556,6 +568,8 @@ void Lowerer::stmt(const Stmt *s) {
       forRange(cast<ForStmt>(s));
     else if (isa<TupleType>(typeOf(cast<ForStmt>(s)->iter)))
       forTuple(cast<ForStmt>(s));
+    else if (isa<frontend::IterType>(typeOf(cast<ForStmt>(s)->iter)))
+      forIter(cast<ForStmt>(s));
     else
       forArray(cast<ForStmt>(s));
     return;
@@ -682,6 +696,100 @@ void Lowerer::forArray(const ForStmt *f) {
     store(f->target, row, rowType);
   };
   countedLoop(f, b.getInt64(0), b.getInt64(1), [&](llvm::Value *i) { return b.CreateICmpSLT(i, extent); }, bind);
+}
+
+// `for ... in enumerate(...)` / `zip(...)`: every range, array and start
+// value in the (possibly nested) call is evaluated once, left to right, before
+// the loop; the counter runs to the shortest length, and each step's tuple is
+// built from it. A 2-d or wider array gives views of its rows.
+void Lowerer::forIter(const ForStmt *f) {
+  struct Part {
+    const Type *type;                    // the range, array or iterator type
+    llvm::Value *value = nullptr;        // the array; a range's start; enumerate's start
+    llvm::Value *step = nullptr;         // a range's step
+    std::vector<Part> parts;             // an iterator's iterables
+    const Type *elt = nullptr;           // a tuple's element type
+  };
+  llvm::Value *length = nullptr;
+  auto shortest = [&](llvm::Value *n) { length = length ? b.CreateSelect(b.CreateICmpSLT(n, length), n, length) : n; };
+  // `elt` is the type this part gives at each step.
+  std::function<Part(const Expr *, const Type *)> prepare = [&](const Expr *e, const Type *elt) -> Part {
+    Part p;
+    p.type = typeOf(e);
+    if (auto *tt = dyn_cast<TupleType>(p.type)) { // its elements, converted to their join, in a local array
+      const auto n = static_cast<unsigned>(tt->elts.size());
+      llvm::AllocaInst *items = entryAlloca(llvm::ArrayType::get(valueType(elt), n), "for.items");
+      llvm::Value *whole = nullptr;
+      for (unsigned k = 0; k < n; ++k)
+        b.CreateStore(convert(tupleElement(e, k, whole), tt->elts[k], elt, e->span()),
+                      b.CreateConstInBoundsGEP2_32(items->getAllocatedType(), items, 0, k));
+      p.value = items;
+      p.elt = elt;
+      shortest(b.getInt64(n));
+      return p;
+    }
+    if (isa<ArrayType>(p.type)) {
+      p.value = expr(e);
+      shortest(b.CreateExtractValue(p.value, {1u, 0u}));
+      return p;
+    }
+    const auto *call = cast<frontend::CallExpr>(e); // typing allows only calls written in place
+    if (auto spread = tf.rewrites.find(call); spread != tf.rewrites.end()) // range(*bounds)
+      call = cast<frontend::CallExpr>(spread->second);
+    if (auto *rt = dyn_cast<frontend::RangeType>(p.type)) {
+      auto [start, stop, step] = rangeArguments(call, rt->elt);
+      p.value = start, p.step = step;
+      shortest(rangeCount(start, stop, step, rt->elt));
+      return p;
+    }
+    bool isEnumerate = lookupBuiltin(cast<frontend::PathType>(typeOf(call->callee))->path)->id ==
+                       frontend::BuiltinId::Enumerate;
+    std::size_t n = isEnumerate ? 1 : call->args.size();
+    auto *stepType = cast<TupleType>(cast<frontend::IterType>(p.type)->elt);
+    for (std::size_t k = 0; k < n; ++k)
+      p.parts.push_back(prepare(call->args[k], stepType->elts[k + (isEnumerate ? 1 : 0)]));
+    if (isEnumerate)
+      p.value = call->args.size() == 2 ? convert(expr(call->args[1]), typeOf(call->args[1]), types().intType(64),
+                                                 call->args[1]->span())
+                                       : b.getInt64(0);
+    return p;
+  };
+  Part top = prepare(f->iter, cast<frontend::IterType>(typeOf(f->iter))->elt);
+  std::function<llvm::Value *(const Part &, llvm::Value *)> at = [&](const Part &p, llvm::Value *i) -> llvm::Value * {
+    if (p.elt) { // a tuple
+      llvm::Type *items = llvm::cast<llvm::AllocaInst>(p.value)->getAllocatedType();
+      return b.CreateLoad(valueType(p.elt), b.CreateInBoundsGEP(items, p.value, {b.getInt64(0), i}));
+    }
+    if (isa<frontend::RangeType>(p.type))
+      return b.CreateAdd(p.value, b.CreateMul(b.CreateIntCast(i, p.value->getType(), true), p.step));
+    if (auto *arr = dyn_cast<ArrayType>(p.type)) {
+      llvm::Value *ptr = b.CreateGEP(b.getInt8Ty(), b.CreateExtractValue(p.value, {0}),
+                                     b.CreateMul(i, b.CreateExtractValue(p.value, {2u, 0u})));
+      if (arr->ndim == 1)
+        return loadElement(ptr, arr->dtype);
+      auto *rowType = cast<ArrayType>(types().arrayType(arr->dtype, arr->ndim - 1,
+                                                        arr->layout == Layout::C ? Layout::C : Layout::A,
+                                                        arr->readonly));
+      llvm::Value *row = llvm::UndefValue::get(valueType(rowType));
+      row = b.CreateInsertValue(row, ptr, {0});
+      for (unsigned d = 1; d < static_cast<unsigned>(arr->ndim); ++d) {
+        row = b.CreateInsertValue(row, b.CreateExtractValue(p.value, {1u, d}), {1u, d - 1});
+        row = b.CreateInsertValue(row, b.CreateExtractValue(p.value, {2u, d}), {2u, d - 1});
+      }
+      return row;
+    }
+    auto *tt = cast<TupleType>(cast<frontend::IterType>(p.type)->elt);
+    llvm::Value *tuple = llvm::UndefValue::get(valueType(tt));
+    unsigned k = 0;
+    if (p.value) // enumerate: the count first
+      tuple = b.CreateInsertValue(tuple, b.CreateAdd(p.value, i), {k++});
+    for (const Part &q : p.parts)
+      tuple = b.CreateInsertValue(tuple, at(q, i), {k++});
+    return tuple;
+  };
+  const Type *elt = cast<frontend::IterType>(top.type)->elt;
+  countedLoop(f, b.getInt64(0), b.getInt64(1), [&](llvm::Value *i) { return b.CreateICmpSLT(i, length); },
+              [&](llvm::Value *i) { store(f->target, at(top, i), elt); });
 }
 
 // `a = t` between tuple variables of one type copies memory: a whole-tuple

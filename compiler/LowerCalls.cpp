@@ -127,6 +127,18 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
       a = b.CreateFPCast(a, ft);
   }
   const char *name = f32 ? m.f32 : m.f64;
+  if (f32 && options.fastmath) {
+    // numba-cuda's fastmath: these float32 functions become libdevice's fast
+    // approximations (cos.approx, lg2.approx, ex2.approx ...), and tanh the
+    // tanh.approx instruction where the target has it (the targets decide).
+    static const std::unordered_map<std::string, const char *> fast = {
+        {"__nv_cosf", "__nv_fast_cosf"},   {"__nv_sinf", "__nv_fast_sinf"},     {"__nv_tanf", "__nv_fast_tanf"},
+        {"__nv_expf", "__nv_fast_expf"},   {"__nv_log2f", "__nv_fast_log2f"},   {"__nv_log10f", "__nv_fast_log10f"},
+        {"__nv_logf", "__nv_fast_logf"},   {"__nv_powf", "__nv_fast_powf"},     {"__nv_tanhf", "__nv_fast_tanhf"},
+    };
+    if (auto it = fast.find(name); it != fast.end())
+      name = it->second;
+  }
   switch (m.result) {
   case MathFunction::Bool:
     return b.CreateICmpNE(libdevice(name, b.getInt32Ty(), args), b.getInt32(0));
@@ -160,6 +172,10 @@ llvm::Value *Lowerer::mathCall(const MathFunction &m, std::vector<llvm::Value *>
 llvm::Value *Lowerer::rangeLength(const frontend::CallExpr *range) {
   auto *et = cast<frontend::RangeType>(typeOf(range))->elt;
   auto [start, stop, step] = rangeArguments(range, et);
+  return rangeCount(start, stop, step, et);
+}
+
+llvm::Value *Lowerer::rangeCount(llvm::Value *start, llvm::Value *stop, llvm::Value *step, const ScalarType *et) {
   llvm::Value *zero = b.getInt64(0), *one = b.getInt64(1);
   auto wide = [&](llvm::Value *v) { return b.CreateIntCast(v, b.getInt64Ty(), et->isSigned); };
   start = wide(start), stop = wide(stop), step = wide(step);
@@ -173,6 +189,17 @@ llvm::Value *Lowerer::rangeLength(const frontend::CallExpr *range) {
 
 llvm::Value *Lowerer::minMax(bool isMax, const CallExpr *c) {
   auto *rt = cast<ScalarType>(typeOf(c));
+  auto isF32F64 = [](const Type *t) {
+    auto *s = dyn_cast<ScalarType>(t);
+    return s && s->isFloat() && (s->bits == 32 || s->bits == 64);
+  };
+  if (c->args.size() == 2 && isF32F64(rt) && isF32F64(typeOf(c->args[0])) && isF32F64(typeOf(c->args[1]))) {
+    // numba-cuda's max/min of two float32/float64 values: fmax/fmin (a NaN operand is ignored), one
+    // max.f32/max.f64 instruction; three or more, or an integer among them, keep Python's rule below.
+    llvm::Value *x = convert(expr(c->args[0]), typeOf(c->args[0]), rt, c->args[0]->span());
+    llvm::Value *y = convert(expr(c->args[1]), typeOf(c->args[1]), rt, c->args[1]->span());
+    return b.CreateBinaryIntrinsic(isMax ? llvm::Intrinsic::maxnum : llvm::Intrinsic::minnum, x, y);
+  }
   llvm::Value *acc = nullptr;
   for (const Expr *a : c->args) {
     llvm::Value *v = convert(expr(a), typeOf(a), rt, a->span());
@@ -285,7 +312,9 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     target.barrier(*this, BarrierKind::Plain, nullptr);
     return nullptr;
   case BuiltinId::Range:
-    return nullptr; // consumed by forRange
+  case BuiltinId::Enumerate:
+  case BuiltinId::Zip:
+    return nullptr; // consumed by forRange and forIter
   case BuiltinId::Len: {
     const Type *at = typeOf(c->args[0]);
     if (auto *tt = dyn_cast<TupleType>(at))

@@ -224,6 +224,8 @@ void Lowerer::checkDivisor(BinOpKind op, const Type *dividendType, llvm::Value *
                            const ScalarType *result, const Span &at) {
   if (!options.debug || (op != BinOpKind::Div && op != BinOpKind::FloorDiv && op != BinOpKind::Mod))
     return;
+  if (options.fastmath && op == BinOpKind::Div && result->isFloat() && result->bits == 32)
+    return; // numba-cuda's fastmath float32 division is div.approx, unchecked: x / 0 gives inf
   // Python's messages: which one depends on the operator and the operands' kinds.
   const bool ints = !cast<ScalarType>(dividendType)->isFloat() && !cast<ScalarType>(divisorType)->isFloat();
   const char *message = result->isComplex()           ? "complex division by zero"

@@ -142,7 +142,7 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     return complexConstant(z.real(), z.imag(), cast<ScalarType>(typeOf(e)));
   }
   case Expr::Kind::BoolConst: return b.getInt1(cast<BoolConstExpr>(e)->value);
-  case Expr::Kind::NoneConst: return nullptr;
+  case Expr::Kind::NoneConst: return llvm::UndefValue::get(llvm::StructType::get(ctx)); // no content
   case Expr::Kind::BinOp: {
     auto *bin = cast<BinOpExpr>(e);
     llvm::Value *l = expr(bin->lhs), *r = expr(bin->rhs);
@@ -569,6 +569,11 @@ llvm::Value *Lowerer::floatBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, c
 llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt) {
   if (llvm::Value *v = enumCompare(op, l, lt, r, rt))
     return v;
+  bool noneOperand = lt->kind() == Type::Kind::None || rt->kind() == Type::Kind::None;
+  if (noneOperand && op == CmpOpKind::Eq) // None equals only None, as `is`
+    op = CmpOpKind::Is;
+  else if (noneOperand && op == CmpOpKind::NotEq)
+    op = CmpOpKind::IsNot;
   if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
     bool same = (lt->kind() == Type::Kind::None) == (rt->kind() == Type::Kind::None);
     return b.getInt1(op == CmpOpKind::Is ? same : !same);

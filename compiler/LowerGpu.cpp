@@ -77,7 +77,8 @@ llvm::Value *sharedArray(Lowerer &L, const CallExpr *c, const std::vector<const 
   auto *at = cast<ArrayType>(L.typeOf(c));
   std::vector<std::int64_t> shape = gpuConstShape(L, a[0]);
   const std::uint64_t item = at->dtype->byteSize();
-  const std::uint64_t align = a[2] ? static_cast<std::uint64_t>(*gpuConstInt(L, a[2])) : std::max<std::uint64_t>(16, item);
+  const std::uint64_t align =
+      a[2] ? static_cast<std::uint64_t>(*gpuConstInt(L, a[2])) : std::max<std::uint64_t>(16, llvm::PowerOf2Ceil(item));
   llvm::Value *data = nullptr;
   std::vector<llvm::Value *> extents;
   if (shape.size() == 1 && shape[0] == 0) {

@@ -116,6 +116,7 @@ public:
   std::array<llvm::Value *, 3> rangeArguments(const frontend::CallExpr *call, const ScalarType *et);
   void forArray(const frontend::ForStmt *f);
   void forTuple(const frontend::ForStmt *f);
+  void forIter(const frontend::ForStmt *f);
   void forUnrolled(const frontend::ForStmt *f, const std::vector<frontend::Block> &copies);
   void assignView(const frontend::SubscriptExpr *target, llvm::Value *value, const Type *valueType);
   void storeIntoView(llvm::Value *view, const ArrayType *vt, llvm::Value *value, const Type *valueType,
@@ -228,6 +229,8 @@ public:
   llvm::Value *libdevice(const char *name, llvm::Type *ret, llvm::ArrayRef<llvm::Value *> args);
   llvm::Value *minMax(bool isMax, const frontend::CallExpr *c);
   llvm::Value *rangeLength(const frontend::CallExpr *range);
+  /// The count of values of range(start, stop, step) over `et`, as int64.
+  llvm::Value *rangeCount(llvm::Value *start, llvm::Value *stop, llvm::Value *step, const ScalarType *et);
   llvm::Value *libdeviceCall(const frontend::CallExpr *c, const frontend::LibdeviceFunction &f);
   /// A cuda.fp16 / cuda.bf16 function of `args` (LowerHalf.cpp); also what
   /// math.sin and friends of a half run.

@@ -346,6 +346,8 @@ public:
 struct Param {
   Span span;
   std::string name;
+  /// The default value (a literal number, bool, None or tuple of them), or null.
+  Expr *defaultValue = nullptr;
 };
 
 /// One `def`. `body` is never empty.

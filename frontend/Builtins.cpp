@@ -103,6 +103,8 @@ struct Table {
     fn("ptxforge.gridsize", BuiltinId::GridSize);
     fn("ptxforge.syncthreads", BuiltinId::SyncThreads);
     fn("builtins.range", BuiltinId::Range);
+    fn("builtins.enumerate", BuiltinId::Enumerate);
+    fn("builtins.zip", BuiltinId::Zip);
     fn("builtins.len", BuiltinId::Len);
     fn("builtins.min", BuiltinId::Min);
     fn("builtins.max", BuiltinId::Max);

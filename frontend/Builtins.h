@@ -31,6 +31,8 @@ enum class BuiltinId {
   Grid, GridSize, SyncThreads,
   // Python builtins.
   Range, Len, Min, Max, Abs, Round,
+  // enumerate(it[, start]) and zip(it, ...): only as a for loop's iterable.
+  Enumerate, Zip,
   // numba's literal_unroll(t): only as a for loop's iterable (frontend/Unroll.cpp).
   LiteralUnroll,
   // A libdevice math function; see mathFunction().

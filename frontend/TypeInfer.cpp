@@ -66,10 +66,10 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
                       std::to_string(argTypes.size()) + " were given");
   for (std::size_t i = 0; i < fn.params.size(); ++i) {
     const Type *t = argTypes[i];
-    // A device function may also take a function, a builtin or a dtype: it
-    // is specialised on that value, which has no run-time content.
+    // A device function may also take a function, a builtin, a dtype or
+    // None: it is specialised on that value, which has no run-time content.
     if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t) && !isa<PointerType>(t) &&
-        (out.isKernel || !isStaticValue(t)))
+        (out.isKernel || (!isStaticValue(t) && t->kind() != Type::Kind::None)))
       fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
                                   ", which has no device representation; pass numbers, arrays or tuples");
     auto local = std::make_unique<Local>();
@@ -123,8 +123,11 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
 }
 
 void Inferer::block(const Block &b) {
-  for (const Stmt *s : b)
+  for (const Stmt *s : b) {
     stmt(s);
+    if (out.endsBlock(s))
+      return; // `if x is None: return ...`: what follows is dead where the branch is taken
+  }
 }
 
 static bool isDocstring(const Stmt *s) {
@@ -155,7 +158,14 @@ void Inferer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::If: {
     auto *i = cast<IfStmt>(s);
-    scalar(expr(i->test), i->test, "an 'if' condition");
+    const Type *test = expr(i->test);
+    if (test && test->kind() != Type::Kind::None)
+      scalar(test, i->test, "an 'if' condition");
+    if (std::optional<bool> known = test ? constTruth(i->test) : std::nullopt) {
+      out.constantIfs[i] = *known; // only the branch taken is typed (and lowered)
+      block(*known ? i->body : i->orelse);
+      return;
+    }
     block(i->body);
     block(i->orelse);
     return;
@@ -184,6 +194,8 @@ void Inferer::stmt(const Stmt *s) {
     if (iter) {
       if (auto *r = dyn_cast<RangeType>(iter)) {
         elt = r->elt;
+      } else if (auto *it = dyn_cast<IterType>(iter); it && isa<CallExpr>(f->iter)) {
+        elt = it->elt; // enumerate(...) / zip(...): a tuple per step
       } else if (auto *a = dyn_cast<ArrayType>(iter); a && a->ndim >= 1) {
         // Iterating an array runs over its first axis: elements of a 1-d
         // array, views of the rows of a wider one.
@@ -198,12 +210,13 @@ void Inferer::stmt(const Stmt *s) {
             fail(f->iter->span(), "a 'for' loop over a tuple needs elements of one kind (numbers, or arrays of "
                                   "one type), not " + iter->str());
       } else {
-        fail(f->iter->span(), "a kernel's 'for' loop runs over range(...), an array or a tuple, not over " +
-                                  iter->str());
+        fail(f->iter->span(), "a kernel's 'for' loop runs over range(...), an array, a tuple, enumerate(...) or "
+                              "zip(...), not over " + iter->str());
       }
     }
-    if (!isa<NameExpr>(f->target))
-      fail(f->target->span(), "the target of a kernel's 'for' loop must be a single name");
+    if (!isa<NameExpr>(f->target) && !(isa<TupleExpr>(f->target) && iter && isa<IterType>(iter)))
+      fail(f->target->span(), "the target of a kernel's 'for' loop must be a single name (or names to unpack "
+                              "the tuples enumerate(...) and zip(...) give)");
     assignTo(f->target, elt, f->iter->span());
     ++loopDepth;
     block(f->body);
@@ -300,10 +313,10 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
     // kept in a variable, as in `g = cuda.cg.this_grid(); g.sync()`.
     auto *path = dyn_cast<PathType>(value);
     bool handle = path && path->kind() == Type::Kind::Module && path->path.rfind("ptxforge.cg.", 0) == 0;
-    if ((path && !handle) || isa<DtypeType>(value) || isa<RangeType>(value) || isa<FunctionType>(value) ||
-        value->kind() == Type::Kind::None || value->kind() == Type::Kind::Void)
+    if ((path && !handle) || isa<DtypeType>(value) || isa<RangeType>(value) || isa<IterType>(value) ||
+        isa<FunctionType>(value) || value->kind() == Type::Kind::Void)
       fail(valueSpan, "cannot store " + value->str() + " in variable '" + n->id +
-                          "'; variables hold numbers, arrays and tuples");
+                          "'; variables hold numbers, arrays, tuples and None");
     const Type *joined = join(local->type, value);
     if (!joined) {
       Diagnostic d;
@@ -448,6 +461,58 @@ std::optional<std::int64_t> Inferer::constInt(const Expr *e) const {
       return g->intValue;
   }
   return std::nullopt;
+}
+
+std::optional<bool> Inferer::constTruth(const Expr *e) const {
+  const Type *t = out.typeOf(e);
+  if (!t)
+    return std::nullopt;
+  if (t->kind() == Type::Kind::None)
+    return false;
+  if (auto *b = dyn_cast<BoolConstExpr>(e))
+    return b->value;
+  if (auto v = constInt(e))
+    return *v != 0;
+  if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Not)
+    if (auto v = constTruth(u->operand))
+      return !*v;
+  auto *c = dyn_cast<CompareExpr>(e);
+  if (!c || c->ops.size() != 1)
+    return std::nullopt;
+  CmpOpKind op = c->ops[0];
+  const Type *lt = out.typeOf(c->left), *rt = out.typeOf(c->comparators[0]);
+  if (!lt || !rt)
+    return std::nullopt;
+  bool leftNone = lt->kind() == Type::Kind::None, rightNone = rt->kind() == Type::Kind::None;
+  if ((leftNone || rightNone) && (op == CmpOpKind::Is || op == CmpOpKind::Eq))
+    return leftNone && rightNone;
+  if ((leftNone || rightNone) && (op == CmpOpKind::IsNot || op == CmpOpKind::NotEq))
+    return !(leftNone && rightNone);
+  // Integers known when compiled: literals, constants, an array's ndim, a tuple's len().
+  auto known = [&](const Expr *x) -> std::optional<std::int64_t> {
+    if (auto v = constInt(x))
+      return v;
+    if (auto *a = dyn_cast<AttributeExpr>(x); a && a->attr == "ndim")
+      if (const Type *v = out.typeOf(a->value); v && isa<ArrayType>(v))
+        return cast<ArrayType>(v)->ndim;
+    if (auto *call = dyn_cast<CallExpr>(x); call && call->args.size() == 1 && call->keywords.empty())
+      if (const Type *f = out.typeOf(call->callee); f && isa<PathType>(f) && cast<PathType>(f)->path == "builtins.len")
+        if (const Type *v = out.typeOf(call->args[0]); v && isa<TupleType>(v))
+          return static_cast<std::int64_t>(cast<TupleType>(v)->elts.size());
+    return std::nullopt;
+  };
+  auto l = known(c->left), r = known(c->comparators[0]);
+  if (!l || !r)
+    return std::nullopt;
+  switch (op) {
+  case CmpOpKind::Eq: return *l == *r;
+  case CmpOpKind::NotEq: return *l != *r;
+  case CmpOpKind::Lt: return *l < *r;
+  case CmpOpKind::LtE: return *l <= *r;
+  case CmpOpKind::Gt: return *l > *r;
+  case CmpOpKind::GtE: return *l >= *r;
+  default: return std::nullopt;
+  }
 }
 
 const Type *Inferer::expr(const Expr *e) {
@@ -614,6 +679,8 @@ const Type *Inferer::compare(const CompareExpr *c) {
       if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
         if (!leftNone && !rightNone)
           fail(c->span(), "'is' is only supported against None in kernels; use '=='");
+      } else if ((leftNone || rightNone) && (op == CmpOpKind::Eq || op == CmpOpKind::NotEq)) {
+        // == / != against None: known when compiled (None equals only None)
       } else {
         scalar(left, i == 0 ? c->left : c->comparators[i - 1], "a compared value");
         scalar(right, c->comparators[i], "a compared value");

@@ -92,6 +92,21 @@ struct TypedFunction {
   /// copy starting `x.k = t[k]` with x renamed x.k (frontend/Unroll.cpp);
   /// `unrolledNodes` owns the copies.
   std::unordered_map<const ForStmt *, std::vector<Block>> unrolled;
+  /// `if`s whose test is known when compiled (`x is None`, `a.ndim == 2`,
+  /// `len(t) == 3`, `1 == 0`): the branch taken. The other is neither typed
+  /// nor lowered, as numba prunes dead branches.
+  std::unordered_map<const IfStmt *, bool> constantIfs;
+  /// True for such an `if` whose branch taken ends in `return` or `raise`:
+  /// the statements after it never run, and are neither typed nor lowered.
+  bool endsBlock(const Stmt *s) const {
+    auto *i = dyn_cast<IfStmt>(s);
+    auto known = i ? constantIfs.find(i) : constantIfs.end();
+    if (known == constantIfs.end())
+      return false;
+    const Block &taken = known->second ? i->body : i->orelse;
+    return !taken.empty() && (isa<ReturnStmt>(taken.back()) || isa<RaiseStmt>(taken.back()) ||
+                              endsBlock(taken.back()));
+  }
   std::shared_ptr<AstContext> unrolledNodes;
 
   const Type *typeOf(const Expr *e) const {

@@ -9,6 +9,8 @@
 #include "frontend/TypeInferImpl.h"
 #include "frontend/Libdevice.h"
 
+#include <algorithm>
+
 namespace ptxforge::frontend {
 
 static const char *kUsableGlobals =
@@ -236,6 +238,42 @@ const Type *Inferer::indexByTuple(const SubscriptExpr *s, const Type *base, cons
   return tc.arrayType(arr->dtype, arr->ndim - n, arr->layout == Layout::C ? Layout::C : Layout::A, arr->readonly);
 }
 
+// A device function called with keyword arguments, or without the
+// parameters that have defaults: the call with every argument in parameter
+// order, the defaults' literals filling the gaps (made once per call site).
+const Expr *Inferer::bindArguments(const CallExpr *c, const DeviceFunctionRef &ref) {
+  if (!ref.ast)
+    return nullptr;
+  const std::vector<Param> &params = ref.ast->function().params;
+  if (c->keywords.empty() && c->args.size() >= params.size())
+    return nullptr;
+  if (auto it = out.rewrites.find(c); it != out.rewrites.end())
+    return it->second;
+  if (c->args.size() > params.size())
+    return nullptr; // the arity error comes from the call as written
+  if (c->keywords.empty() && !params[c->args.size()].defaultValue)
+    return nullptr; // too few arguments: so does this one
+  std::vector<Expr *> bound(params.size(), nullptr);
+  for (std::size_t i = 0; i < c->args.size(); ++i)
+    bound[i] = c->args[i];
+  for (const Keyword &k : c->keywords) {
+    auto at = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == k.name; });
+    if (at == params.end())
+      fail(k.span, "device function '" + ref.name + "' has no parameter '" + k.name + "'");
+    Expr *&slot = bound[static_cast<std::size_t>(at - params.begin())];
+    if (slot)
+      fail(k.span, "device function '" + ref.name + "' got two values for parameter '" + k.name + "'");
+    slot = k.value;
+  }
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (!bound[i] && !(bound[i] = params[i].defaultValue))
+      fail(c->span(), "device function '" + ref.name + "' is missing a value for parameter '" + params[i].name + "'");
+  out.synthesized.push_back(std::make_unique<CallExpr>(c->span(), c->callee, std::move(bound), std::vector<Keyword>{}));
+  const Expr *made = out.synthesized.back().get();
+  out.rewrites[c] = made;
+  return made;
+}
+
 const Type *Inferer::call(const CallExpr *c) {
   if (hasStarred(c->args)) { // f(*t): typed as the call with t's elements spread
     const Expr *spread = expandStarred(c);
@@ -265,6 +303,8 @@ const Type *Inferer::call(const CallExpr *c) {
     return unknown ? nullptr : d->dtype;
   }
   if (auto *f = dyn_cast<FunctionType>(callee)) {
+    if (const Expr *bound = bindArguments(c, *f->ref))
+      return expr(bound);
     if (!c->keywords.empty())
       fail(c->keywords.front().span, "device functions take positional arguments only");
     if (unknown)
@@ -321,6 +361,43 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
     if (t->bits < 64)
       t = t->isSigned ? i64 : tc.intType(64, false);
     return tc.rangeType(t);
+  }
+  case BuiltinId::Enumerate:
+  case BuiltinId::Zip: {
+    bool isEnumerate = b.id == BuiltinId::Enumerate;
+    const char *name = isEnumerate ? "enumerate" : "zip";
+    if (isEnumerate) {
+      arity(1, 2, name);
+      if (args.size() == 2)
+        integer(args[1], c->args[1], "enumerate()'s start");
+    } else if (args.empty()) {
+      fail(c->span(), "zip() in a kernel takes one or more iterables");
+    }
+    std::vector<const Type *> elts;
+    if (isEnumerate)
+      elts.push_back(i64);
+    for (std::size_t i = 0; i < (isEnumerate ? 1 : args.size()); ++i) {
+      const Type *a = args[i], *e = nullptr;
+      if (auto *r = dyn_cast<RangeType>(a); r && isa<CallExpr>(c->args[i]))
+        e = r->elt;
+      else if (auto *arr = dyn_cast<ArrayType>(a); arr && arr->ndim == 1)
+        e = arr->dtype;
+      else if (arr && arr->ndim > 1)
+        e = tc.arrayType(arr->dtype, arr->ndim - 1, arr->layout == Layout::C ? Layout::C : Layout::A, arr->readonly);
+      else if (auto *it = dyn_cast<IterType>(a); it && isa<CallExpr>(c->args[i]))
+        e = it->elt;
+      else if (auto *t = dyn_cast<TupleType>(a); t && !t->elts.empty()) {
+        e = t->elts[0]; // a tuple's elements share one type: their join
+        for (const Type *x : t->elts)
+          if (!(e = join(e, x)))
+            fail(c->args[i]->span(), std::string(name) + "() over a tuple needs elements of one kind (numbers, "
+                                     "or arrays of one type), not " + a->str());
+      } else
+        fail(c->args[i]->span(), std::string(name) + "() in a kernel runs over range(...), arrays, tuples, "
+                                 "enumerate(...) and zip(...) written in place, not over " + a->str());
+      elts.push_back(e);
+    }
+    return tc.iterType(name, tc.tupleType(std::move(elts)));
   }
   case BuiltinId::Len: {
     arity(1, 1, "len");

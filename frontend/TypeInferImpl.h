@@ -127,6 +127,10 @@ public:
   const ScalarType *integer(const Type *t, const Expr *e, const char *what);
   const Type *join(const Type *a, const Type *b) const;
   std::optional<std::int64_t> constInt(const Expr *e) const;
+  /// The truth of a typed test known when compiled, as numba's branch pruning finds it.
+  std::optional<bool> constTruth(const Expr *e) const;
+  /// A device function's call with keywords or left-out defaults, as a positional call; null when none.
+  const Expr *bindArguments(const CallExpr *c, const DeviceFunctionRef &ref);
   const Type *globalType(const Expr *at, const GlobalValue &g);
 
   TypedFunction &out;

@@ -196,6 +196,10 @@ const RangeType *TypeContext::rangeType(const ScalarType *elt) {
   std::string name = "range(" + elt->str() + ")";
   return PF_INTERN(RangeType, name, new RangeType(elt, name));
 }
+const IterType *TypeContext::iterType(const std::string &what, const Type *elt) {
+  std::string name = what + "(" + elt->str() + ")";
+  return PF_INTERN(IterType, name, new IterType(elt, name));
+}
 const PathType *TypeContext::moduleType(const std::string &path) {
   return PF_INTERN(PathType, "module " + path, new PathType(Type::Kind::Module, path));
 }

@@ -19,7 +19,7 @@ namespace ptxforge::frontend {
 
 class Type {
 public:
-  enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Module, Builtin, Dtype, Slice, Function,
+  enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Iter, Module, Builtin, Dtype, Slice, Function,
               Record, Enum, Pointer };
   Kind kind() const { return kind_; }
   /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
@@ -178,6 +178,15 @@ public:
   const ScalarType *elt;
 };
 
+/// enumerate(...) or zip(...) over ranges, arrays and other such iterators:
+/// only a `for` loop's iterable. `elt` is the type of one step's value.
+class IterType : public Type {
+public:
+  IterType(const Type *elt, std::string s) : Type(Kind::Iter, std::move(s)), elt(elt) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Iter; }
+  const Type *elt;
+};
+
 /// A namespace (`ptxforge`, `math`, `ptxforge.threadIdx`) or a builtin
 /// function/value (`ptxforge.grid`, `builtins.range`), named by its path.
 class PathType : public Type {
@@ -227,6 +236,8 @@ public:
   const TupleType *namedTupleType(const std::string &className, std::vector<std::string> fields,
                                   std::vector<const Type *> elts);
   const RangeType *rangeType(const ScalarType *elt);
+  /// `what` is "enumerate" or "zip"; `elt` the tuple one step gives.
+  const IterType *iterType(const std::string &what, const Type *elt);
   const PathType *moduleType(const std::string &path);
   const PathType *builtinType(const std::string &path);
   const DtypeType *dtypeType(const ScalarType *dtype);

@@ -87,12 +87,39 @@ public:
       fail(span(args.attr("kwarg")), "'**kwargs' is not supported in kernels; list the parameters");
     if (py::len(args.attr("kwonlyargs")))
       fail(span(args.attr("kwonlyargs")[py::int_(0)]), "keyword-only parameters are not supported in kernels");
-    if (py::len(args.attr("defaults")))
-      fail(span(args.attr("defaults")[py::int_(0)]), "default parameter values are not supported in kernels");
     for (const char *group : {"posonlyargs", "args"})
       for (py::handle a : args.attr(group))
         def.params.push_back({span(a), a.attr("arg").cast<std::string>()});
+    // Defaults belong to the last parameters; a call that leaves those out
+    // gets the literal value in its place.
+    py::list defaults = args.attr("defaults");
+    std::size_t first = def.params.size() - py::len(defaults);
+    for (std::size_t i = 0; i < py::len(defaults); ++i) {
+      py::handle d = defaults[i];
+      if (!literalDefault(d))
+        fail(span(d), "a default parameter value in a kernel must be a literal number, bool, None or a tuple of "
+                      "them");
+      def.params[first + i].defaultValue = expr(d);
+    }
     def.body = block(fn.attr("body"));
+  }
+
+  static bool literalDefault(py::handle node) {
+    std::string k = kind(node);
+    if (k == "Constant") {
+      py::handle v = node.attr("value");
+      return v.is_none() || py::isinstance<py::bool_>(v) || py::isinstance<py::int_>(v) ||
+             py::isinstance<py::float_>(v) || PyComplex_Check(v.ptr());
+    }
+    if (k == "UnaryOp")
+      return (kind(node.attr("op")) == "USub" || kind(node.attr("op")) == "UAdd") && literalDefault(node.attr("operand"));
+    if (k == "Tuple") {
+      for (py::handle e : node.attr("elts"))
+        if (!literalDefault(e))
+          return false;
+      return true;
+    }
+    return false;
   }
 
   Block block(py::handle list) {

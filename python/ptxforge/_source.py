@@ -23,7 +23,7 @@ from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
 _KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex", "pow",
-                    "print"}
+                    "print", "enumerate", "zip"}
 _NUMBA_TYPE_MODULES = {"numba.types", "numba.core.types", "numba.cuda.types"}
 _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy",
                  "cmath": "cmath", "operator": "operator", "ptxforge.libdevice": "ptxforge.libdevice",

@@ -336,7 +336,7 @@ def f(x):
 )");
   k.def("f", {"x"}, {k.at(2).for_(k.name("v"), k.name("x", k.loc("x:"))).body({k.at(3).pass()})});
   Diagnostic d = inferError(k, {"float32"});
-  EXPECT_EQ(d.message, "a kernel's 'for' loop runs over range(...), an array or a tuple, not over float32");
+  EXPECT_EQ(d.message, "a kernel's 'for' loop runs over range(...), an array, a tuple, enumerate(...) or zip(...), not over float32");
   EXPECT_EQ(where(d.span), "2:14");
 }
 
@@ -427,6 +427,36 @@ def f(x, n):
   Diagnostic d = inferError(k, {"float32[::1]", "int32"});
   EXPECT_EQ(d.message.rfind("variable 'x' holds float32[::1] but is assigned int here", 0), 0u) << d.message;
   EXPECT_EQ(where(d.span), "3:9");
+}
+
+TEST(TypeInfer, AnIfKnownWhenCompiledTypesOnlyTheBranchTaken) {
+  Kernel k(R"(
+def f(a, out):
+    if a.ndim == 2:
+        out[0] = a.shape[1]
+    else:
+        w = a[0]
+    if not 1 == 0:
+        return
+    v = 1.5
+)");
+  Stmt *first = k.at(2).if_(k.cmp(k.attr(k.name("a"), "ndim"), CmpOpKind::Eq, k.num(2)))
+                    .then({k.at(3).assign(k.sub(k.name("out"), k.num(0)),
+                                          k.sub(k.attr(k.name("a"), "shape"), k.num(1)))},
+                          {k.at(5).assign(k.name("w"), k.sub(k.name("a"), k.num(0)))});
+  Stmt *second = k.at(6).if_(k.not_(k.cmp(k.num(1), CmpOpKind::Eq, k.num(0)))).then({k.at(7).return_()});
+  k.def("f", {"a", "out"}, {first, second, k.at(8).assign(k.name("v"), k.flt(1.5))});
+  Typed t = infer(k, {"float64[::1]", "float64[::1]"}); // a.shape[1] of a 1-d array is never typed
+  ASSERT_TRUE(t.fn);
+  EXPECT_EQ(t.fn->constantIfs.at(cast<IfStmt>(first)), false);
+  EXPECT_EQ(t.fn->constantIfs.at(cast<IfStmt>(second)), true);
+  EXPECT_TRUE(t.fn->endsBlock(second)); // `v = 1.5` after it never runs
+  EXPECT_EQ(t.local("w"), "float64");
+  EXPECT_EQ(t.local("v"), "<untyped>");
+  Typed wide = infer(k, {"float64[:, ::1]", "float64[::1]"}); // now the else branch is the dead one
+  ASSERT_TRUE(wide.fn);
+  EXPECT_EQ(wide.fn->constantIfs.at(cast<IfStmt>(first)), true);
+  EXPECT_EQ(wide.local("w"), "<untyped>");
 }
 
 } // namespace

@@ -367,3 +367,43 @@ def k(a, out):
     ptx = mod.k.inspect_ptx((pair[::1], pf.from_dtype(np.float32)[::1]))
     assert "add.f32" in ptx and "st.global.f32" in ptx  # r.x += 1 through the reference
     assert "ld.global.u64" in ptx and "st.global.u64" in ptx  # a[0] = a[2]: 8 bytes at once
+
+
+# -- shared and local arrays of records take the records' bytes --------------------------
+
+WITH_2D = np.dtype([("i", np.int32), ("j", np.float32, (3, 2))])  # 28 bytes
+
+
+@pf.kernel
+def records_through_shared(x, y):
+    sm = pf.shared.array(16, dtype=WITH_2D)
+    loc = pf.local.array(2, dtype=WITH_2D)
+    tx = pf.threadIdx.x
+    i = pf.blockIdx.x * pf.blockDim.x + tx
+    if i < len(x):
+        loc[1] = x[i]
+        sm[tx] = loc[1]
+    pf.syncthreads()
+    if tx == 0:
+        for j in range(16):
+            y[pf.blockDim.x * pf.blockIdx.x + j] = sm[j]
+
+
+def test_shared_record_arrays_hold_whole_records():
+    """16 records of 28 bytes are 448 bytes of shared memory (the array was once sized as 16
+    pointers, 128 bytes, and the block's records overlapped what followed)."""
+    ptx = records_through_shared.inspect_ptx("void(Record(i[type=int32;offset=0],"
+                                             "j[type=nestedarray(float32, (3, 2));offset=4];28;False)[::1], "
+                                             "Record(i[type=int32;offset=0],"
+                                             "j[type=nestedarray(float32, (3, 2));offset=4];28;False)[::1])")
+    assert ".shared .align 32 .b8" in ptx and "[448]" in ptx
+
+
+@pytest.mark.gpu
+def test_records_through_shared_and_local_arrays_match_numpy():
+    x = np.zeros(128, WITH_2D)
+    x["i"] = np.arange(128)
+    x["j"] = np.arange(6, dtype=np.float32).reshape(3, 2) * np.arange(128, dtype=np.float32)[:, None, None]
+    y = pf.device_array_like(x)
+    records_through_shared[8, 16](x, y)
+    np.testing.assert_array_equal(y.copy_to_host().view(np.uint8), x.view(np.uint8))

@@ -1,4 +1,4 @@
-"""round() with Python's halves-to-even, and `for` loops over arrays."""
+"""round() with Python's halves-to-even, and `for` loops over arrays, enumerate() and zip()."""
 
 import numpy as np
 import pytest
@@ -49,7 +49,7 @@ def test_for_over_a_scalar_is_an_error():
         for e in x[0]:
             x[0] = e
 
-    with pytest.raises(pf.CompileError, match="runs over range\\(...\\), an array or a tuple, not over float32"):
+    with pytest.raises(pf.CompileError, match="runs over range\\(...\\), an array, a tuple, enumerate\\(...\\) or zip\\(...\\), not over float32"):
         bad.inspect_ptx("void(float32[::1])")
 
 
@@ -73,3 +73,69 @@ def test_iteration_matches_numpy(rng):
     np.testing.assert_allclose(out[0], v.astype(np.float64).sum(), rtol=1e-5)
     np.testing.assert_allclose(out[1:-1], m.sum(axis=1), rtol=1e-12)
     assert out[-1] == -1.0
+
+
+WEIGHTS = (0.5, 2, 4.0)
+
+
+@pf.kernel
+def walks(x, y, m, out):
+    # enumerate with and without a start, zip of arrays of two lengths, and the two nested
+    for i, v in enumerate(x):
+        out[0, i] = i * 1000 + v
+    for i, v in enumerate(x, 10):
+        out[1, i - 10] = i
+    k = 0
+    for a, b in zip(x, y):  # stops at the shorter
+        out[2, k] = a - b
+        k += 1
+    out[3, 0] = k
+    for i, (a, b) in enumerate(zip(x, y)):
+        out[4, i] = i + a * b
+    for (i, a), b in zip(enumerate(x), range(5, 100, 3)):
+        out[5, i] = a + b
+    for i, row in enumerate(m):  # rows of a 2-d array are views
+        for j, e in enumerate(row):
+            out[6, i * m.shape[1] + j] = e
+    for i, w in enumerate(WEIGHTS):  # a tuple's elements, joined to float64
+        out[7, i] = w
+    for r, t in zip(range(3), WEIGHTS):
+        out[8, r] = r + t
+    else:
+        out[3, 1] = -1.0
+
+
+def test_enumerate_zip_types_and_ptx():
+    sig = "void(int32[::1], float32[:], float64[:, ::1], float64[:, ::1])"
+    typed = walks.inspect_types(sig)
+    assert "enumerate(Tuple(int64, int32))" in typed
+    assert "zip(Tuple(int32, float32))" in typed
+    assert "row: float64[::1]" in typed
+    assert "w: float64" in typed
+    assert "st.global.f64" in walks.inspect_ptx(sig)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("for i in enumerate(x[0]):\n        x[0] = i", "enumerate\\(\\) in a kernel runs over range"),
+    ("for i in zip():\n        pass", "zip\\(\\) in a kernel takes one or more iterables"),
+    ("e = enumerate(x)", "cannot store enumerate\\(Tuple\\(int64, float32\\)\\) in variable 'e'"),
+    ("for a, b in x:\n        pass", "must be a single name"),
+    ("for i, v in enumerate(x, 1.5):\n        pass", "enumerate\\(\\)'s start"),
+])
+def test_enumerate_zip_errors(make_module, source, message):
+    mod = make_module(f"import ptxforge as pf\n\n@pf.kernel\ndef bad(x):\n    {source}\n")
+    with pytest.raises(pf.CompileError, match=message) as info:
+        mod.bad.inspect_ptx("void(float32[::1])")
+    assert ":5:" in str(info.value)
+
+
+@pytest.mark.gpu
+def test_enumerate_zip_match_python(rng):
+    x = rng.integers(-50, 50, 11).astype(np.int32)
+    y = rng.standard_normal(16).astype(np.float32)[::2]  # a strided view of 8
+    m = rng.standard_normal((3, 5))
+    out = np.zeros((9, 16))
+    walks[1, 1](x, y, m, out)
+    expected = np.zeros_like(out)
+    walks.py_func(x, y, m, expected)  # Python's own enumerate and zip
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
