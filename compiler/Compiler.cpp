@@ -231,7 +231,11 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
       }
     }
     out.coarsenable = kernelFacts.coarsenable;
-    out.coarsen = kernelFacts.coarsenable && facts.coarsen > 1 ? facts.coarsen : 1;
+    // Coarsened threads run in turn, not in lockstep: only threads that never
+    // touch each other's memory (KernelFacts: own elements alone) on arrays
+    // that do not overlap (a view of `out` passed as `x` would let one thread
+    // read what another wrote) may be coarsened.
+    out.coarsen = kernelFacts.coarsenable && facts.disjoint && facts.coarsen > 1 ? facts.coarsen : 1;
     LaunchFacts applied = facts;
     applied.coarsen = out.coarsen;
     std::vector<std::string> names;

@@ -17,7 +17,9 @@
 // lane ids, grid syncs, declare_device functions (and anything not
 // recognised) make a function not coarsenable; so does a callee that is not, or one that reads
 // threadIdx.x, blockDim.x or grid/gridsize (a device function is lowered
-// once and would see the physical thread).
+// once and would see the physical thread). And every thread must touch only
+// its own elements (OwnElements): a kernel whose threads all run
+// `a[8:] = a[7:-1]` gives, run in turn, another answer than in lockstep.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +30,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 
 namespace ptxforge::compiler {
 
@@ -469,6 +473,249 @@ Coarsening coarsenable(const TypedFunction &tf, std::map<const TypedFunction *, 
   return memo[&tf] = {ok && weight <= kMaxNodes, weight};
 }
 
+/// Whether every thread touches only memory no other thread touches: each
+/// store goes to an element of a parameter array indexed by the thread's own
+/// global index along x (`out[i]` with i = grid(1), or the usual
+/// blockIdx.x * blockDim.x + threadIdx.x; `out[y, x]` with x, y = grid(2);
+/// other components may be the global y or z index or constants), into a C
+/// or F array (whose distinct indices are distinct elements), and each load
+/// from a written array reads an element at an index some store to it uses.
+/// No atomic, no store through a view, a local or a record, no written array
+/// passed to a call, no device function that writes, and at least one store.
+/// Then threads never see each other's writes (on a launch whose arrays are
+/// disjoint), so running several logical threads in turn in one physical
+/// thread gives what lockstep threads give. Anything not recognised answers
+/// false.
+class OwnElements {
+public:
+  OwnElements(const TypedFunction &tf, const std::vector<bool> &written,
+              const std::map<const TypedFunction *, std::vector<bool>> &writes)
+      : tf(tf), written(written), writes(writes) {}
+
+  bool run() {
+    if (!tf.fn)
+      return false;
+    for (const Stmt *s : tf.fn->body)
+      topLevel.insert(s);
+    bool ok = true;
+    forEachStmt(tf.fn->body, [&](const Stmt *s) {
+      if (auto *a = dyn_cast<AssignStmt>(s)) {
+        for (const Expr *t : a->targets)
+          define(t, a->value, -1, topLevel.count(s) != 0);
+      } else if (auto *a = dyn_cast<AugAssignStmt>(s)) {
+        if (auto *n = dyn_cast<NameExpr>(a->target); n && tf.refOf(n) && tf.refOf(n)->local)
+          defs[tf.refOf(n)->local].count += 2; // not a single definition
+      } else if (auto *f = dyn_cast<ForStmt>(s)) {
+        define(f->target, nullptr, -1, false);
+      }
+    });
+    // Stores: each target element must be the thread's own.
+    forEachStmt(tf.fn->body, [&](const Stmt *s) {
+      if (auto *a = dyn_cast<AssignStmt>(s))
+        for (const Expr *t : a->targets)
+          ok = ok && storeTarget(t);
+      else if (auto *a = dyn_cast<AugAssignStmt>(s))
+        ok = ok && storeTarget(a->target);
+    });
+    // A kernel that stores nothing gains nothing from coarsening (and a
+    // launch's block would change for nothing).
+    if (!ok || stores.empty())
+      return false;
+    // Every use of a written array: an element at a stored index, or its shape.
+    std::set<const Expr *> allowed;
+    forEachExpr(tf.fn->body, [&](const Expr *e) {
+      if (auto *sub = dyn_cast<SubscriptExpr>(e)) {
+        if (int p = paramOf(sub->value); p >= 0) {
+          allowed.insert(sub->value);
+          if (written[p]) {
+            std::optional<std::string> key = indexKey(sub, p);
+            ok = ok && key && stores[p].count(*key);
+          }
+        }
+      } else if (auto *at = dyn_cast<AttributeExpr>(e)) {
+        if (paramOf(at->value) >= 0 && (at->attr == "shape" || at->attr == "size" || at->attr == "ndim"))
+          allowed.insert(at->value);
+      }
+    });
+    forEachExpr(tf.fn->body, [&](const Expr *e) {
+      const NameRef *ref = tf.refOf(e);
+      if (ref && ref->builtin && ref->builtin->id == BuiltinId::Gpu &&
+          isAtomic(static_cast<GpuIntrinsic>(ref->builtin->gpu)))
+        ok = false;
+      if (int p = paramOf(e); p >= 0 && written[p] && !allowed.count(e))
+        ok = false; // passed to a call, bound to a local, viewed ...
+      if (ref && ref->local && ref->local->paramIndex < 0 && holdsMemory(ref->local->type))
+        ok = false; // a view, a local array, a tuple of arrays: not followed
+      if (auto *c = dyn_cast<CallExpr>(e)) {
+        auto it = tf.calls.find(c);
+        if (it != tf.calls.end()) {
+          auto w = writes.find(it->second);
+          if (w == writes.end())
+            ok = false;
+          else
+            for (bool b : w->second)
+              ok = ok && !b;
+        }
+      }
+    });
+    return ok;
+  }
+
+private:
+  struct Def {
+    int count = 0;
+    const Expr *value = nullptr;
+    int position = -1; ///< the element of a tuple value this name takes, or -1
+    bool topLevel = false;
+  };
+
+  void define(const Expr *t, const Expr *value, int position, bool top) {
+    if (auto *tup = dyn_cast<TupleExpr>(t)) {
+      for (std::size_t i = 0; i < tup->elts.size(); ++i)
+        define(tup->elts[i], value, static_cast<int>(i), top);
+      return;
+    }
+    if (auto *star = dyn_cast<StarredExpr>(t))
+      return define(star->value, nullptr, -1, false);
+    const NameRef *ref = isa<NameExpr>(t) ? tf.refOf(t) : nullptr;
+    if (!ref || !ref->local)
+      return;
+    Def &d = defs[ref->local];
+    ++d.count;
+    d.value = value;
+    d.position = position;
+    d.topLevel = top;
+  }
+
+  /// The single top-level definition of a local (or nullptr).
+  const Def *single(const Expr *e) const {
+    const NameRef *ref = isa<NameExpr>(e) ? tf.refOf(e) : nullptr;
+    if (!ref || !ref->local || ref->local->paramIndex >= 0)
+      return nullptr;
+    auto it = defs.find(ref->local);
+    return it != defs.end() && it->second.count == 1 && it->second.topLevel && it->second.value ? &it->second
+                                                                                               : nullptr;
+  }
+
+  /// The builtin `e` reads, through locals defined once.
+  std::optional<BuiltinId> builtinOf(const Expr *e, int depth) const {
+    if (depth > 8)
+      return std::nullopt;
+    if (const Def *d = single(e))
+      return d->position < 0 ? builtinOf(d->value, depth + 1) : std::nullopt;
+    const NameRef *ref = tf.refOf(e);
+    if (ref && ref->builtin && (isa<NameExpr>(e) || isa<AttributeExpr>(e)))
+      return ref->builtin->id;
+    return std::nullopt;
+  }
+
+  /// The axis (0, 1, 2 for x, y, z) whose global index `e` is, or -1.
+  int axisOf(const Expr *e, int depth) const {
+    if (depth > 8)
+      return -1;
+    if (const Def *d = single(e)) {
+      if (d->position < 0)
+        return axisOf(d->value, depth + 1);
+      auto *c = dyn_cast<CallExpr>(d->value); // x, y = grid(2)
+      int dims = c ? gridDims(c) : 0;
+      return dims >= 2 && d->position < dims ? d->position : -1;
+    }
+    if (auto *c = dyn_cast<CallExpr>(e))
+      return gridDims(c) == 1 ? 0 : -1;
+    auto *b = dyn_cast<BinOpExpr>(e);
+    if (!b || b->op != BinOpKind::Add)
+      return -1;
+    for (auto [tid, prod] : {std::pair{b->lhs, b->rhs}, std::pair{b->rhs, b->lhs}}) {
+      std::optional<BuiltinId> t = builtinOf(tid, depth + 1);
+      auto *m = dyn_cast<BinOpExpr>(prod);
+      if (!t || !m || m->op != BinOpKind::Mul)
+        continue;
+      std::optional<BuiltinId> l = builtinOf(m->lhs, depth + 1), r = builtinOf(m->rhs, depth + 1);
+      for (int axis = 0; axis < 3; ++axis) {
+        auto at = [&](BuiltinId x) { return static_cast<BuiltinId>(static_cast<int>(x) + axis); };
+        if (*t == at(BuiltinId::ThreadIdxX) && l && r &&
+            ((*l == at(BuiltinId::BlockIdxX) && *r == at(BuiltinId::BlockDimX)) ||
+             (*r == at(BuiltinId::BlockIdxX) && *l == at(BuiltinId::BlockDimX))))
+          return axis;
+      }
+    }
+    return -1;
+  }
+
+  /// n for a call of grid(n), else 0.
+  int gridDims(const CallExpr *c) const {
+    const BuiltinInfo *info = calledBuiltin(tf, c);
+    if (!info || info->id != BuiltinId::Grid || c->args.size() != 1 || !c->keywords.empty())
+      return 0;
+    auto *n = dyn_cast<IntConstExpr>(c->args[0]);
+    return n && n->value >= 1 && n->value <= 3 ? static_cast<int>(n->value) : 0;
+  }
+
+  /// The parameter an expression names (never reassigned), or -1.
+  int paramOf(const Expr *e) const {
+    const NameRef *ref = isa<NameExpr>(e) ? tf.refOf(e) : nullptr;
+    if (!ref || !ref->local || ref->local->paramIndex < 0 || !holdsMemory(ref->local->type))
+      return -1;
+    auto it = defs.find(ref->local);
+    return it == defs.end() || it->second.count == 0 ? ref->local->paramIndex : -1;
+  }
+
+  /// "x,c0": the index of an element of parameter p, each component the
+  /// global index along an axis or a constant, one of them x's; or nullopt.
+  std::optional<std::string> indexKey(const SubscriptExpr *sub, int p) const {
+    auto *at = dyn_cast<ArrayType>(tf.paramTypes[p]);
+    if (!at || (at->layout != Layout::C && at->layout != Layout::F))
+      return std::nullopt;
+    std::vector<const Expr *> parts;
+    if (auto *tup = dyn_cast<TupleExpr>(sub->index))
+      parts.assign(tup->elts.begin(), tup->elts.end());
+    else
+      parts.push_back(sub->index);
+    if (static_cast<int>(parts.size()) != at->ndim)
+      return std::nullopt;
+    std::string key;
+    bool own = false;
+    for (const Expr *e : parts) {
+      int axis = axisOf(e, 0);
+      own |= axis == 0;
+      if (axis >= 0)
+        key += "xyz"[axis];
+      else if (auto *c = dyn_cast<IntConstExpr>(e))
+        key += "c" + std::to_string(c->value);
+      else
+        return std::nullopt;
+      key += ",";
+    }
+    return own ? std::optional<std::string>(key) : std::nullopt;
+  }
+
+  /// A store to `t`: a name (a local) or an own element of a parameter.
+  bool storeTarget(const Expr *t) {
+    if (auto *tup = dyn_cast<TupleExpr>(t)) {
+      for (const Expr *e : tup->elts)
+        if (!storeTarget(e))
+          return false;
+      return true;
+    }
+    if (isa<NameExpr>(t))
+      return true;
+    auto *sub = dyn_cast<SubscriptExpr>(t);
+    int p = sub ? paramOf(sub->value) : -1;
+    std::optional<std::string> key = p >= 0 ? indexKey(sub, p) : std::nullopt;
+    if (!key)
+      return false;
+    stores[p].insert(*key);
+    return true;
+  }
+
+  const TypedFunction &tf;
+  const std::vector<bool> &written;
+  const std::map<const TypedFunction *, std::vector<bool>> &writes;
+  std::set<const Stmt *> topLevel;
+  std::map<const Local *, Def> defs;
+  std::map<int, std::set<std::string>> stores;
+};
+
 /// A statement that only assigns a value computed without side effects
 /// (no store, no call but to side-effect-free builtins) to names.
 bool isPureAssign(const TypedFunction &tf, const Stmt *s) {
@@ -508,7 +755,7 @@ KernelFacts analyzeKernel(const TypedFunction &tf) {
   std::map<const TypedFunction *, std::vector<bool>> writes;
   out.written = WriteAnalysis(tf, writes).run();
   std::map<const TypedFunction *, Coarsening> memo;
-  out.coarsenable = coarsenable(tf, memo, false).ok;
+  out.coarsenable = coarsenable(tf, memo, false).ok && OwnElements(tf, out.written, writes).run();
   const Block &body = tf.fn->body;
   for (std::size_t i = 0; i < body.size(); ++i) {
     if (auto *g = dyn_cast<IfStmt>(body[i])) {

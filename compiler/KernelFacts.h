@@ -4,8 +4,9 @@
 // to specialise a kernel for a launch (docs/performance.md):
 //   - which parameters' memory the function may write (an array written
 //     through a view, an atomic, or a device function that writes it);
-//   - whether its threads are independent and its body straight-line, so
-//     that one physical thread may run several logical ones (coarsening).
+//   - whether its threads are independent (each touches only its own
+//     elements) and its body straight-line, so that one physical thread may
+//     run several logical ones in turn (coarsening).
 // Both err on the safe side: anything they do not recognise counts as a
 // write, or makes the kernel not coarsenable.
 //
@@ -23,7 +24,10 @@ struct KernelFacts {
   /// record's, or those inside a tuple) may be written.
   std::vector<bool> written;
   /// The threads never communicate (no barrier, shared memory, warp
-  /// intrinsic or grid sync), the body has no loop, and it is small.
+  /// intrinsic, atomic or grid sync), each stores only to elements indexed
+  /// by its own global x index and reads written arrays only there (so no
+  /// thread sees another's writes on disjoint arrays), the body has no loop,
+  /// and it is small.
   bool coarsenable = false;
   /// How the function is arranged for coarsening: the statements before
   /// the first top-level `if` (assignments of side-effect-free values to

@@ -2,6 +2,7 @@
 
 #include "compiler/Pipeline.h"
 #include "compiler/Capability.h"
+#include "compiler/GuardedNoWrap.h"
 #include "compiler/RuntimeUnroll.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
@@ -105,6 +106,11 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
+  // nsw on the adds the branches guarding them bound (an int32 counter below
+  // an extent the launch proved small), after each InstCombine: before loop
+  // rotation and IndVarSimplify, which then widen and count such loops.
+  pb.registerPeepholeEPCallback(
+      [](llvm::FunctionPassManager &fpm, llvm::OptimizationLevel) { fpm.addPass(GuardedNoWrap()); });
   // Loops with a run-time trip count: unrolled four times, as nvcc does.
   pb.registerVectorizerStartEPCallback(
       [](llvm::FunctionPassManager &fpm, llvm::OptimizationLevel) { fpm.addPass(RuntimeUnrollHints()); });

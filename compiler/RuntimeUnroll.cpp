@@ -14,7 +14,8 @@
 //   - is small (at most kMaxInstructions), and
 //   - has no convergent call (a barrier or warp intrinsic) and no unroll
 //     metadata of the user's.
-// The unroller then peels the remainder and unrolls the rest, as nvcc does.
+// The unroller then peels the remainder and unrolls the rest, as nvcc does,
+// and (as nvcc's) the unrolled loop carries no `.pragma "nounroll"`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,6 +79,15 @@ void setUnrollCount(llvm::Loop &loop, unsigned count) {
                             llvm::ConstantAsMetadata::get(
                                 llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx), count))};
   ops.push_back(llvm::MDNode::get(ctx, hint));
+  // The unrolled loop keeps LLVM from unrolling it again, but not ptxas:
+  // LLVM's default (llvm.loop.unroll.disable) prints `.pragma "nounroll"`,
+  // which nvcc leaves off its main loop, and ptxas unrolls that loop further
+  // where it pays (softmax's row loops: 16 loads a trip in nvcc's SASS, 4 in
+  // ours with the pragma). The remainder loop keeps the pragma, as nvcc's.
+  llvm::Metadata *noRuntime[] = {llvm::MDString::get(ctx, "llvm.loop.unroll.runtime.disable")};
+  llvm::Metadata *followup[] = {llvm::MDString::get(ctx, "llvm.loop.unroll.followup_unrolled"),
+                                llvm::MDNode::get(ctx, noRuntime)};
+  ops.push_back(llvm::MDNode::get(ctx, followup));
   llvm::MDNode *loopId = llvm::MDNode::getDistinct(ctx, ops);
   loopId->replaceOperandWith(0, loopId);
   loop.setLoopID(loopId);

@@ -240,12 +240,12 @@ class Dispatcher:
         if self.options["debug"]:  # reports name the thread and line: the general kernel
             return None
         bits, disjoint, coarsen = _core.launch_facts(list(types), values, blockdim)
-        # Coarsening is off: a kernel whose threads all update the same memory
-        # (a[8:] = a[7:-1] in every thread) repeats the update per logical
-        # thread and gives another answer than the GPU's lockstep threads
-        # (test_view_assignment on the H200, 2026-11-28). It stays off until
-        # the compiler proves every store is indexed by the thread.
-        coarsen = 1
+        # The compiler coarsens only kernels whose threads touch only their own
+        # elements (KernelFacts: every store indexed by the thread's global
+        # index), on launches whose arrays are disjoint; any other kernel
+        # compiles with artifacts.coarsen == 1 for these facts.
+        if not disjoint:
+            coarsen = 1
         if not any(bits) and not disjoint and coarsen == 1:
             return None
         return (tuple(bits), bool(disjoint), int(coarsen))

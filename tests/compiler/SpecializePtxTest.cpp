@@ -2,7 +2,8 @@
 //
 // The shape of the PTX that launch facts (LaunchFacts: alignment, extent
 // bounds, disjoint arrays, coarsening) buy, against the general kernel's:
-// the grid-stride sum unrolled four times with no index wrap, saxpy with
+// the grid-stride sum and a row loop of an int32 counter unrolled four
+// times with no index wrap, saxpy with
 // 128-bit loads and stores, ld.global.nc for arrays nothing writes. Every PTX
 // is assembled by ptxas for sm_90.
 //
@@ -11,6 +12,9 @@
 #include "../support/FileCheck.h"
 
 #include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
 
 using namespace pftest;
 using ptxforge::compiler::LaunchFacts;
@@ -93,6 +97,76 @@ ptxforge::compiler::Options withFacts(std::vector<std::uint8_t> params, bool dis
 }
 
 constexpr std::uint8_t kAll = LaunchFacts::Aligned | LaunchFacts::Bounded | LaunchFacts::Small;
+
+// The row loop of a softmax: an int32 counter (threadIdx.x, plus a weak
+// literal) strided by the block size, compared with an int64 extent.
+const char *kRowSource = R"(
+def rowsum(x, out):
+    j = pf.threadIdx.x
+    acc = pf.float32(0)
+    while j < x.shape[1]:
+        acc += x[pf.blockIdx.x, j]
+        j += 256
+    out[pf.blockIdx.x] = acc
+)";
+void buildRow(Kernel &k, std::int64_t step = 256) {
+  k.def("rowsum", {"x", "out"},
+        {k.at(2).assign(k.name("j"), k.path("pf.threadIdx.x")),
+         k.at(3).assign(k.name("acc"), k.call("pf.float32", {k.num(0)})),
+         k.at(4)
+             .while_(k.cmp(k.name("j"), Lt, k.sub(k.attr(k.name("x"), "shape"), k.num(1))))
+             .then({k.at(5).aug(k.name("acc"), Add, k.sub(k.name("x"), {k.path("pf.blockIdx.x"), k.name("j")})),
+                    k.at(6).aug(k.name("j"), Add, k.num(step))}),
+         k.at(7).assign(k.sub(k.name("out"), k.path("pf.blockIdx.x")), k.name("acc"))});
+}
+
+TEST(SpecializePtx, RowLoopOfAnInt32CounterUnrollsBelowSmallExtents) {
+  // `j += 256` on an int32 may wrap, so the lowering adds without nsw and
+  // scalar evolution cannot count the trips of `sext(j) < n`. With extents
+  // below 2^30 (small) the add runs only while j < n, so j + 256 < 2^31:
+  // GuardedNoWrap marks it nsw (and nuw: j starts at threadIdx.x >= 0), and
+  // the loop gets nvcc's shape: a remainder loop, then four loads a trip
+  // at constant offsets, no index wrap, no 32-bit masks.
+  Kernel k(kRowSource);
+  buildRow(k);
+  auto out = compileOk(k, {"float32[:, ::1]", "float32[::1]"}, withFacts({kAll, kAll}, true));
+  ASSERT_TRUE(out);
+  std::vector<std::string> bodies = loops(out->ptx);
+  ASSERT_EQ(bodies.size(), 2u) << out->ptx; // the remainder loop, then the unrolled one
+  EXPECT_EQ(countOf(bodies[0], "ld.global.nc.f32"), 1) << bodies[0];
+  EXPECT_EQ(countOf(bodies[1], "ld.global.nc.f32"), 4) << bodies[1];
+  // As nvcc's: ptxas may unroll the main loop further (it does, to 16 loads a
+  // trip in softmax's SASS), not the remainder.
+  EXPECT_EQ(countOf(bodies[0], ".pragma \"nounroll\""), 1) << bodies[0];
+  EXPECT_EQ(countOf(bodies[1], ".pragma \"nounroll\""), 0) << bodies[1];
+  // One address register, four constant offsets (as nvcc's [%rd+1024] ...).
+  std::regex load(R"(ld\.global\.nc\.f32\s+%f\d+, \[(%rd\d+)(\+-?\d+)?\])");
+  std::set<std::string> bases;
+  for (std::sregex_iterator m(bodies[1].begin(), bodies[1].end(), load), end; m != end; ++m)
+    bases.insert((*m)[1]);
+  EXPECT_EQ(bases.size(), 1u) << bodies[1];
+  for (const std::string &body : bodies) {
+    EXPECT_EQ(countOf(body, "shr.s64"), 0) << body; // no wrap of a negative j
+    EXPECT_EQ(countOf(body, "and.b64"), 0) << body; // no zext of a wrapping int32
+  }
+  PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+}
+
+TEST(SpecializePtx, RowLoopKeepsOneLoadWhereTheCounterMayWrap) {
+  // The general kernel (extents up to 2^63) and a step that can carry j past
+  // 2^31 - 1 below a small extent (j < 2^30, j + 1.5e9 >= 2^31) keep the add
+  // as it is: one load per trip.
+  for (auto [facts, step] : {std::pair<std::uint8_t, std::int64_t>{0, 256}, {kAll, 1500000000}}) {
+    Kernel k(kRowSource);
+    buildRow(k, step);
+    auto out = compileOk(k, {"float32[:, ::1]", "float32[::1]"}, withFacts({facts, facts}, true));
+    ASSERT_TRUE(out);
+    std::vector<std::string> bodies = loops(out->ptx);
+    ASSERT_EQ(bodies.size(), 1u) << out->ptx;
+    EXPECT_EQ(countOf(bodies[0], "ld.global.nc.f32"), 1) << bodies[0];
+    PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+  }
+}
 
 TEST(SpecializePtx, GeneralGridStrideSumKeepsTheWrapAndOneLoadPerIteration) {
   // With no bound on the extent, `i += stride` may wrap past 2^63 (Python

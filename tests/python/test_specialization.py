@@ -7,6 +7,9 @@ The tests without the ``gpu`` marker need no GPU: device arrays there wrap made-
 addresses and nothing is dereferenced.
 """
 
+import importlib.util
+import os
+
 import numpy as np
 import pytest
 
@@ -68,6 +71,36 @@ def test_grid_stride_sum_unrolls_only_with_bounded_extents():
     remainder, unrolled = loop_bodies(fast)
     assert unrolled.count("ld.global.f32") == 4
     assert "shr.s64" not in remainder + unrolled
+
+
+def _bench_suite():
+    """bench/_suite_kernels.py with ``cuda`` bound to ptxforge, as bench/kernels.py loads it."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "_suite_kernels.py")
+    spec = importlib.util.spec_from_file_location("_suite_kernels_ptxforge", path)
+    module = importlib.util.module_from_spec(spec)
+    module.cuda = pf
+    spec.loader.exec_module(module)
+    return module
+
+
+SUITE = _bench_suite()
+TPB = SUITE.TPB
+softmax = SUITE.softmax  # three loops of an int32 counter over a row
+SOFTMAX_SIG = "void(float32[:, ::1], float32[:, ::1])"
+
+
+def test_row_loops_of_an_int32_counter_unroll_below_small_extents():
+    # `j += TPB` on an int32 may wrap in general: one load per trip, and the wrap of x[row, j].
+    general, _ = pf.compile_ptx(softmax, SOFTMAX_SIG)
+    rows = [b for b in loop_bodies(general) if "ld.global" in b]
+    assert len(rows) == 3 and all(b.count("ld.global.f32") == 1 for b in rows)
+    # Below 2^30 it cannot (GuardedNoWrap): each row loop is a remainder loop and a loop
+    # with four loads (nvcc's shape), no wrap, no 32-bit masks.
+    fast, _ = pf.compile_ptx(softmax, SOFTMAX_SIG, launch_facts="aligned,small,disjoint")
+    rows = [b for b in loop_bodies(fast) if "ld.global" in b]
+    assert [b.count("ld.global.nc.f32") for b in rows] == [1, 4] * 3
+    assert [b.count("st.global.f32") for b in rows] == [0, 0, 0, 0, 1, 4]
+    assert not any("shr.s64" in b or "and.b64" in b for b in rows)
 
 
 def test_disjoint_read_only_arrays_use_the_read_only_cache():
@@ -214,6 +247,134 @@ def test_threads_that_talk_to_each_other_are_not_coarsened():
     assert compiled(saxpy, ["float32"] + ["float32[::1]"] * 3).coarsenable
 
 
+@pf.jit(device=True)
+def twice(v):
+    return v * 2
+
+
+def own_saxpy_by_hand(a, x, out):
+    i = pf.threadIdx.x + pf.blockIdx.x * pf.blockDim.x
+    if i < x.size:
+        out[i] = a * x[i] + twice(x[i])
+
+
+def own_accumulate(x, out):
+    i = pf.grid(1)
+    if i < x.size:
+        out[i] += x[i]
+
+
+def own_columns(x, out):
+    i = pf.grid(1)
+    if i < x.shape[0]:
+        out[i, 0] = x[i]
+        out[i, 1] = -x[i]
+
+
+def shift_in_every_thread(a):  # every thread updates the same elements
+    a[8:] = a[7:-1]
+
+
+def reads_the_neighbours_result(x, out):
+    i = pf.grid(1)
+    if 0 < i < x.size:
+        out[i] = out[i - 1] + x[i]
+
+
+def one_element_for_all(x, out):
+    i = pf.grid(1)
+    if i < x.size:
+        out[0] = x[i]
+
+
+def shifted_store(x, out):
+    i = pf.grid(1)
+    if i + 1 < x.size:
+        out[i + 1] = x[i]
+
+
+def through_a_view(x, out):
+    i = pf.grid(1)
+    v = out[1:]
+    if i < v.size:
+        v[i] = x[i]
+
+
+def block_local_index(x, out):  # every block writes the same elements
+    out[pf.threadIdx.x] = x[pf.grid(1)]
+
+
+def moved_index(x, out):
+    i = pf.grid(1)
+    i += 1
+    out[i] = x[i]
+
+
+@pf.jit(device=True)
+def put(out, i, v):
+    out[i] = v
+
+
+def through_a_writing_device_function(x, out):
+    i = pf.grid(1)
+    put(out, i, x[i])
+
+
+OWN = [("saxpy", saxpy, SAXPY_SIG), ("by hand", own_saxpy_by_hand, "void(float32, float32[::1], float32[::1])"),
+       ("augmented", own_accumulate, "void(float32[::1], float32[::1])"),
+       ("columns", own_columns, "void(float32[::1], float32[:, ::1])"),
+       ("stencil", stencil, "void(float32[:, ::1], float32[:, ::1])")]
+SHARED = [("a[8:] = a[7:-1]", shift_in_every_thread, "void(float32[::1])"),
+          ("neighbour", reads_the_neighbours_result, "void(float32[::1], float32[::1])"),
+          ("one element", one_element_for_all, "void(float32[::1], float32[::1])"),
+          ("shifted", shifted_store, "void(float32[::1], float32[::1])"),
+          ("view", through_a_view, "void(float32[::1], float32[::1])"),
+          ("block-local", block_local_index, "void(float32[::1], float32[::1])"),
+          ("moved", moved_index, "void(float32[::1], float32[::1])"),
+          ("device function", through_a_writing_device_function, "void(float32[::1], float32[::1])"),
+          ("strided out", saxpy, "void(float32, float32[::1], float32[::1], float32[:])")]
+
+
+def _sig_types(sig):
+    return _core.parse_signature(sig)[1]
+
+
+@pytest.mark.parametrize("name,fn,sig", OWN, ids=[c[0] for c in OWN])
+def test_kernels_whose_threads_store_only_their_own_elements_coarsen(name, fn, sig):
+    types = _sig_types(sig)
+    facts = (tuple(7 if "[" in t else 0 for t in types), True, 4)
+    artifacts = compiled(fn, types, facts=facts)
+    assert artifacts.coarsenable and artifacts.coarsen == 4
+    # not on a launch whose arrays may overlap (out may be a shifted view of x)
+    assert compiled(fn, types, facts=(facts[0], False, 4)).coarsen == 1
+
+
+@pytest.mark.parametrize("name,fn,sig", SHARED, ids=[c[0] for c in SHARED])
+def test_kernels_whose_threads_share_elements_do_not_coarsen(name, fn, sig):
+    types = _sig_types(sig)
+    facts = (tuple(7 if "[" in t else 0 for t in types), True, 4)
+    artifacts = compiled(fn, types, facts=facts)
+    assert not artifacts.coarsenable and artifacts.coarsen == 1
+    ptx, _ = pf.compile_ptx(fn, sig, launch_facts="aligned,small,disjoint,coarsen=4")
+    assert ".v4." not in ptx
+
+
+def test_a_launch_of_saxpy_compiles_the_coarsened_vector_kernel():
+    # The dispatcher's own facts for an aligned, disjoint launch of 256 threads: coarsened
+    # by four, 128-bit loads and stores (the PTX a launch on the GPU runs).
+    s = pf.kernel(saxpy)
+    args = (2.0, fake((1000,)), fake((1000,), ptr=FAKE + 8192), fake((1000,), ptr=FAKE + 16384))
+    types, values, _ = describe(args, "axyo")
+    facts = s._launch_facts(types, values, (256, 1, 1), (9, 0))
+    artifacts = s._compile(types, (9, 0), "ptx", facts=facts).artifacts
+    assert artifacts.coarsen == 4
+    assert artifacts.ptx.count("ld.global.nc.v4.f32") == 2 and artifacts.ptx.count("st.global.v4.f32") == 1
+    misaligned = describe((2.0, args[1][1:], args[2][1:], args[3][1:]), "axyo")
+    facts = s._launch_facts(misaligned[0], misaligned[1], (256, 1, 1), (9, 0))
+    artifacts = s._compile(misaligned[0], (9, 0), "ptx", facts=facts).artifacts
+    assert artifacts.coarsen == 4 and ".v4." not in artifacts.ptx  # coarsened, element by element
+
+
 # -- the facts a launch proves, on both launch paths -------------------------------------
 
 
@@ -272,15 +433,18 @@ def test_dispatcher_facts_and_the_coarsening_applied():
     types, values, _ = describe((fake((8,)), fake((1,), ptr=FAKE + 4096)), "ab")
     k = pf.kernel(grid_stride_sum)
     facts = k._launch_facts(types, values, (256, 1, 1), (9, 0))
-    assert facts == ((7, 7), True, 1)  # launches do not coarsen (docs/performance.md)
-    asked = (facts[0], facts[1], 4)
-    assert k._compile(types, (9, 0), "typed", facts=asked).artifacts.coarsen == 1  # it has a loop
+    assert facts == ((7, 7), True, 4)  # asked for: the block allows it
+    assert k._compile(types, (9, 0), "typed", facts=facts).artifacts.coarsen == 1  # it has a loop
     s = pf.kernel(saxpy)
     args = (2.0, fake((8,)), fake((8,), ptr=FAKE + 4096), fake((8,), ptr=FAKE + 8192))
     types, values, _ = describe(args, "axyo")
-    assert s._launch_facts(types, values, (256, 1, 1), (9, 0)) == ((0, 7, 7, 7), True, 1)  # launches do not coarsen
-    types, values, _ = describe((2.0, args[1], args[1], args[3]), "axyo")  # x passed twice
+    facts = s._launch_facts(types, values, (256, 1, 1), (9, 0))
+    assert facts == ((0, 7, 7, 7), True, 4)
+    assert s._compile(types, (9, 0), "typed", facts=facts).artifacts.coarsen == 4
+    types, values, _ = describe((2.0, args[1], args[1], args[3]), "axyo")  # x passed twice: not disjoint
     assert s._launch_facts(types, values, (128, 1, 1), (9, 0)) == ((0, 7, 7, 7), False, 1)
+    # a launch that is not disjoint is never coarsened, whatever it asks
+    assert s._compile(types, (9, 0), "typed", facts=((0, 7, 7, 7), False, 4)).artifacts.coarsen == 1
 
 
 @pytest.mark.parametrize("threads", [256, 98])
@@ -295,7 +459,7 @@ def test_the_python_paths_kernel_fits_the_fast_paths_key(threads, x_offset):
     facts = s._launch_facts(types, values, (threads, 1, 1), (9, 0))
     artifacts = s._compile(types, (9, 0), "typed", facts=facts).artifacts
     assert _core.fast_key_fits(_core.fast_key(*args, block=(threads, 1, 1)), artifacts)
-    if threads == 256:  # a coarsened kernel (asked for: launches do not coarsen) never serves a block it cannot divide
+    if threads == 256:  # a coarsened kernel never serves a block it cannot divide
         coarse = s._compile(types, (9, 0), "typed", facts=(facts[0], facts[1], 4)).artifacts
         assert coarse.coarsen == 4
         assert not _core.fast_key_fits(_core.fast_key(*args, block=(98, 1, 1)), coarse)
@@ -353,6 +517,53 @@ def test_specialised_and_general_saxpy_agree_bit_for_bit(rng, n, threads):
     assert keys == 0 if _on_cpu(saxpy_kernel) else keys >= 2
 
 
+softmax_kernel = softmax
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("cols", [1, 255, 256, 257, 1000, 1024, 4099])
+def test_unrolled_row_loops_match_numpy(rng, cols):
+    # The unrolled row loops' remainders: rows shorter than the block, not a multiple of
+    # it or of four times it; contiguous rows, and a view whose rows start 4 bytes in.
+    wide = rng.standard_normal((7, cols + 1)).astype(np.float32)
+    dwide = pf.to_device(wide)
+    for host, dev in ((np.ascontiguousarray(wide[:, :cols]), None), (wide[:, 1:], dwide[:, 1:])):
+        dev = pf.to_device(host) if dev is None else dev
+        out = pf.device_array((7, cols), np.float32)
+        softmax_kernel[7, TPB](dev, out)
+        e = np.exp(host.astype(np.float64) - host.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(out.copy_to_host(), e / e.sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("n", [1, 3, 4, 255, 257, 1001, 100_003])
+@pytest.mark.parametrize("offset", [0, 1, 3])
+def test_coarsened_launches_match_numpy(rng, n, offset):
+    # Coarsened by four at 256 threads (the arrays disjoint), in odd sizes (the ragged end
+    # of the grid runs one logical thread at a time) and views starting 4 or 12 bytes in
+    # (no vector accesses), against numpy.
+    x = rng.standard_normal(n + 3).astype(np.float32)
+    y = rng.standard_normal(n + 3).astype(np.float32)
+    dx, dy = pf.to_device(x)[offset:offset + n], pf.to_device(y)[offset:offset + n]
+    blocks = (n + 255) // 256
+    acc = pf.to_device(y)[offset:offset + n]
+    accumulate = pf.kernel(own_accumulate)
+    accumulate[blocks, 256](dx, acc)
+    np.testing.assert_array_equal(acc.copy_to_host(), y[offset:offset + n] + x[offset:offset + n])
+    cols = pf.device_array((n, 2), np.float32)
+    columns = pf.kernel(own_columns)
+    columns[blocks, 256](dx, cols)
+    np.testing.assert_array_equal(cols.copy_to_host(), np.stack([x[offset:offset + n], -x[offset:offset + n]], 1))
+    out = pf.device_array(n + 3, np.float32)[offset:offset + n]
+    pf.kernel(saxpy)[blocks, 256](2.5, dx, dy, out)
+    np.testing.assert_allclose(out.copy_to_host(), np.float32(2.5) * x[offset:offset + n] + y[offset:offset + n],
+                               rtol=1e-6, atol=1e-6)
+    if _on_cpu(accumulate):
+        return
+    for k in (accumulate, columns):
+        assert all(sp.endswith("coarsen 4") for sps in k.launch_specializations.values() for sp in sps)
+
+
 @pytest.mark.gpu
 def test_grid_stride_sum_on_every_path(rng):
     x = rng.standard_normal(1_000_003).astype(np.float32)
@@ -401,7 +612,7 @@ def test_a_large_array_takes_the_bounded_kernel():
     if _on_cpu(copy):
         return
     [spelling] = copy.launch_specializations[("float32[::1]", "float32[::1]")]
-    assert spelling.startswith("x:aligned+bounded") and "coarsen" not in spelling  # launches do not coarsen
+    assert spelling.startswith("x:aligned+bounded") and spelling.endswith("; disjoint; coarsen 4")
 
 
 # -- every corpus kernel compiles with every fact ----------------------------------------
@@ -428,7 +639,7 @@ def test_corpus_compiles_with_every_launch_fact(case_id):
 @pytest.mark.gpu
 def test_coarsened_threads_see_their_own_identity():
     @pf.kernel
-    def ids(out, count):
+    def ids(out):
         i = pf.grid(1)
         if i >= out.shape[0]:
             return
@@ -436,18 +647,29 @@ def test_coarsened_threads_see_their_own_identity():
         out[i, 1] = pf.blockDim.x
         out[i, 2] = pf.blockIdx.x
         out[i, 3] = pf.gridsize(1)
-        pf.atomic.add(count, 0, 1)
+
+    @pf.kernel
+    def counted(out, count):  # an atomic: threads share count, so not coarsened
+        i = pf.grid(1)
+        if i < out.shape[0]:
+            out[i] = i
+            pf.atomic.add(count, 0, 1)
 
     n = 1000
-    out, count = np.zeros((n, 4), np.int64), np.zeros(1, np.int64)
-    ids[4, 256](out, count)
+    out = np.zeros((n, 4), np.int64)
+    ids[4, 256](out)
     i = np.arange(n)
     np.testing.assert_array_equal(out, np.stack([i % 256, np.full(n, 256), i // 256, np.full(n, 1024)], axis=1))
+    flat, count = np.zeros(n, np.int64), np.zeros(1, np.int64)
+    counted[4, 256](flat, count)
+    np.testing.assert_array_equal(flat, i)
     assert count[0] == n
     if _on_cpu(ids):
         return
-    [spelling] = ids.launch_specializations[("int64[:, ::1]", "int64[::1]")]
-    assert "coarsen" not in spelling  # launches do not coarsen (docs/performance.md)
+    [spelling] = ids.launch_specializations[("int64[:, ::1]",)]
+    assert spelling.endswith("coarsen 4")
+    [spelling] = counted.launch_specializations[("int64[::1]", "int64[::1]")]
+    assert "coarsen" not in spelling
 
 
 @pytest.mark.gpu
@@ -464,4 +686,4 @@ def test_coarsened_stencil_matches_numpy(rng, shape):
     if _on_cpu(k):
         return
     [spelling] = k.launch_specializations[("float32[:, ::1]", "float32[:, ::1]")]
-    assert "coarsen" not in spelling and ("aligned" in spelling) == (shape[1] % 4 == 0)
+    assert spelling.endswith("coarsen 4") and ("aligned" in spelling) == (shape[1] % 4 == 0)
