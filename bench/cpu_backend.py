@@ -114,6 +114,10 @@ def main():
     run_kernels(data, 1)  # the warm-up: compiles both kernels
     compile_s = time.perf_counter() - start
     ours = run_kernels(data, args.runs)
+    print(f"ptxforge {ptxforge.__version__}, {ptxforge._core.cpu_workers()} CPU workers, "
+          f"{os.cpu_count()} cores; first run (compiling both kernels) {compile_s * 1e3:.0f} ms", flush=True)
+    if not args.no_sim:
+        print(f"the simulator ({args.sim_python}) runs now: seconds to minutes", flush=True)
     sim = None
     if not args.no_sim:
         with tempfile.TemporaryDirectory() as tmp:
@@ -126,8 +130,6 @@ def main():
         if sim:
             check(name, "the simulator", sim[name][1], reference[name][1])
 
-    print(f"ptxforge {ptxforge.__version__}, {ptxforge._core.cpu_workers()} CPU workers, "
-          f"{os.cpu_count()} cores; first run (compiling both kernels) {compile_s * 1e3:.0f} ms")
     print(f"reduction: n = {args.n}; matmul: {args.m} x {args.m}; milliseconds, best of {args.runs} runs "
           f"({args.sim_runs} for the simulator)")
     print(f"{'kernel':<10} {'cpu target':>11} {'simulator':>11} {'numpy':>9} {'sim / cpu':>10} {'cpu / numpy':>12}")
