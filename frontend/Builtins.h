@@ -270,6 +270,14 @@ struct LinkItem {
   }
 };
 
+/// One implementation of a function that numba's extension API implements
+/// (`@overload`, `@register_jitable`): the device function the Python side
+/// chose for one call key, or why there is none (`error`, reported at the call).
+struct OverloadChoice {
+  std::shared_ptr<DeviceFunctionRef> impl;
+  std::string error;
+};
+
 /// A device function as its callers see it: its tree and its own globals.
 /// A function that reaches itself through its globals holds a cycle of
 /// references; recursion is rejected when typing, and the cycle is small.
@@ -287,6 +295,13 @@ struct DeviceFunctionRef {
   bool external = false;
   bool cAbi = false;
   std::vector<LinkItem> link;
+  /// numba's extension API implements this function (no `ast`): a call picks
+  /// the implementation chosen for its key (overloadKey: argument types,
+  /// keywords, integer constants). A key not in `overloads` stops typing with a
+  /// diagnostic of class "OverloadRequest" ("id\x1dkey"), which the binding
+  /// has the Python side answer before compiling again.
+  std::int64_t overloadId = -1;
+  std::map<std::string, OverloadChoice> overloads;
 };
 
 } // namespace ptxforge::frontend

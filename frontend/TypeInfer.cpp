@@ -61,6 +61,10 @@ static bool returnsValue(const Block &b) {
 }
 
 void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTypes) {
+  if (out.isKernel && !fn.params.empty() && fn.params.back().vararg)
+    fail(fn.params.back().span, "'*" + fn.params.back().name +
+                                    "' is not supported in a kernel's parameters (only in device functions); list "
+                                    "the parameters");
   if (argTypes.size() != fn.params.size())
     fail(fn.span, "'" + fn.name + "' takes " + std::to_string(fn.params.size()) + " argument(s) but " +
                       std::to_string(argTypes.size()) + " were given");

@@ -239,31 +239,41 @@ const Type *Inferer::indexByTuple(const SubscriptExpr *s, const Type *base, cons
 }
 
 // A device function called with keyword arguments, or without the
-// parameters that have defaults: the call with every argument in parameter
-// order, the defaults' literals filling the gaps (made once per call site).
+// parameters that have defaults, or with a `*args` parameter: the call with
+// every argument in parameter order, the defaults' literals filling the gaps
+// and the extra positional arguments gathered in a tuple (made once per call
+// site).
 const Expr *Inferer::bindArguments(const CallExpr *c, const DeviceFunctionRef &ref) {
-  if (!ref.ast)
+  if (!ref.ast || out.boundCalls.count(c))
     return nullptr;
   const std::vector<Param> &params = ref.ast->function().params;
-  if (c->keywords.empty() && c->args.size() >= params.size())
+  const bool vararg = !params.empty() && params.back().vararg;
+  const std::size_t fixed = params.size() - (vararg ? 1 : 0);
+  if (!vararg && c->keywords.empty() && c->args.size() >= params.size())
     return nullptr;
   if (auto it = out.rewrites.find(c); it != out.rewrites.end())
     return it->second;
-  if (c->args.size() > params.size())
+  if (!vararg && c->args.size() > params.size())
     return nullptr; // the arity error comes from the call as written
-  if (c->keywords.empty() && !params[c->args.size()].defaultValue)
+  if (!vararg && c->keywords.empty() && !params[c->args.size()].defaultValue)
     return nullptr; // too few arguments: so does this one
   std::vector<Expr *> bound(params.size(), nullptr);
+  std::vector<Expr *> extra;
   for (std::size_t i = 0; i < c->args.size(); ++i)
-    bound[i] = c->args[i];
+    (i < fixed ? bound[i] : extra.emplace_back()) = c->args[i];
   for (const Keyword &k : c->keywords) {
-    auto at = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == k.name; });
-    if (at == params.end())
+    auto at = std::find_if(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(fixed),
+                           [&](const Param &p) { return p.name == k.name; });
+    if (at == params.begin() + static_cast<std::ptrdiff_t>(fixed))
       fail(k.span, "device function '" + ref.name + "' has no parameter '" + k.name + "'");
     Expr *&slot = bound[static_cast<std::size_t>(at - params.begin())];
     if (slot)
       fail(k.span, "device function '" + ref.name + "' got two values for parameter '" + k.name + "'");
     slot = k.value;
+  }
+  if (vararg) {
+    out.synthesized.push_back(std::make_unique<TupleExpr>(c->span(), std::move(extra)));
+    bound[fixed] = out.synthesized.back().get();
   }
   for (std::size_t i = 0; i < params.size(); ++i)
     if (!bound[i] && !(bound[i] = params[i].defaultValue))
@@ -271,6 +281,7 @@ const Expr *Inferer::bindArguments(const CallExpr *c, const DeviceFunctionRef &r
   out.synthesized.push_back(std::make_unique<CallExpr>(c->span(), c->callee, std::move(bound), std::vector<Keyword>{}));
   const Expr *made = out.synthesized.back().get();
   out.rewrites[c] = made;
+  out.boundCalls.insert(made);
   return made;
 }
 
@@ -289,8 +300,12 @@ const Type *Inferer::call(const CallExpr *c) {
     unknown |= !t;
     args.push_back(t);
   }
-  for (const Keyword &k : c->keywords)
-    expr(k.value);
+  std::vector<const Type *> kwTypes;
+  bool kwUnknown = false;
+  for (const Keyword &k : c->keywords) {
+    kwTypes.push_back(expr(k.value));
+    kwUnknown |= !kwTypes.back();
+  }
   if (!callee)
     return nullptr;
   if (auto *d = dyn_cast<DtypeType>(callee)) {
@@ -303,6 +318,8 @@ const Type *Inferer::call(const CallExpr *c) {
     return unknown ? nullptr : d->dtype;
   }
   if (auto *f = dyn_cast<FunctionType>(callee)) {
+    if (f->ref->overloadId >= 0)
+      return overloadCall(c, *f->ref, args, kwTypes, unknown || kwUnknown);
     if (const Expr *bound = bindArguments(c, *f->ref))
       return expr(bound);
     if (!c->keywords.empty())

@@ -131,6 +131,8 @@ public:
   std::optional<bool> constTruth(const Expr *e) const;
   /// A device function's call with keywords or left-out defaults, as a positional call; null when none.
   const Expr *bindArguments(const CallExpr *c, const DeviceFunctionRef &ref);
+  const Type *overloadCall(const CallExpr *c, const DeviceFunctionRef &ref, const std::vector<const Type *> &args,
+                           const std::vector<const Type *> &kwTypes, bool unknown);
   const Type *globalType(const Expr *at, const GlobalValue &g);
 
   TypedFunction &out;

@@ -191,6 +191,9 @@ def _numba_code_roots():
 _INTERNAL_MODULES = re.compile(
     r"(ImportError|ModuleNotFoundError|AttributeError)\b.*\bnumba\.(core|cuda\.(core|cudadrv|typing|datamodel|"
     r"extending|np|lowering|memory_management|_internal|models|target|descriptor|codegen|dispatcher))\b")
+# ptxforge's message for @intrinsic, @type_callable, typeof_impl and data-model extension
+# types (python/ptxforge/_extending.py): code written against numba's IR builder and typing.
+_LOW_LEVEL_EXTENSION = "typed by numba's low-level extension API"
 _PRIVATE_ATTRIBUTE = re.compile(r"AttributeError: .* has no attribute '_[A-Za-z]\w*'")
 SCOPES = {"source": "kernel source not readable (exec-built)", "internals": "needs numba's internals"}
 
@@ -199,7 +202,8 @@ def out_of_scope(message, numba_internal=False):
     """None for a failure in scope, else the key of SCOPES that says why it is not."""
     if "cannot read the source of" in message:
         return "source"
-    if numba_internal or _INTERNAL_MODULES.search(message) or _PRIVATE_ATTRIBUTE.search(message):
+    if numba_internal or _INTERNAL_MODULES.search(message) or _PRIVATE_ATTRIBUTE.search(message) or \
+            _LOW_LEVEL_EXTENSION in message:
         return "internals"
     return None
 

@@ -305,6 +305,12 @@ def _describe(value):
         if name in _KERNEL_BUILTINS:
             return ("path", "builtins." + name)
         return ("opaque", f"the Python builtin '{name}'")
+    if callable(value) and "numba" in sys.modules:  # numba's @overload, @register_jitable, @njit ...
+        from . import _extending
+
+        described = _extending.describe(value)
+        if described is not None:
+            return described
     return ("opaque", f"a {type(value).__module__}.{type(value).__qualname__} object"
             if type(value).__module__ != "builtins" else f"a {type(value).__name__}")
 

@@ -1,0 +1,336 @@
+"""numba's high-level extension API called from kernels: functions that
+``@overload``, ``@register_jitable`` (numba's or numba-cuda's) implement.
+
+A kernel's global that numba's typing registries know as an overloaded
+function is described as ("overload", NumbaOverload). The compiler types each
+call of it by a key (the arguments' ptxforge types, keywords, integer
+constants); a key it has no implementation for stops typing, and the binding
+calls ``answer(id, key)``: the typing function is called with numba's type
+objects for the key, as numba calls it, and the Python function it returns is
+compiled as a ptxforge device function. numba is only read from
+``sys.modules``, where the user's code put it: ptxforge never imports it.
+"""
+
+import inspect
+import itertools
+import sys
+import threading
+
+# The registries numba's @overload and @register_jitable fill (numba-cuda's own,
+# then numba's), as "module: attribute".
+_REGISTRY_MODULES = ("numba.cuda.typing.templates", "numba.core.typing.templates")
+# numba's targets whose overloads apply on a CUDA device, most specific first.
+_TARGET_RANK = {"cuda": 0, "gpu": 1, "generic": 2}
+
+_lock = threading.RLock()
+_index = {}  # id(function) -> [template classes], filled from the registries' lists
+_indexed = {}  # id(registry list) -> how many of its entries are in _index
+_by_id = {}  # overload id -> NumbaOverload
+_by_function = {}  # id(function) -> NumbaOverload
+_others = {}  # id(value) -> value: what the registries type with templates other than @overload's
+_ids = itertools.count(1)
+
+
+def _refresh_index():
+    for name in _REGISTRY_MODULES:
+        module = sys.modules.get(name)
+        registry = getattr(getattr(module, "builtin_registry", None), "globals", None)
+        if not isinstance(registry, list):
+            continue
+        done = _indexed.get(id(registry), 0)
+        for value, typ in registry[done:]:
+            template = getattr(typ, "templates", None)
+            for t in template or ():
+                if hasattr(t, "_overload_func"):
+                    _index.setdefault(id(value), []).append((value, t))
+                else:
+                    _others[id(value)] = value
+        _indexed[id(registry)] = len(registry)
+
+
+def _templates(value):
+    """numba's overload templates for `value` that apply on a CUDA device, the most
+    specific target first (numba-cuda: 'cuda' beats 'generic'), each overload once."""
+    with _lock:
+        _refresh_index()
+        found = [t for v, t in _index.get(id(value), ()) if v is value]
+    chosen, seen = [], set()
+    for t in found:
+        target = (getattr(t, "metadata", None) or {}).get("target", "cuda")
+        key = (t._overload_func, target)
+        if target in _TARGET_RANK and key not in seen:
+            seen.add(key)
+            chosen.append((_TARGET_RANK[target], len(chosen), t))
+    return [t for _, _, t in sorted(chosen, key=lambda x: x[:2])]
+
+
+def overload_for(value):
+    """The NumbaOverload of `value` when numba is loaded and its registries implement
+    `value` for the device, else None."""
+    if not any(m in sys.modules for m in _REGISTRY_MODULES) or not callable(value):
+        return None
+    if not _templates(value):
+        return None
+    with _lock:
+        ol = _by_function.get(id(value))
+        if ol is None or ol.function is not value:
+            ol = _by_function[id(value)] = NumbaOverload(value)
+            _by_id[ol._pf_id] = ol
+    return ol
+
+
+class NumbaOverload:
+    """A function that numba's extension API implements, as a kernel's global: the
+    implementations chosen so far, by call key."""
+
+    def __init__(self, function):
+        self.function = function
+        self.__name__ = getattr(function, "__name__", "function")
+        self._pf_id = next(_ids)
+        self._choices = {}
+        self._devices = {}  # id(implementation) -> (implementation, DeviceFunction)
+
+    def _pf_choices(self):
+        return dict(self._choices)
+
+    def _device_function(self, impl, template):
+        from .devicefunc import DeviceFunction
+
+        got = self._devices.get(id(impl))
+        if got is None or got[0] is not impl:
+            options = {"inline": (getattr(template, "_jit_options", None) or {}).get("inline", "never")}
+            got = self._devices[id(impl)] = (impl, DeviceFunction(impl, options))
+        return got[1]
+
+    def answer(self, key):
+        """Chooses the implementation for one call key (see the module docstring)."""
+        args, kwargs, literals = _numba_arguments(key)
+        error = None
+        for template in _templates(self.function):
+            try:
+                impl = _implementation(template, args, kwargs, literals)
+            except _OverloadError as exc:
+                error = str(exc)
+                break
+            if impl is not None:
+                self._choices[key] = self._device_function(impl, template)
+                return
+        if error is None:
+            shown = ", ".join([str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items()])
+            error = (f"No implementation of function {self.__name__!r} found for signature: "
+                     f"{self.__name__}({shown}): numba's @overload typing functions for it (target 'cuda' or "
+                     "'generic') all returned None for these argument types; cannot type "
+                     f"{self.__name__}({shown})")
+        self._choices[key] = error
+
+
+class _OverloadError(Exception):
+    """A typing function that cannot be used: reported at the call."""
+
+
+def answer(overload_id, key):
+    """The binding's question: an implementation of overload `overload_id` for `key`."""
+    with _lock:
+        ol = _by_id[overload_id]
+    ol.answer(key)
+
+
+def _implementation(template, args, kwargs, literals):
+    """The Python function `template`'s typing function returns for the arguments (numba
+    type objects), trying literal types first or last as its prefer_literal says; None
+    when it declines."""
+    literal_args, literal_kwargs = _with_literals(args, kwargs, literals)
+    tries = [(args, kwargs)]
+    if literal_args != args or literal_kwargs != kwargs:
+        if getattr(template, "prefer_literal", False):
+            tries.insert(0, (literal_args, literal_kwargs))
+        else:
+            tries.append((literal_args, literal_kwargs))
+    typing_func = template._overload_func
+    failure = None
+    for a, kw in tries:  # a typing function that refuses one form may take the other (numba)
+        try:
+            result = typing_func(*a, **kw)
+        except TypeError as exc:
+            failure = failure or (f"numba's @overload typing function {typing_func.__qualname__} cannot take "
+                                  f"these arguments ({exc})")
+            continue
+        except Exception as exc:  # the typing function's own error (numba's TypingError ...)
+            failure = failure or f"{type(exc).__name__}: {exc}"
+            continue
+        if result is None:
+            continue
+        if isinstance(result, tuple) and len(result) == 2:  # (signature, implementation)
+            result = result[1]
+        if not callable(result):
+            raise _OverloadError(f"numba's @overload typing function {typing_func.__qualname__} returned "
+                                 f"{result!r}, not a function")
+        if getattr(template, "_strict", True):
+            _check_signatures(typing_func, result)
+        return result
+    if failure is not None:
+        raise _OverloadError(failure)
+    return None
+
+
+def _check_signatures(typing_func, impl):
+    """numba's strict check: the implementation takes the parameters the typing function
+    takes (same names, same defaults; *args where the typing function has it)."""
+    try:
+        ty = inspect.signature(typing_func)
+        im = inspect.signature(impl)
+    except (TypeError, ValueError):
+        return
+    shown = f"Typing signature:         {ty}\nImplementation signature: {im}"
+    P = inspect.Parameter
+    for sig in (ty, im):
+        for p in sig.parameters.values():
+            if p.kind == P.VAR_KEYWORD:
+                raise _OverloadError(f"The use of VAR_KEYWORD (e.g. **kwargs) is unsupported. (offending argument "
+                                     f"name is '{p}')")
+    ty_var = next((p for p in ty.parameters.values() if p.kind == P.VAR_POSITIONAL), None)
+    im_var = next((p for p in im.parameters.values() if p.kind == P.VAR_POSITIONAL), None)
+    if ty_var is not None and im_var is None:
+        raise _OverloadError(f"VAR_POSITIONAL (e.g. *args) argument kind (offending argument name is '{ty_var}') "
+                             f"found in the typing function signature, but is not in the implementing function "
+                             f"signature.\n{shown}")
+    ty_params = [p for p in ty.parameters.values() if p.kind != P.VAR_POSITIONAL]
+    im_params = [p for p in im.parameters.values() if p.kind != P.VAR_POSITIONAL]
+    if im_var is not None and ty_var is None:  # the implementation's *args takes the rest
+        im_params = [p for p in im.parameters.values()][:list(im.parameters.values()).index(im_var)]
+        ty_params = ty_params[:len(im_params)]
+    ty_pos = [p.name for p in ty_params if p.default is P.empty]
+    im_pos = [p.name for p in im_params if p.default is P.empty]
+    if ty_pos != im_pos:
+        first = next((b for a, b in zip(ty_pos + [None] * len(im_pos), im_pos + [None] * len(ty_pos)) if a != b), None)
+        raise _OverloadError(f"Typing and implementation arguments differ in argument names.\n{shown}\n"
+                             f"First difference: '{first}'")
+    ty_kw = [p for p in ty_params if p.default is not P.empty]
+    im_kw = [p for p in im_params if p.default is not P.empty]
+    if [p.name for p in ty_kw] != [p.name for p in im_kw]:
+        raise _OverloadError(f"Typing and implementation arguments differ in keyword argument names.\n{shown}")
+    for a, b in zip(ty_kw, im_kw):
+        if a.default is not b.default and a.default != b.default:
+            raise _OverloadError(f"Typing and implementation arguments differ in keyword argument default "
+                                 f"values.\n{shown}\nFirst difference: '{b!r}'")
+
+
+# -- ptxforge types as numba's type objects ------------------------------------------
+
+def _numba_types():
+    types = sys.modules.get("numba.core.types") or sys.modules.get("numba.cuda.types")
+    if types is None:
+        raise RuntimeError("numba's types are not loaded")
+    return types
+
+
+def _numba_arguments(key):
+    """(positional numba types, {keyword: numba type}, {position or keyword: int constant})
+    of a call key ("type[\\x1econstant]" parts, keywords as "name=type", split by \\x1f)."""
+    args, kwargs, literals = [], {}, {}
+    for part in key.split("\x1f") if key else ():
+        text, _, const = part.partition("\x1e")
+        name = None
+        head = text.split("=", 1)
+        if len(head) == 2 and head[0].isidentifier() and "(" not in head[0]:
+            name, text = head
+        t = _numba_type(text)
+        slot = name if name is not None else len(args)
+        if const:
+            literals[slot] = int(const)
+        if name is None:
+            args.append(t)
+        else:
+            kwargs[name] = t
+    return args, kwargs, literals
+
+
+def _with_literals(args, kwargs, literals):
+    types = _numba_types()
+    a = [types.literal(literals[i]) if i in literals and not isinstance(t, types.Boolean) else
+         (types.literal(bool(literals[i])) if i in literals else t) for i, t in enumerate(args)]
+    kw = {k: (types.literal(literals[k]) if k in literals else t) for k, t in kwargs.items()}
+    return a, kw
+
+
+def _split_top(text):
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    if text[start:].strip():
+        parts.append(text[start:].strip())
+    return parts
+
+
+_SCALAR_ALIASES = {"int": "int64", "float": "float64", "complex": "complex128", "bool": "boolean"}
+
+
+def _numba_type(text):
+    """numba's type object for a ptxforge type's spelling; an Opaque type named after it
+    for what numba has no type for (a function passed as a value)."""
+    types = _numba_types()
+    readonly = text.startswith("readonly ")
+    if readonly:
+        text = text[len("readonly "):]
+    if text == "none":
+        return types.none
+    if text.startswith("Tuple(") and text.endswith(")"):
+        elts = [_numba_type(p) for p in _split_top(text[len("Tuple("):-1])]
+        return types.Tuple(elts) if elts else types.Tuple(())
+    if "[" in text and text.endswith("]") and not text.startswith(("Record(", "NamedTuple(")):
+        base, _, dims = text.partition("[")
+        dims = _split_top(dims[:-1])
+        layout = "C" if dims and dims[-1] == "::1" else ("F" if len(dims) > 1 and dims[0] == "::1" else "A")
+        if len(dims) == 1 and dims[0] == "::1":
+            layout = "C"
+        dtype = _numba_type(base)
+        return types.Array(dtype, len(dims), layout, readonly=readonly)
+    scalar = getattr(types, _SCALAR_ALIASES.get(text, text), None)
+    if isinstance(scalar, types.Type):
+        return scalar
+    return types.Opaque(text)
+
+
+# -- what a kernel's global from numba's extension API means ----------------------------
+
+INTERNALS_MESSAGE = ("typed by numba's low-level extension API (@intrinsic, @type_callable, typeof_impl, data "
+                     "models, lower_builtin): that is code written against numba's internals (its IR builder and "
+                     "typing objects), which ptxforge does not run; write it as a @ptxforge.jit(device=True) "
+                     "function, or as numba's @overload or @register_jitable with a Python implementation, which "
+                     "ptxforge compiles")
+_dispatchers = {}  # id(numba dispatcher) -> (dispatcher, DeviceFunction)
+
+
+def describe(value):
+    """A global's description (see _source._describe) when numba's extension API or
+    dispatchers give it its meaning, else None."""
+    cls = type(value)
+    module = cls.__module__ or ""
+    if module.startswith("numba.") and cls.__name__ == "_Intrinsic":
+        return ("opaque", f"a numba @intrinsic, {INTERNALS_MESSAGE}")
+    py_func = getattr(value, "py_func", None)
+    if module.startswith("numba.") and "Dispatcher" in cls.__name__ and inspect.isfunction(py_func):
+        # @numba.njit called from a kernel: numba-cuda compiles it as a device function
+        from .devicefunc import DeviceFunction
+
+        with _lock:
+            got = _dispatchers.get(id(value))
+            if got is None or got[0] is not value:
+                got = _dispatchers[id(value)] = (value, DeviceFunction(py_func, {}))
+        return ("devfunc", got[1])
+    ol = overload_for(value)
+    if ol is not None:
+        return ("overload", ol)
+    with _lock:
+        _refresh_index()
+        known = id(value) in _others and _others[id(value)] is value
+    if known:
+        what = "a type" if isinstance(value, type) else "a function"
+        return ("opaque", f"{what} {INTERNALS_MESSAGE}")
+    return None
