@@ -12,6 +12,8 @@
 
 #include "frontend/TypeInferImpl.h"
 
+#include <algorithm>
+
 namespace ptxforge::frontend {
 
 static void collectTargets(const Expr *target, std::vector<const NameExpr *> &out) {
@@ -236,8 +238,10 @@ void Inferer::stmt(const Stmt *s) {
   case Stmt::Kind::Return: {
     auto *r = cast<ReturnStmt>(s);
     bool hasValue = r->value && !isa<NoneConstExpr>(r->value);
-    if (hasValue && out.isKernel)
+    if (hasValue && out.isKernel) {
+      expr(r->value); // what the value cannot be is the first thing to say (numba types it first)
       fail(r->value->span(), "a kernel cannot return a value; write results into an array argument");
+    }
     if (!hasValue) {
       if (returned && returned->kind() != Type::Kind::Void)
         fail(s->span(), "this 'return' gives None but another returns " + returned->str() +
@@ -581,8 +585,15 @@ const Type *Inferer::exprUncached(const Expr *e) {
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
       const Type *t = expr(x);
       unknown |= !t;
-      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t))
-        fail(x->span(), "a tuple in a kernel holds numbers, arrays and tuples, not " + t->str());
+      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t)) {
+        // A recursive call's value in the tuple it returns: the type grows with each level.
+        auto call = isa<CallExpr>(x) ? out.calls.find(cast<CallExpr>(x)) : out.calls.end();
+        bool recursive = call != out.calls.end() &&
+                         std::any_of(session.inProgress.begin(), session.inProgress.end(),
+                                     [&](const auto &p) { return p.typed == call->second; });
+        fail(x->span(), std::string(recursive ? "Return type of recursive function does not converge: " : "") +
+                            "a tuple in a kernel holds numbers, arrays and tuples, not " + t->str());
+      }
       elts.push_back(t);
     }
     return unknown ? nullptr : tc.tupleType(std::move(elts));

@@ -46,7 +46,7 @@ const Type *Inferer::name(const NameExpr *n) {
   if (it == env.end()) {
     if (const BuiltinInfo *b = lookupBuiltin("builtins." + n->id))
       return refType(n, b, "builtins." + n->id);
-    fail(n->span(), "name '" + n->id + "' is not defined");
+    fail(n->span(), "NameError: name '" + n->id + "' is not defined");
   }
   const GlobalValue &g = it->second;
   switch (g.kind) {
@@ -70,7 +70,8 @@ const Type *Inferer::name(const NameExpr *n) {
   case GlobalValue::Opaque:
     break;
   }
-  fail(n->span(), "'" + n->id + "' is " + g.description + ", which has no meaning on the device; " + kUsableGlobals);
+  fail(n->span(), "Untyped global name '" + n->id + "': it is " + g.description +
+                      ", which has no meaning on the device; " + kUsableGlobals);
 }
 
 // Frozen globals: scalars keep their type (Python ints and floats weak),
@@ -128,7 +129,7 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       fail(a->span(), "namedtuple " + tt->className + " has no field '" + a->attr + "'");
     return tt->elts[i];
   }
-  fail(a->span(), base->str() + " has no attribute '" + a->attr + "' in kernels");
+  fail(a->span(), "Unknown attribute '" + a->attr + "' of " + base->str() + ": it has no attribute '" + a->attr + "' in kernels");
 }
 
 const Type *Inferer::subscript(const SubscriptExpr *s) {

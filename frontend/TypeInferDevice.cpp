@@ -308,7 +308,8 @@ const TypedFunction *Inferer::typeCallee(const CallExpr *c, const DeviceFunction
     Diagnostic d = e.diagnostic();
     Signature sig;
     sig.params = params;
-    d.notes.push_back({c->span(), "in the call of '" + ref.name + "' with " + sig.str() + " here"});
+    d.notes.push_back({c->span(), "in the call of '" + ref.name + "' with " + sig.str() +
+                                      " here [resolving callee type: type(CUDADispatcher(" + ref.name + "))]"});
     throw DiagnosticError(std::move(d));
   } catch (const RecursionPending &pending) {
     session.inProgress.pop_back();

@@ -75,7 +75,7 @@ def parse_snippet(snippet):
 class FunctionSource:
     """A function's tree, its file, and where its snippet sits in the file."""
 
-    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines")
+    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines", "nested", "all_names")
 
     def __init__(self, pyfunc):
         found = _lines_from_file_tree(pyfunc)
@@ -122,8 +122,28 @@ class FunctionSource:
             line = self.line_offset + 1
             raise CompileError(f"{self.filename}:{line}:{col}: error: {msg}\n    {first}\n    {' ' * (col - 1)}^",
                                self.filename, line, col, msg)
+        self.nested = {}
+        from . import _closures
+
+        self.all_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}  # nested functions' too
+        if _closures.has_nested(tree):
+            try:
+                tree, self.nested = _closures.lifted_copy(tree)
+            except _closures.ClosureError as exc:
+                self._fail(exc.node, exc.msg)
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+    def _fail(self, node, msg):
+        """A CompileError at `node` of this function's tree."""
+        from .errors import compile_error_class
+
+        line = node.lineno + self.line_offset
+        col = node.col_offset + self.col_offset + 1
+        lines = self.file_text.splitlines()
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        rendered = f"{self.filename}:{line}:{col}: error: {msg}\n    {text}\n    {' ' * (col - 1)}^"
+        raise compile_error_class()(rendered, self.filename, line, col, msg)
 
 
 def _lambda_as_function(module):
@@ -408,8 +428,20 @@ def _describe_device_array(value):
     return ("devarray", name, shape, strides, int(cai["data"][0] or 0))
 
 
-def resolve_globals(pyfunc, names):
-    """Describes every name of `names` that the function's closure, globals or builtins define."""
+def resolve_globals(pyfunc, names, source=None):
+    """Describes every name of `names` that the function's closure, globals or builtins define,
+    and the nested functions lifted out of its `source` (a FunctionSource)."""
+    out = resolve_names(pyfunc, names, skip_locals=True)
+    from ._closures import NestedFunction
+
+    nested = getattr(source, "nested", None) or {}
+    for name, lifted in nested.items():
+        out[name] = ("devfunc", NestedFunction.of(pyfunc, source, lifted, nested))
+    return out
+
+
+def resolve_names(pyfunc, names, skip_locals=False):
+    """Describes the names of `names` that the function's closure, globals or builtins define."""
     out = {}
     code = pyfunc.__code__
     closure = {}
@@ -425,7 +457,7 @@ def resolve_globals(pyfunc, names):
     # module array that merely shares a parameter's name).
     local = set(code.co_varnames) | set(code.co_cellvars)
     for name in names:
-        if name in local:
+        if skip_locals and name in local:
             continue
         if name in closure:
             out[name] = _describe(closure[name])

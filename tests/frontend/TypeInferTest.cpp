@@ -133,7 +133,7 @@ def f(out):
          k.at(3).assign(k.elem("out", "i"),
                         k.bin(Add, k.name("undefined_thing", k.loc("undefined_thing")), k.num(1)))});
   Diagnostic d = inferError(k, {"int32[::1]"});
-  EXPECT_EQ(d.message, "name 'undefined_thing' is not defined");
+  EXPECT_EQ(d.message, "NameError: name 'undefined_thing' is not defined");
   EXPECT_EQ(where(d.span), "3:14");
   EXPECT_EQ(d.span.endCol - d.span.col, 15);
 }
@@ -320,7 +320,7 @@ def f(out):
   env["cfg"].description = "a dict";
   Diagnostic d = inferError(k, {"float32[::1]"}, env);
   EXPECT_EQ(where(d.span), "3:14");
-  EXPECT_EQ(d.message.rfind("'cfg' is a dict, which has no meaning on the device", 0), 0u) << d.message;
+  EXPECT_EQ(d.message.rfind("Untyped global name 'cfg': it is a dict, which has no meaning on the device", 0), 0u) << d.message;
   env.erase("cfg");
   env["cfg"] = {GlobalValue::Constant, "", types().intType(32), 1};
   Typed t = infer(k, {"float32[::1]"}, env);
