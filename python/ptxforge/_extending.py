@@ -175,7 +175,8 @@ def _implementation(template, args, kwargs, literals):
 
 def _check_signatures(typing_func, impl):
     """numba's strict check: the implementation takes the parameters the typing function
-    takes (same names, same defaults; *args where the typing function has it)."""
+    takes (the same positional names, the same keywords with the same defaults; *args in
+    both, or in the implementation to take the rest). The messages are numba's."""
     try:
         ty = inspect.signature(typing_func)
         im = inspect.signature(impl)
@@ -183,36 +184,46 @@ def _check_signatures(typing_func, impl):
         return
     shown = f"Typing signature:         {ty}\nImplementation signature: {im}"
     P = inspect.Parameter
-    for sig in (ty, im):
+    prefix = "Typing and implementation arguments differ in "
+
+    def split(sig):  # (parameters without a default, *args included; with a default; the *args)
+        plain, keyed, star = [], [], None
         for p in sig.parameters.values():
             if p.kind == P.VAR_KEYWORD:
                 raise _OverloadError(f"The use of VAR_KEYWORD (e.g. **kwargs) is unsupported. (offending argument "
                                      f"name is '{p}')")
-    ty_var = next((p for p in ty.parameters.values() if p.kind == P.VAR_POSITIONAL), None)
-    im_var = next((p for p in im.parameters.values() if p.kind == P.VAR_POSITIONAL), None)
-    if ty_var is not None and im_var is None:
-        raise _OverloadError(f"VAR_POSITIONAL (e.g. *args) argument kind (offending argument name is '{ty_var}') "
+            if p.default is P.empty:
+                plain.append(p)
+                star = p if p.kind == P.VAR_POSITIONAL else star
+            else:
+                keyed.append(p)
+        return plain, keyed, star
+
+    def difference(x, y):
+        return "Difference: {" + ", ".join(sorted(repr(p) for p in set(x) ^ set(y))) + "}"
+
+    ty_plain, ty_keyed, ty_star = split(ty)
+    im_plain, im_keyed, im_star = split(im)
+    a, b = ty_plain, im_plain
+    if ty_star is not None and im_star is None:
+        raise _OverloadError(f"VAR_POSITIONAL (e.g. *args) argument kind (offending argument name is '{ty_star}') "
                              f"found in the typing function signature, but is not in the implementing function "
                              f"signature.\n{shown}")
-    ty_params = [p for p in ty.parameters.values() if p.kind != P.VAR_POSITIONAL]
-    im_params = [p for p in im.parameters.values() if p.kind != P.VAR_POSITIONAL]
-    if im_var is not None and ty_var is None:  # the implementation's *args takes the rest
-        im_params = [p for p in im.parameters.values()][:list(im.parameters.values()).index(im_var)]
-        ty_params = ty_params[:len(im_params)]
-    ty_pos = [p.name for p in ty_params if p.default is P.empty]
-    im_pos = [p.name for p in im_params if p.default is P.empty]
-    if ty_pos != im_pos:
-        first = next((b for a, b in zip(ty_pos + [None] * len(im_pos), im_pos + [None] * len(ty_pos)) if a != b), None)
-        raise _OverloadError(f"Typing and implementation arguments differ in argument names.\n{shown}\n"
-                             f"First difference: '{first}'")
-    ty_kw = [p for p in ty_params if p.default is not P.empty]
-    im_kw = [p for p in im_params if p.default is not P.empty]
-    if [p.name for p in ty_kw] != [p.name for p in im_kw]:
-        raise _OverloadError(f"Typing and implementation arguments differ in keyword argument names.\n{shown}")
-    for a, b in zip(ty_kw, im_kw):
-        if a.default is not b.default and a.default != b.default:
-            raise _OverloadError(f"Typing and implementation arguments differ in keyword argument default "
-                                 f"values.\n{shown}\nFirst difference: '{b!r}'")
+    if ty_star is None and im_star is not None:  # the implementation's *args takes what follows
+        b = im_plain[:im_plain.index(im_star)]
+        if b:
+            if b[-1] not in ty_plain:
+                raise _OverloadError(f"{prefix}argument names.\n{shown}\nFirst difference: '{b[-1]}'")
+            a = ty_plain[:ty_plain.index(b[-1]) + 1]
+        else:
+            a = []
+    if a != b:
+        raise _OverloadError(f"{prefix}argument names.\n{shown}\n{difference(a, b)}")
+    if [p.name for p in ty_keyed] != [p.name for p in im_keyed]:
+        raise _OverloadError(f"{prefix}keyword argument names.\n{shown}\n{difference(ty_keyed, im_keyed)}")
+    if [p.default for p in ty_keyed] != [p.default for p in im_keyed]:
+        raise _OverloadError(f"{prefix}keyword argument default values.\n{shown}\n"
+                             f"{difference(ty_keyed, im_keyed)}")
 
 
 # -- ptxforge types as numba's type objects ------------------------------------------
