@@ -257,8 +257,8 @@ void Inferer::stmt(const Stmt *s) {
     if (returned && returned->kind() == Type::Kind::Void)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns None; "
                              "return a value on every path");
-    if (!isa<ScalarType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v))
-      fail(r->value->span(), "a device function returns numbers or tuples of numbers, not " + v->str());
+    if (!isa<ScalarType>(v) && !isa<ArrayType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v))
+      fail(r->value->span(), "a device function returns numbers, arrays or tuples of them, not " + v->str());
     const Type *joined = join(returned, v);
     if (!joined)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns " + returned->str());
