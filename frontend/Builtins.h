@@ -270,6 +270,10 @@ struct LinkItem {
   }
 };
 
+/// The global name under which the Python side passes numba's @overload_method
+/// table (not a Python identifier, so no kernel's name can meet it).
+inline constexpr const char *kNumbaMethods = "\x01numba methods";
+
 /// One implementation of a function that numba's extension API implements
 /// (`@overload`, `@register_jitable`): the device function the Python side
 /// chose for one call key, or why there is none (`error`, reported at the call).
@@ -302,6 +306,9 @@ struct DeviceFunctionRef {
   /// has the Python side answer before compiling again.
   std::int64_t overloadId = -1;
   std::map<std::string, OverloadChoice> overloads;
+  /// The methods numba's @overload_method gives numba types, as the global
+  /// kNumbaMethods: `a.foo(x)` of an array is the call foo(a, x) keyed ".foo".
+  bool methods = false;
 };
 
 } // namespace ptxforge::frontend

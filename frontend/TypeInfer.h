@@ -91,6 +91,8 @@ struct TypedFunction {
   /// ones that call the implementation numba's extension API chose (overloadCall).
   std::unordered_set<const Expr *> boundCalls;
   std::unordered_map<const Expr *, const DeviceFunctionRef *> overloadImpls;
+  /// `a.foo(x)` of a method numba's @overload_method gives: the call foo(a, x) made for it.
+  std::unordered_set<const Expr *> methodCalls;
   /// Keeps the typed callees alive; set on the function inferTypes returns.
   std::shared_ptr<TypingSession> session;
   /// `for x in literal_unroll(t)`: the body once per element of t, each

@@ -118,6 +118,8 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
     if (lookupBuiltin("ndarray." + a->attr)) // a method: a.sum(), a.copy(), ...
       return tc.builtinType("ndarray." + a->attr);
+    if (auto methods = env.find(kNumbaMethods); methods != env.end() && methods->second.function)
+      return tc.functionType(methods->second.function.get(), "numba method " + a->attr); // @overload_method
     fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides and the methods of docs/language.md; '" +
                         a->attr + "' is not supported");
   }
@@ -319,6 +321,19 @@ const Type *Inferer::call(const CallExpr *c) {
     return unknown ? nullptr : d->dtype;
   }
   if (auto *f = dyn_cast<FunctionType>(callee)) {
+    if (auto *method = dyn_cast<AttributeExpr>(c->callee); method && f->ref->methods && !out.methodCalls.count(c) &&
+        !out.overloadImpls.count(c)) {
+      // a.foo(x) of numba's @overload_method: the call foo(a, x)
+      auto made = out.rewrites.find(c);
+      if (made == out.rewrites.end()) {
+        std::vector<Expr *> withSelf{method->value};
+        withSelf.insert(withSelf.end(), c->args.begin(), c->args.end());
+        out.synthesized.push_back(std::make_unique<CallExpr>(c->span(), c->callee, std::move(withSelf), c->keywords));
+        made = out.rewrites.emplace(c, out.synthesized.back().get()).first;
+        out.methodCalls.insert(made->second);
+      }
+      return expr(made->second);
+    }
     if (f->ref->overloadId >= 0)
       return overloadCall(c, *f->ref, args, kwTypes, unknown || kwUnknown);
     if (const Expr *bound = bindArguments(c, *f->ref))

@@ -226,6 +226,8 @@ const Type *Inferer::overloadCall(const CallExpr *c, const DeviceFunctionRef &re
   if (unknown)
     return nullptr;
   std::string key;
+  if (auto *method = dyn_cast<AttributeExpr>(c->callee); method && ref.methods)
+    key = "." + method->attr;
   auto part = [&](const std::string &name, const Expr *e, const Type *t) {
     if (!key.empty())
       key += '\x1f';

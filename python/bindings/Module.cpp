@@ -181,6 +181,7 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
       ref = std::make_shared<frontend::DeviceFunctionRef>();
       ref->name = fn.attr("__name__").cast<std::string>();
       ref->overloadId = fn.attr("_pf_id").cast<std::int64_t>();
+      ref->methods = py::hasattr(fn, "_pf_methods");
       for (auto [key, choice] : fn.attr("_pf_choices")().cast<py::dict>()) {
         frontend::OverloadChoice &c = ref->overloads[key.cast<std::string>()];
         if (py::isinstance<py::str>(choice))

@@ -29,6 +29,7 @@ _by_id = {}  # overload id -> NumbaOverload
 _by_function = {}  # id(function) -> NumbaOverload
 _others = {}  # id(value) -> value: what the registries type with templates other than @overload's
 _ids = itertools.count(1)
+METHODS_GLOBAL = "\x01numba methods"  # frontend/Builtins.h's kNumbaMethods
 
 
 def _refresh_index():
@@ -122,6 +123,77 @@ class NumbaOverload:
                      "'generic') all returned None for these argument types; cannot type "
                      f"{self.__name__}({shown})")
         self._choices[key] = error
+
+
+def _method_templates(attr, receiver):
+    """numba's @overload_method templates of method `attr` for the numba type `receiver`,
+    the most specific target first."""
+    found = []
+    for name in _REGISTRY_MODULES:
+        registry = getattr(getattr(sys.modules.get(name), "builtin_registry", None), "attributes", None)
+        for t in registry or ():
+            if getattr(t, "_attr", None) != attr or not hasattr(t, "_overload_func"):
+                continue
+            key = getattr(t, "key", None)
+            if not (isinstance(key, type) and isinstance(receiver, key)) and key != receiver:
+                continue
+            target = (getattr(t, "metadata", None) or {}).get("target", "cuda")
+            if target in _TARGET_RANK and all(t._overload_func is not o._overload_func for _, _, o in found):
+                found.append((_TARGET_RANK[target], len(found), t))
+    return [t for _, _, t in sorted(found, key=lambda x: x[:2])]
+
+
+def has_methods():
+    """True when numba's registries hold @overload_method templates."""
+    for name in _REGISTRY_MODULES:
+        registry = getattr(getattr(sys.modules.get(name), "builtin_registry", None), "attributes", None)
+        if any(hasattr(t, "_overload_func") and hasattr(t, "_attr") for t in registry or ()):
+            return True
+    return False
+
+
+class MethodTable(NumbaOverload):
+    """numba's @overload_method methods, as one global of every kernel (METHODS_GLOBAL):
+    ``a.foo(x)`` is typed as foo(a, x), keyed ".foo"."""
+
+    _pf_methods = True
+
+    def __init__(self):
+        super().__init__(None)
+        self.__name__ = "numba methods"
+
+    def answer(self, key):
+        attr, _, rest = key.partition("\x1f")
+        attr = attr[1:]
+        args, kwargs, literals = _numba_arguments(rest)
+        error = None
+        for template in _method_templates(attr, args[0]):
+            try:
+                impl = _implementation(template, args, kwargs, literals)
+            except _OverloadError as exc:
+                error = str(exc)
+                break
+            if impl is not None:
+                self._choices[key] = self._device_function(impl, template)
+                return
+        shown = ", ".join([str(a) for a in args[1:]] + [f"{k}={v}" for k, v in kwargs.items()])
+        self._choices[key] = error or (f"Unknown attribute '{attr}' of {args[0]}: no numba @overload_method "
+                                       f"'{attr}' takes ({shown})")
+
+
+_method_table = None
+
+
+def method_table():
+    """The MethodTable, when numba is loaded and has @overload_method templates, else None."""
+    global _method_table
+    if not any(m in sys.modules for m in _REGISTRY_MODULES) or not has_methods():
+        return None
+    with _lock:
+        if _method_table is None:
+            _method_table = MethodTable()
+            _by_id[_method_table._pf_id] = _method_table
+    return _method_table
 
 
 class _OverloadError(Exception):

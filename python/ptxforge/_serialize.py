@@ -90,6 +90,7 @@ def freeze(pyfunc, source):
         globals_ = {k: v for k, v in globals_.items() if k not in nested}
         globals_.update(_source.resolve_names(pyfunc, source.all_names - set(globals_) - set(nested),
                                               skip_locals=True))
+    globals_.pop("\x01numba methods", None)  # numba's methods: looked up again where rebuilt
     held = device_memory_held(globals_)
     if held:
         raise pickle.PicklingError(

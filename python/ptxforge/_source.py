@@ -465,6 +465,12 @@ def resolve_names(pyfunc, names, skip_locals=False):
             out[name] = _describe(scope[name])
         elif hasattr(builtins, name):
             out[name] = _describe(getattr(builtins, name))
+    if "numba" in sys.modules:  # numba's @overload_method methods, for a.foo() of arrays
+        from . import _extending
+
+        table = _extending.method_table()
+        if table is not None:
+            out[_extending.METHODS_GLOBAL] = ("overload", table)
     return out
 
 

@@ -126,3 +126,24 @@ def test_intrinsics_are_numba_internals():
 
     with pytest.raises(CompileError, match="typed by numba's low-level extension API"):
         pf.compile_ptx(k, "void(int64[::1], int64)")
+
+
+@extending.overload_method(types.Array, "scaled_first")
+def _scaled_first(arr, by=10):
+    def impl(arr, by=10):
+        return arr[0] * by
+
+    return impl
+
+
+@pytest.mark.gpu
+def test_overload_method_on_arrays():
+    @pf.jit
+    def k(a, out):
+        out[0] = a.scaled_first()
+        out[1] = a.scaled_first(2)
+        out[2] = a.scaled_first(by=3)
+
+    out = np.zeros(3, np.int64)
+    k[1, 1](np.array([7, 1]), out)
+    assert out.tolist() == [70, 14, 21]
