@@ -232,8 +232,14 @@ void Inferer::stmt(const Stmt *s) {
   case Stmt::Kind::Return: {
     auto *r = cast<ReturnStmt>(s);
     bool hasValue = r->value && !isa<NoneConstExpr>(r->value);
-    if (hasValue && out.isKernel)
-      fail(r->value->span(), "a kernel cannot return a value; write results into an array argument");
+    if (hasValue && out.isKernel) { // numba: TypeError, "must have void return type"
+      Diagnostic d;
+      d.span = r->value->span();
+      d.message = "a kernel cannot return a value (kernels must have void return type); write results into an "
+                  "array argument, or compile the function with device=True";
+      d.errorClass = "KernelReturnError";
+      throw DiagnosticError(std::move(d));
+    }
     if (!hasValue) {
       if (returned && returned->kind() != Type::Kind::Void)
         fail(s->span(), "this 'return' gives None but another returns " + returned->str() +
@@ -677,8 +683,10 @@ const Type *Inferer::compare(const CompareExpr *c) {
     if (left && right) {
       bool leftNone = left->kind() == Type::Kind::None, rightNone = right->kind() == Type::Kind::None;
       if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
-        if (!leftNone && !rightNone)
-          fail(c->span(), "'is' is only supported against None in kernels; use '=='");
+        // Two bools: True and False are singletons, so 'is' is '=='.
+        bool bools = left->kind() == Type::Kind::Bool && right->kind() == Type::Kind::Bool;
+        if (!leftNone && !rightNone && !bools)
+          fail(c->span(), "'is' is only supported against None and between bools (x is True) in kernels; use '=='");
       } else if ((leftNone || rightNone) && (op == CmpOpKind::Eq || op == CmpOpKind::NotEq)) {
         // == / != against None: known when compiled (None equals only None)
       } else {

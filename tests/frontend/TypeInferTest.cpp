@@ -170,7 +170,8 @@ def f(x):
 )");
   k.def("f", {"x"}, {k.at(2).return_(k.sub(k.name("x"), k.num(0), k.loc("x[0]")))});
   Diagnostic d = inferError(k, {"float32[::1]"});
-  EXPECT_EQ(d.message, "a kernel cannot return a value; write results into an array argument");
+  EXPECT_EQ(d.message, "a kernel cannot return a value (kernels must have void return type); write results into an "
+                       "array argument, or compile the function with device=True");
   EXPECT_EQ(where(d.span), "2:12");
 }
 
