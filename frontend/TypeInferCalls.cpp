@@ -30,13 +30,12 @@ const Type *Inferer::refType(const Expr *e, const BuiltinInfo *info, const std::
 }
 
 const Type *Inferer::name(const NameExpr *n) {
-  auto local = localByName.find(n->id);
-  if (local != localByName.end()) {
-    out.refs[n] = NameRef{local->second, nullptr, nullptr};
-    if (finalPass && local->second->paramIndex < 0 &&
-        (!local->second->type || !assignedSoFar.count(local->second)))
+  if (localByName.count(n->id)) {
+    Local *local = localFor(n);
+    out.refs[n] = NameRef{local, nullptr, nullptr};
+    if (finalPass && local->paramIndex < 0 && (!local->type || !assignedSoFar.count(local)))
       fail(n->span(), "variable '" + n->id + "' is used before it is assigned");
-    return local->second->type;
+    return local->type;
   }
   if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end()) {
     out.refs[n] = NameRef{nullptr, &lit->second, nullptr};

@@ -286,3 +286,31 @@ def test_a_kernel_returning_a_value_is_a_type_error():
     with pytest.raises(TypeError, match="must have void return type") as info:
         pf.compile_ptx(f, (pf.uint32[::1], pf.uint32[::1]))
     assert isinstance(info.value, pf.CompileError) and info.value.lineno > 0
+
+
+# numba's SSA: a name bound to values of two kinds that no read sees together
+# (numba-cuda's test_ssa: issue 3931 and 5493).
+@pf.kernel
+def rebinds_to_other_kinds(res, arr, B, m, n):
+    for i in range(1):
+        arr = arr.reshape(3 * 2)
+        arr = arr.reshape(3, 2)
+    for i in range(arr.shape[0]):
+        for j in range(arr.shape[1]):
+            res[i, j] = arr[i, j]
+    for t in range(1, m):
+        for idx in range(n):
+            t = B
+            if idx == n - 1:
+                res[0, 0] += t[0]
+
+
+@pytest.mark.gpu
+def test_a_name_rebound_to_another_kind_where_the_values_never_meet():
+    arr = np.arange(6.0).reshape(3, 2)
+    res = np.zeros((3, 2))
+    B = np.array([10.0])
+    rebinds_to_other_kinds[1, 1](res, arr, B, 3, 2)
+    expect = arr.copy()
+    expect[0, 0] += 2 * B[0]  # the outer loop runs twice, the inner's last step adds once each
+    np.testing.assert_array_equal(res, expect)
