@@ -16,6 +16,8 @@ import itertools
 import sys
 import threading
 
+from ._signatures import _split_top
+
 # The registries numba's @overload and @register_jitable fill (numba-cuda's own,
 # then numba's), as "module: attribute".
 _REGISTRY_MODULES = ("numba.cuda.typing.templates", "numba.core.typing.templates")
@@ -103,19 +105,25 @@ class NumbaOverload:
             got = self._devices[id(impl)] = (impl, DeviceFunction(impl, options))
         return got[1]
 
-    def answer(self, key):
-        """Chooses the implementation for one call key (see the module docstring)."""
-        args, kwargs, literals = _numba_arguments(key)
-        error = None
-        for template in _templates(self.function):
+    def _choose(self, key, templates, args, kwargs, literals):
+        """The first implementation the templates give for the arguments, recorded for
+        `key`: True; or the first typing function's error (None when all declined)."""
+        for template in templates:
             try:
                 impl = _implementation(template, args, kwargs, literals)
             except _OverloadError as exc:
-                error = str(exc)
-                break
+                return str(exc)
             if impl is not None:
                 self._choices[key] = self._device_function(impl, template)
-                return
+                return True
+        return None
+
+    def answer(self, key):
+        """Chooses the implementation for one call key (see the module docstring)."""
+        args, kwargs, literals = _numba_arguments(key)
+        error = self._choose(key, _templates(self.function), args, kwargs, literals)
+        if error is True:
+            return
         if error is None:
             shown = ", ".join([str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items()])
             error = (f"No implementation of function {self.__name__!r} found for signature: "
@@ -166,16 +174,9 @@ class MethodTable(NumbaOverload):
         attr, _, rest = key.partition("\x1f")
         attr = attr[1:]
         args, kwargs, literals = _numba_arguments(rest)
-        error = None
-        for template in _method_templates(attr, args[0]):
-            try:
-                impl = _implementation(template, args, kwargs, literals)
-            except _OverloadError as exc:
-                error = str(exc)
-                break
-            if impl is not None:
-                self._choices[key] = self._device_function(impl, template)
-                return
+        error = self._choose(key, _method_templates(attr, args[0]), args, kwargs, literals)
+        if error is True:
+            return
         shown = ", ".join([str(a) for a in args[1:]] + [f"{k}={v}" for k, v in kwargs.items()])
         self._choices[key] = error or (f"Unknown attribute '{attr}' of {args[0]}: no numba @overload_method "
                                        f"'{attr}' takes ({shown})")
@@ -334,21 +335,6 @@ def _with_literals(args, kwargs, literals):
          (types.literal(bool(literals[i])) if i in literals else t) for i, t in enumerate(args)]
     kw = {k: (types.literal(literals[k]) if k in literals else t) for k, t in kwargs.items()}
     return a, kw
-
-
-def _split_top(text):
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    if text[start:].strip():
-        parts.append(text[start:].strip())
-    return parts
 
 
 _SCALAR_ALIASES = {"int": "int64", "float": "float64", "complex": "complex128", "bool": "boolean"}
