@@ -131,6 +131,7 @@ public:
   std::optional<bool> constTruth(const Expr *e) const;
   /// A device function's call with keywords or left-out defaults, as a positional call; null when none.
   const Expr *bindArguments(const CallExpr *c, const DeviceFunctionRef &ref);
+  const Expr *floatFromString(const CallExpr *c);
   const Type *globalType(const Expr *at, const GlobalValue &g);
 
   TypedFunction &out;

@@ -119,6 +119,8 @@ def conversion(frm, to):
     """How a value of parsed type `frm` converts to parsed type `to`: a kind, or None."""
     if frm == to:
         return EXACT
+    if frm[0] == "scalar" and to[0] == "other" and to[1].endswith("*") and frm[1] in _INTEGERS - {"bool"}:
+        return SAFE  # an address, given as an integer, for a pointer (numba's CPointer)
     if frm[0] != to[0]:
         return None
     if frm[0] == "scalar":

@@ -1,0 +1,177 @@
+"""numba-cuda's pointer types and its generated half-precision bindings under ptxforge (issue 11).
+
+numba's CPointer types (``types.CPointer(int32)``) map to ptxforge's ``int32*``; a
+launch passes an address as an integer. numba-cuda's generated bindings of CUDA's
+headers (numba.cuda._internal.cuda_bf16) declare device functions over struct types of
+their own: the declarations stand, and a kernel calling one is the error. Their
+functions (``__hadd``, ``htrunc`` ...) are ptxforge's bf16 functions of the same name.
+numba is not needed: stand-ins carry numba's module and class names.
+"""
+
+import numpy as np
+import pytest
+
+import ptxforge as pf
+from ptxforge import _signatures
+from ptxforge._typeobjects import signature_string, type_name
+
+
+def _numba_class(module, name, bases=()):
+    return type(name, bases or (object,), {"__module__": module, "__str__": lambda self: self.name})
+
+
+Integer = _numba_class("numba.core.types.scalars", "Integer")
+Bfloat16 = _numba_class("numba.cuda.types.ext_types", "Bfloat16")
+Type = _numba_class("numba.core.types.abstract", "Type")
+
+
+class CPointer(_numba_class("numba.core.types.misc", "CPointer")):
+    def __init__(self, dtype, addrspace=None):
+        self.dtype, self.addrspace = dtype, addrspace
+        self.name = f"{dtype}*"
+
+
+def _scalar(cls, name):
+    t = cls()
+    t.name = name
+    return t
+
+
+def Signature(ret, *args):
+    s = _numba_class("numba.core.typing.templates", "Signature")()
+    s.return_type, s.args = ret, tuple(args)
+    s.name = f"{ret}({', '.join(str(a) for a in args)})"
+    return s
+
+
+# An opaque struct of numba's generated bindings: a class of their own module, derived from numba's Type.
+Opaque = type("_type_class_unnamed1405307", (Type,), {"__module__": "numba.cuda._internal.cuda_bf16"})
+nb_int32, nb_bf16 = _scalar(Integer, "int32"), _scalar(Bfloat16, "__nv_bfloat16")
+opaque = _scalar(Opaque, "unnamed1405307")
+
+
+def test_numba_pointer_types_are_ptxforge_pointers():
+    assert type_name(CPointer(nb_int32)) == "int32*"
+    assert type_name(CPointer(nb_bf16)) == "bfloat16*"
+    assert signature_string(Signature(nb_int32, CPointer(nb_bf16), CPointer(nb_int32))) == \
+        "int32(bfloat16*, int32*)"
+    for bad in (CPointer(CPointer(nb_int32)), CPointer(opaque), opaque):
+        with pytest.raises(TypeError, match="no ptxforge equivalent"):
+            type_name(bad)
+    with pytest.raises(TypeError, match="address space 3"):
+        type_name(CPointer(nb_int32, addrspace=3))
+
+
+def test_an_integer_binds_to_a_pointer_parameter():
+    assert _signatures.select("k", ("int", "int"), [("int32*", "int32")]) == ("int32*", "int32")
+    assert _signatures.select("k", ("int",), [("int64",), ("int32*",)]) == ("int64",)  # exact wins
+    with pytest.raises(TypeError, match="No matching definition"):
+        _signatures.select("k", ("float",), [("int32*",)])
+    with pytest.raises(TypeError, match="No matching definition"):
+        _signatures.select("k", ("float32[::1]",), [("float32*",)])
+
+
+def call_opaque(out):
+    out[0] = opaque_ctor(out[0])
+
+
+def test_declarations_over_types_ptxforge_lacks_fail_when_called(make_module):
+    decl = pf.declare_device("_ZN13__nv_bfloat16C1ERK17__nv_bfloat16_raw_nbst",
+                             Signature(nb_int32, CPointer(nb_bf16), CPointer(opaque)))
+    with pytest.raises(TypeError):  # a string signature naming an unknown type is still refused at once
+        pf.declare_device("f", "int32(unnamed1405307*)")
+    mod = make_module("""
+        def kernel(out):
+            out[0] = decl(1)
+    """)
+    mod.decl = decl
+    with pytest.raises(pf.CompileError, match=r"'decl' is the declared device function "
+                                              r"'_ZN13__nv_bfloat16C1ERK17__nv_bfloat16_raw_nbst', "
+                                              r"whose signature has numba's type unnamed1405307\*"):
+        pf.compile_ptx(mod.kernel, "void(int32[::1])")
+
+
+def _binding(name):
+    """A function as numba-cuda's generated bf16 bindings define it (``def __hadd(): pass``)."""
+    def f():
+        pass
+    f.__name__ = f.__qualname__ = name
+    f.__module__ = "numba.cuda._internal.cuda_bf16"
+    return f
+
+
+@pytest.mark.gpu
+def test_numba_bf16_bindings_are_ptxforge_bf16_functions(make_module):
+    mod = make_module("""
+        import ptxforge as pf
+
+        def kernel(out, x):
+            a = pf.bfloat16(x)
+            out[0] = pf.float32(hadd(a, a))
+            out[1] = pf.float32(htrunc(hneg(a)))
+            out[2] = bfloat162float(float2bfloat16_rn(x))
+    """)
+    for name in ("__hadd", "htrunc", "__hneg", "__bfloat162float", "__float2bfloat16_rn"):
+        setattr(mod, name.lstrip("_"), _binding(name))
+    ptx, _ = pf.compile_ptx(mod.kernel, "void(float32[::1], float32)")
+    assert "add.bf16" in ptx and "neg.bf16" in ptx and "cvt.rzi.bf16.bf16" in ptx
+    out = np.zeros(3, np.float32)
+    pf.jit(mod.kernel)[1, 1](out, np.float32(1.75))
+    assert out.tolist() == [3.5, -1.0, 1.75]
+
+
+def test_a_binding_ptxforge_lacks_is_a_compile_error(make_module):
+    mod = make_module("""
+        def kernel(out):
+            out[0] = h2div(out[0])
+    """)
+    mod.h2div = _binding("__h2div")
+    with pytest.raises(pf.CompileError, match=r"numba-cuda's binding of CUDA's __h2div, which ptxforge's bf16 "
+                                              r"namespace lacks"):
+        pf.compile_ptx(mod.kernel, "void(float32[::1])")
+
+
+@pytest.mark.gpu
+def test_pointer_arguments_are_addresses():
+    @pf.jit(Signature(_scalar(_numba_class("numba.core.types.misc", "NoneType"), "none"),
+                      CPointer(nb_int32), nb_int32, CPointer(nb_int32), _scalar(Integer, "uint32")))
+    def axpy(r, a, x, n):
+        i = pf.grid(1)
+        if i < n:
+            r[i] = a * x[i] + 1
+
+    x = pf.to_device(np.arange(10, dtype=np.int32))
+    r = pf.device_array_like(x)
+    axpy[1, 32](r.__cuda_array_interface__["data"][0], 5, x.__cuda_array_interface__["data"][0], 10)
+    assert r.copy_to_host().tolist() == [5 * i + 1 for i in range(10)]
+
+
+def float_strings(out):
+    out[0] = float("nan")
+    out[1] = pf.float32(" -Infinity ")
+    out[2] = np.float64("1.5e3")
+    out[3] = pf.bfloat16(float("+inf"))
+
+
+@pytest.mark.gpu
+def test_float_of_a_string_literal_is_the_number_it_spells():
+    out = np.zeros(4, np.float64)
+    pf.jit(float_strings)[1, 1](out)
+    assert np.isnan(out[0]) and out[1:].tolist() == [-np.inf, 1500.0, np.inf]
+    typed = pf.jit(float_strings).inspect_types("void(float64[::1])")
+    assert "(pf.bfloat16((float('+inf') : float64)) : bfloat16)" in typed
+
+
+def test_float_of_a_string_that_is_no_number_is_python_s_error(make_module):
+    mod = make_module("""
+        def kernel(out):
+            out[0] = float("1.5x")
+    """)
+    with pytest.raises(pf.CompileError, match=r"could not convert string to float: '1.5x'") as e:
+        pf.compile_ptx(mod.kernel, "void(float64[::1])")
+    assert ":2:20:" in str(e.value)
+
+
+def test_is_bfloat16_supported_follows_the_device():
+    if pf.is_available() or pf._target.default() == "cpu":
+        assert pf.is_bfloat16_supported() == (pf.get_current_device().compute_capability >= (8, 0))
