@@ -175,3 +175,49 @@ def test_float_of_a_string_that_is_no_number_is_python_s_error(make_module):
 def test_is_bfloat16_supported_follows_the_device():
     if pf.is_available() or pf._target.default() == "cpu":
         assert pf.is_bfloat16_supported() == (pf.get_current_device().compute_capability >= (8, 0))
+
+
+# -- device functions declared without a return type (numba infers it) ---------------------
+
+
+def add(x, y):
+    return x + y
+
+
+def call_add(r, x, y):
+    r[0] = add_device(x, y)
+
+
+add_device = None
+
+
+def _with_device(sigs):
+    global add_device
+    add_device = pf.jit(sigs, device=True)(add)
+    return pf.jit(call_add)
+
+
+def test_a_device_signature_without_return_type_infers_it():
+    k = _with_device(["(int64, int64)", "(float64, float64)"])
+    typed = k.inspect_types("void(int64[::1], int64, int64)")
+    assert "add(x: int64, y: int64) -> int64" in typed
+    typed = k.inspect_types("void(float64[::1], float32, float64)")
+    assert "add(x: float64, y: float64) -> float64" in typed
+    with pytest.raises(pf.CompileError, match=r"Invalid use of type\(device function 'add'\) with parameters "
+                                              r"\(complex128, complex128\): it is declared for \(int64, int64\), "
+                                              r"\(float64, float64\)"):
+        k.inspect_types("void(complex128[::1], complex, complex)")
+
+
+@pytest.mark.gpu
+def test_python_numbers_bind_device_signatures_as_numba_types_them():
+    k = _with_device(["(float32, float32)", "(float64, float64)"])
+    r = np.zeros(1, np.float64)
+    k[1, 1](r, np.float32(1), np.float32(2**-25))
+    assert r[0] == 1.0  # float32 arithmetic
+    k[1, 1](r, 1, 2**-25)  # int64 and float64: the float64 signature, as in numba
+    assert r[0] == 1.0000000298023224
+    k = _with_device(["(int64, int64)"])
+    r = np.zeros(1, np.int64)
+    k[1, 1](r, 1.5, 2.5)  # unsafe conversions, as numba's device functions take them
+    assert r[0] == 3
