@@ -33,6 +33,9 @@ llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, 
       return st->isFloat() ? b.CreateUIToFP(v, dest) : b.CreateZExt(v, dest);
     if (sf->isInt() && st->isInt())
       return b.CreateIntCast(v, dest, sf->isSigned);
+    if ((sf->isInt() && st->isFloat() && st->bits == 16 && !st->isBFloat16()) ||
+        (sf->isFloat() && sf->bits == 16 && !sf->isBFloat16() && st->isInt()))
+      return convertHalfInt(v, sf, st);
     if (sf->isInt() && st->isFloat())
       return sf->isSigned ? b.CreateSIToFP(v, dest) : b.CreateUIToFP(v, dest);
     if (sf->isFloat() && st->isInt())

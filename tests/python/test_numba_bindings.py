@@ -221,3 +221,44 @@ def test_python_numbers_bind_device_signatures_as_numba_types_them():
     r = np.zeros(1, np.int64)
     k[1, 1](r, 1.5, 2.5)  # unsafe conversions, as numba's device functions take them
     assert r[0] == 3
+
+
+# -- float16 <-> integer casts, as numba-cuda makes them ------------------------------------
+
+
+def to_int8(x):
+    return np.int8(x)
+
+
+def to_uint32(x):
+    return np.uint32(x)
+
+
+def to_float16(x):
+    return np.float16(x) * np.float16(0.5)
+
+
+def test_float16_integer_casts_are_single_cvts():
+    for f, sig, want in [(to_int8, "(float16,)", "cvt.rni.s8.f16"), (to_uint32, "(float16,)", "cvt.rni.u32.f16"),
+                         (to_float16, "(int8,)", "cvt.rn.f16.s8"), (to_float16, "(uint64,)", "cvt.rn.f16.u64"),
+                         (to_float16, "(int16,)", "cvt.rn.f16.s16")]:
+        ptx, _ = pf.compile_ptx(f, sig, device=True)
+        assert want in ptx, (f.__name__, sig)
+
+
+def half_to_ints(out8, out32, h, n):
+    for i in range(h.size):
+        out8[i] = np.int8(h[i])
+        out32[i] = int(h[i])
+        n[i] = np.float16(np.int8(i - 3))
+
+
+@pytest.mark.gpu
+def test_float16_to_integers_round_to_nearest_even_and_saturate():
+    h = np.array([2.5, 2.7, -2.5, 3.5, 300.0, -300.0, np.nan, 0.4], np.float16)
+    out8, out32 = np.zeros(8, np.int8), np.zeros(8, np.int32)
+    back = np.zeros(8, np.float16)
+    pf.jit(half_to_ints)[1, 1](out8, out32, h, back)
+    assert out8.tolist() == [2, 3, -2, 4, 127, -128, 0, 0]
+    assert out32.tolist() == [2, 3, -2, 4, 300, -300, 0, 0]
+    assert back.tolist() == [float(i - 3) for i in range(8)]
