@@ -473,6 +473,15 @@ std::optional<bool> Inferer::constTruth(const Expr *e) const {
     return b->value;
   if (auto v = constInt(e))
     return *v != 0;
+  if (auto *n = dyn_cast<NameExpr>(e); n && !localByName.count(n->id)) { // a bool constant or literal argument
+    const GlobalValue *g = nullptr;
+    if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end())
+      g = &lit->second;
+    else if (auto it = env.find(n->id); it != env.end())
+      g = &it->second;
+    if (g && g->kind == GlobalValue::Constant && g->type->isBool())
+      return g->intValue != 0;
+  }
   if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Not)
     if (auto v = constTruth(u->operand))
       return !*v;

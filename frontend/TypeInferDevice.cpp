@@ -118,6 +118,15 @@ const Signature *Inferer::chooseSignature(const CallExpr *c, const DeviceFunctio
 }
 
 bool Inferer::literalValue(const Expr *e, const Type *t, GlobalValue &value) const {
+  if (auto *s = dyn_cast<ScalarType>(t); s && s->isBool()) { // f(..., False): its `if`s are pruned, as numba's
+    auto *lit = dyn_cast<BoolConstExpr>(e);
+    if (!lit)
+      return false;
+    value.kind = GlobalValue::Constant;
+    value.type = s;
+    value.intValue = lit->value;
+    return true;
+  }
   if (auto *s = dyn_cast<ScalarType>(t); s && s->isInt()) {
     auto v = constInt(e);
     if (!v)

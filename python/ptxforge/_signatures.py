@@ -127,8 +127,12 @@ def conversion(frm, to):
         return _scalar_graph().get((frm[1], to[1]))
     if frm[0] == "array":
         _, dtype, ndim, layout = frm
-        if dtype == to[1] and ndim == to[2] and to[3] in ("A", layout):
+        if ndim != to[2] or to[3] not in ("A", layout):
+            return None
+        if dtype == to[1]:
             return SAFE
+        if _same_width_integers(dtype, to[1]):
+            return UNSAFE  # uint32 data as int32: numba's specialised kernels take it, reinterpreted
         return None
     if frm[0] == "tuple":
         if len(frm[1]) != len(to[1]):
@@ -136,6 +140,11 @@ def conversion(frm, to):
         kinds = [conversion(a, b) for a, b in zip(frm[1], to[1])]
         return None if None in kinds else max(kinds, default=EXACT)
     return None
+
+
+def _same_width_integers(a, b):
+    ints = _INTEGERS - {"bool"}
+    return a in ints and b in ints and a.lstrip("u") == b.lstrip("u")
 
 
 def _rating(arg_types, sig):

@@ -262,3 +262,43 @@ def test_float16_to_integers_round_to_nearest_even_and_saturate():
     assert out8.tolist() == [2, 3, -2, 4, 127, -128, 0, 0]
     assert out32.tolist() == [2, 3, -2, 4, 300, -300, 0, 0]
     assert back.tolist() == [float(i - 3) for i in range(8)]
+
+
+# -- numba's looser binding of integer arrays; literal bools prune branches ------------------
+
+
+def test_an_integer_array_binds_to_its_other_signedness():
+    assert _signatures.select("k", ("uint32[:, ::1]",), [("int32[:, :]",)]) == ("int32[:, :]",)
+    assert _signatures.select("k", ("uint32[::1]",), [("int32[::1]",), ("uint32[::1]",)]) == ("uint32[::1]",)
+    for bad in ("int64[:, ::1]", "float32[:, ::1]", "uint32[::1]"):
+        with pytest.raises(TypeError, match="No matching definition"):
+            _signatures.select("k", (bad,), [("int32[:, :]",)])
+
+
+def sub_one(ary):
+    ary[pf.threadIdx.x, pf.threadIdx.y] -= 1
+
+
+@pytest.mark.gpu
+def test_a_uint32_array_launches_an_int32_signature():
+    ary = np.arange(32, dtype=np.uint32).reshape(4, 8) + 1
+    pf.jit("void(int32[:, :])")(sub_one)[1, (4, 8)](ary)
+    assert ary.tolist() == np.arange(32).reshape(4, 8).tolist()
+
+
+def test_a_literal_bool_argument_prunes_the_callee_s_branches(make_module):
+    mod = make_module("""
+        import ptxforge as pf
+
+        @pf.jit(device=True)
+        def add_at(ary, y, wrap):
+            at = (pf.threadIdx.x, pf.uint64(y))
+            if wrap:
+                at = (at[0] % ary.shape[0], at[1] % ary.shape[1])  # uint64 % int64 is float64
+            pf.atomic.add(ary, at, 1.0)
+
+        def kernel(ary):
+            add_at(ary, pf.threadIdx.y, False)
+    """)
+    ptx, _ = pf.compile_ptx(mod.kernel, "void(float64[:, :])")
+    assert "atom.global.add.f64" in ptx
