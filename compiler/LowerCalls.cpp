@@ -323,6 +323,22 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
       return b.CreateExtractValue(expr(c->args[0]), {1u, 0u});
     return rangeLength(cast<frontend::CallExpr>(c->args[0])); // typing allows only range(...) calls
   }
+  case BuiltinId::VectorCtor: { // float32x4(v2, a, b): the elements in order, each as the element type
+    auto *vt = cast<TupleType>(typeOf(c));
+    llvm::Value *agg = llvm::UndefValue::get(valueType(vt));
+    unsigned at = 0;
+    for (const Expr *a : c->args) {
+      llvm::Value *v = expr(a);
+      const Type *t = typeOf(a);
+      if (auto *tt = dyn_cast<TupleType>(t)) {
+        for (unsigned k = 0; k < tt->elts.size(); ++k)
+          agg = b.CreateInsertValue(agg, b.CreateExtractValue(v, {k}), {at++});
+      } else {
+        agg = b.CreateInsertValue(agg, convert(v, t, info->dtype, a->span()), {at++});
+      }
+    }
+    return agg;
+  }
   case BuiltinId::Min: return minMax(false, c);
   case BuiltinId::Max: return minMax(true, c);
   case BuiltinId::Abs: {

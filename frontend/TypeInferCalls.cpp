@@ -491,6 +491,7 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::LiteralUnroll:
     fail(c->span(), "literal_unroll() is only a for loop's iterable: for x in literal_unroll(t):");
   case BuiltinId::Half: return halfCall(c, *b.half, args);
+  case BuiltinId::VectorCtor: return vectorCall(c, b, args);
   case BuiltinId::CacheLoad:
   case BuiltinId::CacheStore: return cacheHintCall(c, b, args);
   case BuiltinId::ArrayMethod: return arrayMethodCall(c, args);

@@ -98,6 +98,7 @@ public:
   // numba-cuda's cuda.fp16 / cuda.bf16 functions (TypeInferHalf.cpp), and
   // the math functions numba maps onto them for half arguments.
   const Type *halfCall(const CallExpr *c, const HalfFunction &f, const std::vector<const Type *> &args);
+  const Type *vectorCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
   // Enums (TypeInferEnums.cpp): the EnumClass global `e` names (nullptr if
   // none); its member `name` (Cls.name, Cls['name']); `.value`; comparisons

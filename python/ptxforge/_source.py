@@ -18,6 +18,7 @@ import textwrap
 import threading
 import weakref
 
+from . import _intrinsics
 from ._typeobjects import dtype_type_name, is_numba_type, is_numpy_dtype, numba_scalar_name, type_name
 from .errors import CompileError
 
@@ -281,6 +282,8 @@ def _describe(value):
         return ("path", "numpy." + value.__name__)
     if callable(value) and module == "numba.cuda.libdevice":  # numba-cuda's own stub, imported by name
         return ("path", "ptxforge.libdevice." + value.__name__)
+    if isinstance(value, type) and module == "numba.cuda.stubs" and value.__name__ in _intrinsics._VECTOR_TYPES:
+        return ("path", "ptxforge." + value.__name__)  # numba-cuda's vector type (float32x4), by its name
     if callable(value) and module in _NUMBA_HALF_BINDINGS:  # numba.cuda.bf16's functions, imported by name
         return _describe_half_binding(value, _NUMBA_HALF_BINDINGS[module])
     if isinstance(value, str) or is_numpy_dtype(value):

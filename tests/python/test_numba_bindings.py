@@ -302,3 +302,56 @@ def test_a_literal_bool_argument_prunes_the_callee_s_branches(make_module):
     """)
     ptx, _ = pf.compile_ptx(mod.kernel, "void(float64[:, :])")
     assert "atom.global.add.f64" in ptx
+
+
+# -- numba-cuda's vector types ----------------------------------------------------------------
+
+
+def vectors(out):
+    a = pf.float64x4(1.0, 3.0, 5.0, 7.0)
+    s = pf.short2(10, 11.7)  # numbers convert to the element type
+    f = pf.float3(pf.float2(1, 2), 3)  # vectors of the same element type fill in order
+    out[0] = a.x + a.y + a.z + a.w
+    out[1] = s.x
+    out[2] = s.y
+    out[3] = f.x * 100 + f.y * 10 + f.z
+    out[4] = pf.int8x1(pf.char1(-3)).x
+
+
+@pytest.mark.gpu
+def test_vector_types_construct_and_read_out():
+    out = np.zeros(5, np.float64)
+    pf.jit(vectors)[1, 1](out)
+    assert out.tolist() == [16.0, 10.0, 11.0, 123.0, -3.0]
+    typed = pf.jit(vectors).inspect_types("void(float64[::1])")
+    assert "NamedTuple(float32x3, x=float32, y=float32, z=float32)" in typed
+    assert pf.double4 is pf.float64x4 and pf.uchar2 is pf.uint8x2 and pf.long3 is pf.int64x3
+
+
+def test_vector_constructors_check_their_elements(make_module):
+    mod = make_module("""
+        import ptxforge as pf
+
+        def few(out):
+            out[0] = pf.float32x3(1.0, 2.0).x
+
+        def other(out):
+            out[0] = pf.float32x2(pf.int32x2(1, 2)).x
+    """)
+    with pytest.raises(pf.CompileError, match=r"float32x3\(\) needs 3 elements in all, got 2"):
+        pf.compile_ptx(mod.few, "void(float32[::1])")
+    with pytest.raises(pf.CompileError, match=r"float32x2\(\) takes numbers and float32 vectors, not "
+                                              r"NamedTuple\(int32x2"):
+        pf.compile_ptx(mod.other, "void(float32[::1])")
+
+
+def test_numba_vector_type_stubs_are_ptxforge_s(make_module):
+    stub = type("float32x2", (), {"__module__": "numba.cuda.stubs"})  # numba-cuda's user-facing object
+    mod = make_module("""
+        def kernel(out):
+            v = vec(out[0], 2.0)
+            out[1] = v.y
+    """)
+    mod.vec = stub
+    typed = pf.jit(mod.kernel).inspect_types("void(float32[::1])")
+    assert "NamedTuple(float32x2, x=float32, y=float32)" in typed
