@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 #include "frontend/Libdevice.h"
 
@@ -301,9 +302,7 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   const BuiltinInfo *info = lookupBuiltin(cast<PathType>(ct)->path);
   auto constArg = [&](std::size_t i) -> std::int64_t {
     const Expr *a = c->args[i];
-    if (auto *ic = dyn_cast<IntConstExpr>(a))
-      return ic->value;
-    return tf.refOf(a)->global->intValue;
+    return *gpuConstInt(*this, a); // typing checked it is known
   };
   switch (info->id) {
   case BuiltinId::Grid: return grid(false, static_cast<int>(constArg(0)));

@@ -133,6 +133,7 @@ public:
   /// A device function's call with keywords or left-out defaults, as a positional call; null when none.
   const Expr *bindArguments(const CallExpr *c, const DeviceFunctionRef &ref);
   const Expr *floatFromString(const CallExpr *c);
+  void findConstLocals(const FunctionDef &fn, const std::vector<const NameExpr *> &assigned);
   const Type *globalType(const Expr *at, const GlobalValue &g);
 
   TypedFunction &out;

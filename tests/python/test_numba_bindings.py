@@ -355,3 +355,43 @@ def test_numba_vector_type_stubs_are_ptxforge_s(make_module):
     mod.vec = stub
     typed = pf.jit(mod.kernel).inspect_types("void(float32[::1])")
     assert "NamedTuple(float32x2, x=float32, y=float32)" in typed
+
+
+# -- locals assigned once from an integer literal are constants --------------------------------
+
+
+def smem_from_local(ary):
+    N = 100
+    D = -1
+    sm = pf.shared.array(N, pf.int32)
+    loc = pf.local.array((2, 3), pf.int32)
+    t = (5, 6, 7)
+    i = pf.grid(1)
+    if i == 0:
+        for j in range(N):
+            sm[j] = j
+    pf.syncthreads()
+    loc[1, 2] = t[D]
+    ary[i] = sm[i] + loc[1, 2]
+
+
+@pytest.mark.gpu
+def test_a_local_assigned_once_from_a_literal_is_a_constant():
+    ary = np.zeros(100, np.int32)
+    pf.jit("void(int32[::1])")(smem_from_local)[1, 100](ary)
+    assert ary.tolist() == [j + 7 for j in range(100)]
+
+
+def test_a_local_assigned_twice_is_not_a_constant(make_module):
+    mod = make_module("""
+        import ptxforge as pf
+
+        def kernel(ary):
+            N = 10
+            if ary[0] > 0:
+                N = 20
+            sm = pf.shared.array(N, pf.int32)
+            ary[0] = sm[0]
+    """)
+    with pytest.raises(pf.CompileError, match=r"shape must be a constant integer"):
+        pf.compile_ptx(mod.kernel, "void(int32[::1])")
