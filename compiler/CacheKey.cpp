@@ -254,6 +254,9 @@ public:
       w.tag('Y');
       w.text(g.path);
       return;
+    case GlobalValue::NoneValue:
+      w.tag('N');
+      return;
     case GlobalValue::Opaque:
       w.tag('O');
       w.text(g.description);

@@ -234,6 +234,7 @@ struct GlobalValue {
     DeviceArray,    ///< memory on the device (any __cuda_array_interface__ object): its address is baked in
     EnumMember,     ///< an enum.Enum member (IntEnum members are Constants of an IntEnumType)
     EnumClass,      ///< an enum class: its members, reached as Cls.name or Cls['name']
+    NoneValue,      ///< None (a flag left unset: `if DEBUG:` folds away)
     Opaque,         ///< something with no device meaning; an error if used
   } kind = Opaque;
   std::string path;                 ///< Path

@@ -33,13 +33,12 @@ const Type *Inferer::refType(const Expr *e, const BuiltinInfo *info, const std::
 }
 
 const Type *Inferer::name(const NameExpr *n) {
-  auto local = localByName.find(n->id);
-  if (local != localByName.end()) {
-    out.refs[n] = NameRef{local->second, nullptr, nullptr};
-    if (finalPass && local->second->paramIndex < 0 &&
-        (!local->second->type || !assignedSoFar.count(local->second)))
+  if (localByName.count(n->id)) {
+    Local *local = localFor(n);
+    out.refs[n] = NameRef{local, nullptr, nullptr};
+    if (finalPass && local->paramIndex < 0 && (!local->type || !assignedSoFar.count(local)))
       fail(n->span(), "variable '" + n->id + "' is used before it is assigned");
-    return local->second->type;
+    return local->type;
   }
   if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end()) {
     out.refs[n] = NameRef{nullptr, &lit->second, nullptr};
@@ -58,6 +57,7 @@ const Type *Inferer::name(const NameExpr *n) {
   case GlobalValue::Tuple:
   case GlobalValue::DeviceArray:
   case GlobalValue::EnumMember:
+  case GlobalValue::NoneValue:
     out.refs[n] = NameRef{nullptr, &g, nullptr};
     return globalType(n, g);
   case GlobalValue::EnumClass:
@@ -81,6 +81,7 @@ const Type *Inferer::name(const NameExpr *n) {
 const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
   switch (g.kind) {
   case GlobalValue::Constant: return g.type;
+  case GlobalValue::NoneValue: return tc.noneType();
   case GlobalValue::Array: return tc.arrayType(g.type, static_cast<int>(g.shape.size()), Layout::C, true);
   case GlobalValue::DeviceArray: return deviceArrayType(g);
   case GlobalValue::EnumMember: return tc.enumType(g.path, g.valueType);
@@ -118,9 +119,11 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return i64;
     if (a->attr == "shape" || a->attr == "strides")
       return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
+    if (a->attr == "dtype") // a compile-time value: local.array(n, dtype=a.dtype), a.dtype.type(x)
+      return tc.dtypeType(arr->dtype);
     if (lookupBuiltin("ndarray." + a->attr)) // a method: a.sum(), a.copy(), ...
       return tc.builtinType("ndarray." + a->attr);
-    fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides and the methods of docs/language.md; '" +
+    fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides, .dtype and the methods of docs/language.md; '" +
                         a->attr + "' is not supported");
   }
   if (auto *s = dyn_cast<ScalarType>(base))

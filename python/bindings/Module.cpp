@@ -117,6 +117,8 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
   if (kind == "path") {
     g.kind = frontend::GlobalValue::Path;
     g.path = t[1].cast<std::string>();
+  } else if (kind == "none") {
+    g.kind = frontend::GlobalValue::NoneValue;
   } else if (kind == "const") {
     g.kind = frontend::GlobalValue::Constant;
     g.type = scalarTypeNamed(t[1].cast<std::string>());

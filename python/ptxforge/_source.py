@@ -210,7 +210,9 @@ def _command_line_source(pyfunc):
 
 def _describe(value):
     """A global's meaning for the compiler: ("path", p), ("const", type, v), ("array", dtype, shape,
-    bytes), ("tuple", [...]), ("devfunc", f) or ("opaque", what)."""
+    bytes), ("tuple", [...]), ("none",), ("devfunc", f) or ("opaque", what)."""
+    if value is None:
+        return ("none",)
     path = getattr(value, "_pf_path", None)
     if isinstance(path, str):
         return ("path", path)
@@ -254,7 +256,7 @@ def _describe(value):
         return _describe_device_array(value)
     if isinstance(value, tuple):
         parts = [_describe(v) for v in value]
-        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array", "devarray")), None)
+        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array", "devarray", "none")), None)
         if bad is not None:
             return ("opaque", f"a tuple holding {bad[1] if bad[0] == 'opaque' else 'a ' + bad[0]}")
         return ("tuple", parts)
