@@ -538,15 +538,21 @@ std::optional<std::int64_t> Inferer::constInt(const Expr *e) const {
       auto known = out.constLocals.find(n->id);
       return known == out.constLocals.end() ? std::nullopt : std::optional<std::int64_t>(known->second);
     }
-    const GlobalValue *g = nullptr;
-    if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end())
-      g = &lit->second;
-    else if (auto it = env.find(n->id); it != env.end())
-      g = &it->second;
+    const GlobalValue *g = constantNamed(n);
     if (g && g->kind == GlobalValue::Constant && g->type->isInt())
       return g->intValue;
   }
   return std::nullopt;
+}
+
+const GlobalValue *Inferer::constantNamed(const NameExpr *n) const {
+  if (localByName.count(n->id))
+    return nullptr;
+  if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end())
+    return &lit->second;
+  if (auto it = env.find(n->id); it != env.end())
+    return &it->second;
+  return nullptr;
 }
 
 std::optional<bool> Inferer::constTruth(const Expr *e) const {
@@ -559,15 +565,9 @@ std::optional<bool> Inferer::constTruth(const Expr *e) const {
     return b->value;
   if (auto v = constInt(e))
     return *v != 0;
-  if (auto *n = dyn_cast<NameExpr>(e); n && !localByName.count(n->id)) { // a bool constant or literal argument
-    const GlobalValue *g = nullptr;
-    if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end())
-      g = &lit->second;
-    else if (auto it = env.find(n->id); it != env.end())
-      g = &it->second;
-    if (g && g->kind == GlobalValue::Constant && g->type->isBool())
+  if (auto *n = dyn_cast<NameExpr>(e)) // a bool constant or literal argument
+    if (const GlobalValue *g = constantNamed(n); g && g->kind == GlobalValue::Constant && g->type->isBool())
       return g->intValue != 0;
-  }
   if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Not)
     if (auto v = constTruth(u->operand))
       return !*v;

@@ -134,6 +134,8 @@ public:
   const Expr *bindArguments(const CallExpr *c, const DeviceFunctionRef &ref);
   const Expr *floatFromString(const CallExpr *c);
   void findConstLocals(const FunctionDef &fn, const std::vector<const NameExpr *> &assigned);
+  /// The literal argument or global a name that is no local reads, or null.
+  const GlobalValue *constantNamed(const NameExpr *n) const;
   const Type *globalType(const Expr *at, const GlobalValue &g);
 
   TypedFunction &out;
