@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 #include "frontend/Libdevice.h"
 
@@ -301,9 +302,7 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   const BuiltinInfo *info = lookupBuiltin(cast<PathType>(ct)->path);
   auto constArg = [&](std::size_t i) -> std::int64_t {
     const Expr *a = c->args[i];
-    if (auto *ic = dyn_cast<IntConstExpr>(a))
-      return ic->value;
-    return tf.refOf(a)->global->intValue;
+    return *gpuConstInt(*this, a); // typing checked it is known
   };
   switch (info->id) {
   case BuiltinId::Grid: return grid(false, static_cast<int>(constArg(0)));
@@ -322,6 +321,22 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     if (isa<ArrayType>(at))
       return b.CreateExtractValue(expr(c->args[0]), {1u, 0u});
     return rangeLength(cast<frontend::CallExpr>(c->args[0])); // typing allows only range(...) calls
+  }
+  case BuiltinId::VectorCtor: { // float32x4(v2, a, b): the elements in order, each as the element type
+    auto *vt = cast<TupleType>(typeOf(c));
+    llvm::Value *agg = llvm::UndefValue::get(valueType(vt));
+    unsigned at = 0;
+    for (const Expr *a : c->args) {
+      llvm::Value *v = expr(a);
+      const Type *t = typeOf(a);
+      if (auto *tt = dyn_cast<TupleType>(t)) {
+        for (unsigned k = 0; k < tt->elts.size(); ++k)
+          agg = b.CreateInsertValue(agg, b.CreateExtractValue(v, {k}), {at++});
+      } else {
+        agg = b.CreateInsertValue(agg, convert(v, t, info->dtype, a->span()), {at++});
+      }
+    }
+    return agg;
   }
   case BuiltinId::Min: return minMax(false, c);
   case BuiltinId::Max: return minMax(true, c);

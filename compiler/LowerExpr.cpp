@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 
 #include <llvm/ADT/StringExtras.h>
@@ -33,6 +34,9 @@ llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, 
       return st->isFloat() ? b.CreateUIToFP(v, dest) : b.CreateZExt(v, dest);
     if (sf->isInt() && st->isInt())
       return b.CreateIntCast(v, dest, sf->isSigned);
+    if ((sf->isInt() && st->isFloat() && st->bits == 16 && !st->isBFloat16()) ||
+        (sf->isFloat() && sf->bits == 16 && !sf->isBFloat16() && st->isInt()))
+      return convertHalfInt(v, sf, st);
     if (sf->isInt() && st->isFloat())
       return sf->isSigned ? b.CreateSIToFP(v, dest) : b.CreateUIToFP(v, dest);
     if (sf->isFloat() && st->isInt())
@@ -192,13 +196,7 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     if (auto *tt = dyn_cast<TupleType>(typeOf(s->value))) {
       if (!isConstantTupleIndex(s->index))
         return tupleElementAtRunTime(s, tt);
-      std::int64_t i = 0;
-      if (auto *ic = dyn_cast<IntConstExpr>(s->index))
-        i = ic->value;
-      else if (auto *u = dyn_cast<UnaryOpExpr>(s->index))
-        i = -cast<IntConstExpr>(u->operand)->value;
-      else if (auto *n = dyn_cast<NameExpr>(s->index))
-        i = tf.refOf(n)->global->intValue;
+      std::int64_t i = *gpuConstInt(*this, s->index); // typing checked it is known
       if (i < 0)
         i += static_cast<std::int64_t>(tt->elts.size());
       llvm::Value *whole = nullptr;

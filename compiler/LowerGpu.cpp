@@ -28,6 +28,9 @@ std::optional<std::int64_t> gpuConstInt(const Lowerer &L, const Expr *e) {
       return -*v;
   if (const NameRef *ref = L.tf.refOf(e); ref && ref->global)
     return ref->global->intValue;
+  if (auto *n = dyn_cast<NameExpr>(e); n && (!L.tf.refOf(e) || L.tf.refOf(e)->local))
+    if (auto known = L.tf.constLocals.find(n->id); known != L.tf.constLocals.end())
+      return known->second; // `N = 100` once: numba's constant inference
   return std::nullopt;
 }
 

@@ -203,4 +203,29 @@ llvm::Value *Lowerer::halfCall(const HalfFunction &f, const std::vector<const Ex
   llvm_unreachable("half function kind");
 }
 
+// numba-cuda's casts between float16 and integers: one cvt, rounding to the
+// nearest (even) integer (cvt.rni.s32.f16: numba's int(float16(2.5)) is 2 and
+// int(float16(2.7)) is 3), saturating, NaN giving 0; and cvt.rn.f16.s8 from
+// integers of every width. The CPU target rounds to even and then makes its
+// saturating conversion.
+llvm::Value *Lowerer::convertHalfInt(llvm::Value *v, const ScalarType *from, const ScalarType *to) {
+  const bool toInt = to->isInt();
+  const ScalarType *integer = toInt ? to : from;
+  if (target.isHost()) {
+    if (!toInt)
+      return integer->isSigned ? b.CreateSIToFP(v, b.getHalfTy()) : b.CreateUIToFP(v, b.getHalfTy());
+    llvm::Value *x = b.CreateUnaryIntrinsic(llvm::Intrinsic::roundeven, b.CreateFPExt(v, b.getFloatTy()));
+    return target.floatToInt(*this, x, b.getIntNTy(to->bits), to->isSigned);
+  }
+  const std::string cons = integer->bits == 8 ? "c" : constraint(integer->bits, false);
+  if (toInt) {
+    std::string text = "cvt.rni." + ptxType(to) + ".f16 $0, $1;";
+    return inlineAsm(*this, b.getIntNTy(to->bits), {b.CreateBitCast(v, b.getInt16Ty())}, text.c_str(),
+                     ("=" + cons + ",h").c_str(), false);
+  }
+  std::string text = "cvt.rn.f16." + ptxType(from) + " $0, $1;";
+  return b.CreateBitCast(inlineAsm(*this, b.getInt16Ty(), {v}, text.c_str(), ("=h," + cons).c_str(), false),
+                         b.getHalfTy());
+}
+
 } // namespace ptxforge::compiler

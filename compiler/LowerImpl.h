@@ -269,6 +269,8 @@ public:
   llvm::Value *complexConstant(double re, double im, const ScalarType *t);
   /// Conversions to or from a complex type (to bool: its truth).
   llvm::Value *convertComplex(llvm::Value *v, const ScalarType *from, const ScalarType *to, const Span &at);
+  /// float16 <-> integer conversions as numba-cuda makes them (LowerHalf.cpp).
+  llvm::Value *convertHalfInt(llvm::Value *v, const ScalarType *from, const ScalarType *to);
   llvm::Value *complexTruthy(llvm::Value *v);
   /// `l op r` computed in the complex type `t`.
   llvm::Value *complexBinOp(frontend::BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,

@@ -53,7 +53,10 @@ bool Lowerer::isConstantTupleIndex(const Expr *e) const {
   if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Minus)
     return isa<IntConstExpr>(u->operand);
   const NameRef *ref = tf.refOf(e);
-  return ref && ref->global;
+  if (ref && ref->global)
+    return true;
+  auto *n = dyn_cast<NameExpr>(e); // a local of known value (typing reads it without typing the name)
+  return n && tf.constLocals.count(n->id) && (!ref || ref->local);
 }
 
 // t[i]: a negative i counts from the end; out of range reports IndexError in

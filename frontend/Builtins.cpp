@@ -85,6 +85,26 @@ struct Table {
     map[p] = info;
   }
 
+  // numba-cuda's vector types, by their names (int8x1 ... float64x4) and
+  // CUDA's (char1 ... double4; long is 64 bits, as on Linux).
+  void vectorTypes() {
+    static const std::pair<const char *, const char *> kAliases[] = {
+        {"char", "int8"},     {"short", "int16"},   {"int", "int32"},       {"long", "int64"},
+        {"longlong", "int64"}, {"uchar", "uint8"},  {"ushort", "uint16"},   {"uint", "uint32"},
+        {"ulong", "uint64"},  {"ulonglong", "uint64"}, {"float", "float32"}, {"double", "float64"}};
+    for (const char *base : {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32",
+                             "float64"})
+      for (int n = 1; n <= 4; ++n) {
+        BuiltinInfo info{BuiltinInfo::Function, BuiltinId::VectorCtor};
+        info.dtype = types().scalarByName(base);
+        info.lanes = n;
+        map["ptxforge." + std::string(base) + "x" + std::to_string(n)] = info;
+        for (auto [alias, of] : kAliases)
+          if (std::string(of) == base)
+            map["ptxforge." + std::string(alias) + std::to_string(n)] = info;
+      }
+  }
+
   Table() {
     ns("ptxforge");
     ns("math");
@@ -115,6 +135,7 @@ struct Table {
       fn((std::string("ptxforge.") + op).c_str(), BuiltinId::CacheLoad);
     for (const char *op : {"stcg", "stcs", "stwb", "stwt"})
       fn((std::string("ptxforge.") + op).c_str(), BuiltinId::CacheStore);
+    vectorTypes();
     for (const MathFunction &m : kMathFunctions) {
       BuiltinInfo info{BuiltinInfo::Function, BuiltinId::Math};
       info.math = &m;

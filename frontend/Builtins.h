@@ -66,6 +66,10 @@ enum class BuiltinId {
   Operator,
   // print(...): formatted on the device through vprintf.
   Print,
+  // numba-cuda's vector types (float32x4, int16x2 and CUDA's aliases
+  // float4, short2 ...): the constructor of a namedtuple of 1-4 numbers
+  // named x, y, z, w (TypeInferVector.cpp, compiler/LowerCalls.cpp).
+  VectorCtor,
 };
 
 /// How a math function maps onto libdevice: `__nv_<name>` for float64 and
@@ -176,6 +180,7 @@ struct BuiltinInfo {
   const UfuncFunction *ufunc = nullptr;     ///< for BuiltinId::Ufunc
   const OperatorFunction *op = nullptr;     ///< for BuiltinId::Operator
   const LibdeviceFunction *libdevice = nullptr; ///< for BuiltinId::Libdevice
+  int lanes = 0; ///< for BuiltinId::VectorCtor: 1-4 elements of type `dtype`
 };
 
 /// Adds the GPU execution features' entries (frontend/GpuBuiltins.cpp).

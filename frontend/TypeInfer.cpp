@@ -15,6 +15,7 @@
 #include "frontend/Webs.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace ptxforge::frontend {
 
@@ -64,6 +65,41 @@ static bool returnsValue(const Block &b) {
   return false;
 }
 
+// The locals of out.constLocals: assigned exactly once (counting every
+// target of every assignment, loop and augmented assignment), by a plain
+// `name = <integer literal>`, and not parameters.
+void Inferer::findConstLocals(const FunctionDef &fn, const std::vector<const NameExpr *> &assigned) {
+  std::map<std::string, int> count;
+  for (const NameExpr *n : assigned)
+    ++count[n->id];
+  for (const Param &p : fn.params)
+    count[p.name] += 2;
+  std::function<void(const Block &)> walk = [&](const Block &b) {
+    for (const Stmt *s : b) {
+      if (auto *a = dyn_cast<AssignStmt>(s); a && a->targets.size() == 1) {
+        auto *n = dyn_cast<NameExpr>(a->targets[0]);
+        const Expr *v = a->value;
+        bool negative = false;
+        if (auto *u = dyn_cast<UnaryOpExpr>(v); u && u->op == UnaryOpKind::Minus)
+          v = u->operand, negative = true;
+        auto *i = dyn_cast<IntConstExpr>(v);
+        if (n && i && !i->bigUnsigned && count[n->id] == 1)
+          out.constLocals[n->id] = negative ? -i->value : i->value;
+      } else if (auto *f = dyn_cast<ForStmt>(s)) {
+        walk(f->body);
+        walk(f->orelse);
+      } else if (auto *c = dyn_cast<IfStmt>(s)) {
+        walk(c->body);
+        walk(c->orelse);
+      } else if (auto *w = dyn_cast<WhileStmt>(s)) {
+        walk(w->body);
+        walk(w->orelse);
+      }
+    }
+  };
+  walk(fn.body);
+}
+
 void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTypes) {
   if (out.isKernel && !fn.params.empty() && fn.params.back().vararg)
     fail(fn.params.back().span, "'*" + fn.params.back().name +
@@ -96,6 +132,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
   for (const auto &[loop, copies] : out.unrolled)
     for (const Block &copy : copies)
       collectAssigned(copy, assigned);
+  findConstLocals(fn, assigned);
   for (const NameExpr *n : assigned) {
     if (localByName.count(n->id))
       continue;
@@ -503,17 +540,25 @@ std::optional<std::int64_t> Inferer::constInt(const Expr *e) const {
       if (auto v = constInt(u->operand))
         return -*v;
   if (auto *n = dyn_cast<NameExpr>(e)) {
-    if (localByName.count(n->id))
-      return std::nullopt;
-    const GlobalValue *g = nullptr;
-    if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end())
-      g = &lit->second;
-    else if (auto it = env.find(n->id); it != env.end())
-      g = &it->second;
+    if (localByName.count(n->id)) {
+      auto known = out.constLocals.find(n->id);
+      return known == out.constLocals.end() ? std::nullopt : std::optional<std::int64_t>(known->second);
+    }
+    const GlobalValue *g = constantNamed(n);
     if (g && g->kind == GlobalValue::Constant && g->type->isInt())
       return g->intValue;
   }
   return std::nullopt;
+}
+
+const GlobalValue *Inferer::constantNamed(const NameExpr *n) const {
+  if (localByName.count(n->id))
+    return nullptr;
+  if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end())
+    return &lit->second;
+  if (auto it = env.find(n->id); it != env.end())
+    return &it->second;
+  return nullptr;
 }
 
 std::optional<bool> Inferer::constTruth(const Expr *e) const {
@@ -526,6 +571,9 @@ std::optional<bool> Inferer::constTruth(const Expr *e) const {
     return b->value;
   if (auto v = constInt(e))
     return *v != 0;
+  if (auto *n = dyn_cast<NameExpr>(e)) // a bool constant or literal argument
+    if (const GlobalValue *g = constantNamed(n); g && g->kind == GlobalValue::Constant && g->type->isBool())
+      return g->intValue != 0;
   if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Not)
     if (auto v = constTruth(u->operand))
       return !*v;

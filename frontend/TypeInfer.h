@@ -80,6 +80,10 @@ struct TypedFunction {
   /// literal arguments: a shared array's shape); their names read as these
   /// frozen constants.
   std::map<std::string, GlobalValue> literalParams;
+  /// Locals assigned once in the whole function, from an integer literal
+  /// (`N = 100`): their value is known when compiled, as numba's constant
+  /// inference knows it (a shared array's shape may name them).
+  std::map<std::string, std::int64_t> constLocals;
   /// A function declared with declare_device (fn is null): its declaration.
   const DeviceFunctionRef *external = nullptr;
   /// Calls and tuple displays with `*` arguments, and the node with the

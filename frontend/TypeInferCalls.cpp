@@ -10,6 +10,9 @@
 #include "frontend/Libdevice.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <limits>
 
 namespace ptxforge::frontend {
 
@@ -291,11 +294,53 @@ const Expr *Inferer::bindArguments(const CallExpr *c, const DeviceFunctionRef &r
   return made;
 }
 
+// float("nan"), float32("-inf"), np.float64("1.5"): a float type called on a
+// string literal is the call on the number the string spells, as Python's
+// float() reads it (made once per call site); other strings are errors.
+const Expr *Inferer::floatFromString(const CallExpr *c) {
+  if (c->args.size() != 1 || !c->keywords.empty() || !isa<StrConstExpr>(c->args[0]))
+    return nullptr;
+  const Type *callee = expr(c->callee);
+  auto *d = callee ? dyn_cast<DtypeType>(callee) : nullptr;
+  if (!d || !d->dtype->isFloat())
+    return nullptr;
+  if (auto it = out.rewrites.find(c); it != out.rewrites.end())
+    return it->second;
+  const std::string &text = cast<StrConstExpr>(c->args[0])->value;
+  std::string t;
+  for (char ch : text)
+    if (!std::isspace(static_cast<unsigned char>(ch)))
+      t += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const bool negative = !t.empty() && t[0] == '-';
+  const std::string body = !t.empty() && (t[0] == '-' || t[0] == '+') ? t.substr(1) : t;
+  double value = 0;
+  if (body == "nan")
+    value = std::numeric_limits<double>::quiet_NaN();
+  else if (body == "inf" || body == "infinity")
+    value = std::numeric_limits<double>::infinity();
+  else {
+    char *end = nullptr;
+    value = body.empty() || !(std::isdigit(static_cast<unsigned char>(body[0])) || body[0] == '.')
+                ? 0
+                : std::strtod(body.c_str(), &end);
+    if (!end || *end != '\0')
+      fail(c->args[0]->span(), "could not convert string to float: '" + text + "'");
+  }
+  out.synthesized.push_back(std::make_unique<FloatConstExpr>(c->args[0]->span(), negative ? -value : value));
+  Expr *number = out.synthesized.back().get();
+  out.synthesized.push_back(
+      std::make_unique<CallExpr>(c->span(), c->callee, std::vector<Expr *>{number}, std::vector<Keyword>{}));
+  out.rewrites[c] = out.synthesized.back().get();
+  return out.rewrites[c];
+}
+
 const Type *Inferer::call(const CallExpr *c) {
   if (hasStarred(c->args)) { // f(*t): typed as the call with t's elements spread
     const Expr *spread = expandStarred(c);
     return spread ? expr(spread) : nullptr;
   }
+  if (const Expr *number = floatFromString(c))
+    return expr(number);
   const Type *callee = expr(c->callee);
   if (auto *p = callee ? dyn_cast<PathType>(callee) : nullptr; p && p->path == "builtins.print")
     return printCall(c); // its arguments include strings
@@ -482,6 +527,7 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::LiteralUnroll:
     fail(c->span(), "literal_unroll() is only a for loop's iterable: for x in literal_unroll(t):");
   case BuiltinId::Half: return halfCall(c, *b.half, args);
+  case BuiltinId::VectorCtor: return vectorCall(c, b, args);
   case BuiltinId::CacheLoad:
   case BuiltinId::CacheStore: return cacheHintCall(c, b, args);
   case BuiltinId::ArrayMethod: return arrayMethodCall(c, args);

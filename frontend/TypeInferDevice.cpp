@@ -43,7 +43,9 @@ int conversionCost(const Type *from, const Type *to) {
     const ScalarType *strong = types().strong(sf);
     if (strong == st)
       return sf->weak ? 1 : 0;
-    return promote(sf->weak ? sf : strong, st) == st ? 1 : 2;
+    // A Python number converts as numba types it (int64, float64): to a declared
+    // float32 it is an unsafe conversion, as in numba's overload resolution.
+    return promote(strong, st) == st ? 1 : 2;
   }
   auto *af = dyn_cast<ArrayType>(from), *at = dyn_cast<ArrayType>(to);
   if (af && at)
@@ -103,17 +105,28 @@ const Signature *Inferer::chooseSignature(const CallExpr *c, const DeviceFunctio
   }
   if (!best) {
     Signature given;
-    given.params = args;
+    for (const Type *t : args) // a Python number as numba types it
+      given.params.push_back(isa<ScalarType>(t) ? tc.strong(cast<ScalarType>(t)) : t);
     std::string declared;
     for (const Signature &sig : ref.signatures)
-      declared += (declared.empty() ? "" : ", ") + sig.returnType->str() + sig.str();
-    fail(c->span(), "device function '" + ref.name + "' cannot take " + given.str() +
-                        "; it is declared for " + declared);
+      declared += (declared.empty() ? "" : ", ") + (sig.returnInferred ? "" : sig.returnType->str()) + sig.str();
+    // numba's words first ("Invalid use of type ... with parameters ..."), which numba code matches.
+    fail(c->span(), "Invalid use of type(device function '" + ref.name + "') with parameters " + given.str() +
+                        ": it is declared for " + declared);
   }
   return best;
 }
 
 bool Inferer::literalValue(const Expr *e, const Type *t, GlobalValue &value) const {
+  if (auto *s = dyn_cast<ScalarType>(t); s && s->isBool()) { // f(..., False): its `if`s are pruned, as numba's
+    auto *lit = dyn_cast<BoolConstExpr>(e);
+    if (!lit)
+      return false;
+    value.kind = GlobalValue::Constant;
+    value.type = s;
+    value.intValue = lit->value;
+    return true;
+  }
   if (auto *s = dyn_cast<ScalarType>(t); s && s->isInt()) {
     auto v = constInt(e);
     if (!v)
@@ -301,7 +314,7 @@ const TypedFunction *Inferer::typeCallee(const CallExpr *c, const DeviceFunction
   try {
     Inferer inner(*typed, ref.globals, session);
     inner.level = myLevel;
-    inner.declaredReturn = declared ? declared->returnType : nullptr;
+    inner.declaredReturn = declared && !declared->returnInferred ? declared->returnType : nullptr;
     session.inProgress[myLevel].inferer = &inner;
     inner.run(ref.ast->function(), params);
     provisional = session.inProgress[myLevel].provisional;

@@ -98,6 +98,7 @@ public:
   // numba-cuda's cuda.fp16 / cuda.bf16 functions (TypeInferHalf.cpp), and
   // the math functions numba maps onto them for half arguments.
   const Type *halfCall(const CallExpr *c, const HalfFunction &f, const std::vector<const Type *> &args);
+  const Type *vectorCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
   // Enums (TypeInferEnums.cpp): the EnumClass global `e` names (nullptr if
   // none); its member `name` (Cls.name, Cls['name']); `.value`; comparisons
@@ -133,6 +134,10 @@ public:
   const Expr *bindArguments(const CallExpr *c, const DeviceFunctionRef &ref);
   const Type *overloadCall(const CallExpr *c, const DeviceFunctionRef &ref, const std::vector<const Type *> &args,
                            const std::vector<const Type *> &kwTypes, bool unknown);
+  const Expr *floatFromString(const CallExpr *c);
+  void findConstLocals(const FunctionDef &fn, const std::vector<const NameExpr *> &assigned);
+  /// The literal argument or global a name that is no local reads, or null.
+  const GlobalValue *constantNamed(const NameExpr *n) const;
   const Type *globalType(const Expr *at, const GlobalValue &g);
 
   TypedFunction &out;

@@ -654,6 +654,7 @@ bool parseSignature(const std::string &text, Signature &out, std::string &error)
       return failed(nullptr);
   } else {
     out.returnType = types().voidType();
+    out.returnInferred = true;
   }
   if (!p.eat('('))
     return failed("expected '('");

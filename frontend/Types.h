@@ -290,6 +290,9 @@ const Type *parseType(const std::string &text, std::string &error);
 /// "(float32, float32[::1])" (return type then defaults to void).
 struct Signature {
   const Type *returnType = nullptr;
+  /// No return type was written ("(int64, int64)"): void for a kernel; a
+  /// device function's is inferred from its body, as numba does.
+  bool returnInferred = false;
   std::vector<const Type *> params;
   /// "(float32, float32[::1])"
   std::string str() const;

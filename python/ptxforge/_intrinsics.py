@@ -143,6 +143,24 @@ _CACHE_HINTS = {
 _GPU_FUNCTIONS.update(_CACHE_HINTS)
 globals().update({name: _Intrinsic("ptxforge." + name, doc) for name, doc in _GPU_FUNCTIONS.items()})
 
+# numba-cuda's vector types: int8x1 ... float64x4 and CUDA's names for them (char1 ... double4),
+# each alias the same object as its type, as in numba-cuda.
+VECTOR_BASES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64")
+VECTOR_ALIASES = {"char": "int8", "short": "int16", "int": "int32", "long": "int64", "longlong": "int64",
+                  "uchar": "uint8", "ushort": "uint16", "uint": "uint32", "ulong": "uint64", "ulonglong": "uint64",
+                  "float": "float32", "double": "float64"}
+_VECTOR_TYPES = {}
+for _base in VECTOR_BASES:
+    for _n in range(1, 5):
+        _VECTOR_TYPES[f"{_base}x{_n}"] = _Intrinsic(
+            f"ptxforge.{_base}x{_n}",
+            f"{_base}x{_n}(...): a vector of {_n} {_base} (fields {', '.join('xyzw'[:_n])}), made from numbers "
+            f"and {_base} vectors with {_n} elements in all.")
+for _alias, _base in VECTOR_ALIASES.items():
+    for _n in range(1, 5):
+        _VECTOR_TYPES[f"{_alias}{_n}"] = _VECTOR_TYPES[f"{_base}x{_n}"]
+globals().update(_VECTOR_TYPES)
+
 
 def _is_type_object(t):
     """A type usable in a signature: ours, numba's, or a type spelled as a string."""
@@ -323,7 +341,7 @@ bf16 = _HalfNamespace("bf16", "bfloat16", "bfloat16")
 __all__ = [
     "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
     "literal_unroll",
-    "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS,
+    "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS, *_VECTOR_TYPES,
     *scalar_types, "bool_", "fp16", "bf16", "void", "none", "Signature", *(a for a in type_aliases if a != "bool"),
 ]
 bool_ = scalar_types["boolean"]

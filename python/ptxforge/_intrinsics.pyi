@@ -13,6 +13,8 @@ __all__ = [
     "uint64", "float16", "float32", "float64", "intp", "uintp", "complex64", "complex128", "bfloat16",
     "bool_", "bf16", "fp16", "literal_unroll", "ldca", "ldcg", "ldcs", "ldlu", "ldcv", "stcg", "stcs", "stwb", "stwt", "void", "none", "Signature",
     "b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f4", "f8", "c8", "c16", "char", "uchar", "short", "ushort", "intc", "uintc", "int_", "uint", "long_", "ulong", "longlong", "ulonglong", "size_t", "ssize_t", "double",
+    # numba-cuda's vector types and CUDA's names for them
+    "int8x1", "int8x2", "int8x3", "int8x4", "int16x1", "int16x2", "int16x3", "int16x4", "int32x1", "int32x2", "int32x3", "int32x4", "int64x1", "int64x2", "int64x3", "int64x4", "uint8x1", "uint8x2", "uint8x3", "uint8x4", "uint16x1", "uint16x2", "uint16x3", "uint16x4", "uint32x1", "uint32x2", "uint32x3", "uint32x4", "uint64x1", "uint64x2", "uint64x3", "uint64x4", "float32x1", "float32x2", "float32x3", "float32x4", "float64x1", "float64x2", "float64x3", "float64x4", "char1", "char2", "char3", "char4", "short1", "short2", "short3", "short4", "int1", "int2", "int3", "int4", "long1", "long2", "long3", "long4", "longlong1", "longlong2", "longlong3", "longlong4", "uchar1", "uchar2", "uchar3", "uchar4", "ushort1", "ushort2", "ushort3", "ushort4", "uint1", "uint2", "uint3", "uint4", "ulong1", "ulong2", "ulong3", "ulong4", "ulonglong1", "ulonglong2", "ulonglong3", "ulonglong4", "float1", "float2", "float3", "float4", "double1", "double2", "double3", "double4",
 ]
 
 class KernelArray(Protocol):
@@ -210,3 +212,103 @@ def stcg(array: Any, i: Any, value: Any) -> None: ...
 def stcs(array: Any, i: Any, value: Any) -> None: ...
 def stwb(array: Any, i: Any, value: Any) -> None: ...
 def stwt(array: Any, i: Any, value: Any) -> None: ...
+
+class VectorType:
+    """A vector of 1-4 numbers (numba-cuda's float32x4 ...): fields x, y, z, w."""
+
+    x: Any
+    y: Any
+    z: Any
+    w: Any
+
+class _VectorCtor:
+    def __call__(self, *elements: Any) -> VectorType: ...
+
+int8x1: _VectorCtor
+int8x2: _VectorCtor
+int8x3: _VectorCtor
+int8x4: _VectorCtor
+int16x1: _VectorCtor
+int16x2: _VectorCtor
+int16x3: _VectorCtor
+int16x4: _VectorCtor
+int32x1: _VectorCtor
+int32x2: _VectorCtor
+int32x3: _VectorCtor
+int32x4: _VectorCtor
+int64x1: _VectorCtor
+int64x2: _VectorCtor
+int64x3: _VectorCtor
+int64x4: _VectorCtor
+uint8x1: _VectorCtor
+uint8x2: _VectorCtor
+uint8x3: _VectorCtor
+uint8x4: _VectorCtor
+uint16x1: _VectorCtor
+uint16x2: _VectorCtor
+uint16x3: _VectorCtor
+uint16x4: _VectorCtor
+uint32x1: _VectorCtor
+uint32x2: _VectorCtor
+uint32x3: _VectorCtor
+uint32x4: _VectorCtor
+uint64x1: _VectorCtor
+uint64x2: _VectorCtor
+uint64x3: _VectorCtor
+uint64x4: _VectorCtor
+float32x1: _VectorCtor
+float32x2: _VectorCtor
+float32x3: _VectorCtor
+float32x4: _VectorCtor
+float64x1: _VectorCtor
+float64x2: _VectorCtor
+float64x3: _VectorCtor
+float64x4: _VectorCtor
+char1: _VectorCtor
+char2: _VectorCtor
+char3: _VectorCtor
+char4: _VectorCtor
+short1: _VectorCtor
+short2: _VectorCtor
+short3: _VectorCtor
+short4: _VectorCtor
+int1: _VectorCtor
+int2: _VectorCtor
+int3: _VectorCtor
+int4: _VectorCtor
+long1: _VectorCtor
+long2: _VectorCtor
+long3: _VectorCtor
+long4: _VectorCtor
+longlong1: _VectorCtor
+longlong2: _VectorCtor
+longlong3: _VectorCtor
+longlong4: _VectorCtor
+uchar1: _VectorCtor
+uchar2: _VectorCtor
+uchar3: _VectorCtor
+uchar4: _VectorCtor
+ushort1: _VectorCtor
+ushort2: _VectorCtor
+ushort3: _VectorCtor
+ushort4: _VectorCtor
+uint1: _VectorCtor
+uint2: _VectorCtor
+uint3: _VectorCtor
+uint4: _VectorCtor
+ulong1: _VectorCtor
+ulong2: _VectorCtor
+ulong3: _VectorCtor
+ulong4: _VectorCtor
+ulonglong1: _VectorCtor
+ulonglong2: _VectorCtor
+ulonglong3: _VectorCtor
+ulonglong4: _VectorCtor
+float1: _VectorCtor
+float2: _VectorCtor
+float3: _VectorCtor
+float4: _VectorCtor
+double1: _VectorCtor
+double2: _VectorCtor
+double3: _VectorCtor
+double4: _VectorCtor

@@ -19,7 +19,7 @@ from . import _core, _target
 from ._args import In, InOut, Out  # noqa: F401  (copy directions of launch arguments)
 
 __all__ = [
-    "is_available", "synchronize", "detect", "gpus", "select_device", "get_current_device", "current_context",
+    "is_available", "is_bfloat16_supported", "synchronize", "detect", "gpus", "select_device", "get_current_device", "current_context",
     "list_devices", "stream", "default_stream", "legacy_default_stream", "per_thread_default_stream",
     "external_stream", "Stream", "event", "Event", "event_elapsed_time", "graph_capture", "Graph",
     "In", "Out", "InOut",
@@ -488,6 +488,12 @@ def get_current_device():
 
 def current_context(devnum=None):
     return Context(get_current_device() if devnum is None else Device(devnum))
+
+
+def is_bfloat16_supported():
+    """Whether the current device computes with bfloat16 (compute capability 8.0 and up), as
+    numba-cuda's ``cuda.is_bfloat16_supported()``; the CPU target's stand-in (sm_90) does."""
+    return get_current_device().supports_bfloat16
 
 
 def detect():

@@ -119,14 +119,20 @@ def conversion(frm, to):
     """How a value of parsed type `frm` converts to parsed type `to`: a kind, or None."""
     if frm == to:
         return EXACT
+    if frm[0] == "scalar" and to[0] == "other" and to[1].endswith("*") and frm[1] in _INTEGERS - {"bool"}:
+        return SAFE  # an address, given as an integer, for a pointer (numba's CPointer)
     if frm[0] != to[0]:
         return None
     if frm[0] == "scalar":
         return _scalar_graph().get((frm[1], to[1]))
     if frm[0] == "array":
         _, dtype, ndim, layout = frm
-        if dtype == to[1] and ndim == to[2] and to[3] in ("A", layout):
+        if ndim != to[2] or to[3] not in ("A", layout):
+            return None
+        if dtype == to[1]:
             return SAFE
+        if _same_width_integers(dtype, to[1]):
+            return UNSAFE  # uint32 data as int32: numba's specialised kernels take it, reinterpreted
         return None
     if frm[0] == "tuple":
         if len(frm[1]) != len(to[1]):
@@ -134,6 +140,11 @@ def conversion(frm, to):
         kinds = [conversion(a, b) for a, b in zip(frm[1], to[1])]
         return None if None in kinds else max(kinds, default=EXACT)
     return None
+
+
+def _same_width_integers(a, b):
+    ints = _INTEGERS - {"bool"}
+    return a in ints and b in ints and a.lstrip("u") == b.lstrip("u")
 
 
 def _rating(arg_types, sig):

@@ -18,6 +18,7 @@ import textwrap
 import threading
 import weakref
 
+from . import _intrinsics
 from ._typeobjects import dtype_type_name, is_numba_type, is_numpy_dtype, numba_scalar_name, type_name
 from .errors import CompileError
 
@@ -303,6 +304,10 @@ def _describe(value):
         return ("path", "numpy." + value.__name__)
     if callable(value) and module == "numba.cuda.libdevice":  # numba-cuda's own stub, imported by name
         return ("path", "ptxforge.libdevice." + value.__name__)
+    if isinstance(value, type) and module == "numba.cuda.stubs" and value.__name__ in _intrinsics._VECTOR_TYPES:
+        return ("path", "ptxforge." + value.__name__)  # numba-cuda's vector type (float32x4), by its name
+    if callable(value) and module in _NUMBA_HALF_BINDINGS:  # numba.cuda.bf16's functions, imported by name
+        return _describe_half_binding(value, _NUMBA_HALF_BINDINGS[module])
     if isinstance(value, str) or is_numpy_dtype(value):
         name = dtype_type_name(value) if not isinstance(value, str) else _dtype_string(value)
         if name is not None and "[" not in name and not name.startswith("Record"):
@@ -335,6 +340,23 @@ def _describe(value):
             return described
     return ("opaque", f"a {type(value).__module__}.{type(value).__qualname__} object"
             if type(value).__module__ != "builtins" else f"a {type(value).__name__}")
+
+
+# numba-cuda's generated bindings of CUDA's half-precision headers: their functions (__hadd,
+# __float2bfloat16_rn, htrunc ...) are ptxforge's namespace of the same type, by CUDA's name.
+_NUMBA_HALF_BINDINGS = {"numba.cuda._internal.cuda_bf16": "bf16", "numba.cuda._internal.cuda_fp16": "fp16"}
+
+
+def _describe_half_binding(value, namespace):
+    from . import _core
+
+    name = getattr(value, "__name__", "")
+    member = name[2:] if name.startswith("__") else name
+    path = f"ptxforge.{namespace}.{member}"
+    if path in _core.builtin_paths(f"ptxforge.{namespace}."):
+        return ("path", path)
+    return ("opaque", f"numba-cuda's binding of CUDA's {name}, which ptxforge's {namespace} namespace lacks "
+                      f"(docs/language.md lists what ptxforge.{namespace} has)")
 
 
 def _record_type_name(value):

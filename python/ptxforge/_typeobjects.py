@@ -15,8 +15,9 @@ _SCALAR_CLASSES = {"Integer", "Float", "Complex", "Boolean", "Bfloat16"}
 
 
 def is_numba_type(obj):
-    """True for an instance of one of numba's type classes (int32, float64[::1], void ...)."""
-    return type(obj).__module__.startswith(_TYPE_MODULES)
+    """True for an instance of one of numba's type classes (int32, float64[::1], void ...), or
+    of a class derived from one (the opaque structs of numba's generated bindings)."""
+    return any((c.__module__ or "").startswith(_TYPE_MODULES) for c in type(obj).__mro__[:-1])
 
 
 def is_numba_signature(obj):
@@ -62,6 +63,15 @@ def numba_type_name(t):
         from ._args import _record_name
 
         return _record_name(t.dtype, f"numba's type {t}")
+    if cls in ("CPointer", "EphemeralPointer"):
+        if getattr(t, "addrspace", None) not in (None, 0, 1):
+            raise TypeError(f"numba's type {t}: ptxforge's pointers address global (generic) memory, "
+                            f"not address space {t.addrspace}")
+        elem = numba_scalar_name(t.dtype)
+        if elem is None:  # a pointer to a pointer, a record or a struct: ptxforge's point at numbers
+            raise TypeError(f"numba's type {t} (CPointer) has no ptxforge equivalent in kernel signatures: "
+                            "ptxforge's pointers point at numbers")
+        return elem + "*"
     if cls == "NestedArray":
         shape = ", ".join(str(d) for d in t.shape) + ("," if len(t.shape) == 1 else "")
         return f"nestedarray({type_name(t.dtype)}, ({shape}))"

@@ -222,14 +222,17 @@ class ExternalFunction:
 
     _pf_external = True
 
-    def __init__(self, name, sig, link, abi):
+    def __init__(self, name, sig, link, abi, unusable=None):
         self.name = name
         self.sig = sig
         self.link = link
         self.abi = abi
         self._link_items = link_items(link, "declare_device's link")
+        self._unusable = unusable  # why kernels cannot call it (a numba type ptxforge lacks), or None
 
     def _describe(self):
+        if self._unusable is not None:
+            return ("opaque", f"the declared device function '{self.name}', whose signature has {self._unusable}")
         return ("extfunc", self, self.name, self.sig, self.abi, self._link_items)
 
     def __call__(self, *args, **kwargs):
@@ -237,6 +240,18 @@ class ExternalFunction:
 
     def __repr__(self):
         return f"<ptxforge declared device function {self.name}{self.sig}>"
+
+
+def _unusable_type(sig):
+    """The text naming the first type of numba signature `sig` that ptxforge has no equivalent of."""
+    from ._typeobjects import type_name
+
+    for t in (sig.return_type, *sig.args):
+        try:
+            type_name(t)
+        except TypeError:
+            return f"numba's type {t} ({type(t).__name__}), which ptxforge has no equivalent of"
+    return "a type ptxforge has no equivalent of"
 
 
 def declare_device(name, sig, link=None, use_cooperative=False, abi="numba"):
@@ -252,7 +267,16 @@ def declare_device(name, sig, link=None, use_cooperative=False, abi="numba"):
         raise NotImplementedError(f"unsupported ABI {abi!r}: declare_device takes abi='numba' or abi='c'")
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"declare_device needs the function's C name, not {name!r}")
-    text = _signature_text(sig)
+    try:
+        text = _signature_text(sig)
+    except TypeError as exc:
+        from ._typeobjects import is_numba_signature
+
+        if not is_numba_signature(sig) or "no ptxforge equivalent" not in str(exc):
+            raise
+        # numba's generated C++ bindings (numba.cuda._internal) declare functions over opaque
+        # struct types of their own: the declaration stands, and a kernel calling it is the error.
+        return ExternalFunction(name, str(sig), link, abi, unusable=_unusable_type(sig))
     if not text.lstrip().split("(", 1)[0].strip():
         raise TypeError(f"Return type missing in declare_device('{name}', {sig!r}): device declarations "
                         "need one, as in 'int32(int32)'")

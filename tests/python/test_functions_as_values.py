@@ -179,7 +179,7 @@ def test_no_declared_signature_fits():
     def k(out, a):
         out[0] = one(a)
 
-    with pytest.raises(pf.CompileError, match=r"cannot take \(float32\[::1\]\); it is declared for int32\(int32\)"):
+    with pytest.raises(pf.CompileError, match=r"Invalid use of type\(device function 'one'\) with parameters \(float32\[::1\]\): it is declared for int32\(int32\)"):
         k.inspect_types("void(int32[::1], float32[::1])")
 
 
