@@ -72,6 +72,8 @@ def kernel_listing(listings, entry, what):
     may hold other functions too, e.g. callees not inlined, in any order), else the
     longest."""
     if entry in listings:
+        if len(listings) > 1:
+            print(f"note: {what}: the cubin holds {', '.join(listings)}; the kernel is '{entry}'", file=sys.stderr)
         return listings[entry]
     if not listings:
         raise SystemExit(f"{what}: nvdisasm listed no function")
