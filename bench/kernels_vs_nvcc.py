@@ -238,9 +238,9 @@ def main():
                                        ("ptxforge launched", ours["launched"][1])):
                     print(f"==== {name}: {label}")
                     print("\n".join(listing))
-    lines += ["", "Widths are in bits (128b: one 16-byte vector access). A coarsened kernel "
-              "(threads per thread 4) does four elements' work per physical thread: compare its instructions "
-              "with four times nvcc's."]
+    lines += ["", "Widths are in bits (128b: one 16-byte vector access). A coarsened kernel does the work of "
+              "its threads per thread (4 or more) in one physical thread: compare its instructions with that "
+              "many times nvcc's."]
     table = "\n".join(lines)
     print(table)
     if not args.sass:
