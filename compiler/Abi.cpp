@@ -124,7 +124,7 @@ int coarsenFor(unsigned blockX, unsigned blockY, unsigned blockZ, unsigned gridX
   if (blockX % kCoarsen != 0 || blockX == 0 || threads > 1024)
     return 1;
   int g = 1;
-  while (g < kGridCoarsen && gridX % (2u * g) == 0 && gridX > 0)
+  while (g < kGridCoarsen && gridX >= kGridCoarsenMinBlocks && gridX % (2u * g) == 0)
     g *= 2;
   return kCoarsen * g;
 }

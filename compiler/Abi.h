@@ -65,13 +65,17 @@ bool disjoint(const ArrayFacts *arrays, int n);
 /// grid.x by G; each physical thread keeps G independent vector loads in
 /// flight). A coarsening above kCoarsen is kCoarsen * G.
 constexpr int kCoarsen = 4;
-/// The most logical blocks a physical block runs (kGridCoarsen, a power of two).
+/// The most logical blocks a physical block runs (a power of two), and the
+/// fewest blocks a grid must have for any: a small grid keeps its
+/// parallelism (and its launches their keys: compiler::coarsenFor).
 constexpr int kGridCoarsen = 4;
+constexpr unsigned kGridCoarsenMinBlocks = 1024;
 inline int blockCoarsen(int coarsen) { return coarsen > kCoarsen ? kCoarsen : coarsen; }
 inline int gridCoarsen(int coarsen) { return coarsen > kCoarsen ? coarsen / kCoarsen : 1; }
 /// The most a launch of this shape allows: kCoarsen when block.x is a
 /// multiple of it and the block is a valid one (at most 1024 threads), times
-/// the largest power of two up to kGridCoarsen dividing grid.x; else 1. The
+/// the largest power of two up to kGridCoarsen dividing grid.x when grid.x is
+/// at least kGridCoarsenMinBlocks; else 1. The
 /// compiler applies at most that, and only a factor dividing it.
 int coarsenFor(unsigned blockX, unsigned blockY, unsigned blockZ, unsigned gridX = 1);
 

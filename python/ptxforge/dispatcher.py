@@ -247,6 +247,14 @@ class Dispatcher:
         # compiles with artifacts.coarsen == 1 for these facts.
         if not disjoint:
             coarsen = 1
+        elif coarsen > 4:
+            # Logical blocks per physical one (a large grid) serve only a kernel that coarsens:
+            # one already compiled for these facts at 4 and found not coarsenable is reused
+            # rather than compiled again for the grid's other factor (the fast path's key
+            # accepts it: artifacts.coarsen 1 divides any).
+            seen = self._overloads.get((tuple(types), cc, (tuple(bits), True, 4)))
+            if seen is not None and not seen.artifacts.coarsenable:
+                coarsen = 4
         if not any(bits) and not disjoint and coarsen == 1:
             return None
         return (tuple(bits), bool(disjoint), int(coarsen))

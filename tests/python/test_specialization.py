@@ -406,7 +406,7 @@ def test_a_one_input_stream_runs_several_logical_blocks_per_thread():
     assert facts[2] == 16 and s._compile(types, (9, 0), "typed", facts=facts).artifacts.coarsen == 4
 
 
-@pytest.mark.parametrize("grid,offered", [(4096, 16), (4094, 8), (4095, 4), (1, 4)])
+@pytest.mark.parametrize("grid,offered", [(4096, 16), (4094, 8), (4095, 4), (1, 4), (512, 4), (1024, 16)])
 def test_the_grid_bounds_the_logical_blocks_per_physical_one(grid, offered):
     register_interop_types()
     types, values, _ = describe(COPY_ARGS, "xo")
@@ -416,10 +416,21 @@ def test_the_grid_bounds_the_logical_blocks_per_physical_one(grid, offered):
     artifacts = compiled(copy_kernel, types, facts=((7, 7), True, offered))
     assert artifacts.coarsen == min(offered, 8)
     # the kernel serves every key whose shape it divides, and no other
-    for other in (4096, 4094, 4095):
+    for other in (4096, 4094, 4095, 2):
         key = _core.fast_key(*COPY_ARGS, block=(256, 1, 1), grid=(other, 1, 1))
         assert _core.fast_key_fits(key, artifacts) == (key[-2] % artifacts.coarsen == 0)
     assert not _core.fast_key_fits(_core.fast_key(*COPY_ARGS, block=(98, 1, 1), grid=(grid, 1, 1)), artifacts)
+
+
+def test_a_kernel_that_does_not_coarsen_is_not_compiled_again_for_a_large_grid():
+    types, values, _ = describe((fake((8,)), fake((1,), ptr=FAKE + 4096)), "ab")
+    k = pf.kernel(grid_stride_sum)  # a loop: not coarsenable
+    assert k._launch_facts(types, values, (256, 1, 1), (9, 0), (4096, 1, 1)) == ((7, 7), True, 16)
+    k._compile(types, (9, 0), "typed", facts=((7, 7), True, 4))
+    assert k._launch_facts(types, values, (256, 1, 1), (9, 0), (4096, 1, 1)) == ((7, 7), True, 4)
+    c = pf.kernel(copy_kernel)  # coarsenable: the grid's factor stays
+    c._compile(types, (9, 0), "typed", facts=((7, 7), True, 4))
+    assert c._launch_facts(types, values, (256, 1, 1), (9, 0), (4096, 1, 1)) == ((7, 7), True, 16)
 
 
 def test_half_precision_copies_run_four_logical_blocks_per_thread():
@@ -624,11 +635,12 @@ def test_coarsened_launches_match_numpy(rng, n, offset):
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("blocks", [1, 2, 3, 4, 6, 8, 4097])
+@pytest.mark.parametrize("blocks", [1, 2, 1024, 1025, 1026, 2048, 4097])
 @pytest.mark.parametrize("offset", [0, 1])
 def test_copies_over_several_logical_blocks_match_numpy(rng, blocks, offset):
-    # Grids of 2, 4, 8 blocks run 2 logical blocks per physical one (coarsen 8), odd grids
-    # one (coarsen 4); the last block ragged; a view 4 bytes in takes the scalar kernel.
+    # Even grids of 1024 blocks or more run 2 logical blocks per physical one (coarsen 8),
+    # odd or small grids one (coarsen 4); the last block ragged; a view 4 bytes in takes
+    # the scalar kernel.
     n = blocks * 256 - 37
     x = rng.standard_normal(n + 1).astype(np.float32)
     dx = pf.to_device(x)[offset:offset + n]
@@ -643,7 +655,7 @@ def test_copies_over_several_logical_blocks_match_numpy(rng, blocks, offset):
     if _on_cpu(k):
         return
     applied = [sp for sps in k.launch_specializations.values() for sp in sps]
-    if offset == 0 and blocks % 2 == 0:
+    if offset == 0 and blocks % 2 == 0 and blocks >= 1024:
         assert any(sp.endswith("coarsen 8") for sp in applied), applied
 
 
