@@ -67,6 +67,22 @@ def functions(sass):
     return out
 
 
+def kernel_listing(listings, entry, what):
+    """The kernel's own listing among a cubin's functions: the one named `entry` (a cubin
+    may hold other functions too, e.g. callees not inlined, in any order), else the
+    longest."""
+    if entry in listings:
+        if len(listings) > 1:
+            print(f"note: {what}: the cubin holds {', '.join(listings)}; the kernel is '{entry}'", file=sys.stderr)
+        return listings[entry]
+    if not listings:
+        raise SystemExit(f"{what}: nvdisasm listed no function")
+    name = max(listings, key=lambda n: len(listings[n]))
+    print(f"note: {what}: no function '{entry}' in the cubin ({', '.join(listings)}); using '{name}'",
+          file=sys.stderr)
+    return listings[name]
+
+
 def width(op):
     """Bytes of one global load or store."""
     parts = op.split(".")
@@ -162,13 +178,14 @@ def ptxforge_side(pf, name, n, workdir):
     block3 = tuple(block) + (1,) * (3 - len(block))
     out = {}
     nvdisasm = tool("nvdisasm")
-    for label, facts in (("general", None), ("launched", kernel._launch_facts(types, values, block3, CC))):
+    grid3 = tuple(grid) + (1,) * (3 - len(grid)) if isinstance(grid, (tuple, list)) else (grid, 1, 1)
+    for label, facts in (("general", None), ("launched", kernel._launch_facts(types, values, block3, CC, grid3))):
         artifacts = kernel._compile(types, CC, "cubin", facts=facts).artifacts
         path = os.path.join(workdir, f"{name}_{label}.cubin")
         with open(path, "wb") as f:
             f.write(artifacts.cubin)
         sass = subprocess.run([nvdisasm, "-c", path], check=True, capture_output=True, text=True).stdout
-        listing = next(iter(functions(sass).values()))
+        listing = kernel_listing(functions(sass), artifacts.entry_name, f"{name} {label}")
         out[label] = (artifacts.specialization or "general", listing, artifacts.resources().get("registers"),
                       artifacts.coarsen)
     return out
@@ -221,9 +238,9 @@ def main():
                                        ("ptxforge launched", ours["launched"][1])):
                     print(f"==== {name}: {label}")
                     print("\n".join(listing))
-    lines += ["", "Widths are in bits (128b: one 16-byte vector access). A coarsened kernel "
-              "(threads per thread 4) does four elements' work per physical thread: compare its instructions "
-              "with four times nvcc's."]
+    lines += ["", "Widths are in bits (128b: one 16-byte vector access). A coarsened kernel does the work of "
+              "its threads per thread (4 or more) in one physical thread: compare its instructions with that "
+              "many times nvcc's."]
     table = "\n".join(lines)
     print(table)
     if not args.sass:

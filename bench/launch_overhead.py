@@ -177,7 +177,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=9,
                         help="measure every path this many times, interleaved, so that a slow spell of "
                              "the machine lands on all of them")
     args = parser.parse_args()

@@ -119,9 +119,14 @@ bool disjoint(const ArrayFacts *arrays, int n) {
   return true;
 }
 
-int coarsenFor(unsigned blockX, unsigned blockY, unsigned blockZ) {
+int coarsenFor(unsigned blockX, unsigned blockY, unsigned blockZ, unsigned gridX) {
   const unsigned long long threads = 1ull * blockX * blockY * blockZ;
-  return blockX % kCoarsen == 0 && blockX > 0 && threads <= 1024 ? kCoarsen : 1;
+  if (blockX % kCoarsen != 0 || blockX == 0 || threads > 1024)
+    return 1;
+  int g = 1;
+  while (g < kGridCoarsen && gridX >= kGridCoarsenMinBlocks && gridX % (2u * g) == 0)
+    g *= 2;
+  return kCoarsen * g;
 }
 
 } // namespace ptxforge::compiler

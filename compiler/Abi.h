@@ -57,10 +57,26 @@ ArrayFacts arrayFacts(std::uint64_t ptr, int ndim, const std::int64_t *shape, co
 /// True when no two of the `n` arrays share a byte.
 bool disjoint(const ArrayFacts *arrays, int n);
 
-/// The block sizes along x a kernel may be coarsened by (LaunchFacts::coarsen):
-/// `kCoarsen` when block.x is a multiple of it and the block is a valid one
-/// (at most 1024 threads), else 1.
+/// Coarsening (LaunchFacts::coarsen, KernelArtifacts::coarsen): the logical
+/// threads one physical thread runs, C = B * G. B (at most `kCoarsen`)
+/// consecutive logical threads of a block share a physical thread (the
+/// launch divides block.x by B; their loads and stores merge into vector
+/// ones), and G logical blocks share a physical block (the launch divides
+/// grid.x by G; each physical thread keeps G independent vector loads in
+/// flight). A coarsening above kCoarsen is kCoarsen * G.
 constexpr int kCoarsen = 4;
-int coarsenFor(unsigned blockX, unsigned blockY, unsigned blockZ);
+/// The most logical blocks a physical block runs (a power of two), and the
+/// fewest blocks a grid must have for any: a small grid keeps its
+/// parallelism (and its launches their keys: compiler::coarsenFor).
+constexpr int kGridCoarsen = 4;
+constexpr unsigned kGridCoarsenMinBlocks = 1024;
+inline int blockCoarsen(int coarsen) { return coarsen > kCoarsen ? kCoarsen : coarsen; }
+inline int gridCoarsen(int coarsen) { return coarsen > kCoarsen ? coarsen / kCoarsen : 1; }
+/// The most a launch of this shape allows: kCoarsen when block.x is a
+/// multiple of it and the block is a valid one (at most 1024 threads), times
+/// the largest power of two up to kGridCoarsen dividing grid.x when grid.x is
+/// at least kGridCoarsenMinBlocks; else 1. The
+/// compiler applies at most that, and only a factor dividing it.
+int coarsenFor(unsigned blockX, unsigned blockY, unsigned blockZ, unsigned gridX = 1);
 
 } // namespace ptxforge::compiler

@@ -1,6 +1,7 @@
 //===- compiler/Compiler.cpp - Driving one kernel through every stage -----===//
 
 #include "compiler/Compiler.h"
+#include "compiler/Abi.h"
 #include "compiler/Capability.h"
 #include "compiler/CpuJit.h"
 #include "compiler/KernelFacts.h"
@@ -172,6 +173,23 @@ struct Lowered {
   int coarsen = 1; ///< logical threads per physical thread (KernelArtifacts::coarsen)
 };
 
+/// The coarsening a coarsenable kernel gets from a launch allowing `allowed`
+/// (compiler/Abi.h): the block's part as allowed, and logical blocks per
+/// physical one doubled, within what is allowed, until each physical thread
+/// loads at least kInFlightBytes from independent elements (a copy of
+/// float32: 4 threads of 4 bytes, two logical blocks, two 128-bit loads
+/// issued before any store) while the copies stay small. A kernel loading
+/// nothing (a fill) gains nothing from it.
+int coarsening(const KernelFacts &kf, int allowed) {
+  constexpr int kInFlightBytes = 32;
+  const int blockPart = blockCoarsen(allowed);
+  int g = 1;
+  while (g < gridCoarsen(allowed) && kf.loadBytes > 0 && blockPart * g * kf.loadBytes < kInFlightBytes &&
+         2 * g * kf.weight <= 200)
+    g *= 2;
+  return blockPart * g;
+}
+
 /// Types `ast` for `argTypes` and lowers it, filling `out`'s signature,
 /// ABI, entry name (Options::entryName, else the function's name), typed
 /// tree and, with keepIr, unoptimised IR. False on a user error.
@@ -235,7 +253,7 @@ bool typeAndLower(const AstContext &ast, const std::vector<const Type *> &argTyp
     // touch each other's memory (KernelFacts: own elements alone) on arrays
     // that do not overlap (a view of `out` passed as `x` would let one thread
     // read what another wrote) may be coarsened.
-    out.coarsen = kernelFacts.coarsenable && facts.disjoint && facts.coarsen > 1 ? facts.coarsen : 1;
+    out.coarsen = kernelFacts.coarsenable && facts.disjoint && facts.coarsen > 1 ? coarsening(kernelFacts, facts.coarsen) : 1;
     LaunchFacts applied = facts;
     applied.coarsen = out.coarsen;
     std::vector<std::string> names;
@@ -352,8 +370,8 @@ bool prepareModule(Lowered &lowered, const AstContext &ast, const Options &optio
       f.addFnAttr("unsafe-fp-math", "true");
   }
   Options annotated = options;
-  if (lowered.coarsen > 1 && annotated.maxThreadsPerBlock > 0) // the physical block is coarsen times smaller
-    annotated.maxThreadsPerBlock = std::max(1, annotated.maxThreadsPerBlock / lowered.coarsen);
+  if (lowered.coarsen > 1 && annotated.maxThreadsPerBlock > 0) // the physical block is smaller
+    annotated.maxThreadsPerBlock = std::max(1, annotated.maxThreadsPerBlock / blockCoarsen(lowered.coarsen));
   addKernelAnnotations(module, lowered.kernel, annotated);
   return true;
 }

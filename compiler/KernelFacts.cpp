@@ -703,6 +703,29 @@ bool isPureAssign(const TypedFunction &tf, const Stmt *s) {
   return pure;
 }
 
+
+
+/// The bytes the kernel's own body loads from elements of arrays: each
+/// subscript read (not a store's target) counts its element's size once.
+int loadBytes(const TypedFunction &tf) {
+  std::set<const Expr *> targets;
+  forEachStmt(tf.fn->body, [&](const Stmt *s) {
+    if (auto *a = dyn_cast<AssignStmt>(s))
+      for (const Expr *t : a->targets)
+        targets.insert(t);
+  });
+  int bytes = 0;
+  forEachExpr(tf.fn->body, [&](const Expr *e) {
+    auto *sub = dyn_cast<SubscriptExpr>(e);
+    if (!sub || targets.count(e))
+      return;
+    const Type *t = tf.typeOf(e);
+    if (auto *scalar = t ? dyn_cast<ScalarType>(t) : nullptr)
+      bytes += scalar->byteSize();
+  });
+  return bytes;
+}
+
 } // namespace
 
 KernelFacts analyzeKernel(const TypedFunction &tf) {
@@ -710,7 +733,10 @@ KernelFacts analyzeKernel(const TypedFunction &tf) {
   std::map<const TypedFunction *, std::vector<bool>> writes;
   out.written = WriteAnalysis(tf, writes).run();
   std::map<const TypedFunction *, Coarsening> memo;
-  out.coarsenable = coarsenable(tf, memo, false).ok && OwnElements(tf, out.written, writes).run();
+  Coarsening c = coarsenable(tf, memo, false);
+  out.coarsenable = c.ok && OwnElements(tf, out.written, writes).run();
+  out.weight = c.weight;
+  out.loadBytes = loadBytes(tf);
   const Block &body = tf.fn->body;
   for (std::size_t i = 0; i < body.size(); ++i) {
     if (auto *g = dyn_cast<IfStmt>(body[i])) {

@@ -29,6 +29,13 @@ struct KernelFacts {
   /// thread sees another's writes on disjoint arrays), the body has no loop,
   /// and it is small.
   bool coarsenable = false;
+  /// A coarsenable kernel's weight (statements and operations, callees
+  /// included), which bounds the code its copies make, and the bytes its
+  /// body loads from parameter arrays per thread (each element read once per
+  /// place it is read): how many logical blocks a physical thread should run
+  /// to keep enough loads in flight (Compiler.cpp, gridCoarsening).
+  int weight = 0;
+  int loadBytes = 0;
   /// How the function is arranged for coarsening: the statements before
   /// the first top-level `if` (assignments of side-effect-free values to
   /// names) and that `if`, or nullptr when the body is not arranged so.

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Abi.h"
 #include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 #include "frontend/Libdevice.h"
@@ -16,15 +17,32 @@ namespace ptxforge::compiler {
 using namespace frontend;
 
 llvm::Value *Lowerer::builtinValue(BuiltinId id) {
-  // A coarsened kernel's logical thread `lane` of C along x: threadIdx.x is
-  // C * tid.x + lane and blockDim.x is C * ntid.x (the launch divided it).
-  // Only the GPU target coarsens (compiler/Compiler.cpp).
-  if (lane && id == BuiltinId::ThreadIdxX)
-    return b.CreateAdd(b.CreateMul(target.readRegister(*this, Register::TidX), b.getInt32(options.coarsen), "", true,
-                                   true),
-                       lane, "", true, true);
-  if (lane && id == BuiltinId::BlockDimX)
-    return b.CreateMul(target.readRegister(*this, Register::NtidX), b.getInt32(options.coarsen), "", true, true);
+  // A coarsened kernel's logical thread `lane` of C = B * G (compiler/Abi.h):
+  // lane % B within the block and lane / B among the G logical blocks of a
+  // physical one. threadIdx.x is B * tid.x + lane % B, blockDim.x is
+  // B * ntid.x, blockIdx.x is G * ctaid.x + lane / B and gridDim.x is
+  // G * nctaid.x (the launch divided block.x by B and grid.x by G). Only
+  // the GPU target coarsens (compiler/Compiler.cpp).
+  if (lane) {
+    const int blockPart = blockCoarsen(options.coarsen), gridPart = gridCoarsen(options.coarsen);
+    llvm::Value *B = b.getInt32(blockPart), *G = b.getInt32(gridPart);
+    switch (id) {
+    case BuiltinId::ThreadIdxX:
+      return b.CreateAdd(b.CreateMul(target.readRegister(*this, Register::TidX), B, "", true, true),
+                         gridPart > 1 ? b.CreateURem(lane, B) : lane, "", true, true);
+    case BuiltinId::BlockDimX: return b.CreateMul(target.readRegister(*this, Register::NtidX), B, "", true, true);
+    case BuiltinId::BlockIdxX:
+      if (gridPart > 1)
+        return b.CreateAdd(b.CreateMul(target.readRegister(*this, Register::CtaidX), G, "", true, true),
+                           b.CreateUDiv(lane, B), "", true, true);
+      break;
+    case BuiltinId::GridDimX:
+      if (gridPart > 1)
+        return b.CreateMul(target.readRegister(*this, Register::NctaidX), G, "", true, true);
+      break;
+    default: break;
+    }
+  }
   switch (id) {
   case BuiltinId::ThreadIdxX: return target.readRegister(*this, Register::TidX);
   case BuiltinId::ThreadIdxY: return target.readRegister(*this, Register::TidY);
@@ -56,15 +74,19 @@ llvm::Value *Lowerer::grid(bool size, int ndim) {
   for (int d = 0; d < ndim; ++d) {
     auto wide = [&](BuiltinId id) { return b.CreateZExt(builtinValue(id), b.getInt64Ty()); };
     if (lane && d == 0 && !size) {
-      // A coarsened kernel's logical x: the same base for every lane, plus
-      // the lane, so that ConstraintElimination relates the lanes' indices.
-      llvm::Value *c = b.getInt64(options.coarsen);
+      // A coarsened kernel's logical x: the same base for every lane of a
+      // logical block, plus the lane, so that ConstraintElimination relates
+      // the lanes' indices.
+      const int blockPart = blockCoarsen(options.coarsen), gridPart = gridCoarsen(options.coarsen);
+      llvm::Value *c = b.getInt64(blockPart);
       llvm::Value *tidX = b.CreateZExt(target.readRegister(*this, Register::TidX), b.getInt64Ty());
       llvm::Value *ntidX = b.CreateZExt(target.readRegister(*this, Register::NtidX), b.getInt64Ty());
+      llvm::Value *blockX = wide(ctaid[0]); // the logical block (builtinValue)
       llvm::Value *base =
-          b.CreateMul(b.CreateAdd(b.CreateMul(wide(ctaid[0]), ntidX, "", true, true), tidX, "", true, true), c, "",
+          b.CreateMul(b.CreateAdd(b.CreateMul(blockX, ntidX, "", true, true), tidX, "", true, true), c, "",
                       true, true);
-      axes.push_back(b.CreateAdd(base, b.CreateZExt(lane, b.getInt64Ty()), "", true, true));
+      llvm::Value *inBlock = gridPart > 1 ? b.CreateURem(lane, b.getInt32(blockPart)) : lane;
+      axes.push_back(b.CreateAdd(base, b.CreateZExt(inBlock, b.getInt64Ty()), "", true, true));
       continue;
     }
     llvm::Value *v = size ? b.CreateMul(wide(ntid[d]), wide(nctaid[d]), "", true, true)

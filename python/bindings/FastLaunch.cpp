@@ -521,7 +521,7 @@ struct LaunchShape {
   std::uintptr_t stream = 0;
   unsigned shared = 0;
   py::object streamObject; ///< as given: its producer's stream is read from it on a miss
-  int coarsen = 1;         ///< the coarsening this block allows (compiler::coarsenFor)
+  int coarsen = 1;         ///< the coarsening this shape allows (compiler::coarsenFor)
 };
 
 /// One loaded function per key, for one kernel.
@@ -643,7 +643,7 @@ public:
     // The key's end: disjointness, the coarsening the block allows, the device.
     if (at + 3 != key.size() || (a.facts.disjoint && key[at] != 'd'))
       return false;
-    return (a.coarsen <= 1 || key[at + 1] == a.coarsen) && cellsOut <= kMaxCells;
+    return (a.coarsen <= 1 || key[at + 1] % a.coarsen == 0) && cellsOut <= kMaxCells;
   }
 
   /// True when `key` spells exactly these types and the launch facts the
@@ -692,7 +692,8 @@ public:
       return key[at + 2] == kCpuByte;
     if (key[at] != (a.facts.disjoint ? 'd' : 'o') || key[at + 2] == kCpuByte)
       return false;
-    return a.coarsen <= 1 || key[at + 1] == a.coarsen;
+    // The coarsening applied divides the one the key allows (compiler/Abi.h).
+    return a.coarsen <= 1 || key[at + 1] % a.coarsen == 0;
   }
 
   static int dtypeCodeOf(const frontend::ScalarType *s) {
@@ -875,7 +876,8 @@ PyObject *boundLaunchCall(PyObject *self, PyObject *const *args, size_t nargsf, 
   runtime::LaunchConfig cfg;
   std::memcpy(cfg.grid, b.shape.grid.data(), sizeof cfg.grid);
   std::memcpy(cfg.block, b.shape.block.data(), sizeof cfg.block);
-  cfg.block[0] /= k->coarsen; // the key says the block allows it
+  cfg.block[0] /= compiler::blockCoarsen(static_cast<int>(k->coarsen)); // the key says the shape allows it
+  cfg.grid[0] /= compiler::gridCoarsen(static_cast<int>(k->coarsen));
   cfg.sharedBytes = b.shape.shared;
   cfg.stream = reinterpret_cast<void *>(b.shape.stream);
   try {
@@ -1012,15 +1014,17 @@ PyMethodDef gGetitemDef = {"__getitem__", reinterpret_cast<PyCFunction>(dispatch
 /// (from a table of this `mode`: FastTable's), or None where the fast path
 /// cannot take them.
 py::object keyOf(const py::args &args, const py::kwargs &kwargs) {
-  std::array<unsigned, 3> block{1, 1, 1};
+  std::array<unsigned, 3> block{1, 1, 1}, grid{1, 1, 1};
   if (kwargs.contains("block"))
     block = kwargs["block"].cast<std::array<unsigned, 3>>();
+  if (kwargs.contains("grid"))
+    grid = kwargs["grid"].cast<std::array<unsigned, 3>>();
   const int mode = kwargs.contains("mode") ? kwargs["mode"].cast<int>() : 0;
   Packed p;
   for (py::handle a : args)
     if (!packOne(p, a.ptr()))
       return py::none();
-  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2]), targetByte(mode)))
+  if (!p.finish(compiler::coarsenFor(block[0], block[1], block[2], grid[0]), targetByte(mode)))
     return py::none();
   return py::bytes(p.key, p.keyLen);
 }
@@ -1049,7 +1053,7 @@ void defineFastLaunch(py::module_ &m) {
            [](py::handle self, std::array<unsigned, 3> grid, std::array<unsigned, 3> block,
               std::uintptr_t stream, unsigned shared, py::object streamObject, py::object owner) {
              LaunchShape shape{grid, block, stream, shared, std::move(streamObject),
-                               compiler::coarsenFor(block[0], block[1], block[2])};
+                               compiler::coarsenFor(block[0], block[1], block[2], grid[0])};
              return py::reinterpret_steal<py::object>(
                  newBoundLaunch(self.ptr(), tableOf(self.ptr()), shape, std::move(owner)));
            },

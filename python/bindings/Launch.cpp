@@ -9,6 +9,7 @@
 
 #include "python/bindings/Launch.h"
 
+#include "compiler/Abi.h"
 #include "compiler/Compiler.h"
 #include "runtime/Driver.h"
 #include "runtime/Module.h"
@@ -236,10 +237,14 @@ std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &
   std::copy(grid.begin(), grid.end(), cfg.grid);
   std::copy(block.begin(), block.end(), cfg.block);
   if (coarsen > 1) {
-    if (block[0] % coarsen != 0)
+    const unsigned blockPart = compiler::blockCoarsen(static_cast<int>(coarsen));
+    const unsigned gridPart = compiler::gridCoarsen(static_cast<int>(coarsen));
+    if (block[0] % blockPart != 0 || grid[0] % gridPart != 0)
       throw py::value_error("kernel '" + artifacts->entryName + "' was specialised for blocks whose x size is a "
-                            "multiple of " + std::to_string(coarsen));
-    cfg.block[0] /= coarsen;
+                            "multiple of " + std::to_string(blockPart) + " and grids whose x size is a multiple of " +
+                            std::to_string(gridPart));
+    cfg.block[0] /= blockPart;
+    cfg.grid[0] /= gridPart;
   }
   cfg.sharedBytes = shared;
   cfg.stream = reinterpret_cast<void *>(stream);
@@ -289,11 +294,11 @@ std::uint8_t gatherFacts(const Type *t, py::handle value, std::vector<compiler::
   return 0;
 }
 
-/// launch_facts(types, values, block): (bits per parameter, disjoint,
+/// launch_facts(types, values, block, grid): (bits per parameter, disjoint,
 /// coarsen), the LaunchFacts of a launch on the Python path, computed as the
 /// fast path (FastLaunch.cpp) computes its key.
 py::tuple launchFacts(const std::vector<std::string> &types, const py::tuple &values,
-                      const std::array<unsigned, 3> &block) {
+                      const std::array<unsigned, 3> &block, const std::array<unsigned, 3> &grid) {
   std::vector<compiler::ArrayFacts> spans;
   py::tuple bits(types.size());
   for (std::size_t i = 0; i < types.size(); ++i) {
@@ -304,13 +309,14 @@ py::tuple launchFacts(const std::vector<std::string> &types, const py::tuple &va
     bits[i] = py::int_(gatherFacts(t, values[i], spans));
   }
   bool disjoint = compiler::disjoint(spans.data(), static_cast<int>(spans.size()));
-  return py::make_tuple(bits, disjoint, compiler::coarsenFor(block[0], block[1], block[2]));
+  return py::make_tuple(bits, disjoint, compiler::coarsenFor(block[0], block[1], block[2], grid[0]));
 }
 
 } // namespace
 
 void defineLaunch(py::module_ &m) {
   m.def("launch_facts", &launchFacts, py::arg("types"), py::arg("values"), py::arg("block"),
+        py::arg("grid") = std::array<unsigned, 3>{1, 1, 1},
         "The launch-time specialisation facts of a launch: (bits per parameter, disjoint, coarsen).");
   m.def(
       "array_facts",

@@ -233,19 +233,28 @@ class Dispatcher:
                 compiled = self._overloads[key] = new
             return compiled
 
-    def _launch_facts(self, types, values, blockdim, cc):
+    def _launch_facts(self, types, values, blockdim, cc, griddim=(1, 1, 1)):
         """The facts a launch specialises for ((bits per parameter, disjoint, coarsen)), or
-        None for the general kernel. Coarsening is asked for whenever the block allows it;
-        the compiler applies it where the kernel allows it (artifacts.coarsen)."""
+        None for the general kernel. Coarsening is asked for whenever the block (and, for
+        more than one logical block per physical one, the grid) allows it; the compiler
+        applies it, or a part of it, where the kernel allows it (artifacts.coarsen)."""
         if self.options["debug"]:  # reports name the thread and line: the general kernel
             return None
-        bits, disjoint, coarsen = _core.launch_facts(list(types), values, blockdim)
+        bits, disjoint, coarsen = _core.launch_facts(list(types), values, blockdim, griddim)
         # The compiler coarsens only kernels whose threads touch only their own
         # elements (KernelFacts: every store indexed by the thread's global
         # index), on launches whose arrays are disjoint; any other kernel
         # compiles with artifacts.coarsen == 1 for these facts.
         if not disjoint:
             coarsen = 1
+        elif coarsen > 4:
+            # Logical blocks per physical one (a large grid) serve only a kernel that coarsens:
+            # one already compiled for these facts at 4 and found not coarsenable is reused
+            # rather than compiled again for the grid's other factor (the fast path's key
+            # accepts it: artifacts.coarsen 1 divides any).
+            seen = self._overloads.get((tuple(types), cc, (tuple(bits), True, 4)))
+            if seen is not None and not seen.artifacts.coarsenable:
+                coarsen = 4
         if not any(bits) and not disjoint and coarsen == 1:
             return None
         return (tuple(bits), bool(disjoint), int(coarsen))
@@ -388,7 +397,7 @@ class Dispatcher:
         if self._compiles:  # an AOT kernel (aot.AotKernel) has no source and compiles nothing
             self._function_ast()  # the source is read and parsed while cuInit runs
         cc = _core.compute_capability(device)
-        facts = self._launch_facts(types, values, blockdim, cc) if self._compiles else None
+        facts = self._launch_facts(types, values, blockdim, cc, griddim) if self._compiles else None
         compiled = self._compile(types, cc, "cubin", facts=facts)
         if self._compiles and not compiled.artifacts.from_cache:
             _note_run_time_compile()

@@ -375,6 +375,75 @@ def test_a_launch_of_saxpy_compiles_the_coarsened_vector_kernel():
     assert artifacts.coarsen == 4 and ".v4." not in artifacts.ptx  # coarsened, element by element
 
 
+def copy_kernel(x, out):
+    i = pf.grid(1)
+    if i < x.size:
+        out[i] = x[i]
+
+
+COPY_ARGS = (fake((1 << 20,)), fake((1 << 20,), ptr=FAKE + (1 << 24)))
+
+
+def test_a_one_input_stream_runs_several_logical_blocks_per_thread():
+    # A copy loads 16 bytes per 4 coarsened threads: a launch whose grid allows it runs two
+    # logical blocks per physical one (coarsen 8), each physical thread issuing two 128-bit
+    # loads before its stores. saxpy already loads 32 bytes: it stays at coarsen 4.
+    c = pf.kernel(copy_kernel)
+    types, values, _ = describe(COPY_ARGS, "xo")
+    facts = c._launch_facts(types, values, (256, 1, 1), (9, 0), (4096, 1, 1))
+    assert facts == ((7, 7), True, 16)  # the block allows 4, the grid 4 logical blocks per physical one
+    artifacts = c._compile(types, (9, 0), "ptx", facts=facts).artifacts
+    assert artifacts.coarsen == 8 and artifacts.specialization.endswith("coarsen 8")
+    ptx = artifacts.ptx
+    assert ptx.count("ld.global.nc.v4.f32") == 2 and ptx.count("st.global.v4.f32") == 2
+    # both in one straight-line block (ptxas then issues both loads before the stores)
+    body = ptx[ptx.index("ld.global.nc.v4.f32"):ptx.rindex("ld.global.nc.v4.f32")]
+    assert "$L__BB" not in body and "bra" not in body
+    s = pf.kernel(saxpy)
+    args = (2.0, fake((1 << 20,)), fake((1 << 20,), ptr=FAKE + (1 << 24)), fake((1 << 20,), ptr=FAKE + (1 << 25)))
+    types, values, _ = describe(args, "axyo")
+    facts = s._launch_facts(types, values, (256, 1, 1), (9, 0), (4096, 1, 1))
+    assert facts[2] == 16 and s._compile(types, (9, 0), "typed", facts=facts).artifacts.coarsen == 4
+
+
+@pytest.mark.parametrize("grid,offered", [(4096, 16), (4094, 8), (4095, 4), (1, 4), (512, 4), (1024, 16)])
+def test_the_grid_bounds_the_logical_blocks_per_physical_one(grid, offered):
+    register_interop_types()
+    types, values, _ = describe(COPY_ARGS, "xo")
+    assert _core.launch_facts(list(types), values, (256, 1, 1), (grid, 1, 1))[2] == offered
+    _, end = key_facts(_core.fast_key(*COPY_ARGS, block=(256, 1, 1), grid=(grid, 1, 1)), 2)
+    assert end == b"d" + bytes([offered])
+    artifacts = compiled(copy_kernel, types, facts=((7, 7), True, offered))
+    assert artifacts.coarsen == min(offered, 8)
+    # the kernel serves every key whose shape it divides, and no other
+    for other in (4096, 4094, 4095, 2):
+        key = _core.fast_key(*COPY_ARGS, block=(256, 1, 1), grid=(other, 1, 1))
+        assert _core.fast_key_fits(key, artifacts) == (key[-2] % artifacts.coarsen == 0)
+    assert not _core.fast_key_fits(_core.fast_key(*COPY_ARGS, block=(98, 1, 1), grid=(grid, 1, 1)), artifacts)
+
+
+def test_a_kernel_that_does_not_coarsen_is_not_compiled_again_for_a_large_grid():
+    types, values, _ = describe((fake((8,)), fake((1,), ptr=FAKE + 4096)), "ab")
+    k = pf.kernel(grid_stride_sum)  # a loop: not coarsenable
+    assert k._launch_facts(types, values, (256, 1, 1), (9, 0), (4096, 1, 1)) == ((7, 7), True, 16)
+    k._compile(types, (9, 0), "typed", facts=((7, 7), True, 4))
+    assert k._launch_facts(types, values, (256, 1, 1), (9, 0), (4096, 1, 1)) == ((7, 7), True, 4)
+    c = pf.kernel(copy_kernel)  # coarsenable: the grid's factor stays
+    c._compile(types, (9, 0), "typed", facts=((7, 7), True, 4))
+    assert c._launch_facts(types, values, (256, 1, 1), (9, 0), (4096, 1, 1)) == ((7, 7), True, 16)
+
+
+def test_half_precision_copies_run_four_logical_blocks_per_thread():
+    # 2-byte elements: 4 logical blocks keep 32 bytes in flight (four 64-bit loads).
+    args = (fake((1 << 20,), np.float16), fake((1 << 20,), np.float16, ptr=FAKE + (1 << 24)))
+    types, values, _ = describe(args, "xo")
+    artifacts = compiled(copy_kernel, types, facts=((7, 7), True, 16))
+    assert artifacts.coarsen == 16
+    ptx, _ = pf.compile_ptx(copy_kernel, "void(float16[::1], float16[::1])",
+                            launch_facts="aligned,small,disjoint,coarsen=16")
+    assert ptx.count("ld.global.nc.v4.u16") == 4 and ptx.count("st.global.v4.b16") == 4
+
+
 # -- the facts a launch proves, on both launch paths -------------------------------------
 
 
@@ -560,8 +629,34 @@ def test_coarsened_launches_match_numpy(rng, n, offset):
                                rtol=1e-6, atol=1e-6)
     if _on_cpu(accumulate):
         return
-    for k in (accumulate, columns):
-        assert all(sp.endswith("coarsen 4") for sps in k.launch_specializations.values() for sp in sps)
+    for k in (accumulate, columns):  # 4 threads of a block; columns (loading less) 2 logical blocks too
+        assert all(sp.endswith(("coarsen 4", "coarsen 8")) for sps in k.launch_specializations.values()
+                   for sp in sps)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("blocks", [1, 2, 1024, 1025, 1026, 2048, 4097])
+@pytest.mark.parametrize("offset", [0, 1])
+def test_copies_over_several_logical_blocks_match_numpy(rng, blocks, offset):
+    # Even grids of 1024 blocks or more run 2 logical blocks per physical one (coarsen 8),
+    # odd or small grids one (coarsen 4); the last block ragged; a view 4 bytes in takes
+    # the scalar kernel.
+    n = blocks * 256 - 37
+    x = rng.standard_normal(n + 1).astype(np.float32)
+    dx = pf.to_device(x)[offset:offset + n]
+    out = pf.device_array(n + 1, np.float32)[offset:offset + n]
+    k = pf.kernel(copy_kernel)
+    k[blocks, 256](dx, out)
+    np.testing.assert_array_equal(out.copy_to_host(), x[offset:offset + n])
+    half = rng.standard_normal(n).astype(np.float16)
+    hout = pf.device_array(n, np.float16)
+    k[blocks, 256](pf.to_device(half), hout)  # up to 4 logical blocks per physical one
+    np.testing.assert_array_equal(hout.copy_to_host(), half)
+    if _on_cpu(k):
+        return
+    applied = [sp for sps in k.launch_specializations.values() for sp in sps]
+    if offset == 0 and blocks % 2 == 0 and blocks >= 1024:
+        assert any(sp.endswith("coarsen 8") for sp in applied), applied
 
 
 @pytest.mark.gpu
