@@ -360,8 +360,22 @@ class DeviceNDArray:
         return self.reshape(self.size, order=order)
 
     def transpose(self, axes=None):
+        """numba-cuda's transpose: a 2-d array's transpose is a new C-contiguous array (a copy, not
+        a view, so its strides are numba's whatever the source's layout); other ranks (which numba
+        refuses) give a view with the axes permuted."""
         axes = tuple(reversed(range(self.ndim))) if axes is None else tuple(axes)
-        return self._view(tuple(self.shape[a] for a in axes), tuple(self.strides[a] for a in axes), self._ptr)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"invalid axes list {axes!r}")
+        if axes == tuple(range(self.ndim)):
+            return self
+        view = self._view(tuple(self.shape[a] for a in axes), tuple(self.strides[a] for a in axes), self._ptr)
+        if self.ndim != 2:
+            return view
+        out = DeviceNDArray(view.shape, None, self.dtype, self.stream)
+        if out.size:
+            out.copy_to_device(view.copy_to_host(np.empty(view.shape, self.dtype), stream=self.stream),
+                               stream=self.stream)
+        return out
 
     def view(self, dtype):
         dtype = _as_dtype(dtype)

@@ -67,10 +67,13 @@ def test_device_array_like_keeps_the_layout_of_views():
     assert pf.device_array_like(c[::2, ::2]).strides == (48, 8)
     assert pf.device_array_like(f[::2, ::2]).strides == (8, 40)
     assert pf.device_array_like(f[::2, ::2].T).strides == (40, 8)
-    # A transpose is a view here (numba's copies to a C array, then gives (40, 8)).
-    like = pf.device_array_like(c[::2, ::2].T)
-    assert like.shape == (6, 5) and like.strides == (8, 48) and like.is_f_contiguous()
-    assert pf.device_array_like(np.zeros((10, 12))[::2, ::2].T).strides == (8, 48)  # numpy views alike
+    # A 2-d transpose is a new C array, as numba's (its tests/cudapy/test_transpose.py and
+    # test_array.py's test_array_like_2d_view_transpose_device), so its like is C as well.
+    t = c[::2, ::2].T
+    assert t.shape == (6, 5) and t.strides == (40, 8) and t.is_c_contiguous()
+    like = pf.device_array_like(t)
+    assert like.shape == (6, 5) and like.strides == (40, 8) and like.is_c_contiguous()
+    assert pf.device_array_like(np.zeros((10, 12))[::2, ::2].T).strides == (8, 48)  # numpy views keep theirs
     # Usable as any array of that layout, and to_device of a device view keeps the order.
     like.copy_to_device(np.zeros((6, 5)))
     scale2d[1, (8, 8)](like)
@@ -78,8 +81,27 @@ def test_device_array_like_keeps_the_layout_of_views():
     np.testing.assert_array_equal(like.copy_to_host(), want)
     host = np.arange(120.0).reshape(10, 12)
     copy = pf.to_device(pf.to_device(host)[::2, ::2].T)
-    assert copy.strides == (8, 48)
+    assert copy.strides == (40, 8)
     np.testing.assert_array_equal(copy.copy_to_host(), host[::2, ::2].T)
+    f_view = pf.to_device(np.asfortranarray(host))[::3, 1::2]
+    assert pf.to_device(f_view).strides == (8, 32)  # a view's copy keeps its axes' order
+
+
+def test_transpose_is_numbas():
+    host = np.arange(120, dtype=np.int64).reshape(10, 12)
+    d = pf.to_device(host)
+    t = d[::2, ::2].T  # a copy, C-contiguous, as numba's
+    assert (t.shape, t.strides) == ((6, 5), (40, 8))
+    np.testing.assert_array_equal(t.copy_to_host(), host[::2, ::2].T)
+    t[0, 0] = -1  # not a view of d
+    assert d[0, 0] == 0
+    assert d.transpose((0, 1)) is d
+    with pytest.raises(ValueError):
+        d.transpose((0, 0))
+    b = pf.to_device(np.arange(24.0).reshape(2, 3, 4))
+    v = b.transpose((2, 0, 1))  # other ranks: a view (numba refuses them)
+    assert v.strides == (8, 96, 32)
+    np.testing.assert_array_equal(v.copy_to_host(), np.arange(24.0).reshape(2, 3, 4).transpose(2, 0, 1))
 
 
 def test_launch_on_device_arrays_needs_no_copies(rng):
