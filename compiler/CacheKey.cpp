@@ -219,6 +219,23 @@ public:
         linkItems(w, f.link);
         return;
       }
+      if (f.overloadId >= 0) { // numba's extension API: the implementations chosen so far
+        w.tag('L');
+        w.text(f.name);
+        w.number(f.overloads.size());
+        for (const auto &[key, choice] : f.overloads) {
+          w.text(key);
+          if (!choice.impl) {
+            w.text(choice.error);
+            continue;
+          }
+          GlobalValue impl;
+          impl.kind = GlobalValue::DeviceFunction;
+          impl.function = choice.impl;
+          value(impl);
+        }
+        return;
+      }
       w.tag('D');
       functionSource(w, *f.ast, lineinfo);
       signatures(f);
@@ -253,6 +270,9 @@ public:
     case GlobalValue::ExceptionClass: // by name: the host's id for the class is the process's own
       w.tag('Y');
       w.text(g.path);
+      return;
+    case GlobalValue::NoneValue:
+      w.tag('N');
       return;
     case GlobalValue::Opaque:
       w.tag('O');

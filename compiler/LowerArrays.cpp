@@ -246,6 +246,41 @@ llvm::Value *Lowerer::arrayMethod(const CallExpr *c, const std::string &path) {
     });
     return copy;
   }
+  case ArrayOp::Reshape: {
+    // A view of the same elements, C-ordered; a -1 extent is what the others
+    // leave of the element count. numba raises for a shape whose product is
+    // not the count; a kernel cannot (docs/numba.md), so that shape is the
+    // caller's promise.
+    auto *nt = cast<ArrayType>(rt);
+    const std::size_t first = method ? 0 : 1;
+    std::vector<llvm::Value *> dims;
+    if (c->args.size() - first == 1 && isa<TupleType>(typeOf(c->args[first]))) {
+      auto *tt = cast<TupleType>(typeOf(c->args[first]));
+      llvm::Value *t = expr(c->args[first]);
+      for (unsigned i = 0; i < tt->elts.size(); ++i)
+        dims.push_back(convert(b.CreateExtractValue(t, {i}), tt->elts[i], tc.intType(64), span));
+    } else {
+      for (std::size_t i = first; i < c->args.size(); ++i)
+        dims.push_back(convert(expr(c->args[i]), typeOf(c->args[i]), tc.intType(64), span));
+    }
+    llvm::Value *known = b.getInt64(1);
+    for (llvm::Value *d : dims)
+      known = b.CreateMul(known, b.CreateSelect(b.CreateICmpEQ(d, b.getInt64(-1)), b.getInt64(1), d));
+    llvm::Value *inferred = b.CreateSelect(b.CreateICmpEQ(known, b.getInt64(0)), b.getInt64(0),
+                                           b.CreateSDiv(count(), b.CreateSelect(b.CreateICmpEQ(known, b.getInt64(0)),
+                                                                                b.getInt64(1), known)));
+    llvm::Value *view = llvm::UndefValue::get(valueType(nt));
+    view = b.CreateInsertValue(view, b.CreateExtractValue(array, {0}), {0});
+    llvm::Value *stride = b.getInt64(dt->byteSize());
+    for (int d = nt->ndim - 1; d >= 0; --d) {
+      const unsigned u = static_cast<unsigned>(d);
+      llvm::Value *extent = b.CreateSelect(b.CreateICmpEQ(dims[u], b.getInt64(-1)), inferred, dims[u]);
+      view = b.CreateInsertValue(view, extent, {1u, u});
+      view = b.CreateInsertValue(view, stride, {2u, u});
+      stride = b.CreateMul(stride, extent);
+    }
+    return view;
+  }
   case ArrayOp::View: {
     auto *vt = cast<ArrayType>(rt);
     const std::int64_t from = dt->byteSize(), to = vt->dtype->byteSize();

@@ -71,6 +71,8 @@ llvm::Value *Lowerer::constant(const GlobalValue &g) {
     return globalArray(g);
   if (g.kind == GlobalValue::DeviceArray)
     return deviceArrayGlobal(g);
+  if (g.kind == GlobalValue::NoneValue)
+    return llvm::UndefValue::get(llvm::StructType::get(ctx)); // no content, as the literal None
   if (g.kind == GlobalValue::EnumMember)
     return constant(g.elements[0]); // the value, of the class's value type (checked in Python)
   if (g.kind == GlobalValue::Tuple) {
@@ -574,6 +576,11 @@ llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, l
     op = CmpOpKind::Is;
   else if (noneOperand && op == CmpOpKind::NotEq)
     op = CmpOpKind::IsNot;
+  bool bools = lt->kind() == Type::Kind::Bool && rt->kind() == Type::Kind::Bool;
+  if (bools && op == CmpOpKind::Is) // True and False are singletons: 'is' is '=='
+    op = CmpOpKind::Eq;
+  else if (bools && op == CmpOpKind::IsNot)
+    op = CmpOpKind::NotEq;
   if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
     bool same = (lt->kind() == Type::Kind::None) == (rt->kind() == Type::Kind::None);
     return b.getInt1(op == CmpOpKind::Is ? same : !same);

@@ -29,6 +29,7 @@ const Name kNames[] = {
     {"count_nonzero", ArrayOp::CountNonzero, false, true},
     {"argmin", ArrayOp::ArgMin, true, true},     {"argmax", ArrayOp::ArgMax, true, true},
     {"copy", ArrayOp::Copy, true, true},         {"view", ArrayOp::View, true, false},
+    {"reshape", ArrayOp::Reshape, true, true},
 };
 
 const std::map<std::string, ArrayOp> &table() {

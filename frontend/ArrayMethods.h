@@ -17,7 +17,7 @@ enum class ArrayOp {
   Sum, Prod, Min, Max, Mean, Var, Std, All, Any,
   NanSum, NanProd, NanMin, NanMax, NanMean, NanVar, NanStd,
   CountNonzero, ArgMin, ArgMax,
-  Copy, View,
+  Copy, View, Reshape,
 };
 
 /// The operation a "ndarray.<m>" or "numpy.<f>" builtin path names.

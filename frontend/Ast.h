@@ -348,6 +348,8 @@ struct Param {
   std::string name;
   /// The default value (a literal number, bool, None or tuple of them), or null.
   Expr *defaultValue = nullptr;
+  /// `*name`: the last parameter, a tuple of the call's extra positional arguments.
+  bool vararg = false;
 };
 
 /// One `def`. `body` is never empty.

@@ -236,7 +236,7 @@ std::string dump(const FunctionDef &fn) {
   Printer p(nullptr);
   p.out << "def " << fn.name << "(";
   for (std::size_t i = 0; i < fn.params.size(); ++i)
-    p.out << (i ? ", " : "") << fn.params[i].name;
+    p.out << (i ? ", " : "") << (fn.params[i].vararg ? "*" : "") << fn.params[i].name;
   p.out << "):\n";
   p.block(fn.body, 1);
   return p.out.str();

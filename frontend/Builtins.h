@@ -229,6 +229,7 @@ struct GlobalValue {
     DeviceArray,    ///< memory on the device (any __cuda_array_interface__ object): its address is baked in
     EnumMember,     ///< an enum.Enum member (IntEnum members are Constants of an IntEnumType)
     EnumClass,      ///< an enum class: its members, reached as Cls.name or Cls['name']
+    NoneValue,      ///< None (a flag left unset: `if DEBUG:` folds away)
     Opaque,         ///< something with no device meaning; an error if used
   } kind = Opaque;
   std::string path;                 ///< Path
@@ -270,6 +271,18 @@ struct LinkItem {
   }
 };
 
+/// The global name under which the Python side passes numba's @overload_method
+/// table (not a Python identifier, so no kernel's name can meet it).
+inline constexpr const char *kNumbaMethods = "\x01numba methods";
+
+/// One implementation of a function that numba's extension API implements
+/// (`@overload`, `@register_jitable`): the device function the Python side
+/// chose for one call key, or why there is none (`error`, reported at the call).
+struct OverloadChoice {
+  std::shared_ptr<DeviceFunctionRef> impl;
+  std::string error;
+};
+
 /// A device function as its callers see it: its tree and its own globals.
 /// A function that reaches itself through its globals holds a cycle of
 /// references; recursion is rejected when typing, and the cycle is small.
@@ -292,6 +305,16 @@ struct DeviceFunctionRef {
   /// (inline='never' or False, said explicitly) noinline; Auto leaves it to
   /// LLVM's inliner.
   enum class Inlining : std::uint8_t { Auto, Always, Never } inlining = Inlining::Auto;
+  /// numba's extension API implements this function (no `ast`): a call picks
+  /// the implementation chosen for its key (overloadKey: argument types,
+  /// keywords, integer constants). A key not in `overloads` stops typing with a
+  /// diagnostic of class "OverloadRequest" ("id\x1dkey"), which the binding
+  /// has the Python side answer before compiling again.
+  std::int64_t overloadId = -1;
+  std::map<std::string, OverloadChoice> overloads;
+  /// The methods numba's @overload_method gives numba types, as the global
+  /// kNumbaMethods: `a.foo(x)` of an array is the call foo(a, x) keyed ".foo".
+  bool methods = false;
 };
 
 } // namespace ptxforge::frontend

@@ -1,9 +1,10 @@
 //===- frontend/TypeInfer.cpp - Statements, operators, the fixpoint -------===//
 //
 // Algorithm: collect every name the body assigns (those are locals, as in
-// Python); type parameters from the signature; then walk the body again and
-// again, joining each assigned value's type into its local, until a walk
-// changes nothing. An expression that reads a local not yet typed is
+// Python), one local per web of each name (Webs.h: values no read sees
+// together, numba's SSA variables); type parameters from the signature; then
+// walk the body again and again, joining each assigned value's type into
+// its local, until a walk changes nothing. An expression that reads a local not yet typed is
 // "unknown" in that walk; the last walk, after the fixpoint, reports any
 // local read before its first assignment in source order (numba's rule: a
 // later assignment in a loop does not count) as used before assignment.
@@ -11,6 +12,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/TypeInferImpl.h"
+#include "frontend/Webs.h"
+
+#include <algorithm>
 
 namespace ptxforge::frontend {
 
@@ -61,6 +65,10 @@ static bool returnsValue(const Block &b) {
 }
 
 void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTypes) {
+  if (out.isKernel && !fn.params.empty() && fn.params.back().vararg)
+    fail(fn.params.back().span, "'*" + fn.params.back().name +
+                                    "' is not supported in a kernel's parameters (only in device functions); list "
+                                    "the parameters");
   if (argTypes.size() != fn.params.size())
     fail(fn.span, "'" + fn.name + "' takes " + std::to_string(fn.params.size()) + " argument(s) but " +
                       std::to_string(argTypes.size()) + " were given");
@@ -96,6 +104,35 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     local->firstAssign = n->span();
     localByName[n->id] = local.get();
     out.locals.push_back(std::move(local));
+  }
+  // A name assigned values that never meet (numba's SSA: `t = 1`, later
+  // `t = B`) gets a local per web; the webs' types are joined where they
+  // join (assignTo), so only webs of kinds that cannot join stay apart.
+  // literal_unroll's copies are other trees: no webs there.
+  std::set<std::string> notLocal;
+  for (const auto &[name, value] : out.literalParams)
+    notLocal.insert(name);
+  if (std::optional<Webs> webs = out.unrolled.empty() ? findWebs(fn, notLocal) : std::nullopt) {
+    std::map<std::pair<std::string, int>, Local *> made;
+    for (const auto &[name, count] : webs->count)
+      websOf[name].push_back(localByName.at(name));
+    for (const auto &[n, web] : webs->webOf) {
+      if (web == 0)
+        continue;
+      Local *&l = made[{n->id, web}];
+      if (!l) {
+        auto local = std::make_unique<Local>();
+        local->name = n->id;
+        local->firstAssign = n->span();
+        l = local.get();
+        out.locals.push_back(std::move(local));
+        websOf[n->id].push_back(l);
+      } else if (std::tie(n->span().line, n->span().col) <
+                 std::tie(l->firstAssign.line, l->firstAssign.col)) {
+        l->firstAssign = n->span();
+      }
+      webLocal[n] = l;
+    }
   }
   // What a recursive call sees while this function is typed: the declared
   // return type, void when no `return` gives a value, else the join of the
@@ -232,8 +269,15 @@ void Inferer::stmt(const Stmt *s) {
   case Stmt::Kind::Return: {
     auto *r = cast<ReturnStmt>(s);
     bool hasValue = r->value && !isa<NoneConstExpr>(r->value);
-    if (hasValue && out.isKernel)
-      fail(r->value->span(), "a kernel cannot return a value; write results into an array argument");
+    if (hasValue && out.isKernel) { // numba: TypeError, "must have void return type"
+      expr(r->value); // what the value cannot be is said first (numba types it first)
+      Diagnostic d;
+      d.span = r->value->span();
+      d.message = "a kernel cannot return a value (kernels must have void return type); write results into an "
+                  "array argument, or compile the function with device=True";
+      d.errorClass = "KernelReturnError";
+      throw DiagnosticError(std::move(d));
+    }
     if (!hasValue) {
       if (returned && returned->kind() != Type::Kind::Void)
         fail(s->span(), "this 'return' gives None but another returns " + returned->str() +
@@ -249,8 +293,8 @@ void Inferer::stmt(const Stmt *s) {
     if (returned && returned->kind() == Type::Kind::Void)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns None; "
                              "return a value on every path");
-    if (!isa<ScalarType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v))
-      fail(r->value->span(), "a device function returns numbers or tuples of numbers, not " + v->str());
+    if (!isa<ScalarType>(v) && !isa<ArrayType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v))
+      fail(r->value->span(), "a device function returns numbers, arrays or tuples of them, not " + v->str());
     const Type *joined = join(returned, v);
     if (!joined)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns " + returned->str());
@@ -305,7 +349,7 @@ const Type *Inferer::join(const Type *a, const Type *b) const {
 
 void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueSpan) {
   if (auto *n = dyn_cast<NameExpr>(target)) {
-    Local *local = localByName.at(n->id);
+    Local *local = localFor(n);
     assignedSoFar.insert(local);
     if (!value)
       return;
@@ -332,6 +376,15 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
       local->type = joined;
       changed = true;
     }
+    // The other webs of the name take the join where there is one, so a
+    // name has one type wherever its values can be of one type.
+    if (auto w = websOf.find(n->id); w != websOf.end())
+      for (Local *other : w->second)
+        if (other != local && other->type && other->paramIndex < 0)
+          if (const Type *j = join(other->type, local->type); j && j != other->type) {
+            other->type = j;
+            changed = true;
+          }
     out.exprTypes[target] = local->type;
     out.refs[target] = NameRef{local, nullptr, nullptr};
     return;
@@ -577,8 +630,15 @@ const Type *Inferer::exprUncached(const Expr *e) {
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
       const Type *t = expr(x);
       unknown |= !t;
-      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t))
-        fail(x->span(), "a tuple in a kernel holds numbers, arrays and tuples, not " + t->str());
+      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t)) {
+        // A recursive call's value in the tuple it returns: the type grows with each level.
+        auto call = isa<CallExpr>(x) ? out.calls.find(cast<CallExpr>(x)) : out.calls.end();
+        bool recursive = call != out.calls.end() &&
+                         std::any_of(session.inProgress.begin(), session.inProgress.end(),
+                                     [&](const auto &p) { return p.typed == call->second; });
+        fail(x->span(), std::string(recursive ? "Return type of recursive function does not converge: " : "") +
+                            "a tuple in a kernel holds numbers, arrays and tuples, not " + t->str());
+      }
       elts.push_back(t);
     }
     return unknown ? nullptr : tc.tupleType(std::move(elts));
@@ -677,8 +737,10 @@ const Type *Inferer::compare(const CompareExpr *c) {
     if (left && right) {
       bool leftNone = left->kind() == Type::Kind::None, rightNone = right->kind() == Type::Kind::None;
       if (op == CmpOpKind::Is || op == CmpOpKind::IsNot) {
-        if (!leftNone && !rightNone)
-          fail(c->span(), "'is' is only supported against None in kernels; use '=='");
+        // Two bools: True and False are singletons, so 'is' is '=='.
+        bool bools = left->kind() == Type::Kind::Bool && right->kind() == Type::Kind::Bool;
+        if (!leftNone && !rightNone && !bools)
+          fail(c->span(), "'is' is only supported against None and between bools (x is True) in kernels; use '=='");
       } else if ((leftNone || rightNone) && (op == CmpOpKind::Eq || op == CmpOpKind::NotEq)) {
         // == / != against None: known when compiled (None equals only None)
       } else {

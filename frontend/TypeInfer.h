@@ -18,6 +18,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace ptxforge::frontend {
@@ -88,6 +89,12 @@ struct TypedFunction {
   /// `synthesized`, whose spread elements share the original operand node).
   std::unordered_map<const Expr *, const Expr *> rewrites;
   std::vector<std::unique_ptr<Expr>> synthesized;
+  /// The calls bindArguments made, already in parameter order; and of those, the
+  /// ones that call the implementation numba's extension API chose (overloadCall).
+  std::unordered_set<const Expr *> boundCalls;
+  std::unordered_map<const Expr *, const DeviceFunctionRef *> overloadImpls;
+  /// `a.foo(x)` of a method numba's @overload_method gives: the call foo(a, x) made for it.
+  std::unordered_set<const Expr *> methodCalls;
   /// Keeps the typed callees alive; set on the function inferTypes returns.
   std::shared_ptr<TypingSession> session;
   /// `for x in literal_unroll(t)`: the body once per element of t, each

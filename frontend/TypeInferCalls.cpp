@@ -30,13 +30,12 @@ const Type *Inferer::refType(const Expr *e, const BuiltinInfo *info, const std::
 }
 
 const Type *Inferer::name(const NameExpr *n) {
-  auto local = localByName.find(n->id);
-  if (local != localByName.end()) {
-    out.refs[n] = NameRef{local->second, nullptr, nullptr};
-    if (finalPass && local->second->paramIndex < 0 &&
-        (!local->second->type || !assignedSoFar.count(local->second)))
+  if (localByName.count(n->id)) {
+    Local *local = localFor(n);
+    out.refs[n] = NameRef{local, nullptr, nullptr};
+    if (finalPass && local->paramIndex < 0 && (!local->type || !assignedSoFar.count(local)))
       fail(n->span(), "variable '" + n->id + "' is used before it is assigned");
-    return local->second->type;
+    return local->type;
   }
   if (auto lit = out.literalParams.find(n->id); lit != out.literalParams.end()) {
     out.refs[n] = NameRef{nullptr, &lit->second, nullptr};
@@ -46,7 +45,7 @@ const Type *Inferer::name(const NameExpr *n) {
   if (it == env.end()) {
     if (const BuiltinInfo *b = lookupBuiltin("builtins." + n->id))
       return refType(n, b, "builtins." + n->id);
-    fail(n->span(), "name '" + n->id + "' is not defined");
+    fail(n->span(), "NameError: name '" + n->id + "' is not defined");
   }
   const GlobalValue &g = it->second;
   switch (g.kind) {
@@ -55,6 +54,7 @@ const Type *Inferer::name(const NameExpr *n) {
   case GlobalValue::Tuple:
   case GlobalValue::DeviceArray:
   case GlobalValue::EnumMember:
+  case GlobalValue::NoneValue:
     out.refs[n] = NameRef{nullptr, &g, nullptr};
     return globalType(n, g);
   case GlobalValue::EnumClass:
@@ -70,7 +70,8 @@ const Type *Inferer::name(const NameExpr *n) {
   case GlobalValue::Opaque:
     break;
   }
-  fail(n->span(), "'" + n->id + "' is " + g.description + ", which has no meaning on the device; " + kUsableGlobals);
+  fail(n->span(), "Untyped global name '" + n->id + "': it is " + g.description +
+                      ", which has no meaning on the device; " + kUsableGlobals);
 }
 
 // Frozen globals: scalars keep their type (Python ints and floats weak),
@@ -78,6 +79,7 @@ const Type *Inferer::name(const NameExpr *n) {
 const Type *Inferer::globalType(const Expr *at, const GlobalValue &g) {
   switch (g.kind) {
   case GlobalValue::Constant: return g.type;
+  case GlobalValue::NoneValue: return tc.noneType();
   case GlobalValue::Array: return tc.arrayType(g.type, static_cast<int>(g.shape.size()), Layout::C, true);
   case GlobalValue::DeviceArray: return deviceArrayType(g);
   case GlobalValue::EnumMember: return tc.enumType(g.path, g.valueType);
@@ -115,9 +117,13 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return i64;
     if (a->attr == "shape" || a->attr == "strides")
       return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
+    if (a->attr == "dtype") // a compile-time value: local.array(n, dtype=a.dtype), a.dtype.type(x)
+      return tc.dtypeType(arr->dtype);
     if (lookupBuiltin("ndarray." + a->attr)) // a method: a.sum(), a.copy(), ...
       return tc.builtinType("ndarray." + a->attr);
-    fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides and the methods of docs/language.md; '" +
+    if (auto methods = env.find(kNumbaMethods); methods != env.end() && methods->second.function)
+      return tc.functionType(methods->second.function.get(), "numba method " + a->attr); // @overload_method
+    fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides, .dtype and the methods of docs/language.md; '" +
                         a->attr + "' is not supported");
   }
   if (auto *s = dyn_cast<ScalarType>(base))
@@ -128,7 +134,7 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       fail(a->span(), "namedtuple " + tt->className + " has no field '" + a->attr + "'");
     return tt->elts[i];
   }
-  fail(a->span(), base->str() + " has no attribute '" + a->attr + "' in kernels");
+  fail(a->span(), "Unknown attribute '" + a->attr + "' of " + base->str() + ": it has no attribute '" + a->attr + "' in kernels");
 }
 
 const Type *Inferer::subscript(const SubscriptExpr *s) {
@@ -239,31 +245,41 @@ const Type *Inferer::indexByTuple(const SubscriptExpr *s, const Type *base, cons
 }
 
 // A device function called with keyword arguments, or without the
-// parameters that have defaults: the call with every argument in parameter
-// order, the defaults' literals filling the gaps (made once per call site).
+// parameters that have defaults, or with a `*args` parameter: the call with
+// every argument in parameter order, the defaults' literals filling the gaps
+// and the extra positional arguments gathered in a tuple (made once per call
+// site).
 const Expr *Inferer::bindArguments(const CallExpr *c, const DeviceFunctionRef &ref) {
-  if (!ref.ast)
+  if (!ref.ast || out.boundCalls.count(c))
     return nullptr;
   const std::vector<Param> &params = ref.ast->function().params;
-  if (c->keywords.empty() && c->args.size() >= params.size())
+  const bool vararg = !params.empty() && params.back().vararg;
+  const std::size_t fixed = params.size() - (vararg ? 1 : 0);
+  if (!vararg && c->keywords.empty() && c->args.size() >= params.size())
     return nullptr;
   if (auto it = out.rewrites.find(c); it != out.rewrites.end())
     return it->second;
-  if (c->args.size() > params.size())
+  if (!vararg && c->args.size() > params.size())
     return nullptr; // the arity error comes from the call as written
-  if (c->keywords.empty() && !params[c->args.size()].defaultValue)
+  if (!vararg && c->keywords.empty() && !params[c->args.size()].defaultValue)
     return nullptr; // too few arguments: so does this one
   std::vector<Expr *> bound(params.size(), nullptr);
+  std::vector<Expr *> extra;
   for (std::size_t i = 0; i < c->args.size(); ++i)
-    bound[i] = c->args[i];
+    (i < fixed ? bound[i] : extra.emplace_back()) = c->args[i];
   for (const Keyword &k : c->keywords) {
-    auto at = std::find_if(params.begin(), params.end(), [&](const Param &p) { return p.name == k.name; });
-    if (at == params.end())
+    auto at = std::find_if(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(fixed),
+                           [&](const Param &p) { return p.name == k.name; });
+    if (at == params.begin() + static_cast<std::ptrdiff_t>(fixed))
       fail(k.span, "device function '" + ref.name + "' has no parameter '" + k.name + "'");
     Expr *&slot = bound[static_cast<std::size_t>(at - params.begin())];
     if (slot)
       fail(k.span, "device function '" + ref.name + "' got two values for parameter '" + k.name + "'");
     slot = k.value;
+  }
+  if (vararg) {
+    out.synthesized.push_back(std::make_unique<TupleExpr>(c->span(), std::move(extra)));
+    bound[fixed] = out.synthesized.back().get();
   }
   for (std::size_t i = 0; i < params.size(); ++i)
     if (!bound[i] && !(bound[i] = params[i].defaultValue))
@@ -271,6 +287,7 @@ const Expr *Inferer::bindArguments(const CallExpr *c, const DeviceFunctionRef &r
   out.synthesized.push_back(std::make_unique<CallExpr>(c->span(), c->callee, std::move(bound), std::vector<Keyword>{}));
   const Expr *made = out.synthesized.back().get();
   out.rewrites[c] = made;
+  out.boundCalls.insert(made);
   return made;
 }
 
@@ -289,8 +306,12 @@ const Type *Inferer::call(const CallExpr *c) {
     unknown |= !t;
     args.push_back(t);
   }
-  for (const Keyword &k : c->keywords)
-    expr(k.value);
+  std::vector<const Type *> kwTypes;
+  bool kwUnknown = false;
+  for (const Keyword &k : c->keywords) {
+    kwTypes.push_back(expr(k.value));
+    kwUnknown |= !kwTypes.back();
+  }
   if (!callee)
     return nullptr;
   if (auto *d = dyn_cast<DtypeType>(callee)) {
@@ -303,6 +324,21 @@ const Type *Inferer::call(const CallExpr *c) {
     return unknown ? nullptr : d->dtype;
   }
   if (auto *f = dyn_cast<FunctionType>(callee)) {
+    if (auto *method = dyn_cast<AttributeExpr>(c->callee); method && f->ref->methods && !out.methodCalls.count(c) &&
+        !out.overloadImpls.count(c)) {
+      // a.foo(x) of numba's @overload_method: the call foo(a, x)
+      auto made = out.rewrites.find(c);
+      if (made == out.rewrites.end()) {
+        std::vector<Expr *> withSelf{method->value};
+        withSelf.insert(withSelf.end(), c->args.begin(), c->args.end());
+        out.synthesized.push_back(std::make_unique<CallExpr>(c->span(), c->callee, std::move(withSelf), c->keywords));
+        made = out.rewrites.emplace(c, out.synthesized.back().get()).first;
+        out.methodCalls.insert(made->second);
+      }
+      return expr(made->second);
+    }
+    if (f->ref->overloadId >= 0)
+      return overloadCall(c, *f->ref, args, kwTypes, unknown || kwUnknown);
     if (const Expr *bound = bindArguments(c, *f->ref))
       return expr(bound);
     if (!c->keywords.empty())

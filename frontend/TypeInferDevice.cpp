@@ -214,6 +214,52 @@ const TypedFunction *Inferer::callee(const CallExpr *c, const DeviceFunctionRef 
   }
 }
 
+// A function numba's extension API implements: the implementation chosen
+// for the call's key (its argument types, keywords and integer constants),
+// called as a device function. A key the Python side has not answered yet
+// stops typing with an "OverloadRequest" diagnostic; the binding has it
+// answered and compiles again.
+const Type *Inferer::overloadCall(const CallExpr *c, const DeviceFunctionRef &ref, const std::vector<const Type *> &args,
+                                  const std::vector<const Type *> &kwTypes, bool unknown) {
+  if (auto chosen = out.overloadImpls.find(c); chosen != out.overloadImpls.end()) // the call as bound to it
+    return unknown ? nullptr : calledType(c, callee(c, *chosen->second, args));
+  if (unknown)
+    return nullptr;
+  std::string key;
+  if (auto *method = dyn_cast<AttributeExpr>(c->callee); method && ref.methods)
+    key = "." + method->attr;
+  auto part = [&](const std::string &name, const Expr *e, const Type *t) {
+    if (!key.empty())
+      key += '\x1f';
+    key += name.empty() ? t->str() : name + "=" + t->str();
+    if (auto *s = dyn_cast<ScalarType>(t); s && (s->isInt() || s->isBool()))
+      if (auto v = constInt(e))
+        key += "\x1e" + std::to_string(*v);
+  };
+  for (std::size_t i = 0; i < args.size(); ++i)
+    part("", c->args[i], args[i]);
+  for (std::size_t i = 0; i < c->keywords.size(); ++i)
+    part(c->keywords[i].name, c->keywords[i].value, kwTypes[i]);
+  auto it = ref.overloads.find(key);
+  if (it == ref.overloads.end()) {
+    Diagnostic d;
+    d.span = c->span();
+    d.message = std::to_string(ref.overloadId) + '\x1d' + key;
+    d.errorClass = "OverloadRequest";
+    throw DiagnosticError(std::move(d));
+  }
+  if (!it->second.impl)
+    fail(c->span(), it->second.error);
+  const DeviceFunctionRef &impl = *it->second.impl;
+  if (const Expr *bound = bindArguments(c, impl)) {
+    out.overloadImpls[bound] = &impl;
+    return expr(bound);
+  }
+  if (!c->keywords.empty())
+    fail(c->keywords.front().span, "device functions take positional arguments only");
+  return calledType(c, callee(c, impl, args));
+}
+
 // A function declared with declare_device: its signature is all there is.
 const TypedFunction *Inferer::externalCallee(const DeviceFunctionRef &ref, const Signature &sig) {
   TypingSession::Key key{&ref, sig.params, ""};
@@ -265,7 +311,8 @@ const TypedFunction *Inferer::typeCallee(const CallExpr *c, const DeviceFunction
     Diagnostic d = e.diagnostic();
     Signature sig;
     sig.params = params;
-    d.notes.push_back({c->span(), "in the call of '" + ref.name + "' with " + sig.str() + " here"});
+    d.notes.push_back({c->span(), "in the call of '" + ref.name + "' with " + sig.str() +
+                                      " here [resolving callee type: type(CUDADispatcher(" + ref.name + "))]"});
     throw DiagnosticError(std::move(d));
   } catch (const RecursionPending &pending) {
     session.inProgress.pop_back();

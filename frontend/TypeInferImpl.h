@@ -131,6 +131,8 @@ public:
   std::optional<bool> constTruth(const Expr *e) const;
   /// A device function's call with keywords or left-out defaults, as a positional call; null when none.
   const Expr *bindArguments(const CallExpr *c, const DeviceFunctionRef &ref);
+  const Type *overloadCall(const CallExpr *c, const DeviceFunctionRef &ref, const std::vector<const Type *> &args,
+                           const std::vector<const Type *> &kwTypes, bool unknown);
   const Type *globalType(const Expr *at, const GlobalValue &g);
 
   TypedFunction &out;
@@ -138,6 +140,16 @@ public:
   TypeContext &tc;
   TypingSession &session;
   std::unordered_map<std::string, Local *> localByName;
+  /// Occurrences of a name with several webs (Webs.h) outside its first
+  /// web: each web is a local of its own.
+  std::unordered_map<const NameExpr *, Local *> webLocal;
+  /// The locals of each name with several webs, first web first.
+  std::unordered_map<std::string, std::vector<Local *>> websOf;
+  /// The local a name occurrence reads or writes.
+  Local *localFor(const NameExpr *n) {
+    auto w = webLocal.find(n);
+    return w != webLocal.end() ? w->second : localByName.at(n->id);
+  }
   /// Locals assigned so far in the walk, in source order (the final walk
   /// reports a read of any other local).
   std::unordered_set<const Local *> assignedSoFar;

@@ -81,8 +81,6 @@ public:
     def.span = span(fn);
     def.name = fn.attr("name").cast<std::string>();
     py::handle args = fn.attr("args");
-    if (!args.attr("vararg").is_none())
-      fail(span(args.attr("vararg")), "'*args' is not supported in kernels; list the parameters");
     if (!args.attr("kwarg").is_none())
       fail(span(args.attr("kwarg")), "'**kwargs' is not supported in kernels; list the parameters");
     if (py::len(args.attr("kwonlyargs")))
@@ -101,6 +99,9 @@ public:
                       "them");
       def.params[first + i].defaultValue = expr(d);
     }
+    // `*args` (device functions only): the call's extra positional arguments, as a tuple.
+    if (py::handle va = args.attr("vararg"); !va.is_none())
+      def.params.push_back({span(va), va.attr("arg").cast<std::string>(), nullptr, true});
     def.body = block(fn.attr("body"));
   }
 

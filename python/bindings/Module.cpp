@@ -117,6 +117,8 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
   if (kind == "path") {
     g.kind = frontend::GlobalValue::Path;
     g.path = t[1].cast<std::string>();
+  } else if (kind == "none") {
+    g.kind = frontend::GlobalValue::NoneValue;
   } else if (kind == "const") {
     g.kind = frontend::GlobalValue::Constant;
     g.type = scalarTypeNamed(t[1].cast<std::string>());
@@ -175,6 +177,24 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
       ref->inlining = inlining == "always"  ? frontend::DeviceFunctionRef::Inlining::Always
                       : inlining == "never" ? frontend::DeviceFunctionRef::Inlining::Never
                                             : frontend::DeviceFunctionRef::Inlining::Auto;
+    }
+    g.function = ref;
+  } else if (kind == "overload") { // ("overload", NumbaOverload): numba's @overload, @register_jitable
+    g.kind = frontend::GlobalValue::DeviceFunction;
+    py::handle fn = t[1];
+    auto &ref = seen[fn.ptr()];
+    if (!ref) {
+      ref = std::make_shared<frontend::DeviceFunctionRef>();
+      ref->name = fn.attr("__name__").cast<std::string>();
+      ref->overloadId = fn.attr("_pf_id").cast<std::int64_t>();
+      ref->methods = py::hasattr(fn, "_pf_methods");
+      for (auto [key, choice] : fn.attr("_pf_choices")().cast<py::dict>()) {
+        frontend::OverloadChoice &c = ref->overloads[key.cast<std::string>()];
+        if (py::isinstance<py::str>(choice))
+          c.error = choice.cast<std::string>();
+        else
+          c.impl = convertGlobal(py::make_tuple("devfunc", choice), seen).function;
+      }
     }
     g.function = ref;
   } else if (kind == "exception") { // ("exception", the class, its name): named by this process's id
@@ -275,6 +295,20 @@ std::vector<const frontend::Type *> parseTypes(const std::vector<std::string> &a
   return types;
 }
 
+/// True when typing stopped at a call of a function numba's extension API
+/// implements whose key is not answered yet: the Python side answers it
+/// (ptxforge._extending.answer) and the caller compiles again.
+bool answeredOverloadRequest(const frontend::Diagnostic &error, int &rounds) {
+  if (error.errorClass != "OverloadRequest")
+    return false;
+  if (++rounds > 1000)
+    throw py::value_error("numba's @overload: more than 1000 implementations asked for in one compilation");
+  std::size_t sep = error.message.find('\x1d');
+  py::module_::import("ptxforge._extending")
+      .attr("answer")(std::stoll(error.message.substr(0, sep)), error.message.substr(sep + 1));
+  return true;
+}
+
 std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const std::vector<std::string> &argTypes,
                                                    const py::dict &globals, int ccMajor, int ccMinor, bool fastmath,
                                                    bool fma, bool lineinfo, int optLevel, int maxRegisters,
@@ -285,6 +319,8 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
   if (target != "gpu" && target != "cpu")
     throw py::value_error("unknown target '" + target + "' (gpu, cpu)");
   std::vector<const frontend::Type *> types = parseTypes(argTypes);
+  int rounds = 0;
+compileAgain:
   DeviceFunctionMemo seen;
   frontend::GlobalEnv env = convertGlobals(globals, seen);
   compiler::Options o = makeOptions(ccMajor, ccMinor, fastmath, fma, lineinfo, optLevel, maxRegisters, keepIr, device,
@@ -319,6 +355,8 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
     if (PyErr_WarnEx(category.ptr(), report.warning.c_str(), 1) != 0)
       throw py::error_already_set();
   }
+  if (!out && answeredOverloadRequest(error, rounds))
+    goto compileAgain;
   if (!out)
     raiseCompileError(error);
   return std::shared_ptr<compiler::KernelArtifacts>(std::move(out));
@@ -340,6 +378,8 @@ ModuleResult compileModule(const py::list &kernels, int ccMajor, int ccMinor, bo
     FunctionAst fa;
     frontend::GlobalEnv env;
   };
+  int rounds = 0;
+compileAgain:
   std::vector<std::unique_ptr<Held>> held;
   std::vector<compiler::ModuleKernel> requests;
   DeviceFunctionMemo seen;
@@ -365,6 +405,8 @@ ModuleResult compileModule(const py::list &kernels, int ccMajor, int ccMinor, bo
     bindings::GilRelease release;
     out = compiler::compileModule(requests, o, upTo, error);
   }
+  if (!out && answeredOverloadRequest(error, rounds))
+    goto compileAgain;
   if (!out)
     raiseCompileError(error);
   ModuleResult result;

@@ -84,7 +84,13 @@ def device_memory_held(globals_, through_device_functions=False):
 
 def freeze(pyfunc, source):
     """What rebuilds `pyfunc` elsewhere: its lines and position, and its globals frozen."""
-    globals_ = _source.resolve_globals(pyfunc, source.names)
+    globals_ = _source.resolve_globals(pyfunc, source.names, source)
+    nested = getattr(source, "nested", None)
+    if nested:  # lifted again from the lines where rebuilt; their globals are the function's
+        globals_ = {k: v for k, v in globals_.items() if k not in nested}
+        globals_.update(_source.resolve_names(pyfunc, source.all_names - set(globals_) - set(nested),
+                                              skip_locals=True))
+    globals_.pop("\x01numba methods", None)  # numba's methods: looked up again where rebuilt
     held = device_memory_held(globals_)
     if held:
         raise pickle.PicklingError(

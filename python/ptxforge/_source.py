@@ -75,7 +75,7 @@ def parse_snippet(snippet):
 class FunctionSource:
     """A function's tree, its file, and where its snippet sits in the file."""
 
-    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines")
+    __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines", "nested", "all_names")
 
     def __init__(self, pyfunc):
         found = _lines_from_file_tree(pyfunc)
@@ -122,8 +122,28 @@ class FunctionSource:
             line = self.line_offset + 1
             raise CompileError(f"{self.filename}:{line}:{col}: error: {msg}\n    {first}\n    {' ' * (col - 1)}^",
                                self.filename, line, col, msg)
+        self.nested = {}
+        from . import _closures
+
+        self.all_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}  # nested functions' too
+        if _closures.has_nested(tree):
+            try:
+                tree, self.nested = _closures.lifted_copy(tree)
+            except _closures.ClosureError as exc:
+                self._fail(exc.node, exc.msg)
         self.tree = tree
         self.names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+    def _fail(self, node, msg):
+        """A CompileError at `node` of this function's tree."""
+        from .errors import compile_error_class
+
+        line = node.lineno + self.line_offset
+        col = node.col_offset + self.col_offset + 1
+        lines = self.file_text.splitlines()
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        rendered = f"{self.filename}:{line}:{col}: error: {msg}\n    {text}\n    {' ' * (col - 1)}^"
+        raise compile_error_class()(rendered, self.filename, line, col, msg)
 
 
 def _lambda_as_function(module):
@@ -209,7 +229,9 @@ def _command_line_source(pyfunc):
 
 def _describe(value):
     """A global's meaning for the compiler: ("path", p), ("const", type, v), ("array", dtype, shape,
-    bytes), ("tuple", [...]), ("devfunc", f) or ("opaque", what)."""
+    bytes), ("tuple", [...]), ("none",), ("devfunc", f) or ("opaque", what)."""
+    if value is None:
+        return ("none",)
     path = getattr(value, "_pf_path", None)
     if isinstance(path, str):
         return ("path", path)
@@ -253,7 +275,7 @@ def _describe(value):
         return _describe_device_array(value)
     if isinstance(value, tuple):
         parts = [_describe(v) for v in value]
-        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array", "devarray")), None)
+        bad = next((p for p in parts if p[0] not in ("const", "tuple", "array", "devarray", "none")), None)
         if bad is not None:
             return ("opaque", f"a tuple holding {bad[1] if bad[0] == 'opaque' else 'a ' + bad[0]}")
         return ("tuple", parts)
@@ -305,6 +327,12 @@ def _describe(value):
         if name in _KERNEL_BUILTINS:
             return ("path", "builtins." + name)
         return ("opaque", f"the Python builtin '{name}'")
+    if callable(value) and "numba" in sys.modules:  # numba's @overload, @register_jitable, @njit ...
+        from . import _extending
+
+        described = _extending.describe(value)
+        if described is not None:
+            return described
     return ("opaque", f"a {type(value).__module__}.{type(value).__qualname__} object"
             if type(value).__module__ != "builtins" else f"a {type(value).__name__}")
 
@@ -402,8 +430,20 @@ def _describe_device_array(value):
     return ("devarray", name, shape, strides, int(cai["data"][0] or 0))
 
 
-def resolve_globals(pyfunc, names):
-    """Describes every name of `names` that the function's closure, globals or builtins define."""
+def resolve_globals(pyfunc, names, source=None):
+    """Describes every name of `names` that the function's closure, globals or builtins define,
+    and the nested functions lifted out of its `source` (a FunctionSource)."""
+    out = resolve_names(pyfunc, names, skip_locals=True)
+    from ._closures import NestedFunction
+
+    nested = getattr(source, "nested", None) or {}
+    for name, lifted in nested.items():
+        out[name] = ("devfunc", NestedFunction.of(pyfunc, source, lifted, nested))
+    return out
+
+
+def resolve_names(pyfunc, names, skip_locals=False):
+    """Describes the names of `names` that the function's closure, globals or builtins define."""
     out = {}
     code = pyfunc.__code__
     closure = {}
@@ -419,7 +459,7 @@ def resolve_globals(pyfunc, names):
     # module array that merely shares a parameter's name).
     local = set(code.co_varnames) | set(code.co_cellvars)
     for name in names:
-        if name in local:
+        if skip_locals and name in local:
             continue
         if name in closure:
             out[name] = _describe(closure[name])
@@ -427,6 +467,12 @@ def resolve_globals(pyfunc, names):
             out[name] = _describe(scope[name])
         elif hasattr(builtins, name):
             out[name] = _describe(getattr(builtins, name))
+    if "numba" in sys.modules:  # numba's @overload_method methods, for a.foo() of arrays
+        from . import _extending
+
+        table = _extending.method_table()
+        if table is not None:
+            out[_extending.METHODS_GLOBAL] = ("overload", table)
     return out
 
 

@@ -88,7 +88,7 @@ def compile_kernel(dispatcher, signatures, archs, stage, keep_ir=False, options=
     fa = dispatcher._function_ast()
     from ._source import resolve_globals
 
-    globals_ = resolve_globals(dispatcher.py_func, dispatcher._source.names)
+    globals_ = resolve_globals(dispatcher.py_func, dispatcher._source.names, dispatcher._source)
     opts = dict(dispatcher.options)
     opts.update(options or {})
     if opts.get("debug"):

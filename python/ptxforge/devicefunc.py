@@ -32,7 +32,7 @@ class DeviceFunction:
     def _resolved_globals(self):
         """Its globals as the compiler reads them, resolved at each compilation of a caller."""
         self._function_ast()
-        return resolve_globals(self.py_func, self._source.names)
+        return resolve_globals(self.py_func, self._source.names, self._source)
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"device function '{self.__name__}' can only be called from a kernel "

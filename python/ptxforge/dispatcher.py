@@ -218,7 +218,7 @@ class Dispatcher:
                     stage = max(stage, compiled.stage_name(), key=_STAGES.get)
                     keep_ir = keep_ir or bool(compiled.artifacts.llvm_opt)
                 fa = self._function_ast()
-                globals_ = resolve_globals(self.py_func, self._source.names)
+                globals_ = resolve_globals(self.py_func, self._source.names, self._source)
                 cache_dir, cache_bytes = _cache.settings(self._use_cache)
                 on_cpu = cc == _CPU
                 major, minor = _DEFAULT_CC if on_cpu else cc
@@ -763,6 +763,9 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
                    launch_bounds=launch_bounds, link=link, debug=debug)
 
     def wrap(func, signatures=(), specialized=False):
+        if not inspect.isfunction(func) and inspect.isfunction(getattr(func, "py_func", None)) and \
+                (getattr(func, "_pf_kernel", False) or getattr(func, "_pf_device_function", False)):
+            func = func.py_func  # jit of a jitted function: its Python function again, with these options
         if not inspect.isfunction(func):
             raise TypeError(f"ptxforge.kernel compiles Python functions (def ...), not {type(func).__name__} "
                             f"{func!r}")
@@ -901,7 +904,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
         cc = config.CUDA_DEFAULT_PTX_CC
     cc = check_cc(cc)
     fa = d._function_ast()
-    artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names), cc[0], cc[1],
+    artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names, d._source), cc[0], cc[1],
                               stage="ptx", device=bool(device), facts=launch_facts,
                               **d.options)
     _issue_warnings(artifacts)

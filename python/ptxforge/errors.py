@@ -37,6 +37,12 @@ class MissingLaunchConfigurationError(LaunchConfigurationError, TypeError):
     in numba, and a TypeError as ptxforge raised before."""
 
 
+class KernelReturnError(CompileError, TypeError):
+    """A kernel returns a value: kernels have void return type (numba-cuda raises a
+    TypeError for this). Write results into an array argument, or compile the function
+    as a device function."""
+
+
 _launch_error_classes = {}
 
 

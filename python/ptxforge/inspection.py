@@ -261,7 +261,7 @@ def compile_for_report(dispatcher, types, cc):
 
     fa = dispatcher._function_ast()
     opts = dict(dispatcher.options, lineinfo=True)
-    return _core.compile(fa, list(types), resolve_globals(dispatcher.py_func, dispatcher._source.names), cc[0], cc[1],
+    return _core.compile(fa, list(types), resolve_globals(dispatcher.py_func, dispatcher._source.names, dispatcher._source), cc[0], cc[1],
                          stage="cubin", keep_ir=True, **opts)
 
 

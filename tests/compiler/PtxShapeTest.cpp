@@ -266,7 +266,7 @@ def bad(x):
 )");
   k.def("bad", {"x"}, {k.at(2).assign(k.sub(k.name("x"), k.num(0)), k.name("y", k.loc("y")))});
   Diagnostic d = compileError(k, {"float32[::1]"});
-  EXPECT_EQ(d.render(), "kernel.py:2:12: error: name 'y' is not defined\n"
+  EXPECT_EQ(d.render(), "kernel.py:2:12: error: NameError: name 'y' is not defined\n"
                         "        x[0] = y\n"
                         "               ^");
 }

@@ -218,6 +218,7 @@ def k_conflict_branches(x):
         v = 1
     else:
         v = (1, 2)
+    x[0] = v  # both reach this read: one variable of two kinds
 
 
 

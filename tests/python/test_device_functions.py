@@ -159,3 +159,33 @@ def test_results_match_numpy(rng):
     out = np.full(2 * 1000, -1, np.int64)
     writes_through[8, 128](out)
     np.testing.assert_array_equal(out, np.tile(np.arange(1000) ** 2, 2))
+
+
+@pf.jit(device=True)
+def _first_column(a):
+    return a[:, 0]
+
+
+@pf.jit(device=True)
+def _either(a, b, first):
+    if first:
+        return a
+    return b
+
+
+@pytest.mark.gpu
+def test_a_device_function_returns_an_array_view():
+    @pf.jit
+    def k(a, b, c):
+        s = _first_column(a)
+        s[0] += 1.0
+        t = _either(b, c, False)
+        t[1] = 5.0
+
+    a = np.array([[0.0], [1.0]], dtype=np.float32)
+    b = np.zeros(3, np.float32)
+    c = np.zeros(3, np.float32)
+    k[1, 1](a, b, c)
+    assert a.ravel().tolist() == [1.0, 1.0] and b.tolist() == [0, 0, 0] and c.tolist() == [0, 5, 0]
+    ptx, _ = pf.compile_ptx(k.py_func, "void(float32[:, ::1], float32[::1], float32[::1])")  # ptxas checks it
+    assert ".visible .entry" in ptx

@@ -53,10 +53,12 @@ CASES = [
     ("list", "    a = [1, 2]\n", "[1, 2]", "[", "lists are not supported", "[1, 2]"),
     ("dict", "    a = {1: 2}\n", "{1: 2}", "{", "dicts are not supported", "{1: 2}"),
     ("set", "    a = {1, 2}\n", "{1, 2}", "{", "sets are not supported", "{1, 2}"),
-    ("lambda", "    f = lambda v: v\n", "lambda", "lambda", "lambdas are not supported", "lambda v: v"),
-    ("nested def", "    def g():\n        pass\n", "def g", "def", "nested functions are not supported", None),
+    ("escaping closure", "    z = x[0]\n    g = lambda v: v + z\n    t = (g,)\n", "t = (g,)", "g",
+     "Cannot capture the non-constant value associated with variable 'z'", None),
+    ("nonlocal and value", "    n = 1\n    def g():\n        nonlocal n\n        n = 2\n        return 3\n"
+     "    x[0] = g()\n", "def g", "def", "assigns a nonlocal variable and returns a value", None),
     ("builtin", "    open(x[0])\n", "open", "open", "the Python builtin 'open'", "open"),
-    ("conflict", "    v = 1\n    v = x\n", "v = x", "x", "variable 'v' holds int but is assigned float32[::1]", "x"),
+    ("conflict", "    v = 1\n    if x[0] > 0:\n        v = x\n    x[0] = v\n", "v = x", "x", "variable 'v' holds int but is assigned float32[::1]", "x"),
     ("return value", "    return x[0]\n", "return", "x[0]", "a kernel cannot return a value", "x[0]"),
     ("string", "    s = 'abc'\n", "'abc'", "'abc'", "strings have no device representation", "'abc'"),
     ("list comp", "    s = [i for i in range(3)]\n", "[i for", "[", "list comprehensions are not supported", None),
@@ -87,7 +89,7 @@ def test_error_points_at_source(make_module, name, body, line_part, token, msg_p
 
 
 def test_conflict_has_note(make_module):
-    source = "def k(x):\n    v = 1\n    v = x\n"
+    source = "def k(x):\n    v = 1\n    if x[0] > 0:\n        v = x\n    x[0] = v\n"
     mod = make_module(source)
     text = str(compile_error(mod.k))
     assert f"{mod.__file__}:2:5: note: 'v' first gets its type here" in text.splitlines()
@@ -163,7 +165,7 @@ def test_compile_error_attributes():
     assert err.filename == __file__
     assert err.lineno == k.__code__.co_firstlineno + 1
     assert err.col == 16
-    assert err.msg == "name 'not_defined_anywhere' is not defined"
+    assert err.msg == "NameError: name 'not_defined_anywhere' is not defined"
 
 
 def test_error_at_first_inspection_not_decoration():

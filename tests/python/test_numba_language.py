@@ -171,3 +171,146 @@ def test_fastmath_float32_division_is_not_checked_in_debug_mode():
         pf.jit(debug=True, opt=False)(_divide)[1, 1](r, np.float32(1.0), np.float32(0.0))
     pf.jit(debug=True, opt=False, fastmath=True)(_divide)[1, 1](r, np.float32(1.0), np.float32(0.0))
     assert r[0] == np.inf
+
+
+# --- numba forms met in numba-cuda's own tests (test_array, test_ssa, test_compiler, test_dispatcher) ---
+
+@pf.kernel
+def reshaped(arr, newshape, got):
+    y = arr.reshape(newshape)
+    for i in range(y.shape[0]):
+        for j in range(y.shape[1]):
+            got[i, j] = y[i, j]
+
+
+@pf.kernel
+def reshaped_by_extents(arr, got):
+    y = np.reshape(arr, (2, -1))  # the function form, with the extent numpy infers
+    z = arr.reshape(2, 3)
+    for i in range(2):
+        for j in range(3):
+            got[i, j] = y[i, j] + 10 * z[i, j]
+
+
+@pytest.mark.gpu
+def test_reshape_is_a_c_ordered_view():
+    a = np.arange(12.0)
+    for shape in ((3, 4), (3, -1), (-1, 6), (12, 1)):
+        got = np.zeros(a.reshape(shape).shape)
+        reshaped[1, 1](a, shape, got)
+        np.testing.assert_array_equal(got, a.reshape(shape))
+    got = np.zeros((2, 3))
+    reshaped_by_extents[1, 1](np.arange(6.0), got)
+    np.testing.assert_array_equal(got, 11 * np.arange(6.0).reshape(2, 3))
+
+
+def test_reshape_refuses_strided_arrays_and_non_integers():
+    @pf.kernel
+    def strided(a, out):
+        out[0] = a.reshape(4)[0]
+
+    with pytest.raises(pf.CompileError, match=r"needs a C-contiguous array.*\.copy\(\) it first"):
+        strided.inspect_ptx("void(float32[:, :], float32[::1])")
+
+    @pf.kernel
+    def floats(a, out):
+        out[0] = a.reshape(2.0, 2)[0, 0]
+
+    with pytest.raises(pf.CompileError, match="shape must be integers, not float"):
+        floats.inspect_ptx("void(float32[::1], float32[::1])")
+
+
+@pf.kernel
+def local_of_the_arrays_dtype(ary):
+    lm = pf.local.array(10, dtype=ary.dtype)
+    for j in range(10):
+        lm[j] = j + 0.5
+    for j in range(10):
+        ary[j] = lm[j]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16])
+def test_array_dtype_is_a_dtype_in_kernels(dtype):
+    a = np.zeros(10, dtype)
+    local_of_the_arrays_dtype[1, 1](a)
+    np.testing.assert_array_equal(a, (np.arange(10) + 0.5).astype(dtype))
+
+
+@pf.kernel
+def bool_identity(pred, out):
+    out[0] = 1 if pred is True else 0
+    out[1] = 1 if pred is not False else 0
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("pred", [True, False])
+def test_is_between_bools_is_equality(pred):
+    out = np.zeros(2, np.int32)
+    bool_identity[1, 1](pred, out)
+    assert list(out) == [int(pred is True), int(pred is not False)]
+
+
+def test_is_between_numbers_stays_an_error():
+    @pf.kernel
+    def numbers(x, out):
+        out[0] = x is 3  # noqa: F632
+
+    with pytest.raises(pf.CompileError, match="'is' is only supported against None and between bools"):
+        numbers.inspect_ptx("void(int64, int64[::1])")
+
+
+UNSET_FLAG = None
+
+
+@pf.kernel
+def none_global(b, out):
+    if UNSET_FLAG:
+        out[0] = b[0]
+    if UNSET_FLAG is None:
+        out[1] = b[1]
+
+
+@pytest.mark.gpu
+def test_a_none_global_is_none():
+    b = np.array([5.0, 6.0], np.float32)
+    out = np.zeros(2, np.float32)
+    none_global[1, 1](b, out)
+    assert list(out) == [0.0, 6.0]
+
+
+def test_a_kernel_returning_a_value_is_a_type_error():
+    def f(x, y):
+        return x[0] + y[0]
+
+    with pytest.raises(TypeError, match="must have void return type") as info:
+        pf.compile_ptx(f, (pf.uint32[::1], pf.uint32[::1]))
+    assert isinstance(info.value, pf.CompileError) and info.value.lineno > 0
+
+
+# numba's SSA: a name bound to values of two kinds that no read sees together
+# (numba-cuda's test_ssa: issue 3931 and 5493).
+@pf.kernel
+def rebinds_to_other_kinds(res, arr, B, m, n):
+    for i in range(1):
+        arr = arr.reshape(3 * 2)
+        arr = arr.reshape(3, 2)
+    for i in range(arr.shape[0]):
+        for j in range(arr.shape[1]):
+            res[i, j] = arr[i, j]
+    for t in range(1, m):
+        for idx in range(n):
+            t = B
+            if idx == n - 1:
+                res[0, 0] += t[0]
+
+
+@pytest.mark.gpu
+def test_a_name_rebound_to_another_kind_where_the_values_never_meet():
+    arr = np.arange(6.0).reshape(3, 2)
+    res = np.zeros((3, 2))
+    B = np.array([10.0])
+    rebinds_to_other_kinds[1, 1](res, arr, B, 3, 2)
+    expect = arr.copy()
+    expect[0, 0] += 2 * B[0]  # the outer loop runs twice, the inner's last step adds once each
+    np.testing.assert_array_equal(res, expect)
