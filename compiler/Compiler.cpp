@@ -447,11 +447,21 @@ bool optimizeAndJit(llvm::Module &module, const Options &options, Stage upTo, co
   return true;
 }
 
+/// opt=False (optLevel 0) keeps the unoptimised shape numba gives: a*b+c
+/// stays a multiply and an add (no fma contraction), as NVVM does at -opt=0.
+Options unoptimisedShape(const Options &options) {
+  Options o = options;
+  if (o.optLevel == 0)
+    o.fmaContraction = false;
+  return o;
+}
+
 } // namespace
 
 std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std::vector<const Type *> &argTypes,
-                                               const GlobalEnv &globals, const Options &options, Stage upTo,
+                                               const GlobalEnv &globals, const Options &requested, Stage upTo,
                                                Diagnostic &error) {
+  const Options options = unoptimisedShape(requested);
   if (std::string why = options.host ? "" : capabilityError(options.ccMajor, options.ccMinor); !why.empty()) {
     error.span = ast.function().span;
     error.message = why;
@@ -499,8 +509,9 @@ std::unique_ptr<KernelArtifacts> compileKernel(const AstContext &ast, const std:
   return out;
 }
 
-std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &kernels, const Options &options,
+std::unique_ptr<ModuleArtifacts> compileModule(const std::vector<ModuleKernel> &kernels, const Options &requested,
                                                Stage upTo, Diagnostic &error) {
+  const Options options = unoptimisedShape(requested);
   if (options.host) {
     error.span = kernels.empty() ? Span{} : kernels.front().ast->function().span;
     error.message = "the CPU target compiles kernels when they are launched; ahead-of-time modules are for the GPU";

@@ -296,6 +296,10 @@ llvm::Value *Lowerer::deviceCall(const CallExpr *c, const TypedFunction &callee)
     calleeOptions.coarsen = 1;
     Lowerer inner(callee, module, calleeOptions, session);
     f = inner.lowerFunction(Linkage::Internal, callee.fn->name + "__" + std::to_string(session.functions.size()));
+    if (callee.inlining == frontend::DeviceFunctionRef::Inlining::Always)
+      f->addFnAttr(llvm::Attribute::AlwaysInline);
+    else if (callee.inlining == frontend::DeviceFunctionRef::Inlining::Never)
+      f->addFnAttr(llvm::Attribute::NoInline);
     needsLibdevice_ |= inner.needsLibdevice(); // the module links libdevice for the callee's math too
   }
   std::vector<llvm::Value *> args;

@@ -8,6 +8,7 @@
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
 #include <llvm/IR/DebugInfoMetadata.h>
+#include <llvm/IR/Instructions.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -128,13 +129,24 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
                                                   : llvm::OptimizationLevel::O0;
   llvm::ModulePassManager mpm = optLevel == 0 ? pb.buildO0DefaultPipeline(level)
                                               : pb.buildPerModuleDefaultPipeline(level);
-  // opt=False still puts locals in registers (mem2reg), but under full debug
-  // information, whose variables live in their stack slots: a kernel of 2000
-  // locals in local memory took ptxas 19 s to assemble, 0.3 s from registers.
+  // opt=False keeps each variable in its stack slot (the PTX's local depot),
+  // as numba's -opt=0 does, except in a function of more than
+  // kMaxStackSlots of them: a kernel of 2000 locals in local memory took
+  // ptxas 19 s to assemble, 0.3 s from registers. Under full debug
+  // information variables always keep their slots (their dbg.declare).
+  constexpr std::size_t kMaxStackSlots = 256;
   bool fullDebug = false;
   for (const llvm::DICompileUnit *cu : module.debug_compile_units())
     fullDebug |= cu->getEmissionKind() == llvm::DICompileUnit::FullDebug;
-  if (optLevel == 0 && !fullDebug)
+  bool huge = false;
+  for (const llvm::Function &f : module)
+    if (!f.isDeclaration()) {
+      std::size_t slots = 0;
+      for (const llvm::Instruction &i : f.getEntryBlock())
+        slots += llvm::isa<llvm::AllocaInst>(i);
+      huge |= slots > kMaxStackSlots;
+    }
+  if (optLevel == 0 && !fullDebug && huge)
     mpm.addPass(llvm::createModuleToFunctionPassAdaptor(llvm::PromotePass()));
   mpm.run(module, mam);
 }

@@ -305,6 +305,11 @@ struct DeviceFunctionRef {
   bool external = false;
   bool cAbi = false;
   std::vector<LinkItem> link;
+  /// numba's inline= and forceinline=: Always (inline='always' or True,
+  /// forceinline=True) marks each lowered signature alwaysinline, Never
+  /// (inline='never' or False, said explicitly) noinline; Auto leaves it to
+  /// LLVM's inliner.
+  enum class Inlining : std::uint8_t { Auto, Always, Never } inlining = Inlining::Auto;
   /// numba's extension API implements this function (no `ast`): a call picks
   /// the implementation chosen for its key (overloadKey: argument types,
   /// keywords, integer constants). A key not in `overloads` stops typing with a

@@ -86,6 +86,8 @@ struct TypedFunction {
   std::map<std::string, std::int64_t> constLocals;
   /// A function declared with declare_device (fn is null): its declaration.
   const DeviceFunctionRef *external = nullptr;
+  /// A device function: its declaration's inline= / forceinline= choice.
+  DeviceFunctionRef::Inlining inlining = DeviceFunctionRef::Inlining::Auto;
   /// Calls and tuple displays with `*` arguments, and the node with the
   /// elements written out that they are typed and lowered as (owned by
   /// `synthesized`, whose spread elements share the original operand node).

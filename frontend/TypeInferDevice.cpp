@@ -307,6 +307,7 @@ const TypedFunction *Inferer::typeCallee(const CallExpr *c, const DeviceFunction
   auto typed = std::make_unique<TypedFunction>();
   typed->fn = &ref.ast->function();
   typed->isKernel = false;
+  typed->inlining = ref.inlining;
   typed->literalParams = literals;
   const int myLevel = static_cast<int>(session.inProgress.size());
   session.inProgress.push_back({key, typed.get(), nullptr, false});

@@ -173,6 +173,10 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
       ref->globals = convertGlobals(fn.attr("_resolved_globals")().cast<py::dict>(), seen);
       for (py::handle sig : fn.attr("_pf_signatures"))
         ref->signatures.push_back(signatureOrThrow(sig.cast<std::string>()));
+      std::string inlining = py::getattr(fn, "_pf_inlining", py::str("")).cast<std::string>();
+      ref->inlining = inlining == "always"  ? frontend::DeviceFunctionRef::Inlining::Always
+                      : inlining == "never" ? frontend::DeviceFunctionRef::Inlining::Never
+                                            : frontend::DeviceFunctionRef::Inlining::Auto;
     }
     g.function = ref;
   } else if (kind == "overload") { // ("overload", NumbaOverload): numba's @overload, @register_jitable

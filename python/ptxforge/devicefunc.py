@@ -47,7 +47,9 @@ class DeviceFunction:
         or tuple of argument types), as numba's device functions give it."""
         from .dispatcher import compile_ptx
 
-        return compile_ptx(self.py_func, signature, device=True)[0]
+        o = self.options
+        return compile_ptx(self.py_func, signature, device=True, fastmath=o["fastmath"], fma=o["fma"],
+                           lineinfo=o["lineinfo"], debug=o["debug"], opt=o["opt"])[0]
 
     inspect_ptx = inspect_asm
 
@@ -77,5 +79,7 @@ def kernel_as_device_function(kernel):
         if declared is None:
             declared = kernel.signatures
         signatures = [f"void({', '.join(types)})" for types in declared]
-        callee = kernel.__dict__.setdefault("_pf_as_device", DeviceFunction(kernel.py_func, kernel.options, signatures))
+        made = DeviceFunction(kernel.py_func, kernel.options, signatures)
+        made._pf_inlining = getattr(kernel, "_pf_inlining", "")
+        callee = kernel.__dict__.setdefault("_pf_as_device", made)
     return callee

@@ -753,9 +753,11 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     decoration, and each launch's arguments are converted to the signature they
     bind to, as in numba. Compiled kernels are kept in the disk cache
     (ptxforge.cache) unless ``cache=False``; numba's ``cache=True`` is the
-    default here. numba's ``lto`` and ``forceinline`` are accepted: LLVM sees
-    the whole kernel at once (every device function is in its module), so there
-    is nothing left to link-time optimise, and it inlines as it sees fit.
+    default here. numba's ``lto`` is accepted: LLVM sees the whole kernel at once
+    (every device function is in its module), so there is nothing left to
+    link-time optimise. On a device function, ``forceinline=True`` and
+    ``inline="always"`` (or True) mark it alwaysinline, ``inline="never"`` (or
+    False) noinline; otherwise LLVM's inliner decides.
     ``target="cpu"`` runs it on the CPU with CUDA's semantics (docs/cpu.md);
     without a target it runs on the default one (``PTXFORGE_TARGET``, else the GPU).
     """
@@ -779,9 +781,13 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
         if device:
             from .devicefunc import DeviceFunction
 
-            return DeviceFunction(func, options, signatures)
-        return Dispatcher(func, signatures, cache=cache, specialized=specialized,
+            callee = DeviceFunction(func, options, signatures)
+            callee._pf_inlining = _inlining(inline, forceinline)
+            return callee
+        made = Dispatcher(func, signatures, cache=cache, specialized=specialized,
                           shared_memory_carveout=shared_memory_carveout, target=target, **options)
+        made._pf_inlining = _inlining(inline, forceinline)  # where another kernel calls it
+        return made
 
     if target is not None:
         _target.parse(target)  # a bad target fails at decoration
@@ -799,6 +805,19 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
 
 
 jit = kernel
+
+
+def _inlining(inline, forceinline):
+    """numba's inline= and forceinline= of a device function, as the compiler takes them:
+    "always" (alwaysinline), "never" (noinline) or "" (LLVM's inliner decides). A cost-model
+    callable works on numba's own IR, which ptxforge has not: LLVM's inliner decides."""
+    if forceinline or inline is True or inline == "always":
+        return "always"
+    if inline is False or inline == "never":
+        return "never"
+    if inline is None or callable(inline):
+        return ""
+    raise ValueError(f"inline must be 'always', 'never', True, False or a cost-model function, not {inline!r}")
 
 
 def check_cc(cc):
@@ -922,6 +941,9 @@ def compile(pyfunc, sig, debug=None, lineinfo=False, device=True, fastmath=False
     """numba-cuda's ``cuda.compile``: as :func:`compile_ptx` (``device=True`` by default, as
     numba's), for ``output="ptx"``; returns ``(ptx, return_type)``. ptxforge emits PTX, not
     LTO-IR: ``output="ltoir"`` is refused, saying so."""
+    if forceinline and output != "ltoir":
+        raise ValueError("Can only designate forced inlining in LTO-IR (output='ltoir'); in PTX, a device "
+                         "function is inlined where its callers are compiled")
     _check_output(output, "compile")
     return compile_ptx(pyfunc, sig, device=device, cc=cc, fastmath=fastmath, lineinfo=lineinfo, debug=debug,
                        opt=opt is not False, launch_bounds=launch_bounds, abi=abi, abi_info=abi_info)

@@ -376,7 +376,7 @@ def test_long_tuples_are_never_whole_values(name, make_module):
 
 # -- opt=False with thousands of locals: kept in local memory, ptxas took 19 s (a fuzzer "hang") --
 
-def test_opt_false_puts_locals_in_registers(make_module):
+def test_opt_false_puts_thousands_of_locals_in_registers(make_module):
     body = "".join(f"    v{i} = x[{i % 7}] + {i}\n" for i in range(2000))
     mod = make_module("def k(x):\n" + body + "    x[0] = " + " + ".join(f"v{i}" for i in range(0, 2000, 100)) + "\n")
     ptx = pf.compile_ptx(mod.k, "void(float64[::1])", opt=False, fastmath=True)[0]
