@@ -151,13 +151,18 @@ def _method_templates(attr, receiver):
     return [t for _, _, t in sorted(found, key=lambda x: x[:2])]
 
 
-def has_methods():
-    """True when numba's registries hold @overload_method templates."""
+def method_names():
+    """The names of the methods numba's registries hold @overload_method templates for."""
+    names = set()
     for name in _REGISTRY_MODULES:
         registry = getattr(getattr(sys.modules.get(name), "builtin_registry", None), "attributes", None)
-        if any(hasattr(t, "_overload_func") and hasattr(t, "_attr") for t in registry or ()):
-            return True
-    return False
+        names.update(t._attr for t in registry or () if hasattr(t, "_overload_func") and hasattr(t, "_attr"))
+    return names
+
+
+def has_methods():
+    """True when numba's registries hold @overload_method templates."""
+    return bool(method_names())
 
 
 class MethodTable(NumbaOverload):

@@ -492,7 +492,9 @@ def resolve_names(pyfunc, names, skip_locals=False):
     if "numba" in sys.modules:  # numba's @overload_method methods, for a.foo() of arrays
         from . import _extending
 
-        table = _extending.method_table()
+        # Only for a function that names such a method: others keep their errors for
+        # unknown attributes, and their cache keys (the same with numba loaded or not).
+        table = _extending.method_table() if set(code.co_names) & _extending.method_names() else None
         if table is not None:
             out[_extending.METHODS_GLOBAL] = ("overload", table)
     return out

@@ -147,3 +147,26 @@ def test_overload_method_on_arrays():
     out = np.zeros(3, np.int64)
     k[1, 1](np.array([7, 1]), out)
     assert out.tolist() == [70, 14, 21]
+
+
+def test_kernels_naming_no_numba_method_keep_their_errors_and_cache_keys():
+    # numba's method table (scaled_first above) joins only the kernels that name one of its
+    # methods: an unknown attribute stays ptxforge's error, and a kernel's cache key is the
+    # same whether numba is loaded or not (a spawned worker without numba finds the entry).
+    @pf.jit
+    def k(a, out):
+        out[0] = a.nonexistent
+
+    with pytest.raises(CompileError, match="'nonexistent' is not supported"):
+        pf.compile_ptx(k, "void(float32[::1], float32[::1])")
+
+    from ptxforge import _extending, _source
+
+    def plain(a):
+        a[0] = a.size
+
+    def calls(a):
+        a[0] = a.scaled_first()
+
+    assert _extending.METHODS_GLOBAL not in _source.resolve_names(plain, ["a"])
+    assert _extending.METHODS_GLOBAL in _source.resolve_names(calls, ["a"])
