@@ -266,9 +266,9 @@ llvm::Value *Lowerer::arrayMethod(const CallExpr *c, const std::string &path) {
     llvm::Value *known = b.getInt64(1);
     for (llvm::Value *d : dims)
       known = b.CreateMul(known, b.CreateSelect(b.CreateICmpEQ(d, b.getInt64(-1)), b.getInt64(1), d));
-    llvm::Value *inferred = b.CreateSelect(b.CreateICmpEQ(known, b.getInt64(0)), b.getInt64(0),
-                                           b.CreateSDiv(count(), b.CreateSelect(b.CreateICmpEQ(known, b.getInt64(0)),
-                                                                                b.getInt64(1), known)));
+    // A valid shape with a zero extent has no elements, so count / 1 is the 0 numpy infers.
+    llvm::Value *inferred =
+        b.CreateSDiv(count(), b.CreateSelect(b.CreateICmpEQ(known, b.getInt64(0)), b.getInt64(1), known));
     llvm::Value *view = llvm::UndefValue::get(valueType(nt));
     view = b.CreateInsertValue(view, b.CreateExtractValue(array, {0}), {0});
     llvm::Value *stride = b.getInt64(dt->byteSize());

@@ -56,12 +56,12 @@ public:
     State entry;
     for (const Param &p : fn.params)
       if (names.count(p.name)) {
-        paramDef[p.name] = newDef(p.name, nullptr);
+        paramDef[p.name] = newDef();
         entry[p.name] = {paramDef[p.name]};
       }
     for (const std::string &name : names)
       if (!entry.count(name))
-        entry[name] = {newDef(name, nullptr)};
+        entry[name] = {newDef()};
     // Walk until no loop head grows, then once more to place every occurrence.
     for (int pass = 0; pass < 1000; ++pass) {
       grew = false;
@@ -77,10 +77,6 @@ public:
   }
 
 private:
-  struct Def {
-    std::string name;
-    const NameExpr *site; ///< null for a parameter's value
-  };
   struct Loop {
     State breaks, continues;
   };
@@ -129,10 +125,10 @@ private:
       targets(st->value);
   }
 
-  int newDef(const std::string &name, const NameExpr *site) {
-    defs.push_back({name, site});
+  // A new definition (a union-find element of its own).
+  int newDef() {
     parent.push_back(static_cast<int>(parent.size()));
-    return static_cast<int>(defs.size()) - 1;
+    return static_cast<int>(parent.size()) - 1;
   }
   int find(int d) {
     while (parent[d] != d)
@@ -145,7 +141,7 @@ private:
   int defAt(const NameExpr *site) {
     auto [it, fresh] = siteDef.emplace(site, -1);
     if (fresh)
-      it->second = newDef(site->id, site);
+      it->second = newDef();
     return it->second;
   }
 
@@ -317,7 +313,6 @@ private:
   const FunctionDef &fn;
   const std::set<std::string> &skip;
   std::set<std::string> names;
-  std::vector<Def> defs;
   std::vector<int> parent;
   std::map<std::string, int> paramDef;
   std::map<const NameExpr *, int> siteDef;
