@@ -275,8 +275,11 @@ private:
   }
 
   Roots callWrites(const CallExpr *c) {
-    if (auto rw = tf.rewrites.find(c); rw != tf.rewrites.end()) // f(*t), keywords, defaults: the call as bound
+    if (auto rw = tf.rewrites.find(c); rw != tf.rewrites.end()) { // f(*t), keywords, defaults: the call as bound
+      if (!isa<CallExpr>(rw->second))
+        return 0; // isinstance(...) and tuple(t): decided while typing, writing nothing
       c = cast<CallExpr>(rw->second);
+    }
     Roots r = 0;
     auto argRoots = [&]() {
       for (const Expr *a : c->args)

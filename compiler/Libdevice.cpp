@@ -9,7 +9,9 @@
 #include "compiler/Pipeline.h"
 
 #include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/Constants.h>
+#include <llvm/IR/Instructions.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/Support/MemoryBuffer.h>
 
@@ -42,6 +44,30 @@ static const std::string &libdeviceBytes(std::string &error) {
   return bytes;
 }
 
+// LLVM 19's NVVMReflect answers only __CUDA_ARCH and __CUDA_FTZ, and 0 for any
+// other name; libdevice's sqrtf, hypotf, normf, norm3df, norm4df and jnf ask
+// __nvvm_reflect("__CUDA_PREC_SQRT") and would take sqrt.approx.f32 for that 0.
+// NVVM answers 1 unless fast-math is on (-prec-sqrt=1 is its default, and
+// numba-cuda's fastmath turns it off), so the answer is set here, before the
+// pass runs.
+static void answerPrecSqrt(llvm::Module &module, bool precise) {
+  llvm::Function *reflect = module.getFunction("__nvvm_reflect");
+  if (!reflect)
+    return;
+  std::vector<llvm::CallInst *> calls;
+  for (llvm::User *user : reflect->users()) {
+    auto *call = llvm::dyn_cast<llvm::CallInst>(user);
+    llvm::StringRef name;
+    if (call && call->getCalledFunction() == reflect && call->arg_size() == 1 &&
+        llvm::getConstantStringInfo(call->getArgOperand(0), name) && name == "__CUDA_PREC_SQRT")
+      calls.push_back(call);
+  }
+  for (llvm::CallInst *call : calls) {
+    call->replaceAllUsesWith(llvm::ConstantInt::get(call->getType(), precise ? 1 : 0));
+    call->eraseFromParent();
+  }
+}
+
 bool linkLibdevice(llvm::Module &module, bool flushDenormals, std::string &error) {
   const std::string &bytes = libdeviceBytes(error);
   if (!error.empty())
@@ -62,6 +88,7 @@ bool linkLibdevice(llvm::Module &module, bool flushDenormals, std::string &error
     error = "linking libdevice failed";
     return false;
   }
+  answerPrecSqrt(module, !flushDenormals);
   return true;
 }
 

@@ -348,6 +348,30 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
       return b.CreateExtractValue(expr(c->args[0]), {1u, 0u});
     return rangeLength(cast<frontend::CallExpr>(c->args[0])); // typing allows only range(...) calls
   }
+  case BuiltinId::CArray:
+  case BuiltinId::FArray: { // the pointer, the shape, and the strides of contiguous C or Fortran order
+    auto *at = cast<ArrayType>(typeOf(c));
+    const Type *st = typeOf(c->args[1]);
+    llvm::Value *shape = expr(c->args[1]);
+    std::vector<llvm::Value *> extents;
+    if (auto *tt = dyn_cast<TupleType>(st)) {
+      for (unsigned d = 0; d < tt->elts.size(); ++d)
+        extents.push_back(convert(b.CreateExtractValue(shape, {d}), tt->elts[d], types().intType(64), c->span()));
+    } else {
+      extents.push_back(convert(shape, st, types().intType(64), c->span()));
+    }
+    llvm::Value *agg = llvm::UndefValue::get(valueType(at));
+    agg = b.CreateInsertValue(agg, expr(c->args[0]), {0});
+    llvm::Value *stride = b.getInt64(at->dtype->byteSize());
+    const int n = static_cast<int>(extents.size());
+    for (int k = 0; k < n; ++k) {
+      unsigned d = static_cast<unsigned>(info->id == BuiltinId::CArray ? n - 1 - k : k);
+      agg = b.CreateInsertValue(agg, extents[d], {1u, d});
+      agg = b.CreateInsertValue(agg, stride, {2u, d});
+      stride = b.CreateMul(stride, extents[d]);
+    }
+    return agg;
+  }
   case BuiltinId::VectorCtor: { // float32x4(v2, a, b): the elements in order, each as the element type
     auto *vt = cast<TupleType>(typeOf(c));
     llvm::Value *agg = llvm::UndefValue::get(valueType(vt));

@@ -285,6 +285,13 @@ llvm::Value *Lowerer::contiguousArray(const ArrayType *at, llvm::Value *data, co
 }
 
 llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, const std::string &attr) {
+  if (attr == "real" || attr == "imag") { // the same shape and byte strides over one part of each element
+    if (!at->dtype->isComplex() || attr == "real")
+      return array;
+    llvm::Value *data = b.CreateExtractValue(array, {0});
+    data = b.CreateInBoundsGEP(b.getInt8Ty(), data, b.getInt64(at->dtype->byteSize() / 2));
+    return b.CreateInsertValue(array, data, {0});
+  }
   if (attr == "ndim")
     return b.getInt64(at->ndim);
   if (attr == "size") {

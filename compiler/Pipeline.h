@@ -25,7 +25,8 @@ llvm::TargetMachine *targetMachine(const Options &options);
 
 /// Links the libdevice functions that `module` declares, then makes every
 /// function but the kernels internal. Returns false with `error` set when
-/// libdevice cannot be found or read.
+/// libdevice cannot be found or read. `flushDenormals` (fast-math) answers
+/// libdevice's __CUDA_FTZ with 1 and its __CUDA_PREC_SQRT with 0, as NVVM does.
 bool linkLibdevice(llvm::Module &module, bool flushDenormals, std::string &error);
 
 /// Runs LLVM's O<level> pipeline with the NVPTX target's own passes.

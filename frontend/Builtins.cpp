@@ -130,6 +130,10 @@ struct Table {
     fn("builtins.max", BuiltinId::Max);
     fn("builtins.abs", BuiltinId::Abs);
     fn("builtins.round", BuiltinId::Round);
+    fn("builtins.isinstance", BuiltinId::IsInstance);
+    fn("builtins.tuple", BuiltinId::TupleCtor);
+    fn("ptxforge.carray", BuiltinId::CArray);
+    fn("ptxforge.farray", BuiltinId::FArray);
     fn("ptxforge.literal_unroll", BuiltinId::LiteralUnroll);
     for (const char *op : {"ldca", "ldcg", "ldcs", "ldlu", "ldcv"})
       fn((std::string("ptxforge.") + op).c_str(), BuiltinId::CacheLoad);

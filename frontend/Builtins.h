@@ -31,6 +31,10 @@ enum class BuiltinId {
   Grid, GridSize, SyncThreads,
   // Python builtins.
   Range, Len, Min, Max, Abs, Round,
+  // isinstance(x, cls) and tuple(t): decided while typing (TypeInferCalls.cpp).
+  IsInstance, TupleCtor,
+  // numba's carray(ptr, shape, dtype) and farray: an array over a pointer's memory.
+  CArray, FArray,
   // enumerate(it[, start]) and zip(it, ...): only as a for loop's iterable.
   Enumerate, Zip,
   // numba's literal_unroll(t): only as a for loop's iterable (frontend/Unroll.cpp).

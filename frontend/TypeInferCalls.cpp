@@ -10,6 +10,7 @@
 #include "frontend/Libdevice.h"
 
 #include <algorithm>
+#include <functional>
 #include <cctype>
 #include <cstdlib>
 #include <limits>
@@ -122,6 +123,14 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
     if (a->attr == "dtype") // a compile-time value: local.array(n, dtype=a.dtype), a.dtype.type(x)
       return tc.dtypeType(arr->dtype);
+    if (a->attr == "real" || a->attr == "imag") { // numba's views of the parts (a float array)
+      if (arr->dtype->isComplex())
+        return tc.arrayType(complexPart(arr->dtype), arr->ndim, Layout::A, arr->readonly);
+      if (a->attr == "real" && isa<ScalarType>(arr->dtype))
+        return arr; // a real array's .real is itself, as in NumPy
+      fail(a->span(), "'" + a->attr + "' of an array of " + arr->dtype->str() +
+                          ": kernels have .real and .imag views of complex arrays, and .real of real ones");
+    }
     if (lookupBuiltin("ndarray." + a->attr)) // a method: a.sum(), a.copy(), ...
       return tc.builtinType("ndarray." + a->attr);
     if (auto methods = env.find(kNumbaMethods); methods != env.end() && methods->second.function)
@@ -334,6 +343,75 @@ const Expr *Inferer::floatFromString(const CallExpr *c) {
   return out.rewrites[c];
 }
 
+// isinstance(x, cls), as numba types it: decided from x's type while typing,
+// and lowered as the constant True or False. cls is a scalar type (numba's,
+// ptxforge's or NumPy's: the exact type), one of the builtins int, float,
+// complex and bool (any integer, float, complex or bool), or a tuple of these.
+const Type *Inferer::isinstanceCall(const CallExpr *c) {
+  if (c->args.size() != 2 || !c->keywords.empty())
+    fail(c->span(), "isinstance() takes exactly two arguments");
+  const Type *value = expr(c->args[0]);
+  if (!value)
+    return nullptr;
+  std::function<bool(const Expr *)> matches = [&](const Expr *cls) -> bool {
+    if (auto *t = dyn_cast<TupleExpr>(cls)) {
+      bool any = false;
+      for (const Expr *e : t->elts)
+        any |= matches(e);
+      return any;
+    }
+    const Type *ct = expr(cls);
+    auto *d = ct ? dyn_cast<DtypeType>(ct) : nullptr;
+    if (!d)
+      fail(cls->span(), "isinstance() in a kernel takes a scalar type (int32, float, np.float64 ...) or a tuple "
+                        "of them, not " + (ct ? ct->str() : std::string("this")));
+    auto *s = dyn_cast<ScalarType>(value);
+    if (!s)
+      return false; // arrays, tuples, records ... are no scalar type
+    auto ref = out.refs.find(cls);
+    const BuiltinInfo *named = ref != out.refs.end() ? ref->second.builtin : nullptr;
+    if (named == lookupBuiltin("builtins.int"))
+      return s->isInt();
+    if (named == lookupBuiltin("builtins.float"))
+      return s->isFloat();
+    if (named == lookupBuiltin("builtins.complex"))
+      return s->isComplex();
+    if (named == lookupBuiltin("builtins.bool"))
+      return s->isBool();
+    return tc.strong(s) == d->dtype;
+  };
+  bool answer = matches(c->args[1]);
+  auto made = out.rewrites.find(c);
+  if (made == out.rewrites.end()) {
+    out.synthesized.push_back(std::make_unique<BoolConstExpr>(c->span(), answer));
+    made = out.rewrites.emplace(c, out.synthesized.back().get()).first;
+  } else if (auto *b = dyn_cast<BoolConstExpr>(made->second); b && b->value != answer) {
+    out.synthesized.push_back(std::make_unique<BoolConstExpr>(c->span(), answer)); // x's type changed
+    made->second = out.synthesized.back().get();
+  }
+  return expr(made->second);
+}
+
+// tuple(t) of a tuple is t; tuple() is the empty tuple.
+const Type *Inferer::tupleCall(const CallExpr *c) {
+  if (c->args.size() > 1 || !c->keywords.empty())
+    fail(c->span(), "tuple() takes at most one argument");
+  if (c->args.empty()) {
+    auto made = out.rewrites.find(c);
+    if (made == out.rewrites.end()) {
+      out.synthesized.push_back(std::make_unique<TupleExpr>(c->span(), std::vector<Expr *>{}));
+      made = out.rewrites.emplace(c, out.synthesized.back().get()).first;
+    }
+    return expr(made->second);
+  }
+  const Type *t = expr(c->args[0]);
+  if (t && !isa<TupleType>(t))
+    fail(c->args[0]->span(), "tuple() in a kernel takes a tuple, not " + t->str() +
+                                 " (kernels cannot build a tuple whose length is known only at run time)");
+  out.rewrites[c] = c->args[0];
+  return t;
+}
+
 const Type *Inferer::call(const CallExpr *c) {
   if (hasStarred(c->args)) { // f(*t): typed as the call with t's elements spread
     const Expr *spread = expandStarred(c);
@@ -344,6 +422,9 @@ const Type *Inferer::call(const CallExpr *c) {
   const Type *callee = expr(c->callee);
   if (auto *p = callee ? dyn_cast<PathType>(callee) : nullptr; p && p->path == "builtins.print")
     return printCall(c); // its arguments include strings
+  if (auto *p = callee ? dyn_cast<PathType>(callee) : nullptr;
+      p && (p->path == "builtins.isinstance" || p->path == "builtins.tuple"))
+    return p->path == "builtins.tuple" ? tupleCall(c) : isinstanceCall(c);
   std::vector<const Type *> args;
   bool unknown = !callee;
   for (const Expr *a : c->args) {
@@ -397,6 +478,8 @@ const Type *Inferer::call(const CallExpr *c) {
   if (!found)
     fail(c->callee->span(), callee->str() + " is not callable in a kernel");
   const BuiltinInfo &info = *found;
+  if (info.id == BuiltinId::CArray || info.id == BuiltinId::FArray)
+    return unknown || kwUnknown ? nullptr : carrayCall(c, info, args, kwTypes);
   if (!c->keywords.empty() && info.id != BuiltinId::Gpu)
     fail(c->keywords.front().span, "'" + p->path + "' takes no keyword arguments");
   if (unknown)
@@ -404,6 +487,49 @@ const Type *Inferer::call(const CallExpr *c) {
   if (info.id == BuiltinId::Gpu)
     return gpuCall(c, info, args);
   return builtinCall(c, info, args);
+}
+
+// numba's carray(ptr, shape, dtype=None) and farray: an array of `shape`
+// (an integer or a tuple of them) over the numbers a pointer points at, laid
+// out in C or Fortran order. dtype, where given, is the pointer's.
+const Type *Inferer::carrayCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args,
+                                const std::vector<const Type *> &kwTypes) {
+  const char *name = b.id == BuiltinId::CArray ? "carray" : "farray";
+  const Type *dtypeArg = args.size() == 3 ? args[2] : nullptr;
+  const Expr *dtypeAt = args.size() == 3 ? c->args[2] : nullptr;
+  for (std::size_t k = 0; k < c->keywords.size(); ++k) {
+    if (c->keywords[k].name != "dtype" || args.size() == 3)
+      fail(c->keywords[k].span, std::string(name) + "() takes (ptr, shape, dtype=None)");
+    dtypeArg = kwTypes[k], dtypeAt = c->keywords[k].value;
+  }
+  if (args.size() < 2 || args.size() > 3)
+    fail(c->span(), std::string(name) + "() takes (ptr, shape, dtype=None)");
+  auto *ptr = dyn_cast<PointerType>(args[0]);
+  if (!ptr)
+    fail(c->args[0]->span(), std::string(name) + "() needs a pointer (a CPointer parameter, such as float32*), not " +
+                                 args[0]->str());
+  int ndim = 1;
+  auto isInt = [](const Type *t) { auto *s = dyn_cast<ScalarType>(t); return s && s->isInt(); };
+  if (auto *tt = dyn_cast<TupleType>(args[1])) {
+    ndim = static_cast<int>(tt->elts.size());
+    for (const Type *e : tt->elts)
+      if (!isInt(e))
+        ndim = 0;
+  } else if (!isInt(args[1])) {
+    ndim = 0;
+  }
+  if (ndim < 1)
+    fail(c->args[1]->span(), std::string(name) + "()'s shape is an integer or a non-empty tuple of integers, not " +
+                                 args[1]->str());
+  if (dtypeArg) {
+    auto *d = dyn_cast<DtypeType>(dtypeArg);
+    if (!d)
+      fail(dtypeAt->span(), std::string(name) + "()'s dtype is a scalar type, not " + dtypeArg->str());
+    if (tc.strong(d->dtype) != ptr->elem)
+      fail(dtypeAt->span(), std::string(name) + "(): mismatching dtype '" + d->dtype->str() + "' for pointer type '" +
+                                ptr->str() + "'");
+  }
+  return tc.arrayType(ptr->elem, ndim, b.id == BuiltinId::CArray || ndim == 1 ? Layout::C : Layout::F);
 }
 
 const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args) {

@@ -85,6 +85,10 @@ public:
   const Type *operatorCall(const CallExpr *c, const OperatorFunction &f, const std::vector<const Type *> &args);
   const Type *printCall(const CallExpr *c);
   const Type *builtinCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
+  const Type *isinstanceCall(const CallExpr *c);
+  const Type *tupleCall(const CallExpr *c);
+  const Type *carrayCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args,
+                         const std::vector<const Type *> &kwTypes);
   const Type *refType(const Expr *e, const BuiltinInfo *info, const std::string &path);
   /// Types a call of a BuiltinId::Gpu builtin (TypeInferGpu.cpp); `c`'s
   /// keywords are allowed there (shared.array(shape=..., dtype=...)).

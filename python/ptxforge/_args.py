@@ -348,7 +348,7 @@ def _cuda_array(obj, where, stream, transfers=None, host=False):
     producer = _devicearray().cai_stream(cai)
     if producer not in (None, 1, 2) and producer != stream:
         _core.stream_wait_stream(stream, producer)
-    dtype = _devicearray().cai_dtype(cai)
+    dtype = _devicearray().cai_dtype(cai, obj)
     name = _dtype_name(dtype, where)
     shape = tuple(int(s) for s in cai["shape"])
     ptr = int(cai["data"][0] or 0)

@@ -57,6 +57,16 @@ literal_unroll = _Intrinsic(
     "for x in literal_unroll(t): the loop's body once per element of the tuple t, each typed on its own.",
 )
 
+carray = _Intrinsic(
+    "ptxforge.carray",
+    "carray(ptr, shape, dtype=None): a C-ordered array over the memory a pointer (a CPointer parameter) points at, "
+    "as numba.carray.",
+)
+farray = _Intrinsic(
+    "ptxforge.farray",
+    "farray(ptr, shape, dtype=None): a Fortran-ordered array over the memory a pointer points at, as numba.farray.",
+)
+
 
 class _Namespace:
     """A namespace of intrinsics (``pf.shared``, ``pf.atomic``, ``pf.cg``...): ``.name`` gives its markers."""
@@ -340,7 +350,7 @@ bf16 = _HalfNamespace("bf16", "bfloat16", "bfloat16")
 
 __all__ = [
     "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
-    "literal_unroll",
+    "literal_unroll", "carray", "farray",
     "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS, *_VECTOR_TYPES,
     *scalar_types, "bool_", "fp16", "bf16", "void", "none", "Signature", *(a for a in type_aliases if a != "bool"),
 ]

@@ -24,7 +24,7 @@ from .errors import CompileError
 
 # Builtins the kernel language knows; any other builtin is reported as such.
 _KERNEL_BUILTINS = {"range", "len", "min", "max", "abs", "round", "int", "float", "bool", "complex", "pow",
-                    "print", "enumerate", "zip"}
+                    "print", "enumerate", "zip", "isinstance", "tuple"}
 _NUMBA_TYPE_MODULES = {"numba.types", "numba.core.types", "numba.cuda.types"}
 _MODULE_PATHS = {"ptxforge": "ptxforge", "numba.cuda": "ptxforge", "math": "math", "numpy": "numpy",
                  "cmath": "cmath", "operator": "operator", "ptxforge.libdevice": "ptxforge.libdevice",
@@ -315,6 +315,9 @@ def _describe(value):
         if isinstance(value, str):
             return ("opaque", f"the string {value!r}; strings have no device representation (as a dtype, "
                               "name a numeric type such as 'float32')")
+    if callable(value) and module in ("numba.np.numpy_support", "numba.cuda.np.numpy_support") and \
+            getattr(value, "__name__", "") in ("carray", "farray"):
+        return ("path", "ptxforge." + value.__name__)  # numba.carray / farray, imported from numba
     if module == "numba.cuda.misc.special" and getattr(value, "__name__", "") == "literal_unroll":
         return ("path", "ptxforge.literal_unroll")  # numba's, imported from numba
     np = sys.modules.get("numpy")
@@ -440,7 +443,7 @@ def _describe_device_array(value):
     from ._args import _dtype_name
 
     cai = value.__cuda_array_interface__
-    dtype = devicearray.cai_dtype(cai)
+    dtype = devicearray.cai_dtype(cai, value)
     try:
         name = _dtype_name(dtype, "a global device array")
     except TypeError as exc:

@@ -588,15 +588,24 @@ def cai_stream(cai):
     return int(stream) or None
 
 
-def cai_dtype(cai):
-    """The dtype a __cuda_array_interface__ describes: its 'descr' for a structured one."""
+def cai_dtype(cai, obj=None):
+    """The dtype a __cuda_array_interface__ describes: its 'descr' for a structured one.
+
+    The interface has no typestr for bfloat16: CuPy gives ml_dtypes' bfloat16 as '|V2'
+    (numba-cuda reads the type from DLPack instead). An unnamed 2-byte void whose
+    producer `obj` says, by its .dtype, that it holds bfloat16 is that bfloat16."""
     typestr = cai["typestr"]
     descr = cai.get("descr")
-    if descr and np.dtype(typestr).kind == "V" and (len(descr) > 1 or descr[0][0]):
+    dtype = np.dtype(typestr)
+    if descr and dtype.kind == "V" and (len(descr) > 1 or descr[0][0]):
         from numpy.lib.format import descr_to_dtype
 
         return descr_to_dtype(descr)
-    return np.dtype(typestr)
+    if dtype.kind == "V" and dtype.itemsize == 2 and obj is not None:
+        own = getattr(obj, "dtype", None)
+        if isinstance(own, np.dtype) and own.itemsize == 2 and is_bfloat16(own):
+            return own
+    return dtype
 
 
 def as_cuda_array(obj, sync=True):
@@ -624,7 +633,7 @@ def from_cuda_array_interface(desc, owner=None, sync=True):
     refused, as numba-cuda refuses it."""
     if desc.get("mask") is not None:
         raise NotImplementedError("Masked arrays are not supported")
-    dtype = cai_dtype(desc)
+    dtype = cai_dtype(desc, owner)
     ptr = int(desc["data"][0] or 0)
     producer = cai_stream(desc)
     if sync and producer not in (None, 1, 2) and _target.gpu_available():
