@@ -224,3 +224,27 @@ def test_a_void2_interface_without_a_bfloat16_dtype_is_still_refused():
 
     with pytest.raises(TypeError, match="has dtype \\|V2, which kernels do not support"):
         pf.jit(bf16_axpy)[1, 1](Plain(), np.arange(2), Plain())
+
+
+CONST3D = np.arange(125, dtype=np.complex64).reshape(5, 5, 5) * (1 + 2j)
+
+
+def const3d(a):
+    c = pf.const.array_like(CONST3D)
+    i = pf.threadIdx.x
+    j = pf.threadIdx.y
+    k = pf.threadIdx.z
+    a[i, j, k] = c[i, j, k]
+
+
+def test_a_complex_element_of_const_memory_is_one_vector_load():
+    # The address-space inference before InferAlignment proves the element's 8-byte alignment.
+    ptx, _ = pf.compile_ptx(const3d, "void(complex64[:, :, :])")
+    assert "ld.const.v2.f32" in ptx and "ld.const.f32" not in ptx
+
+
+@pytest.mark.gpu
+def test_complex_const_array_copies_exactly():
+    a = np.zeros_like(CONST3D, order="F")
+    pf.jit("void(complex64[:, :, :])")(const3d)[1, (5, 5, 5)](a)
+    np.testing.assert_array_equal(a, CONST3D)
