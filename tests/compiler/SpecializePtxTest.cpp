@@ -98,11 +98,12 @@ ptxforge::compiler::Options withFacts(std::vector<std::uint8_t> params, bool dis
 
 constexpr std::uint8_t kAll = LaunchFacts::Aligned | LaunchFacts::Bounded | LaunchFacts::Small;
 
-// The row loop of a softmax: an int32 counter (threadIdx.x, plus a weak
-// literal) strided by the block size, compared with an int64 extent.
+// The row loop of a softmax with an int32 counter (plus a weak literal)
+// strided by the block size, compared with an int64 extent. (threadIdx.x
+// itself is int64: the counter is made int32 here to test the wrap.)
 const char *kRowSource = R"(
 def rowsum(x, out):
-    j = pf.threadIdx.x
+    j = pf.int32(pf.threadIdx.x)
     acc = pf.float32(0)
     while j < x.shape[1]:
         acc += x[pf.blockIdx.x, j]
@@ -111,7 +112,7 @@ def rowsum(x, out):
 )";
 void buildRow(Kernel &k, std::int64_t step = 256) {
   k.def("rowsum", {"x", "out"},
-        {k.at(2).assign(k.name("j"), k.path("pf.threadIdx.x")),
+        {k.at(2).assign(k.name("j"), k.call("pf.int32", {k.path("pf.threadIdx.x")})),
          k.at(3).assign(k.name("acc"), k.call("pf.float32", {k.num(0)})),
          k.at(4)
              .while_(k.cmp(k.name("j"), Lt, k.sub(k.attr(k.name("x"), "shape"), k.num(1))))
