@@ -63,6 +63,11 @@ llvm::Value *Lowerer::builtinValue(BuiltinId id) {
   llvm_unreachable("not a builtin value");
 }
 
+llvm::Value *Lowerer::kernelValue(BuiltinId id) {
+  llvm::Value *v = builtinValue(id);
+  return isDim3Value(id) ? b.CreateZExt(v, b.getInt64Ty()) : v;
+}
+
 // grid(n): the global thread index along each axis, computed in int64 so
 // that no grid size overflows it; gridsize(n): the threads along each axis.
 llvm::Value *Lowerer::grid(bool size, int ndim) {

@@ -131,7 +131,7 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     if (ref && ref->global)
       return constant(*ref->global);
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::Value)
-      return builtinValue(ref->builtin->id);
+      return kernelValue(ref->builtin->id);
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
       return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
@@ -165,7 +165,7 @@ llvm::Value *Lowerer::expr(const Expr *e) {
     auto *a = cast<AttributeExpr>(e);
     if (const NameRef *ref = tf.refOf(e)) {
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::Value)
-        return builtinValue(ref->builtin->id);
+        return kernelValue(ref->builtin->id);
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
         return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)

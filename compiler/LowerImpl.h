@@ -221,7 +221,11 @@ public:
   llvm::Value *deviceCall(const frontend::CallExpr *c, const frontend::TypedFunction &callee);
   /// A call of a declare_device function, with numba's ABI or the C one (LowerExternal.cpp).
   llvm::Value *externalCall(const frontend::CallExpr *c, const frontend::TypedFunction &callee);
+  /// A thread-hierarchy value as the register reads it (i32).
   llvm::Value *builtinValue(frontend::BuiltinId id);
+  /// The same as a kernel's expression has it: the dim3 values widened to
+  /// int64 (frontend/Builtins.h, isDim3Value).
+  llvm::Value *kernelValue(frontend::BuiltinId id);
   llvm::Value *grid(bool size, int ndim);
   llvm::Value *mathCall(const frontend::MathFunction &m, std::vector<llvm::Value *> args, const ScalarType *t);
   /// math.frexp, modf, ldexp, radians and degrees (LowerMath.cpp).

@@ -3,6 +3,7 @@
 #include "compiler/Pipeline.h"
 #include "compiler/Capability.h"
 #include "compiler/GuardedNoWrap.h"
+#include "compiler/NarrowCounters.h"
 #include "compiler/RuntimeUnroll.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
@@ -131,6 +132,13 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
     fpm.addPass(llvm::InferAlignmentPass());
     fpm.addPass(llvm::LoadStoreVectorizerPass());
   });
+  // 64-bit counters that the launch's facts bound below 2^32 count in 32
+  // bits on the GPU, as nvcc's `int` counters do (one add and one compare a
+  // trip instead of two each), before codegen's loop strength reduction.
+  if (tm.getTargetTriple().isNVPTX())
+    pb.registerOptimizerLastEPCallback([](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
+      mpm.addPass(llvm::createModuleToFunctionPassAdaptor(NarrowCounters()));
+    });
   llvm::OptimizationLevel level = optLevel >= 3   ? llvm::OptimizationLevel::O3
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                   : optLevel == 1 ? llvm::OptimizationLevel::O1

@@ -76,6 +76,14 @@ enum class BuiltinId {
   VectorCtor,
 };
 
+/// threadIdx, blockIdx, blockDim and gridDim's x, y and z. Kernels see them
+/// as int64 (zero-extended from the 32-bit registers): numba types them int32
+/// but widens every integer operation to int64, so its
+/// `blockIdx.x * blockDim.x + threadIdx.x` cannot wrap; with ptxforge's
+/// numpy-like rule (int32 op int32 is int32) only wide values give the same
+/// answers on grids of 2**31 threads or more (numba issue 9229).
+inline bool isDim3Value(BuiltinId id) { return id >= BuiltinId::ThreadIdxX && id <= BuiltinId::GridDimZ; }
+
 /// How a math function maps onto libdevice: `__nv_<name>` for float64 and
 /// `__nv_<name>f` for float32 (or the explicit names given).
 struct MathFunction {

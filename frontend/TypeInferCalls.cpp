@@ -26,7 +26,7 @@ const Type *Inferer::refType(const Expr *e, const BuiltinInfo *info, const std::
   case BuiltinInfo::Namespace: return tc.moduleType(path);
   case BuiltinInfo::Function: return tc.builtinType(path);
   case BuiltinInfo::Dtype: return tc.dtypeType(info->dtype);
-  case BuiltinInfo::Value: return tc.intType(32);
+  case BuiltinInfo::Value: return tc.intType(isDim3Value(info->id) ? 64 : 32);
   case BuiltinInfo::Constant: return tc.floatType(64, true); // a Python float, weak
   case BuiltinInfo::ComplexConstant: return tc.complexType(128, true);
   }

@@ -15,7 +15,14 @@ The rebinding, once, before any test module is imported:
     import changed (``vectorize``, ``declare_device``, ``In`` ...), except
     numba's internal submodules (``numba.cuda.cudadrv`` ...) and ``HAS_NUMBA``,
     which the test machinery itself reads;
-  - ptxforge's other public names are added.
+  - ptxforge's other public names are added;
+  - the compile functions that numba.cuda re-exports from ``numba.cuda.compiler``
+    (``compile``, ``compile_ptx``, ``compile_ptx_for_current_device``,
+    ``compile_for_current_device``, ``compile_all``) become ptxforge's in that
+    module too, for tests that import them from there: a user's
+    ``from numba.cuda.compiler import compile_ptx`` changes with the import
+    like ``from numba.cuda import compile_ptx`` (numba's own compiler calls
+    its internal ``compile_cuda``/``compile_extra``, which stay numba's).
 Nothing else is patched: no test is edited, skipped or special-cased. One
 exception, only where numba's own driver finds no GPU (the CPU target, on a
 machine without one): numba's test machinery asks numba's driver for the
@@ -114,6 +121,22 @@ def rebind_numba_cuda():
         if not hasattr(cuda, name):
             setattr(cuda, name, getattr(ptxforge, name))
     return rebound, removed
+
+
+# numba.cuda's compile functions, as numba.cuda.compiler also exports them.
+_COMPILE_FUNCTIONS = ("compile", "compile_ptx", "compile_ptx_for_current_device", "compile_for_current_device",
+                      "compile_all")
+
+
+def _rebind_compile_functions():
+    """numba.cuda.compiler's public compile functions become ptxforge's (see the module docstring)."""
+    import numba.cuda.compiler as compiler
+
+    import ptxforge
+
+    for name in _COMPILE_FUNCTIONS:
+        if hasattr(compiler, name) and hasattr(ptxforge, name):
+            setattr(compiler, name, getattr(ptxforge, name))
 
 
 def _answer_device_queries_without_a_gpu():
@@ -262,6 +285,7 @@ def _worker(side, module, out_path):
         import numba.cuda.testing  # noqa: F401
 
         rebind_numba_cuda()
+        _rebind_compile_functions()
         _answer_device_queries_without_a_gpu()
         _count_ptxforge_device_heap_allocations()
 

@@ -98,11 +98,12 @@ ptxforge::compiler::Options withFacts(std::vector<std::uint8_t> params, bool dis
 
 constexpr std::uint8_t kAll = LaunchFacts::Aligned | LaunchFacts::Bounded | LaunchFacts::Small;
 
-// The row loop of a softmax: an int32 counter (threadIdx.x, plus a weak
-// literal) strided by the block size, compared with an int64 extent.
+// The row loop of a softmax with an int32 counter (plus a weak literal)
+// strided by the block size, compared with an int64 extent. (threadIdx.x
+// itself is int64: the counter is made int32 here to test the wrap.)
 const char *kRowSource = R"(
 def rowsum(x, out):
-    j = pf.threadIdx.x
+    j = pf.int32(pf.threadIdx.x)
     acc = pf.float32(0)
     while j < x.shape[1]:
         acc += x[pf.blockIdx.x, j]
@@ -111,7 +112,7 @@ def rowsum(x, out):
 )";
 void buildRow(Kernel &k, std::int64_t step = 256) {
   k.def("rowsum", {"x", "out"},
-        {k.at(2).assign(k.name("j"), k.path("pf.threadIdx.x")),
+        {k.at(2).assign(k.name("j"), k.call("pf.int32", {k.path("pf.threadIdx.x")})),
          k.at(3).assign(k.name("acc"), k.call("pf.float32", {k.num(0)})),
          k.at(4)
              .while_(k.cmp(k.name("j"), Lt, k.sub(k.attr(k.name("x"), "shape"), k.num(1))))
@@ -164,6 +165,46 @@ TEST(SpecializePtx, RowLoopKeepsOneLoadWhereTheCounterMayWrap) {
     std::vector<std::string> bodies = loops(out->ptx);
     ASSERT_EQ(bodies.size(), 1u) << out->ptx;
     EXPECT_EQ(countOf(bodies[0], "ld.global.nc.f32"), 1) << bodies[0];
+    PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+  }
+}
+
+// The same row loop as numba code writes it: the counter is threadIdx.x,
+// an int64 (compiler/NarrowCounters.cpp).
+const char *kRow64Source = R"(
+def rowsum(x, out):
+    j = pf.threadIdx.x
+    acc = pf.float32(0)
+    while j < x.shape[1]:
+        acc += x[pf.blockIdx.x, j]
+        j += 256
+    out[pf.blockIdx.x] = acc
+)";
+
+TEST(SpecializePtx, Int64RowCounterCountsIn32BitsBelowSmallExtents) {
+  // Below 2^30 the int64 counter's values fit in 32 bits: one setp.lt.u32 a
+  // trip of the unrolled loop, as nvcc's `int` counter; with extents up to
+  // 2^62 it stays 64-bit.
+  Kernel k(kRow64Source);
+  k.def("rowsum", {"x", "out"},
+        {k.at(2).assign(k.name("j"), k.path("pf.threadIdx.x")),
+         k.at(3).assign(k.name("acc"), k.call("pf.float32", {k.num(0)})),
+         k.at(4)
+             .while_(k.cmp(k.name("j"), Lt, k.sub(k.attr(k.name("x"), "shape"), k.num(1))))
+             .then({k.at(5).aug(k.name("acc"), Add, k.sub(k.name("x"), {k.path("pf.blockIdx.x"), k.name("j")})),
+                    k.at(6).aug(k.name("j"), Add, k.num(256))}),
+         k.at(7).assign(k.sub(k.name("out"), k.path("pf.blockIdx.x")), k.name("acc"))});
+  for (bool small : {true, false}) {
+    std::uint8_t facts = small ? kAll : LaunchFacts::Aligned | LaunchFacts::Bounded;
+    auto out = compileOk(k, {"float32[:, ::1]", "float32[::1]"}, withFacts({facts, facts}, true));
+    ASSERT_TRUE(out);
+    std::vector<std::string> bodies = loops(out->ptx);
+    ASSERT_FALSE(bodies.empty()) << out->ptx;
+    const std::string &main = bodies.back();
+    EXPECT_EQ(countOf(main, "setp.lt.u32"), small ? 1 : 0) << main;
+    EXPECT_EQ(countOf(main, "setp.lt.u64"), small ? 0 : 1) << main;
+    EXPECT_EQ(countOf(main, "ld.global.nc.f32"), 4) << main; // an int64 counter cannot wrap: unrolled
+
     PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
   }
 }

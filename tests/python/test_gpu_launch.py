@@ -272,6 +272,26 @@ def test_grid_stride_loop(rng):
     np.testing.assert_allclose(x, before + 2.5)
 
 
+@pf.kernel
+def wide_index(errors, last):
+    # numba's idiom for the global index: int64 like grid(1), so that it does
+    # not wrap past 2**31 threads (numba issue 9229).
+    i = pf.blockIdx.x * pf.blockDim.x + pf.threadIdx.x
+    if i != pf.grid(1) or pf.blockDim.x * pf.gridDim.x != pf.gridsize(1):
+        pf.atomic.add(errors, 0, 1)
+    if i == pf.gridsize(1) - 1:
+        last[0] = i
+
+
+def test_global_index_idiom_does_not_wrap_past_2_31_threads():
+    blocks, threads = 22121216, 256  # 5663031296 threads, more than 2**32
+    errors = np.zeros(1, np.int64)
+    last = np.zeros(1, np.int64)
+    wide_index[blocks, threads](errors, last)
+    assert errors[0] == 0
+    assert last[0] == blocks * threads - 1
+
+
 @pytest.mark.gpu_only("the device's compute capability and a cubin's registers")
 def test_device_info_and_compile_for_device():
     cc = pf._core.compute_capability(pf._core.current_device())

@@ -106,7 +106,7 @@ def test_typed_source_shows_each_lines_variables():
                for ln in lines), text
     assert any("step //= 2" in ln and ln.endswith("# step: int") for ln in lines), text  # a weak Python int
     assert any("tile[t] = x[i] if i < x.size else 0.0" in ln and
-               ln.endswith("# tile: float32[::1], t: int32, x: float32[::1], i: int64") for ln in lines), text
+               ln.endswith("# tile: float32[::1], t: int64, x: float32[::1], i: int64") for ln in lines), text
     assert "# the typed tree" in text and "locals: tile: float32[::1]" in text
 
 
