@@ -52,6 +52,7 @@ class DeviceFunction:
                            lineinfo=o["lineinfo"], debug=o["debug"], opt=o["opt"])[0]
 
     inspect_ptx = inspect_asm
+    inspect_lto_ptx = inspect_asm  # one module: its PTX is what link-time optimisation gives
 
     def inspect_sass(self, signature=None):
         raise RuntimeError(f"Cannot inspect SASS of a device function: '{self.__name__}' has no code of its own "

@@ -622,6 +622,12 @@ class Dispatcher:
         kernel, or of a launch-time specialisation named as in .specializations."""
         return self._inspect(signature, "ptx", "ptx", specialization)
 
+    def inspect_lto_ptx(self, signature=None):
+        """numba's name for the PTX after link-time optimisation: a kernel and the device
+        functions it calls are one module here, optimised together, so it is the kernel's
+        PTX (inspect_ptx's); files given by link= are linked after it, into the cubin."""
+        return self.inspect_ptx(signature)
+
     def inspect_asm(self, signature=None, specialization=None, target=None):
         """The assembly per signature (a dict), or for one signature (a str): PTX for the
         GPU (of the general kernel, or of a launch-time specialisation), this machine's own

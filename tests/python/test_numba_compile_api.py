@@ -88,3 +88,29 @@ def test_linkable_code_classes(tmp_path):
     (kind, path), = link_items(pf.LTOIR(b"\x01\x02"))
     assert path.endswith(".ltoir") and open(path, "rb").read() == b"\x01\x02"
     assert link_items(pf.CUSource(io.StringIO("int x;"), "s.cu")) == [("cu", "s.cu", "int x;")]
+
+
+def half_ops(r, x, y):
+    r[0] = x * y + x
+    r[1] = -x
+
+
+def test_lto_ptx_is_the_one_module_of_a_kernel_and_its_device_functions():
+    # numba's inspect_lto_ptx: the PTX after link-time optimisation. A kernel and the
+    # device functions it calls are one module here, so it is the kernel's PTX, with
+    # the device function inlined into it and its f16 instructions native.
+    scale = pf.jit(device=True)(lambda v: v * v)
+
+    def caller(r, x):
+        r[0] = scale(x)
+
+    sig = "void(float16[::1], float16, float16)"
+    k = pf.jit(sig)(half_ops)
+    ptx = k.inspect_lto_ptx((pf.float16[::1], pf.float16, pf.float16))
+    assert ptx == k.inspect_ptx((pf.float16[::1], pf.float16, pf.float16))
+    assert "neg.f16" in ptx and ("fma.rn.f16" in ptx or "mul.f16" in ptx)
+    assert isinstance(k.inspect_lto_ptx(), dict) and list(k.inspect_lto_ptx()) == list(k.inspect_ptx())
+    c = pf.jit("void(float32[::1], float32)")(caller)
+    lto = c.inspect_lto_ptx("void(float32[::1], float32)")
+    assert ".func" not in lto.split(".entry")[0] and "mul.f32" in lto  # inlined: no call
+    assert "mul.f32" in scale.inspect_lto_ptx("float32(float32)")
