@@ -320,7 +320,7 @@ std::string compilerIdentity() {
 
 // A new field of Options must be keyed below; this trips when Options grows.
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(Options) == 136, "compiler::Options changed: key the new field in cacheKey (CacheKey.cpp)");
+static_assert(sizeof(Options) == 144, "compiler::Options changed: key the new field in cacheKey (CacheKey.cpp)");
 #endif
 
 std::string cacheKey(const AstContext &ast, const std::vector<const Type *> &argTypes, const GlobalEnv &globals,
@@ -330,7 +330,7 @@ std::string cacheKey(const AstContext &ast, const std::vector<const Type *> &arg
   w.text(compilerIdentity());
   w.tag('O');
   for (int v : {o.ccMajor, o.ccMinor, int(o.fastmath), int(o.fmaContraction), int(o.lineinfo), o.optLevel,
-                o.maxRegisters, o.maxThreadsPerBlock, o.minBlocksPerSm, int(o.device), int(o.debug),
+                o.maxRegisters, o.maxThreadsPerBlock, o.minBlocksPerSm, o.maxClusterRank, int(o.device), int(o.debug),
                 o.driverVersion / 1000, int(o.host)})
     w.number(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
   w.text(o.entryName);

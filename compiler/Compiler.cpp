@@ -48,8 +48,8 @@ std::string print(const llvm::Module &m) {
   return text;
 }
 /// Launch bounds and the register cap as nvvm.annotations on the kernel:
-/// PTX .maxntid, .minnctapersm and .maxnreg, which ptxas and the driver's JIT
-/// both honour.
+/// PTX .maxntid, .minnctapersm, .maxclusterrank and .maxnreg, which ptxas
+/// and the driver's JIT both honour.
 void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Options &options) {
   if (options.device)
     return;
@@ -63,6 +63,7 @@ void addKernelAnnotations(llvm::Module &module, llvm::Function *kernel, const Op
   };
   annotate("maxntidx", options.maxThreadsPerBlock);
   annotate("minctasm", options.maxThreadsPerBlock > 0 ? options.minBlocksPerSm : 0);
+  annotate("maxclusterrank", options.maxThreadsPerBlock > 0 ? options.maxClusterRank : 0);
   annotate("maxnreg", options.maxRegisters);
 }
 } // namespace

@@ -58,6 +58,7 @@ struct Options {
   int maxRegisters = 0;       ///< 0: no cap
   int maxThreadsPerBlock = 0; ///< launch bounds (PTX .maxntid); 0: none
   int minBlocksPerSm = 0;     ///< launch bounds (PTX .minnctapersm), with maxThreadsPerBlock
+  int maxClusterRank = 0;     ///< launch bounds (PTX .maxclusterrank, sm_90), with maxThreadsPerBlock
   bool keepIr = false;        ///< keep the LLVM IR text (inspect_llvm, --emit=llvm)
   bool device = false;        ///< a device function (.func returning a value), not a kernel
   /// The PTX entry (or .func) name; empty: the Python function's name.

@@ -272,7 +272,8 @@ compiler::Stage stageByName(const std::string &s) {
 }
 
 compiler::Options makeOptions(int ccMajor, int ccMinor, bool fastmath, bool fma, bool lineinfo, int optLevel,
-                              int maxRegisters, bool keepIr, bool device, int maxThreads, int minBlocks) {
+                              int maxRegisters, bool keepIr, bool device, int maxThreads, int minBlocks,
+                              int maxClusterRank) {
   compiler::Options o;
   o.ccMajor = ccMajor;
   o.ccMinor = ccMinor;
@@ -285,6 +286,7 @@ compiler::Options makeOptions(int ccMajor, int ccMinor, bool fastmath, bool fma,
   o.device = device;
   o.maxThreadsPerBlock = maxThreads;
   o.minBlocksPerSm = minBlocks;
+  o.maxClusterRank = maxClusterRank;
   return o;
 }
 
@@ -315,7 +317,8 @@ std::shared_ptr<compiler::KernelArtifacts> compile(const FunctionAst &fa, const 
                                                    const std::string &stage, bool keepIr, bool device, int maxThreads,
                                                    int minBlocks, const std::string &cacheDir,
                                                    std::uint64_t cacheBytes, const py::list &link, bool debug,
-                                                   const py::object &facts, const std::string &target) {
+                                                   const py::object &facts, const std::string &target,
+                                                   int maxClusterRank) {
   if (target != "gpu" && target != "cpu")
     throw py::value_error("unknown target '" + target + "' (gpu, cpu)");
   std::vector<const frontend::Type *> types = parseTypes(argTypes);
@@ -324,7 +327,7 @@ compileAgain:
   DeviceFunctionMemo seen;
   frontend::GlobalEnv env = convertGlobals(globals, seen);
   compiler::Options o = makeOptions(ccMajor, ccMinor, fastmath, fma, lineinfo, optLevel, maxRegisters, keepIr, device,
-                                    maxThreads, minBlocks);
+                                    maxThreads, minBlocks, maxClusterRank);
   for (py::handle item : link)
     o.link.push_back(convertLinkItem(item));
   o.debug = debug;
@@ -373,7 +376,7 @@ struct ModuleResult {
 /// kernels: [(FunctionAst, [arg types], globals, entry name)], one per signature.
 ModuleResult compileModule(const py::list &kernels, int ccMajor, int ccMinor, bool fastmath, bool fma, bool lineinfo,
                            int optLevel, int maxRegisters, const std::string &stage, bool keepIr, int maxThreads,
-                           int minBlocks, const py::list &link) {
+                           int minBlocks, const py::list &link, int maxClusterRank) {
   struct Held {
     FunctionAst fa;
     frontend::GlobalEnv env;
@@ -395,7 +398,7 @@ compileAgain:
     held.push_back(std::move(h));
   }
   compiler::Options o = makeOptions(ccMajor, ccMinor, fastmath, fma, lineinfo, optLevel, maxRegisters, keepIr, false,
-                                    maxThreads, minBlocks);
+                                    maxThreads, minBlocks, maxClusterRank);
   for (py::handle item : link)
     o.link.push_back(convertLinkItem(item));
   compiler::Stage upTo = stageByName(stage);
@@ -552,7 +555,7 @@ PYBIND11_MODULE(_core, m) {
         py::arg("max_registers"), py::arg("stage"), py::arg("keep_ir") = false, py::arg("device") = false,
         py::arg("max_threads") = 0, py::arg("min_blocks") = 0, py::arg("cache_dir") = "",
         py::arg("cache_bytes") = 0, py::arg("link") = py::list(), py::arg("debug") = false,
-        py::arg("facts") = py::none(), py::arg("target") = "gpu");
+        py::arg("facts") = py::none(), py::arg("target") = "gpu", py::arg("max_cluster_rank") = 0);
   py::class_<ModuleResult>(m, "ModuleArtifacts")
       .def_readonly("kernels", &ModuleResult::kernels)
       .def_readonly("llvm", &ModuleResult::llvm)
@@ -564,7 +567,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("compile_module", &compileModule, py::arg("kernels"), py::arg("cc_major"), py::arg("cc_minor"),
         py::arg("fastmath"), py::arg("fma"), py::arg("lineinfo"), py::arg("opt_level"), py::arg("max_registers"),
         py::arg("stage"), py::arg("keep_ir") = false, py::arg("max_threads") = 0, py::arg("min_blocks") = 0,
-        py::arg("link") = py::list(),
+        py::arg("link") = py::list(), py::arg("max_cluster_rank") = 0,
         "Compiles [(function, arg types, globals, entry name)] into one PTX module and cubin.");
   m.def("check_type", [](const std::string &t) { return parseTypeOrThrow(t)->str(); },
         "Parses a numba type string and returns its canonical spelling.");

@@ -105,7 +105,8 @@ def compile_kernel(dispatcher, signatures, archs, stage, keep_ir=False, options=
         per_arch[cc] = _core.compile_module(
             requests, cc[0], cc[1], fastmath=opts["fastmath"], fma=opts["fma"], lineinfo=opts["lineinfo"],
             opt_level=opts["opt_level"], max_registers=opts["max_registers"], stage=stage, keep_ir=keep_ir,
-            max_threads=opts["max_threads"], min_blocks=opts["min_blocks"], link=list(opts.get("link", ())))
+            max_threads=opts["max_threads"], min_blocks=opts["min_blocks"], link=list(opts.get("link", ())),
+            max_cluster_rank=opts.get("max_cluster_rank", 0))
     first = per_arch[archs[0]]
     params = list(dispatcher._param_names())
     header_kernels = [(k, params) for k in first.kernels]

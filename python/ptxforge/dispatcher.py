@@ -97,7 +97,7 @@ _MAX_REGISTERS = 255
 def _launch_bounds(bounds):
     """numba's launch_bounds: max threads per block, or (max threads, min blocks per SM[, cluster])."""
     if bounds is None:
-        return 0, 0
+        return 0, 0, 0
     if isinstance(bounds, int):
         bounds = (bounds,)
     try:
@@ -111,7 +111,7 @@ def _launch_bounds(bounds):
         raise ValueError(f"launch_bounds: a block has at most {_MAX_THREADS_PER_BLOCK} threads, got {bounds[0]}")
     if any(b >= 2**31 for b in bounds[1:]):
         raise ValueError(f"launch_bounds: {bounds[1:]} are not below 2**31")
-    return bounds[0], (bounds[1] if len(bounds) > 1 else 0)
+    return bounds[0], (bounds[1] if len(bounds) > 1 else 0), (bounds[2] if len(bounds) > 2 else 0)
 
 
 def _max_registers(n):
@@ -147,12 +147,13 @@ class Dispatcher:
         self.py_func = pyfunc
         self.target = None if target is None else _target.parse(target)  # None: the default target
         self._use_cache = cache is not False  # on unless cache=False (or PTXFORGE_CACHE=0)
-        max_threads, min_blocks = _launch_bounds(launch_bounds)
+        max_threads, min_blocks, max_cluster_rank = _launch_bounds(launch_bounds)
         # debug=None follows PTXFORGE_DEBUG; the debug mode is documented in docs/runtime.md.
         debug = debug_default() if debug is None else bool(debug)
         self.options = dict(fastmath=bool(fastmath), fma=bool(fma), lineinfo=bool(lineinfo),
                             max_registers=_max_registers(max_registers), opt_level=3 if opt else 0,
-                            max_threads=max_threads, min_blocks=min_blocks, link=link_items(link), debug=debug)
+                            max_threads=max_threads, min_blocks=min_blocks, max_cluster_rank=max_cluster_rank,
+                            link=link_items(link), debug=debug)
         self._carveout = _carveout(shared_memory_carveout)
         self._source = None
         self._ast = None

@@ -426,11 +426,18 @@ def test_device_function_returning_a_tuple_and_errors():
         pf.compile_ptx(pair, "int32(int32, int32)")
 
 
-def test_launch_bounds_and_max_registers_reach_the_ptx():
+def test_launch_bounds_and_max_registers_reach_the_ptx(assert_ptx_assembles):
     def k(x):
         x[grid(1)] = 1.0
 
     ptx, _ = pf.compile_ptx(k, "void(float32[::1])", launch_bounds=(128, 4), max_registers=32)
     assert ".maxntid 128, 1, 1" in ptx and ".minnctapersm 4" in ptx and ".maxnreg 32" in ptx
+    assert ".maxclusterrank" not in ptx
+    # The third bound: blocks per cluster (PTX .maxclusterrank, sm_90's clusters), as numba's.
+    ptx, _ = pf.compile_ptx(k, "void(float32[::1])", launch_bounds=(128, 2, 4), cc=(9, 0))
+    assert ".maxntid 128, 1, 1" in ptx and ".minnctapersm 2" in ptx and ".maxclusterrank 4" in ptx
+    assert_ptx_assembles(ptx)
+    ptx, _ = pf.compile_ptx(k, "void(float32[::1])", launch_bounds=(128, 2, 4), cc=(8, 0))
+    assert ".maxclusterrank" not in ptx  # no clusters before sm_90
     with pytest.raises(ValueError, match="launch_bounds takes 1 to 3 positive ints"):
         pf.compile_ptx(k, "void(float32[::1])", launch_bounds=(0,))
