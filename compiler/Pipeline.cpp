@@ -165,6 +165,17 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
   if (optLevel == 0 && !fullDebug && huge)
     mpm.addPass(llvm::createModuleToFunctionPassAdaptor(llvm::PromotePass()));
   mpm.run(module, mam);
+  // GlobalOpt gives internal functions fastcc, which NVPTX's code does not
+  // use (the PTX is the same); the optimised IR keeps the C convention that
+  // the lowering gave them, as numba's IR has (`call void @f(...)`).
+  if (tm.getTargetTriple().isNVPTX())
+    for (llvm::Function &f : module)
+      if (f.getCallingConv() == llvm::CallingConv::Fast) {
+        f.setCallingConv(llvm::CallingConv::C);
+        for (llvm::User *u : f.users())
+          if (auto *call = llvm::dyn_cast<llvm::CallBase>(u); call && call->getCalledFunction() == &f)
+            call->setCallingConv(llvm::CallingConv::C);
+      }
 }
 
 std::string emitPtx(llvm::Module &module, llvm::TargetMachine &tm) {

@@ -1,5 +1,6 @@
 """opt=False keeps numba's unoptimised shape; inline= / forceinline= reach the IR."""
 
+import re
 import pytest
 
 import ptxforge as pf
@@ -57,6 +58,9 @@ def test_inline_options_mark_the_callee(options, attribute):
         assert (a in attrs) == (a == attribute), attrs
     after = k.inspect_llvm(("int32[::1]",))
     assert ("call " in after) == (attribute == "noinline")
+    # A call left after optimisation keeps the C convention, as numba's IR (`call void @f`).
+    assert "fastcc" not in after
+    assert (re.search(r"call [a-zA-Z0-9]* @", after) is not None) == (attribute == "noinline")
     assembles(k.inspect_ptx(("int32[::1]",)))
 
 
