@@ -224,8 +224,15 @@ std::vector<std::uintptr_t> LoadedKernel::launch(const std::array<unsigned, 3> &
                          " arguments, got " + std::to_string(args.size()));
   Packer p;
   p.cells.reserve(artifacts->abi.size());
-  for (std::size_t i = 0; i < args.size(); ++i)
-    p.value(artifacts->params[i], args[i]);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    try {
+      p.value(artifacts->params[i], args[i]);
+    } catch (const py::cast_error &) { // a value of the wrong shape: a TypeError, never pybind11's cast error
+      throw py::type_error("kernel '" + artifacts->entryName + "': launch value " + std::to_string(i + 1) +
+                           " is a Python " + std::string(py::str(py::type::handle_of(args[i]).attr("__name__"))) +
+                           ", which does not fit the parameter's type");
+    }
+  }
   std::vector<void *> params(p.cells.size());
   for (std::size_t i = 0; i < p.cells.size(); ++i)
     params[i] = &p.cells[i];

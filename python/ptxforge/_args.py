@@ -456,10 +456,15 @@ def _one(arg, where, transfers, stream, keep, host=False):
     if module == "numpy":
         if type(arg).__name__ == "ndarray":
             return _numpy_array(arg, where, transfers, host=host)
-        if type(arg).__name__ == "void" and arg.dtype.names is not None:
+        if isinstance(arg, sys.modules["numpy"].void) and arg.dtype.names is not None:
+            # a structured scalar: np.void, or its subclass np.record (a recarray's element)
             return _record(arg, where, transfers, host)
         if getattr(arg, "ndim", None) == 0 and hasattr(arg, "dtype"):
-            return _dtype_name(arg.dtype, where), arg.item()
+            name, value = _dtype_name(arg.dtype, where), arg.item()
+            if not isinstance(value, (bool, int, float, complex)):
+                raise TypeError(f"{where} is a numpy {type(arg).__name__} of dtype {arg.dtype}, "
+                                "which kernels do not take as a scalar")
+            return name, value
     if module.startswith("torch") and hasattr(arg, "__dlpack__") and _is_cuda_dlpack(arg):
         # torch's __cuda_array_interface__ is slow and refuses tensors that require grad.
         a = _devicearray().from_dlpack(arg, stream)

@@ -407,3 +407,68 @@ def test_records_through_shared_and_local_arrays_match_numpy():
     y = pf.device_array_like(x)
     records_through_shared[8, 16](x, y)
     np.testing.assert_array_equal(y.copy_to_host().view(np.uint8), x.view(np.uint8))
+
+
+# numba-cuda's record dtype (test_record_dtype.py): aligned, with a complex field and a nested array.
+NUMBA_REC = np.dtype([("a", np.float64), ("b", np.int32), ("c", np.complex64), ("d", (np.uint8, 5))],
+                     align=True)
+
+
+@pf.kernel
+def read_and_set_record(rec, out, v):
+    out[0] = rec.a + rec.b + rec.d[4]
+    out[1] = rec.c.imag
+    rec.b = v
+    rec.c = rec.c * 2
+    rec.d[1] = 9
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("make", [lambda a: a.view(np.recarray)[1], lambda a: a[1],
+                                  lambda a: a[1:2].reshape(())[()]],
+                         ids=["np.record", "np.void", "0-d element"])
+def test_structured_scalar_arguments_are_passed_by_reference(make):
+    """A recarray's element (np.record), a structured array's (np.void) and a 0-d array's
+    element each bind as a record by reference: the kernel's writes reach the host array."""
+    host = np.zeros(3, NUMBA_REC)
+    host[1] = (1.5, 2, 3 + 4j, (1, 2, 3, 4, 5))
+    rec = make(host)
+    assert isinstance(rec, np.void)
+    out = np.zeros(2)
+    read_and_set_record[1, 1](rec, out, 11)
+    assert out.tolist() == [1.5 + 2 + 5, 4.0]
+    assert host[1]["b"] == 11 and host[1]["c"] == 6 + 8j
+    assert host[1]["d"].tolist() == [1, 9, 3, 4, 5]
+    assert host[0] == np.zeros((), NUMBA_REC) and host[2] == np.zeros((), NUMBA_REC)
+
+
+@pytest.mark.gpu
+def test_a_record_copy_is_written_back_to_itself_only():
+    """numba's test_rec_set_*: a record taken out of its array (a copy) gets the kernel's writes;
+    the array it came from keeps its values."""
+    host = np.zeros(2, NUMBA_REC).view(np.recarray)
+    rec = host.copy()[0]
+    out = np.zeros(2)
+    read_and_set_record[1, 1](rec, out, -4)
+    assert rec["b"] == -4 and rec["d"][1] == 9
+    assert host[0]["b"] == 0 and host[0]["d"][1] == 0
+
+
+@pytest.mark.gpu
+def test_unstructured_void_scalar_is_a_type_error():
+    out = np.zeros(2)
+    with pytest.raises(TypeError, match=r"argument 1 \('rec'\) has dtype \|V8"):
+        read_and_set_record[1, 1](np.void(b"abcdefgh"), out, 1)
+
+
+@pytest.mark.gpu
+def test_a_launch_value_of_the_wrong_shape_is_a_type_error(monkeypatch):
+    """The C++ launch turns a value that does not fit its parameter (here a tuple where the
+    record's address goes) into a TypeError naming the kernel, never pybind11's cast error."""
+    from ptxforge import dispatcher
+
+    real = dispatcher.upload
+    monkeypatch.setattr(dispatcher, "upload", lambda values, transfers: ((1, 2),) + tuple(real(values, transfers))[1:])
+    host = np.zeros(1, NUMBA_REC)
+    with pytest.raises(TypeError, match=r"kernel 'read_and_set_record': launch value 1 is a Python tuple"):
+        read_and_set_record[1, 1](host[0], np.zeros(2), 1)
