@@ -35,7 +35,9 @@ def test_hypot_float32_matches_numpy():
     b = np.linspace(-3, 7, 50).astype(np.float32)
     out = np.empty_like(a)
     pf.jit(HYP_SIG)(hyp)[1, 64](a, b, out)
-    np.testing.assert_allclose(out, np.hypot(a, b), rtol=1e-7, atol=0)
+    # libdevice's hypotf is within 3 ulp (CUDA's math documentation), not correctly rounded:
+    # on the H200 2 of these 50 were 1 ulp off numpy's.
+    np.testing.assert_array_max_ulp(out, np.hypot(a, b), maxulp=3)
     out2 = np.empty_like(a)
     pf.jit(HYP_SIG)(hyp)[1, 64](a, a, out2)
     np.testing.assert_allclose(out2, np.hypot(a, a), rtol=1e-7, atol=0)
