@@ -110,9 +110,12 @@ def rowsum(x, out):
         j += 256
     out[pf.blockIdx.x] = acc
 )";
-void buildRow(Kernel &k, std::int64_t step = 256) {
+/// The row loop: `j = pf.int32(pf.threadIdx.x)` (kRowSource) or, with
+/// `int32Counter` false, `j = pf.threadIdx.x` (kRow64Source).
+void buildRow(Kernel &k, std::int64_t step = 256, bool int32Counter = true) {
   k.def("rowsum", {"x", "out"},
-        {k.at(2).assign(k.name("j"), k.call("pf.int32", {k.path("pf.threadIdx.x")})),
+        {k.at(2).assign(k.name("j"), int32Counter ? k.call("pf.int32", {k.path("pf.threadIdx.x")})
+                                                  : k.path("pf.threadIdx.x")),
          k.at(3).assign(k.name("acc"), k.call("pf.float32", {k.num(0)})),
          k.at(4)
              .while_(k.cmp(k.name("j"), Lt, k.sub(k.attr(k.name("x"), "shape"), k.num(1))))
@@ -186,14 +189,7 @@ TEST(SpecializePtx, Int64RowCounterCountsIn32BitsBelowSmallExtents) {
   // trip of the unrolled loop, as nvcc's `int` counter; with extents up to
   // 2^62 it stays 64-bit.
   Kernel k(kRow64Source);
-  k.def("rowsum", {"x", "out"},
-        {k.at(2).assign(k.name("j"), k.path("pf.threadIdx.x")),
-         k.at(3).assign(k.name("acc"), k.call("pf.float32", {k.num(0)})),
-         k.at(4)
-             .while_(k.cmp(k.name("j"), Lt, k.sub(k.attr(k.name("x"), "shape"), k.num(1))))
-             .then({k.at(5).aug(k.name("acc"), Add, k.sub(k.name("x"), {k.path("pf.blockIdx.x"), k.name("j")})),
-                    k.at(6).aug(k.name("j"), Add, k.num(256))}),
-         k.at(7).assign(k.sub(k.name("out"), k.path("pf.blockIdx.x")), k.name("acc"))});
+  buildRow(k, 256, /*int32Counter=*/false);
   for (bool small : {true, false}) {
     std::uint8_t facts = small ? kAll : LaunchFacts::Aligned | LaunchFacts::Bounded;
     auto out = compileOk(k, {"float32[:, ::1]", "float32[::1]"}, withFacts({facts, facts}, true));
