@@ -11,6 +11,7 @@
 
 #include "frontend/Types.h"
 
+#include <atomic>
 #include <complex>
 #include <cstdint>
 #include <map>
@@ -332,6 +333,17 @@ struct DeviceFunctionRef {
   /// The methods numba's @overload_method gives numba types, as the global
   /// kNumbaMethods: `a.foo(x)` of an array is the call foo(a, x) keyed ".foo".
   bool methods = false;
+  /// A number no other DeviceFunctionRef of the process ever has: the key of
+  /// its interned FunctionType. (Its address was the key once; a freed ref's
+  /// address, reused by the next compile's, gave that compile the dead ref's
+  /// type: another function's name and a dangling pointer.)
+  const std::uint64_t serial = nextSerial();
+
+private:
+  static std::uint64_t nextSerial() {
+    static std::atomic<std::uint64_t> last{0};
+    return ++last;
+  }
 };
 
 } // namespace ptxforge::frontend

@@ -1,6 +1,7 @@
 //===- frontend/Types.cpp - Interning, promotion, numba type strings ------===//
 
 #include "frontend/Types.h"
+#include "frontend/Builtins.h"
 
 #include <algorithm>
 #include <cctype>
@@ -211,7 +212,7 @@ const DtypeType *TypeContext::dtypeType(const ScalarType *dtype) {
   return PF_INTERN(DtypeType, name, new DtypeType(dtype, name));
 }
 const FunctionType *TypeContext::functionType(const DeviceFunctionRef *ref, const std::string &name) {
-  std::string key = "function " + std::to_string(reinterpret_cast<std::uintptr_t>(ref));
+  std::string key = "function " + std::to_string(ref->serial);
   return PF_INTERN(FunctionType, key, new FunctionType(ref, "device function " + name));
 }
 const EnumType *TypeContext::enumType(const std::string &cls, const Type *value) {

@@ -242,3 +242,34 @@ def test_declared_signature_casts_on_the_gpu():
     x = np.zeros(1, np.int32)
     packs[1, 1](x, np.array([1.0, 2.0, 3.0, 4.0], np.float32))
     assert x[0] == 0x04010203
+
+
+@pf.jit(device=True)
+def twice(v):
+    return v * 2
+
+
+@pf.jit(device=True)
+def thrice(v):
+    return v * 3
+
+
+@pf.jit(device=True)
+def call_it(fn, v):
+    return fn(v)
+
+
+def _calling(fn):
+    def k(out, x):
+        out[0] = call_it(fn, x[0])
+    return k
+
+
+def test_function_values_of_successive_compiles_are_their_own():
+    # A function value's type was interned by the address of the compile's reference to the
+    # function; the next compile's reference, at the freed address, got the dead one's type:
+    # the other function (it failed at the second compile), and a dangling pointer.
+    for i in range(200):
+        fn, name = (twice, "twice") if i % 2 else (thrice, "thrice")
+        typed = pf.jit(_calling(fn)).inspect_types("void(int64[::1], int64[::1])")
+        assert f"call_it(fn: device function {name}, v: int64)" in typed, (i, typed)
