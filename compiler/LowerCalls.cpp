@@ -326,9 +326,9 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   const Type *ct = typeOf(c->callee);
   if (isa<FunctionType>(ct))
     return deviceCall(c, *tf.calls.at(c));
-  if (auto *d = dyn_cast<DtypeType>(ct)) {
+  if (isa<DtypeType>(ct)) {
     const Expr *a = c->args[0];
-    return convert(expr(a), typeOf(a), d->dtype, c->span());
+    return convert(expr(a), typeOf(a), typeOf(c), c->span()); // float(float32) is float32, as typed
   }
   const BuiltinInfo *info = lookupBuiltin(cast<PathType>(ct)->path);
   auto constArg = [&](std::size_t i) -> std::int64_t {

@@ -447,7 +447,15 @@ const Type *Inferer::call(const CallExpr *c) {
         !d->dtype->isComplex() && !d->dtype->isBool())
       fail(c->args[0]->span(), d->dtype->str() + "() of a complex number is not defined; take its .real, "
                                ".imag or abs() first");
-    return unknown ? nullptr : d->dtype;
+    if (unknown)
+      return nullptr;
+    // numba's float(): a float keeps its own type (float(float32) is float32);
+    // anything else becomes a Python float.
+    auto *name = dyn_cast<NameExpr>(c->callee);
+    if (auto *from = dyn_cast<ScalarType>(args[0]);
+        from && from->isFloat() && name && name->id == "float" && d->dtype == tc.floatType(64))
+      return from;
+    return d->dtype;
   }
   if (auto *f = dyn_cast<FunctionType>(callee)) {
     if (auto *method = dyn_cast<AttributeExpr>(c->callee); method && f->ref->methods && !out.methodCalls.count(c) &&
