@@ -918,6 +918,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
         from ._config import config
 
         cc = config.CUDA_DEFAULT_PTX_CC
+    cc, suffix = _arch_suffix(cc)
     cc = check_cc(cc)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names, d._source), cc[0], cc[1],
@@ -928,10 +929,46 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
     ptx = artifacts.ptx
+    if suffix:
+        ptx = _retarget(ptx, cc, suffix)
     name = (abi_info or {}).get("abi_name")
     if name is not None:
         ptx = _rename_symbol(ptx, artifacts.entry_name, name)
     return ptx, ReturnType(returned)
+
+
+# The PTX ISA that first has each arch-specific ('a') and family-specific ('f') target.
+_SUFFIXED_ISA = {(9, 0, "a"): (8, 0), (10, 0, "a"): (8, 6), (10, 1, "a"): (8, 6), (10, 3, "a"): (8, 8),
+                 (11, 0, "a"): (9, 0), (12, 0, "a"): (8, 7), (12, 1, "a"): (8, 8), (10, 0, "f"): (8, 8),
+                 (10, 1, "f"): (8, 8), (10, 3, "f"): (8, 8), (11, 0, "f"): (9, 0), (12, 0, "f"): (8, 8),
+                 (12, 1, "f"): (8, 8)}
+
+
+def _arch_suffix(cc):
+    """numba's ``cc=(9, 0, "a")``: ((major, minor), suffix); suffix is '' for a plain pair."""
+    if isinstance(cc, tuple) and len(cc) == 3 and isinstance(cc[2], str):
+        key = tuple(cc)
+        if key not in _SUFFIXED_ISA:
+            known = ", ".join(f"({a}, {b}, {c!r})" for a, b, c in _SUFFIXED_ISA)
+            raise ValueError(f"cc={cc!r} is not an arch- or family-specific target PTX has; known: {known}")
+        return cc[:2], cc[2]
+    return cc, ""
+
+
+def _retarget(ptx, cc, suffix):
+    """PTX written for `cc` as PTX for its arch-specific ('a') or family-specific ('f')
+    variant: the same code (a superset target runs everything the plain one does) under
+    ``.target sm_XYa`` and at least the PTX ISA that target needs."""
+    import re
+
+    major, minor = _SUFFIXED_ISA[(*cc, suffix)]
+
+    def version(m):
+        have = (int(m.group(1)), int(m.group(2)))
+        return ".version %d.%d" % max(have, (major, minor))
+
+    ptx = re.sub(r"^\.version (\d+)\.(\d+)", version, ptx, count=1, flags=re.M)
+    return re.sub(r"^\.target sm_\d+", f".target sm_{cc[0]}{cc[1]}{suffix}", ptx, count=1, flags=re.M)
 
 
 def _rename_symbol(ptx, old, new):
