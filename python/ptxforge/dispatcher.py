@@ -478,7 +478,9 @@ class Dispatcher:
         """The signatures compiled so far (declared ones first), as tuples of argument types."""
         with self._lock:
             keys = list(self._declared)
-            keys += [t for t, _, _ in self._overloads if t not in keys]
+            for t, _, _ in self._overloads:  # one entry per signature, whatever the targets compiled for
+                if t not in keys:
+                    keys.append(t)
         return keys
 
     @property
