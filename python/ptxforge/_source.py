@@ -79,7 +79,7 @@ class FunctionSource:
     __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines", "nested", "all_names")
 
     def __init__(self, pyfunc):
-        found = _lines_from_file_tree(pyfunc)
+        found = _lines_from_file_tree(pyfunc) or _lambda_from_file_tree(pyfunc)
         if found is not None:
             lines, first_line, filename = found
         else:
@@ -89,17 +89,18 @@ class FunctionSource:
                 raise CompileError(_unreadable_source_message(pyfunc, exc)) from None
             filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
         self._setup(lines, filename, max(first_line - 1, 0), None, linecache.getlines(filename),
-                    pyfunc.__name__)
+                    pyfunc.__name__, lambda dotted: _module_attribute(pyfunc, dotted) is not None)
 
     @classmethod
-    def from_lines(cls, lines, filename, line_offset, col_offset):
+    def from_lines(cls, lines, filename, line_offset, col_offset, dotted=()):
         """The source of a function carried elsewhere (a kernel pickled by value): its lines
-        and their place in their file, with no file to read."""
+        and their place in their file, with no file to read. `dotted`: the module attribute
+        chains (``helpers.add``) that the function read as globals where it was made."""
         self = cls.__new__(cls)
-        self._setup(list(lines), filename, line_offset, col_offset, None, None)
+        self._setup(list(lines), filename, line_offset, col_offset, None, None, set(dotted).__contains__)
         return self
 
-    def _setup(self, lines, filename, line_offset, col_offset, file_lines, name):
+    def _setup(self, lines, filename, line_offset, col_offset, file_lines, name, is_module_global):
         self.lines = lines
         self.filename = filename
         self.line_offset = line_offset
@@ -126,6 +127,8 @@ class FunctionSource:
         self.nested = {}
         from . import _closures
 
+        _flatten_module_attributes(tree, is_module_global)
+
         self.all_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}  # nested functions' too
         if _closures.has_nested(tree):
             try:
@@ -145,6 +148,82 @@ class FunctionSource:
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         rendered = f"{self.filename}:{line}:{col}: error: {msg}\n    {text}\n    {' ' * (col - 1)}^"
         raise compile_error_class()(rendered, self.filename, line, col, msg)
+
+
+def _user_module(value):
+    """True for a module that kernels do not know by name (the user's own: `import helpers`)."""
+    return inspect.ismodule(value) and value.__name__ not in _MODULE_PATHS and \
+        value.__name__ not in _NUMBA_TYPE_MODULES and value.__name__ != "numba"
+
+
+def _lookup(pyfunc, name):
+    """(found, value) of `name` in the function's closure, else its globals."""
+    code = pyfunc.__code__
+    if pyfunc.__closure__ and name in code.co_freevars:
+        try:
+            return True, pyfunc.__closure__[code.co_freevars.index(name)].cell_contents
+        except ValueError:
+            return False, None
+    if name in code.co_varnames or name in code.co_cellvars:
+        return False, None  # a local of the function, not the global of that name
+    scope = pyfunc.__globals__
+    return (True, scope[name]) if name in scope else (False, None)
+
+
+def _module_attribute(pyfunc, dotted):
+    """The value of `dotted` (``helpers.add``, ``pkg.sub.N``) when its first name is a global or
+    closure variable holding one of the user's modules and every part but the last is a
+    module; else None."""
+    base, *attrs = dotted.split(".")
+    found, value = _lookup(pyfunc, base)
+    if not found or not attrs or not _user_module(value):
+        return None
+    for attr in attrs:
+        if not inspect.ismodule(value) or not hasattr(value, attr):
+            return None
+        value = getattr(value, attr)
+    return (value,)
+
+
+def _flatten_module_attributes(tree, is_module_global):
+    """Rewrites, in place, each read of an attribute of one of the user's modules
+    (``helpers.add(x)``, ``config.N``) into a read of the global named by the whole chain
+    (``helpers.add``), which resolve_names then describes: numba reads module attributes
+    as globals, frozen when compiled."""
+
+    def chain(node):
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        parts.append(node.id)
+        return parts[::-1]
+
+    class Flatten(ast.NodeTransformer):
+        def visit_Attribute(self, node):
+            parts = chain(node)
+            if parts is not None and isinstance(node.ctx, ast.Load):
+                # the longest prefix that names a value through modules: pkg.sub.fn of pkg.sub.fn.attr
+                for n in range(len(parts), 1, -1):
+                    dotted = ".".join(parts[:n])
+                    if is_module_global(dotted):
+                        target = node
+                        for _ in range(len(parts) - n):
+                            target = target.value
+                        name = ast.copy_location(ast.Name(id=dotted, ctx=ast.Load()), target)
+                        if target is node:
+                            return name
+                        parent = node
+                        while parent.value is not target:
+                            parent = parent.value
+                        parent.value = name
+                        return node
+            self.generic_visit(node)
+            return node
+
+    Flatten().visit(tree)
 
 
 def _lambda_as_function(module):
@@ -201,6 +280,33 @@ def _lines_from_file_tree(pyfunc):
     if end is None:
         return None
     return file_lines[code.co_firstlineno - 1:end], code.co_firstlineno, filename
+
+
+def _lambda_from_file_tree(pyfunc):
+    """(lines, first line, file name) of a lambda: the lambda's own text found in its file's tree,
+    its first line padded to the lambda's column (a lambda inside a call spread over several
+    lines, ``compile_ptx(\n    lambda: None, (), cc=cc)``, is no statement of its own). None when
+    it is not a lambda, or the line holds several lambdas with its parameters."""
+    code = getattr(pyfunc, "__code__", None)
+    if code is None or pyfunc.__name__ != "<lambda>":
+        return None
+    filename = code.co_filename
+    file_lines = linecache.getlines(filename)
+    if not file_lines:
+        return None
+    try:
+        tree = ast.parse("".join(file_lines))
+    except (SyntaxError, ValueError):
+        return None
+    params = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno and
+             [a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs] == params]
+    if len(found) != 1:
+        return None
+    text = ast.get_source_segment("".join(file_lines), found[0])
+    if text is None:
+        return None
+    return (" " * found[0].col_offset + text).splitlines(True), code.co_firstlineno, filename
 
 
 def _command_line_source(pyfunc):
@@ -485,6 +591,11 @@ def resolve_names(pyfunc, names, skip_locals=False):
     local = set(code.co_varnames) | set(code.co_cellvars)
     for name in names:
         if skip_locals and name in local:
+            continue
+        if "." in name and name not in scope:  # helpers.add: a user module's attribute (_flatten_module_attributes)
+            found = _module_attribute(pyfunc, name)
+            if found is not None:
+                out[name] = _describe(found[0])
             continue
         if name in closure:
             out[name] = _describe(closure[name])

@@ -11,6 +11,7 @@ one (ptxforge._target); the CPU target's compilations are kept under the key
 compiles the general kernel only: launch facts are the GPU's specialisation.
 """
 
+import collections
 import functools
 import inspect
 import itertools
@@ -902,6 +903,20 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     name}`` names the PTX symbol `name`. The return type is a :class:`ReturnType`: the
     type's text, equal to the type objects of that name.
     """
+    compiled = _compile_alone(pyfunc, sig, device=device, cc=cc, fastmath=fastmath, lineinfo=lineinfo, debug=debug,
+                              opt=opt, fma=fma, max_registers=max_registers, launch_bounds=launch_bounds,
+                              launch_facts=launch_facts, abi=abi, abi_info=abi_info)
+    return compiled.ptx, compiled.return_type
+
+
+class _Alone(collections.namedtuple("_Alone", "ptx return_type artifacts arg_types")):
+    """One function compiled on its own (compile_ptx's work): its PTX, return type, the
+    compiler's artifacts and the argument types."""
+
+
+def _compile_alone(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None, opt=True, fma=True,
+                   max_registers=None, launch_bounds=None, launch_facts=None, abi="numba", abi_info=None,
+                   keep_ir=False):
     _check_abi(abi, device)
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
@@ -924,7 +939,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     cc = check_cc(cc)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names, d._source), cc[0], cc[1],
-                              stage="ptx", device=bool(device), facts=launch_facts,
+                              stage="ptx", device=bool(device), facts=launch_facts, keep_ir=keep_ir,
                               **d.options)
     _issue_warnings(artifacts)
     returned = artifacts.return_type
@@ -936,7 +951,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     name = (abi_info or {}).get("abi_name")
     if name is not None:
         ptx = _rename_symbol(ptx, artifacts.entry_name, name)
-    return ptx, ReturnType(returned)
+    return _Alone(ptx, ReturnType(returned), artifacts, types)
 
 
 # The PTX ISA that first has each arch-specific ('a') and family-specific ('f') target.

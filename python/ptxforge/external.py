@@ -217,6 +217,22 @@ def _signature_text(sig):
     return signature_string(sig, "declare_device's signature")
 
 
+class DeclaredSignature(str):
+    """A declared function's signature: its text (``"int32(float32[:])"``), with numba's
+    ``args`` and ``return_type`` as type objects (``(float32[:],)`` and ``int32``)."""
+
+    __slots__ = ("args", "return_type")
+
+    @classmethod
+    def of(cls, ret, params):
+        from ._intrinsics import type_from_text
+
+        self = cls(f"{ret}({', '.join(params)})")
+        self.return_type = type_from_text(ret)
+        self.args = tuple(type_from_text(p) for p in params)
+        return self
+
+
 class ExternalFunction:
     """A device function declared with ``declare_device``: kernels call it by name."""
 
@@ -284,5 +300,4 @@ def declare_device(name, sig, link=None, use_cooperative=False, abi="numba"):
         ret, params = _core.parse_signature(text)
     except ValueError as exc:
         raise TypeError(f"bad signature for declare_device('{name}', ...): {exc}") from None
-    canonical = f"{ret}({', '.join(params)})"
-    return ExternalFunction(name, canonical, link, abi)
+    return ExternalFunction(name, DeclaredSignature.of(ret, params), link, abi)

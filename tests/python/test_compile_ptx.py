@@ -467,3 +467,14 @@ def test_arch_and_family_specific_targets(cc, target, isa, ptxas_path, tmp_path)
 def test_unknown_arch_suffix_is_a_value_error():
     with pytest.raises(ValueError, match=r"cc=\(8, 6, 'a'\) is not an arch- or family-specific target"):
         pf.compile_ptx(_saxpy_body, "void(float32, float32[::1], float32[::1], float32[::1])", cc=(8, 6, "a"))
+
+
+def test_a_lambda_inside_a_call_spread_over_lines():
+    ptx, _ = pf.compile_ptx(
+        lambda: None, (), cc=(9, 0, "a")
+    )
+    assert ".target sm_90a" in ptx
+    _, returned = pf.compile_ptx(
+        lambda x, y: x * y + 1, ("int32", "int32"), device=True,
+    )
+    assert returned == "int32"
