@@ -278,7 +278,9 @@ llvm::Value *Lowerer::gpuCall(const CallExpr *c, const BuiltinInfo &info) {
     target.nanosleep(*this, as(*this, a[0], types().intType(32, false)));
     return nullptr;
   case G::Clock64: return target.readRegister(*this, Register::Clock64);
-  case G::ThisGrid: return llvm::ConstantStruct::get(llvm::StructType::get(ctx), {});
+  case G::ThisGrid: // numba's rule: a kernel that takes its grid group is launched cooperatively
+    module.getOrInsertNamedMetadata(kCooperativeMetadata);
+    return llvm::ConstantStruct::get(llvm::StructType::get(ctx), {});
   case G::GridSync: gridSync(*this, c->span()); return nullptr;
   default: break;
   }

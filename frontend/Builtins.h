@@ -317,6 +317,8 @@ struct DeviceFunctionRef {
   /// args...)) or, with `cAbi`, the C one (ret (args...)).
   bool external = false;
   bool cAbi = false;
+  /// declare_device(use_cooperative=True): a kernel calling it is launched cooperatively.
+  bool cooperative = false;
   std::vector<LinkItem> link;
   /// numba's inline= and forceinline=: Always (inline='always' or True,
   /// forceinline=True) marks each lowered signature alwaysinline, Never

@@ -238,8 +238,9 @@ class ExternalFunction:
 
     _pf_external = True
 
-    def __init__(self, name, sig, link, abi, unusable=None):
+    def __init__(self, name, sig, link, abi, unusable=None, use_cooperative=False):
         self.name = name
+        self.use_cooperative = bool(use_cooperative)
         self.sig = sig
         self.link = link
         self.abi = abi
@@ -249,7 +250,7 @@ class ExternalFunction:
     def _describe(self):
         if self._unusable is not None:
             return ("opaque", f"the declared device function '{self.name}', whose signature has {self._unusable}")
-        return ("extfunc", self, self.name, self.sig, self.abi, self._link_items)
+        return ("extfunc", self, self.name, self.sig, self.abi, self._link_items, self.use_cooperative)
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"'{self.name}' is a declared device function; call it from a kernel or device function")
@@ -277,7 +278,8 @@ def declare_device(name, sig, link=None, use_cooperative=False, abi="numba"):
     With ``abi="numba"`` (the default) the function is called as numba calls it,
     ``int name(ret *out, args...)``; with ``abi="c"`` as C does, ``ret name(args...)``.
     `link` lists the files that define it (and what they need), linked into every
-    kernel that calls it. `use_cooperative` is accepted for numba compatibility.
+    kernel that calls it. With `use_cooperative`, as in numba, the function may
+    synchronize the grid: a kernel calling it is launched cooperatively.
     """
     if abi not in ("numba", "c"):
         raise NotImplementedError(f"unsupported ABI {abi!r}: declare_device takes abi='numba' or abi='c'")
@@ -300,4 +302,4 @@ def declare_device(name, sig, link=None, use_cooperative=False, abi="numba"):
         ret, params = _core.parse_signature(text)
     except ValueError as exc:
         raise TypeError(f"bad signature for declare_device('{name}', ...): {exc}") from None
-    return ExternalFunction(name, DeclaredSignature.of(ret, params), link, abi)
+    return ExternalFunction(name, DeclaredSignature.of(ret, params), link, abi, use_cooperative=use_cooperative)
