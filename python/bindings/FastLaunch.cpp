@@ -347,17 +347,13 @@ bool packComplex(Packed &p, const Py_complex &z) {
 }
 
 /// A numpy scalar (np.float32(2.0), np.int32(7) ...), typed as the Python
-/// path types it: np.float64 and np.complex128 are Python floats and complex
-/// numbers there (they subclass them), np.bool_ a bool; every other one is its
-/// own dtype, keyed 'n' and its code, its value's bytes in the low bytes of its
-/// cell (of two cells, real and imaginary, for complex64), as the driver reads
-/// a parameter of that type.
+/// path types it: np.bool_ is a bool; every other one is its own dtype, strong
+/// as in NumPy 2 and numba (np.float64 and np.complex128 too, though they
+/// subclass Python's float and complex), keyed 'n' and its code, its value's
+/// bytes in the low bytes of its cell (of two cells, real and imaginary, for
+/// complex64 and complex128), as the driver reads a parameter of that type.
 bool packNumpyScalar(Packed &p, PyObject *arg, int code) {
-  if (code == 11) // np.float64
-    return packFloat(p, PyFloat_AsDouble(arg));
-  if (code == 13) // np.complex128
-    return packComplex(p, PyComplex_AsCComplex(arg));
-  const int parts = code == 12 ? 2 : 1;
+  const int parts = code == 12 || code == 13 ? 2 : 1;
   if (!p.room(2, parts))
     return false;
   Py_buffer view;
