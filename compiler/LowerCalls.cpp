@@ -353,6 +353,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
       return b.CreateExtractValue(expr(c->args[0]), {1u, 0u});
     return rangeLength(cast<frontend::CallExpr>(c->args[0])); // typing allows only range(...) calls
   }
+  case BuiltinId::FromBuffer: // the array's data pointer: its first element's address
+    return b.CreateExtractValue(expr(c->args[0]), {0u});
   case BuiltinId::CArray:
   case BuiltinId::FArray: { // the pointer, the shape, and the strides of contiguous C or Fortran order
     auto *at = cast<ArrayType>(typeOf(c));

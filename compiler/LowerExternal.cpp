@@ -24,7 +24,7 @@ namespace {
 
 void flattenArgument(Lowerer &L, llvm::Value *v, const Type *t, std::vector<llvm::Value *> &out) {
   auto &b = L.b;
-  if (isa<RecordType>(t)) {
+  if (isa<RecordType>(t) || isa<PointerType>(t)) { // a record by reference; a pointer (numba's CPointer) as is
     out.push_back(v);
     return;
   }

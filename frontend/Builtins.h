@@ -36,6 +36,8 @@ enum class BuiltinId {
   IsInstance, TupleCtor,
   // numba's carray(ptr, shape, dtype) and farray: an array over a pointer's memory.
   CArray, FArray,
+  // cffi's ffi.from_buffer(array), as numba takes it: a pointer to the array's first element.
+  FromBuffer,
   // enumerate(it[, start]) and zip(it, ...): only as a for loop's iterable.
   Enumerate, Zip,
   // numba's literal_unroll(t): only as a for loop's iterable (frontend/Unroll.cpp).

@@ -614,6 +614,15 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
     }
     return tc.iterType(name, tc.tupleType(std::move(elts)));
   }
+  case BuiltinId::FromBuffer: {
+    arity(1, 1, "ffi.from_buffer");
+    auto *arr = dyn_cast<ArrayType>(args[0]);
+    auto *elem = arr ? dyn_cast<ScalarType>(arr->dtype) : nullptr;
+    if (!elem || isa<RecordType>(arr->dtype))
+      fail(c->args[0]->span(), "ffi.from_buffer() takes an array of numbers (its pointer is the first element's "
+                               "address), not " + args[0]->str());
+    return tc.pointerType(elem);
+  }
   case BuiltinId::Len: {
     arity(1, 1, "len");
     if (isa<RangeType>(args[0]) && !isa<CallExpr>(c->args[0]))

@@ -370,6 +370,8 @@ def _describe(value):
     numba_scalar = numba_scalar_name(value)
     if numba_scalar is not None:  # numba's int32, float64 ...: casts and dtypes
         return ("path", "ptxforge." + ("boolean" if numba_scalar == "bool" else numba_scalar))
+    if type(value).__name__ == "FFI" and type(value).__module__ == "cffi.api":
+        return ("path", "cffi.ffi")  # ffi.from_buffer(array) in kernels, as numba takes it
     if inspect.ismodule(value):
         if value.__name__ in _NUMBA_TYPE_MODULES or value.__name__ == "numba":
             # numba.types.int32, numba.float32(x): numba's namespaces hold its types (and numba.cuda)
