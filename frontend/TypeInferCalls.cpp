@@ -453,7 +453,7 @@ const Type *Inferer::call(const CallExpr *c) {
     // anything else becomes a Python float.
     auto *name = dyn_cast<NameExpr>(c->callee);
     if (auto *from = dyn_cast<ScalarType>(args[0]);
-        from && from->isFloat() && name && name->id == "float" && d->dtype == tc.floatType(64))
+        from && from->isFloat() && !from->weak && name && name->id == "float" && d->dtype == tc.floatType(64))
       return from;
     return d->dtype;
   }

@@ -189,41 +189,39 @@ def _flatten_module_attributes(tree, is_module_global):
     """Rewrites, in place, each read of an attribute of one of the user's modules
     (``helpers.add(x)``, ``config.N``) into a read of the global named by the whole chain
     (``helpers.add``), which resolve_names then describes: numba reads module attributes
-    as globals, frozen when compiled."""
+    as globals, frozen when compiled. Iterative (ast.walk): kernels may nest deeply."""
 
-    def chain(node):
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        parts.append(node.id)
-        return parts[::-1]
-
-    class Flatten(ast.NodeTransformer):
-        def visit_Attribute(self, node):
-            parts = chain(node)
-            if parts is not None and isinstance(node.ctx, ast.Load):
-                # the longest prefix that names a value through modules: pkg.sub.fn of pkg.sub.fn.attr
-                for n in range(len(parts), 1, -1):
-                    dotted = ".".join(parts[:n])
-                    if is_module_global(dotted):
-                        target = node
-                        for _ in range(len(parts) - n):
-                            target = target.value
-                        name = ast.copy_location(ast.Name(id=dotted, ctx=ast.Load()), target)
-                        if target is node:
-                            return name
-                        parent = node
-                        while parent.value is not target:
-                            parent = parent.value
-                        parent.value = name
-                        return node
-            self.generic_visit(node)
+    def flattened(node):
+        """`node` (an ast.Attribute) with its longest module-attribute prefix made a Name."""
+        chain, parts = [], []
+        at = node
+        while isinstance(at, ast.Attribute):
+            chain.append(at)
+            parts.append(at.attr)
+            at = at.value
+        if not isinstance(at, ast.Name) or not isinstance(node.ctx, ast.Load):
             return node
+        parts.append(at.id)
+        parts.reverse()
+        chain.reverse()  # chain[k] is the Attribute whose text is parts[:k + 2]
+        for n in range(len(parts), 1, -1):
+            dotted = ".".join(parts[:n])
+            if is_module_global(dotted):
+                name = ast.copy_location(ast.Name(id=dotted, ctx=ast.Load()), chain[n - 2])
+                if n - 2 == len(chain) - 1:
+                    return name
+                chain[n - 1].value = name
+                return node
+        return node
 
-    Flatten().visit(tree)
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if isinstance(value, ast.Attribute):
+                setattr(parent, field, flattened(value))
+            elif isinstance(value, list):
+                for k, item in enumerate(value):
+                    if isinstance(item, ast.Attribute):
+                        value[k] = flattened(item)
 
 
 def _lambda_as_function(module):
