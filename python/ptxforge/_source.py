@@ -408,6 +408,8 @@ def _describe(value):
     module = getattr(value, "__module__", None) or ""
     if isinstance(value, type) and module == "numpy":
         return ("path", "numpy." + value.__name__)
+    if isinstance(value, type) and module == "ml_dtypes" and value.__name__ == "bfloat16":
+        return ("path", "ptxforge.bfloat16")  # ml_dtypes.bfloat16(3.0) in a kernel: a bfloat16, as in numba
     if callable(value) and module == "numba.cuda.libdevice":  # numba-cuda's own stub, imported by name
         return ("path", "ptxforge.libdevice." + value.__name__)
     if isinstance(value, type) and module == "numba.cuda.stubs" and value.__name__ in _intrinsics._VECTOR_TYPES:
