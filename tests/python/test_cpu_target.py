@@ -308,6 +308,7 @@ def test_gpu_resources_of_a_cpu_kernel_do_not_repeat_its_signatures():
         a = np.arange(10, dtype=dtype)
         shared_roundtrip[1, 1](a)
         np.testing.assert_array_equal(a, np.arange(10)[::-1] + 1)
-    sizes = shared_roundtrip.get_shared_mem_per_block()
-    assert sizes == {("float32[::1]",): 40, ("float64[::1]",): 80}
+    sizes = shared_roundtrip.get_shared_mem_per_block()  # the cubin's figure, or the driver's (it may round up)
+    assert sizes.keys() == {("float32[::1]",), ("float64[::1]",)}
+    assert sizes[("float32[::1]",)] >= 40 and sizes[("float64[::1]",)] >= 80
     assert shared_roundtrip.signatures == [("float32[::1]",), ("float64[::1]",)]
