@@ -382,3 +382,20 @@ def test_opt_false_puts_thousands_of_locals_in_registers(make_module):
     ptx = pf.compile_ptx(mod.k, "void(float64[::1])", opt=False, fastmath=True)[0]
     assert "__local_depot" not in ptx  # every local a register (full debug information keeps stack slots)
     assembles(ptx)
+
+
+# -- the value of a call that returns nothing, kept in a variable (SIGSEGV: a store of no value) --
+
+
+def keeps_nothing(out):
+    i = pf.nanosleep(1)
+    s = pf.syncthreads()
+    w = pf.syncwarp()
+    out[0] = 1 if s is None and i is None and w is None else 0
+
+
+@pytest.mark.parametrize("cc, opt", [((9, 0), True), ((8, 9), False)])
+def test_the_none_of_a_call_returning_nothing_can_be_kept(cc, opt):
+    ptx, _ = pf.compile_ptx(keeps_nothing, "void(float32[::1])", cc=cc, opt=opt)
+    assert "nanosleep.u32" in ptx and "bar.sync" in ptx
+    assembles(ptx, cc)
