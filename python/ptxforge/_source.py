@@ -171,18 +171,21 @@ def _lookup(pyfunc, name):
 
 
 def _module_attribute(pyfunc, dotted):
-    """The value of `dotted` (``helpers.add``, ``pkg.sub.N``) when its first name is a global or
-    closure variable holding one of the user's modules and every part but the last is a
-    module; else None."""
+    """(the value of `dotted`,) (``helpers.add``, ``pkg.sub.N``, ``pf.random.f``) when its first
+    name is a global or closure variable holding a module, every part but the last is a module,
+    and one of those is the user's own (or ptxforge.random: a module kernels do not know by
+    name); else None."""
     base, *attrs = dotted.split(".")
     found, value = _lookup(pyfunc, base)
-    if not found or not attrs or not _user_module(value):
+    if not found or not attrs or not inspect.ismodule(value):
         return None
+    through_user = False
     for attr in attrs:
         if not inspect.ismodule(value) or not hasattr(value, attr):
             return None
+        through_user = through_user or _user_module(value)
         value = getattr(value, attr)
-    return (value,)
+    return (value,) if through_user else None
 
 
 def _flatten_module_attributes(tree, is_module_global):
