@@ -472,3 +472,21 @@ def test_grid_group_kept_in_a_variable():
 
     ptx, _ = pf.compile_ptx(k, "void(float32[::1])")
     assert "%envreg1" in ptx and "%envreg2" in ptx and "atom.add.release.gpu.u32" in ptx
+
+
+def vote_with(mask, predicate, result):
+    i = pf.grid(1)
+    if i < result.shape[0]:
+        result[i] = pf.all_sync(mask[i], predicate[i])
+
+
+@pytest.mark.parametrize("sig, message", [
+    ("void(float32[:], int32[:], int32[:])", "Mask type must be an integer: all_sync\\(\\)'s mask is float32"),
+    ("void(boolean[:], int32[:], int32[:])", "Mask type must be an integer: all_sync\\(\\)'s mask is bool"),
+    ("void(int32[:], float64[:], int32[:])",
+     "Predicate must be an integer or boolean: all_sync\\(\\)'s predicate is float64"),
+])
+def test_vote_masks_and_predicates_are_checked_as_numba_checks_them(sig, message):
+    with pytest.raises(pf.CompileError, match=message):
+        pf.kernel(vote_with).inspect_ptx(sig)
+    pf.kernel(vote_with).inspect_ptx("void(uint32[:], boolean[:], int32[:])")
