@@ -399,3 +399,28 @@ def test_the_none_of_a_call_returning_nothing_can_be_kept(cc, opt):
     ptx, _ = pf.compile_ptx(keeps_nothing, "void(float32[::1])", cc=cc, opt=opt)
     assert "nanosleep.u32" in ptx and "bar.sync" in ptx
     assembles(ptx, cc)
+
+
+# -- atomics on a local array ("Cannot select: AtomicCmpSwap ... addrspace 5", an internal error) --
+
+
+def local_atomics(out, x):
+    s = pf.local.array(4, np.int64)
+    for j in range(4):
+        s[j] = j
+    old = pf.atomic.cas(s, 1, 1, 10)
+    a = pf.atomic.add(s, 2, 5)
+    m = pf.atomic.max(s, 3, 7)
+    f = pf.local.array(2, np.float32)
+    f[0] = 1.5
+    pf.atomic.add(f, 0, x)
+    out[0] = s[1] + s[2] + s[3] + old + a + m + f[0]
+
+
+def test_atomics_on_a_local_array_are_its_plain_operations():
+    ptx, _ = pf.compile_ptx(local_atomics, "void(float64[::1], float32)")
+    assert "atom." not in ptx  # the thread's own memory: no other thread sees it
+    assembles(ptx)
+    out = np.zeros(1)
+    pf.jit(target="cpu")(local_atomics)[1, 1](out, np.float32(2.0))
+    assert out[0] == 10 + 7 + 7 + 1 + 2 + 3 + 3.5
