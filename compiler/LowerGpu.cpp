@@ -21,8 +21,8 @@ using namespace frontend;
 using G = GpuIntrinsic;
 
 std::optional<std::int64_t> gpuConstInt(const Lowerer &L, const Expr *e) {
-  if (auto *i = dyn_cast<IntConstExpr>(e))
-    return i->value;
+  if (auto *i = dyn_cast<IntConstExpr>(e)) // as typing's constInt: a literal past int64 is no int64 constant
+    return i->bigUnsigned ? std::nullopt : std::optional<std::int64_t>(i->value);
   if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Minus)
     if (auto v = gpuConstInt(L, u->operand))
       return -*v;

@@ -425,3 +425,20 @@ def test_atomics_on_a_local_array_are_its_plain_operations():
     out = np.zeros(1)
     pf.jit(target="cpu")(local_atomics)[1, 1](out, np.float32(2.0))
     assert out[0] == 10 + 7 + 7 + 1 + 2 + 3 + 3.5
+
+
+# -- a tuple index written as -2**63: typing took it as a run-time index, lowering as a constant (SIGSEGV) --
+
+
+def huge_negative_index(a, out):
+    out[0] = a.shape[-9223372036854775808]
+    t = (1, 2, 3)
+    out[1] = t[-9223372036854775808]
+
+
+@pytest.mark.parametrize("opt", [True, False])
+def test_an_index_of_minus_two_to_the_63_is_a_run_time_index(opt):
+    ptx, _ = pf.compile_ptx(huge_negative_index, "void(float32[:, :], int64[::1])", opt=opt)
+    assembles(ptx)
+    with pytest.raises(pf.CompileError, match="tuple index 9223372036854775807 is out of range"):
+        pf.compile_ptx(lambda a, out: a.shape[9223372036854775807], "void(float32[:, :], int64[::1])")
