@@ -382,11 +382,12 @@ class Dispatcher:
                                               f"{self.__name__}[blocks, threads](...) (the launch configuration "
                                               "was not specified)")
 
-    def _launch(self, griddim, blockdim, stream, shared, args, key=None):
+    def _launch(self, griddim, blockdim, stream, shared, args, key=None, configuration=None):
         """The Python launch path: types the arguments, compiles and loads on a miss,
-        copies numpy arrays in and back. Returns the LoadedKernel used."""
+        copies numpy arrays in and back, runs `configuration`'s pre-launch callbacks
+        (numba's) just before the launch. Returns the LoadedKernel used."""
         if self._runs_on() == "cpu":
-            return self._launch_cpu(griddim, blockdim, shared, args, key)
+            return self._launch_cpu(griddim, blockdim, shared, args, key, configuration)
         device = _core.current_device()
         # The driver starts on a background thread (cuInit, then the primary
         # context). Typing the arguments touches no device; the compile (or the
@@ -405,6 +406,7 @@ class Dispatcher:
             _note_run_time_compile()
         values = upload(values, transfers)
         kernel = self._load(compiled, device)
+        self._pre_launch(configuration, types, compiled)
         read_only = kernel.launch(griddim, blockdim, shared, stream, values)
         if self.options["debug"]:  # waits, then raises what the kernel reported
             check_launch(kernel, stream)
@@ -417,7 +419,17 @@ class Dispatcher:
         del keep  # DLPack imports are released after the launch is queued
         return kernel
 
-    def _launch_cpu(self, griddim, blockdim, shared, args, key=None):
+    def _pre_launch(self, configuration, types, compiled):
+        """numba's pre-launch callbacks of `configuration`, called with (kernel, configuration)."""
+        callbacks = configuration.pre_launch_callbacks if configuration is not None else ()
+        if callbacks:
+            from ._overloads import Overload
+
+            overload = Overload(self, types, compiled)
+            for callback in list(callbacks):
+                callback(overload, configuration)
+
+    def _launch_cpu(self, griddim, blockdim, shared, args, key=None, configuration=None):
         """A launch on the CPU target: synchronous, on host memory (numpy arrays in place)."""
         if not self._compiles:
             raise _core.CudaSupportError(f"kernel '{self.__name__}' was compiled ahead of time for the GPU; "
@@ -432,6 +444,7 @@ class Dispatcher:
                     any(v[0] is t for t in transfers)}
         values = upload(values, transfers)
         kernel = self._load(compiled, -1, _CPU)  # the CPU target's code is in the JIT already
+        self._pre_launch(configuration, types, compiled)
         if self.options["debug"]:  # raises what the kernel reported
             check_cpu_launch(kernel, lambda: kernel.launch(griddim, blockdim, shared, 0, values))
         else:
@@ -740,15 +753,35 @@ def _note_run_time_compile():
 _TABLE_MODES = {None: 0, "gpu": 1, "cpu": 2}
 
 
-def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key):
+def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key, configuration=None):
     """What the C++ fast path calls when it cannot launch by itself: an argument it
-    does not read (numpy arrays, other interop objects), or a key not seen yet."""
+    does not read (numpy arrays, other interop objects), a key not seen yet, or a
+    `configuration` with numba's pre-launch callbacks to run."""
     dispatcher = dispatcher_ref()
     if dispatcher is None:  # only the table lives on (never through kernel[...], which keeps its kernel)
         raise ReferenceError("the kernel of this launch configuration no longer exists")
-    if register_interop_types() and key is None:  # the first launch of the process, or of CuPy's or torch's
+    if register_interop_types() and key is None and configuration is None:  # the first launch of the process
         key = _core.fast_key(*args, block=blockdim, mode=_TABLE_MODES[getattr(dispatcher, "target", None)])
-    dispatcher._launch(tuple(griddim), tuple(blockdim), _stream_handle(stream_object), shared, args, key)
+    dispatcher._launch(tuple(griddim), tuple(blockdim), _stream_handle(stream_object), shared, args, key,
+                       configuration)
+
+
+def _reduce_launch(configuration, kernel, callbacks):
+    """pickle's reduction of ``kernel[griddim, blockdim, stream, sharedmem]``: the kernel and
+    the configuration, rebuilt where unpickled. Callbacks do not travel (numba refuses them too)."""
+    import pickle
+
+    if callbacks:
+        raise pickle.PicklingError("Cannot pickle configured launches with pre-launch callbacks")
+    stream = configuration.stream
+    if stream not in (0, None):
+        raise pickle.PicklingError("Cannot pickle a launch configuration on a stream: a stream belongs to its "
+                                   "process; pickle the kernel and configure it where it runs")
+    return _rebuild_launch, (kernel, configuration.griddim, configuration.blockdim, configuration.sharedmem)
+
+
+def _rebuild_launch(kernel, griddim, blockdim, sharedmem):
+    return kernel[griddim, blockdim, 0, sharedmem]
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
