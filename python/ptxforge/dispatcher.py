@@ -129,6 +129,37 @@ def _max_registers(n):
     return n
 
 
+class _Extensions(list):
+    """numba's kernel.extensions: a list that, when changed, drops the fast path's keys, so
+    that every later launch runs the extensions (on the Python path)."""
+
+    def __init__(self, owner):
+        super().__init__()
+        self._owner = weakref.ref(owner)
+
+    def _changed(self):
+        owner = self._owner()
+        if owner is not None:
+            owner._fast = None
+
+
+def _changes_extensions(name):
+    method = getattr(list, name)
+
+    def changed(self, *args):
+        result = method(self, *args)
+        self._changed()
+        return self if name == "__iadd__" else result
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__",
+              "__delitem__", "__iadd__"):
+    setattr(_Extensions, _name, _changes_extensions(_name))
+
+
 class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature.
 
@@ -140,6 +171,7 @@ class Dispatcher:
     _pf_kernel = True
     target = None  # the kernel's own target; None: the default one
     _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
+    _extensions = ()  # numba's argument handlers (a list per kernel made by kernel(); none for AOT kernels)
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
                  max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None,
@@ -166,6 +198,7 @@ class Dispatcher:
         self._bound = {}  # a launch's argument types -> the declared signature they bind to
         self._specialized = bool(specialized)
         self.specializations = {}  # (cc, types) -> the Dispatcher specialize() made
+        self._extensions = _Extensions(self)
         for sig in signatures:
             self._check_signature(sig)
 
@@ -386,8 +419,19 @@ class Dispatcher:
         """The Python launch path: types the arguments, compiles and loads on a miss,
         copies numpy arrays in and back, runs `configuration`'s pre-launch callbacks
         (numba's) just before the launch. Returns the LoadedKernel used."""
+        retr = ()
+        if self._extensions:  # numba's argument handlers: never the fast path's key
+            key = None
+            args, retr = self._prepare_args(args, stream)
         if self._runs_on() == "cpu":
-            return self._launch_cpu(griddim, blockdim, shared, args, key, configuration)
+            kernel = self._launch_cpu(griddim, blockdim, shared, args, key, configuration)
+        else:
+            kernel = self._launch_gpu(griddim, blockdim, stream, shared, args, key, configuration)
+        for after in retr:
+            after()
+        return kernel
+
+    def _launch_gpu(self, griddim, blockdim, stream, shared, args, key, configuration):
         device = _core.current_device()
         # The driver starts on a background thread (cuInit, then the primary
         # context). Typing the arguments touches no device; the compile (or the
@@ -418,6 +462,27 @@ class Dispatcher:
             self._fast_table().insert(key, kernel)
         del keep  # DLPack imports are released after the launch is queued
         return kernel
+
+    @property
+    def extensions(self):
+        """numba's argument handlers: objects with ``prepare_args(ty, val, stream=, retr=)``,
+        which each launch calls for every argument, the last extension first, and which
+        return ``(ty, val)``: `val` replaces the argument (an object of their own becomes an
+        array, a host array becomes ``pf.In(a)`` ...); callables appended to `retr` run after
+        the launch. `ty` is None here (ptxforge types the value the extensions return). A
+        kernel with extensions launches on the Python path."""
+        return self._extensions
+
+    def _prepare_args(self, args, stream):
+        """`args` as the extensions give them, and their after-launch work (`retr`)."""
+        retr = []
+        prepared = []
+        for value in args:
+            ty = None
+            for extension in reversed(self._extensions):
+                ty, value = extension.prepare_args(ty, value, stream=stream, retr=retr)
+            prepared.append(value)
+        return tuple(prepared), retr
 
     def _pre_launch(self, configuration, types, compiled):
         """numba's pre-launch callbacks of `configuration`, called with (kernel, configuration)."""
@@ -787,7 +852,7 @@ def _rebuild_launch(kernel, griddim, blockdim, sharedmem):
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
            max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
            launch_bounds=None, lto=None, forceinline=False, shared_memory_carveout=None, boundscheck=None,
-           target=None):
+           target=None, extensions=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
@@ -803,6 +868,7 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     False) noinline; otherwise LLVM's inliner decides.
     ``target="cpu"`` runs it on the CPU with CUDA's semantics (docs/cpu.md);
     without a target it runs on the default one (``PTXFORGE_TARGET``, else the GPU).
+    ``extensions`` are numba's argument handlers (see :attr:`Dispatcher.extensions`).
     """
     if boundscheck:
         raise NotImplementedError("bounds checking is not supported for CUDA (boundscheck=True)")
@@ -829,6 +895,8 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
             return callee
         made = Dispatcher(func, signatures, cache=cache, specialized=specialized,
                           shared_memory_carveout=shared_memory_carveout, target=target, **options)
+        if extensions:
+            made.extensions.extend(extensions)
         made._pf_inlining = _inlining(inline, forceinline)  # where another kernel calls it
         return made
 

@@ -67,3 +67,47 @@ def test_pre_launch_callbacks_on_the_gpu():
     config(arr)
     bump_on_gpu[2, 64](arr)  # another configuration: no callbacks, the fast path
     assert seen == [(64, 1, 1)] * 2 and arr.copy_to_host()[0] == 3
+
+
+class DefaultIn:  # numba's example: host arrays go in, and are not copied back
+    def prepare_args(self, ty, val, stream=0, retr=None):
+        return ty, pf.In(val) if isinstance(val, np.ndarray) else val
+
+
+class Wrapped:
+    def __init__(self, array):
+        self.array = array
+
+
+class Unwrap:  # an object of the user's own becomes its array; after the launch, a note is left
+    def __init__(self):
+        self.after = []
+
+    def prepare_args(self, ty, val, stream=0, retr=None):
+        if isinstance(val, Wrapped):
+            retr.append(lambda: self.after.append("done"))
+            return ty, val.array
+        return ty, val
+
+
+def set_to_three(arr):
+    arr[0] = 3
+
+
+def test_extensions_prepare_each_argument_on_every_launch():
+    plain = pf.kernel(target="cpu")(set_to_three)
+    arr = np.zeros(1, np.int64)
+    plain[1, 1](arr)
+    assert arr[0] == 3
+    nocopy = pf.kernel(target="cpu")(set_to_three)
+    nocopy[1, 1](arr.copy())  # a launch before the extension: its key is dropped when the list changes
+    nocopy.extensions.append(DefaultIn())
+    arr[0] = 0
+    nocopy[1, 1](arr)
+    nocopy[1, 1](arr)
+    assert arr[0] == 0
+    unwrap = Unwrap()
+    k = pf.kernel(target="cpu", extensions=[unwrap, DefaultIn()])(set_to_three)
+    w = Wrapped(np.zeros(1, np.int64))
+    k[1, 1](w)
+    assert w.array[0] == 3 and unwrap.after == ["done"]  # Unwrap ran last (the list is run from its end)
