@@ -517,8 +517,11 @@ class Dispatcher:
         written, refused = compiled.artifacts.written, []
         for t in transfers:
             i = param_of.get(id(t))
+            # a numpy array's flags (a GPU device array staged for the CPU target has numba's dict of them)
             flags = getattr(t.host, "flags", None)
-            if flags is not None and not flags.writeable and (i is None or i >= len(written) or written[i]):
+            read_only = flags is not None and not (flags.get("WRITEABLE", True) if isinstance(flags, dict)
+                                                   else flags.writeable)
+            if read_only and (i is None or i >= len(written) or written[i]):
                 refused.append(t.where)
             else:
                 t.copy_back()
