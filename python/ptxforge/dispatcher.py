@@ -15,6 +15,7 @@ import functools
 import inspect
 import itertools
 import operator
+import sys
 import threading
 import warnings
 import weakref
@@ -870,6 +871,23 @@ class ReturnType(str):
     __hash__ = str.__hash__
 
 
+class _VoidReturnType(ReturnType):
+    """The ``"void"`` return type; with numba loaded it is also an instance of numba's
+    ``types.NoneType`` (registered as a virtual subclass; ptxforge never imports numba)."""
+
+    __slots__ = ()
+
+
+def _return_type(name):
+    if name not in ("void", "none"):
+        return ReturnType(name)
+    numba_types = sys.modules.get("numba.core.types")
+    none_class = getattr(numba_types, "NoneType", None)
+    if none_class is not None and not issubclass(_VoidReturnType, none_class):
+        none_class.register(_VoidReturnType)
+    return _VoidReturnType("void")
+
+
 def _check_abi(abi, device):
     if abi not in ("numba", "c"):
         raise NotImplementedError(f"Unsupported ABI: {abi}")
@@ -931,7 +949,7 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     name = (abi_info or {}).get("abi_name")
     if name is not None:
         ptx = _rename_symbol(ptx, artifacts.entry_name, name)
-    return ptx, ReturnType(returned)
+    return ptx, _return_type(returned)
 
 
 def _rename_symbol(ptx, old, new):
