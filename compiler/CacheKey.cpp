@@ -215,6 +215,7 @@ public:
         w.tag('X');
         w.text(f.name);
         w.number(f.cAbi ? 1 : 0);
+        w.number(f.cooperative ? 1 : 0);
         signatures(f);
         linkItems(w, f.link);
         return;

@@ -138,7 +138,10 @@ Toolkit Toolkit::find(const ToolkitSearch &search) {
       t.ptxas = root + "/bin/ptxas";
     if (t.nvdisasm.empty() && isExecutable(root + "/bin/nvdisasm"))
       t.nvdisasm = root + "/bin/nvdisasm";
-    for (const char *include : {"/include", "/targets/x86_64-linux/include"})
+    // CUDA 13 keeps CCCL (<cuda/std/...>, which curand_kernel.h and cuda/barrier include) in include/cccl,
+    // which nvcc adds by itself; NVRTC is told.
+    for (const char *include : {"/include", "/targets/x86_64-linux/include", "/include/cccl",
+                                "/targets/x86_64-linux/include/cccl"})
       if (isDirectory(root + include))
         appendUnique(t.includeDirs, root + include);
   }

@@ -326,9 +326,9 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
   const Type *ct = typeOf(c->callee);
   if (isa<FunctionType>(ct))
     return deviceCall(c, *tf.calls.at(c));
-  if (auto *d = dyn_cast<DtypeType>(ct)) {
+  if (isa<DtypeType>(ct)) {
     const Expr *a = c->args[0];
-    return convert(expr(a), typeOf(a), d->dtype, c->span());
+    return convert(expr(a), typeOf(a), typeOf(c), c->span()); // float(float32) is float32, as typed
   }
   const BuiltinInfo *info = lookupBuiltin(cast<PathType>(ct)->path);
   auto constArg = [&](std::size_t i) -> std::int64_t {
@@ -353,6 +353,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
       return b.CreateExtractValue(expr(c->args[0]), {1u, 0u});
     return rangeLength(cast<frontend::CallExpr>(c->args[0])); // typing allows only range(...) calls
   }
+  case BuiltinId::FromBuffer: // the array's data pointer: its first element's address
+    return b.CreateExtractValue(expr(c->args[0]), {0u});
   case BuiltinId::CArray:
   case BuiltinId::FArray: { // the pointer, the shape, and the strides of contiguous C or Fortran order
     auto *at = cast<ArrayType>(typeOf(c));

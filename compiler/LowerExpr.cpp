@@ -116,7 +116,18 @@ llvm::Value *Lowerer::tupleElement(const Expr *e, unsigned k, llvm::Value *&whol
   return b.CreateExtractValue(whole, {k});
 }
 
+// An expression's value. A call that returns nothing (pf.syncthreads(),
+// pf.nanosleep(1)) has the value None, whose representation is empty: it can
+// be kept in a variable (`i = pf.syncthreads()`) like a None written out.
 llvm::Value *Lowerer::expr(const Expr *e) {
+  llvm::Value *v = exprValue(e);
+  if (!v)
+    if (const Type *t = tf.typeOf(e); t && t->kind() == Type::Kind::None)
+      return llvm::UndefValue::get(llvm::StructType::get(ctx));
+  return v;
+}
+
+llvm::Value *Lowerer::exprValue(const Expr *e) {
   if (auto pin = pinned.find(e); pin != pinned.end()) // a `*` operand, evaluated once
     return pin->second;
   if (auto spread = tf.rewrites.find(e); spread != tf.rewrites.end())

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 
 namespace ptxforge::compiler {
@@ -23,7 +24,7 @@ namespace {
 
 void flattenArgument(Lowerer &L, llvm::Value *v, const Type *t, std::vector<llvm::Value *> &out) {
   auto &b = L.b;
-  if (isa<RecordType>(t)) {
+  if (isa<RecordType>(t) || isa<PointerType>(t)) { // a record by reference; a pointer (numba's CPointer) as is
     out.push_back(v);
     return;
   }
@@ -74,6 +75,8 @@ llvm::Value *Lowerer::externalCall(const CallExpr *c, const TypedFunction &calle
                     "(CUDA C++, PTX or LTO-IR): the CPU target cannot run it; launch this kernel on the GPU");
   if (std::find(session.externals.begin(), session.externals.end(), &ref) == session.externals.end())
     session.externals.push_back(&ref);
+  if (ref.cooperative) // declare_device(use_cooperative=True): it synchronizes the grid, as numba takes it
+    module.getOrInsertNamedMetadata(kCooperativeMetadata);
   const Type *rt = callee.returnType;
   const bool returnsVoid = rt->kind() == Type::Kind::Void || rt->kind() == Type::Kind::None;
   std::vector<llvm::Value *> args;

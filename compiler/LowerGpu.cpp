@@ -21,8 +21,8 @@ using namespace frontend;
 using G = GpuIntrinsic;
 
 std::optional<std::int64_t> gpuConstInt(const Lowerer &L, const Expr *e) {
-  if (auto *i = dyn_cast<IntConstExpr>(e))
-    return i->value;
+  if (auto *i = dyn_cast<IntConstExpr>(e)) // as typing's constInt: a literal past int64 is no int64 constant
+    return i->bigUnsigned ? std::nullopt : std::optional<std::int64_t>(i->value);
   if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Minus)
     if (auto v = gpuConstInt(L, u->operand))
       return -*v;
@@ -278,7 +278,9 @@ llvm::Value *Lowerer::gpuCall(const CallExpr *c, const BuiltinInfo &info) {
     target.nanosleep(*this, as(*this, a[0], types().intType(32, false)));
     return nullptr;
   case G::Clock64: return target.readRegister(*this, Register::Clock64);
-  case G::ThisGrid: return llvm::ConstantStruct::get(llvm::StructType::get(ctx), {});
+  case G::ThisGrid: // numba's rule: a kernel that takes its grid group is launched cooperatively
+    module.getOrInsertNamedMetadata(kCooperativeMetadata);
+    return llvm::ConstantStruct::get(llvm::StructType::get(ctx), {});
   case G::GridSync: gridSync(*this, c->span()); return nullptr;
   default: break;
   }

@@ -134,6 +134,7 @@ public:
 
   // LowerExpr.cpp
   llvm::Value *expr(const Expr *e);
+  llvm::Value *exprValue(const Expr *e);
   llvm::Value *convert(llvm::Value *v, const Type *from, const Type *to, const Span &at);
   llvm::Value *truthy(llvm::Value *v, const Type *t);
   llvm::Value *binOp(frontend::BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,

@@ -48,10 +48,10 @@ void Lowerer::storeStarred(const TupleExpr *target, llvm::Value *value, const Tu
 }
 
 bool Lowerer::isConstantTupleIndex(const Expr *e) const {
-  if (isa<IntConstExpr>(e))
-    return true;
+  if (auto *i = dyn_cast<IntConstExpr>(e)) // typing's constInt: not a literal past int64
+    return !i->bigUnsigned;
   if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Minus)
-    return isa<IntConstExpr>(u->operand);
+    return isa<IntConstExpr>(u->operand) && !cast<IntConstExpr>(u->operand)->bigUnsigned;
   const NameRef *ref = tf.refOf(e);
   if (ref && ref->global)
     return true;

@@ -9,7 +9,11 @@
 //   materialised into a register by a one-instruction inline asm;
 // - in a function that flushes f32 denormals (fastmath), NVPTX puts .ftz on
 //   bfloat16 add/sub/mul/fma/setp and on cvt.f32.bf16, which PTX does not
-//   have (or has only from sm_90): such functions keep f32 denormals.
+//   have (or has only from sm_90): such functions keep f32 denormals;
+// - an atomic on local memory (pf.atomic.add on a pf.local.array, which
+//   address-space inference proves local) cannot be selected ("Cannot select:
+//   AtomicCmpSwap ... addrspace 5"); local memory is the thread's own, so the
+//   atomic is the plain load, operation and store it means.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Pipeline.h"
@@ -17,8 +21,11 @@
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/InlineAsm.h>
+#include <llvm/IR/InstIterator.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/IntrinsicInst.h>
+#include <llvm/Analysis/ValueTracking.h>
+#include <llvm/Transforms/Utils/LowerAtomic.h>
 
 namespace ptxforge::compiler {
 namespace {
@@ -87,12 +94,38 @@ bool hasBfloatArithmetic(const llvm::Function &f) {
   return false;
 }
 
+constexpr unsigned kLocalAddressSpace = 5;
+
+/// A pointer into the thread's own memory: the local address space, or a
+/// stack slot (an alloca, which NVPTX places in local memory).
+bool isLocal(const llvm::Value *pointer) {
+  return pointer->getType()->getPointerAddressSpace() == kLocalAddressSpace ||
+         llvm::isa<llvm::AllocaInst>(llvm::getUnderlyingObject(pointer, 0));
+}
+
+void lowerLocalAtomics(llvm::Function &f) {
+  std::vector<llvm::Instruction *> found;
+  for (llvm::Instruction &i : llvm::instructions(f)) {
+    if (auto *rmw = llvm::dyn_cast<llvm::AtomicRMWInst>(&i); rmw && isLocal(rmw->getPointerOperand()))
+      found.push_back(rmw);
+    else if (auto *cas = llvm::dyn_cast<llvm::AtomicCmpXchgInst>(&i); cas && isLocal(cas->getPointerOperand()))
+      found.push_back(cas);
+  }
+  for (llvm::Instruction *i : found) {
+    if (auto *rmw = llvm::dyn_cast<llvm::AtomicRMWInst>(i))
+      llvm::lowerAtomicRMWInst(rmw);
+    else
+      llvm::lowerAtomicCmpXchgInst(llvm::cast<llvm::AtomicCmpXchgInst>(i));
+  }
+}
+
 } // namespace
 
 void workAroundNvptxBugs(llvm::Module &module) {
   for (llvm::Function &f : module) {
     if (f.isDeclaration())
       continue;
+    lowerLocalAtomics(f);
     materialiseBfloatCallArguments(f);
     if (f.hasFnAttribute("denormal-fp-math-f32") && hasBfloatArithmetic(f))
       f.removeFnAttr("denormal-fp-math-f32");

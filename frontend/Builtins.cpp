@@ -133,6 +133,9 @@ struct Table {
     fn("builtins.isinstance", BuiltinId::IsInstance);
     fn("builtins.tuple", BuiltinId::TupleCtor);
     fn("ptxforge.carray", BuiltinId::CArray);
+    ns("cffi");
+    ns("cffi.ffi"); // any cffi.FFI() object (python/ptxforge/_source.py)
+    fn("cffi.ffi.from_buffer", BuiltinId::FromBuffer);
     fn("ptxforge.farray", BuiltinId::FArray);
     fn("ptxforge.literal_unroll", BuiltinId::LiteralUnroll);
     for (const char *op : {"ldca", "ldcg", "ldcs", "ldlu", "ldcv"})

@@ -36,6 +36,8 @@ enum class BuiltinId {
   IsInstance, TupleCtor,
   // numba's carray(ptr, shape, dtype) and farray: an array over a pointer's memory.
   CArray, FArray,
+  // cffi's ffi.from_buffer(array), as numba takes it: a pointer to the array's first element.
+  FromBuffer,
   // enumerate(it[, start]) and zip(it, ...): only as a for loop's iterable.
   Enumerate, Zip,
   // numba's literal_unroll(t): only as a for loop's iterable (frontend/Unroll.cpp).
@@ -317,6 +319,8 @@ struct DeviceFunctionRef {
   /// args...)) or, with `cAbi`, the C one (ret (args...)).
   bool external = false;
   bool cAbi = false;
+  /// declare_device(use_cooperative=True): a kernel calling it is launched cooperatively.
+  bool cooperative = false;
   std::vector<LinkItem> link;
   /// numba's inline= and forceinline=: Always (inline='always' or True,
   /// forceinline=True) marks each lowered signature alwaysinline, Never

@@ -149,7 +149,13 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
   std::set<std::string> notLocal;
   for (const auto &[name, value] : out.literalParams)
     notLocal.insert(name);
-  if (std::optional<Webs> webs = out.unrolled.empty() ? findWebs(fn, notLocal) : std::nullopt) {
+  std::map<std::string, const Type *> paramTypes;
+  for (std::size_t i = 0; i < fn.params.size(); ++i)
+    paramTypes[fn.params[i].name] = argTypes[i];
+  auto decide = [&](const Expr *test, const std::function<bool(const std::string &)> &onlyParam) {
+    return earlyTruth(test, paramTypes, onlyParam);
+  };
+  if (std::optional<Webs> webs = out.unrolled.empty() ? findWebs(fn, notLocal, decide) : std::nullopt) {
     std::map<std::pair<std::string, int>, Local *> made;
     for (const auto &[name, count] : webs->count)
       websOf[name].push_back(localByName.at(name));
@@ -561,6 +567,71 @@ const GlobalValue *Inferer::constantNamed(const NameExpr *n) const {
   return nullptr;
 }
 
+// A bool known when compiled: True, False, or a bool constant (a global, a
+// closure variable or a literal argument).
+std::optional<bool> Inferer::boolConstant(const Expr *e) const {
+  if (auto *b = dyn_cast<BoolConstExpr>(e))
+    return b->value;
+  if (auto *n = dyn_cast<NameExpr>(e))
+    if (const GlobalValue *g = constantNamed(n); g && g->kind == GlobalValue::Constant && g->type->isBool())
+      return g->intValue != 0;
+  return std::nullopt;
+}
+
+// An `if` test decided before typing, for the web analysis (Webs.h): the
+// forms constTruth decides the same way once typed. A name is known here
+// only as a global constant, or as a parameter that can only hold its
+// argument at the test (`y is None` for a None argument).
+std::optional<bool> Inferer::earlyTruth(const Expr *e, const std::map<std::string, const Type *> &params,
+                                        const std::function<bool(const std::string &)> &onlyParam) const {
+  if (auto v = boolConstant(e))
+    return v;
+  if (auto *u = dyn_cast<UnaryOpExpr>(e); u && u->op == UnaryOpKind::Not) {
+    if (auto v = earlyTruth(u->operand, params, onlyParam))
+      return !*v;
+    return std::nullopt;
+  }
+  if (auto *n = dyn_cast<NameExpr>(e); n && !localByName.count(n->id)) {
+    const GlobalValue *g = constantNamed(n);
+    if (g && g->kind == GlobalValue::NoneValue)
+      return false;
+    if (g && g->kind == GlobalValue::Constant && g->type->isInt())
+      return g->intValue != 0;
+    return std::nullopt;
+  }
+  auto *c = dyn_cast<CompareExpr>(e);
+  if (!c || c->ops.size() != 1)
+    return std::nullopt;
+  const CmpOpKind op = c->ops[0];
+  const bool positive = op == CmpOpKind::Is || op == CmpOpKind::Eq;
+  if (!positive && op != CmpOpKind::IsNot && op != CmpOpKind::NotEq)
+    return std::nullopt;
+  auto noneness = [&](const Expr *x) -> std::optional<bool> {
+    if (isa<NoneConstExpr>(x))
+      return true;
+    auto *n = dyn_cast<NameExpr>(x);
+    if (!n)
+      return std::nullopt;
+    if (!localByName.count(n->id)) {
+      const GlobalValue *g = constantNamed(n);
+      if (g && (g->kind == GlobalValue::NoneValue || g->kind == GlobalValue::Constant))
+        return g->kind == GlobalValue::NoneValue;
+      return std::nullopt;
+    }
+    auto p = params.find(n->id);
+    if (p == params.end() || !onlyParam(n->id))
+      return std::nullopt;
+    return p->second->kind() == Type::Kind::None;
+  };
+  auto l = noneness(c->left), r = noneness(c->comparators[0]);
+  if (l && r && (*l || *r))
+    return positive == (*l && *r);
+  auto lb = boolConstant(c->left), rb = boolConstant(c->comparators[0]);
+  if (lb && rb)
+    return positive == (*lb == *rb);
+  return std::nullopt;
+}
+
 std::optional<bool> Inferer::constTruth(const Expr *e) const {
   const Type *t = out.typeOf(e);
   if (!t)
@@ -589,6 +660,9 @@ std::optional<bool> Inferer::constTruth(const Expr *e) const {
     return leftNone && rightNone;
   if ((leftNone || rightNone) && (op == CmpOpKind::IsNot || op == CmpOpKind::NotEq))
     return !(leftNone && rightNone);
+  if (op == CmpOpKind::Is || op == CmpOpKind::IsNot || op == CmpOpKind::Eq || op == CmpOpKind::NotEq)
+    if (auto lb = boolConstant(c->left), rb = boolConstant(c->comparators[0]); lb && rb) // FLAG is True
+      return (op == CmpOpKind::Is || op == CmpOpKind::Eq) == (*lb == *rb);
   // Integers known when compiled: literals, constants, an array's ndim, a tuple's len().
   auto known = [&](const Expr *x) -> std::optional<std::int64_t> {
     if (auto v = constInt(x))

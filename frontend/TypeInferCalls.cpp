@@ -447,7 +447,15 @@ const Type *Inferer::call(const CallExpr *c) {
         !d->dtype->isComplex() && !d->dtype->isBool())
       fail(c->args[0]->span(), d->dtype->str() + "() of a complex number is not defined; take its .real, "
                                ".imag or abs() first");
-    return unknown ? nullptr : d->dtype;
+    if (unknown)
+      return nullptr;
+    // numba's float(): a float keeps its own type (float(float32) is float32);
+    // anything else becomes a Python float.
+    auto *name = dyn_cast<NameExpr>(c->callee);
+    if (auto *from = dyn_cast<ScalarType>(args[0]);
+        from && from->isFloat() && !from->weak && name && name->id == "float" && d->dtype == tc.floatType(64))
+      return from;
+    return d->dtype;
   }
   if (auto *f = dyn_cast<FunctionType>(callee)) {
     if (auto *method = dyn_cast<AttributeExpr>(c->callee); method && f->ref->methods && !out.methodCalls.count(c) &&
@@ -605,6 +613,15 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
       elts.push_back(e);
     }
     return tc.iterType(name, tc.tupleType(std::move(elts)));
+  }
+  case BuiltinId::FromBuffer: {
+    arity(1, 1, "ffi.from_buffer");
+    auto *arr = dyn_cast<ArrayType>(args[0]);
+    auto *elem = arr ? dyn_cast<ScalarType>(arr->dtype) : nullptr;
+    if (!elem || isa<RecordType>(arr->dtype))
+      fail(c->args[0]->span(), "ffi.from_buffer() takes an array of numbers (its pointer is the first element's "
+                               "address), not " + args[0]->str());
+    return tc.pointerType(elem);
   }
   case BuiltinId::Len: {
     arity(1, 1, "len");

@@ -131,10 +131,15 @@ const Type *Inferer::gpuCall(const CallExpr *c, const BuiltinInfo &b, const std:
   case G::AllSync:
   case G::AnySync:
   case G::EqSync:
-  case G::BallotSync:
-    intArg(0);
-    scalarArg(1);
+  case G::BallotSync: { // numba's checks, in numba's words first
+    const ScalarType *mask = scalar(t[0], a[0], argWhat(0).c_str());
+    if (!mask->isInt() || mask->isBool())
+      fail(a[0]->span(), "Mask type must be an integer: " + argWhat(0) + " is " + mask->str());
+    const ScalarType *predicate = scalar(t[1], a[1], argWhat(1).c_str());
+    if (!predicate->isInt() && !predicate->isBool())
+      fail(a[1]->span(), "Predicate must be an integer or boolean: " + argWhat(1) + " is " + predicate->str());
     return id == G::BallotSync ? i32 : tc.boolType(); // numba: ballot is int32, votes are bool
+  }
   case G::MatchAnySync:
   case G::MatchAllSync: {
     intArg(0);

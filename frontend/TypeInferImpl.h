@@ -8,6 +8,7 @@
 
 #include "frontend/TypeInfer.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -134,6 +135,9 @@ public:
   std::optional<std::int64_t> constInt(const Expr *e) const;
   /// The truth of a typed test known when compiled, as numba's branch pruning finds it.
   std::optional<bool> constTruth(const Expr *e) const;
+  std::optional<bool> earlyTruth(const Expr *e, const std::map<std::string, const Type *> &params,
+                                 const std::function<bool(const std::string &)> &onlyParam) const;
+  std::optional<bool> boolConstant(const Expr *e) const;
   /// A device function's call with keywords or left-out defaults, as a positional call; null when none.
   const Expr *bindArguments(const CallExpr *c, const DeviceFunctionRef &ref);
   const Type *overloadCall(const CallExpr *c, const DeviceFunctionRef &ref, const std::vector<const Type *> &args,

@@ -40,7 +40,8 @@ bool joinInto(State &into, const State &from) {
 
 class WebFinder {
 public:
-  WebFinder(const FunctionDef &fn, const std::set<std::string> &skip) : fn(fn), skip(skip) {}
+  WebFinder(const FunctionDef &fn, const std::set<std::string> &skip, const DecideTest &decide)
+      : fn(fn), skip(skip), decide(decide) {}
 
   std::optional<Webs> run() {
     for (const Param &p : fn.params)
@@ -215,6 +216,17 @@ private:
     case Stmt::Kind::If: {
       auto *i = cast<IfStmt>(st);
       uses(i->test, s);
+      if (decide) {
+        auto onlyParam = [&](const std::string &name) {
+          auto p = paramDef.find(name);
+          auto at = s.find(name);
+          return p != paramDef.end() && at != s.end() && at->second == std::set<int>{p->second};
+        };
+        if (std::optional<bool> known = decide(i->test, onlyParam)) {
+          walk(*known ? i->body : i->orelse, s); // the other branch never runs
+          return;
+        }
+      }
       State other = s;
       walk(i->body, s);
       walk(i->orelse, other);
@@ -312,6 +324,7 @@ private:
 
   const FunctionDef &fn;
   const std::set<std::string> &skip;
+  const DecideTest &decide;
   std::set<std::string> names;
   std::vector<int> parent;
   std::map<std::string, int> paramDef;
@@ -325,8 +338,8 @@ private:
 
 } // namespace
 
-std::optional<Webs> findWebs(const FunctionDef &fn, const std::set<std::string> &skip) {
-  return WebFinder(fn, skip).run();
+std::optional<Webs> findWebs(const FunctionDef &fn, const std::set<std::string> &skip, const DecideTest &decide) {
+  return WebFinder(fn, skip, decide).run();
 }
 
 } // namespace ptxforge::frontend

@@ -12,6 +12,7 @@
 
 #include "frontend/Ast.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -29,10 +30,18 @@ struct Webs {
   std::map<std::string, int> count;
 };
 
+/// Decides an `if` test known when compiled, before typing (numba prunes such
+/// branches before it types: `if y is None: y = 0.5` with y None), or nullopt.
+/// `onlyParam(name)` says that at the test `name` can only hold its
+/// parameter's argument. It must decide only what typing decides the same way.
+using DecideTest =
+    std::function<std::optional<bool>(const Expr *test, const std::function<bool(const std::string &)> &onlyParam)>;
+
 /// The webs of `fn`'s locals (names assigned in the body, and parameters),
 /// leaving out `skip` (names that are not plain locals). nullopt where the
 /// body has a construct the analysis does not follow; the caller then keeps
-/// one local per name.
-std::optional<Webs> findWebs(const FunctionDef &fn, const std::set<std::string> &skip);
+/// one local per name. An `if` whose test `decide` decides has only its taken
+/// branch followed: the other never runs, so its assignments reach nothing.
+std::optional<Webs> findWebs(const FunctionDef &fn, const std::set<std::string> &skip, const DecideTest &decide = {});
 
 } // namespace ptxforge::frontend

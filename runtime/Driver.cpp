@@ -19,6 +19,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <unistd.h>
 
 namespace ptxforge::runtime {
 
@@ -62,6 +63,7 @@ struct State {
   std::once_flag initOnce;
   std::atomic<bool> initDone{false};
   std::exception_ptr initError;
+  std::atomic<pid_t> initPid{0}; ///< the process that ran cuInit (a forked child is another)
   int deviceCount = 0;
   std::unique_ptr<DeviceSlot[]> slots;
 
@@ -145,6 +147,7 @@ void initialize(State &s) {
                "LD_LIBRARY_PATH");
     if (result != CUDA_SUCCESS)
       noDevice("cuInit failed with " + errorText(result));
+    s.initPid.store(getpid(), std::memory_order_relaxed);
     int count = 0;
     result = gCu.cuDeviceGetCount(&count);
     if (result != CUDA_SUCCESS)
@@ -258,6 +261,16 @@ void loadDriver() {
 
 
 void throwCudaError(CUresult result, const char *call) {
+  // A child forked after cuInit inherits the initialised state, which the driver refuses
+  // (CUDA_ERROR_NOT_INITIALIZED) in every call: say why, as numba does.
+  const pid_t initPid = state().initPid.load(std::memory_order_relaxed);
+  if (result == CUDA_ERROR_NOT_INITIALIZED && initPid != 0 && getpid() != initPid)
+    throw CudaError(result, call,
+                    std::string("CUDA initialized before forking: this process is a fork of one that had "
+                                "initialised CUDA, which a forked child cannot use (") +
+                        call + " failed: " + errorText(result) +
+                        "); start GPU workers with the 'spawn' or 'forkserver' method, as in "
+                        "multiprocessing.get_context('spawn')");
   throw CudaError(result, call, std::string(call) + " failed: " + errorText(result) + faultNote(result));
 }
 

@@ -120,6 +120,14 @@ def rebind_numba_cuda():
     for name in ours:
         if not hasattr(cuda, name):
             setattr(cuda, name, getattr(ptxforge, name))
+    for name in dir(ptxforge):  # ptxforge's modules of numba's public API (numba.cuda.random): by name too
+        twin = getattr(ptxforge, name)
+        equivalent = getattr(twin, "_NUMBA_EQUIVALENT", None)
+        if isinstance(twin, types.ModuleType) and isinstance(equivalent, str) and \
+                equivalent == f"{cuda.__name__}.{name}":
+            setattr(cuda, name, twin)
+            sys.modules[equivalent] = twin
+            rebound.append(name)
     return rebound, removed
 
 

@@ -347,17 +347,13 @@ bool packComplex(Packed &p, const Py_complex &z) {
 }
 
 /// A numpy scalar (np.float32(2.0), np.int32(7) ...), typed as the Python
-/// path types it: np.float64 and np.complex128 are Python floats and complex
-/// numbers there (they subclass them), np.bool_ a bool; every other one is its
-/// own dtype, keyed 'n' and its code, its value's bytes in the low bytes of its
-/// cell (of two cells, real and imaginary, for complex64), as the driver reads
-/// a parameter of that type.
+/// path types it: np.bool_ is a bool; every other one is its own dtype, strong
+/// as in NumPy 2 and numba (np.float64 and np.complex128 too, though they
+/// subclass Python's float and complex), keyed 'n' and its code, its value's
+/// bytes in the low bytes of its cell (of two cells, real and imaginary, for
+/// complex64 and complex128), as the driver reads a parameter of that type.
 bool packNumpyScalar(Packed &p, PyObject *arg, int code) {
-  if (code == 11) // np.float64
-    return packFloat(p, PyFloat_AsDouble(arg));
-  if (code == 13) // np.complex128
-    return packComplex(p, PyComplex_AsCComplex(arg));
-  const int parts = code == 12 ? 2 : 1;
+  const int parts = code == 12 || code == 13 ? 2 : 1;
   if (!p.room(2, parts))
     return false;
   Py_buffer view;
@@ -782,7 +778,8 @@ struct BoundLaunchData {
   py::object tableObject; ///< keeps `table` alive (a reference count, not a shared_ptr's atomic one)
   FastTable *table;
   LaunchShape shape;
-  py::object owner; ///< the kernel
+  py::object owner;     ///< the kernel
+  py::object callbacks; ///< numba's pre_launch_callbacks: a list, made when first asked for
 };
 
 struct BoundLaunchObject {
@@ -809,8 +806,10 @@ PyObject *raiseTranslated(std::exception_ptr error) {
   return nullptr;
 }
 
-/// The miss: the dispatcher's Python path, which may add the key.
-PyObject *launchMiss(BoundLaunchData &b, PyObject *const *args, Py_ssize_t n, const Packed *p) {
+/// The miss: the dispatcher's Python path, which may add the key. `self`, the
+/// configuration, goes with it when it has pre-launch callbacks to run.
+PyObject *launchMiss(BoundLaunchData &b, PyObject *const *args, Py_ssize_t n, const Packed *p,
+                     PyObject *self = nullptr) {
   PyObject *tuple = PyTuple_New(n);
   if (!tuple)
     return nullptr;
@@ -819,9 +818,12 @@ PyObject *launchMiss(BoundLaunchData &b, PyObject *const *args, Py_ssize_t n, co
   try {
     py::object key = p ? py::object(py::bytes(p->key, p->keyLen)) : py::object(py::none());
     const auto &g = b.shape.grid, &k = b.shape.block;
-    py::object result = b.table->miss()(py::make_tuple(g[0], g[1], g[2]), py::make_tuple(k[0], k[1], k[2]),
-                                        b.shape.streamObject, b.shape.shared,
-                                        py::reinterpret_steal<py::tuple>(tuple), key);
+    py::object grid = py::make_tuple(g[0], g[1], g[2]), block = py::make_tuple(k[0], k[1], k[2]);
+    py::object result = self ? b.table->miss()(grid, block, b.shape.streamObject, b.shape.shared,
+                                               py::reinterpret_steal<py::tuple>(tuple), py::none(),
+                                               py::reinterpret_borrow<py::object>(self))
+                             : b.table->miss()(grid, block, b.shape.streamObject, b.shape.shared,
+                                               py::reinterpret_steal<py::tuple>(tuple), key);
     return result.release().ptr();
   } catch (py::error_already_set &e) {
     e.restore();
@@ -839,6 +841,8 @@ PyObject *boundLaunchCall(PyObject *self, PyObject *const *args, size_t nargsf, 
                     "a kernel launch takes positional arguments only: kernel[blocks, threads](a, b, ...)");
     return nullptr;
   }
+  if (b.callbacks && PyList_GET_SIZE(b.callbacks.ptr()) > 0) // numba's pre-launch callbacks: the Python path
+    return launchMiss(b, args, n, nullptr, self);
   Packed p;
   bool understood = true;
   for (Py_ssize_t i = 0; i < n && understood; ++i)
@@ -926,12 +930,13 @@ int boundTraverse(PyObject *self, visitproc visit, void *arg) {
   BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
   Py_VISIT(b.owner.ptr());
   Py_VISIT(b.shape.streamObject.ptr());
+  Py_VISIT(b.callbacks.ptr());
   return 0;
 }
 
 int boundClear(PyObject *self) {
   BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
-  py::object owner = std::move(b.owner), stream = std::move(b.shape.streamObject);
+  py::object owner = std::move(b.owner), stream = std::move(b.shape.streamObject), callbacks = std::move(b.callbacks);
   b.owner = py::none();
   b.shape.streamObject = py::none();
   return 0;
@@ -958,7 +963,39 @@ PyObject *boundShared(PyObject *self, void *) {
   return PyLong_FromUnsignedLong(reinterpret_cast<BoundLaunchObject *>(self)->data().shape.shared);
 }
 
+PyObject *boundCallbacks(PyObject *self, void *) {
+  BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
+  if (!b.callbacks) {
+    PyObject *list = PyList_New(0);
+    if (!list)
+      return nullptr;
+    b.callbacks = py::reinterpret_steal<py::object>(list);
+  }
+  return Py_NewRef(b.callbacks.ptr());
+}
+
+/// pickle: rebuilt as kernel[griddim, blockdim, stream, sharedmem] (ptxforge.dispatcher._rebuild_launch).
+PyObject *boundReduce(PyObject *self, PyObject *) {
+  BoundLaunchData &b = reinterpret_cast<BoundLaunchObject *>(self)->data();
+  try {
+    py::object rebuild = py::module_::import("ptxforge.dispatcher").attr("_reduce_launch");
+    return rebuild(py::reinterpret_borrow<py::object>(self), b.owner, b.callbacks ? b.callbacks : py::none())
+        .release()
+        .ptr();
+  } catch (py::error_already_set &e) {
+    e.restore();
+    return nullptr;
+  }
+}
+
+PyMethodDef gBoundMethods[] = {
+    {"__reduce__", boundReduce, METH_NOARGS, "Pickles the kernel and this configuration."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
 PyGetSetDef gBoundGetSet[] = {
+    {"pre_launch_callbacks", boundCallbacks, nullptr,
+     "numba's callbacks run before each launch of this configuration, with (kernel, configuration).", nullptr},
     {"griddim", boundGrid, nullptr, "The grid, as (x, y, z).", nullptr},
     {"blockdim", boundBlock, nullptr, "The block, as (x, y, z).", nullptr},
     {"stream", boundStream, nullptr, "The stream, as given.", nullptr},
@@ -978,6 +1015,7 @@ void readyBoundLaunchType() {
   t.tp_clear = boundClear;
   t.tp_dealloc = boundDealloc;
   t.tp_getset = gBoundGetSet;
+  t.tp_methods = gBoundMethods;
   if (PyType_Ready(&t) < 0)
     throw py::error_already_set();
 }

@@ -201,7 +201,7 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
     g.kind = frontend::GlobalValue::ExceptionClass;
     g.intValue = py::module_::import("ptxforge._debug").attr("exception_id")(t[1]).cast<std::int64_t>();
     g.path = t[2].cast<std::string>();
-  } else if (kind == "extfunc") { // ("extfunc", object, name, signature, abi, [link items])
+  } else if (kind == "extfunc") { // ("extfunc", object, name, signature, abi, [link items], cooperative)
     g.kind = frontend::GlobalValue::DeviceFunction;
     auto &ref = seen[t[1].ptr()];
     if (!ref) {
@@ -212,6 +212,7 @@ frontend::GlobalValue convertGlobal(const py::tuple &t, DeviceFunctionMemo &seen
       ref->cAbi = t[4].cast<std::string>() == "c";
       for (py::handle item : t[5])
         ref->link.push_back(convertLinkItem(item));
+      ref->cooperative = t[6].cast<bool>();
     }
     g.function = ref;
   } else {

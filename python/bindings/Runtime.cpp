@@ -274,6 +274,9 @@ void defineRuntime(py::module_ &m) {
            }),
            py::arg("nbytes"), py::arg("stream") = 0)
       .def_property_readonly("ptr", [](const DeviceMemory &d) { return d.buffer.devicePointer(); })
+      // numba's MemoryPointer names for the same address
+      .def_property_readonly("device_pointer", [](const DeviceMemory &d) { return d.buffer.devicePointer(); })
+      .def_property_readonly("device_pointer_value", [](const DeviceMemory &d) { return d.buffer.devicePointer(); })
       .def_property_readonly("nbytes", [](const DeviceMemory &d) { return d.buffer.size(); })
       .def_property_readonly("device", [](const DeviceMemory &d) { return d.buffer.device(); });
   m.def("live_allocations", &runtime::liveAllocations);
@@ -332,6 +335,7 @@ void defineRuntime(py::module_ &m) {
       .def(py::init<std::size_t>(), py::arg("nbytes"))
       .def_property_readonly("ptr", &HostAllocation::ptr)
       .def_property_readonly("device_ptr", &HostAllocation::ptr)
+      .def_property_readonly("device_pointer", &HostAllocation::ptr) // numba's MemoryPointer name
       .def_property_readonly("nbytes", &HostAllocation::size)
       .def_property_readonly("device", [](const HostAllocation &) { return -1; })
       .def_buffer([](HostAllocation &h) {

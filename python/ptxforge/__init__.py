@@ -33,6 +33,7 @@ from .dispatcher import (Dispatcher, compile, compile_all, compile_for_current_d
 from .errors import CompileError, LaunchConfigurationError, LinkError
 from .external import LTOIR, Archive, Cubin, CUSource, Fatbin, LinkableCode, Object, PTXSource, declare_device
 from .records import from_dtype
+from . import random  # noqa: E402  (numba.cuda.random's generators; after the names it uses)
 
 __version__ = "0.1.0"
 

@@ -409,6 +409,8 @@ def _enum_member(member, where):
 
 
 def _scalar(value, where):
+    if type(value).__module__ == "numpy":
+        return None  # np.float64 and np.complex128 are float and complex, but strong: typed by their dtype
     if isinstance(value, bool):
         return "bool", value
     if isinstance(value, int):

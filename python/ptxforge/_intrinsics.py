@@ -265,6 +265,13 @@ class _ScalarType:
         return _ArrayTypeName(f"{self.name}[{', '.join(parts)}]")
 
 
+def type_from_text(text):
+    """The type object a type's text names: ``int32`` -> int32, ``float32[:]`` -> float32[:]."""
+    if "[" in text:
+        return _ArrayTypeName(text)
+    return void if text in ("void", "none") else scalar_types.get(text, text)
+
+
 class _VoidType:
     """``void``: the return type of kernels; ``void(int32[::1], float64)`` is a kernel signature."""
 

@@ -72,8 +72,11 @@ class Overload:
 
     @property
     def cooperative(self):
-        """True when the kernel synchronizes its grid (it is then launched cooperatively)."""
-        return bool(self.artifacts.cooperative)
+        """True when the kernel takes its grid group or calls a cooperative declared function
+        (it is then launched cooperatively, as numba launches it). Known once lowered: a
+        signature compiled only as far as typing is lowered now."""
+        compiled = self._dispatcher._compile(self.argument_types, self._dispatcher._target_cc(), "ptx")
+        return bool(compiled.artifacts.cooperative)
 
     def _resources(self):
         return self._dispatcher._compile(self.argument_types, self._dispatcher._target_cc(), "cubin") \

@@ -121,7 +121,8 @@ def thaw(frozen):
     func = namespace[frozen["name"]]
     func.__qualname__ = frozen["qualname"]
     _source.register_source(func, _source.FunctionSource.from_lines(
-        lines, frozen["filename"], frozen["line_offset"], frozen["col_offset"]))
+        lines, frozen["filename"], frozen["line_offset"], frozen["col_offset"],
+        dotted=[name for name in frozen["globals"] if "." in name]))
     return func
 
 

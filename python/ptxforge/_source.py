@@ -79,7 +79,7 @@ class FunctionSource:
     __slots__ = ("tree", "filename", "file_text", "line_offset", "col_offset", "names", "lines", "nested", "all_names")
 
     def __init__(self, pyfunc):
-        found = _lines_from_file_tree(pyfunc)
+        found = _lines_from_file_tree(pyfunc) or _lambda_from_file_tree(pyfunc)
         if found is not None:
             lines, first_line, filename = found
         else:
@@ -89,17 +89,18 @@ class FunctionSource:
                 raise CompileError(_unreadable_source_message(pyfunc, exc)) from None
             filename = inspect.getsourcefile(pyfunc) or pyfunc.__code__.co_filename
         self._setup(lines, filename, max(first_line - 1, 0), None, linecache.getlines(filename),
-                    pyfunc.__name__)
+                    pyfunc.__name__, lambda dotted: _module_attribute(pyfunc, dotted) is not None)
 
     @classmethod
-    def from_lines(cls, lines, filename, line_offset, col_offset):
+    def from_lines(cls, lines, filename, line_offset, col_offset, dotted=()):
         """The source of a function carried elsewhere (a kernel pickled by value): its lines
-        and their place in their file, with no file to read."""
+        and their place in their file, with no file to read. `dotted`: the module attribute
+        chains (``helpers.add``) that the function read as globals where it was made."""
         self = cls.__new__(cls)
-        self._setup(list(lines), filename, line_offset, col_offset, None, None)
+        self._setup(list(lines), filename, line_offset, col_offset, None, None, set(dotted).__contains__)
         return self
 
-    def _setup(self, lines, filename, line_offset, col_offset, file_lines, name):
+    def _setup(self, lines, filename, line_offset, col_offset, file_lines, name, is_module_global):
         self.lines = lines
         self.filename = filename
         self.line_offset = line_offset
@@ -126,6 +127,8 @@ class FunctionSource:
         self.nested = {}
         from . import _closures
 
+        _flatten_module_attributes(tree, is_module_global)
+
         self.all_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}  # nested functions' too
         if _closures.has_nested(tree):
             try:
@@ -145,6 +148,83 @@ class FunctionSource:
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         rendered = f"{self.filename}:{line}:{col}: error: {msg}\n    {text}\n    {' ' * (col - 1)}^"
         raise compile_error_class()(rendered, self.filename, line, col, msg)
+
+
+def _user_module(value):
+    """True for a module that kernels do not know by name (the user's own: `import helpers`)."""
+    return inspect.ismodule(value) and value.__name__ not in _MODULE_PATHS and \
+        value.__name__ not in _NUMBA_TYPE_MODULES and value.__name__ != "numba"
+
+
+def _lookup(pyfunc, name):
+    """(found, value) of `name` in the function's closure, else its globals."""
+    code = pyfunc.__code__
+    if pyfunc.__closure__ and name in code.co_freevars:
+        try:
+            return True, pyfunc.__closure__[code.co_freevars.index(name)].cell_contents
+        except ValueError:
+            return False, None
+    if name in code.co_varnames or name in code.co_cellvars:
+        return False, None  # a local of the function, not the global of that name
+    scope = pyfunc.__globals__
+    return (True, scope[name]) if name in scope else (False, None)
+
+
+def _module_attribute(pyfunc, dotted):
+    """(the value of `dotted`,) (``helpers.add``, ``pkg.sub.N``, ``pf.random.f``) when its first
+    name is a global or closure variable holding a module, every part but the last is a module,
+    and one of those is the user's own (or ptxforge.random: a module kernels do not know by
+    name); else None."""
+    base, *attrs = dotted.split(".")
+    found, value = _lookup(pyfunc, base)
+    if not found or not attrs or not inspect.ismodule(value):
+        return None
+    through_user = False
+    for attr in attrs:
+        if not inspect.ismodule(value) or not hasattr(value, attr):
+            return None
+        through_user = through_user or _user_module(value)
+        value = getattr(value, attr)
+    return (value,) if through_user else None
+
+
+def _flatten_module_attributes(tree, is_module_global):
+    """Rewrites, in place, each read of an attribute of one of the user's modules
+    (``helpers.add(x)``, ``config.N``) into a read of the global named by the whole chain
+    (``helpers.add``), which resolve_names then describes: numba reads module attributes
+    as globals, frozen when compiled. Iterative (ast.walk): kernels may nest deeply."""
+
+    def flattened(node):
+        """`node` (an ast.Attribute) with its longest module-attribute prefix made a Name."""
+        chain, parts = [], []
+        at = node
+        while isinstance(at, ast.Attribute):
+            chain.append(at)
+            parts.append(at.attr)
+            at = at.value
+        if not isinstance(at, ast.Name) or not isinstance(node.ctx, ast.Load):
+            return node
+        parts.append(at.id)
+        parts.reverse()
+        chain.reverse()  # chain[k] is the Attribute whose text is parts[:k + 2]
+        for n in range(len(parts), 1, -1):
+            dotted = ".".join(parts[:n])
+            if is_module_global(dotted):
+                name = ast.copy_location(ast.Name(id=dotted, ctx=ast.Load()), chain[n - 2])
+                if n - 2 == len(chain) - 1:
+                    return name
+                chain[n - 1].value = name
+                return node
+        return node
+
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if isinstance(value, ast.Attribute):
+                setattr(parent, field, flattened(value))
+            elif isinstance(value, list):
+                for k, item in enumerate(value):
+                    if isinstance(item, ast.Attribute):
+                        value[k] = flattened(item)
 
 
 def _lambda_as_function(module):
@@ -201,6 +281,33 @@ def _lines_from_file_tree(pyfunc):
     if end is None:
         return None
     return file_lines[code.co_firstlineno - 1:end], code.co_firstlineno, filename
+
+
+def _lambda_from_file_tree(pyfunc):
+    """(lines, first line, file name) of a lambda: the lambda's own text found in its file's tree,
+    its first line padded to the lambda's column (a lambda inside a call spread over several
+    lines, ``compile_ptx(\n    lambda: None, (), cc=cc)``, is no statement of its own). None when
+    it is not a lambda, or the line holds several lambdas with its parameters."""
+    code = getattr(pyfunc, "__code__", None)
+    if code is None or pyfunc.__name__ != "<lambda>":
+        return None
+    filename = code.co_filename
+    file_lines = linecache.getlines(filename)
+    if not file_lines:
+        return None
+    try:
+        tree = ast.parse("".join(file_lines))
+    except (SyntaxError, ValueError):
+        return None
+    params = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno and
+             [a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs] == params]
+    if len(found) != 1:
+        return None
+    text = ast.get_source_segment("".join(file_lines), found[0])
+    if text is None:
+        return None
+    return (" " * found[0].col_offset + text).splitlines(True), code.co_firstlineno, filename
 
 
 def _command_line_source(pyfunc):
@@ -264,6 +371,8 @@ def _describe(value):
     numba_scalar = numba_scalar_name(value)
     if numba_scalar is not None:  # numba's int32, float64 ...: casts and dtypes
         return ("path", "ptxforge." + ("boolean" if numba_scalar == "bool" else numba_scalar))
+    if type(value).__name__ == "FFI" and type(value).__module__ == "cffi.api":
+        return ("path", "cffi.ffi")  # ffi.from_buffer(array) in kernels, as numba takes it
     if inspect.ismodule(value):
         if value.__name__ in _NUMBA_TYPE_MODULES or value.__name__ == "numba":
             # numba.types.int32, numba.float32(x): numba's namespaces hold its types (and numba.cuda)
@@ -302,6 +411,8 @@ def _describe(value):
     module = getattr(value, "__module__", None) or ""
     if isinstance(value, type) and module == "numpy":
         return ("path", "numpy." + value.__name__)
+    if isinstance(value, type) and module == "ml_dtypes" and value.__name__ == "bfloat16":
+        return ("path", "ptxforge.bfloat16")  # ml_dtypes.bfloat16(3.0) in a kernel: a bfloat16, as in numba
     if callable(value) and module == "numba.cuda.libdevice":  # numba-cuda's own stub, imported by name
         return ("path", "ptxforge.libdevice." + value.__name__)
     if isinstance(value, type) and module == "numba.cuda.stubs" and value.__name__ in _intrinsics._VECTOR_TYPES:
@@ -485,6 +596,11 @@ def resolve_names(pyfunc, names, skip_locals=False):
     local = set(code.co_varnames) | set(code.co_cellvars)
     for name in names:
         if skip_locals and name in local:
+            continue
+        if "." in name and name not in scope:  # helpers.add: a user module's attribute (_flatten_module_attributes)
+            found = _module_attribute(pyfunc, name)
+            if found is not None:
+                out[name] = _describe(found[0])
             continue
         if name in closure:
             out[name] = _describe(closure[name])

@@ -68,7 +68,10 @@ def numba_type_name(t):
             raise TypeError(f"numba's type {t}: ptxforge's pointers address global (generic) memory, "
                             f"not address space {t.addrspace}")
         elem = numba_scalar_name(t.dtype)
-        if elem is None:  # a pointer to a pointer, a record or a struct: ptxforge's point at numbers
+        if elem is None and isinstance(getattr(t.dtype, "_pf_type_name", None), str) and \
+                "[" not in t.dtype._pf_type_name:  # CPointer(int32) of ptxforge's int32 (numba.cuda's names rebound)
+            elem = t.dtype._pf_type_name
+        if elem is None or elem in ("void", "none"):  # a pointer to a pointer, a record or a struct: ptxforge's point at numbers
             raise TypeError(f"numba's type {t} (CPointer) has no ptxforge equivalent in kernel signatures: "
                             "ptxforge's pointers point at numbers")
         return elem + "*"

@@ -132,6 +132,28 @@ def _sync(host, stream):
         _core.stream_synchronize(stream)
 
 
+class MemoryView:
+    """Device memory from a point inside an allocation on (numba's MemoryPointer view):
+    ``ptr`` and ``device_pointer`` are that point; ``owner`` holds the allocation alive."""
+
+    __slots__ = ("owner", "ptr")
+
+    def __init__(self, owner, ptr):
+        self.owner = owner
+        self.ptr = ptr
+
+    @property
+    def device_pointer(self):
+        return self.ptr
+
+    @property
+    def device_pointer_value(self):
+        return self.ptr
+
+    def __repr__(self):
+        return f"<ptxforge device memory at 0x{self.ptr:x} in {self.owner!r}>"
+
+
 class DeviceNDArray:
     """An n-d array in device memory (numba-cuda's DeviceNDArray), or in host memory
     standing for it on the CPU target."""
@@ -195,7 +217,14 @@ class DeviceNDArray:
 
     @property
     def gpu_data(self):
-        return self._owner
+        """The memory this array lives in (numba's MemoryPointer): its owner (the allocation,
+        or the object whose memory it views), or for an array that starts inside its owner's
+        memory (a slice), a view of it there. ``.device_pointer`` is the array's first byte."""
+        owner = self._owner
+        base = getattr(owner, "ptr", None)
+        if base is None or base == self._ptr:
+            return owner
+        return MemoryView(owner, self._ptr)
 
     @property
     def T(self):

@@ -11,6 +11,14 @@ from ._runtime import _StreamLike
 _DType = Union[npt.DTypeLike, ScalarType]
 _Shape = Union[int, Sequence[int]]
 
+class MemoryView:
+    owner: Any
+    ptr: int
+    @property
+    def device_pointer(self) -> int: ...
+    @property
+    def device_pointer_value(self) -> int: ...
+
 class DeviceNDArray:
     """An n-d array in device memory."""
 

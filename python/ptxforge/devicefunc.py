@@ -42,14 +42,35 @@ class DeviceFunction:
         raise RuntimeError(f"Cannot compile a device function as a kernel: '{self.__name__}' is a device function "
                            "(device=True); launch a kernel that calls it")
 
+    def _alone(self, signature, keep_ir=False):
+        from .dispatcher import _compile_alone
+
+        o = self.options
+        return _compile_alone(self.py_func, signature, device=True, fastmath=o["fastmath"], fma=o["fma"],
+                              lineinfo=o["lineinfo"], debug=o["debug"], opt=o["opt"], keep_ir=keep_ir)
+
     def inspect_asm(self, signature):
         """The PTX of this function compiled alone for `signature` (a string, signature object
         or tuple of argument types), as numba's device functions give it."""
-        from .dispatcher import compile_ptx
+        return self._alone(signature).ptx
 
-        o = self.options
-        return compile_ptx(self.py_func, signature, device=True, fastmath=o["fastmath"], fma=o["fma"],
-                           lineinfo=o["lineinfo"], debug=o["debug"], opt=o["opt"])[0]
+    def inspect_llvm(self, signature, optimized=True):
+        """The LLVM IR of this function compiled alone for `signature`, after optimisation
+        (or before, with optimized=False)."""
+        artifacts = self._alone(signature, keep_ir=True).artifacts
+        return artifacts.llvm_opt if optimized else artifacts.llvm
+
+    def compile_device(self, args, return_type=None):
+        """numba's ``compile_device``: compiles this function alone for the argument types
+        `args` and returns what was made (:class:`CompiledDevice`: its ``signature``,
+        ``fndesc.mangled_name`` (the PTX symbol), its PTX and LLVM IR). A `return_type`
+        other than the inferred one is a TypeError."""
+        from ._intrinsics import Signature
+
+        args = tuple(args)
+        sig = Signature(return_type, args) if return_type is not None else args
+        alone = self._alone(sig, keep_ir=True)
+        return CompiledDevice(alone, self.__name__, getattr(self, "__qualname__", self.__name__))
 
     inspect_ptx = inspect_asm
     inspect_lto_ptx = inspect_asm  # one module: its PTX is what link-time optimisation gives
@@ -65,6 +86,36 @@ class DeviceFunction:
 
     def __repr__(self):
         return f"<ptxforge device function {self.__name__}>"
+
+
+class FunctionDescription:
+    """numba's ``fndesc`` of a compiled device function: its names."""
+
+    __slots__ = ("name", "qualname", "mangled_name", "llvm_func_name")
+
+    def __init__(self, name, qualname, symbol):
+        self.name = name
+        self.qualname = qualname
+        self.mangled_name = self.llvm_func_name = symbol
+
+    def __repr__(self):
+        return f"<function description {self.qualname} ({self.mangled_name})>"
+
+
+class CompiledDevice:
+    """A device function compiled alone (``compile_device``'s result, numba's compile result)."""
+
+    def __init__(self, alone, name, qualname):
+        from ._intrinsics import Signature, type_from_text
+
+        self.fndesc = FunctionDescription(name, qualname, alone.artifacts.entry_name)
+        self.return_type = alone.return_type
+        self.signature = Signature(type_from_text(alone.return_type), [type_from_text(t) for t in alone.arg_types])
+        self.ptx = alone.ptx
+        self.llvm = alone.artifacts.llvm_opt
+
+    def __repr__(self):
+        return f"<ptxforge compiled device function {self.fndesc.qualname}: {self.signature}>"
 
 
 def kernel_as_device_function(kernel):

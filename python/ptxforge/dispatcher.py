@@ -11,6 +11,7 @@ one (ptxforge._target); the CPU target's compilations are kept under the key
 compiles the general kernel only: launch facts are the GPU's specialisation.
 """
 
+import collections
 import functools
 import inspect
 import itertools
@@ -129,6 +130,37 @@ def _max_registers(n):
     return n
 
 
+class _Extensions(list):
+    """numba's kernel.extensions: a list that, when changed, drops the fast path's keys, so
+    that every later launch runs the extensions (on the Python path)."""
+
+    def __init__(self, owner):
+        super().__init__()
+        self._owner = weakref.ref(owner)
+
+    def _changed(self):
+        owner = self._owner()
+        if owner is not None:
+            owner._fast = None
+
+
+def _changes_extensions(name):
+    method = getattr(list, name)
+
+    def changed(self, *args):
+        result = method(self, *args)
+        self._changed()
+        return self if name == "__iadd__" else result
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__",
+              "__delitem__", "__iadd__"):
+    setattr(_Extensions, _name, _changes_extensions(_name))
+
+
 class Dispatcher:
     """A Python function compiled to a CUDA kernel per argument-type signature.
 
@@ -140,6 +172,7 @@ class Dispatcher:
     _pf_kernel = True
     target = None  # the kernel's own target; None: the default one
     _compiles = True  # False for AOT kernels (aot.AotKernel), which load what was compiled before
+    _extensions = ()  # numba's argument handlers (a list per kernel made by kernel(); none for AOT kernels)
 
     def __init__(self, pyfunc, signatures=(), fastmath=False, fma=True, lineinfo=False,
                  max_registers=0, opt=True, launch_bounds=None, cache=None, link=(), debug=None,
@@ -166,6 +199,7 @@ class Dispatcher:
         self._bound = {}  # a launch's argument types -> the declared signature they bind to
         self._specialized = bool(specialized)
         self.specializations = {}  # (cc, types) -> the Dispatcher specialize() made
+        self._extensions = _Extensions(self)
         for sig in signatures:
             self._check_signature(sig)
 
@@ -382,11 +416,23 @@ class Dispatcher:
                                               f"{self.__name__}[blocks, threads](...) (the launch configuration "
                                               "was not specified)")
 
-    def _launch(self, griddim, blockdim, stream, shared, args, key=None):
+    def _launch(self, griddim, blockdim, stream, shared, args, key=None, configuration=None):
         """The Python launch path: types the arguments, compiles and loads on a miss,
-        copies numpy arrays in and back. Returns the LoadedKernel used."""
+        copies numpy arrays in and back, runs `configuration`'s pre-launch callbacks
+        (numba's) just before the launch. Returns the LoadedKernel used."""
+        retr = ()
+        if self._extensions:  # numba's argument handlers: never the fast path's key
+            key = None
+            args, retr = self._prepare_args(args, stream)
         if self._runs_on() == "cpu":
-            return self._launch_cpu(griddim, blockdim, shared, args, key)
+            kernel = self._launch_cpu(griddim, blockdim, shared, args, key, configuration)
+        else:
+            kernel = self._launch_gpu(griddim, blockdim, stream, shared, args, key, configuration)
+        for after in retr:
+            after()
+        return kernel
+
+    def _launch_gpu(self, griddim, blockdim, stream, shared, args, key, configuration):
         device = _core.current_device()
         # The driver starts on a background thread (cuInit, then the primary
         # context). Typing the arguments touches no device; the compile (or the
@@ -405,6 +451,7 @@ class Dispatcher:
             _note_run_time_compile()
         values = upload(values, transfers)
         kernel = self._load(compiled, device)
+        self._pre_launch(configuration, types, compiled)
         read_only = kernel.launch(griddim, blockdim, shared, stream, values)
         if self.options["debug"]:  # waits, then raises what the kernel reported
             check_launch(kernel, stream)
@@ -417,7 +464,38 @@ class Dispatcher:
         del keep  # DLPack imports are released after the launch is queued
         return kernel
 
-    def _launch_cpu(self, griddim, blockdim, shared, args, key=None):
+    @property
+    def extensions(self):
+        """numba's argument handlers: objects with ``prepare_args(ty, val, stream=, retr=)``,
+        which each launch calls for every argument, the last extension first, and which
+        return ``(ty, val)``: `val` replaces the argument (an object of their own becomes an
+        array, a host array becomes ``pf.In(a)`` ...); callables appended to `retr` run after
+        the launch. `ty` is None here (ptxforge types the value the extensions return). A
+        kernel with extensions launches on the Python path."""
+        return self._extensions
+
+    def _prepare_args(self, args, stream):
+        """`args` as the extensions give them, and their after-launch work (`retr`)."""
+        retr = []
+        prepared = []
+        for value in args:
+            ty = None
+            for extension in reversed(self._extensions):
+                ty, value = extension.prepare_args(ty, value, stream=stream, retr=retr)
+            prepared.append(value)
+        return tuple(prepared), retr
+
+    def _pre_launch(self, configuration, types, compiled):
+        """numba's pre-launch callbacks of `configuration`, called with (kernel, configuration)."""
+        callbacks = configuration.pre_launch_callbacks if configuration is not None else ()
+        if callbacks:
+            from ._overloads import Overload
+
+            overload = Overload(self, types, compiled)
+            for callback in list(callbacks):
+                callback(overload, configuration)
+
+    def _launch_cpu(self, griddim, blockdim, shared, args, key=None, configuration=None):
         """A launch on the CPU target: synchronous, on host memory (numpy arrays in place)."""
         if not self._compiles:
             raise _core.CudaSupportError(f"kernel '{self.__name__}' was compiled ahead of time for the GPU; "
@@ -432,6 +510,7 @@ class Dispatcher:
                     any(v[0] is t for t in transfers)}
         values = upload(values, transfers)
         kernel = self._load(compiled, -1, _CPU)  # the CPU target's code is in the JIT already
+        self._pre_launch(configuration, types, compiled)
         if self.options["debug"]:  # raises what the kernel reported
             check_cpu_launch(kernel, lambda: kernel.launch(griddim, blockdim, shared, 0, values))
         else:
@@ -479,7 +558,9 @@ class Dispatcher:
         """The signatures compiled so far (declared ones first), as tuples of argument types."""
         with self._lock:
             keys = list(self._declared)
-            keys += [t for t, _, _ in self._overloads if t not in keys]
+            for t, _, _ in self._overloads:  # one entry per signature, whatever the targets compiled for
+                if t not in keys:
+                    keys.append(t)
         return keys
 
     @property
@@ -738,21 +819,41 @@ def _note_run_time_compile():
 _TABLE_MODES = {None: 0, "gpu": 1, "cpu": 2}
 
 
-def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key):
+def _launch_miss(dispatcher_ref, griddim, blockdim, stream_object, shared, args, key, configuration=None):
     """What the C++ fast path calls when it cannot launch by itself: an argument it
-    does not read (numpy arrays, other interop objects), or a key not seen yet."""
+    does not read (numpy arrays, other interop objects), a key not seen yet, or a
+    `configuration` with numba's pre-launch callbacks to run."""
     dispatcher = dispatcher_ref()
     if dispatcher is None:  # only the table lives on (never through kernel[...], which keeps its kernel)
         raise ReferenceError("the kernel of this launch configuration no longer exists")
-    if register_interop_types() and key is None:  # the first launch of the process, or of CuPy's or torch's
+    if register_interop_types() and key is None and configuration is None:  # the first launch of the process
         key = _core.fast_key(*args, block=blockdim, mode=_TABLE_MODES[getattr(dispatcher, "target", None)])
-    dispatcher._launch(tuple(griddim), tuple(blockdim), _stream_handle(stream_object), shared, args, key)
+    dispatcher._launch(tuple(griddim), tuple(blockdim), _stream_handle(stream_object), shared, args, key,
+                       configuration)
+
+
+def _reduce_launch(configuration, kernel, callbacks):
+    """pickle's reduction of ``kernel[griddim, blockdim, stream, sharedmem]``: the kernel and
+    the configuration, rebuilt where unpickled. Callbacks do not travel (numba refuses them too)."""
+    import pickle
+
+    if callbacks:
+        raise pickle.PicklingError("Cannot pickle configured launches with pre-launch callbacks")
+    stream = configuration.stream
+    if stream not in (0, None):
+        raise pickle.PicklingError("Cannot pickle a launch configuration on a stream: a stream belongs to its "
+                                   "process; pickle the kernel and configure it where it runs")
+    return _rebuild_launch, (kernel, configuration.griddim, configuration.blockdim, configuration.sharedmem)
+
+
+def _rebuild_launch(kernel, griddim, blockdim, sharedmem):
+    return kernel[griddim, blockdim, 0, sharedmem]
 
 
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
            max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
            launch_bounds=None, lto=None, forceinline=False, shared_memory_carveout=None, boundscheck=None,
-           target=None):
+           target=None, extensions=None):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
@@ -768,6 +869,7 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     False) noinline; otherwise LLVM's inliner decides.
     ``target="cpu"`` runs it on the CPU with CUDA's semantics (docs/cpu.md);
     without a target it runs on the default one (``PTXFORGE_TARGET``, else the GPU).
+    ``extensions`` are numba's argument handlers (see :attr:`Dispatcher.extensions`).
     """
     if boundscheck:
         raise NotImplementedError("bounds checking is not supported for CUDA (boundscheck=True)")
@@ -794,6 +896,8 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
             return callee
         made = Dispatcher(func, signatures, cache=cache, specialized=specialized,
                           shared_memory_carveout=shared_memory_carveout, target=target, **options)
+        if extensions:
+            made.extensions.extend(extensions)
         made._pf_inlining = _inlining(inline, forceinline)  # where another kernel calls it
         return made
 
@@ -918,6 +1022,20 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
     name}`` names the PTX symbol `name`. The return type is a :class:`ReturnType`: the
     type's text, equal to the type objects of that name.
     """
+    compiled = _compile_alone(pyfunc, sig, device=device, cc=cc, fastmath=fastmath, lineinfo=lineinfo, debug=debug,
+                              opt=opt, fma=fma, max_registers=max_registers, launch_bounds=launch_bounds,
+                              launch_facts=launch_facts, abi=abi, abi_info=abi_info)
+    return compiled.ptx, compiled.return_type
+
+
+class _Alone(collections.namedtuple("_Alone", "ptx return_type artifacts arg_types")):
+    """One function compiled on its own (compile_ptx's work): its PTX, return type, the
+    compiler's artifacts and the argument types."""
+
+
+def _compile_alone(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=False, debug=None, opt=True, fma=True,
+                   max_registers=None, launch_bounds=None, launch_facts=None, abi="numba", abi_info=None,
+                   keep_ir=False):
     _check_abi(abi, device)
     pyfunc = getattr(pyfunc, "py_func", pyfunc)  # a kernel or device function object
     d = Dispatcher(pyfunc, (), fastmath=fastmath, fma=fma, lineinfo=lineinfo,
@@ -936,20 +1054,57 @@ def compile_ptx(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=Fal
         from ._config import config
 
         cc = config.CUDA_DEFAULT_PTX_CC
+    cc, suffix = _arch_suffix(cc)
     cc = check_cc(cc)
     fa = d._function_ast()
     artifacts = _core.compile(fa, list(types), resolve_globals(pyfunc, d._source.names, d._source), cc[0], cc[1],
-                              stage="ptx", device=bool(device), facts=launch_facts,
+                              stage="ptx", device=bool(device), facts=launch_facts, keep_ir=keep_ir,
                               **d.options)
     _issue_warnings(artifacts)
     returned = artifacts.return_type
     if device and declared not in (None, "void", "none", returned):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
     ptx = artifacts.ptx
+    if suffix:
+        ptx = _retarget(ptx, cc, suffix)
     name = (abi_info or {}).get("abi_name")
     if name is not None:
         ptx = _rename_symbol(ptx, artifacts.entry_name, name)
-    return ptx, _return_type(returned)
+    return _Alone(ptx, _return_type(returned), artifacts, types)
+
+
+# The PTX ISA that first has each arch-specific ('a') and family-specific ('f') target.
+_SUFFIXED_ISA = {(9, 0, "a"): (8, 0), (10, 0, "a"): (8, 6), (10, 1, "a"): (8, 6), (10, 3, "a"): (8, 8),
+                 (11, 0, "a"): (9, 0), (12, 0, "a"): (8, 7), (12, 1, "a"): (8, 8), (10, 0, "f"): (8, 8),
+                 (10, 1, "f"): (8, 8), (10, 3, "f"): (8, 8), (11, 0, "f"): (9, 0), (12, 0, "f"): (8, 8),
+                 (12, 1, "f"): (8, 8)}
+
+
+def _arch_suffix(cc):
+    """numba's ``cc=(9, 0, "a")``: ((major, minor), suffix); suffix is '' for a plain pair."""
+    if isinstance(cc, tuple) and len(cc) == 3 and isinstance(cc[2], str):
+        key = tuple(cc)
+        if key not in _SUFFIXED_ISA:
+            known = ", ".join(f"({a}, {b}, {c!r})" for a, b, c in _SUFFIXED_ISA)
+            raise ValueError(f"cc={cc!r} is not an arch- or family-specific target PTX has; known: {known}")
+        return cc[:2], cc[2]
+    return cc, ""
+
+
+def _retarget(ptx, cc, suffix):
+    """PTX written for `cc` as PTX for its arch-specific ('a') or family-specific ('f')
+    variant: the same code (a superset target runs everything the plain one does) under
+    ``.target sm_XYa`` and at least the PTX ISA that target needs."""
+    import re
+
+    major, minor = _SUFFIXED_ISA[(*cc, suffix)]
+
+    def version(m):
+        have = (int(m.group(1)), int(m.group(2)))
+        return ".version %d.%d" % max(have, (major, minor))
+
+    ptx = re.sub(r"^\.version (\d+)\.(\d+)", version, ptx, count=1, flags=re.M)
+    return re.sub(r"^\.target sm_\d+", f".target sm_{cc[0]}{cc[1]}{suffix}", ptx, count=1, flags=re.M)
 
 
 def _rename_symbol(ptx, old, new):

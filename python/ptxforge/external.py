@@ -217,13 +217,30 @@ def _signature_text(sig):
     return signature_string(sig, "declare_device's signature")
 
 
+class DeclaredSignature(str):
+    """A declared function's signature: its text (``"int32(float32[:])"``), with numba's
+    ``args`` and ``return_type`` as type objects (``(float32[:],)`` and ``int32``)."""
+
+    __slots__ = ("args", "return_type")
+
+    @classmethod
+    def of(cls, ret, params):
+        from ._intrinsics import type_from_text
+
+        self = cls(f"{ret}({', '.join(params)})")
+        self.return_type = type_from_text(ret)
+        self.args = tuple(type_from_text(p) for p in params)
+        return self
+
+
 class ExternalFunction:
     """A device function declared with ``declare_device``: kernels call it by name."""
 
     _pf_external = True
 
-    def __init__(self, name, sig, link, abi, unusable=None):
+    def __init__(self, name, sig, link, abi, unusable=None, use_cooperative=False):
         self.name = name
+        self.use_cooperative = bool(use_cooperative)
         self.sig = sig
         self.link = link
         self.abi = abi
@@ -233,7 +250,7 @@ class ExternalFunction:
     def _describe(self):
         if self._unusable is not None:
             return ("opaque", f"the declared device function '{self.name}', whose signature has {self._unusable}")
-        return ("extfunc", self, self.name, self.sig, self.abi, self._link_items)
+        return ("extfunc", self, self.name, self.sig, self.abi, self._link_items, self.use_cooperative)
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"'{self.name}' is a declared device function; call it from a kernel or device function")
@@ -261,7 +278,8 @@ def declare_device(name, sig, link=None, use_cooperative=False, abi="numba"):
     With ``abi="numba"`` (the default) the function is called as numba calls it,
     ``int name(ret *out, args...)``; with ``abi="c"`` as C does, ``ret name(args...)``.
     `link` lists the files that define it (and what they need), linked into every
-    kernel that calls it. `use_cooperative` is accepted for numba compatibility.
+    kernel that calls it. With `use_cooperative`, as in numba, the function may
+    synchronize the grid: a kernel calling it is launched cooperatively.
     """
     if abi not in ("numba", "c"):
         raise NotImplementedError(f"unsupported ABI {abi!r}: declare_device takes abi='numba' or abi='c'")
@@ -284,5 +302,4 @@ def declare_device(name, sig, link=None, use_cooperative=False, abi="numba"):
         ret, params = _core.parse_signature(text)
     except ValueError as exc:
         raise TypeError(f"bad signature for declare_device('{name}', ...): {exc}") from None
-    canonical = f"{ret}({', '.join(params)})"
-    return ExternalFunction(name, canonical, link, abi)
+    return ExternalFunction(name, DeclaredSignature.of(ret, params), link, abi, use_cooperative=use_cooperative)

@@ -246,6 +246,7 @@ class UFunc:
         if len(args) != self.nin:
             raise TypeError(f"{self.__name__}() takes {self.nin} arguments ({self.nin + 1} with out), "
                             f"got {len(args)}")
+        args, out = [_as_device_array(x) for x in args], _as_device_array(out)
         ins = [x if _is_device(x) else np.asarray(x) for x in args]
         sig = self.signatures[_choose(self.signatures, [x.dtype for x in ins], f"ufunc '{self.__name__}'")]
         ins = [_host_input(x, d, stream) for x, (d, _) in zip(ins, sig.params)]
@@ -283,6 +284,17 @@ class UFunc:
 
     def __repr__(self):
         return f"<ptxforge ufunc {self.__name__}>"
+
+
+def _as_device_array(x):
+    """A device object that is not one of our device arrays (any __cuda_array_interface__ or
+    DLPack producer: numba's, CuPy's, the user's own) as our view of its memory; anything
+    else as it is."""
+    from .devicearray import DeviceNDArray
+
+    if x is None or isinstance(x, (DeviceNDArray, np.ndarray)) or not _is_device(x):
+        return x
+    return as_cuda_array(x)
 
 
 def _finish(result, shape, out, direct, on_device, stream):
@@ -388,6 +400,7 @@ class GUFunc:
             raise TypeError(f"gufunc accepts {self.nin} positional arguments (inputs) or {self.nargs} "
                             f"positional arguments (inputs and outputs). Got {k} positional "
                             f"argument{'' if k == 1 else 's'}.")
+        args = [_as_device_array(x) for x in args]
         given = list(args[self.nin:])
         ins = [x if _is_device(x) else np.asarray(x) for x in args[:self.nin]]
         sig = self.signatures[_choose(self.signatures, [x.dtype for x in ins], f"gufunc '{self.__name__}'")]

@@ -175,3 +175,16 @@ def test_numba_bf16_functions_match_float32_math(rng):
     np.testing.assert_allclose(out, want, rtol=2 ** -7, atol=2 ** -7)
     np.testing.assert_array_equal(cmp, np.stack([a < b, a >= b, a == a], axis=1))
     np.testing.assert_array_equal(wide, a)
+
+
+# ml_dtypes' module and its bfloat16 scalar type, as kernels recognise them (by module and name)
+ml_dtypes = __import__("types").ModuleType("ml_dtypes")
+ml_dtypes.bfloat16 = type("bfloat16", (), {"__module__": "ml_dtypes"})
+
+
+def test_ml_dtypes_bfloat16_in_a_kernel_is_a_bfloat16_cast():
+    def k(x, out):
+        out[0] = x[0] + ml_dtypes.bfloat16(3.0)
+
+    typed = pf.jit(k).inspect_types("void(bfloat16[::1], bfloat16[::1])")
+    assert "(pf.bfloat16(3.0) : bfloat16)" in typed or "ml_dtypes.bfloat16(3.0) : bfloat16)" in typed

@@ -441,3 +441,40 @@ def test_launch_bounds_and_max_registers_reach_the_ptx(assert_ptx_assembles):
     assert ".maxclusterrank" not in ptx  # no clusters before sm_90
     with pytest.raises(ValueError, match="launch_bounds takes 1 to 3 positive ints"):
         pf.compile_ptx(k, "void(float32[::1])", launch_bounds=(0,))
+
+
+def _saxpy_body(a, x, y, out):
+    i = grid(1)
+    if i < x.size:
+        out[i] = a * x[i] + y[i]
+
+
+@pytest.mark.parametrize("cc, target, isa", [((9, 0, "a"), "sm_90a", (8, 0)), ((10, 0, "f"), "sm_100f", (8, 8)),
+                                             ((12, 0, "a"), "sm_120a", (8, 7))])
+def test_arch_and_family_specific_targets(cc, target, isa, ptxas_path, tmp_path):
+    import subprocess
+
+    ptx, _ = pf.compile_ptx(_saxpy_body, "void(float32, float32[::1], float32[::1], float32[::1])", cc=cc)
+    assert re.search(rf"^\.target {target}$", ptx, re.M)
+    major, minor = map(int, re.search(r"^\.version (\d+)\.(\d+)$", ptx, re.M).groups())
+    assert (major, minor) >= isa
+    (tmp_path / "k.ptx").write_text(ptx)
+    done = subprocess.run([ptxas_path, f"-arch={target}", str(tmp_path / "k.ptx"), "-o", str(tmp_path / "k.cubin")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_unknown_arch_suffix_is_a_value_error():
+    with pytest.raises(ValueError, match=r"cc=\(8, 6, 'a'\) is not an arch- or family-specific target"):
+        pf.compile_ptx(_saxpy_body, "void(float32, float32[::1], float32[::1], float32[::1])", cc=(8, 6, "a"))
+
+
+def test_a_lambda_inside_a_call_spread_over_lines():
+    ptx, _ = pf.compile_ptx(
+        lambda: None, (), cc=(9, 0, "a")
+    )
+    assert ".target sm_90a" in ptx
+    _, returned = pf.compile_ptx(
+        lambda x, y: x * y + 1, ("int32", "int32"), device=True,
+    )
+    assert returned == "int32"

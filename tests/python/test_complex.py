@@ -310,11 +310,11 @@ def test_argument_types_and_fast_keys():
     # Each array: 'A', dtype code, ndim, layout, launch facts (aligned, small and bounded: 7).
     assert key[:1] == b"c" and key[1:6] == b"A\x0c\x01C\x07" and key[6:11] == b"A\x0d\x02A\x07"
     types, values, _ = describe((1 + 2j, d, e[:, ::2], np.complex64(3 - 1j), np.complex128(1j)), "abcde")
-    # np.complex128 is a Python complex (a subclass), weak like np.float64 here.
-    assert types == ("complex", "complex64[::1]", "complex128[:, :]", "complex64", "complex")
+    # np.complex128 subclasses Python's complex, but is a strong complex128 (NumPy 2, numba)
+    assert types == ("complex", "complex64[::1]", "complex128[:, :]", "complex64", "complex128")
     assert values[0] == 1 + 2j and values[3] == 3 - 1j
-    # numpy scalars as the Python path types them: np.complex64 its own type, np.complex128 a complex
-    assert _core.fast_key(np.complex64(1), np.complex128(2))[:3] == b"n\x0cc"
+    # numpy scalars as the Python path types them: each its own dtype
+    assert _core.fast_key(np.complex64(1), np.complex128(2))[:4] == b"n\x0cn\x0d"
 
 
 def test_dlpack_carries_complex_dtypes():

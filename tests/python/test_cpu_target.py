@@ -289,3 +289,26 @@ def test_forall_on_the_cpu_target_needs_no_driver():
     np.testing.assert_array_equal(out, np.arange(1000) + 7)
     add_index_bounded.forall(out.size)(out, 0)  # a block of at most 64 threads
     np.testing.assert_array_equal(out, 2 * np.arange(1000) + 7)
+
+
+@pf.kernel(target="cpu")
+def shared_roundtrip(ary):
+    sm = pf.shared.array(10, dtype=ary.dtype)
+    for j in range(10):
+        sm[j] = ary[j] + 1
+    pf.syncthreads()
+    for j in range(10):
+        ary[j] = sm[9 - j]
+
+
+def test_gpu_resources_of_a_cpu_kernel_do_not_repeat_its_signatures():
+    # the GPU resources of a CPU-target kernel are compiled for sm_90 beside its CPU code:
+    # still one signature each
+    for dtype in (np.float32, np.float64):
+        a = np.arange(10, dtype=dtype)
+        shared_roundtrip[1, 1](a)
+        np.testing.assert_array_equal(a, np.arange(10)[::-1] + 1)
+    sizes = shared_roundtrip.get_shared_mem_per_block()  # the cubin's figure, or the driver's (it may round up)
+    assert sizes.keys() == {("float32[::1]",), ("float64[::1]",)}
+    assert sizes[("float32[::1]",)] >= 40 and sizes[("float64[::1]",)] >= 80
+    assert shared_roundtrip.signatures == [("float32[::1]",), ("float64[::1]",)]

@@ -1,6 +1,7 @@
 """Device functions: @pf.jit(device=True) called from kernels and from each other."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -189,3 +190,26 @@ def test_a_device_function_returns_an_array_view():
     assert a.ravel().tolist() == [1.0, 1.0] and b.tolist() == [0, 0, 0] and c.tolist() == [0, 5, 0]
     ptx, _ = pf.compile_ptx(k.py_func, "void(float32[:, ::1], float32[::1], float32[::1])")  # ptxas checks it
     assert ".visible .entry" in ptx
+
+
+def test_compile_device_and_inspect_as_numba():
+    @pf.jit(device=True)
+    def add_pair(x, y):
+        return x + y
+
+    args = (pf.int32, pf.int32)
+    compiled = add_pair.compile_device(args)
+    name = compiled.fndesc.mangled_name
+    assert "add_pair" in name and compiled.return_type == pf.int32
+    assert compiled.signature.args == args and str(compiled.signature) == "int32(int32, int32)"
+    assert re.search(rf"define .*@{name}\(i32 .*, i32 .*\)", add_pair.inspect_llvm(args))
+    assert f".func  (.param .b32 func_retval0) {name}(" in add_pair.inspect_asm(args)
+    with pytest.raises(TypeError, match="returns int32, but the signature says float32"):
+        add_pair.compile_device(args, pf.float32)
+
+
+def test_declare_device_signature_has_numba_args_and_return_type():
+    for sig in (pf.int32(pf.float32[:]), "int32(float32[:])"):
+        f1 = pf.declare_device("f1", sig)
+        assert f1.name == "f1" and f1.sig.args == (pf.float32[:],) and f1.sig.return_type == pf.int32
+    assert pf.declare_device("g", "void(float64[:, ::1], int64)").sig.args == (pf.float64[:, ::1], pf.int64)

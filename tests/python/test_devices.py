@@ -81,3 +81,26 @@ def test_gpu_device_limits():
     assert dev.MAX_BLOCK_DIM_X == 1024 and dev.MAX_BLOCK_DIM_Z == 64 and dev.MAX_GRID_DIM_X == 2**31 - 1
     assert dev.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN >= dev.MAX_SHARED_MEMORY_PER_BLOCK == 49152
     assert dev.supports_float16 and dev.supports_bfloat16
+
+
+def _to_device_in_child():
+    import numpy as np
+
+    try:
+        pf.to_device(np.arange(1))
+    except Exception as exc:  # returned, not raised: the class travels as its name
+        return type(exc).__name__, str(exc)
+    return None
+
+
+@pytest.mark.gpu
+@pytest.mark.gpu_only("a forked child of a process that initialised CUDA")
+def test_a_forked_child_is_told_cuda_was_initialised_before_forking():
+    import concurrent.futures
+    import multiprocessing
+
+    pf.current_context()  # CUDA initialised here, then the worker is forked
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        got = pool.submit(_to_device_in_child).result(timeout=120)
+    assert got is not None and got[0] == "CudaDriverError"
+    assert "CUDA initialized before forking" in got[1] and "'spawn'" in got[1]

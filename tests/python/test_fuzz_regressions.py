@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
 import ptxforge as pf
@@ -382,3 +383,62 @@ def test_opt_false_puts_thousands_of_locals_in_registers(make_module):
     ptx = pf.compile_ptx(mod.k, "void(float64[::1])", opt=False, fastmath=True)[0]
     assert "__local_depot" not in ptx  # every local a register (full debug information keeps stack slots)
     assembles(ptx)
+
+
+# -- the value of a call that returns nothing, kept in a variable (SIGSEGV: a store of no value) --
+
+
+def keeps_nothing(out):
+    i = pf.nanosleep(1)
+    s = pf.syncthreads()
+    w = pf.syncwarp()
+    out[0] = 1 if s is None and i is None and w is None else 0
+
+
+@pytest.mark.parametrize("cc, opt", [((9, 0), True), ((8, 9), False)])
+def test_the_none_of_a_call_returning_nothing_can_be_kept(cc, opt):
+    ptx, _ = pf.compile_ptx(keeps_nothing, "void(float32[::1])", cc=cc, opt=opt)
+    assert "nanosleep.u32" in ptx and "bar.sync" in ptx
+    assembles(ptx, cc)
+
+
+# -- atomics on a local array ("Cannot select: AtomicCmpSwap ... addrspace 5", an internal error) --
+
+
+def local_atomics(out, x):
+    s = pf.local.array(4, np.int64)
+    for j in range(4):
+        s[j] = j
+    old = pf.atomic.cas(s, 1, 1, 10)
+    a = pf.atomic.add(s, 2, 5)
+    m = pf.atomic.max(s, 3, 7)
+    f = pf.local.array(2, np.float32)
+    f[0] = 1.5
+    pf.atomic.add(f, 0, x)
+    out[0] = s[1] + s[2] + s[3] + old + a + m + f[0]
+
+
+def test_atomics_on_a_local_array_are_its_plain_operations():
+    ptx, _ = pf.compile_ptx(local_atomics, "void(float64[::1], float32)")
+    assert "atom." not in ptx  # the thread's own memory: no other thread sees it
+    assembles(ptx)
+    out = np.zeros(1)
+    pf.jit(target="cpu")(local_atomics)[1, 1](out, np.float32(2.0))
+    assert out[0] == 10 + 7 + 7 + 1 + 2 + 3 + 3.5
+
+
+# -- a tuple index written as -2**63: typing took it as a run-time index, lowering as a constant (SIGSEGV) --
+
+
+def huge_negative_index(a, out):
+    out[0] = a.shape[-9223372036854775808]
+    t = (1, 2, 3)
+    out[1] = t[-9223372036854775808]
+
+
+@pytest.mark.parametrize("opt", [True, False])
+def test_an_index_of_minus_two_to_the_63_is_a_run_time_index(opt):
+    ptx, _ = pf.compile_ptx(huge_negative_index, "void(float32[:, :], int64[::1])", opt=opt)
+    assembles(ptx)
+    with pytest.raises(pf.CompileError, match="tuple index 9223372036854775807 is out of range"):
+        pf.compile_ptx(lambda a, out: a.shape[9223372036854775807], "void(float32[:, :], int64[::1])")

@@ -403,12 +403,30 @@ def test_grid_sync_uses_the_cooperative_workspace():
 def test_grid_sync_marks_the_kernel_cooperative():
     d = pf.kernel(grid_sync)
     types = ("float32[::1]",)
-    artifacts = d._compile(types, (9, 0), "ptx")
-    if hasattr(artifacts.artifacts, "cooperative"):
-        assert artifacts.artifacts.cooperative
-    plain = pf.kernel(saxpy_like)._compile(types, (9, 0), "ptx").artifacts
-    if hasattr(plain, "cooperative"):
-        assert not plain.cooperative
+    assert d._compile(types, (9, 0), "ptx").artifacts.cooperative
+    assert not pf.kernel(saxpy_like)._compile(types, (9, 0), "ptx").artifacts.cooperative
+
+
+def takes_grid(a):
+    pf.cg.this_grid()
+    a[0] = 1.0
+
+
+def test_taking_the_grid_group_or_a_cooperative_declared_function_marks_it_cooperative():
+    # numba's rule: this_grid() alone, or a call of declare_device(..., use_cooperative=True)
+    k = pf.kernel("void(float64[::1])")(takes_grid)
+    assert [o.cooperative for o in k.overloads.values()] == [True]  # declared: typed only, lowered when asked
+    barrier = pf.declare_device("cta_barrier", "int32()", use_cooperative=True)
+    plain = pf.declare_device("cta_barrier", "int32()")
+
+    def calls_barrier(a):
+        a[0] = barrier()
+
+    def calls_plain(a):
+        a[0] = plain()
+
+    assert pf.kernel(calls_barrier)._compile(("int32[::1]",), (9, 0), "ptx").artifacts.cooperative
+    assert not pf.kernel(calls_plain)._compile(("int32[::1]",), (9, 0), "ptx").artifacts.cooperative
 
 
 def saxpy_like(a):
@@ -454,3 +472,21 @@ def test_grid_group_kept_in_a_variable():
 
     ptx, _ = pf.compile_ptx(k, "void(float32[::1])")
     assert "%envreg1" in ptx and "%envreg2" in ptx and "atom.add.release.gpu.u32" in ptx
+
+
+def vote_with(mask, predicate, result):
+    i = pf.grid(1)
+    if i < result.shape[0]:
+        result[i] = pf.all_sync(mask[i], predicate[i])
+
+
+@pytest.mark.parametrize("sig, message", [
+    ("void(float32[:], int32[:], int32[:])", "Mask type must be an integer: all_sync\\(\\)'s mask is float32"),
+    ("void(boolean[:], int32[:], int32[:])", "Mask type must be an integer: all_sync\\(\\)'s mask is bool"),
+    ("void(int32[:], float64[:], int32[:])",
+     "Predicate must be an integer or boolean: all_sync\\(\\)'s predicate is float64"),
+])
+def test_vote_masks_and_predicates_are_checked_as_numba_checks_them(sig, message):
+    with pytest.raises(pf.CompileError, match=message):
+        pf.kernel(vote_with).inspect_ptx(sig)
+    pf.kernel(vote_with).inspect_ptx("void(uint32[:], boolean[:], int32[:])")

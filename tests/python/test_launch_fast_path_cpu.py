@@ -82,3 +82,22 @@ def test_a_bad_configuration_on_the_fast_path_is_the_python_paths_error(python_l
     with pytest.raises(pf.errors.LaunchConfigurationError, match="2049") as e:
         one[1, 2049](out)
     assert isinstance(e.value, ValueError) and python_launches[0] == 1
+
+
+@pf.kernel(target="cpu")
+def half_plus(out, a, b):
+    out[0] = a + b
+
+
+def test_numpy_float64_and_complex128_scalars_are_strong_as_in_numba(python_launches):
+    # np.float64 is a Python float subclass, but a float64: float16 + float64 is float64 (numba, NumPy 2);
+    # typed weak, the sum was rounded to float16 (53.6875 for 0.5 + 53.1809)
+    out = pf.device_array(1, np.float64)
+    for i in range(2):
+        half_plus[1, 1](out, np.float16(0.5), np.float64(53.1809))
+        assert out.copy_to_host()[0] == 0.5 + 53.1809, f"launch {i + 1}"
+    assert python_launches[0] == 1, "the second launch did not take the fast path"
+    assert ("float64[::1]", "float16", "float64") in half_plus.signatures
+    cout = pf.device_array(1, np.complex128)
+    half_plus[1, 1](cout, np.complex64(0.1 + 0.1j), np.complex128(0.1 + 0.2j))
+    assert cout.copy_to_host()[0] == complex(np.complex64(0.1 + 0.1j)) + (0.1 + 0.2j)

@@ -297,9 +297,9 @@ def test_numpy_scalars_take_the_fast_path_with_the_python_paths_parameters():
         out["converted"] = [python_launches[0], last(4)["params"]]
     """)
     assert out["python"] == 1, "the second launch did not take the fast path"
-    # typed as the Python path types them: np.float64 and np.complex128 are a float and a complex there
+    # typed as the Python path types them: each its own dtype, strong (np.float64 and np.complex128 too)
     assert out["types"][1:] == ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16",
-                                "float32", "float", "complex64", "complex", "bool"]
+                                "float32", "float64", "complex64", "complex128", "bool"]
     # each cell as the driver reads it: the parameter's own bytes
     sizes = [8, 8, 1, 1, 2, 2, 4, 4, 8, 8, 2, 4, 8, 4, 4, 8, 8, 1]
     masked = [[c & ((1 << (8 * n)) - 1) for c, n in zip(cells, sizes)] for cells in (out["first"], out["fast"])]

@@ -309,3 +309,33 @@ def test_a_kernel_with_a_signature_links_at_decoration(tmp_path):
         @pf.kernel("void(int32[::1], int32[::1])", link=[str(source)])
         def k(r, x):
             r[0] = triple(x[0])
+
+
+CURAND_CU = pf.CUSource("""
+#include <curand_kernel.h>
+
+extern "C" __device__ int random_number(unsigned int *out, unsigned long long seed) {
+  curandStateXORWOW_t state;
+  curand_init(seed, 1, 0, &state);
+  *out = curand(&state);
+  return 0;
+}
+""")
+random_number = pf.declare_device("random_number", "int32(uint64)", link=[CURAND_CU])
+
+
+def draws_one(x, seed):
+    x[0] = random_number(seed)
+
+
+def test_cuda_sources_include_the_toolkits_cccl_headers():
+    # curand_kernel.h includes <cuda/std/type_traits>, which CUDA 13 keeps in include/cccl
+    assert cubin_of(pf.kernel(draws_one), "void(uint32[::1], int64)").cubin
+
+
+@pytest.mark.gpu
+@pytest.mark.gpu_only("runs code linked for the GPU (PTX, CUDA C++, cubins)")
+def test_curand_from_a_cuda_source_runs():
+    x = np.zeros(1, dtype=np.uint32)
+    pf.kernel(draws_one)[1, 1](x, 1)
+    assert x[0] == 323845807  # curand's XORWOW, seed 1, sequence 1 (numba-cuda's test_include_cuda_header)

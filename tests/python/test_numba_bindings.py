@@ -60,6 +60,10 @@ def test_numba_pointer_types_are_ptxforge_pointers():
             type_name(bad)
     with pytest.raises(TypeError, match="address space 3"):
         type_name(CPointer(nb_int32, addrspace=3))
+    # numba's CPointer of ptxforge's own type objects (numba.cuda's names rebound to ptxforge's)
+    assert signature_string(Signature(CPointer(pf.int32), CPointer(pf.float16))) == "int32*(float16*)"
+    with pytest.raises(TypeError, match="no ptxforge equivalent"):
+        type_name(CPointer(pf.void))
 
 
 def test_an_integer_binds_to_a_pointer_parameter():

@@ -314,3 +314,28 @@ def test_a_name_rebound_to_another_kind_where_the_values_never_meet():
     expect = arr.copy()
     expect[0, 0] += 2 * B[0]  # the outer loop runs twice, the inner's last step adds once each
     np.testing.assert_array_equal(res, expect)
+
+
+def _float_of(x):
+    return float(x)
+
+
+@pytest.mark.parametrize("arg, returned", [("float16", "float16"), ("float32", "float32"), ("float64", "float64"),
+                                           ("int32", "float64"), ("uint8", "float64"), ("bool", "float64")])
+def test_float_keeps_a_floats_type_as_numba(arg, returned):
+    # numba: float(x) of a float is x's own type; of an integer or bool, float64
+    ptx, ret = pf.compile_ptx(_float_of, (getattr(pf, arg if arg != "bool" else "boolean"),), device=True)
+    assert str(ret) == returned
+    if returned == "float32":
+        assert "st.param.f32" in ptx and "cvt.f64" not in ptx
+
+
+@pf.kernel
+def _float_of_float32_in_arithmetic(x, out):
+    out[0] = float(x[0]) * 3.0  # float32 * Python float: float32 arithmetic, as numba
+    out[1] = float(x[0]) + np.float64(0.0)
+
+
+def test_float_of_float32_computes_in_float32():
+    ptx = _float_of_float32_in_arithmetic.inspect_ptx("void(float32[::1], float64[::1])")
+    assert "mul.f32" in ptx or "mul.rn.f32" in ptx

@@ -1,6 +1,8 @@
 """numba's CPointer types (`float32*`) in declared signatures: p[i] reads and writes the
 i-th number after the address, with C's arithmetic (no wraparound)."""
 
+import re
+
 import pytest
 
 import ptxforge as pf
@@ -53,3 +55,54 @@ def test_wrong_uses_are_compile_errors(make_module):
         pf.compile_ptx(mod.two, "void(int32*)")
     with pytest.raises(pf.CompileError, match="a pointer takes one integer index"):
         pf.compile_ptx(mod.sliced, "void(int32*, int32[::1])")
+
+
+def test_pointers_pass_to_declared_device_functions(assert_ptx_assembles):
+    # a float16* / float32* argument of a declare_device function (the compiler crashed on it)
+    for t in ("float16", "float32"):
+        add = pf.declare_device(f"add_{t}", f"{t}({t}*, {t}*)")
+
+        def k(arr, p, q):
+            arr[0] = add(p, q)
+
+        ptx = pf.jit(f"void({t}[::1], {t}*, {t}*)")(k).inspect_ptx(f"void({t}[::1], {t}*, {t}*)")
+        assert re.search(rf"\.extern \.func +\(\.param \.b32 func_retval0\) add_{t}", ptx)
+        assert ptx.count(".param .b64 add_") == 3  # numba's ABI: the result's address, then the two pointers
+        assert_ptx_assembles(ptx)
+
+
+class FFI:  # cffi's FFI, as kernels recognise it: by its class's module and name (cffi not needed)
+    pass
+
+
+FFI.__module__ = "cffi.api"
+ffi = FFI()
+
+
+def through_ffi(out, x):
+    out[0] = pf.carray(ffi.from_buffer(x), 4)[3]
+
+
+def local_through_ffi(out):
+    a = pf.local.array(2, pf.float32)
+    a[0] = 1.5
+    a[1] = 2.5
+    out[0] = pf.carray(ffi.from_buffer(a), 2)[1]
+
+
+def test_ffi_from_buffer_is_the_arrays_first_element_address():
+    import numpy as np
+
+    x = np.arange(4, dtype=np.float32)
+    out = np.zeros(1, np.float32)
+    pf.jit(target="cpu")(through_ffi)[1, 1](out, x)
+    assert out[0] == 3.0
+    pf.jit(target="cpu")(local_through_ffi)[1, 1](out)
+    assert out[0] == 2.5
+    typed = pf.jit(through_ffi).inspect_types("void(float32[::1], float32[::1])")
+    assert "float32*" in typed
+
+
+def test_ffi_from_buffer_takes_arrays_of_numbers(make_module):
+    with pytest.raises(pf.CompileError, match=r"ffi.from_buffer\(\) takes an array of numbers"):
+        pf.jit(lambda out: ffi.from_buffer(3)).inspect_ptx("void(float32[::1])")

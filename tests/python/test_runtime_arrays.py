@@ -227,3 +227,11 @@ def test_out_of_memory_says_how_much():
         pf.device_array(2 * total, np.uint8)
     d = pf.to_device(np.arange(10))  # still usable
     np.testing.assert_array_equal(d.copy_to_host(), np.arange(10))
+
+
+def test_gpu_data_is_numbas_memory_pointer():
+    a = pf.to_device(np.arange(8, dtype=np.float32))
+    assert int(a.gpu_data.device_pointer) == a.__cuda_array_interface__["data"][0]
+    view = a[3:]
+    assert int(view.gpu_data.device_pointer) == a.__cuda_array_interface__["data"][0] + 12
+    assert view.gpu_data.owner is a.gpu_data

@@ -148,9 +148,9 @@ def test_fast_key_matches_python_types():
     assert key[:1] == b"f" and key[-5:-1] == b"jbo\x01"
     assert key[1:5] == b"A\x0a\x01C" and key[6:10] == b"A\x0a\x01A" and key[11:15] == b"A\x0a\x02F"
     assert (key[5], key[10], key[15]) == (7, 6, 7)  # d[::2] (stride 8): not aligned; d.T: strides (4, 16)
-    # numpy scalars as the Python path types them: np.float32 its own type ('n', its code),
-    # np.float64 a float, np.bool_ a bool; ml_dtypes' and other scalars take the Python path
-    assert _core.fast_key(np.float32(1), np.float64(2), np.bool_(True), np.uint16(3))[:6] == b"n\x0afbn\x04"
+    # numpy scalars as the Python path types them: each its own type ('n', its code; np.float64
+    # too), np.bool_ a bool; ml_dtypes' and other scalars take the Python path
+    assert _core.fast_key(np.float32(1), np.float64(2), np.bool_(True), np.uint16(3))[:7] == b"n\x0an\x0bbn\x04"
     assert _core.fast_key(np.float32(1).view(np.dtype([("x", np.float32)]))) is None
     assert _core.fast_key(np.zeros(3)) is None  # numpy arrays need copies
     assert _core.fast_key(2**70) is None

@@ -294,3 +294,29 @@ def test_a_device_function_can_be_the_scalar_function(make_module):
     assert "mul.f64" in ptx or "mul.rn.f64" in ptx
     r = pf.Reduce(mod.mul)
     assert "bar.sync" in r._kernel(np.dtype(np.int32)).inspect_ptx("void(int32[::1], int32[::1], int64)")
+
+
+class Foreign:  # another library's device array: only the CUDA array interface
+    def __init__(self, arr):
+        self._arr = arr
+        self.__cuda_array_interface__ = arr.__cuda_array_interface__
+
+
+@pytest.mark.gpu
+def test_ufuncs_take_foreign_device_arrays_in_and_out():
+    @pf.vectorize(["f8(f8, f8)"])
+    def vadd(a, b):
+        return a + b
+
+    @pf.guvectorize(["(f8, f8, f8[:])"], "(),()->()")
+    def gadd(inp, val, out):
+        out[0] = inp + val
+
+    h = np.random.default_rng(1).random(10)
+    np.testing.assert_array_equal(vadd(Foreign(pf.to_device(h)), 6).copy_to_host(), h + 6)
+    out = Foreign(pf.device_array(h.shape))
+    np.testing.assert_array_equal(vadd(h, 6, out=out).copy_to_host(), h + 6)
+    np.testing.assert_array_equal(gadd(Foreign(pf.to_device(h)), np.float64(7)).copy_to_host(), h + 7)
+    returned = gadd(h, np.float64(7), out=out)
+    assert returned.__cuda_array_interface__["data"][0] == out._arr.__cuda_array_interface__["data"][0]
+    np.testing.assert_array_equal(out._arr.copy_to_host(), h + 7)
