@@ -16,6 +16,7 @@ import functools
 import inspect
 import itertools
 import operator
+import sys
 import threading
 import warnings
 import weakref
@@ -977,6 +978,23 @@ class ReturnType(str):
     __hash__ = str.__hash__
 
 
+class _VoidReturnType(ReturnType):
+    """The ``"void"`` return type; with numba loaded it is also an instance of numba's
+    ``types.NoneType`` (registered as a virtual subclass; ptxforge never imports numba)."""
+
+    __slots__ = ()
+
+
+def _return_type(name):
+    if name not in ("void", "none"):
+        return ReturnType(name)
+    numba_types = sys.modules.get("numba.core.types")
+    none_class = getattr(numba_types, "NoneType", None)
+    if none_class is not None and not issubclass(_VoidReturnType, none_class):
+        none_class.register(_VoidReturnType)
+    return _VoidReturnType("void")
+
+
 def _check_abi(abi, device):
     if abi not in ("numba", "c"):
         raise NotImplementedError(f"Unsupported ABI: {abi}")
@@ -1055,7 +1073,7 @@ def _compile_alone(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=
     name = (abi_info or {}).get("abi_name")
     if name is not None:
         ptx = _rename_symbol(ptx, artifacts.entry_name, name)
-    return _Alone(ptx, ReturnType(returned), artifacts, types)
+    return _Alone(ptx, _return_type(returned), artifacts, types)
 
 
 # The PTX ISA that first has each arch-specific ('a') and family-specific ('f') target.

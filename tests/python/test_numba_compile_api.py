@@ -114,3 +114,33 @@ def test_lto_ptx_is_the_one_module_of_a_kernel_and_its_device_functions():
     lto = c.inspect_lto_ptx("void(float32[::1], float32)")
     assert ".func" not in lto.split(".entry")[0] and "mul.f32" in lto  # inlined: no call
     assert "mul.f32" in scale.inspect_lto_ptx("float32(float32)")
+
+
+def test_void_return_type_is_an_instance_of_numbas_none_type_when_numba_is_loaded(monkeypatch):
+    import abc
+    import sys
+    import types
+
+    class NoneType(metaclass=abc.ABCMeta):  # stands in for numba.core.types.NoneType
+        pass
+
+    fake = types.ModuleType("numba.core.types")
+    fake.NoneType = NoneType
+    monkeypatch.setitem(sys.modules, "numba.core.types", fake)
+    _, resty = pf.compile_ptx(axpy, (pf.float32[:], pf.float32[:], pf.float32[:]))
+    assert isinstance(resty, NoneType) and resty == pf.void and resty == "void"
+    _, resty = pf.compile_ptx(add, pf.int32(pf.int32, pf.int32), device=True)
+    assert not isinstance(resty, NoneType) and resty == "int32"
+
+
+def test_compile_ptx_imports_no_numba():
+    import subprocess
+    import sys
+
+    code = ("import sys, ptxforge as pf\n"
+            "def k(a):\n    a[0] = 1\n"
+            "_, r = pf.compile_ptx(k, (pf.int32[:],))\n"
+            "assert r == 'void', r\n"
+            "print(sorted(m for m in sys.modules if m == 'numba' or m.startswith('numba.')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
