@@ -990,8 +990,12 @@ def _return_type(name):
         return ReturnType(name)
     numba_types = sys.modules.get("numba.core.types")
     none_class = getattr(numba_types, "NoneType", None)
-    if none_class is not None and not issubclass(_VoidReturnType, none_class):
-        none_class.register(_VoidReturnType)
+    register = getattr(none_class, "register", None)  # numba's type classes are ABCs
+    if callable(register) and not issubclass(_VoidReturnType, none_class):
+        try:
+            register(_VoidReturnType)
+        except TypeError:  # not an ABC after all: void stays plain text
+            pass
     return _VoidReturnType("void")
 
 
