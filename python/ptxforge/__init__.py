@@ -33,7 +33,6 @@ from .dispatcher import (Dispatcher, compile, compile_all, compile_for_current_d
 from .errors import CompileError, LaunchConfigurationError, LinkError
 from .external import LTOIR, Archive, Cubin, CUSource, Fatbin, LinkableCode, Object, PTXSource, declare_device
 from .records import from_dtype
-from . import random  # noqa: E402  (numba.cuda.random's generators; after the names it uses)
 
 __version__ = "0.1.0"
 
@@ -82,12 +81,20 @@ _VECTORIZE_NAMES = ("vectorize", "guvectorize", "Reduce", "reduce")
 
 
 def __getattr__(name):
-    """Device arrays (pf.to_device, pf.device_array, ...) and ufuncs (pf.vectorize, ...) load
-    numpy on first use."""
+    """Device arrays (pf.to_device, pf.device_array, ...), ufuncs (pf.vectorize, ...) and
+    pf.random (numba.cuda.random's generators) load numpy on first use."""
     if name in _runtime.ARRAY_NAMES:
         return getattr(_runtime, name)
     if name in _VECTORIZE_NAMES:
         from . import ufuncs
 
         return getattr(ufuncs, name)
+    if name == "random":
+        import importlib
+
+        return importlib.import_module(__name__ + ".random")
     raise AttributeError(f"module 'ptxforge' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_runtime.ARRAY_NAMES, *_VECTORIZE_NAMES, "random"})

@@ -178,3 +178,14 @@ def test_gpu_draws_equal_the_cpu_targets():
         np.testing.assert_array_equal(gpu, cpu)  # integer work and one rounding: bit for bit
     for gpu, cpu in zip(outs[0][3:], outs[1][3:]):
         np.testing.assert_allclose(gpu, cpu, rtol=2e-6, atol=1e-6)  # libdevice's log/cos vs the CPU's
+
+
+def test_importing_ptxforge_loads_neither_random_nor_numpy():
+    # ptxforge.random needs numpy at import; `import ptxforge` stays without it (its start-up cost)
+    import subprocess
+    import sys
+
+    code = ("import sys, ptxforge as pf; assert 'numpy' not in sys.modules and 'ptxforge.random' not in sys.modules;"
+            " assert 'random' in dir(pf); pf.random.xoroshiro128p_dtype; assert 'ptxforge.random' in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
