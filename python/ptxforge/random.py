@@ -27,8 +27,8 @@ jumped ahead, which is sequential work) and copied to the device.
     states = create_xoroshiro128p_states(256 * 64, seed=1)
 """
 
+import functools
 import math
-import threading
 
 import numpy as np
 
@@ -152,16 +152,10 @@ def _seed_states(states, seed, subsequence_start):
             xoroshiro128p_jump(states, i)
 
 
-_seeder = []
-_seeder_lock = threading.Lock()
-
-
+@functools.lru_cache(maxsize=None)
 def _host_seeder():
-    """_seed_states compiled for the CPU target, once per process."""
-    with _seeder_lock:
-        if not _seeder:
-            _seeder.append(jit(target="cpu")(_seed_states))
-        return _seeder[0]
+    """_seed_states as a CPU-target kernel, made once per process."""
+    return jit(target="cpu")(_seed_states)
 
 
 def _uint64(value, what):
