@@ -59,6 +59,8 @@ llvm::Type *Lowerer::valueType(const Type *t) {
     return b.getPtrTy();
   if (auto *e = dyn_cast<EnumType>(t)) // an enum member is its value
     return valueType(e->value);
+  if (isa<frontend::Fp8Type>(t)) // its storage byte
+    return b.getInt8Ty();
   if (auto *s = dyn_cast<ScalarType>(t)) {
     if (s->isBool())
       return b.getInt1Ty();

@@ -21,6 +21,8 @@ using namespace frontend;
 llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, const Span &at) {
   if (from == to)
     return v;
+  if (isa<Fp8Type>(from) || isa<Fp8Type>(to))
+    return convertFp8(v, from, to, at);
   auto *sf = dyn_cast<ScalarType>(from), *st = dyn_cast<ScalarType>(to);
   if (sf && st) {
     if (sf->isComplex() || st->isComplex())
@@ -60,6 +62,8 @@ llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, 
 }
 
 llvm::Value *Lowerer::truthy(llvm::Value *v, const Type *t) {
+  if (isa<Fp8Type>(t))
+    return convertFp8(v, t, types().boolType(), {});
   auto *s = cast<ScalarType>(t);
   if (s->isBool())
     return v;
@@ -145,6 +149,8 @@ llvm::Value *Lowerer::exprValue(const Expr *e) {
       return kernelValue(ref->builtin->id);
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
       return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
+    if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::IntConstant)
+      return b.getInt64(static_cast<std::uint64_t>(ref->builtin->intConstant));
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
       return complexConstant(0.0, ref->builtin->constant, cast<ScalarType>(typeOf(e)));
     return nullptr; // a namespace, function or dtype: no run-time value
@@ -179,6 +185,8 @@ llvm::Value *Lowerer::exprValue(const Expr *e) {
         return kernelValue(ref->builtin->id);
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
         return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
+      if (ref->builtin && ref->builtin->kind == BuiltinInfo::IntConstant)
+        return b.getInt64(static_cast<std::uint64_t>(ref->builtin->intConstant));
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
         return complexConstant(0.0, ref->builtin->constant, cast<ScalarType>(typeOf(e)));
       if (ref->global) // an enum class's member

@@ -113,7 +113,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     // A device function may also take a function, a builtin, a dtype or
     // None: it is specialised on that value, which has no run-time content.
     if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t) && !isa<PointerType>(t) &&
-        (out.isKernel || (!isStaticValue(t) && t->kind() != Type::Kind::None)))
+        (out.isKernel || (!isStaticValue(t) && t->kind() != Type::Kind::None && !isa<Fp8Type>(t))))
       fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
                                   ", which has no device representation; pass numbers, arrays or tuples");
     auto local = std::make_unique<Local>();
@@ -336,7 +336,8 @@ void Inferer::stmt(const Stmt *s) {
     if (returned && returned->kind() == Type::Kind::Void)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns None; "
                              "return a value on every path");
-    if (!isa<ScalarType>(v) && !isa<ArrayType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v))
+    if (!isa<ScalarType>(v) && !isa<ArrayType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v) &&
+        !isa<Fp8Type>(v))
       fail(r->value->span(), "a device function returns numbers, arrays or tuples of them, not " + v->str());
     const Type *joined = join(returned, v);
     if (!joined)
@@ -752,7 +753,8 @@ const Type *Inferer::exprUncached(const Expr *e) {
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
       const Type *t = expr(x);
       unknown |= !t;
-      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t)) {
+      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t) &&
+          !isa<Fp8Type>(t)) {
         // A recursive call's value in the tuple it returns: the type grows with each level.
         auto call = isa<CallExpr>(x) ? out.calls.find(cast<CallExpr>(x)) : out.calls.end();
         bool recursive = call != out.calls.end() &&

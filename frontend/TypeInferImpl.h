@@ -103,6 +103,8 @@ public:
   // numba-cuda's cuda.fp16 / cuda.bf16 functions (TypeInferHalf.cpp), and
   // the math functions numba maps onto them for half arguments.
   const Type *halfCall(const CallExpr *c, const HalfFunction &f, const std::vector<const Type *> &args);
+  // numba-cuda's FP8 bindings (TypeInferHalf.cpp).
+  const Type *fp8Call(const CallExpr *c, const Fp8Function &f, const std::vector<const Type *> &args);
   const Type *vectorCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
   // Enums (TypeInferEnums.cpp): the EnumClass global `e` names (nullptr if

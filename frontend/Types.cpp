@@ -227,6 +227,14 @@ const PointerType *TypeContext::pointerType(const ScalarType *elem) {
   std::string name = elem->str() + "*";
   return PF_INTERN(PointerType, name, new PointerType(elem, name));
 }
+const Fp8Type *TypeContext::fp8Type(Fp8Type::Format format) {
+  static const char *const names[] = {"fp8_e4m3", "fp8_e5m2", "fp8_e8m0"};
+  std::string name = names[format];
+  return PF_INTERN(Fp8Type, name, new Fp8Type(format, name));
+}
+const TupleType *TypeContext::bfloat16RawType() {
+  return namedTupleType("bfloat16_raw", {"x"}, {intType(16, false)});
+}
 #undef PF_INTERN
 
 const ScalarType *TypeContext::strong(const ScalarType *t) {
