@@ -132,6 +132,9 @@ public:
 
   // Helpers.
   const ScalarType *scalar(const Type *t, const Expr *e, const char *what);
+  /// `t`, or for an Optional number (the type of `e`) its value's type,
+  /// `e` then read as that value (TypedFunction::unwrapped).
+  const Type *optionalValue(const Type *t, const Expr *e);
   const ScalarType *integer(const Type *t, const Expr *e, const char *what);
   const Type *join(const Type *a, const Type *b) const;
   std::optional<std::int64_t> constInt(const Expr *e) const;
@@ -173,6 +176,9 @@ public:
   const Type *declaredReturn = nullptr; ///< a device function's declared return type
   int level = -1; ///< this function's place in session.inProgress (-1: the kernel)
   bool changed = false;
+  /// A device function whose end can be reached returns None there: its
+  /// values are Optional (numba's rule).
+  bool fallsOff = false;
   bool finalPass = false;
 };
 

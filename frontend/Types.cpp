@@ -227,6 +227,12 @@ const PointerType *TypeContext::pointerType(const ScalarType *elem) {
   std::string name = elem->str() + "*";
   return PF_INTERN(PointerType, name, new PointerType(elem, name));
 }
+const OptionalType *TypeContext::optionalType(const Type *value) {
+  if (auto *o = dyn_cast<OptionalType>(value))
+    return o;
+  std::string name = "OptionalType(" + value->str() + ")";
+  return PF_INTERN(OptionalType, name, new OptionalType(value, name));
+}
 const Fp8Type *TypeContext::fp8Type(Fp8Type::Format format) {
   static const char *const names[] = {"fp8_e4m3", "fp8_e5m2", "fp8_e8m0"};
   std::string name = names[format];
