@@ -363,7 +363,7 @@ void Inferer::stmt(const Stmt *s) {
       hasValue = false;
     // A device function that returns a value on some paths and None on
     // others returns an Optional, as in numba (not with a declared type).
-    const bool optional = !out.isKernel && !declaredReturn;
+    const bool optional = !out.isKernel && (!declaredReturn || isa<OptionalType>(declaredReturn));
     auto setReturned = [&](const Type *t) {
       if (t != returned) {
         returned = t;

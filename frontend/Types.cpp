@@ -419,6 +419,18 @@ public:
       return namedTuple();
     if (name == "void" || name == "none")
       return name == "void" ? types().voidType() : types().noneType();
+    if (name == "fp8_e4m3" || name == "fp8_e5m2" || name == "fp8_e8m0") // numba-cuda's FP8 types
+      return types().fp8Type(name == "fp8_e4m3" ? Fp8Type::E4M3 : name == "fp8_e5m2" ? Fp8Type::E5M2 : Fp8Type::E8M0);
+    if (name == "OptionalType") { // numba's Optional(T)
+      if (!eat('('))
+        return fail("expected '(' after OptionalType");
+      const Type *value = type();
+      if (!value || !eat(')'))
+        return value ? fail("expected ')'") : nullptr;
+      if (value->kind() == Type::Kind::None || value->kind() == Type::Kind::Void)
+        return fail("an Optional holds a value, not " + value->str());
+      return types().optionalType(value);
+    }
     const ScalarType *scalar = name == "Record" ? record() : types().scalarByName(name);
     if (!scalar && !error.empty())
       return nullptr;

@@ -405,3 +405,19 @@ def test_numba_cuda_fp8_bindings_are_ptxforges(make_module):
     out = np.zeros(3, np.float32)
     k[1, 1](out, np.array([300.0], np.float32))
     np.testing.assert_array_equal(out, [288.0, 127 + 9, 127 + 8])
+
+
+@pf.jit("float32(fp8_e5m2)", device=True)
+def _declared_float(v):
+    return float32(v) + 1
+
+
+@pytest.mark.gpu
+def test_signatures_name_fp8_types():
+    @pf.kernel
+    def k(out):
+        out[0] = _declared_float(fp8.fp8_e5m2(out[0]))
+
+    out = np.array([3.3], np.float32)
+    k[1, 1](out)
+    assert out[0] == 4.5

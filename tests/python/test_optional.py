@@ -91,3 +91,25 @@ def test_a_declared_return_type_cannot_be_none():
     with pytest.raises(TypeError, match=r"returns OptionalType\(int64\), but the signature says int64"):
         pf.compile_ptx(f, "int64(int64)", device=True)
 
+
+
+@pf.jit("OptionalType(int64)(int64)", device=True)
+def _declared_maybe(x):
+    if x > 0:
+        return x
+    return None
+
+
+@pytest.mark.gpu
+def test_signatures_name_optional_types():
+    @pf.kernel
+    def k(out, x):
+        r = _declared_maybe(x[0])
+        out[0] = -1 if r is None else r
+
+    out = np.zeros(1, np.int64)
+    for v, want in ((7, 7), (-2, -1)):
+        k[1, 1](out, np.array([v], np.int64))
+        assert out[0] == want
+    assert pf.compile_ptx(_declared_maybe.py_func, "OptionalType(int64)(int64)", device=True)[1] == \
+        "OptionalType(int64)"
