@@ -45,3 +45,21 @@ def test_numba_driver_error_catches_ptxforge_driver_and_memory_errors(monkeypatc
     finally:
         _core.CudaDriverError.__bases__ = before
     assert not issubclass(_core.CudaDriverError, stand_in.CudaDriverError)
+
+
+def test_numba_imported_first_is_seen_at_import(monkeypatch):
+    import subprocess
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys, types
+        stand_in = types.ModuleType("numba.cuda.cudadrv.error")
+        stand_in.CudaDriverError = type("CudaDriverError", (Exception,), {})
+        sys.modules["numba.cuda.cudadrv.error"] = stand_in
+        import ptxforge
+        from ptxforge import _core
+        assert issubclass(_core.CudaDriverError, stand_in.CudaDriverError)
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr
