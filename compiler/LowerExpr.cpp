@@ -303,6 +303,10 @@ llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, co
     data = b.CreateInBoundsGEP(b.getInt8Ty(), data, b.getInt64(at->dtype->byteSize() / 2));
     return b.CreateInsertValue(array, data, {0});
   }
+  if (attr == "ctypes") // only a.ctypes.data is typed: the array itself, whose .data is the address
+    return array;
+  if (attr == "data")
+    return b.CreatePtrToInt(b.CreateExtractValue(array, {0}), b.getInt64Ty());
   if (attr == "ndim")
     return b.getInt64(at->ndim);
   if (attr == "size") {
