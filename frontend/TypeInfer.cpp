@@ -796,6 +796,13 @@ const Type *Inferer::binOp(BinOpKind op, const Type *l, const Type *r, const Spa
     fail(at, std::string("operator '") + spelling(op) + "' is not defined for complex numbers");
   if (op == BinOpKind::MatMul)
     fail(at, "operator '@' is not supported in kernels");
+  if (isa<DatetimeType>(sl) || isa<DatetimeType>(sr)) {
+    if (const ScalarType *t = binOpResultType(op, sl, sr))
+      return t;
+    fail(at, std::string("operator '") + spelling(op) + "' is not defined for " + l->str() + " and " + r->str() +
+                 " in kernels: datetime64 - datetime64, datetime64 +- timedelta64 and timedelta64 +- timedelta64 "
+                 "are, in units that convert (NumPy's, W to as; Y and M only to themselves)");
+  }
   const ScalarType *t = binOpResultType(op, sl, sr);
   if (!t)
     fail(at, std::string("operator '") + spelling(op) + "' needs integers, not " + l->str() + " and " + r->str());
@@ -804,6 +811,8 @@ const Type *Inferer::binOp(BinOpKind op, const Type *l, const Type *r, const Spa
 
 const ScalarType *binOpResultType(BinOpKind op, const ScalarType *l, const ScalarType *r) {
   TypeContext &tc = types();
+  if (isa<DatetimeType>(l) || isa<DatetimeType>(r))
+    return datetimeBinOpType(op == BinOpKind::Add ? '+' : op == BinOpKind::Sub ? '-' : 0, l, r);
   const ScalarType *t = promote(l, r);
   switch (op) {
   case BinOpKind::Div:
@@ -831,6 +840,8 @@ const Type *Inferer::unaryOp(const UnaryOpExpr *u) {
   const ScalarType *s = scalar(expr(u->operand), u->operand, std::string("the operand of '").append(spelling(u->op)).append("'").c_str());
   if (!s)
     return nullptr;
+  if (auto *d = dyn_cast<DatetimeType>(s); d && u->op != UnaryOpKind::Not && (!d->delta || u->op == UnaryOpKind::Invert))
+    fail(u->span(), std::string("operator '") + spelling(u->op) + "' is not defined for " + s->str());
   switch (u->op) {
   case UnaryOpKind::Not: return tc.boolType();
   case UnaryOpKind::Plus:
@@ -869,6 +880,12 @@ const Type *Inferer::compare(const CompareExpr *c) {
         scalar(left, i == 0 ? c->left : c->comparators[i - 1], "a compared value");
         scalar(right, c->comparators[i], "a compared value");
         auto *sl = cast<ScalarType>(left), *sr = cast<ScalarType>(right);
+        if (auto *dl = dyn_cast<DatetimeType>(sl), *dr = dyn_cast<DatetimeType>(sr); dl || dr)
+          if (!dl || !dr || dl->delta != dr->delta || dl->unit.empty() || dr->unit.empty() ||
+              (!datetimeFactor(dl->unit, dr->unit) && !datetimeFactor(dr->unit, dl->unit)))
+            fail(c->span(), "cannot compare " + sl->str() + " with " + sr->str() +
+                                " in kernels: datetime64 compares with datetime64, timedelta64 with timedelta64, "
+                                "in units that convert");
         if ((sl->isComplex() || sr->isComplex()) && op != CmpOpKind::Eq && op != CmpOpKind::NotEq)
           fail(c->span(), "complex numbers have no order; compare their abs() or .real instead");
       }

@@ -66,6 +66,8 @@ def _scalar_name(dtype):
         return "bfloat16"
     if dtype.kind == "b":
         return "bool"
+    if dtype.kind in "Mm":  # datetime64[D], timedelta64[ns] ...: an int64 count of the unit
+        return dtype.name
     if dtype.kind in "iu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or \
             (dtype.kind == "c" and dtype.itemsize in (8, 16)):
         return dtype.name
@@ -462,6 +464,8 @@ def _one(arg, where, transfers, stream, keep, host=False):
             # a structured scalar: np.void, or its subclass np.record (a recarray's element)
             return _record(arg, where, transfers, host)
         if getattr(arg, "ndim", None) == 0 and hasattr(arg, "dtype"):
+            if arg.dtype.kind in "Mm":  # np.datetime64 / np.timedelta64: its int64 count (NaT: int64's min)
+                return _dtype_name(arg.dtype, where), int(arg.view("int64"))
             name, value = _dtype_name(arg.dtype, where), arg.item()
             if not isinstance(value, (bool, int, float, complex)):
                 raise TypeError(f"{where} is a numpy {type(arg).__name__} of dtype {arg.dtype}, "

@@ -111,12 +111,15 @@ def parse(text):
     ('other', text)."""
     if text in _WEAK:
         return ("scalar", _WEAK[text])
+    if text.startswith(("datetime64", "timedelta64")) and text.count("[") <= 1 and ":" not in text:
+        return ("other", text)  # a scalar: datetime64[D] converts to itself only
     if text.startswith("Tuple(") and text.endswith(")"):
         return ("tuple", tuple(parse(p) for p in _split_top(text[6:-1])))
     if text.endswith("]") and "[" in text and not text.startswith("nestedarray") and \
             (not text.startswith("Record") or not text.endswith(")")):
         # the dims are the last bracket at depth 0: a record's text has brackets of its own
-        cut = text.index("[") if not text.startswith("Record") else _last_top_bracket(text)
+        cut = text.index("[") if not text.startswith(("Record", "datetime64", "timedelta64")) else \
+            _last_top_bracket(text)
         dtype, dims = text[:cut], text[cut + 1: -1]
         parts = [p.strip() for p in dims.split(",")] if dims.strip() else []
         ndim = len(parts)

@@ -75,6 +75,9 @@ def numba_type_name(t):
             raise TypeError(f"numba's type {t} (CPointer) has no ptxforge equivalent in kernel signatures: "
                             "ptxforge's pointers point at numbers")
         return elem + "*"
+    if cls in ("NPDatetime", "NPTimedelta"):  # numba's datetime64[D] / timedelta64[ns] ...
+        kind = "datetime64" if cls == "NPDatetime" else "timedelta64"
+        return f"{kind}[{t.unit}]" if t.unit else kind
     if cls == "NestedArray":
         shape = ", ".join(str(d) for d in t.shape) + ("," if len(t.shape) == 1 else "")
         return f"nestedarray({type_name(t.dtype)}, ({shape}))"

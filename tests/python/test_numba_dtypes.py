@@ -83,3 +83,93 @@ def test_non_integer_alignment_requires_a_literal(which, alignment):
     with pytest.raises(pf.CompileError, match="RequireLiteralValue:.*alignment must be a constant integer") as info:
         pf.compile_ptx(k.py_func, "void(uint64[::1])")
     assert not isinstance(info.value, ValueError)
+
+
+DAYS = np.arange("2005-02", "2006-02", dtype="datetime64[D]")
+
+
+@pytest.mark.gpu
+def test_datetime_difference_units_and_nat():
+    """datetime - datetime is a timedelta (in the finer unit when the units differ); a store
+    into a finer unit scales; NaT in either operand gives NaT, as numpy."""
+
+    @pf.jit
+    def diff(start, end, later, delta, hours, mixed):
+        for i in range(pf.grid(1), delta.size, pf.gridsize(1)):
+            delta[i] = end[i] - start[i]
+            hours[i] = end[i] - start[i]
+            mixed[i] = later[i] - start[i]
+
+    start = DAYS.copy()
+    end = start + np.random.default_rng(1).integers(0, 10000, start.size)
+    later = end.astype("datetime64[h]") + 5
+    start[3] = np.datetime64("NaT")
+    delta = np.zeros_like(start, dtype="timedelta64[D]")
+    hours = np.zeros_like(start, dtype="timedelta64[h]")
+    mixed = np.zeros_like(start, dtype="timedelta64[h]")
+    diff[1, 32](start, end, later, delta, hours, mixed)
+    np.testing.assert_array_equal(delta, end - start)
+    np.testing.assert_array_equal(hours, (end - start).astype("timedelta64[h]"))
+    np.testing.assert_array_equal(mixed, later - start)
+    assert np.isnat(delta[3]) and np.isnat(hours[3]) and np.isnat(mixed[3])
+
+
+@pytest.mark.gpu
+def test_datetime_scalars_compare_and_shift():
+    """np.datetime64/np.timedelta64 arguments; == and < as numpy, NaT equal to nothing."""
+
+    @pf.jit
+    def k(dates, target, delta, matches, before, shifted):
+        for i in range(pf.grid(1), matches.size, pf.gridsize(1)):
+            matches[i] = dates[i] == target
+            before[i] = dates[i] < target
+            shifted[i] = dates[i] - delta
+
+    dates = DAYS.copy()
+    dates[0] = np.datetime64("NaT")
+    target, delta = dates[5], dates[6] - dates[5]
+    matches, before = np.zeros(dates.size, bool), np.zeros(dates.size, bool)
+    shifted = np.zeros_like(dates)
+    k[1, 32](dates, target, delta, matches, before, shifted)
+    assert matches.nonzero()[0].tolist() == [5]
+    np.testing.assert_array_equal(before, dates < target)
+    np.testing.assert_array_equal(shifted, dates - delta)
+    nat = np.zeros(1, bool)
+
+    @pf.jit
+    def nat_is_unequal(x, out):
+        out[0] = x != x and not (x == x)
+
+    nat_is_unequal[1, 1](np.datetime64("NaT", "D"), nat)
+    assert nat[0]
+
+
+@pytest.mark.gpu
+def test_datetime_ufuncs():
+    diff = pf.vectorize(["timedelta64[D](datetime64[D], datetime64[D])"])(lambda a, b: b - a)
+
+    @pf.guvectorize(["void(datetime64[D], datetime64[D], timedelta64[D][:])"], "(),()->()")
+    def gdiff(a, b, out):
+        out[0] = b - a
+
+    end = DAYS + 17
+    np.testing.assert_array_equal(diff(DAYS, end), end - DAYS)
+    np.testing.assert_array_equal(gdiff(DAYS, end), end - DAYS)
+
+
+@pytest.mark.parametrize("body, words", [
+    ("out[0] = a + a", "operator '\\+' is not defined for datetime64\\[D\\] and datetime64\\[D\\]"),
+    ("out[0] = a - 1", "operator '-' is not defined for datetime64\\[D\\] and int"),
+    ("out[0] = a < 3", "cannot compare datetime64\\[D\\] with int"),
+    ("out[0] = -a", "operator '-' is not defined for datetime64\\[D\\]"),
+])
+def test_datetime_operations_numpy_lacks_are_compile_errors(make_module, body, words):
+    mod = make_module(f"""
+import ptxforge as pf
+
+@pf.jit
+def k(a, out):
+    {body}
+""")
+    with pytest.raises(pf.CompileError, match=words):
+        pf.compile_ptx(mod.k.py_func, "void(datetime64[D], int64[::1])")
