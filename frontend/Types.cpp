@@ -21,7 +21,12 @@ int ScalarType::category() const {
 }
 
 // The alignment a scalar needs in memory: its size (a complex number's part).
-static int naturalAlignment(const ScalarType *t) { return t->isComplex() ? t->byteSize() / 2 : t->byteSize(); }
+// A string's is its character's (1 for S, 4 for U).
+static int naturalAlignment(const ScalarType *t) {
+  if (auto *cs = dyn_cast<CharSeqType>(t))
+    return cs->unicode ? 4 : 1;
+  return t->isComplex() ? t->byteSize() / 2 : t->byteSize();
+}
 
 // The largest power of two dividing `n`, at most `cap`; `cap` for 0.
 static int powerOfTwoDividing(std::int64_t n, int cap) {
@@ -230,6 +235,11 @@ const DatetimeType *TypeContext::datetimeType(const std::string &unit, bool delt
   std::string name = std::string(delta ? "timedelta64" : "datetime64") + (unit.empty() ? "" : "[" + unit + "]");
   return PF_INTERN(DatetimeType, name, new DatetimeType(unit, delta, name));
 }
+const CharSeqType *TypeContext::charSeqType(int count, bool unicode) {
+  std::string name = (unicode ? "U" : "S") + std::to_string(count);
+  return PF_INTERN(CharSeqType, name, new CharSeqType(count, unicode, name));
+}
+
 std::int64_t datetimeFactor(const std::string &from, const std::string &to) {
   if (from == to)
     return 1;
@@ -293,6 +303,10 @@ const ScalarType *TypeContext::scalarByName(const std::string &n) {
     return complexType(128, true);
   if (n == "bfloat16" || n == "bf16")
     return bfloat16Type();
+  if (n.size() >= 2 && n.size() <= 7 && (n[0] == 'S' || n[0] == 'U') &&
+      std::all_of(n.begin() + 1, n.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+      n[1] != '0')
+    return charSeqType(std::stoi(n.substr(1)), n[0] == 'U');
   static const std::map<std::string, std::pair<char, int>> table = {
       {"int8", {'i', 8}},       {"int16", {'i', 16}},     {"int32", {'i', 32}},      {"int64", {'i', 64}},
       {"uint8", {'u', 8}},      {"uint16", {'u', 16}},    {"uint32", {'u', 32}},     {"uint64", {'u', 64}},

@@ -20,7 +20,7 @@ namespace ptxforge::frontend {
 class Type {
 public:
   enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Iter, Module, Builtin, Dtype, Slice, Function,
-              Record, Enum, Pointer };
+              Record, Enum, Pointer, CharSeq };
   Kind kind() const { return kind_; }
   /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
   /// Weak scalars print as Python's names: int, float, complex.
@@ -163,6 +163,21 @@ public:
 };
 
 
+/// NumPy's fixed-length strings, `S12` (bytes) and `U12` (UCS-4 text), numba's
+/// CharSeq and UnicodeCharSeq: array elements and record fields that kernels
+/// only assign constant strings to (truncated or zero-padded, as NumPy
+/// stores them). Like RecordType it derives from ScalarType to be an
+/// ArrayType's dtype, and classof keeps it apart.
+class CharSeqType : public ScalarType {
+public:
+  CharSeqType(int count, bool unicode, std::string s)
+      : ScalarType(Kind::CharSeq, count * (unicode ? 32 : 8), false, false, std::move(s)), count(count),
+        unicode(unicode) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::CharSeq; }
+  const int count;    ///< characters
+  const bool unicode; ///< 4 bytes per character (U) rather than 1 (S)
+};
+
 class ArrayType : public Type {
 public:
   ArrayType(const ScalarType *dtype, int ndim, Layout layout, bool readonly, std::string s)
@@ -266,6 +281,8 @@ public:
   /// EnumMember(cls, value) and IntEnumMember(cls, int64).
   const EnumType *enumType(const std::string &cls, const Type *value);
   const IntEnumType *intEnumType(const std::string &cls);
+  /// S<count> / U<count>.
+  const CharSeqType *charSeqType(int count, bool unicode);
   /// datetime64[unit] / timedelta64[unit]; nullptr for a unit NumPy lacks.
   const DatetimeType *datetimeType(const std::string &unit, bool delta);
   /// CPointer(elem): "elem*".

@@ -68,6 +68,8 @@ def _scalar_name(dtype):
         return "bool"
     if dtype.kind in "Mm":  # datetime64[D], timedelta64[ns] ...: an int64 count of the unit
         return dtype.name
+    if dtype.kind in "SU" and dtype.itemsize:  # S12 / U12: fixed-length strings (numba's CharSeq)
+        return f"{dtype.kind}{dtype.itemsize // (4 if dtype.kind == 'U' else 1)}"
     if dtype.kind in "iu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or \
             (dtype.kind == "c" and dtype.itemsize in (8, 16)):
         return dtype.name
@@ -110,7 +112,7 @@ def _field_type_name(dtype):
 def _record_name(dtype, where):
     """numba's spelling of a structured dtype: Record(x[type=float32;offset=0],...;size;aligned).
 
-    Fields kernels cannot hold (strings, nested records) and fields whose names are not
+    Fields kernels cannot hold (nested records) and fields whose names are not
     identifiers are left out; their bytes are still copied with the record."""
     if dtype.hasobject:
         raise TypeError(f"{where} has dtype {dtype}, whose Python-object fields have no device form")

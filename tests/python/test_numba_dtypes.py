@@ -173,3 +173,67 @@ def k(a, out):
 """)
     with pytest.raises(pf.CompileError, match=words):
         pf.compile_ptx(mod.k.py_func, "void(datetime64[D], int64[::1])")
+
+
+@pytest.mark.gpu
+def test_constant_strings_into_string_arrays():
+    """As numpy stores them: the first n characters, zero-padded; U is UCS-4 (non-ASCII too)."""
+
+    @pf.jit
+    def fill(u, s):
+        i = pf.grid(1)
+        if i < u.size - 1:
+            u[i] = "XYZ"
+            s[i] = b"XYZ"
+        if i == 0:
+            u[u.size - 1] = "héllo, wörld"  # truncated to 5 characters
+            s[s.size - 1] = b"too long for it"
+
+    u = np.full(5, "old!!", dtype="<U5")
+    s = np.full(5, b"old!!", dtype="S5")
+    fill[1, 8](u, s)
+    assert u.tolist() == ["XYZ"] * 4 + ["héllo"]
+    assert s.tolist() == [b"XYZ"] * 4 + [b"too l"]
+    assert u.view(np.uint32)[3] == 0  # padded with zeros, not left as it was
+
+
+@pytest.mark.gpu
+def test_constant_strings_into_record_fields():
+    dt = np.dtype([("x", np.int32), ("y", "<U12"), ("z", "S4")])
+
+    @pf.jit
+    def f(a):
+        a[0]["x"] = 1
+        a[0]["y"] = "ABC"
+        a[1].y = "XYZ"
+        a[1]["z"] = b"abcdef"
+
+    a = np.zeros(2, dt)
+    f[1, 1](a)
+    np.testing.assert_array_equal(a, np.asarray([(1, "ABC", b""), (0, "XYZ", b"abcd")], dtype=dt))
+
+
+def test_string_dtype_names():
+    from ptxforge import _args
+
+    assert _args._dtype_name(np.dtype("<U12"), "a") == "U12"
+    assert _args._dtype_name(np.dtype("S3"), "a") == "S3"
+    assert pf._core.check_type("U12[::1]") == "U12[::1]"
+
+
+@pytest.mark.parametrize("body, words", [
+    ("out[0] = a[0]", "can only be assigned a constant string"),
+    ("a[0] = b'x'", "cannot store a bytes constant in a unicode string \\(U4\\)"),
+    ("x = b'abc'", "bytes are not supported in kernels, except assigned"),
+    ("for s in a:\n        out[0] = 1", "cannot store U4 in variable 's'"),
+])
+def test_string_errors(make_module, body, words):
+    mod = make_module(f"""
+import ptxforge as pf
+
+@pf.jit
+def k(a, out):
+    {body}
+""")
+    with pytest.raises(pf.CompileError, match=words):
+        pf.compile_ptx(mod.k.py_func, "void(U4[::1], U4[::1])")
