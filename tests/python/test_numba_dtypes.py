@@ -237,3 +237,21 @@ def k(a, out):
 """)
     with pytest.raises(pf.CompileError, match=words):
         pf.compile_ptx(mod.k.py_func, "void(U4[::1], U4[::1])")
+
+
+def test_strings_datetimes_and_alignment_compile_to_ptx():
+    """The GPU's code for each (conftest feeds it to ptxas -arch=sm_90)."""
+
+    def k(names, recs, dates, delta, out):
+        i = pf.grid(1)
+        names[i] = "héllo"
+        recs[i]["tag"] = b"AB"
+        delta[i] = dates[i] - dates[0]
+        loc = pf.local.array(4, np.float64, alignment=64)
+        buf = pf.shared.array(8, np.uint8, alignment=128)
+        out[i] = loc.ctypes.data + buf.ctypes.data + (dates[i] < dates[0])
+
+    rec = pf.from_dtype(np.dtype([("x", "f4"), ("tag", "S4")]))
+    ptx, _ = pf.compile_ptx(k, ("U8[::1]", rec[::1], "datetime64[D][::1]",
+                                "timedelta64[h][::1]", "uint64[::1]"))
+    assert ".align 128" in ptx and "_cudapy_smem_1" in ptx
