@@ -157,24 +157,6 @@ def test_datetime_ufuncs():
     np.testing.assert_array_equal(gdiff(DAYS, end), end - DAYS)
 
 
-@pytest.mark.parametrize("body, words", [
-    ("out[0] = a + a", "operator '\\+' is not defined for datetime64\\[D\\] and datetime64\\[D\\]"),
-    ("out[0] = a - 1", "operator '-' is not defined for datetime64\\[D\\] and int"),
-    ("out[0] = a < 3", "cannot compare datetime64\\[D\\] with int"),
-    ("out[0] = -a", "operator '-' is not defined for datetime64\\[D\\]"),
-])
-def test_datetime_operations_numpy_lacks_are_compile_errors(make_module, body, words):
-    mod = make_module(f"""
-import ptxforge as pf
-
-@pf.jit
-def k(a, out):
-    {body}
-""")
-    with pytest.raises(pf.CompileError, match=words):
-        pf.compile_ptx(mod.k.py_func, "void(datetime64[D], int64[::1])")
-
-
 @pytest.mark.gpu
 def test_constant_strings_into_string_arrays():
     """As numpy stores them: the first n characters, zero-padded; U is UCS-4 (non-ASCII too)."""
@@ -221,13 +203,8 @@ def test_string_dtype_names():
     assert pf._core.check_type("U12[::1]") == "U12[::1]"
 
 
-@pytest.mark.parametrize("body, words", [
-    ("out[0] = a[0]", "can only be assigned a constant string"),
-    ("a[0] = b'x'", "cannot store a bytes constant in a unicode string \\(U4\\)"),
-    ("x = b'abc'", "bytes are not supported in kernels, except assigned"),
-    ("for s in a:\n        out[0] = 1", "cannot store U4 in variable 's'"),
-])
-def test_string_errors(make_module, body, words):
+def _kernel_error(make_module, body, signature, words):
+    """Compiling `k(a, out)` with `body` for `signature` is a CompileError matching `words`."""
     mod = make_module(f"""
 import ptxforge as pf
 
@@ -236,7 +213,22 @@ def k(a, out):
     {body}
 """)
     with pytest.raises(pf.CompileError, match=words):
-        pf.compile_ptx(mod.k.py_func, "void(U4[::1], U4[::1])")
+        pf.compile_ptx(mod.k.py_func, signature)
+
+
+@pytest.mark.parametrize("signature, body, words", [
+    ("void(datetime64[D], int64[::1])", "out[0] = a + a",
+     "operator '\\+' is not defined for datetime64\\[D\\] and datetime64\\[D\\]"),
+    ("void(datetime64[D], int64[::1])", "out[0] = a - 1", "operator '-' is not defined for datetime64\\[D\\] and int"),
+    ("void(datetime64[D], int64[::1])", "out[0] = a < 3", "cannot compare datetime64\\[D\\] with int"),
+    ("void(datetime64[D], int64[::1])", "out[0] = -a", "operator '-' is not defined for datetime64\\[D\\]"),
+    ("void(U4[::1], U4[::1])", "out[0] = a[0]", "can only be assigned a constant string"),
+    ("void(U4[::1], U4[::1])", "a[0] = b'x'", "cannot store a bytes constant in a unicode string \\(U4\\)"),
+    ("void(U4[::1], U4[::1])", "x = b'abc'", "bytes are not supported in kernels, except assigned"),
+    ("void(U4[::1], U4[::1])", "for s in a:\n        out[0] = 1", "cannot store U4 in variable 's'"),
+])
+def test_datetime_and_string_operations_numpy_lacks_are_compile_errors(make_module, signature, body, words):
+    _kernel_error(make_module, body, signature, words)
 
 
 def test_strings_datetimes_and_alignment_compile_to_ptx():
