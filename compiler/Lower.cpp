@@ -41,7 +41,7 @@ llvm::FastMathFlags Lowerer::floatFlags() const {
 llvm::Type *Lowerer::memoryType(const ScalarType *t) {
   if (t->isBool())
     return b.getInt8Ty();
-  if (isa<RecordType>(t)) // its bytes (as a value, a record is their address)
+  if (isa<RecordType>(t) || isa<CharSeqType>(t)) // its bytes (as a value, a record is their address)
     return llvm::ArrayType::get(b.getInt8Ty(), t->byteSize());
   return valueType(t);
 }
@@ -475,7 +475,7 @@ void Lowerer::stmt(const Stmt *s) {
   }
   case Stmt::Kind::Assign: {
     auto *a = cast<AssignStmt>(s);
-    if (copyTupleVariable(a))
+    if (copyTupleVariable(a) || storeConstString(a))
       return;
     llvm::Value *v = expr(a->value);
     for (const Expr *t : a->targets)

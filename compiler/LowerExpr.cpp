@@ -11,6 +11,8 @@
 #include "compiler/LowerGpu.h"
 #include "compiler/LowerImpl.h"
 
+#include <limits>
+
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/Support/xxhash.h>
 
@@ -42,6 +44,16 @@ llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, 
   if (auto *of = dyn_cast<frontend::OptionalType>(from)) // its value, unchecked, as numba's cast
     return convert(b.CreateExtractValue(v, {0}), of->value, to, at);
   auto *sf = dyn_cast<ScalarType>(from), *st = dyn_cast<ScalarType>(to);
+  if (auto *df = sf ? dyn_cast<DatetimeType>(sf) : nullptr, *dt = st ? dyn_cast<DatetimeType>(st) : nullptr; df && dt) {
+    // to a finer unit: scaled, NaT kept (NumPy's casts)
+    std::int64_t factor = df->delta == dt->delta ? datetimeFactor(df->unit, dt->unit) : 0;
+    if (!factor)
+      fail(at, "cannot convert " + from->str() + " to " + to->str() + " in kernels");
+    if (factor == 1)
+      return v;
+    llvm::Value *nat = b.getInt64(std::numeric_limits<std::int64_t>::min());
+    return b.CreateSelect(b.CreateICmpEQ(v, nat), nat, b.CreateMul(v, b.getInt64(factor)));
+  }
   if (sf && st) {
     if (sf->isComplex() || st->isComplex())
       return convertComplex(v, sf, st, at);
@@ -333,6 +345,10 @@ llvm::Value *Lowerer::arrayAttribute(llvm::Value *array, const ArrayType *at, co
     data = b.CreateInBoundsGEP(b.getInt8Ty(), data, b.getInt64(at->dtype->byteSize() / 2));
     return b.CreateInsertValue(array, data, {0});
   }
+  if (attr == "ctypes") // only a.ctypes.data is typed: the array itself, whose .data is the address
+    return array;
+  if (attr == "data")
+    return b.CreatePtrToInt(b.CreateExtractValue(array, {0}), b.getInt64Ty());
   if (attr == "ndim")
     return b.getInt64(at->ndim);
   if (attr == "size") {
@@ -478,6 +494,16 @@ void Lowerer::storeElement(llvm::Value *ptr, llvm::Value *v, const ScalarType *d
 llvm::Value *Lowerer::binOp(BinOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt,
                             const Type *resultType, const Span &at) {
   auto *result = cast<ScalarType>(resultType);
+  if (auto *d = dyn_cast<DatetimeType>(result)) { // datetime/timedelta +-: in the result's unit; NaT if either is
+    llvm::Value *nat = b.getInt64(std::numeric_limits<std::int64_t>::min());
+    llvm::Value *either = b.CreateOr(b.CreateICmpEQ(l, nat), b.CreateICmpEQ(r, nat));
+    auto in = [&](llvm::Value *v, const Type *t) {
+      return convert(v, t, types().datetimeType(d->unit, cast<DatetimeType>(t)->delta), at);
+    };
+    l = in(l, lt);
+    r = in(r, rt);
+    return b.CreateSelect(either, nat, op == BinOpKind::Add ? b.CreateAdd(l, r) : b.CreateSub(l, r));
+  }
   checkDivisor(op, lt, r, rt, result, at); // debug mode only
   if (result->isComplex())
     return complexBinOp(op, l, lt, r, rt, result, at);
@@ -637,6 +663,18 @@ llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, l
     return b.getInt1(op == CmpOpKind::Is ? same : !same);
   }
   auto *sl = cast<ScalarType>(lt), *sr = cast<ScalarType>(rt);
+  if (auto *dl = dyn_cast<DatetimeType>(sl), *dr = dyn_cast<DatetimeType>(sr); dl && dr) {
+    // in the finer unit; NaT compares unequal to everything, itself included (NumPy)
+    llvm::Value *nat = b.getInt64(std::numeric_limits<std::int64_t>::min());
+    llvm::Value *either = b.CreateOr(b.CreateICmpEQ(l, nat), b.CreateICmpEQ(r, nat));
+    const DatetimeType *common = datetimeFactor(dl->unit, dr->unit) ? dr : dl;
+    l = convert(l, lt, common, {});
+    r = convert(r, rt, common, {});
+    using P = llvm::CmpInst::Predicate;
+    static const P preds[] = {P::ICMP_EQ, P::ICMP_NE, P::ICMP_SLT, P::ICMP_SLE, P::ICMP_SGT, P::ICMP_SGE};
+    llvm::Value *cmp = b.CreateICmp(preds[static_cast<int>(op)], l, r);
+    return op == CmpOpKind::NotEq ? b.CreateOr(either, cmp) : b.CreateAnd(b.CreateNot(either), cmp);
+  }
   // Compare exactly: a weak int meets other ints as int64, never narrowed.
   const ScalarType *ct = promote(sl, sr);
   if (ct->isInt() && (sl->weak || sr->weak))

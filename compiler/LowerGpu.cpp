@@ -68,6 +68,13 @@ void requireSm70(const Lowerer &L, const Span &at, const std::string &what) { re
 
 namespace {
 
+/// The alignment= of local.array/shared.array (typing checked it), or none (absent or None).
+std::optional<std::uint64_t> gpuAlignment(const Lowerer &L, const Expr *e) {
+  if (!e || !isa<ScalarType>(L.typeOf(e)))
+    return std::nullopt;
+  return static_cast<std::uint64_t>(*gpuConstInt(L, e));
+}
+
 /// The static shared memory a block may use without opting in (48 KiB).
 constexpr std::uint64_t kStaticSharedLimit = 48 * 1024;
 
@@ -80,8 +87,7 @@ llvm::Value *sharedArray(Lowerer &L, const CallExpr *c, const std::vector<const 
   auto *at = cast<ArrayType>(L.typeOf(c));
   std::vector<std::int64_t> shape = gpuConstShape(L, a[0]);
   const std::uint64_t item = at->dtype->byteSize();
-  const std::uint64_t align =
-      a[2] ? static_cast<std::uint64_t>(*gpuConstInt(L, a[2])) : std::max<std::uint64_t>(16, llvm::PowerOf2Ceil(item));
+  const std::uint64_t align = gpuAlignment(L, a[2]).value_or(std::max<std::uint64_t>(16, llvm::PowerOf2Ceil(item)));
   llvm::Value *data = nullptr;
   std::vector<llvm::Value *> extents;
   if (shape.size() == 1 && shape[0] == 0) {
@@ -104,7 +110,10 @@ llvm::Value *sharedArray(Lowerer &L, const CallExpr *c, const std::vector<const 
                           ". For more, use a dynamic shared array (shape 0) sized by the launch's fourth "
                           "parameter, kernel[blocks, threads, stream, shared_bytes]");
     auto *arrTy = llvm::ArrayType::get(L.memoryType(at->dtype), count);
-    std::string name = "__pf_shared_" + std::to_string(c->span().line) + "_" + std::to_string(c->span().col);
+    // numba's names: _cudapy_smem_N, N counting the module's shared arrays
+    std::string name;
+    for (unsigned n = 1; name.empty() || L.module.getNamedGlobal(name); ++n)
+      name = "_cudapy_smem_" + std::to_string(n);
     data = L.target.staticShared(L, arrTy, align, name);
   }
   // An ordinary C-layout array value: {data, shape, byte strides}.
@@ -201,8 +210,11 @@ llvm::Value *Lowerer::localArray(const frontend::CallExpr *c, const std::vector<
   std::int64_t count = 1;
   for (std::int64_t d : shape)
     count *= d;
-  llvm::AllocaInst *storage = entryAlloca(llvm::ArrayType::get(memoryType(at->dtype), count), "local.array");
-  storage->setAlignment(llvm::Align(16));
+  // With alignment=, numba's name for it (_cudapy_lmem) and exactly that alignment.
+  std::optional<std::uint64_t> align = gpuAlignment(*this, a[2]);
+  llvm::AllocaInst *storage =
+      entryAlloca(llvm::ArrayType::get(memoryType(at->dtype), count), align ? "_cudapy_lmem" : "local.array");
+  storage->setAlignment(llvm::Align(align.value_or(16)));
   return contiguousArray(at, storage, shape);
 }
 

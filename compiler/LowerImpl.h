@@ -301,6 +301,8 @@ public:
   /// and `t = (x, y, ...)` element by element; false (nothing done) for any
   /// other assignment.
   bool copyTupleVariable(const frontend::AssignStmt *a);
+  /// `x[i] = "..."` into an S/U element or field (typing's constStringStore): true when it was one.
+  bool storeConstString(const frontend::AssignStmt *a);
   /// Stores the tuple literal element by element at `ptr`, a `to` in memory;
   /// false (nothing stored) when `to` is not a tuple of its length.
   bool storeTupleLiteral(const frontend::TupleExpr *literal, const Type *to, llvm::Value *ptr);

@@ -29,6 +29,42 @@ llvm::Value *Lowerer::fieldPointer(const Expr *e, unsigned &align) {
   return b.CreateInBoundsGEP(b.getInt8Ty(), expr(base), b.getInt64(field->offset), field->name);
 }
 
+bool Lowerer::storeConstString(const AssignStmt *a) {
+  auto *cs = dyn_cast<CharSeqType>(typeOf(a->value));
+  if (!cs)
+    return false;
+  const Expr *target = a->targets[0];
+  llvm::Value *ptr = nullptr;
+  if (fieldOf(target)) {
+    unsigned align = 1;
+    ptr = fieldPointer(target, align);
+  } else {
+    const ArrayType *at = nullptr;
+    ptr = elementPointer(cast<SubscriptExpr>(target), at);
+  }
+  // NumPy's bytes: the first `count` characters, zero-padded; U is UCS-4, little-endian.
+  const std::string &text = cast<StrConstExpr>(a->value)->value;
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(cs->byteSize()), 0);
+  if (!cs->unicode) {
+    std::copy_n(text.begin(), std::min(text.size(), bytes.size()), bytes.begin());
+  } else {
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < text.size() && at + 4 <= bytes.size();) { // UTF-8 to code points
+      auto c = static_cast<unsigned char>(text[i]);
+      int extra = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+      std::uint32_t cp = extra == 0 ? c : c & (0x3f >> extra);
+      for (int k = 1; k <= extra && i + k < text.size(); ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+      i += static_cast<std::size_t>(extra) + 1;
+      for (int k = 0; k < 4; ++k)
+        bytes[at++] = static_cast<std::uint8_t>(cp >> (8 * k));
+    }
+  }
+  llvm::Constant *value = llvm::ConstantDataArray::get(ctx, bytes);
+  b.CreateAlignedStore(value, ptr, llvm::Align(1));
+  return true;
+}
+
 llvm::Value *Lowerer::fieldValue(const Expr *e) {
   const RecordField *field = fieldOf(e);
   unsigned align = 0;

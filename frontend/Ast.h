@@ -103,9 +103,11 @@ public:
 
 class StrConstExpr : public Expr {
 public:
-  StrConstExpr(Span s, std::string v) : Expr(Kind::StrConst, s), value(std::move(v)) {}
+  StrConstExpr(Span s, std::string v, bool isBytes = false)
+      : Expr(Kind::StrConst, s), value(std::move(v)), isBytes(isBytes) {}
   PF_EXPR_CLASSOF(StrConst)
-  std::string value;
+  std::string value; ///< UTF-8 text, or the bytes of a bytes literal
+  bool isBytes;      ///< b"...": only stored into a byte-string (S) array element or field
 };
 
 class BinOpExpr : public Expr {

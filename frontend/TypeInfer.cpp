@@ -258,6 +258,8 @@ void Inferer::stmt(const Stmt *s) {
     return;
   case Stmt::Kind::Assign: {
     auto *a = cast<AssignStmt>(s);
+    if (constStringStore(a))
+      return;
     const Type *v = expr(a->value);
     for (const Expr *t : a->targets)
       assignTo(t, v, a->value->span());
@@ -449,6 +451,35 @@ const Type *Inferer::join(const Type *a, const Type *b) const {
   return nullptr;
 }
 
+bool Inferer::constStringStore(const AssignStmt *a) {
+  // arr[i] = "XYZ", rec["y"] = b"ABC": a constant string into an S/U element or
+  // field (numba's CharSeq/UnicodeCharSeq), stored as NumPy stores it.
+  auto *str = dyn_cast<StrConstExpr>(a->value);
+  if (!str || a->targets.size() != 1 || isa<NameExpr>(a->targets[0]) || isa<TupleExpr>(a->targets[0]))
+    return false;
+  const Expr *target = a->targets[0];
+  const Type *elem = nullptr;
+  if (auto *s = dyn_cast<SubscriptExpr>(target)) {
+    elem = subscript(s);
+  } else if (auto *at = dyn_cast<AttributeExpr>(target)) {
+    const Type *base = expr(at->value);
+    elem = base && isa<RecordType>(base) ? attribute(at) : nullptr;
+  }
+  auto *cs = elem ? dyn_cast<CharSeqType>(elem) : nullptr;
+  if (!cs)
+    return false;
+  if (str->isBytes == cs->unicode)
+    fail(a->value->span(), std::string("cannot store a ") + (str->isBytes ? "bytes" : "str") + " constant in " +
+                               (cs->unicode ? "a unicode string (" : "a byte string (") + cs->str() +
+                               ") element; write " + (cs->unicode ? "\"...\"" : "b\"...\""));
+  const Type *container = isa<SubscriptExpr>(target) ? out.typeOf(cast<SubscriptExpr>(target)->value) : nullptr;
+  if (auto *arr = container ? dyn_cast<ArrayType>(container) : nullptr; arr && arr->readonly)
+    fail(target->span(), "this array is read-only (a global frozen into the kernel)");
+  out.exprTypes[target] = cs;
+  out.exprTypes[a->value] = cs;
+  return true;
+}
+
 void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueSpan) {
   if (auto *n = dyn_cast<NameExpr>(target)) {
     Local *local = localFor(n);
@@ -460,7 +491,7 @@ void Inferer::assignTo(const Expr *target, const Type *value, const Span &valueS
     auto *path = dyn_cast<PathType>(value);
     bool handle = path && path->kind() == Type::Kind::Module && path->path.rfind("ptxforge.cg.", 0) == 0;
     if ((path && !handle) || isa<DtypeType>(value) || isa<RangeType>(value) || isa<IterType>(value) ||
-        isa<FunctionType>(value) || value->kind() == Type::Kind::Void)
+        isa<FunctionType>(value) || isa<CharSeqType>(value) || value->kind() == Type::Kind::Void)
       fail(valueSpan, "cannot store " + value->str() + " in variable '" + n->id +
                           "'; variables hold numbers, arrays, tuples and None");
     const Type *joined = join(local->type, value);
@@ -784,6 +815,9 @@ const Type *Inferer::exprUncached(const Expr *e) {
   case Expr::Kind::NoneConst: return tc.noneType();
   case Expr::Kind::ComplexConst: return tc.complexType(128, true);
   case Expr::Kind::StrConst:
+    if (cast<StrConstExpr>(e)->isBytes)
+      fail(e->span(), "bytes are not supported in kernels, except assigned to a byte-string (S) array element "
+                      "or record field: arr[i] = b\"abc\"");
     // A dtype may be written as its NumPy name: local.array(3, 'float32').
     if (const ScalarType *named = tc.scalarByName(cast<StrConstExpr>(e)->value))
       return tc.dtypeType(named);
@@ -813,8 +847,15 @@ const Type *Inferer::exprUncached(const Expr *e) {
   }
   case Expr::Kind::Compare: return compare(cast<CompareExpr>(e));
   case Expr::Kind::Call: return call(cast<CallExpr>(e));
-  case Expr::Kind::Attribute: return attribute(cast<AttributeExpr>(e));
-  case Expr::Kind::Subscript: return subscript(cast<SubscriptExpr>(e));
+  case Expr::Kind::Attribute:
+  case Expr::Kind::Subscript: {
+    const Type *t = e->kind() == Expr::Kind::Attribute ? attribute(cast<AttributeExpr>(e))
+                                                       : subscript(cast<SubscriptExpr>(e));
+    if (t && isa<CharSeqType>(t))
+      fail(e->span(), "a string element (" + t->str() + ") can only be assigned a constant string in kernels "
+                                                        "(arr[i] = \"abc\", rec.name = b\"abc\"); it cannot be read");
+    return t;
+  }
   case Expr::Kind::Tuple: {
     if (hasStarred(cast<TupleExpr>(e)->elts)) { // (*a, b): the tuple with a's elements spread
       const Expr *spread = expandStarred(e);
@@ -870,6 +911,13 @@ const Type *Inferer::binOp(BinOpKind op, const Type *l, const Type *r, const Spa
     fail(at, std::string("operator '") + spelling(op) + "' is not defined for complex numbers");
   if (op == BinOpKind::MatMul)
     fail(at, "operator '@' is not supported in kernels");
+  if (isa<DatetimeType>(sl) || isa<DatetimeType>(sr)) {
+    if (const ScalarType *t = binOpResultType(op, sl, sr))
+      return t;
+    fail(at, std::string("operator '") + spelling(op) + "' is not defined for " + l->str() + " and " + r->str() +
+                 " in kernels: datetime64 - datetime64, datetime64 +- timedelta64 and timedelta64 +- timedelta64 "
+                 "are, in units that convert (NumPy's, W to as; Y and M only to themselves)");
+  }
   const ScalarType *t = binOpResultType(op, sl, sr);
   if (!t)
     fail(at, std::string("operator '") + spelling(op) + "' needs integers, not " + l->str() + " and " + r->str());
@@ -878,6 +926,8 @@ const Type *Inferer::binOp(BinOpKind op, const Type *l, const Type *r, const Spa
 
 const ScalarType *binOpResultType(BinOpKind op, const ScalarType *l, const ScalarType *r) {
   TypeContext &tc = types();
+  if (isa<DatetimeType>(l) || isa<DatetimeType>(r))
+    return datetimeBinOpType(op == BinOpKind::Add ? '+' : op == BinOpKind::Sub ? '-' : 0, l, r);
   const ScalarType *t = promote(l, r);
   switch (op) {
   case BinOpKind::Div:
@@ -905,6 +955,8 @@ const Type *Inferer::unaryOp(const UnaryOpExpr *u) {
   const ScalarType *s = scalar(expr(u->operand), u->operand, std::string("the operand of '").append(spelling(u->op)).append("'").c_str());
   if (!s)
     return nullptr;
+  if (auto *d = dyn_cast<DatetimeType>(s); d && u->op != UnaryOpKind::Not && (!d->delta || u->op == UnaryOpKind::Invert))
+    fail(u->span(), std::string("operator '") + spelling(u->op) + "' is not defined for " + s->str());
   switch (u->op) {
   case UnaryOpKind::Not: return tc.boolType();
   case UnaryOpKind::Plus:
@@ -943,6 +995,12 @@ const Type *Inferer::compare(const CompareExpr *c) {
         const ScalarType *sl = scalar(left, i == 0 ? c->left : c->comparators[i - 1], "a compared value");
         const ScalarType *sr = scalar(right, c->comparators[i], "a compared value");
         right = sr;
+        if (auto *dl = dyn_cast<DatetimeType>(sl), *dr = dyn_cast<DatetimeType>(sr); dl || dr)
+          if (!dl || !dr || dl->delta != dr->delta || dl->unit.empty() || dr->unit.empty() ||
+              (!datetimeFactor(dl->unit, dr->unit) && !datetimeFactor(dr->unit, dl->unit)))
+            fail(c->span(), "cannot compare " + sl->str() + " with " + sr->str() +
+                                " in kernels: datetime64 compares with datetime64, timedelta64 with timedelta64, "
+                                "in units that convert");
         if ((sl->isComplex() || sr->isComplex()) && op != CmpOpKind::Eq && op != CmpOpKind::NotEq)
           fail(c->span(), "complex numbers have no order; compare their abs() or .real instead");
       }

@@ -122,6 +122,10 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return i64;
     if (a->attr == "shape" || a->attr == "strides")
       return tc.tupleType(std::vector<const Type *>(arr->ndim, i64));
+    if (a->attr == "ctypes") // numba's a.ctypes.data: the data's address (a uintp)
+      return arr;
+    if (a->attr == "data" && isa<AttributeExpr>(a->value) && cast<AttributeExpr>(a->value)->attr == "ctypes")
+      return tc.intType(64, false);
     if (a->attr == "dtype") // a compile-time value: local.array(n, dtype=a.dtype), a.dtype.type(x)
       return tc.dtypeType(arr->dtype);
     if (a->attr == "real" || a->attr == "imag") { // numba's views of the parts (a float array)
@@ -136,7 +140,7 @@ const Type *Inferer::attribute(const AttributeExpr *a) {
       return tc.builtinType("ndarray." + a->attr);
     if (auto methods = env.find(kNumbaMethods); methods != env.end() && methods->second.function)
       return tc.functionType(methods->second.function.get(), "numba method " + a->attr); // @overload_method
-    fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides, .dtype and the methods of docs/language.md; '" +
+    fail(a->span(), "arrays in kernels have .size, .shape, .ndim, .strides, .dtype, .ctypes.data and the methods of docs/language.md; '" +
                         a->attr + "' is not supported");
   }
   if (auto *s = dyn_cast<ScalarType>(base))
@@ -436,6 +440,11 @@ const Type *Inferer::call(const CallExpr *c) {
   std::vector<const Type *> kwTypes;
   bool kwUnknown = false;
   for (const Keyword &k : c->keywords) {
+    if (k.name == "alignment") // a string for shared/local.array's alignment: numba's words
+      if (auto *n = dyn_cast<NameExpr>(k.value); isa<StrConstExpr>(k.value) ||
+          (n && !localByName.count(n->id) && env.count(n->id) && env.at(n->id).kind == GlobalValue::Opaque &&
+           env.at(n->id).description.rfind("the string", 0) == 0))
+        fail(k.value->span(), "RequireLiteralValue: an array's alignment must be a constant integer (or None), not a string");
     kwTypes.push_back(expr(k.value));
     kwUnknown |= !kwTypes.back();
   }

@@ -94,10 +94,24 @@ const Type *Inferer::gpuCall(const CallExpr *c, const BuiltinInfo &b, const std:
     if (!dt)
       fail(a[1]->span(), name + "'s dtype must be a scalar type such as pf.float32 or np.int32, not " +
                              t[1]->str());
-    if (a[2]) {
-      auto align = constInt(a[2]);
-      if (!align || *align <= 0 || (*align & (*align - 1)) != 0 || *align > 4096)
-        fail(a[2]->span(), name + "'s alignment must be a constant power of two up to 4096");
+    if (a[2] && t[2]->kind() != Type::Kind::None) { // numba's checks, in numba's words and exception types
+      auto *st = dyn_cast<ScalarType>(t[2]);
+      auto align = st && st->isInt() && !st->isBool() ? constInt(a[2]) : std::nullopt;
+      if (!align)
+        fail(a[2]->span(), "RequireLiteralValue: " + name + "'s alignment must be a constant integer (or None), not " +
+                               t[2]->str());
+      const char *bad = *align <= 0                      ? "positive"
+                        : (*align & (*align - 1)) != 0   ? "a power of 2"
+                        : *align % 8 != 0                ? "a multiple of 8" // a pointer's size, as numba asks
+                        : *align > 4096                  ? "at most 4096"
+                                                         : nullptr;
+      if (bad) {
+        Diagnostic d;
+        d.span = a[2]->span();
+        d.message = std::string("Alignment must be ") + bad + ": " + name + "'s alignment is " + std::to_string(*align);
+        d.errorClass = "AlignmentError";
+        throw DiagnosticError(std::move(d));
+      }
     }
     return tc.arrayType(tc.strong(dt->dtype), static_cast<int>(dims.size()), Layout::C);
   }

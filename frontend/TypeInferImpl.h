@@ -42,6 +42,8 @@ public:
   const Type *binOp(BinOpKind op, const Type *l, const Type *r, const Span &at);
   const Type *unaryOp(const UnaryOpExpr *u);
   const Type *compare(const CompareExpr *c);
+  /// `x[i] = "..."` into an S/U element or record field: typed (true), or not such a store.
+  bool constStringStore(const AssignStmt *a);
 
   // Names and calls (TypeInferCalls.cpp).
   const Type *name(const NameExpr *n);

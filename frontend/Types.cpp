@@ -21,7 +21,12 @@ int ScalarType::category() const {
 }
 
 // The alignment a scalar needs in memory: its size (a complex number's part).
-static int naturalAlignment(const ScalarType *t) { return t->isComplex() ? t->byteSize() / 2 : t->byteSize(); }
+// A string's is its character's (1 for S, 4 for U).
+static int naturalAlignment(const ScalarType *t) {
+  if (auto *cs = dyn_cast<CharSeqType>(t))
+    return cs->unicode ? 4 : 1;
+  return t->isComplex() ? t->byteSize() / 2 : t->byteSize();
+}
 
 // The largest power of two dividing `n`, at most `cap`; `cap` for 0.
 static int powerOfTwoDividing(std::int64_t n, int cap) {
@@ -223,6 +228,54 @@ const IntEnumType *TypeContext::intEnumType(const std::string &cls) {
   std::string name = "IntEnumMember(" + cls + ", int64)";
   return PF_INTERN(IntEnumType, name, new IntEnumType(cls, name));
 }
+const DatetimeType *TypeContext::datetimeType(const std::string &unit, bool delta) {
+  static const char *const units[] = {"", "Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as"};
+  if (std::find(std::begin(units), std::end(units), unit) == std::end(units))
+    return nullptr;
+  std::string name = std::string(delta ? "timedelta64" : "datetime64") + (unit.empty() ? "" : "[" + unit + "]");
+  return PF_INTERN(DatetimeType, name, new DatetimeType(unit, delta, name));
+}
+const CharSeqType *TypeContext::charSeqType(int count, bool unicode) {
+  std::string name = (unicode ? "U" : "S") + std::to_string(count);
+  return PF_INTERN(CharSeqType, name, new CharSeqType(count, unicode, name));
+}
+
+std::int64_t datetimeFactor(const std::string &from, const std::string &to) {
+  if (from == to)
+    return 1;
+  // NumPy's linear units, coarse to fine, and how many of each make the one before.
+  static const char *const ladder[] = {"W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as"};
+  static const std::int64_t step[] = {1, 7, 24, 60, 60, 1000, 1000, 1000, 1000, 1000, 1000};
+  auto at = [](const std::string &u) { return std::find(std::begin(ladder), std::end(ladder), u) - std::begin(ladder); };
+  std::ptrdiff_t i = at(from), j = at(to), n = std::end(ladder) - std::begin(ladder);
+  if (i >= n || j >= n || j < i)
+    return 0;
+  std::int64_t factor = 1;
+  for (std::ptrdiff_t k = i + 1; k <= j; ++k)
+    if (__builtin_mul_overflow(factor, step[k], &factor))
+      return 0;
+  return factor;
+}
+
+const DatetimeType *datetimeBinOpType(char op, const ScalarType *l, const ScalarType *r) {
+  auto *dl = dyn_cast<DatetimeType>(l), *dr = dyn_cast<DatetimeType>(r);
+  if (!dl || !dr || (op != '+' && op != '-') || dl->unit.empty() || dr->unit.empty())
+    return nullptr;
+  // the finer unit, when the coarser converts to it
+  std::string unit = datetimeFactor(dl->unit, dr->unit) ? dr->unit : datetimeFactor(dr->unit, dl->unit) ? dl->unit : "";
+  if (unit.empty())
+    return nullptr;
+  if (op == '-' && !dl->delta && !dr->delta)
+    return types().datetimeType(unit, true);  // datetime - datetime
+  if (dl->delta && dr->delta)
+    return types().datetimeType(unit, true);  // timedelta +- timedelta
+  if (!dl->delta && dr->delta)
+    return types().datetimeType(unit, false); // datetime +- timedelta
+  if (op == '+' && dl->delta && !dr->delta)
+    return types().datetimeType(unit, false); // timedelta + datetime
+  return nullptr;
+}
+
 const PointerType *TypeContext::pointerType(const ScalarType *elem) {
   std::string name = elem->str() + "*";
   return PF_INTERN(PointerType, name, new PointerType(elem, name));
@@ -264,6 +317,10 @@ const ScalarType *TypeContext::scalarByName(const std::string &n) {
     return complexType(128, true);
   if (n == "bfloat16" || n == "bf16")
     return bfloat16Type();
+  if (n.size() >= 2 && n.size() <= 7 && (n[0] == 'S' || n[0] == 'U') &&
+      std::all_of(n.begin() + 1, n.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+      n[1] != '0')
+    return charSeqType(std::stoi(n.substr(1)), n[0] == 'U');
   static const std::map<std::string, std::pair<char, int>> table = {
       {"int8", {'i', 8}},       {"int16", {'i', 16}},     {"int32", {'i', 32}},      {"int64", {'i', 64}},
       {"uint8", {'u', 8}},      {"uint16", {'u', 16}},    {"uint32", {'u', 32}},     {"uint64", {'u', 64}},
@@ -432,6 +489,18 @@ public:
       return types().optionalType(value);
     }
     const ScalarType *scalar = name == "Record" ? record() : types().scalarByName(name);
+    if (name == "datetime64" || name == "timedelta64") { // [unit], then an array's dims if any
+      std::string unit;
+      std::size_t back = pos;
+      if (eat('[')) {
+        unit = ident();
+        if (unit.empty() || !eat(']'))
+          pos = back, unit.clear(); // "datetime64[:]": generic units, an array
+      }
+      scalar = types().datetimeType(unit, name == "timedelta64");
+      if (!scalar)
+        return fail("NumPy has no datetime unit '" + unit + "'");
+    }
     if (!scalar && !error.empty())
       return nullptr;
     if (!scalar) {

@@ -20,7 +20,7 @@ namespace ptxforge::frontend {
 class Type {
 public:
   enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Iter, Module, Builtin, Dtype, Slice, Function,
-              Record, Enum, Pointer, Fp8, Optional };
+              Record, Enum, Pointer, Fp8, Optional, CharSeq };
   Kind kind() const { return kind_; }
   /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
   /// Weak scalars print as Python's names: int, float, complex.
@@ -52,6 +52,8 @@ public:
   bool isBFloat16() const { return bfloat; }
   /// An enum.IntEnum member (IntEnumType): an int64 that knows its class.
   bool isIntEnum() const { return intEnum_; }
+  /// A datetime64 or timedelta64 (DatetimeType): an int64 count of its unit.
+  bool isDatetime() const { return datetime_; }
   /// Size in memory, in bytes (bool is one byte, as in NumPy).
   int byteSize() const { return isBool() ? 1 : bits / 8; }
   /// 0 bool, 1 int, 2 float, 3 complex: NumPy's kind order.
@@ -64,6 +66,25 @@ public:
 
 protected:
   bool intEnum_ = false;
+  bool datetime_ = false;
+};
+
+/// NumPy's datetime64[unit] and timedelta64[unit] (numba's NPDatetime and
+/// NPTimedelta): in memory and registers an int64 count of `unit` since the
+/// epoch (or a duration), NaT being INT64_MIN. Kind::Int so that arrays,
+/// loads, stores and the ABI treat it as an int64; typing lets through only
+/// NumPy's operations on it (TypeInferOperator.cpp, datetimeBinOp).
+class DatetimeType : public ScalarType {
+public:
+  DatetimeType(std::string unit, bool delta, std::string s)
+      : ScalarType(Kind::Int, 64, true, false, std::move(s)), unit(std::move(unit)), delta(delta) {
+    datetime_ = true;
+  }
+  static bool classof(const Type *t) {
+    return t->kind() == Kind::Int && static_cast<const ScalarType *>(t)->isDatetime();
+  }
+  const std::string unit; ///< NumPy's: Y M W D h m s ms us ns ps fs as, or "" (generic)
+  const bool delta;       ///< timedelta64 rather than datetime64
 };
 
 /// The type of an enum.IntEnum member, numba's IntEnumMember(cls, int64):
@@ -168,6 +189,21 @@ public:
 };
 
 
+/// NumPy's fixed-length strings, `S12` (bytes) and `U12` (UCS-4 text), numba's
+/// CharSeq and UnicodeCharSeq: array elements and record fields that kernels
+/// only assign constant strings to (truncated or zero-padded, as NumPy
+/// stores them). Like RecordType it derives from ScalarType to be an
+/// ArrayType's dtype, and classof keeps it apart.
+class CharSeqType : public ScalarType {
+public:
+  CharSeqType(int count, bool unicode, std::string s)
+      : ScalarType(Kind::CharSeq, count * (unicode ? 32 : 8), false, false, std::move(s)), count(count),
+        unicode(unicode) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::CharSeq; }
+  const int count;    ///< characters
+  const bool unicode; ///< 4 bytes per character (U) rather than 1 (S)
+};
+
 class ArrayType : public Type {
 public:
   ArrayType(const ScalarType *dtype, int ndim, Layout layout, bool readonly, std::string s)
@@ -271,6 +307,10 @@ public:
   /// EnumMember(cls, value) and IntEnumMember(cls, int64).
   const EnumType *enumType(const std::string &cls, const Type *value);
   const IntEnumType *intEnumType(const std::string &cls);
+  /// S<count> / U<count>.
+  const CharSeqType *charSeqType(int count, bool unicode);
+  /// datetime64[unit] / timedelta64[unit]; nullptr for a unit NumPy lacks.
+  const DatetimeType *datetimeType(const std::string &unit, bool delta);
   /// CPointer(elem): "elem*".
   const PointerType *pointerType(const ScalarType *elem);
   /// OptionalType(value); an Optional's own value type for an Optional.
@@ -309,6 +349,18 @@ const ScalarType *complexPart(const ScalarType *c);
 /// for float32 (and narrower), complex128 for float64 and wide ints, a weak
 /// complex for a weak scalar; a complex type is its own.
 const ScalarType *complexOf(const ScalarType *t);
+
+/// How many `to` make one `from` (datetime units: 24 for D to h), or 0 when
+/// `to` is not finer than or equal to `from` on NumPy's linear scale (W down
+/// to as; Y and M only to themselves) or the factor passes int64.
+std::int64_t datetimeFactor(const std::string &from, const std::string &to);
+
+/// The type of `l op r` where either is a datetime64/timedelta64, as NumPy
+/// types it: datetime - datetime is a timedelta, datetime +- timedelta a
+/// datetime, timedelta +- timedelta a timedelta, each in the finer unit;
+/// nullptr for anything else (other operators, numbers, units that do not
+/// convert).
+const DatetimeType *datetimeBinOpType(char op, const ScalarType *l, const ScalarType *r);
 
 /// The numba spelling of an array type's layout part ("[:, ::1]").
 std::string layoutSpelling(int ndim, Layout layout);

@@ -224,6 +224,8 @@ public:
       return ctx->make<StrConstExpr>(s, v.cast<std::string>());
     if (v.ptr() == Py_Ellipsis)
       fail(s, "'...' is not supported in kernels");
+    if (py::isinstance<py::bytes>(v))
+      return ctx->make<StrConstExpr>(s, v.cast<std::string>(), true);
     fail(s, "bytes are not supported in kernels");
   }
 

@@ -66,6 +66,10 @@ def _scalar_name(dtype):
         return "bfloat16"
     if dtype.kind == "b":
         return "bool"
+    if dtype.kind in "Mm":  # datetime64[D], timedelta64[ns] ...: an int64 count of the unit
+        return dtype.name
+    if dtype.kind in "SU" and dtype.itemsize:  # S12 / U12: fixed-length strings (numba's CharSeq)
+        return f"{dtype.kind}{dtype.itemsize // (4 if dtype.kind == 'U' else 1)}"
     if dtype.kind in "iu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or \
             (dtype.kind == "c" and dtype.itemsize in (8, 16)):
         return dtype.name
@@ -108,7 +112,7 @@ def _field_type_name(dtype):
 def _record_name(dtype, where):
     """numba's spelling of a structured dtype: Record(x[type=float32;offset=0],...;size;aligned).
 
-    Fields kernels cannot hold (strings, nested records) and fields whose names are not
+    Fields kernels cannot hold (nested records) and fields whose names are not
     identifiers are left out; their bytes are still copied with the record."""
     if dtype.hasobject:
         raise TypeError(f"{where} has dtype {dtype}, whose Python-object fields have no device form")
@@ -462,6 +466,8 @@ def _one(arg, where, transfers, stream, keep, host=False):
             # a structured scalar: np.void, or its subclass np.record (a recarray's element)
             return _record(arg, where, transfers, host)
         if getattr(arg, "ndim", None) == 0 and hasattr(arg, "dtype"):
+            if arg.dtype.kind in "Mm":  # np.datetime64 / np.timedelta64: its int64 count (NaT: int64's min)
+                return _dtype_name(arg.dtype, where), int(arg.view("int64"))
             name, value = _dtype_name(arg.dtype, where), arg.item()
             if not isinstance(value, (bool, int, float, complex)):
                 raise TypeError(f"{where} is a numpy {type(arg).__name__} of dtype {arg.dtype}, "

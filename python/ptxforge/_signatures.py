@@ -92,16 +92,35 @@ def _split_top(text):
     return parts
 
 
+def _last_top_bracket(text):
+    """The index of the '[' opening the trailing [...] of `text` (which ends with ']')."""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] in ")]":
+            depth += 1
+        elif text[i] in "([":
+            depth -= 1
+            if depth == 0:
+                return i
+    return text.index("[")
+
+
 @functools.lru_cache(maxsize=1024)
 def parse(text):
     """A canonical type text as ('scalar', name) | ('array', dtype, ndim, layout) | ('tuple', parts) |
     ('other', text)."""
     if text in _WEAK:
         return ("scalar", _WEAK[text])
+    if text.startswith(("datetime64", "timedelta64")) and text.count("[") <= 1 and ":" not in text:
+        return ("other", text)  # a scalar: datetime64[D] converts to itself only
     if text.startswith("Tuple(") and text.endswith(")"):
         return ("tuple", tuple(parse(p) for p in _split_top(text[6:-1])))
-    if text.endswith("]") and "[" in text and not text.startswith(("Record", "nestedarray")):
-        dtype, dims = text[: text.index("[")], text[text.index("[") + 1: -1]
+    if text.endswith("]") and "[" in text and not text.startswith("nestedarray") and \
+            (not text.startswith("Record") or not text.endswith(")")):
+        # the dims are the last bracket at depth 0: a record's text has brackets of its own
+        cut = text.index("[") if not text.startswith(("Record", "datetime64", "timedelta64")) else \
+            _last_top_bracket(text)
+        dtype, dims = text[:cut], text[cut + 1: -1]
         parts = [p.strip() for p in dims.split(",")] if dims.strip() else []
         ndim = len(parts)
         layout = "A"

@@ -75,6 +75,9 @@ def numba_type_name(t):
             raise TypeError(f"numba's type {t} (CPointer) has no ptxforge equivalent in kernel signatures: "
                             "ptxforge's pointers point at numbers")
         return elem + "*"
+    if cls in ("NPDatetime", "NPTimedelta"):  # numba's datetime64[D] / timedelta64[ns] ...
+        kind = "datetime64" if cls == "NPDatetime" else "timedelta64"
+        return f"{kind}[{t.unit}]" if t.unit else kind
     if cls in ("Optional", "OptionalType") and hasattr(t, "type"):
         return f"OptionalType({type_name(t.type)})"
     if type(t).__module__ == "numba.cuda._internal.cuda_fp8" and getattr(t, "name", None) in (

@@ -669,6 +669,11 @@ class Dispatcher:
         entries = self._entries(signature, stage, keep_ir=attr.startswith("llvm"), specialization=specialization,
                                 target=target)
         result = SignatureDict((types, getattr(c.artifacts, attr)) for types, c in entries.items())
+        if attr.startswith("llvm"):  # numba's arrays with alignment= spelt as llvmlite prints them
+            import re
+
+            result = SignatureDict((t, re.sub(r'([@%])(_cudapy_(?:smem_\d+|lmem))\b', r'\1"\2"', text))
+                                   for t, text in result.items())
         if signature is not None:
             return next(iter(result.values()))
         return result

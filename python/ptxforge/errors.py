@@ -37,6 +37,12 @@ class MissingLaunchConfigurationError(LaunchConfigurationError, TypeError):
     in numba, and a TypeError as ptxforge raised before."""
 
 
+class AlignmentError(CompileError, ValueError):
+    """The ``alignment=`` of ``local.array`` or ``shared.array`` is an integer that is not
+    positive, not a power of 2 or not a multiple of 8 (numba-cuda raises a ValueError,
+    "Alignment must be ...")."""
+
+
 class KernelReturnError(CompileError, TypeError):
     """A kernel returns a value: kernels have void return type (numba-cuda raises a
     TypeError for this). Write results into an array argument, or compile the function

@@ -25,7 +25,7 @@ _THREADS = 128
 _VECTORIZE_OPTIONS = {"nopython", "fastmath", "cache", "identity", "target", "forceobj", "boundscheck"}
 _GUVECTORIZE_OPTIONS = {"nopython", "fastmath", "cache", "identity", "target", "forceobj", "writable_args",
                         "is_dynamic", "boundscheck"}
-_ARRAY_TYPE = re.compile(r"(\w+)\[([:, \d]*)\]$")  # float32[:, ::1]
+_ARRAY_TYPE = re.compile(r"(\w+(?:\[\w+\])?)\[([:, \d]*)\]$")  # float32[:, ::1]
 _NUMBA_ARRAY_TYPE = re.compile(r"array\((\w+), (\d+)d, \w+\)$")  # array(float32, 2d, C)
 _kernel_count = itertools.count()
 

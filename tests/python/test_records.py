@@ -69,9 +69,9 @@ def test_dtype_spelling_matches_numba():
     assert _args._dtype_name(POINT, "a") == POINT_NAME
     assert _args._dtype_name(PACKED, "a") == ("Record(a[type=int8;offset=0],b[type=float32;offset=1],"
                                               "c[type=float64;offset=5],u[type=uint16;offset=13];15;False)")
-    # The string field is left out; the complex one is kept for its type.
+    # The string field is U5 (kernels assign constant strings to it); the complex one is kept for its type.
     assert _args._dtype_name(MIXED, "a") == ("Record(a[type=float64;offset=0],b[type=int32;offset=8],"
-                                             "c[type=complex64;offset=12];40;True)")
+                                             "c[type=complex64;offset=12],d[type=U5;offset=20];40;True)")
     assert pf._core.check_type(POINT_NAME + "[:, ::1]") == POINT_NAME + "[:, ::1]"
 
 
