@@ -123,7 +123,9 @@ void Lowerer::createSubprogram(const std::string &name) {
                                                options.fullDebugInfo ? llvm::DICompileUnit::FullDebug
                                                                      : llvm::DICompileUnit::DebugDirectivesOnly);
   subprogram = di.createFunction(diFile, tf.fn->name, name, diFile, tf.fn->span.line,
-                                 di.createSubroutineType(di.getOrCreateTypeArray({})), tf.fn->span.line,
+                                 options.fullDebugInfo ? subroutineType()
+                                                       : di.createSubroutineType(di.getOrCreateTypeArray({})),
+                                 tf.fn->span.line,
                                  llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
   fn->setSubprogram(subprogram);
 }
@@ -276,8 +278,11 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     llvm::Type *t = valueType(local->type);
     llvm::AllocaInst *slot = b.CreateAlloca(t, nullptr, local->name);
     slots[local.get()] = slot;
-    if (local->paramIndex < 0 && isa<ScalarType>(local->type))
-      b.CreateStore(llvm::Constant::getNullValue(t), slot); // read-before-write gives 0, not poison
+    if (local->paramIndex < 0 && isa<ScalarType>(local->type)) {
+      auto *zero = b.CreateStore(llvm::Constant::getNullValue(t), slot); // read-before-write gives 0, not poison
+      if (options.fullDebugInfo)
+        zeroInits.insert(zero);
+    }
   }
   auto next = fn->arg_begin();
   std::vector<std::pair<const Local *, llvm::Value *>> paramValues;
@@ -311,6 +316,7 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     b.CreateRet(b.CreateLoad(returnSlot->getAllocatedType(), returnSlot));
   else
     b.CreateRetVoid();
+  describeVariables();
   return fn;
 }
 
