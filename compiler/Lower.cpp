@@ -96,6 +96,10 @@ llvm::AllocaInst *Lowerer::entryAlloca(llvm::Type *t, const llvm::Twine &name) {
 
 void Lowerer::setLocation(const Span &span) {
   at = span;
+  setLine(span);
+}
+
+void Lowerer::setLine(const Span &span) {
   if (subprogram && span.line > 0)
     b.SetCurrentDebugLocation(llvm::DILocation::get(ctx, span.line, span.col + 1, subprogram));
 }
@@ -538,6 +542,7 @@ void Lowerer::stmt(const Stmt *s) {
     if (!b.GetInsertBlock()->getTerminator())
       b.CreateBr(endBB);
     b.SetInsertPoint(elseBB);
+    setLine(i->span()); // an empty else is the `if` line's, not the then block's last line
     block(i->orelse);
     if (!b.GetInsertBlock()->getTerminator())
       b.CreateBr(endBB);
@@ -632,6 +637,7 @@ void Lowerer::countedLoop(const ForStmt *f, llvm::Value *start, llvm::Value *ste
   if (!b.GetInsertBlock()->getTerminator())
     b.CreateBr(latchBB);
   b.SetInsertPoint(latchBB);
+  setLine(f->span()); // the step and the test are the `for` line's, however the body ended (continue)
   b.CreateStore(b.CreateAdd(b.CreateLoad(it, counter), step), counter);
   b.CreateBr(condBB);
   b.SetInsertPoint(elseBB);

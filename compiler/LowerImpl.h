@@ -134,6 +134,8 @@ public:
   void parameterAttributes();
   llvm::AllocaInst *entryAlloca(llvm::Type *t, const llvm::Twine &name);
   void setLocation(const Span &span);
+  /// The line tables' position alone (errors keep the statement's).
+  void setLine(const Span &span);
 
   // LowerExpr.cpp
   llvm::Value *expr(const Expr *e);

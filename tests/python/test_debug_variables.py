@@ -76,7 +76,7 @@ def test_scalar_locals_get_a_dbg_value_at_each_assignment():
     assert type_of(ir, "z4") == '!DIBasicType(name: "bool", size: 8, encoding: DW_ATE_boolean)'
     assert type_of(ir, "z2") == '!DIBasicType(name: "int64", size: 64, encoding: DW_ATE_signed)'
     # the lines of the variables: where each is first assigned
-    first = f.py_func.__code__.co_firstlineno
+    first = f.py_func.__code__.co_firstlineno  # the decorator's line
     assert f"line: {first + 2}," in variable(ir, "z1")[1]
 
 
@@ -267,3 +267,27 @@ def test_numba_cuda_config_turns_debug_on_where_numba_code_set_it(monkeypatch):
         x[0] = 1
 
     assert bar.options["debug"] == (os.environ.get("PTXFORGE_DEBUG", "0") not in ("", "0"))
+
+
+def test_loop_steps_and_empty_else_edges_carry_their_statements_lines():
+    @pf.kernel("void(int64[:])", debug=True, opt=False)
+    def foo(output):
+        bar = 0
+        for i in range(10):
+            if i == 5:
+                continue
+            bar = bar + i
+        output[0] = bar
+
+    ir = foo.inspect_llvm("void(int64[:])")
+    first = foo.py_func.__code__.co_firstlineno
+    line = {int(n): int(ln) for n, ln in re.findall(r"^!(\d+) = !DILocation\(line: (\d+),", ir, re.MULTILINE)}
+
+    def lines_of(block):
+        body = re.search(rf"^{re.escape(block)}:.*?\n(.*?)\n\n", ir, re.MULTILINE | re.DOTALL).group(1)
+        return {line[int(n)] for n in re.findall(r"!dbg !(\d+)", body)}
+
+    # first is the decorator's line: the `for` is 3 lines below, the `if` 4, the `continue` 5
+    assert lines_of("for.inc") == {first + 3}  # the step: the `for` line, also after `continue`
+    assert lines_of("if.then") == {first + 5}  # the `continue` itself
+    assert lines_of("if.else") == {first + 4}  # the empty else: the `if` line
