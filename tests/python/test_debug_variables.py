@@ -291,3 +291,45 @@ def test_loop_steps_and_empty_else_edges_carry_their_statements_lines():
     assert lines_of("for.inc") == {first + 3}  # the step: the `for` line, also after `continue`
     assert lines_of("if.then") == {first + 5}  # the `continue` itself
     assert lines_of("if.else") == {first + 4}  # the empty else: the `if` line
+
+
+@pytest.mark.gpu
+def test_a_kernel_with_full_dwarf_runs_and_computes_as_without():
+    # The cubin is assembled with -g from PTX carrying every kind of variable.
+    rec = np.dtype([("a", np.int32), ("b", np.float32)])
+
+    @pf.jit(device=True, debug=True, opt=False)
+    def twice(v):
+        w = v * 2
+        return w
+
+    def body(r, c, t, out):
+        grid = pf.cg.this_grid()  # noqa: F841
+        i = pf.grid(1)
+        if i < out.size:
+            local = pf.local.array(2, pf.float32)
+            local[0] = c.real
+            w = 1
+            w = (i, 2)
+            q = r[i]
+            q.b = q.a * 0.5
+            acc = 0
+            for j in range(4):
+                if j == 2:
+                    continue
+                acc += j
+            out[i] = twice(q.a) + w[0] + acc + local[0] + t[1] + (1 if i in (3, 5) else 0)
+
+    debug = pf.kernel(debug=True, opt=False)(body)
+    plain = pf.kernel(body)
+    results = []
+    for k in (debug, plain):
+        r = np.zeros(8, rec)
+        r["a"] = np.arange(8)
+        out = np.zeros(8)
+        k[1, 8](r, np.complex64(1.5 + 2j), (0.25, 0.75), out)
+        results.append((out, r["b"].copy()))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], np.arange(8) * 0.5)
+    expected = np.arange(8) * 2 + np.arange(8) + 4 + 1.5 + 0.75 + np.isin(np.arange(8), (3, 5))
+    np.testing.assert_array_equal(results[0][0], expected)
