@@ -139,6 +139,7 @@ bool onlyReads(const BuiltinInfo &info) {
   case BuiltinId::ComplexCtor:
   case BuiltinId::Conjugate:
   case BuiltinId::Half:
+  case BuiltinId::Fp8:
   case BuiltinId::BitCount:
   case BuiltinId::Libdevice:
   case BuiltinId::Grid:
@@ -340,6 +341,7 @@ bool independentBuiltin(const BuiltinInfo &info) {
   if (onlyReads(info))
     return true;
   if (info.kind == BuiltinInfo::Constant || info.kind == BuiltinInfo::ComplexConstant ||
+      info.kind == BuiltinInfo::IntConstant ||
       info.kind == BuiltinInfo::Dtype || info.kind == BuiltinInfo::Namespace)
     return true;
   switch (info.id) {

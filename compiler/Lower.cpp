@@ -59,6 +59,10 @@ llvm::Type *Lowerer::valueType(const Type *t) {
     return b.getPtrTy();
   if (auto *e = dyn_cast<EnumType>(t)) // an enum member is its value
     return valueType(e->value);
+  if (isa<frontend::Fp8Type>(t)) // its storage byte
+    return b.getInt8Ty();
+  if (auto *o = dyn_cast<frontend::OptionalType>(t)) // numba's model: {value, valid}; zero is None
+    return llvm::StructType::get(ctx, {valueType(o->value), b.getInt1Ty()});
   if (auto *s = dyn_cast<ScalarType>(t)) {
     if (s->isBool())
       return b.getInt1Ty();
@@ -591,7 +595,9 @@ void Lowerer::stmt(const Stmt *s) {
     return;
   case Stmt::Kind::Return: {
     auto *r = cast<ReturnStmt>(s);
-    if (returnSlot && r->value)
+    if (returnSlot && r->value && isa<frontend::NoneConstExpr>(r->value)) // an Optional's None
+      b.CreateStore(llvm::Constant::getNullValue(valueType(tf.returnType)), returnSlot);
+    else if (returnSlot && r->value)
       b.CreateStore(convert(expr(r->value), typeOf(r->value), tf.returnType, r->span()), returnSlot);
     else if (r->value && holdsNothing(tf.returnType))
       expr(r->value); // returns (): only its side effects matter

@@ -426,6 +426,8 @@ llvm::Value *Lowerer::call(const CallExpr *c) {
     return ufuncCall(c, *info->ufunc);
   case BuiltinId::Half:
     return halfCall(*info->half, {c->args.begin(), c->args.end()}, c->span());
+  case BuiltinId::Fp8:
+    return fp8Call(c, *info->fp8);
   case BuiltinId::Operator:
     return operatorCall(c, *info->op);
   case BuiltinId::Print:

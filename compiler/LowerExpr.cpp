@@ -21,6 +21,26 @@ using namespace frontend;
 llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, const Span &at) {
   if (from == to)
     return v;
+  if (!from || !to)
+    fail(at, "internal: a conversion of an untyped value");
+  if (isa<Fp8Type>(from) || isa<Fp8Type>(to))
+    return convertFp8(v, from, to, at);
+  if (auto *ot = dyn_cast<frontend::OptionalType>(to)) { // None, a value or another Optional
+    llvm::Type *lt = valueType(ot);
+    if (from->kind() == Type::Kind::None)
+      return llvm::Constant::getNullValue(lt);
+    llvm::Value *valid = b.getTrue();
+    if (auto *of = dyn_cast<frontend::OptionalType>(from)) {
+      valid = b.CreateExtractValue(v, {1});
+      v = b.CreateExtractValue(v, {0});
+      from = of->value;
+    }
+    llvm::Value *value = b.CreateSelect(valid, convert(v, from, ot->value, at), llvm::Constant::getNullValue(
+                                                                                   valueType(ot->value)));
+    return b.CreateInsertValue(b.CreateInsertValue(llvm::UndefValue::get(lt), value, {0}), valid, {1});
+  }
+  if (auto *of = dyn_cast<frontend::OptionalType>(from)) // its value, unchecked, as numba's cast
+    return convert(b.CreateExtractValue(v, {0}), of->value, to, at);
   auto *sf = dyn_cast<ScalarType>(from), *st = dyn_cast<ScalarType>(to);
   if (sf && st) {
     if (sf->isComplex() || st->isComplex())
@@ -60,6 +80,10 @@ llvm::Value *Lowerer::convert(llvm::Value *v, const Type *from, const Type *to, 
 }
 
 llvm::Value *Lowerer::truthy(llvm::Value *v, const Type *t) {
+  if (isa<Fp8Type>(t))
+    return convertFp8(v, t, types().boolType(), {});
+  if (auto *o = dyn_cast<frontend::OptionalType>(t)) // None is false
+    return b.CreateAnd(b.CreateExtractValue(v, {1}), truthy(b.CreateExtractValue(v, {0}), o->value));
   auto *s = cast<ScalarType>(t);
   if (s->isBool())
     return v;
@@ -121,6 +145,8 @@ llvm::Value *Lowerer::tupleElement(const Expr *e, unsigned k, llvm::Value *&whol
 // be kept in a variable (`i = pf.syncthreads()`) like a None written out.
 llvm::Value *Lowerer::expr(const Expr *e) {
   llvm::Value *v = exprValue(e);
+  if (tf.unwrapped.count(e)) // an Optional used as its value
+    return b.CreateExtractValue(v, {0});
   if (!v)
     if (const Type *t = tf.typeOf(e); t && t->kind() == Type::Kind::None)
       return llvm::UndefValue::get(llvm::StructType::get(ctx));
@@ -145,6 +171,8 @@ llvm::Value *Lowerer::exprValue(const Expr *e) {
       return kernelValue(ref->builtin->id);
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
       return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
+    if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::IntConstant)
+      return b.getInt64(static_cast<std::uint64_t>(ref->builtin->intConstant));
     if (ref && ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
       return complexConstant(0.0, ref->builtin->constant, cast<ScalarType>(typeOf(e)));
     return nullptr; // a namespace, function or dtype: no run-time value
@@ -179,6 +207,8 @@ llvm::Value *Lowerer::exprValue(const Expr *e) {
         return kernelValue(ref->builtin->id);
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::Constant)
         return llvm::ConstantFP::get(b.getDoubleTy(), ref->builtin->constant);
+      if (ref->builtin && ref->builtin->kind == BuiltinInfo::IntConstant)
+        return b.getInt64(static_cast<std::uint64_t>(ref->builtin->intConstant));
       if (ref->builtin && ref->builtin->kind == BuiltinInfo::ComplexConstant)
         return complexConstant(0.0, ref->builtin->constant, cast<ScalarType>(typeOf(e)));
       if (ref->global) // an enum class's member
@@ -595,6 +625,11 @@ llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, l
   if (llvm::Value *v = enumCompare(op, l, lt, r, rt))
     return v;
   bool noneOperand = lt->kind() == Type::Kind::None || rt->kind() == Type::Kind::None;
+  if (noneOperand && (isa<frontend::OptionalType>(lt) || isa<frontend::OptionalType>(rt))) {
+    llvm::Value *valid = b.CreateExtractValue(isa<frontend::OptionalType>(lt) ? l : r, {1});
+    bool positive = op == CmpOpKind::Is || op == CmpOpKind::Eq; // `r is None`: not valid
+    return positive ? b.CreateNot(valid) : valid;
+  }
   if (noneOperand && op == CmpOpKind::Eq) // None equals only None, as `is`
     op = CmpOpKind::Is;
   else if (noneOperand && op == CmpOpKind::NotEq)

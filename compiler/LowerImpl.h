@@ -32,6 +32,7 @@ namespace ptxforge::compiler {
 
 using frontend::ArrayType;
 using frontend::EnumType;
+using frontend::Fp8Type;
 using frontend::IntEnumType;
 using frontend::RecordField;
 using frontend::RecordType;
@@ -246,6 +247,10 @@ public:
   /// math.sin and friends of a half run.
   llvm::Value *halfCall(const frontend::HalfFunction &f, const std::vector<const frontend::Expr *> &args,
                         const Span &at);
+  /// numba-cuda's FP8 functions, constructors and conversions (LowerFp8.cpp).
+  llvm::Value *fp8Call(const frontend::CallExpr *c, const frontend::Fp8Function &f);
+  llvm::Value *fp8Construct(llvm::Value *v, const ScalarType *from, const frontend::Fp8Type *to);
+  llvm::Value *convertFp8(llvm::Value *v, const Type *from, const Type *to, const Span &at);
   llvm::Value *intPow(llvm::Value *base, llvm::Value *exp, const ScalarType *t);
   /// round(x) and round(x, ndigits), as CPython rounds (LowerRound.cpp).
   llvm::Value *roundCall(const frontend::CallExpr *c);

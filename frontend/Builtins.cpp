@@ -183,6 +183,7 @@ struct Table {
     dtype("builtins.float", tc.floatType(64));
     addComplex();
     addHalfBuiltins(map);
+    addFp8Builtins(map);
     addArrayMethodBuiltins(map);
     addUfuncBuiltins(map);
     addGpuBuiltins(map);

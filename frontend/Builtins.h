@@ -54,6 +54,9 @@ enum class BuiltinId {
   // numba-cuda's cuda.fp16 and cuda.bf16 functions (hadd, hsin, ...); see
   // HalfFunction (frontend/HalfBuiltins.cpp).
   Half,
+  // numba-cuda's FP8 bindings: the fp8 types' constructors and CUDA's
+  // __nv_cvt_* conversions of their storage; see Fp8Function.
+  Fp8,
   // numba-cuda's cache-hint loads and stores (ldca ... ldcv, stcg ... stwt):
   // the operator is the path's last two letters (TypeInferMemory.cpp,
   // compiler/LowerMemory.cpp).
@@ -158,6 +161,27 @@ struct HalfFunction {
   std::string shownName() const { return path.substr(sizeof("ptxforge.") - 1); }
 };
 
+/// One of numba-cuda's FP8 functions (CUDA's cuda_fp8.h), in `ptxforge.fp8`:
+/// the constructor of an fp8 type from any real number, or a conversion of
+/// storage bytes. The storage conversions take a float32, float64, a pair of
+/// them (float32x2, float64x2) or a bfloat16_raw, then the saturation
+/// (saturation_t: 0 NOSAT, 1 SATFINITE) and either the interpretation
+/// (fp8_interpretation_t: 0 E4M3, 1 E5M2) or, for e8m0, the rounding
+/// (cudaRoundMode: 1 toward zero, 2 toward +inf), and give the byte as a
+/// uint8 (a pair: uint16, the first in the low byte). frontend/Fp8Builtins.cpp
+/// has the table, TypeInferHalf.cpp and compiler/LowerFp8.cpp the rest.
+struct Fp8Function {
+  enum Kind {
+    Construct,  ///< fp8_e4m3(x) ...: `format`'s value nearest x, saturating to the finite range
+    ToFp8,      ///< __nv_cvt_<from>_to_fp8(x, saturate, interpretation)
+    ToE8m0,     ///< __nv_cvt_<from>_to_e8m0(x, saturate, rounding)
+    E8m0ToBf16Raw, ///< __nv_cvt_e8m0_to_bf16raw(byte)
+  } kind;
+  enum From { Float, Double, Bf16Raw, Float2, Double2 } from = Float;
+  int format = 0; ///< Construct: an Fp8Type::Format
+  const char *path; ///< "ptxforge.fp8.cvt_float_to_fp8"
+};
+
 /// A numpy ufunc on numbers (frontend/Ufuncs.cpp, typed in
 /// TypeInferUfuncs.cpp, lowered in compiler/LowerUfuncs.cpp), with NumPy's
 /// result types: Binary and Compare are the operators `op` names (a
@@ -184,7 +208,8 @@ struct OperatorFunction {
 struct BuiltinInfo {
   /// ComplexConstant: cmath.infj and cmath.nanj, Python complex numbers
   /// 0 + `constant` j.
-  enum Kind { Namespace, Value, Function, Dtype, Constant, ComplexConstant } kind;
+  /// IntConstant: the Python int `intConstant` (ptxforge.fp8's enums).
+  enum Kind { Namespace, Value, Function, Dtype, Constant, ComplexConstant, IntConstant } kind;
   BuiltinId id = BuiltinId::Math;           ///< Value and Function
   const MathFunction *math = nullptr;       ///< for BuiltinId::Math
   const ScalarType *dtype = nullptr;        ///< Dtype
@@ -192,6 +217,8 @@ struct BuiltinInfo {
   int gpu = 0;                              ///< for BuiltinId::Gpu: a GpuIntrinsic (GpuBuiltins.h)
   const CmathFunction *cmath = nullptr;     ///< for BuiltinId::Cmath
   const HalfFunction *half = nullptr;       ///< for BuiltinId::Half
+  const Fp8Function *fp8 = nullptr;         ///< for BuiltinId::Fp8
+  std::int64_t intConstant = 0;             ///< IntConstant
   const UfuncFunction *ufunc = nullptr;     ///< for BuiltinId::Ufunc
   const OperatorFunction *op = nullptr;     ///< for BuiltinId::Operator
   const LibdeviceFunction *libdevice = nullptr; ///< for BuiltinId::Libdevice
@@ -209,6 +236,8 @@ void addUfuncBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 void addArrayMethodBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
 /// Adds the `ptxforge.fp16` and `ptxforge.bf16` namespaces (frontend/HalfBuiltins.cpp).
 void addHalfBuiltins(std::unordered_map<std::string, BuiltinInfo> &table);
+/// Adds the `ptxforge.fp8` namespace (frontend/Fp8Builtins.cpp).
+void addFp8Builtins(std::unordered_map<std::string, BuiltinInfo> &table);
 
 /// True when math function `m` of arguments promoted to `t` computes in
 /// float32 (libdevice's __nv_sinf): float32 and narrower floats, and for

@@ -65,6 +65,37 @@ static bool returnsValue(const Block &b) {
   return false;
 }
 
+// True when a `break` leaves this loop body (not an inner loop's).
+static bool breaksOut(const Block &b) {
+  for (const Stmt *s : b) {
+    if (isa<BreakStmt>(s))
+      return true;
+    if (auto *i = dyn_cast<IfStmt>(s); i && (breaksOut(i->body) || breaksOut(i->orelse)))
+      return true;
+  }
+  return false;
+}
+
+// False when control cannot reach the end of `b`: its last statement
+// returns or raises, is an `if` none of whose branches can reach its end,
+// or is a `while True:` that no `break` leaves. Conservative: true when
+// unsure (a function then returns an Optional whose None never comes).
+static bool mayFallThrough(const Block &b) {
+  if (b.empty())
+    return true;
+  const Stmt *s = b.back();
+  if (isa<ReturnStmt>(s) || isa<RaiseStmt>(s))
+    return false;
+  if (auto *i = dyn_cast<IfStmt>(s))
+    return mayFallThrough(i->body) || mayFallThrough(i->orelse);
+  if (auto *w = dyn_cast<WhileStmt>(s)) {
+    bool forever = (isa<BoolConstExpr>(w->test) && cast<BoolConstExpr>(w->test)->value) ||
+                   (isa<IntConstExpr>(w->test) && cast<IntConstExpr>(w->test)->value != 0);
+    return !forever || breaksOut(w->body);
+  }
+  return true;
+}
+
 // The locals of out.constLocals: assigned exactly once (counting every
 // target of every assignment, loop and augmented assignment), by a plain
 // `name = <integer literal>`, and not parameters.
@@ -113,7 +144,8 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
     // A device function may also take a function, a builtin, a dtype or
     // None: it is specialised on that value, which has no run-time content.
     if (!isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<RecordType>(t) && !isa<EnumType>(t) && !isa<PointerType>(t) &&
-        (out.isKernel || (!isStaticValue(t) && t->kind() != Type::Kind::None)))
+        (out.isKernel ||
+         (!isStaticValue(t) && t->kind() != Type::Kind::None && !isa<Fp8Type>(t) && !isa<OptionalType>(t))))
       fail(fn.params[i].span, "argument '" + fn.params[i].name + "' has type " + t->str() +
                                   ", which has no device representation; pass numbers, arrays or tuples");
     auto local = std::make_unique<Local>();
@@ -181,11 +213,13 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
   // return type, void when no `return` gives a value, else the join of the
   // values returned so far (unknown until the first).
   out.returnType = declaredReturn ? declaredReturn : returnsValue(fn.body) ? nullptr : tc.voidType();
+  fallsOff = !out.isKernel && !declaredReturn && mayFallThrough(fn.body);
   // The lattice of each local has few levels (scalar widths, layouts), so
   // this converges in a handful of walks; the bound only guards bugs.
   for (int iteration = 0; iteration < 64; ++iteration) {
     changed = false;
     out.exprTypes.clear();
+    out.unwrapped.clear();
     out.calls.clear();
     block(fn.body);
     if (!changed)
@@ -193,6 +227,7 @@ void Inferer::run(const FunctionDef &fn, const std::vector<const Type *> &argTyp
   }
   finalPass = true;
   out.exprTypes.clear();
+  out.unwrapped.clear();
   out.calls.clear();
   assignedSoFar.clear();
   block(fn.body);
@@ -321,32 +356,48 @@ void Inferer::stmt(const Stmt *s) {
       d.errorClass = "KernelReturnError";
       throw DiagnosticError(std::move(d));
     }
+    const Type *v = hasValue ? expr(r->value) : nullptr;
+    if (hasValue && !v)
+      return;
+    if (v && v->kind() == Type::Kind::None) // `return x` of a variable holding None
+      hasValue = false;
+    // A device function that returns a value on some paths and None on
+    // others returns an Optional, as in numba (not with a declared type).
+    const bool optional = !out.isKernel && (!declaredReturn || isa<OptionalType>(declaredReturn));
+    auto setReturned = [&](const Type *t) {
+      if (t != returned) {
+        returned = t;
+        changed = true;
+        if (!declaredReturn)
+          out.returnType = returned;
+      }
+    };
     if (!hasValue) {
-      if (returned && returned->kind() != Type::Kind::Void)
-        fail(s->span(), "this 'return' gives None but another returns " + returned->str() +
-                            "; return a value on every path");
+      if (returned && returned->kind() != Type::Kind::Void) {
+        if (!optional)
+          fail(s->span(), "this 'return' gives None but another returns " + returned->str() +
+                              "; return a value on every path");
+        setReturned(tc.optionalType(returned));
+        return;
+      }
       returned = tc.voidType();
       if (!declaredReturn)
         out.returnType = returned;
       return;
     }
-    const Type *v = expr(r->value);
-    if (!v)
-      return;
-    if (returned && returned->kind() == Type::Kind::Void)
+    bool sawNone = returned && returned->kind() == Type::Kind::Void;
+    if (sawNone && !optional)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns None; "
                              "return a value on every path");
-    if (!isa<ScalarType>(v) && !isa<ArrayType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v))
+    if (!isa<ScalarType>(v) && !isa<ArrayType>(v) && !isa<TupleType>(v) && !isa<RecordType>(v) && !isa<EnumType>(v) &&
+        !isa<Fp8Type>(v) && !isa<OptionalType>(v))
       fail(r->value->span(), "a device function returns numbers, arrays or tuples of them, not " + v->str());
-    const Type *joined = join(returned, v);
+    const Type *joined = join(sawNone ? nullptr : returned, v);
     if (!joined)
       fail(r->value->span(), "this 'return' gives " + v->str() + " but another returns " + returned->str());
-    if (joined != returned) {
-      returned = joined;
-      changed = true;
-      if (!declaredReturn)
-        out.returnType = returned;
-    }
+    if (sawNone || (fallsOff && optional))
+      joined = tc.optionalType(joined);
+    setReturned(joined);
     return;
   }
   case Stmt::Kind::Pass:
@@ -369,6 +420,14 @@ const Type *Inferer::join(const Type *a, const Type *b) const {
     return b;
   if (!b || a == b)
     return a;
+  auto *oa = dyn_cast<OptionalType>(a), *ob = dyn_cast<OptionalType>(b);
+  if (oa || ob) { // an Optional meets None, a value or another Optional: an Optional
+    const Type *va = oa ? oa->value : a, *vb = ob ? ob->value : b;
+    if (va->kind() == Type::Kind::None || vb->kind() == Type::Kind::None)
+      return tc.optionalType(va->kind() == Type::Kind::None ? vb : va);
+    const Type *v = join(va, vb);
+    return v ? tc.optionalType(v) : nullptr;
+  }
   auto *sa = dyn_cast<ScalarType>(a), *sb = dyn_cast<ScalarType>(b);
   if (sa && sb)
     return promote(sa, sb);
@@ -493,6 +552,8 @@ void Inferer::storeElement(const Expr *target, const Type *elem, const Type *val
     return; // the record's bytes are copied
   if (auto *view = dyn_cast<ArrayType>(elem))
     return storeView(view, value, at);
+  if (auto *o = dyn_cast<OptionalType>(value); o && isa<ScalarType>(o->value))
+    value = o->value; // its value is stored (numba's cast; a None's is 0)
   if (!isa<ScalarType>(value))
     fail(at, "cannot store " + value->str() + " into an element of type " + elem->str());
   if (cast<ScalarType>(value)->isComplex() && !cast<ScalarType>(elem)->isComplex())
@@ -522,9 +583,19 @@ void Inferer::storeView(const ArrayType *view, const Type *value, const Span &at
 
 //===-- Expressions -------------------------------------------------------===//
 
+const Type *Inferer::optionalValue(const Type *t, const Expr *e) {
+  auto *o = t ? dyn_cast<OptionalType>(t) : nullptr;
+  if (!o || !isa<ScalarType>(o->value) || out.typeOf(e) != t)
+    return t;
+  out.exprTypes[e] = o->value; // an Optional used as a number: its value (numba's cast, unchecked)
+  out.unwrapped.insert(e);
+  return o->value;
+}
+
 const ScalarType *Inferer::scalar(const Type *t, const Expr *e, const char *what) {
   if (!t)
     return nullptr;
+  t = optionalValue(t, e);
   auto *s = dyn_cast<ScalarType>(t);
   if (!s)
     fail(e->span(), std::string(what) + " must be a number or bool, not " + t->str());
@@ -619,7 +690,7 @@ std::optional<bool> Inferer::earlyTruth(const Expr *e, const std::map<std::strin
       return std::nullopt;
     }
     auto p = params.find(n->id);
-    if (p == params.end() || !onlyParam(n->id))
+    if (p == params.end() || !onlyParam(n->id) || isa<OptionalType>(p->second))
       return std::nullopt;
     return p->second->kind() == Type::Kind::None;
   };
@@ -655,6 +726,8 @@ std::optional<bool> Inferer::constTruth(const Expr *e) const {
   const Type *lt = out.typeOf(c->left), *rt = out.typeOf(c->comparators[0]);
   if (!lt || !rt)
     return std::nullopt;
+  if (isa<OptionalType>(lt) || isa<OptionalType>(rt))
+    return std::nullopt; // None or not: known when it runs
   bool leftNone = lt->kind() == Type::Kind::None, rightNone = rt->kind() == Type::Kind::None;
   if ((leftNone || rightNone) && (op == CmpOpKind::Is || op == CmpOpKind::Eq))
     return leftNone && rightNone;
@@ -719,7 +792,7 @@ const Type *Inferer::exprUncached(const Expr *e) {
                         "representation otherwise: kernels work on numbers and arrays)");
   case Expr::Kind::BinOp: {
     auto *b = cast<BinOpExpr>(e);
-    const Type *l = expr(b->lhs), *r = expr(b->rhs);
+    const Type *l = optionalValue(expr(b->lhs), b->lhs), *r = optionalValue(expr(b->rhs), b->rhs);
     if (!l || !r)
       return nullptr;
     return binOp(b->op, l, r, e->span());
@@ -752,7 +825,8 @@ const Type *Inferer::exprUncached(const Expr *e) {
     for (const Expr *x : cast<TupleExpr>(e)->elts) {
       const Type *t = expr(x);
       unknown |= !t;
-      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t)) {
+      if (t && !isa<ScalarType>(t) && !isa<ArrayType>(t) && !isa<TupleType>(t) && !isa<EnumType>(t) &&
+          !isa<Fp8Type>(t)) {
         // A recursive call's value in the tuple it returns: the type grows with each level.
         auto call = isa<CallExpr>(x) ? out.calls.find(cast<CallExpr>(x)) : out.calls.end();
         bool recursive = call != out.calls.end() &&
@@ -882,9 +956,9 @@ const Type *Inferer::compare(const CompareExpr *c) {
       } else if ((leftNone || rightNone) && (op == CmpOpKind::Eq || op == CmpOpKind::NotEq)) {
         // == / != against None: known when compiled (None equals only None)
       } else {
-        scalar(left, i == 0 ? c->left : c->comparators[i - 1], "a compared value");
-        scalar(right, c->comparators[i], "a compared value");
-        auto *sl = cast<ScalarType>(left), *sr = cast<ScalarType>(right);
+        const ScalarType *sl = scalar(left, i == 0 ? c->left : c->comparators[i - 1], "a compared value");
+        const ScalarType *sr = scalar(right, c->comparators[i], "a compared value");
+        right = sr;
         if ((sl->isComplex() || sr->isComplex()) && op != CmpOpKind::Eq && op != CmpOpKind::NotEq)
           fail(c->span(), "complex numbers have no order; compare their abs() or .real instead");
       }

@@ -74,6 +74,10 @@ struct TypedFunction {
   std::unordered_map<const Expr *, NameRef> refs; ///< Name and Attribute nodes that name something
   /// The record field each field access (`r.x`, `r['x']`) names.
   std::unordered_map<const Expr *, const RecordField *> fields;
+  /// Expressions of an Optional value used where its value goes (an
+  /// operand, an argument): exprTypes holds the value's type for them, and
+  /// the lowering reads the value out of the Optional.
+  std::unordered_set<const Expr *> unwrapped;
   /// The device function each call of one runs (owned by `session`).
   std::unordered_map<const Expr *, const TypedFunction *> calls;
   /// Parameters specialised on the constant their callers pass (numba's

@@ -29,6 +29,7 @@ const Type *Inferer::refType(const Expr *e, const BuiltinInfo *info, const std::
   case BuiltinInfo::Value: return tc.intType(isDim3Value(info->id) ? 64 : 32);
   case BuiltinInfo::Constant: return tc.floatType(64, true); // a Python float, weak
   case BuiltinInfo::ComplexConstant: return tc.complexType(128, true);
+  case BuiltinInfo::IntConstant: return tc.intType(64, true, true); // a Python int, weak
   }
   return nullptr;
 }
@@ -443,6 +444,12 @@ const Type *Inferer::call(const CallExpr *c) {
   if (auto *d = dyn_cast<DtypeType>(callee)) {
     if (!c->keywords.empty() || c->args.size() != 1)
       fail(c->span(), d->dtype->str() + "(...) takes exactly one argument");
+    if (!unknown && isa<Fp8Type>(args[0])) { // CUDA's conversion operators of the fp8 types
+      if (d->dtype->isComplex())
+        fail(c->args[0]->span(), d->dtype->str() + "() of an " + args[0]->str() +
+                                     " is not defined; convert it to a real type such as float32 first");
+      return d->dtype;
+    }
     if (!unknown && scalar(args[0], c->args[0], (d->dtype->str() + "(...)'s argument").c_str())->isComplex() &&
         !d->dtype->isComplex() && !d->dtype->isBool())
       fail(c->args[0]->span(), d->dtype->str() + "() of a complex number is not defined; take its .real, "
@@ -670,6 +677,7 @@ const Type *Inferer::builtinCall(const CallExpr *c, const BuiltinInfo &b, const 
   case BuiltinId::LiteralUnroll:
     fail(c->span(), "literal_unroll() is only a for loop's iterable: for x in literal_unroll(t):");
   case BuiltinId::Half: return halfCall(c, *b.half, args);
+  case BuiltinId::Fp8: return fp8Call(c, *b.fp8, args);
   case BuiltinId::VectorCtor: return vectorCall(c, b, args);
   case BuiltinId::CacheLoad:
   case BuiltinId::CacheStore: return cacheHintCall(c, b, args);

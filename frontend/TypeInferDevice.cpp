@@ -188,7 +188,8 @@ const TypedFunction *Inferer::callee(const CallExpr *c, const DeviceFunctionRef 
   for (std::size_t i = 0; i < args.size(); ++i)
     if (!isa<ScalarType>(args[i]) && !isa<ArrayType>(args[i]) && !isa<TupleType>(args[i]) &&
         !isa<RecordType>(args[i]) && !isa<EnumType>(args[i]) && !isa<PointerType>(args[i]) &&
-        !isStaticValue(args[i]) && args[i]->kind() != Type::Kind::None)
+        !isa<Fp8Type>(args[i]) && !isa<OptionalType>(args[i]) && !isStaticValue(args[i]) &&
+        args[i]->kind() != Type::Kind::None)
       fail(c->args[i]->span(), "cannot pass " + args[i]->str() + " to device function '" + ref.name + "'");
   const Signature *sig = ref.signatures.empty() ? nullptr : chooseSignature(c, ref, args);
   const std::vector<const Type *> &params = sig ? sig->params : args;

@@ -103,6 +103,8 @@ public:
   // numba-cuda's cuda.fp16 / cuda.bf16 functions (TypeInferHalf.cpp), and
   // the math functions numba maps onto them for half arguments.
   const Type *halfCall(const CallExpr *c, const HalfFunction &f, const std::vector<const Type *> &args);
+  // numba-cuda's FP8 bindings (TypeInferHalf.cpp).
+  const Type *fp8Call(const CallExpr *c, const Fp8Function &f, const std::vector<const Type *> &args);
   const Type *vectorCall(const CallExpr *c, const BuiltinInfo &b, const std::vector<const Type *> &args);
 
   // Enums (TypeInferEnums.cpp): the EnumClass global `e` names (nullptr if
@@ -130,6 +132,9 @@ public:
 
   // Helpers.
   const ScalarType *scalar(const Type *t, const Expr *e, const char *what);
+  /// `t`, or for an Optional number (the type of `e`) its value's type,
+  /// `e` then read as that value (TypedFunction::unwrapped).
+  const Type *optionalValue(const Type *t, const Expr *e);
   const ScalarType *integer(const Type *t, const Expr *e, const char *what);
   const Type *join(const Type *a, const Type *b) const;
   std::optional<std::int64_t> constInt(const Expr *e) const;
@@ -171,6 +176,9 @@ public:
   const Type *declaredReturn = nullptr; ///< a device function's declared return type
   int level = -1; ///< this function's place in session.inProgress (-1: the kernel)
   bool changed = false;
+  /// A device function whose end can be reached returns None there: its
+  /// values are Optional (numba's rule).
+  bool fallsOff = false;
   bool finalPass = false;
 };
 

@@ -20,7 +20,7 @@ namespace ptxforge::frontend {
 class Type {
 public:
   enum class Kind { Void, None, Bool, Int, Float, Complex, Array, Tuple, Range, Iter, Module, Builtin, Dtype, Slice, Function,
-              Record, Enum, Pointer };
+              Record, Enum, Pointer, Fp8, Optional };
   Kind kind() const { return kind_; }
   /// The numba spelling: int32, float32[:, ::1], Tuple(int64, float32), ...
   /// Weak scalars print as Python's names: int, float, complex.
@@ -101,6 +101,32 @@ public:
   static bool classof(const Type *t) { return t->kind() == Kind::Enum; }
   const std::string cls;
   const Type *value; ///< a scalar or a tuple of them
+};
+
+/// numba-cuda's FP8 types (CUDA's cuda_fp8.h): a byte in one of the OCP
+/// formats e4m3 (no infinities, NaN 0x7f/0xff), e5m2 (IEEE-like) or e8m0
+/// (an unsigned power of two, 2^(x-127), NaN 0xff). As in CUDA they are
+/// storage types: they convert to and from the numbers (a dtype call, a
+/// constructor) and compare as nothing else, so they are no ScalarType and
+/// arithmetic on them is a typing error. frontend/Fp8Builtins.cpp.
+class Fp8Type : public Type {
+public:
+  enum Format { E4M3, E5M2, E8M0 };
+  Fp8Type(Format format, std::string s) : Type(Kind::Fp8, std::move(s)), format(format) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Fp8; }
+  const Format format;
+};
+
+/// numba's Optional(T), spelled `OptionalType(T)`: what a device function
+/// returns when some paths return a value and others None (or fall off its
+/// end). `r is None` tests it at run time; used where a T goes, it is its
+/// value (as numba's cast, unchecked; a None's value is 0). In registers
+/// {T value, i1 valid}, numba's data model; a zero is None.
+class OptionalType : public Type {
+public:
+  OptionalType(const Type *value, std::string s) : Type(Kind::Optional, std::move(s)), value(value) {}
+  static bool classof(const Type *t) { return t->kind() == Kind::Optional; }
+  const Type *value; ///< never None, void or another Optional
 };
 
 enum class Layout { C, F, A };
@@ -247,6 +273,13 @@ public:
   const IntEnumType *intEnumType(const std::string &cls);
   /// CPointer(elem): "elem*".
   const PointerType *pointerType(const ScalarType *elem);
+  /// OptionalType(value); an Optional's own value type for an Optional.
+  const OptionalType *optionalType(const Type *value);
+  /// fp8_e4m3, fp8_e5m2, fp8_e8m0.
+  const Fp8Type *fp8Type(Fp8Type::Format format);
+  /// CUDA's __nv_bfloat16_raw, the bits of a bfloat16 in a struct: the
+  /// namedtuple "NamedTuple(bfloat16_raw, x=uint16)".
+  const TupleType *bfloat16RawType();
 
   /// The strong form of a weak scalar (int -> int64, float -> float64).
   const ScalarType *strong(const ScalarType *t);

@@ -161,6 +161,9 @@ def _answer_device_queries_without_a_gpu():
         return ptxforge.current_context(devnum)
 
     devices.get_context = get_context
+    import numba.cuda.api as api
+
+    api.current_context = get_context  # bound by name there (is_fp8_supported() asks it)
 
 
 def _count_ptxforge_device_heap_allocations():

@@ -30,7 +30,7 @@ from ._runtime import *  # noqa: F401,F403  (devices, memory, streams; see _runt
 from .aot import load_module
 from .dispatcher import (Dispatcher, compile, compile_all, compile_for_current_device, compile_ptx,
                          compile_ptx_for_current_device, jit, kernel)
-from .errors import CompileError, LaunchConfigurationError, LinkError
+from .errors import CompileError, LaunchConfigurationError, LinkError, adopt_numba_runtime_bases as _adopt
 from .external import LTOIR, Archive, Cubin, CUSource, Fatbin, LinkableCode, Object, PTXSource, declare_device
 from .records import from_dtype
 
@@ -94,6 +94,9 @@ def __getattr__(name):
 
         return importlib.import_module(__name__ + ".random")
     raise AttributeError(f"module 'ptxforge' has no attribute {name!r}")
+
+
+_adopt()  # numba imported first: ptxforge's driver errors are numba's CudaDriverError too
 
 
 def __dir__():

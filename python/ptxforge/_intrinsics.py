@@ -6,6 +6,8 @@ In Python these are markers: the compiler recognises each by its
 ``_pf_path``. Calling one outside a kernel raises a clear error.
 """
 
+import enum
+
 
 class _Intrinsic:
     __slots__ = ("_pf_path", "__doc__")
@@ -355,11 +357,50 @@ fp16 = _HalfNamespace("fp16", "float16", "__half")
 bf16 = _HalfNamespace("bf16", "bfloat16", "bfloat16")
 
 
+class _Fp8Namespace(_Namespace):
+    """``pf.fp8``: numba-cuda's FP8 bindings (CUDA's cuda_fp8.h): the types ``fp8_e4m3``, ``fp8_e5m2`` and
+    ``fp8_e8m0`` (constructed from any real number; ``float32(x)``, ``int32(x)``... convert back) and the
+    ``cvt_*`` conversions of storage bytes, with the enums they take."""
+
+    class saturation_t(enum.IntEnum):
+        NOSAT = 0
+        SATFINITE = 1
+
+    class fp8_interpretation_t(enum.IntEnum):
+        E4M3 = 0
+        E5M2 = 1
+
+    class cudaRoundMode(enum.IntEnum):
+        cudaRoundNearest = 0
+        cudaRoundZero = 1
+        cudaRoundPosInf = 2
+        cudaRoundMinInf = 3
+
+    def __init__(self):
+        storage = "(x, saturate, interpretation): the fp8 byte (uint8) nearest x; NOSAT gives inf (e5m2) or NaN " \
+                  "(e4m3) past the finite range, SATFINITE the largest finite"
+        e8m0 = "(x, saturate, rounding): the e8m0 byte (uint8) of x, rounded toward zero or +inf (cudaRoundMode)"
+        members = {f"fp8_{f}": f"fp8_{f}(x): the {f} value nearest the real number x, saturating to the finite range"
+                   for f in ("e4m3", "e5m2")}
+        members["fp8_e8m0"] = "fp8_e8m0(x): the power of two 2**k at least |x| (x's exponent rounded up)"
+        for src in ("float", "double", "bfloat16raw"):
+            members[f"cvt_{src}_to_fp8"] = f"cvt_{src}_to_fp8{storage}"
+            members[f"cvt_{src}_to_e8m0"] = f"cvt_{src}_to_e8m0{e8m0}"
+        for src in ("float2", "double2"):
+            members[f"cvt_{src}_to_fp8x2"] = f"cvt_{src}_to_fp8x2{storage}; a pair, as uint16 (x.x in the low byte)"
+            members[f"cvt_{src}_to_e8m0x2"] = f"cvt_{src}_to_e8m0x2{e8m0}; a pair, as uint16 (x.x in the low byte)"
+        members["cvt_e8m0_to_bf16raw"] = "cvt_e8m0_to_bf16raw(byte): 2**(byte-127) as a bfloat16_raw (.x: its bits)"
+        super().__init__("fp8", members)
+
+
+fp8 = _Fp8Namespace()
+
+
 __all__ = [
     "threadIdx", "blockIdx", "blockDim", "gridDim", "laneid", "warpsize", "grid", "gridsize", "syncthreads",
     "literal_unroll", "carray", "farray",
     "shared", "local", "const", "atomic", "cg", *_GPU_FUNCTIONS, *_VECTOR_TYPES,
-    *scalar_types, "bool_", "fp16", "bf16", "void", "none", "Signature", *(a for a in type_aliases if a != "bool"),
+    *scalar_types, "bool_", "fp16", "bf16", "fp8", "void", "none", "Signature", *(a for a in type_aliases if a != "bool"),
 ]
 bool_ = scalar_types["boolean"]
 globals().update(scalar_types)

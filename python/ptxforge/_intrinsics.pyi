@@ -1,6 +1,7 @@
 # Type stubs for the names kernels use (numba-cuda's names). In Python they are
 # markers the compiler recognises; the types below are what each gives inside
 # a kernel, so that a checker sees `i = pf.grid(1)` as an int.
+from enum import IntEnum
 from typing import Any, Literal, Protocol, Tuple, overload
 
 __all__ = [
@@ -11,7 +12,7 @@ __all__ = [
     "match_all_sync", "activemask", "lanemask_lt", "popc", "brev", "clz", "ffs", "fma", "cbrt", "selp",
     "nanosleep", "clock64", "boolean", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
     "uint64", "float16", "float32", "float64", "intp", "uintp", "complex64", "complex128", "bfloat16",
-    "bool_", "bf16", "fp16", "literal_unroll", "carray", "farray", "ldca", "ldcg", "ldcs", "ldlu", "ldcv", "stcg", "stcs", "stwb", "stwt", "void", "none", "Signature",
+    "bool_", "bf16", "fp16", "fp8", "literal_unroll", "carray", "farray", "ldca", "ldcg", "ldcs", "ldlu", "ldcv", "stcg", "stcs", "stwb", "stwt", "void", "none", "Signature",
     "b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f4", "f8", "c8", "c16", "char", "uchar", "short", "ushort", "intc", "uintc", "int_", "uint", "long_", "ulong", "longlong", "ulonglong", "size_t", "ssize_t", "double",
     # numba-cuda's vector types and CUDA's names for them
     "int8x1", "int8x2", "int8x3", "int8x4", "int16x1", "int16x2", "int16x3", "int16x4", "int32x1", "int32x2", "int32x3", "int32x4", "int64x1", "int64x2", "int64x3", "int64x4", "uint8x1", "uint8x2", "uint8x3", "uint8x4", "uint16x1", "uint16x2", "uint16x3", "uint16x4", "uint32x1", "uint32x2", "uint32x3", "uint32x4", "uint64x1", "uint64x2", "uint64x3", "uint64x4", "float32x1", "float32x2", "float32x3", "float32x4", "float64x1", "float64x2", "float64x3", "float64x4", "char1", "char2", "char3", "char4", "short1", "short2", "short3", "short4", "int1", "int2", "int3", "int4", "long1", "long2", "long3", "long4", "longlong1", "longlong2", "longlong3", "longlong4", "uchar1", "uchar2", "uchar3", "uchar4", "ushort1", "ushort2", "ushort3", "ushort4", "uint1", "uint2", "uint3", "uint4", "ulong1", "ulong2", "ulong3", "ulong4", "ulonglong1", "ulonglong2", "ulonglong3", "ulonglong4", "float1", "float2", "float3", "float4", "double1", "double2", "double3", "double4",
@@ -199,6 +200,22 @@ class _FP16:
     def __getattr__(self, name: str) -> Any: ...  # hadd, hmul, hsqrt, heq ... (numba-cuda's cuda.fp16)
 
 fp16: _FP16
+
+class _FP8:
+    class saturation_t(IntEnum):
+        NOSAT = 0
+        SATFINITE = 1
+    class fp8_interpretation_t(IntEnum):
+        E4M3 = 0
+        E5M2 = 1
+    class cudaRoundMode(IntEnum):
+        cudaRoundNearest = 0
+        cudaRoundZero = 1
+        cudaRoundPosInf = 2
+        cudaRoundMinInf = 3
+    def __getattr__(self, name: str) -> Any: ...  # fp8_e4m3, fp8_e5m2, fp8_e8m0, cvt_float_to_fp8 ... (cuda_fp8.h)
+
+fp8: _FP8
 
 def literal_unroll(container: Any) -> Any: ...
 def carray(ptr: Any, shape: int | Tuple[int, ...], dtype: Any = None) -> Any:

@@ -354,6 +354,9 @@ def _describe(value):
         return ("exception", value, value.__qualname__)  # the binding asks _debug for its id
     if isinstance(value, enum.Enum) or (isinstance(value, type) and issubclass(value, enum.Enum)):
         return _describe_enum(value)
+    if isinstance(value, type) and issubclass(value, int) and type(value).__name__ == "FastEnumMetaclass" and \
+            isinstance(getattr(value, "__members__", None), dict):
+        return _describe_enum(value)  # cuda-python's enums (cuda.bindings.runtime.cudaRoundMode): int enums
     if getattr(value, "_pf_kernel", False):  # called from a kernel, a kernel is a device function (numba)
         from .devicefunc import kernel_as_device_function
 
@@ -458,7 +461,8 @@ def _describe(value):
 
 # numba-cuda's generated bindings of CUDA's half-precision headers: their functions (__hadd,
 # __float2bfloat16_rn, htrunc ...) are ptxforge's namespace of the same type, by CUDA's name.
-_NUMBA_HALF_BINDINGS = {"numba.cuda._internal.cuda_bf16": "bf16", "numba.cuda._internal.cuda_fp16": "fp16"}
+_NUMBA_HALF_BINDINGS = {"numba.cuda._internal.cuda_bf16": "bf16", "numba.cuda._internal.cuda_fp16": "fp16",
+                        "numba.cuda._internal.cuda_fp8": "fp8"}
 
 
 def _describe_half_binding(value, namespace):

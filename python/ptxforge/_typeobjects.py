@@ -75,6 +75,11 @@ def numba_type_name(t):
             raise TypeError(f"numba's type {t} (CPointer) has no ptxforge equivalent in kernel signatures: "
                             "ptxforge's pointers point at numbers")
         return elem + "*"
+    if cls in ("Optional", "OptionalType") and hasattr(t, "type"):
+        return f"OptionalType({type_name(t.type)})"
+    if type(t).__module__ == "numba.cuda._internal.cuda_fp8" and getattr(t, "name", None) in (
+            "fp8_e4m3", "fp8_e5m2", "fp8_e8m0"):
+        return t.name  # numba-cuda's FP8 types (pf.fp8)
     if cls == "NestedArray":
         shape = ", ".join(str(d) for d in t.shape) + ("," if len(t.shape) == 1 else "")
         return f"nestedarray({type_name(t.dtype)}, ({shape}))"

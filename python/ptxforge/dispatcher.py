@@ -22,6 +22,7 @@ import warnings
 import weakref
 
 from . import _core, _target
+from . import errors as _errors
 from . import cache as _cache
 from ._args import copy_back, describe, refuse_read_only, register_interop_types, upload
 from ._debug import check_cpu_launch, check_launch, debug_default
@@ -241,6 +242,7 @@ class Dispatcher:
         compiled = self._overloads.get(key)
         if compiled is not None and compiled.stage >= _STAGES[stage] and (not keep_ir or compiled.artifacts.llvm_opt):
             return compiled
+        _errors.adopt_numba_runtime_bases()  # numba imported since: our runtime errors are numba's too
         # One compilation per signature: threads that want the same one wait for it;
         # other signatures of this kernel compile meanwhile (the GIL is released).
         with self._lock:

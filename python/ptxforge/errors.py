@@ -101,3 +101,26 @@ def _init_as_numba_error(self, rendered, filename="", lineno=0, col=0, msg=""):
     self.filename, self.lineno, self.col = filename, lineno, col
     self.msg = msg or rendered
     self.loc = None
+
+
+def adopt_numba_runtime_bases():
+    """While numba-cuda is imported, make ptxforge's runtime errors also numba's: the
+    pybind11 class ``_core.CudaDriverError`` (and so ``CudaOutOfMemoryError``) gets numba's
+    ``numba.cuda.cudadrv.error.CudaDriverError`` as a second base, so numba code that catches
+    numba's class catches ptxforge's. Done in place, once; ptxforge never imports numba.
+    ``CudaSupportError`` stays a RuntimeError: numba's is an ImportError, whose instance
+    layout Python cannot mix with RuntimeError's."""
+    import sys
+
+    numba_error = getattr(sys.modules.get("numba.cuda.cudadrv.error"), "CudaDriverError", None)
+    if not isinstance(numba_error, type) or not issubclass(numba_error, Exception):
+        return
+    from . import _core
+
+    ours = _core.CudaDriverError
+    if issubclass(ours, numba_error):
+        return
+    try:
+        ours.__bases__ = (*ours.__bases__, numba_error)
+    except TypeError:  # a layout Python cannot combine: leave ours as it is
+        pass

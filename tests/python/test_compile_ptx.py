@@ -420,8 +420,10 @@ def test_device_function_returning_a_tuple_and_errors():
             return a
         return
 
-    with pytest.raises(pf.CompileError, match="gives None but another returns int32"):
-        pf.compile_ptx(mixed, "(int32)", device=True)
+    _, ret = pf.compile_ptx(mixed, "(int32)", device=True)
+    assert ret == "OptionalType(int32)"  # numba's Optional: a value or None
+    with pytest.raises(TypeError, match=r"returns OptionalType\(int32\), but the signature says int32"):
+        pf.compile_ptx(mixed, "int32(int32)", device=True)   # a declared int32 cannot be None
     with pytest.raises(TypeError, match="pass device=True"):
         pf.compile_ptx(pair, "int32(int32, int32)")
 

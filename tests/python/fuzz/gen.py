@@ -415,7 +415,9 @@ class Mutator(ast.NodeTransformer):
     CALLS = ["math.sqrt", "math.floor", "abs", "round", "int", "float", "pf.popc", "pf.cbrt", "np.float16",
              "pf.bfloat16", "np.int8", "np.uint64", "np.complex64", "pf.float32", "bool", "math.isnan",
              "math.exp", "min", "max", "len", "range", "pf.atomic.add", "pf.atomic.max", "pf.atomic.cas",
-             "pf.atomic.exch", "pf.shfl_sync", "pf.syncthreads", "pf.activemask", "pf.nanosleep"]
+             "pf.atomic.exch", "pf.shfl_sync", "pf.syncthreads", "pf.activemask", "pf.nanosleep",
+             "pf.fp8.fp8_e4m3", "pf.fp8.fp8_e5m2", "pf.fp8.fp8_e8m0", "pf.fp8.cvt_float_to_fp8",
+             "pf.fp8.cvt_e8m0_to_bf16raw"]
 
     def __init__(self, rng, names, rate):
         self.rng, self.names, self.rate = rng, names, rate
