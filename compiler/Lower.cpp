@@ -100,6 +100,10 @@ llvm::AllocaInst *Lowerer::entryAlloca(llvm::Type *t, const llvm::Twine &name) {
 
 void Lowerer::setLocation(const Span &span) {
   at = span;
+  setLine(span);
+}
+
+void Lowerer::setLine(const Span &span) {
   if (subprogram && span.line > 0)
     b.SetCurrentDebugLocation(llvm::DILocation::get(ctx, span.line, span.col + 1, subprogram));
 }
@@ -127,7 +131,9 @@ void Lowerer::createSubprogram(const std::string &name) {
                                                options.fullDebugInfo ? llvm::DICompileUnit::FullDebug
                                                                      : llvm::DICompileUnit::DebugDirectivesOnly);
   subprogram = di.createFunction(diFile, tf.fn->name, name, diFile, tf.fn->span.line,
-                                 di.createSubroutineType(di.getOrCreateTypeArray({})), tf.fn->span.line,
+                                 options.fullDebugInfo ? subroutineType()
+                                                       : di.createSubroutineType(di.getOrCreateTypeArray({})),
+                                 tf.fn->span.line,
                                  llvm::DINode::FlagZero, llvm::DISubprogram::SPFlagDefinition);
   fn->setSubprogram(subprogram);
 }
@@ -280,8 +286,11 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     llvm::Type *t = valueType(local->type);
     llvm::AllocaInst *slot = b.CreateAlloca(t, nullptr, local->name);
     slots[local.get()] = slot;
-    if (local->paramIndex < 0 && isa<ScalarType>(local->type))
-      b.CreateStore(llvm::Constant::getNullValue(t), slot); // read-before-write gives 0, not poison
+    if (local->paramIndex < 0 && isa<ScalarType>(local->type)) {
+      auto *zero = b.CreateStore(llvm::Constant::getNullValue(t), slot); // read-before-write gives 0, not poison
+      if (options.fullDebugInfo)
+        zeroInits.insert(zero);
+    }
   }
   auto next = fn->arg_begin();
   std::vector<std::pair<const Local *, llvm::Value *>> paramValues;
@@ -315,6 +324,7 @@ llvm::Function *Lowerer::lowerFunction(Linkage linkage, const std::string &name)
     b.CreateRet(b.CreateLoad(returnSlot->getAllocatedType(), returnSlot));
   else
     b.CreateRetVoid();
+  describeVariables();
   return fn;
 }
 
@@ -536,6 +546,7 @@ void Lowerer::stmt(const Stmt *s) {
     if (!b.GetInsertBlock()->getTerminator())
       b.CreateBr(endBB);
     b.SetInsertPoint(elseBB);
+    setLine(i->span()); // an empty else is the `if` line's, not the then block's last line
     block(i->orelse);
     if (!b.GetInsertBlock()->getTerminator())
       b.CreateBr(endBB);
@@ -632,6 +643,7 @@ void Lowerer::countedLoop(const ForStmt *f, llvm::Value *start, llvm::Value *ste
   if (!b.GetInsertBlock()->getTerminator())
     b.CreateBr(latchBB);
   b.SetInsertPoint(latchBB);
+  setLine(f->span()); // the step and the test are the `for` line's, however the body ended (continue)
   b.CreateStore(b.CreateAdd(b.CreateLoad(it, counter), step), counter);
   b.CreateBr(condBB);
   b.SetInsertPoint(elseBB);

@@ -641,6 +641,13 @@ llvm::Value *Lowerer::floatBinOp(BinOpKind op, llvm::Value *l, llvm::Value *r, c
 }
 
 llvm::Value *Lowerer::compareOne(CmpOpKind op, llvm::Value *l, const Type *lt, llvm::Value *r, const Type *rt) {
+  if (op == CmpOpKind::In || op == CmpOpKind::NotIn) { // `in` a tuple: == with any element
+    auto *tt = cast<TupleType>(rt);
+    llvm::Value *found = b.getFalse();
+    for (unsigned i = 0; i < tt->elts.size(); ++i)
+      found = b.CreateOr(found, compareOne(CmpOpKind::Eq, l, lt, b.CreateExtractValue(r, {i}), tt->elts[i]));
+    return op == CmpOpKind::In ? found : b.CreateNot(found);
+  }
   if (llvm::Value *v = enumCompare(op, l, lt, r, rt))
     return v;
   bool noneOperand = lt->kind() == Type::Kind::None || rt->kind() == Type::Kind::None;

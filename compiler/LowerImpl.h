@@ -25,6 +25,7 @@
 #include <array>
 #include <functional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace ptxforge::compiler {
@@ -85,6 +86,8 @@ struct LowerSession {
   std::unique_ptr<llvm::DIBuilder> di;
   llvm::DICompileUnit *compileUnit = nullptr;
   std::unordered_map<std::string, llvm::DIFile *> diFiles;
+  /// Full debug information: the DWARF type of each type (LowerDebugInfo.cpp).
+  std::unordered_map<const Type *, llvm::DIType *> diTypes;
 };
 
 /// True for (), handles, functions and dtypes passed as values, and tuples
@@ -132,6 +135,8 @@ public:
   void parameterAttributes();
   llvm::AllocaInst *entryAlloca(llvm::Type *t, const llvm::Twine &name);
   void setLocation(const Span &span);
+  /// The line tables' position alone (errors keep the statement's).
+  void setLine(const Span &span);
 
   // LowerExpr.cpp
   llvm::Value *expr(const Expr *e);
@@ -342,6 +347,16 @@ public:
   // Line tables: this function's DISubprogram (lineinfo, debug).
   llvm::DISubprogram *subprogram = nullptr;
   void createSubprogram(const std::string &name);
+  // LowerDebugInfo.cpp: the variables of full debug information (debug=True, opt=False).
+  /// The stores of zeros that start the locals (no assignment of the user's).
+  std::unordered_set<const llvm::Instruction *> zeroInits;
+  /// A variable's DWARF type, or nullptr for values with no run-time content.
+  llvm::DIType *diType(const Type *t);
+  /// An array element's DWARF type: a number, or a record's structure.
+  llvm::DIType *diElementType(const ScalarType *s);
+  llvm::DISubroutineType *subroutineType();
+  /// Declares the parameters and describes the locals (dbg.declare, dbg.value).
+  void describeVariables();
 };
 
 } // namespace ptxforge::compiler

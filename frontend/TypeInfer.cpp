@@ -976,8 +976,24 @@ const Type *Inferer::compare(const CompareExpr *c) {
     const Type *right = expr(c->comparators[i]);
     unknown |= !right;
     CmpOpKind op = c->ops[i];
-    if (op == CmpOpKind::In || op == CmpOpKind::NotIn)
-      fail(c->span(), "'in' is not supported in kernels; compare the values one by one");
+    if (op == CmpOpKind::In || op == CmpOpKind::NotIn) {
+      // `x in (a, b)`: x == a or x == b, each element compared as `==` compares.
+      if (left && right) {
+        auto *tt = dyn_cast<TupleType>(right);
+        if (!tt)
+          fail(c->comparators[i]->span(), "'in' in kernels needs a tuple on its right, not " + right->str() +
+                                              "; compare the values one by one");
+        for (const Type *e : tt->elts) {
+          if (enumCompare(CmpOpKind::Eq, left, e, c->span()) || left->kind() == Type::Kind::None ||
+              e->kind() == Type::Kind::None)
+            continue;
+          scalar(left, i == 0 ? c->left : c->comparators[i - 1], "the value before 'in'");
+          scalar(e, c->comparators[i], "an element of the tuple after 'in'");
+        }
+      }
+      left = right;
+      continue;
+    }
     if (left && right && enumCompare(op, left, right, c->span())) {
       left = right;
       continue;

@@ -9,6 +9,7 @@ it describes; see docs/runtime.md, "The debug mode".
 
 import builtins
 import os
+import sys
 import threading
 
 from . import _core
@@ -23,10 +24,16 @@ _default_override = []  # [bool] once pf.config.CUDA_DEBUGINFO_DEFAULT was set
 
 def debug_default():
     """True when the debug mode is asked for every kernel that gives no ``debug=``:
-    ``pf.config.CUDA_DEBUGINFO_DEFAULT`` where it was set, else PTXFORGE_DEBUG."""
+    ``pf.config.CUDA_DEBUGINFO_DEFAULT`` where it was set; else numba-cuda's
+    ``config.CUDA_DEBUGINFO_DEFAULT`` where numba code has loaded numba-cuda and set it;
+    else PTXFORGE_DEBUG or numba's NUMBA_CUDA_DEBUGINFO in the environment."""
     if _default_override:
         return _default_override[0]
-    return os.environ.get("PTXFORGE_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
+    numba_config = sys.modules.get("numba.cuda.core.config")  # never imported here
+    if numba_config is not None and getattr(numba_config, "CUDA_DEBUGINFO_DEFAULT", 0):
+        return True
+    return any(os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+               for name in ("PTXFORGE_DEBUG", "NUMBA_CUDA_DEBUGINFO"))
 
 
 def set_debug_default(value):

@@ -49,16 +49,36 @@ class DeviceFunction:
         return _compile_alone(self.py_func, signature, device=True, fastmath=o["fastmath"], fma=o["fma"],
                               lineinfo=o["lineinfo"], debug=o["debug"], opt=o["opt"], keep_ir=keep_ir)
 
-    def inspect_asm(self, signature):
-        """The PTX of this function compiled alone for `signature` (a string, signature object
-        or tuple of argument types), as numba's device functions give it."""
-        return self._alone(signature).ptx
+    @property
+    def signatures(self):
+        """The declared signatures, as tuples of argument types (numba's ``signatures``; a
+        device function is compiled within its callers, so it has no others)."""
+        from ._overloads import signature_key
 
-    def inspect_llvm(self, signature, optimized=True):
+        return [signature_key(s) for s in self._pf_signatures]
+
+    def _each(self, signature, get):
+        """get(signature), or without one {declared signature: get(it)}, as numba's dispatcher."""
+        if signature is not None:
+            return get(signature)
+        from ._overloads import SignatureDict, signature_key
+
+        return SignatureDict((signature_key(s), get(s)) for s in self._pf_signatures)
+
+    def inspect_asm(self, signature=None):
+        """The PTX of this function compiled alone for `signature` (a string, signature object
+        or tuple of argument types), as numba's device functions give it; without one, a dict
+        of it per declared signature."""
+        return self._each(signature, lambda s: self._alone(s).ptx)
+
+    def inspect_llvm(self, signature=None, optimized=True):
         """The LLVM IR of this function compiled alone for `signature`, after optimisation
-        (or before, with optimized=False)."""
-        artifacts = self._alone(signature, keep_ir=True).artifacts
-        return artifacts.llvm_opt if optimized else artifacts.llvm
+        (or before, with optimized=False); without one, a dict of it per declared signature."""
+        def llvm(s):
+            artifacts = self._alone(s, keep_ir=True).artifacts
+            return artifacts.llvm_opt if optimized else artifacts.llvm
+
+        return self._each(signature, llvm)
 
     def compile_device(self, args, return_type=None):
         """numba's ``compile_device``: compiles this function alone for the argument types

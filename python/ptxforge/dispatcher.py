@@ -863,7 +863,7 @@ def _rebuild_launch(kernel, griddim, blockdim, sharedmem):
 def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo=False,
            max_registers=None, opt=True, debug=None, cache=None, link=None, inline=None,
            launch_bounds=None, lto=None, forceinline=False, shared_memory_carveout=None, boundscheck=None,
-           target=None, extensions=None):
+           target=None, extensions=None, _dbg_optnone=False):
     """Compiles a Python function as a CUDA kernel (numba-cuda's ``cuda.jit``).
 
     Use bare (``@kernel``), with options (``@kernel(fastmath=True)``), or with
@@ -880,7 +880,12 @@ def kernel(func_or_sig=None, *, device=False, fastmath=False, fma=True, lineinfo
     ``target="cpu"`` runs it on the CPU with CUDA's semantics (docs/cpu.md);
     without a target it runs on the default one (``PTXFORGE_TARGET``, else the GPU).
     ``extensions`` are numba's argument handlers (see :attr:`Dispatcher.extensions`).
+    numba's ``_dbg_optnone=True`` compiles the function unoptimised (``opt=False``) and,
+    a device function, never inlined unless ``forceinline=True``.
     """
+    if _dbg_optnone:
+        opt = False
+        inline = inline if forceinline or inline is not None else "never"
     if boundscheck:
         raise NotImplementedError("bounds checking is not supported for CUDA (boundscheck=True)")
     if lto is not None and not isinstance(lto, bool):
@@ -1076,7 +1081,8 @@ def _compile_alone(pyfunc, sig, device=False, cc=None, fastmath=False, lineinfo=
                               **d.options)
     _issue_warnings(artifacts)
     returned = artifacts.return_type
-    if device and declared not in (None, "void", "none", returned):
+    weak = {"int": "int64", "float": "float64", "complex": "complex128"}  # Python's numbers, as compiled
+    if device and declared not in (None, "void", "none", returned, weak.get(returned)):
         raise TypeError(f"{pyfunc.__name__} returns {returned}, but the signature says {declared}")
     ptx = artifacts.ptx
     if suffix:

@@ -221,6 +221,36 @@ TEST(PtxShape, LineinfoEmitsFileAndLocDirectives) {
   PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
 }
 
+TEST(PtxShape, FullDebugInfoDescribesParametersAndLocals) {
+  // debug with opt=0: parameters declared on their slots, the local i valued
+  // at its assignment, numba's type names (LowerDebugInfo.cpp).
+  Kernel k(kSaxpySource, "/home/user/saxpy_kernels.py");
+  buildSaxpy(k);
+  Options o;
+  o.debug = true;
+  o.optLevel = 0;
+  auto out = compileOk(k, kSaxpySig, o);
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(fileCheck(out->llvm, R"(
+    CHECK: define void @saxpy(
+    CHECK: #dbg_declare(ptr %a1, {{![0-9]+}}, !DIExpression(),
+    CHECK: #dbg_declare(ptr %x, {{![0-9]+}}, !DIExpression(),
+    CHECK-NOT: #dbg_declare(ptr %i,
+    CHECK: #dbg_value(i64 %{{[0-9]+}}, {{![0-9]+}}, !DIExpression(),
+    CHECK: !DISubroutineType(types:
+    CHECK: = !{null, {{![0-9]+}}, {{![0-9]+}}, {{![0-9]+}}, {{![0-9]+}}}
+    CHECK: = !DIBasicType(name: "float32", size: 32, encoding: DW_ATE_float)
+    CHECK: = !DICompositeType(tag: DW_TAG_structure_type, name: "float32[::1]", size: 192
+    CHECK: = !DILocalVariable(name: "a", arg: 1,
+    CHECK: = !DILocalVariable(name: "x", arg: 2,
+    CHECK: = !DILocalVariable(name: "i", scope: {{![0-9]+}}, file: {{![0-9]+}}, line: 2, type:
+    CHECK-COUNT-1: !DIBasicType(name: "int64", size: 64, encoding: DW_ATE_signed)
+    CHECK-COUNT-4: !DILocalVariable({{.*}}arg:
+  )")) << out->llvm;
+  EXPECT_GT(countOf(out->ptx, ".debug_info"), 0) << "full DWARF: a .debug_info section";
+  PF_EXPECT_PTXAS_ACCEPTS(out->ptx);
+}
+
 TEST(PtxShape, NoLineinfoByDefault) {
   Kernel k(kSaxpySource);
   buildSaxpy(k);
