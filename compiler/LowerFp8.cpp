@@ -229,9 +229,7 @@ llvm::Value *Lowerer::fp8Construct(llvm::Value *v, const ScalarType *from, const
     return bits.floatToE8m0(convert(v, from, types().floatType(32), {}), sat, up);
   }
   llvm::Value *e4m3 = b.getInt1(to->format == Fp8Type::E4M3);
-  if (from->isFloat() && !from->weak && from->bits == 64)
-    return bits.fromDouble(v, sat, e4m3);
-  if (from->weak && from->isFloat()) // a Python float: numba's float64
+  if (valueType(from)->isDoubleTy()) // float64, or a Python float (numba's float64)
     return bits.fromDouble(v, sat, e4m3);
   return bits.fromFloat(convert(v, from, types().floatType(32), {}), sat, e4m3);
 }

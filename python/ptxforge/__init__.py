@@ -34,6 +34,8 @@ from .errors import CompileError, LaunchConfigurationError, LinkError, adopt_num
 from .external import LTOIR, Archive, Cubin, CUSource, Fatbin, LinkableCode, Object, PTXSource, declare_device
 from .records import from_dtype
 
+_adopt()  # numba imported first: ptxforge's driver errors are numba's CudaDriverError too
+
 __version__ = "0.1.0"
 
 # Python's exit hooks run before C's exit handlers, which destroy the statics
@@ -94,9 +96,6 @@ def __getattr__(name):
 
         return importlib.import_module(__name__ + ".random")
     raise AttributeError(f"module 'ptxforge' has no attribute {name!r}")
-
-
-_adopt()  # numba imported first: ptxforge's driver errors are numba's CudaDriverError too
 
 
 def __dir__():

@@ -118,8 +118,7 @@ def parse(text):
     if text.endswith("]") and "[" in text and not text.startswith("nestedarray") and \
             (not text.startswith("Record") or not text.endswith(")")):
         # the dims are the last bracket at depth 0: a record's text has brackets of its own
-        cut = text.index("[") if not text.startswith(("Record", "datetime64", "timedelta64")) else \
-            _last_top_bracket(text)
+        cut = _last_top_bracket(text)
         dtype, dims = text[:cut], text[cut + 1: -1]
         parts = [p.strip() for p in dims.split(",")] if dims.strip() else []
         ndim = len(parts)
